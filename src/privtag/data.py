@@ -3,13 +3,39 @@
 Every source (privtag's JSONL/CSV annotations, OPP-115, Label Studio, doccano)
 ends up as records with the columns of :data:`FEATURES`, so training and
 evaluation never care where data came from.
+
+privtag's own annotation format is one JSON object per line, one line per sentence::
+
+    {"policy": "zarget", "sentence_id": "s3", "start": 120, "end": 176,
+     "text": "We collect the email addresses of those who write to us.",
+     "labels": ["First Party Collection/Use"], "section": ["Privacy", "Cookies"],
+     "note": "optional free text"}
+
+``start``/``end`` point into ``segment(file).text`` of the policy file
+``<policies_dir>/<policy>.<md|txt|html|htm>``. CSV files have the same columns, with
+``labels`` joined by ``;`` and ``section`` joined by ``" > "``.
+
+Example:
+    >>> dd = load_annotations(["data/annotations/zarget.jsonl"])  # doctest: +SKIP
+    >>> sorted(dd), dd["train"].features["labels"].feature.names[5]  # doctest: +SKIP
+    (['test', 'train', 'validation'], 'Data Security')
 """
 
 from __future__ import annotations
 
-from datasets import ClassLabel, Dataset, Features, Sequence, Value
+import bisect
+import csv
+import difflib
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
 
-from privtag.labels import LABELS
+from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
+
+from privtag.errors import AnnotationError, DataError, PrivtagError
+from privtag.labels import LABEL_IDS, LABELS, label_index
 
 #: Columns of every annotated dataset. ``labels`` holds label indices into LABELS.
 #: ``section`` is the heading path; ``previous`` the preceding sentence of the same
@@ -31,14 +57,28 @@ FEATURES = Features(
     }
 )
 
+SPLITS = ("train", "validation", "test")
+#: Fields of an annotation record and how to write them (used in error messages).
+FIELDS = {
+    "policy": 'a string: the policy file name without extension, e.g. "zarget"',
+    "sentence_id": 'a string unique within the policy, e.g. "s12"',
+    "start": "an integer: character offset of the sentence in the policy text",
+    "end": "an integer: character offset just after the sentence",
+    "text": "a string: the sentence, exactly as in the policy text",
+    "labels": 'a list of label names, e.g. ["Data Security"] ([] for none)',
+    "section": 'a list of headings, outermost first, e.g. ["Privacy", "Cookies"]',
+    "note": "a string (optional)",
+}
+_TYPES = {"start": int, "end": int, "labels": list, "section": list}
+POLICY_EXTENSIONS = (".md", ".txt", ".html", ".htm")
+_REPO_POLICIES = Path(__file__).resolve().parents[2] / "data" / "policies"
+
 
 def to_dataset(records: list[dict]) -> Dataset:
     """Build a Dataset with :data:`FEATURES` from record dicts (missing optional keys get defaults).
 
     ``labels`` may hold label names or indices.
     """
-    from privtag.labels import label_index
-
     rows = []
     for r in records:
         rows.append(
@@ -61,3 +101,430 @@ def to_dataset(records: list[dict]) -> Dataset:
     if not rows:
         return Dataset.from_dict({k: [] for k in FEATURES}, features=FEATURES)
     return Dataset.from_list(rows, features=FEATURES)
+
+
+# ---------------------------------------------------------------- reading + validation
+
+
+def suggest_label(name: str) -> str:
+    """A hint naming the valid label closest to ``name`` (display names and short ids).
+
+    Example:
+        >>> suggest_label("Data Securty")
+        "did you mean 'Data Security'?"
+    """
+    keys = {k.lower(): k for k in (*LABELS, *LABEL_IDS)}
+    near = difflib.get_close_matches(str(name).strip().lower(), keys, n=1, cutoff=0.5)
+    if near:
+        return f"did you mean {keys[near[0]]!r}?"
+    return "use one of: " + "; ".join(LABELS)
+
+
+def annotation_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand ``paths``: files as given, directories to their ``*.jsonl`` and ``*.csv`` files."""
+    out: list[Path] = []
+    for p in map(Path, [paths] if isinstance(paths, str | Path) else paths):
+        out.extend(sorted(q for q in p.iterdir() if q.suffix in (".jsonl", ".csv"))
+                   if p.is_dir() else [p])
+    return out
+
+
+def _read_rows(path: Path, bad) -> list[tuple[int, dict]]:
+    """(line, raw dict) of every record of a .jsonl or .csv file; problems go to ``bad``."""
+    try:
+        content = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        bad(1, "file", "file not found", "check the path")
+        return []
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as e:
+        bad(1, "file", f"cannot read it ({e.__class__.__name__})", "save it as UTF-8 text")
+        return []
+    content = content.removeprefix("\ufeff")
+    rows: list[tuple[int, dict]] = []
+    if path.suffix == ".csv":
+        reader = csv.DictReader(content.splitlines(keepends=True))
+        missing = [f for f in FIELDS if f != "note" and f not in (reader.fieldnames or [])]
+        if missing:
+            bad(1, "columns", f"missing column(s) {', '.join(missing)}",
+                "the header row must name: " + ",".join(FIELDS))
+            return []
+        for row in reader:
+            # line_num is the row's last line (a quoted cell may span several)
+            rows.append((reader.line_num, _from_csv(row, reader.line_num, bad)))
+        return rows
+    if path.suffix != ".jsonl":
+        bad(1, "file", f"unknown annotation file type {path.suffix!r}",
+            "use .jsonl or .csv (a Label Studio or doccano export: use `labelstudio:` or "
+            "`doccano:` sources, see privtag.importers)")
+        return []
+    for n, text in enumerate(content.splitlines(), 1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as e:
+            bad(n, "json", f"invalid JSON ({e.msg} at column {e.colno})",
+                "write one complete JSON object per line")
+            continue
+        if not isinstance(obj, dict):
+            bad(n, "json", f"expected a JSON object, got {type(obj).__name__}",
+                'write {"policy": ..., "sentence_id": ..., ...} on the line')
+            continue
+        rows.append((n, obj))
+    return rows
+
+
+def _from_csv(row: dict, line: int, bad) -> dict:
+    out: dict = {k: v for k, v in row.items() if k is not None and v is not None}
+    if None in row:
+        bad(line, "columns", "more cells than columns", "quote cells that contain commas")
+    for key in ("start", "end"):
+        if out.get(key, "").strip().lstrip("-").isdigit():  # else the type check reports it
+            out[key] = int(out[key])
+    out["labels"] = [x.strip() for x in out.get("labels", "").split(";") if x.strip()]
+    out["section"] = [x.strip() for x in out.get("section", "").split(" > ") if x.strip()]
+    if not out.get("note"):
+        out.pop("note", None)
+    return out
+
+
+def _check_row(obj: dict, bad) -> bool:
+    """Check fields and types of one raw record; True when it can be checked further."""
+    ok = True
+    for key in obj:
+        if key not in FIELDS:
+            near = difflib.get_close_matches(key, FIELDS, n=1)
+            fix = (f"rename it to {near[0]!r}" if near and near[0] not in obj
+                   else "remove it (free text goes in 'note')")
+            bad(key, f"unknown field {key!r}", fix)
+    for key, how in FIELDS.items():
+        if key not in obj:
+            if key != "note":
+                bad(key, "missing field", f"add it: {how}")
+                ok = False
+            continue
+        value, typ = obj[key], _TYPES.get(key, str)
+        good = isinstance(value, typ) and not isinstance(value, bool)
+        if good and typ is list:
+            good = all(isinstance(x, str) for x in value)
+        if not good:
+            bad(key, f"wrong type: {json.dumps(value, ensure_ascii=False)[:60]}", f"write {how}")
+            ok = False
+    if not ok:
+        return False
+    if not obj["policy"].strip() or any(c in obj["policy"] for c in "/\\") \
+            or obj["policy"].startswith("."):
+        bad("policy", f"invalid policy name {obj['policy']!r}", f"write {FIELDS['policy']}")
+        ok = False
+    if not obj["sentence_id"].strip():
+        bad("sentence_id", "empty id", f"write {FIELDS['sentence_id']}")
+    if not obj["text"].strip():
+        bad("text", "empty text",
+            "copy the sentence from `privtag segment POLICY_FILE --json`, or delete the line")
+        ok = False
+    if obj["start"] < 0:
+        bad("start", f"negative offset {obj['start']}", "write the offset in the policy text")
+        ok = False
+    elif obj["end"] - obj["start"] != len(obj["text"]):
+        bad("end", f"end - start is {obj['end'] - obj['start']} but the text has "
+            f"{len(obj['text'])} characters", "set end = start + length of text")
+        ok = False
+    for name in obj["labels"]:
+        try:
+            label_index(name)
+        except KeyError:
+            bad("labels", f"unknown label {name!r}", suggest_label(name))
+    return ok
+
+
+def find_policy(name: str, policies_dir: Path) -> Path | None:
+    """The file ``<policies_dir>/<name>.<ext>`` for the first of :data:`POLICY_EXTENSIONS`."""
+    for ext in POLICY_EXTENSIONS:
+        if (policies_dir / f"{name}{ext}").is_file():
+            return policies_dir / f"{name}{ext}"
+    return None
+
+
+def _policies_dir(file: Path, given: str | Path | None) -> Path:
+    # data/annotations/x.jsonl -> data/policies; else the repository's data/policies
+    if given is not None:
+        return Path(given)
+    sibling = file.resolve().parent.parent / "policies"
+    return sibling if sibling.is_dir() else _REPO_POLICIES
+
+
+def parse_annotations(
+    paths: Iterable[str | Path] | str | Path, policies_dir: str | Path | None = None
+) -> tuple[list[dict], list[str]]:
+    """Read and check annotation files, collecting every problem instead of stopping.
+
+    Args:
+        paths: .jsonl/.csv files, or directories holding them.
+        policies_dir: where ``<policy>.<ext>`` files are; by default ``policies/`` next
+            to the annotations' directory if it exists, else the repository's ``data/policies``.
+
+    Returns:
+        ``(records, problems)``: records carry the :data:`FEATURES` columns (with
+        ``paragraph`` and ``previous`` from the segmenter); each problem reads
+        ``FILE:LINE: field: what is wrong; what to do``. Records are complete only
+        when ``problems`` is empty.
+    """
+    from privtag.segment import segment
+
+    found: list[tuple[str, int, str]] = []
+    docs: dict[Path, object] = {}
+    seen_ids: dict[tuple[str, str], str] = {}
+    by_policy: dict[str, list[tuple[str, int, dict, object]]] = {}
+    records: list[dict] = []
+    files = annotation_files(paths)
+    for path in files:
+        fname, pdir = str(path), _policies_dir(path, policies_dir)
+        missing_policy: set[str] = set()
+
+        def bad(line, field, what, fix, _f=fname):
+            found.append((_f, line, f"{_f}:{line}: {field}: {what}; {fix}"))
+
+        for line, obj in _read_rows(path, bad):
+            if not _check_row(obj, lambda *a, _l=line: bad(_l, *a)):
+                continue
+            policy, sid = obj["policy"], obj["sentence_id"]
+            key = (policy, sid)
+            if key in seen_ids:
+                bad(line, "sentence_id", f"duplicate id {sid!r} for policy {policy!r} "
+                    f"(first at {seen_ids[key]})", "give each sentence its own id")
+                continue
+            seen_ids[key] = f"{fname}:{line}"
+            pfile = find_policy(policy, pdir)
+            if pfile is None:
+                if policy not in missing_policy:
+                    missing_policy.add(policy)
+                    bad(line, "policy", f"no policy file {policy}.md/.txt/.html in {pdir}",
+                        "add the policy text there, or pass the right policies directory")
+                continue
+            if pfile not in docs:
+                try:
+                    docs[pfile] = segment(pfile)
+                except PrivtagError as e:
+                    docs[pfile] = None
+                    bad(line, "policy", f"cannot segment {pfile}: {e}", "fix the policy file")
+            doc = docs[pfile]
+            if doc is None:
+                continue
+            s, e, text = obj["start"], obj["end"], obj["text"]
+            if doc.text[s:e] != text:
+                at = doc.text.find(text)
+                fix = (f"set start to {at} and end to {at + len(text)}" if at >= 0 else
+                       f"copy the text and offsets from `privtag segment {pfile} --json`")
+                bad(line, "start", f"text does not match the policy text at {s}:{e}, which "
+                    f"reads {doc.text[s:e][:60]!r}", fix)
+                by_policy.setdefault(policy, []).append((fname, line, None, doc))
+                continue
+            by_policy.setdefault(policy, []).append((fname, line, obj, doc))
+    for entries in by_policy.values():
+        _check_coverage(entries, lambda f, ln, *a: found.append(
+            (f, ln, f"{f}:{ln}: " + ": ".join(a[:2]) + "; " + a[2])), records)
+    found.sort(key=lambda t: (t[0], t[1]))
+    return records, [p for _, _, p in found]
+
+
+def _check_coverage(entries, bad, records: list[dict]) -> None:
+    """Report overlapping records and sentences without a record; build the records."""
+    doc = entries[0][3]
+    texts = {o["text"] for _, _, o, _ in entries if o is not None}
+    valid = sorted((o["start"], o["end"], f, ln, o) for f, ln, o, _ in entries if o is not None)
+    starts = [s.start for s in doc.sentences]
+    prev_end, prev_at = -1, ""
+    for s, e, f, ln, o in valid:
+        if s < prev_end:
+            bad(f, ln, "start", f"overlaps the record at {prev_at}",
+                "each character belongs to one sentence: fix the offsets or merge the records")
+        prev_end, prev_at = max(prev_end, e), f"{f}:{ln}"
+        i = bisect.bisect_right(starts, s) - 1
+        sent = doc.sentences[i] if i >= 0 else None
+        before = doc.sentences[i - 1] if i > 0 else None
+        records.append({
+            "policy": o["policy"], "unit_id": o["sentence_id"], "text": o["text"],
+            "labels": o["labels"], "section": o["section"], "start": s, "end": e,
+            "paragraph": sent.paragraph if sent else -1,
+            "previous": before.text if before and sent and before.paragraph == sent.paragraph
+            else "",
+            "source": f"annotations:{Path(f).name}",
+            "attributes": json.dumps({"note": o["note"]}) if o.get("note") else "{}",
+        })
+    if len(valid) < len(entries):
+        return  # some offsets are wrong: their sentences would all be reported twice
+    spans = [(s, e) for s, e, *_ in valid]
+    for sent in doc.sentences:
+        j = bisect.bisect_left(spans, (sent.end, -1))
+        covered = j > 0 and spans[j - 1][1] > sent.start
+        if covered or sent.text in texts:
+            continue
+        _, _, f, ln, _ = valid[min(j, len(valid) - 1)]
+        where = "before" if j < len(valid) else "after"
+        bad(f, ln, "sentence_id", f"sentence {sent.id} of policy {valid[0][4]['policy']!r} "
+            f"({sent.start}:{sent.end} {sent.text[:50]!r}) has no record",
+            f"add a record for it {where} this line")
+
+
+def validate_annotations(
+    paths: Iterable[str | Path] | str | Path, policies_dir: str | Path | None = None
+) -> list[str]:
+    """Every problem in annotation files (empty when they are valid).
+
+    Example:
+        >>> validate_annotations(["data/annotations/zarget.jsonl"])  # doctest: +SKIP
+        []
+    """
+    return parse_annotations(paths, policies_dir)[1]
+
+
+def read_annotations(
+    paths: Iterable[str | Path] | str | Path, policies_dir: str | Path | None = None
+) -> list[dict]:
+    """Records of valid annotation files. Raises :class:`AnnotationError` listing all problems."""
+    records, problems = parse_annotations(paths, policies_dir)
+    if problems:
+        raise AnnotationError(problems)
+    if not records:
+        raise DataError(f"no annotation records in {', '.join(map(str, annotation_files(paths)))}"
+                        "; give files with at least one record")
+    return records
+
+
+# ---------------------------------------------------------------- splits
+
+
+def _allocate(n: int, fractions: tuple[float, ...]) -> list[int]:
+    total = sum(fractions)
+    exact = [f / total * n for f in fractions]
+    counts = [int(x) for x in exact]
+    for i in sorted(range(len(exact)), key=lambda i: counts[i] - exact[i])[: n - sum(counts)]:
+        counts[i] += 1
+    # a split asked for gets at least one policy when there are enough (5 policies at
+    # 0.8/0.1/0.1 give 3/1/1, not an empty test set)
+    if n >= sum(f > 0 for f in fractions):
+        for i, f in enumerate(fractions):
+            if f > 0 and counts[i] == 0:
+                counts[counts.index(max(counts))] -= 1
+                counts[i] = 1
+    return counts
+
+
+def policy_split(
+    policies: Iterable[str],
+    fractions: tuple[float, ...] = (0.8, 0.1, 0.1),
+    seed: int = 13,
+    names: tuple[str, ...] = SPLITS,
+) -> dict[str, str]:
+    """Assign each policy to a split, deterministically from ``seed``.
+
+    Policies are ordered by a hash of ``(seed, name)``, so the result depends neither on
+    input order nor on Python's hash randomization, and adding a policy moves few others.
+
+    Returns:
+        ``{policy: split name}``; split sizes follow ``fractions`` (in policies, not units).
+
+    Example:
+        >>> policy_split(["a", "b", "c", "d", "e"], seed=13)  # doctest: +SKIP
+        {'c': 'train', 'a': 'train', 'e': 'train', 'b': 'validation', 'd': 'test'}
+    """
+    if len(fractions) != len(names) or any(f < 0 for f in fractions) or sum(fractions) <= 0:
+        raise DataError(f"bad split fractions {fractions} for {names}; give one non-negative "
+                        "fraction per split, not all zero")
+    order = sorted(set(policies), key=lambda p: hashlib.sha256(f"{seed}\0{p}".encode()).digest())
+    out, i = {}, 0
+    for name, count in zip(names, _allocate(len(order), tuple(fractions)), strict=True):
+        out.update({p: name for p in order[i : i + count]})
+        i += count
+    return out
+
+
+def split_dataset(
+    ds: Dataset, fractions: tuple[float, ...] = (0.8, 0.1, 0.1), seed: int = 13,
+    names: tuple[str, ...] = SPLITS,
+) -> DatasetDict:
+    """Split ``ds`` by policy with :func:`policy_split` (no policy in two splits)."""
+    column = list(ds["policy"])
+    where = policy_split(column, fractions, seed, names)
+    return DatasetDict({n: ds.select([i for i, p in enumerate(column) if where[p] == n])
+                        for n in names})
+
+
+def as_dataset_dict(records: list[dict], split: str | None = None, seed: int = 13,
+                    fractions: tuple[float, ...] = (0.8, 0.1, 0.1)) -> DatasetDict:
+    """Records as a DatasetDict: all in ``split`` if given, else split by policy."""
+    ds = to_dataset(records)
+    return DatasetDict({split: ds}) if split else split_dataset(ds, fractions, seed)
+
+
+def load_annotations(
+    paths: Iterable[str | Path] | str | Path,
+    policies_dir: str | Path | None = None,
+    split: str | None = None,
+    seed: int = 13,
+    fractions: tuple[float, ...] = (0.8, 0.1, 0.1),
+) -> DatasetDict:
+    """Load privtag annotation files (.jsonl/.csv) as a DatasetDict with :data:`FEATURES`.
+
+    Args:
+        paths: files or directories of them.
+        policies_dir: see :func:`parse_annotations`.
+        split: put every record in this one split (e.g. ``"test"``); by default
+            policies are split into train/validation/test by :func:`policy_split`.
+        seed, fractions: for :func:`policy_split`.
+
+    Raises:
+        AnnotationError: listing every problem in every file.
+    """
+    return as_dataset_dict(read_annotations(paths, policies_dir), split, seed, fractions)
+
+
+# ---------------------------------------------------------------- sources
+
+
+def load_source(
+    spec: str, *, policies_dir: str | Path | None = None, split: str | None = None,
+    seed: int = 13, fractions: tuple[float, ...] = (0.8, 0.1, 0.1),
+    opp115_root: str | Path | None = None, level: str = "segment", vote: str = "majority",
+) -> DatasetDict:
+    """Resolve a data source string to a DatasetDict for training or evaluation.
+
+    Sources: ``PATH.jsonl``/``PATH.csv`` or a directory of them (privtag format),
+    ``labelstudio:PATH`` (Label Studio JSON export), ``doccano:PATH`` (doccano JSONL
+    export), ``opp115:SPLIT`` (``SPLIT`` one of OPP-115's splits, or ``all``; the corpus
+    is read from ``opp115_root``, ``$PRIVTAG_OPP115`` or ``../shared/opp115``).
+
+    Example:
+        >>> load_source("doccano:export.jsonl", split="test")  # doctest: +SKIP
+        DatasetDict({test: Dataset({features: [...], num_rows: 120})})
+    """
+    kind, _, rest = spec.partition(":")
+    if kind == "opp115":
+        return _load_opp115(rest or "all", opp115_root, level, vote)
+    if kind in ("labelstudio", "doccano") and rest:
+        from privtag import importers
+
+        read = importers.read_labelstudio if kind == "labelstudio" else importers.read_doccano
+        return as_dataset_dict(read(rest), split, seed, fractions)
+    path = Path(spec)
+    if path.suffix in (".jsonl", ".csv") or path.is_dir():
+        return load_annotations(path, policies_dir, split, seed, fractions)
+    raise DataError(f"unknown data source {spec!r}; use a .jsonl or .csv file, a directory of "
+                    "them, labelstudio:PATH, doccano:PATH or opp115:SPLIT")
+
+
+def _load_opp115(split: str, root, level: str, vote: str) -> DatasetDict:
+    # OPP-115 support lives in privtag.opp115 (written separately); imported lazily so
+    # privtag format sources work without it.
+    try:
+        from privtag.opp115 import load_opp115
+    except ImportError as e:
+        raise DataError(f"opp115 sources need privtag.opp115 ({e}); use another source") from e
+    root = Path(root or os.environ.get("PRIVTAG_OPP115") or _REPO_POLICIES.parents[2] / "shared"
+                / "opp115")
+    dd = load_opp115(root, level=level, vote=vote)
+    if split == "all":
+        return dd
+    if split not in dd:
+        raise DataError(f"OPP-115 has no split {split!r}; use one of {', '.join(dd)} or all")
+    return DatasetDict({split: dd[split]})
