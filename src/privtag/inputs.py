@@ -1,0 +1,116 @@
+"""Turn units (a sentence or paragraph, with its context) into model inputs.
+
+A unit is a ``str`` or a mapping with ``text`` and optionally ``section`` (heading
+path) and ``previous`` (the sentence before it in its paragraph). The context is
+encoded as BERT's second segment: ``[CLS] unit [SEP] heading [SEP] previous [SEP]``,
+with at most ``context_tokens`` tokens of context (the heading first, then the end of
+the previous sentence, which is what refers to the unit).
+
+Nothing is truncated silently: a unit longer than the window is split into windows
+of ``max_length`` tokens overlapping by a quarter, each with the same context; the
+caller combines the windows' scores (:func:`combine_windows`, a max: a practice
+stated in any part of a unit is stated by the unit).
+
+Example:
+    >>> enc = encode(tokenizer, [{"text": "We use cookies.", "section": ["Cookies"]}],
+    ...              context="section", max_length=64)          # doctest: +SKIP
+    >>> enc.owner                                              # doctest: +SKIP
+    [0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+CONTEXTS = ("none", "section", "previous", "section+previous")
+Unit = str | Mapping
+
+
+def unit_text(unit: Unit) -> str:
+    """The text of a unit."""
+    return unit if isinstance(unit, str) else str(unit["text"])
+
+
+def _context_parts(unit: Unit, mode: str) -> tuple[str, str]:
+    if isinstance(unit, str) or mode == "none":
+        return "", ""
+    heading = ""
+    if "section" in mode:
+        section = [h for h in (unit.get("section") or []) if h != unit.get("text")]
+        heading = section[-1] if section else ""
+    previous = (unit.get("previous") or "") if "previous" in mode else ""
+    return heading, previous
+
+
+@dataclass
+class Encoded:
+    """Model inputs for windows of units: ``owner[i]`` is the unit of window ``i``."""
+
+    input_ids: list[list[int]]
+    token_type_ids: list[list[int]]
+    owner: list[int]
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+
+def encode(
+    tokenizer,
+    units: Sequence[Unit],
+    context: str = "none",
+    max_length: int = 128,
+    context_tokens: int = 48,
+) -> Encoded:
+    """Encode units into windows (see the module docstring).
+
+    Args:
+        tokenizer: a Hugging Face tokenizer of a BERT-style encoder.
+        units: texts or mappings with ``text``, ``section``, ``previous``.
+        context: one of :data:`CONTEXTS`.
+        max_length: tokens per window, special tokens included.
+        context_tokens: the most tokens of context per window.
+
+    Returns:
+        :class:`Encoded` with one or more windows per unit.
+    """
+    if context not in CONTEXTS:
+        raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, not {context!r}")
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    texts = [unit_text(u) for u in units]
+    parts = [_context_parts(u, context) for u in units]
+    tok = tokenizer(
+        texts + [h for h, _ in parts] + [p for _, p in parts],
+        add_special_tokens=False,
+        return_attention_mask=False,
+        return_token_type_ids=False,
+    )["input_ids"]
+    n = len(texts)
+    text_ids, head_ids, prev_ids = tok[:n], tok[n : 2 * n], tok[2 * n :]
+    out = Encoded([], [], [])
+    for i in range(n):
+        ctx = head_ids[i][: context_tokens // 3] if head_ids[i] else []
+        room_prev = context_tokens - len(ctx) - (1 if ctx else 0)
+        if prev_ids[i] and room_prev > 0:
+            ctx = ([*ctx, sep] if ctx else []) + prev_ids[i][-room_prev:]
+        room = max_length - 2 - (len(ctx) + 1 if ctx else 0)
+        ids = text_ids[i] or [tokenizer.unk_token_id]
+        step = max(1, room - room // 4)
+        starts = range(0, max(1, len(ids) - room + step), step) if len(ids) > room else [0]
+        for s in starts:
+            win = ids[s : s + room]
+            first = [cls, *win, sep]
+            second = [*ctx, sep] if ctx else []
+            out.input_ids.append(first + second)
+            out.token_type_ids.append([0] * len(first) + [1] * len(second))
+            out.owner.append(i)
+    return out
+
+
+def combine_windows(scores: np.ndarray, owner: Sequence[int], n_units: int) -> np.ndarray:
+    """Per-unit scores: the max over each unit's windows. ``scores`` is (windows, labels)."""
+    out = np.zeros((n_units, scores.shape[1]), dtype=scores.dtype)
+    np.maximum.at(out, np.asarray(owner, dtype=np.int64), scores)
+    return out

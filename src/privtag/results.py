@@ -1,0 +1,137 @@
+"""What :meth:`privtag.Tagger.tag` returns: a policy with labels per sentence and paragraph.
+
+Example:
+    >>> policy = tagger.tag("data/policies/zarget.md")           # doctest: +SKIP
+    >>> policy.sentences[3].labels, policy.sentences[3].scores   # doctest: +SKIP
+    >>> print(policy.table())                                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from dataclasses import asdict, dataclass, field
+
+from privtag.labels import LABEL_IDS, LABELS
+from privtag.segment import Document, Sentence
+
+
+@dataclass
+class TaggedSentence:
+    """A :class:`privtag.segment.Sentence` with its ``labels`` and per-label ``scores``."""
+
+    id: str
+    text: str
+    start: int
+    end: int
+    paragraph: int
+    section: tuple[str, ...]
+    kind: str
+    labels: list[str]
+    scores: dict[str, float]
+
+    @classmethod
+    def of(cls, s: Sentence, labels: list[str], scores) -> TaggedSentence:
+        return cls(s.id, s.text, s.start, s.end, s.paragraph, s.section, s.kind, labels,
+                   {name: round(float(v), 4) for name, v in zip(LABELS, scores, strict=True)})
+
+
+@dataclass
+class TaggedParagraph:
+    """A paragraph (``document.text[start:end]``) with its labels and scores."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    labels: list[str]
+    scores: dict[str, float]
+
+
+@dataclass
+class TaggedPolicy:
+    """A tagged policy: the segmented ``document``, its ``sentences`` and ``paragraphs``."""
+
+    document: Document
+    sentences: list[TaggedSentence]
+    paragraphs: list[TaggedParagraph]
+    model: str = ""
+    metadata: dict = field(default_factory=dict)
+
+    def with_label(self, label: str) -> list[TaggedSentence]:
+        """Sentences carrying ``label`` (display name or short id), strongest first."""
+        from privtag.labels import label_index
+
+        name = LABELS[label_index(label)]
+        return sorted((s for s in self.sentences if name in s.labels),
+                      key=lambda s: -s.scores[name])
+
+    def summary(self) -> list[dict]:
+        """Per label: sentences and paragraphs that carry it, and the strongest evidence.
+
+        Returns:
+            One dict per label (in taxonomy order): ``label``, ``sentences``,
+            ``paragraphs``, ``evidence`` (text of the highest-scoring sentence with the
+            label, or None) and ``score``.
+        """
+        out = []
+        for name in LABELS:
+            hits = self.with_label(name)
+            out.append({
+                "label": name,
+                "sentences": len(hits),
+                "paragraphs": sum(name in p.labels for p in self.paragraphs),
+                "evidence": hits[0].text if hits else None,
+                "score": hits[0].scores[name] if hits else None,
+            })
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: model, source metadata, sentences, paragraphs and summary."""
+        return {
+            "model": self.model,
+            "source": {k: v for k, v in self.document.metadata.items() if k != "links"},
+            "sentences": [asdict(s) for s in self.sentences],
+            "paragraphs": [asdict(p) for p in self.paragraphs],
+            "summary": self.summary(),
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The tagged policy as a JSON string (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_dataframe(self):
+        """A pandas DataFrame, one row per sentence, one score column per label id."""
+        import pandas as pd
+
+        rows = []
+        for s in self.sentences:
+            row = {"id": s.id, "paragraph": s.paragraph, "start": s.start, "end": s.end,
+                   "kind": s.kind, "section": " > ".join(s.section), "text": s.text,
+                   "labels": s.labels}
+            row.update({lid: s.scores[name] for lid, name in zip(LABEL_IDS, LABELS, strict=True)})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def table(self, width: int | None = None) -> str:
+        """A readable per-sentence table for a terminal, then the per-label summary."""
+        width = width or min(shutil.get_terminal_size((120, 20)).columns, 160)
+        text_w = max(30, width - 44)
+        lines = [f"{'#':>4}  {'sentence':<{text_w}}  labels", "-" * width]
+        para = None
+        for s in self.sentences:
+            if para is not None and s.paragraph != para:
+                lines.append("")
+            para = s.paragraph
+            wrapped = textwrap.wrap(s.text, text_w) or [""]
+            short = [LABEL_IDS[LABELS.index(x)] for x in s.labels] or ["-"]
+            for i, chunk in enumerate(wrapped):
+                tag = ", ".join(short) if i == 0 else ""
+                num = s.id.removeprefix("s") if i == 0 else ""
+                lines.append(f"{num:>4}  {chunk:<{text_w}}  {tag}")
+        lines += ["", f"{'label':<34} {'sent.':>5} {'para.':>5}  strongest evidence", "-" * width]
+        for row in self.summary():
+            ev = textwrap.shorten(row["evidence"] or "", max(20, width - 50))
+            lines.append(f"{row['label']:<34} {row['sentences']:>5} {row['paragraphs']:>5}  {ev}")
+        return "\n".join(lines)

@@ -1,0 +1,272 @@
+"""The Tagger: a fine-tuned model that labels sentences, paragraphs and whole policies.
+
+Example:
+    >>> from privtag import Tagger
+    >>> tagger = Tagger.load()                     # the default model in model/
+    >>> tagger.predict("We may share your data with advertisers.")     # doctest: +SKIP
+    ['Third Party Sharing/Collection']
+    >>> policy = tagger.tag("data/policies/zarget.md")                 # doctest: +SKIP
+    >>> policy.summary()                                               # doctest: +SKIP
+
+Every text given to :meth:`Tagger.predict_proba` is one unit: it is segmented, and a
+unit of several sentences is scored as a paragraph exactly as :meth:`Tagger.tag`
+scores paragraphs. Sentence scores use the unit's context (see :mod:`privtag.inputs`);
+paragraph scores aggregate the paragraph's sentence scores (``aggregate`` setting:
+``max``; ``noisy_or``; ``direct``, the whole paragraph scored as one unit; or
+``max+direct``, the mean of the two). Sentences and paragraphs have their own
+per-label thresholds, tuned on validation data and saved with the model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from privtag.errors import ModelLoadError
+from privtag.inputs import Unit, combine_windows, encode, unit_text
+from privtag.labels import LABELS, NUM_LABELS
+from privtag.model import load_model, save_compact
+from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
+from privtag.segment import Document, segment
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
+SETTINGS_FILE = "privtag.json"
+THRESHOLDS_FILE = "thresholds.json"
+TRAINING_FILE = "training.json"
+DEFAULT_SETTINGS = {
+    "context": "section+previous",
+    "max_length": 128,
+    "paragraph_max_length": 256,
+    "context_tokens": 48,
+    "aggregate": "max",
+    "batch_size": 64,
+}
+AGGREGATES = ("max", "noisy_or", "direct", "max+direct")
+
+
+def default_model_dir() -> Path:
+    """``$PRIVTAG_MODEL`` if set, else ``model/`` of the privtag checkout."""
+    return Path(os.environ.get("PRIVTAG_MODEL", DEFAULT_MODEL_DIR))
+
+
+class Tagger:
+    """Tag sentences and paragraphs with the 12 practice labels.
+
+    Args:
+        model: a :class:`privtag.model.PrivtagClassifier`.
+        tokenizer: its tokenizer.
+        settings: context and window settings (see ``DEFAULT_SETTINGS``).
+        thresholds: ``{"sentence": [12 floats], "paragraph": [12 floats]}``.
+        metadata: training metadata (data, config, metrics, versions).
+    """
+
+    def __init__(self, model, tokenizer, settings=None, thresholds=None, metadata=None,
+                 name: str = "privtag"):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
+        self.thresholds = thresholds or {"sentence": [0.5] * NUM_LABELS,
+                                         "paragraph": [0.5] * NUM_LABELS}
+        self.metadata = metadata or {}
+        self.name = name
+
+    # ------------------------------------------------------------------ persistence
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, base: str | Path | None = None) -> Tagger:
+        """Load a saved tagger (default: :func:`default_model_dir`).
+
+        Raises:
+            ModelLoadError: a missing directory or file, another label set, corrupt weights.
+        """
+        from transformers import AutoTokenizer
+
+        path = Path(path) if path else default_model_dir()
+        if not path.is_dir():
+            raise ModelLoadError(f"{path}: no such model directory; train one with "
+                                 "`privtag train train/default.toml` or pass --model DIR")
+        for f in (SETTINGS_FILE, THRESHOLDS_FILE, "config.json", "tokenizer.json"):
+            if not (path / f).is_file():
+                raise ModelLoadError(f"{path}: missing {f}; the model directory is incomplete")
+        settings = json.loads((path / SETTINGS_FILE).read_text())
+        if settings.get("labels", list(LABELS)) != list(LABELS):
+            raise ModelLoadError(f"{path / SETTINGS_FILE}: labels differ from privtag's 12 "
+                                 "labels; retrain the model with this version")
+        thresholds = json.loads((path / THRESHOLDS_FILE).read_text())
+        for key in ("sentence", "paragraph"):
+            if len(thresholds.get(key, [])) != NUM_LABELS:
+                raise ModelLoadError(f"{path / THRESHOLDS_FILE}: '{key}' needs {NUM_LABELS} "
+                                     "thresholds, one per label")
+        model = load_model(path, base)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        meta_file = path / TRAINING_FILE
+        metadata = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        return cls(model, tokenizer, settings, thresholds, metadata, name=path.name)
+
+    def save(self, path: str | Path, compact: bool = False) -> Path:
+        """Save model, tokenizer, settings, thresholds and metadata (safetensors and JSON)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if compact:
+            save_compact(self.model, path)
+            (path / "model.safetensors").unlink(missing_ok=True)
+        else:
+            self.model.save_pretrained(path, safe_serialization=True)
+        self.tokenizer.save_pretrained(path)
+        settings = {**self.settings, "labels": list(LABELS)}
+        (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
+        (path / THRESHOLDS_FILE).write_text(json.dumps(self.thresholds, indent=2) + "\n")
+        (path / TRAINING_FILE).write_text(json.dumps(self.metadata, indent=2, default=str) + "\n")
+        return path
+
+    # ------------------------------------------------------------------ scoring
+
+    @torch.inference_mode()
+    def _score(self, units: Sequence[Unit], max_length: int) -> np.ndarray:
+        """Sigmoid scores (n, 12) of units scored as single inputs (windows combined)."""
+        if not units:
+            return np.zeros((0, NUM_LABELS), dtype=np.float32)
+        s = self.settings
+        enc = encode(self.tokenizer, units, s["context"], max_length, s["context_tokens"])
+        order = np.argsort([len(x) for x in enc.input_ids], kind="stable")
+        scores = np.zeros((len(enc), NUM_LABELS), dtype=np.float32)
+        self.model.eval()
+        bs = int(s["batch_size"])
+        for b in range(0, len(order), bs):
+            idx = order[b : b + bs]
+            width = max(len(enc.input_ids[i]) for i in idx)
+            ids = torch.zeros((len(idx), width), dtype=torch.long)
+            types = torch.zeros_like(ids)
+            mask = torch.zeros_like(ids)
+            for r, i in enumerate(idx):
+                n = len(enc.input_ids[i])
+                ids[r, :n] = torch.tensor(enc.input_ids[i])
+                types[r, :n] = torch.tensor(enc.token_type_ids[i])
+                mask[r, :n] = 1
+            logits = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
+            scores[idx] = torch.sigmoid(logits.float()).numpy()
+        return combine_windows(scores, enc.owner, len(units))
+
+    def _paragraph_scores(self, sentence_scores: list[np.ndarray],
+                          paragraphs: Sequence[Unit]) -> np.ndarray:
+        how = self.settings["aggregate"]
+        if how not in AGGREGATES:
+            raise ModelLoadError(f"aggregate must be one of {', '.join(AGGREGATES)}, not {how!r}")
+        agg = np.stack([
+            (1 - np.prod(1 - s, axis=0)) if how == "noisy_or" else s.max(axis=0)
+            if len(s) else np.zeros(NUM_LABELS, dtype=np.float32)
+            for s in sentence_scores
+        ]) if sentence_scores else np.zeros((0, NUM_LABELS), dtype=np.float32)
+        if how in ("direct", "max+direct"):
+            direct = self._score(paragraphs, int(self.settings["paragraph_max_length"]))
+            agg = direct if how == "direct" else (agg + direct) / 2
+        return agg
+
+    def _split(self, unit: Unit) -> list[dict]:
+        """Sentences of a unit, each with its context, as :func:`tag` would see them."""
+        text = unit_text(unit)
+        section = [] if isinstance(unit, str) else list(unit.get("section") or [])
+        previous = "" if isinstance(unit, str) else unit.get("previous") or ""
+        if not text.strip():
+            return []
+        doc = segment(text.encode("utf-8"), format="text")
+        out = []
+        for s in doc.sentences:
+            out.append({"text": s.text, "section": section + [h for h in s.section
+                                                              if h != s.text],
+                        "previous": previous})
+            previous = s.text
+        return out
+
+    def predict_proba(self, units: Unit | Sequence[Unit]) -> np.ndarray:
+        """Scores in [0, 1]: shape (12,) for one unit, (n, 12) for a list.
+
+        A unit is a sentence or a paragraph (str, or a mapping with ``text`` and
+        optionally ``section`` and ``previous``).
+        """
+        single = isinstance(units, str | Mapping)
+        batch = [units] if single else list(units)
+        scores, _ = self._predict(batch)
+        return scores[0] if single else scores
+
+    def _predict(self, batch: Sequence[Unit]) -> tuple[np.ndarray, np.ndarray]:
+        split = [self._split(u) for u in batch]
+        flat = [s for ss in split for s in ss]
+        sent = self._score(flat, int(self.settings["max_length"]))
+        is_para = np.array([len(ss) > 1 for ss in split], dtype=bool)
+        out = np.zeros((len(batch), NUM_LABELS), dtype=np.float32)
+        pos = 0
+        groups, para_units, para_rows = [], [], []
+        for i, ss in enumerate(split):
+            block = sent[pos : pos + len(ss)]
+            pos += len(ss)
+            if len(ss) == 1:
+                out[i] = block[0]
+            elif len(ss) > 1:
+                groups.append(block)
+                u = batch[i]
+                para_units.append({"text": unit_text(u),
+                                   "section": [] if isinstance(u, str) else u.get("section") or []})
+                para_rows.append(i)
+        if groups:
+            out[para_rows] = self._paragraph_scores(groups, para_units)
+        return out, is_para
+
+    def predict(self, units: Unit | Sequence[Unit]) -> list[str] | list[list[str]]:
+        """Label names per unit: a list for one unit, a list of lists for a list.
+
+        Example:
+            >>> tagger.predict(["We may share your data with advertisers."])  # doctest: +SKIP
+            [['Third Party Sharing/Collection']]
+        """
+        single = isinstance(units, str | Mapping)
+        batch = [units] if single else list(units)
+        scores, is_para = self._predict(batch)
+        labels = self._labels(scores, is_para)
+        return labels[0] if single else labels
+
+    def _labels(self, scores: np.ndarray, is_para: np.ndarray) -> list[list[str]]:
+        t_s = np.asarray(self.thresholds["sentence"])
+        t_p = np.asarray(self.thresholds["paragraph"])
+        t = np.where(is_para[:, None], t_p[None, :], t_s[None, :])
+        return [[LABELS[j] for j in np.flatnonzero(row)] for row in scores >= t]
+
+    # ------------------------------------------------------------------ whole policies
+
+    def tag(self, source: str | bytes | Path | Document, format: str | None = None) -> TaggedPolicy:
+        """Segment and tag a policy (text, a path, bytes, or a :class:`Document`).
+
+        Returns:
+            :class:`privtag.results.TaggedPolicy` with per-sentence and per-paragraph
+            labels and scores.
+        """
+        doc = source if isinstance(source, Document) else segment(source, format=format)
+        units, prev_para, prev = [], -1, ""
+        for s in doc.sentences:
+            if s.paragraph != prev_para:
+                prev, prev_para = "", s.paragraph
+            units.append({"text": s.text, "section": [h for h in s.section if h != s.text],
+                          "previous": prev})
+            prev = s.text
+        sent = self._score(units, int(self.settings["max_length"]))
+        paras = [p for p in doc.paragraphs if p.last > p.first]
+        groups = [sent[p.first : p.last] for p in paras]
+        para_units = [{"text": doc.text[p.start : p.end], "section": list(p.section)}
+                      for p in paras]
+        pscores = self._paragraph_scores(groups, para_units)
+        s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool))
+        p_labels = self._labels(pscores, np.ones(len(pscores), dtype=bool))
+        sentences = [TaggedSentence.of(s, lab, sc) for s, lab, sc in zip(doc.sentences, s_labels,
+                                                                         sent, strict=True)]
+        paragraphs = [TaggedParagraph(p.index, p.start, p.end, doc.text[p.start : p.end],
+                                      lab, dict(zip(LABELS, map(float, sc), strict=True)))
+                      for p, lab, sc in zip(paras, p_labels, pscores, strict=True)]
+        return TaggedPolicy(doc, sentences, paragraphs, model=self.name)
+
+    def __repr__(self) -> str:
+        return f"Tagger(name={self.name!r}, settings={self.settings})"

@@ -1,0 +1,315 @@
+"""Fine-tune the encoder on annotated units with the Hugging Face ``Trainer``.
+
+:func:`train` runs a :class:`privtag.config.Recipe`: it loads sentence and/or segment
+units from every source, encodes them with their context (:mod:`privtag.inputs`),
+fine-tunes :class:`privtag.model.PrivtagClassifier` with BCE loss (optional per-label
+positive weights), evaluates every epoch on validation, keeps the best epoch by
+validation macro-F1 (early stopping), then picks the paragraph aggregation and tunes
+per-label thresholds on validation and saves a :class:`privtag.Tagger`.
+
+Example:
+    >>> from privtag.config import Recipe
+    >>> tagger = train(Recipe.load("train/default.toml", ["train.epochs=1"]))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from datasets import Dataset, concatenate_datasets
+
+from privtag.config import Recipe
+from privtag.errors import DataError
+from privtag.inputs import encode
+from privtag.labels import LABELS, NUM_LABELS
+from privtag.thresholds import f1_scores, tune_thresholds
+
+log = logging.getLogger("privtag.train")
+
+
+# ---------------------------------------------------------------------------- data
+
+
+def load_units(specs: list[str], level: str, recipe: Recipe) -> Dataset:
+    """All units of ``level`` ("sentence" or "segment") from the source specs, concatenated.
+
+    Non-OPP-115 sources hold sentences; their segment units are their paragraphs,
+    labelled with the union of their sentences' labels.
+    """
+    from privtag.data import FEATURES, to_dataset
+
+    parts = []
+    for spec in specs:
+        if spec.startswith("opp115:"):
+            from privtag.opp115 import load_opp115
+
+            split = spec.split(":", 1)[1]
+            parts.append(load_opp115(recipe.data.opp115, level, recipe.data.vote, [split])[split])
+            continue
+        from privtag.data import load_source
+
+        ds = load_source(spec, split="train")
+        ds = concatenate_datasets(list(ds.values())) if hasattr(ds, "values") else ds
+        parts.append(ds if level == "sentence" else to_dataset(_paragraph_records(ds)))
+    if not parts:
+        return to_dataset([])
+    return concatenate_datasets([p.cast(FEATURES) for p in parts])
+
+
+def _paragraph_records(ds: Dataset) -> list[dict]:
+    groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for r in ds:
+        groups[(r["policy"], r["paragraph"])].append(r)
+    out = []
+    for (policy, para), rows in groups.items():
+        labels = sorted({x for r in rows for x in r["labels"]})
+        out.append({"policy": policy, "unit_id": f"p{para}", "paragraph": para,
+                    "text": " ".join(r["text"] for r in rows), "labels": labels,
+                    "section": rows[0]["section"], "source": rows[0]["source"]})
+    return out
+
+
+def _multi_hot(labels: list[list[int]]) -> np.ndarray:
+    y = np.zeros((len(labels), NUM_LABELS), dtype=np.float32)
+    for i, row in enumerate(labels):
+        y[i, row] = 1
+    return y
+
+
+def _encode_dataset(tokenizer, ds: Dataset, max_length: int, recipe: Recipe) -> Dataset:
+    m = recipe.model
+    units = [{"text": t, "section": s, "previous": p}
+             for t, s, p in zip(ds["text"], ds["section"], ds["previous"], strict=True)]
+    enc = encode(tokenizer, units, m.context, max_length, m.context_tokens)
+    y = _multi_hot(ds["labels"])
+    return Dataset.from_dict({
+        "input_ids": enc.input_ids,
+        "token_type_ids": enc.token_type_ids,
+        "attention_mask": [[1] * len(x) for x in enc.input_ids],
+        "labels": y[enc.owner].tolist(),
+        "owner": enc.owner,
+        "length": [len(x) for x in enc.input_ids],
+    })
+
+
+# ---------------------------------------------------------------------------- training
+
+
+def _pos_weight(y: np.ndarray, how: str, cap: float) -> list[float] | None:
+    if how == "none":
+        return None
+    if how != "sqrt":
+        raise DataError(f"train.pos_weight must be 'none' or 'sqrt', not {how!r}")
+    pos = y.sum(0)
+    neg = len(y) - pos
+    return np.minimum(np.sqrt(neg / np.maximum(pos, 1)), cap).round(4).tolist()
+
+
+def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
+    from transformers import (DataCollatorWithPadding, EarlyStoppingCallback, Trainer,
+                              TrainingArguments)
+
+    t = recipe.train
+    eval_owner = np.asarray(eval_ds["owner"])
+    n_units = int(eval_owner.max()) + 1 if len(eval_owner) else 0
+
+    def compute_metrics(pred):
+        scores = 1 / (1 + np.exp(-pred.predictions))
+        per_unit = np.zeros((n_units, NUM_LABELS))
+        np.maximum.at(per_unit, eval_owner, scores)
+        y = np.zeros((n_units, NUM_LABELS))
+        np.maximum.at(y, eval_owner, pred.label_ids)
+        th = tune_thresholds(per_unit, y)
+        f1 = f1_scores(y, per_unit >= th)
+        return {"macro_f1": f1["macro"], "micro_f1": f1["micro"]}
+
+    class _Trainer(Trainer):
+        def create_optimizer(self, *args, **kwargs):
+            if self.optimizer is None:
+                head, decay, no_decay = [], [], []
+                for name, p in self.model.named_parameters():
+                    if not p.requires_grad:
+                        continue
+                    if name.startswith("classifier"):
+                        head.append(p)
+                    elif name.endswith("bias") or "LayerNorm" in name:
+                        no_decay.append(p)
+                    else:
+                        decay.append(p)
+                self.optimizer = torch.optim.AdamW([
+                    {"params": decay, "lr": t.learning_rate, "weight_decay": t.weight_decay},
+                    {"params": no_decay, "lr": t.learning_rate, "weight_decay": 0.0},
+                    {"params": head, "lr": t.head_learning_rate, "weight_decay": 0.0},
+                ])
+            return self.optimizer
+
+    args = TrainingArguments(
+        output_dir=str(Path(t.output_dir) / "checkpoints"),
+        per_device_train_batch_size=t.batch_size,
+        per_device_eval_batch_size=64,
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps,
+        learning_rate=t.learning_rate,
+        warmup_steps=t.warmup,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model="macro_f1",
+        greater_is_better=True,
+        logging_steps=t.logging_steps,
+        seed=t.seed,
+        data_seed=t.seed,
+        train_sampling_strategy="group_by_length",
+        report_to="none",
+        use_cpu=True,
+        dataloader_num_workers=0,
+        remove_unused_columns=True,
+    )
+    return _Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds.remove_columns(["owner"]),
+        eval_dataset=eval_ds.remove_columns(["owner", "length"]),
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=compute_metrics,
+        callbacks=[EarlyStoppingCallback(t.early_stopping_patience)],
+    )
+
+
+def train(recipe: Recipe):
+    """Train, tune and save a tagger as the recipe says; returns the :class:`privtag.Tagger`.
+
+    Raises:
+        DataError: no training units, or a level/aggregate the recipe names does not exist.
+    """
+    from transformers import AutoTokenizer, set_seed
+
+    from privtag.model import PrivtagClassifier, base_encoder_path
+    from privtag.tagger import AGGREGATES, Tagger
+
+    started = time.time()
+    t, m, d = recipe.train, recipe.model, recipe.data
+    for level in d.levels:
+        if level not in ("sentence", "segment"):
+            raise DataError(f"data.levels: {level!r} is not 'sentence' or 'segment'")
+    for a in t.aggregates:
+        if a not in AGGREGATES:
+            raise DataError(f"train.aggregates: {a!r} is not one of {', '.join(AGGREGATES)}")
+    set_seed(t.seed)
+    base = base_encoder_path(m.base)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+
+    units = {lvl: {"train": load_units(d.train, lvl, recipe),
+                   "validation": load_units(d.validation, lvl, recipe)}
+             for lvl in ("sentence", "segment")}
+    train_parts = [_encode_dataset(tokenizer, units[lvl]["train"],
+                                   m.max_length if lvl == "sentence" else m.paragraph_max_length,
+                                   recipe)
+                   for lvl in d.levels if units[lvl]["train"].num_rows]
+    if not train_parts:
+        raise DataError(f"no training units in {d.train} at levels {d.levels}; check data.train")
+    train_ds = concatenate_datasets(train_parts)
+    y_train = np.asarray(train_ds["labels"], dtype=np.float32)
+    empty = [LABELS[j] for j in np.flatnonzero(y_train.sum(0) == 0)]
+    if empty:
+        log.warning("no training examples for: %s; the model cannot learn them", ", ".join(empty))
+    sel = t.select_on
+    val_len = m.max_length if sel == "sentence" else m.paragraph_max_length
+    if not units[sel]["validation"].num_rows:
+        raise DataError(f"no validation units at level {sel!r} in {d.validation}")
+    eval_ds = _encode_dataset(tokenizer, units[sel]["validation"], val_len, recipe)
+
+    model = PrivtagClassifier.from_base(
+        base, classifier_dropout=m.dropout, pool_context=m.pool_context,
+        pos_weight=_pos_weight(y_train, t.pos_weight, t.pos_weight_max),
+    )
+    if m.freeze_embeddings:
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    trainer = _make_trainer(model, tokenizer, train_ds, eval_ds, recipe)
+    trainer.train(resume_from_checkpoint=True if t.resume else None)
+    history = [h for h in trainer.state.log_history if "eval_macro_f1" in h]
+
+    settings = {"context": m.context, "max_length": m.max_length,
+                "paragraph_max_length": m.paragraph_max_length,
+                "context_tokens": m.context_tokens, "aggregate": m.aggregate}
+    tagger = Tagger(trainer.model.eval(), tokenizer, settings)
+    tuning = tune_tagger(tagger, units["sentence"]["validation"], units["segment"]["validation"],
+                         t.aggregates)
+    tagger.metadata = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "recipe": recipe.to_dict(),
+        "data": {lvl: {split: {"units": ds.num_rows,
+                               "policies": len(set(ds["policy"]))}
+                       for split, ds in units[lvl].items()} for lvl in units},
+        "train_windows": train_ds.num_rows,
+        "epochs_run": trainer.state.epoch,
+        "best_checkpoint": trainer.state.best_model_checkpoint,
+        "eval_history": history,
+        "validation": tuning,
+        "train_seconds": round(time.time() - started, 1),
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
+        "versions": _versions(),
+    }
+    tagger.save(t.output_dir, compact=t.compact)
+    return tagger
+
+
+def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[str]) -> dict:
+    """Pick the paragraph aggregation and per-label thresholds on validation units.
+
+    Sets ``tagger.settings["aggregate"]`` and ``tagger.thresholds``; returns per-level
+    metrics at the tuned thresholds (tuned on the same data, so optimistic).
+    """
+    out = {}
+    if sentences.num_rows:
+        units = _units(sentences)
+        y = _multi_hot(sentences["labels"])
+        scores = tagger._score(units, int(tagger.settings["max_length"]))
+        th = tune_thresholds(scores, y)
+        tagger.thresholds["sentence"] = th.round(4).tolist()
+        out["sentence"] = f1_scores(y, scores >= th, per_label=True)
+    if segments.num_rows:
+        y = _multi_hot(segments["labels"])
+        best = None
+        for a in aggregates:
+            tagger.settings["aggregate"] = a
+            scores = tagger.predict_proba(_units(segments))
+            th = tune_thresholds(scores, y)
+            f1 = f1_scores(y, scores >= th, per_label=True)
+            out[f"segment[{a}]"] = {"micro": f1["micro"], "macro": f1["macro"]}
+            if best is None or f1["macro"] > best[0]["macro"]:
+                best = (f1, a, th)
+        tagger.settings["aggregate"] = best[1]
+        tagger.thresholds["paragraph"] = best[2].round(4).tolist()
+        out["segment"] = best[0]
+        out["aggregate"] = best[1]
+    return out
+
+
+def _units(ds: Dataset) -> list[dict]:
+    return [{"text": t, "section": s, "previous": p}
+            for t, s, p in zip(ds["text"], ds["section"], ds["previous"], strict=True)]
+
+
+def _versions() -> dict:
+    import datasets
+    import transformers
+
+    import privtag
+
+    return {"privtag": privtag.__version__, "torch": torch.__version__,
+            "transformers": transformers.__version__, "datasets": datasets.__version__,
+            "python": platform.python_version()}
+
+
+def write_report(path: str | Path, metadata: dict) -> None:
+    """Write the training metadata as JSON (used by the CLI after a run)."""
+    Path(path).write_text(json.dumps(metadata, indent=2, default=str) + "\n")
