@@ -29,81 +29,94 @@ TAXONOMY: tuple[Label, ...] = (
     Label(
         "First Party Collection/Use",
         "first_party",
-        "The site or service itself (the first party) collects, receives or uses personal "
-        "information, and how or why it does so: what data, by which means (forms, cookies, "
-        "logs), for what purpose. Also statements that it does not collect something.",
+        "The site or service itself (the first party) collects, receives, stores or uses personal "
+        "information: what data, how it is gathered (forms, accounts, cookies and similar "
+        "technologies it sets, server logs, data received from other companies such as a "
+        "sign-in provider) and for what purpose (service, support, marketing, analytics, "
+        "security). Also statements that it does not collect, keep or use something, and "
+        "whether the data is identifiable or anonymous.",
     ),
     Label(
         "Third Party Sharing/Collection",
         "third_party",
-        "Personal information is shared with, sold to, or collected by someone other than the "
-        "first party: advertisers, analytics providers, affiliates, service providers, "
-        "authorities. Includes third parties that track users on the site, and statements "
-        "that data is not sold or shared.",
+        "Personal information leaves the first party or is gathered by someone else: shared "
+        "with or sold to service providers, advertisers, affiliates or group companies, "
+        "authorities on legal request, a buyer in a merger; collected on the site by "
+        "third-party cookies, beacons, ad networks, analytics or social widgets; or made "
+        "visible to other users and the public. Includes promises not to sell, rent or share.",
     ),
     Label(
         "User Choice/Control",
         "user_choice",
-        "Choices the user has about collection, use or sharing: opting in or out, consent, "
-        "unsubscribing from messages, browser or cookie settings, privacy settings.",
+        "Options the user has over collection, use or sharing: consent asked before something "
+        "happens, opting out (unsubscribe links, e-mail requests), account or browser "
+        "settings such as blocking cookies, choices offered by third parties; also statements "
+        "that a choice is not available, or that the only way out is to stop using a feature.",
     ),
     Label(
         "User Access, Edit and Deletion",
         "user_access",
         "Whether and how users can see, export, correct, update or delete the information held "
-        "about them, or deactivate or close their account.",
+        "about them or content they posted, deactivate or close their account, and how such "
+        "requests are handled (channel, response time, cases where removal is not possible).",
     ),
     Label(
         "Data Retention",
         "data_retention",
-        "How long personal information is kept, when it is deleted or anonymised, and what is "
-        "kept after an account is closed.",
+        "How long collected personal information is kept (a stated period, as long as needed "
+        "for a purpose or required by law, or indefinitely), when it is deleted or anonymised, "
+        "and what is kept after an account is closed.",
     ),
     Label(
         "Data Security",
         "data_security",
-        "How personal information is protected: encryption, secure transmission, access "
-        "controls, staff confidentiality, audits; and disclaimers that no method is perfectly "
-        "secure.",
+        "How personal information is protected: encryption in transit or at rest, access "
+        "limits, staff confidentiality duties and training, audits, backups and incident "
+        "procedures, generic promises of safeguards; and disclaimers that no method or "
+        "transmission is perfectly secure.",
     ),
     Label(
         "Policy Change",
         "policy_change",
-        "Whether and how users are told when the policy changes, when changes take effect, and "
-        "what choice users have about them. Effective or last-updated dates belong here too.",
+        "That the policy may change, and how users learn of changes (posted on the page, a "
+        "notice on the site, a personal message), when changes take effect, whether continued "
+        "use counts as acceptance, and what users can do if they disagree.",
     ),
     Label(
         "Do Not Track",
         "do_not_track",
         "How the site responds to a browser's Do Not Track signal, including saying that it "
-        "does not respond to it.",
+        "does not respond to it, and explanations of what the signal is.",
     ),
     Label(
         "International and Specific Audiences",
         "specific_audiences",
-        "Practices that apply only to particular groups: children (e.g. under 13), residents "
-        "of a given state or country (such as California or the EU), or data transferred "
-        "across borders.",
+        "Practices that apply only to particular groups: children (e.g. under 13) and their "
+        "parents, residents of a given state or country (such as California or the EU), or "
+        "users whose data is stored in or transferred to other countries.",
     ),
     Label(
         "Introductory/Generic",
         "introductory",
-        "Text that introduces the policy or a section, or states something general about "
-        "privacy without a specific practice: who the company is, that it values privacy, "
-        "what the policy covers, that using the site means accepting it.",
+        "Text that introduces the policy or a section without stating a specific practice: "
+        "titles and headings, who the company is, that it values privacy, what the policy "
+        "covers, effective or last-updated dates, and that using the site means accepting "
+        "the policy.",
     ),
     Label(
         "Practice not covered",
         "practice_not_covered",
-        "A statement about data handling that none of the other categories covers, for "
-        "example legal disclaimers, dispute resolution, or terms about links to other sites "
-        "that say nothing about their data practices.",
+        "A specific statement about data or the user's dealings with the site that none of "
+        "the other labels covers: links to other sites and advice to read their policies, "
+        "ownership of data, user warranties, indemnities and similar legal terms, handling of "
+        "legal notices.",
     ),
     Label(
         "Privacy contact information",
         "contact",
         "How to reach the company about privacy: e-mail or postal addresses, phone numbers, a "
-        "named privacy officer, a contact form.",
+        "named privacy officer, a contact page or form, or an invitation to get in touch with "
+        "questions or concerns about the policy.",
     ),
 )
 
