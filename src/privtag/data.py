@@ -28,7 +28,6 @@ import csv
 import difflib
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -222,7 +221,7 @@ def _check_row(obj: dict, bad) -> bool:
         bad("text", "empty text",
             "copy the sentence from `privtag segment POLICY_FILE --json`, or delete the line")
         ok = False
-    if obj["start"] < 0:
+    elif obj["start"] < 0:
         bad("start", f"negative offset {obj['start']}", "write the offset in the policy text")
         ok = False
     elif obj["end"] - obj["start"] != len(obj["text"]):
@@ -274,63 +273,70 @@ def parse_annotations(
     found: list[tuple[str, int, str]] = []
     docs: dict[Path, object] = {}
     seen_ids: dict[tuple[str, str], str] = {}
-    by_policy: dict[str, list[tuple[str, int, dict, object]]] = {}
+    by_policy: dict[str, list[tuple[str, int, dict | None, object]]] = {}
+    # ids and texts named by rows with a problem: a sentence they claim is not also
+    # reported as "without a record" (the row's own problem says what to fix)
+    claimed: dict[str, set] = {}
     records: list[dict] = []
-    files = annotation_files(paths)
-    for path in files:
+    for path in annotation_files(paths):
         fname, pdir = str(path), _policies_dir(path, policies_dir)
         missing_policy: set[str] = set()
 
         def bad(line, field, what, fix, _f=fname):
             found.append((_f, line, f"{_f}:{line}: {field}: {what}; {fix}"))
 
-        for line, obj in _read_rows(path, bad):
-            if not _check_row(obj, lambda *a, _l=line: bad(_l, *a)):
-                continue
+        def check(line: int, obj: dict, _f=fname, _d=pdir, _m=missing_policy) -> bool:
+            """Check one row; True when it is valid (then it joins ``by_policy``)."""
+            if not _check_row(obj, lambda *a: bad(line, *a)):
+                return False
             policy, sid = obj["policy"], obj["sentence_id"]
-            key = (policy, sid)
-            if key in seen_ids:
+            if (policy, sid) in seen_ids:
                 bad(line, "sentence_id", f"duplicate id {sid!r} for policy {policy!r} "
-                    f"(first at {seen_ids[key]})", "give each sentence its own id")
-                continue
-            seen_ids[key] = f"{fname}:{line}"
-            pfile = find_policy(policy, pdir)
+                    f"(first at {seen_ids[policy, sid]})", "give each sentence its own id")
+                return False
+            seen_ids[policy, sid] = f"{_f}:{line}"
+            pfile = find_policy(policy, _d)
             if pfile is None:
-                if policy not in missing_policy:
-                    missing_policy.add(policy)
-                    bad(line, "policy", f"no policy file {policy}.md/.txt/.html in {pdir}",
+                if policy not in _m:  # once per file, not on every line
+                    _m.add(policy)
+                    bad(line, "policy", f"no policy file {policy}.md/.txt/.html in {_d}",
                         "add the policy text there, or pass the right policies directory")
-                continue
+                return False
             if pfile not in docs:
                 try:
                     docs[pfile] = segment(pfile)
                 except PrivtagError as e:
                     docs[pfile] = None
                     bad(line, "policy", f"cannot segment {pfile}: {e}", "fix the policy file")
-            doc = docs[pfile]
+            doc, s, e = docs[pfile], obj["start"], obj["end"]
             if doc is None:
-                continue
-            s, e, text = obj["start"], obj["end"], obj["text"]
-            if doc.text[s:e] != text:
-                at = doc.text.find(text)
-                fix = (f"set start to {at} and end to {at + len(text)}" if at >= 0 else
+                return False
+            if doc.text[s:e] != obj["text"]:
+                at = doc.text.find(obj["text"])
+                fix = (f"set start to {at} and end to {at + e - s}" if at >= 0 else
                        f"copy the text and offsets from `privtag segment {pfile} --json`")
                 bad(line, "start", f"text does not match the policy text at {s}:{e}, which "
                     f"reads {doc.text[s:e][:60]!r}", fix)
-                by_policy.setdefault(policy, []).append((fname, line, None, doc))
-                continue
-            by_policy.setdefault(policy, []).append((fname, line, obj, doc))
-    for entries in by_policy.values():
-        _check_coverage(entries, lambda f, ln, *a: found.append(
+                by_policy.setdefault(policy, []).append((_f, line, None, doc))
+                return False
+            by_policy.setdefault(policy, []).append((_f, line, obj, doc))
+            return True
+
+        for line, obj in _read_rows(path, bad):
+            if not check(line, obj) and isinstance(obj.get("policy"), str):
+                claimed.setdefault(obj["policy"], set()).update(
+                    (k, obj[f]) for k, f in (("id", "sentence_id"), ("text", "text"))
+                    if isinstance(obj.get(f), str))
+    for policy, entries in by_policy.items():
+        _check_coverage(entries, claimed.get(policy, set()), lambda f, ln, *a: found.append(
             (f, ln, f"{f}:{ln}: " + ": ".join(a[:2]) + "; " + a[2])), records)
     found.sort(key=lambda t: (t[0], t[1]))
     return records, [p for _, _, p in found]
 
 
-def _check_coverage(entries, bad, records: list[dict]) -> None:
+def _check_coverage(entries, claimed: set, bad, records: list[dict]) -> None:
     """Report overlapping records and sentences without a record; build the records."""
     doc = entries[0][3]
-    texts = {o["text"] for _, _, o, _ in entries if o is not None}
     valid = sorted((o["start"], o["end"], f, ln, o) for f, ln, o, _ in entries if o is not None)
     starts = [s.start for s in doc.sentences]
     prev_end, prev_at = -1, ""
@@ -351,19 +357,16 @@ def _check_coverage(entries, bad, records: list[dict]) -> None:
             "source": f"annotations:{Path(f).name}",
             "attributes": json.dumps({"note": o["note"]}) if o.get("note") else "{}",
         })
-    if len(valid) < len(entries):
-        return  # some offsets are wrong: their sentences would all be reported twice
     spans = [(s, e) for s, e, *_ in valid]
     for sent in doc.sentences:
         j = bisect.bisect_left(spans, (sent.end, -1))
-        covered = j > 0 and spans[j - 1][1] > sent.start
-        if covered or sent.text in texts:
+        if (j > 0 and spans[j - 1][1] > sent.start) or \
+                {("id", sent.id), ("text", sent.text)} & claimed:
             continue
-        _, _, f, ln, _ = valid[min(j, len(valid) - 1)]
+        f, ln = valid[min(j, len(valid) - 1)][2:4] if valid else entries[0][:2]
         where = "before" if j < len(valid) else "after"
-        bad(f, ln, "sentence_id", f"sentence {sent.id} of policy {valid[0][4]['policy']!r} "
-            f"({sent.start}:{sent.end} {sent.text[:50]!r}) has no record",
-            f"add a record for it {where} this line")
+        bad(f, ln, "sentence_id", f"sentence {sent.id} ({sent.start}:{sent.end} "
+            f"{sent.text[:50]!r}) has no record", f"add a record for it {where} this line")
 
 
 def validate_annotations(
@@ -492,7 +495,7 @@ def load_source(
     Sources: ``PATH.jsonl``/``PATH.csv`` or a directory of them (privtag format),
     ``labelstudio:PATH`` (Label Studio JSON export), ``doccano:PATH`` (doccano JSONL
     export), ``opp115:SPLIT`` (``SPLIT`` one of OPP-115's splits, or ``all``; the corpus
-    is read from ``opp115_root``, ``$PRIVTAG_OPP115`` or ``../shared/opp115``).
+    is read from ``opp115_root``, else where :func:`privtag.opp115.default_root` finds it).
 
     Example:
         >>> load_source("doccano:export.jsonl", split="test")  # doctest: +SKIP
@@ -515,13 +518,11 @@ def load_source(
 
 def _load_opp115(split: str, root, level: str, vote: str) -> DatasetDict:
     # OPP-115 support lives in privtag.opp115 (written separately); imported lazily so
-    # privtag format sources work without it.
+    # privtag format sources work without it. root=None lets it find the corpus itself.
     try:
         from privtag.opp115 import load_opp115
     except ImportError as e:
         raise DataError(f"opp115 sources need privtag.opp115 ({e}); use another source") from e
-    root = Path(root or os.environ.get("PRIVTAG_OPP115") or _REPO_POLICIES.parents[2] / "shared"
-                / "opp115")
     dd = load_opp115(root, level=level, vote=vote)
     if split == "all":
         return dd
