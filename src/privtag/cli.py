@@ -49,6 +49,30 @@ def segment_cmd(
         out.write(f"{s.start}:{s.end}\t{s.kind}\t{section}\t{s.text}\n")
 
 
+@app.command("validate")
+def validate_cmd(
+    files: Annotated[
+        list[Path], typer.Argument(help="Annotation files (.jsonl/.csv) or directories of them.")
+    ],
+    policies: Annotated[
+        Path | None,
+        typer.Option("--policies", help="Directory of <policy>.<ext> files (default: "
+                     "policies/ next to the annotations' directory, else data/policies)."),
+    ] = None,
+) -> None:
+    """Check annotation files; print every problem, exit with code 1 if there is any."""
+    from privtag.data import annotation_files, parse_annotations
+
+    records, problems = parse_annotations(files, policies)
+    n_files = len(annotation_files(files))
+    if problems:
+        for p in problems:
+            typer.echo(p)
+        typer.echo(f"FAILED: {len(problems)} problem(s) in {n_files} files")
+        raise typer.Exit(1)
+    typer.echo(f"OK: {len(records)} records in {n_files} files")
+
+
 def main() -> None:
     """Console entry point: run the app, turning privtag errors into one-line messages."""
     try:
