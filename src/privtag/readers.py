@@ -7,10 +7,11 @@ so :mod:`privtag.segment` can rebuild paragraphs and split blocks into sentences
 Four formats are read:
 
 * ``text``: paragraphs separated by blank lines; short unpunctuated lines, ALL-CAPS
-  lines and numbered section titles are headings; bulleted or numbered lines are
-  list items.
-* ``markdown``: as ``text``, plus ``#`` headings, ``-``/``*``/``+`` bullets, block
-  quotes, emphasis and links (link targets are kept in the document metadata).
+  lines and numbered section titles are headings; bulleted or numbered lines (and
+  lines indented with no-break spaces, a bullet lost in conversion) are list items.
+* ``markdown``: as ``text``, plus ``#`` and underlined headings, ``-``/``*``/``+``
+  bullets, block quotes, pipe tables (each cell a block, each row a paragraph),
+  emphasis and links (link targets are kept in the document metadata).
 * ``html``: real web pages. ``script``, ``style``, navigation, header, footer and
   similar page furniture are dropped; headings, paragraphs, list items and table
   cells become blocks. A block made only of bold text is a heading.
@@ -18,6 +19,10 @@ Four formats are read:
   segments. Every segment becomes exactly one paragraph (so paragraph *i* is
   segment *i*), and every character keeps its offset in the source file, which is
   what span annotations point into.
+
+The format readers live in :mod:`privtag.plaintext` (text, Markdown) and
+:mod:`privtag.markup` (HTML, OPP-115); this module holds what they share: decoding,
+loading, format detection and the block builder.
 
 For ``text``, ``markdown`` and ``opp115`` each block records *runs* mapping its
 characters back to the source string; generic HTML, whose parser rewrites the
@@ -27,6 +32,7 @@ source, does not.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +45,13 @@ FORMATS = ("text", "markdown", "html", "opp115")
 _PROVENANCE = re.compile(
     r"^\s*>?\s*[*_]*\s*The following text is extracted and transformed from\b.*$", re.I | re.M
 )
-_WS = re.compile(r"\S+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+#: Characters that render as nothing: removed from words (they never split one).
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE), None)
+# A gap that is not exactly one plain space between two visible characters: only
+# these break a run, so a long line costs a handful of regex matches, not one per word.
+_IRREGULAR = re.compile(rf"(?! (?![\s{INVISIBLE}]))[\s{INVISIBLE}]+")
+_EDGE = re.compile(rf"[\s{INVISIBLE}]*")
 
 
 @dataclass
@@ -52,34 +63,60 @@ class Block:
     level: int = 0  # heading level 1..6 (0 for non-headings)
     new_paragraph: bool = True
     runs: list[tuple[int, int, int]] = field(default_factory=list)
+    segment: int = -1  # OPP-115 segment index (-1 for other formats)
 
 
-class _Builder:
-    """Collects whitespace-collapsed tokens into blocks, remembering where they came from."""
+class Builder:
+    """Collects white-space-collapsed text into blocks, remembering where it came from.
+
+    Example:
+        >>> b = Builder("We  keep\\nlogs.")
+        >>> b.add_span(0, 14)
+        >>> b.flush().text, b.blocks[0].runs
+        ('We keep logs.', [(0, 0, 2), (3, 4, 4), (8, 9, 5)])
+    """
 
     def __init__(self, source: str):
         self.source = source
         self.blocks: list[Block] = []
+        self.links: list[str] = []
         self._parts: list[str] = []
         self._runs: list[tuple[int, int, int]] = []
         self._len = 0
         self._pending_paragraph = True
 
+    @property
+    def empty(self) -> bool:
+        """True when the open block has no text yet."""
+        return self._len == 0
+
+    def last_char(self) -> str:
+        """The last character of the open block ("" when empty)."""
+        return self._parts[-1][-1:] if self._parts else ""
+
     def add_span(self, start: int, end: int, glue: bool = False) -> None:
         """Add the words of ``source[start:end]``; ``glue`` joins the first word to the last."""
-        for m in _WS.finditer(self.source, start, end):
-            self._add(m.group(), m.start(), glue)
-            glue = False
+        src = self.source
+        start = _EDGE.match(src, start, end).end()
+        while end > start and (src[end - 1].isspace() or src[end - 1] in INVISIBLE):
+            end -= 1
+        pos = start
+        for m in _IRREGULAR.finditer(src, start, end):
+            self._add(src[pos : m.start()], pos, glue)
+            # a gap of only invisible characters joins its neighbours ("co\u00adop")
+            glue = not any(c.isspace() for c in m.group())
+            pos = m.end()
+        if pos < end:
+            self._add(src[pos:end], pos, glue)
 
     def add_text(self, text: str, glue: bool = False) -> None:
         """Add words that have no place in the source (e.g. decoded HTML)."""
-        for m in _WS.finditer(text):
-            self._add(m.group(), None, glue)
-            glue = False
+        words = text.translate(_INVISIBLE_TABLE).split()
+        if words:
+            self._add(" ".join(words), None, glue)
 
-    def _add(self, word: str, src: int | None, glue: bool) -> None:
-        word = word.translate(_INVISIBLE)
-        if not word:
+    def _add(self, chunk: str, src: int | None, glue: bool) -> None:
+        if not chunk:
             return
         if self._len and not glue:
             self._parts.append(" ")
@@ -87,57 +124,93 @@ class _Builder:
         if src is not None:
             if self._runs:
                 off, s0, n = self._runs[-1]
-                # One source space became one space here: extend the run, keeping
-                # a 20 MB single line to a handful of runs.
-                if off + n == self._len - 1 and self.source[s0 + n : src] == " ":
-                    self._runs[-1] = (off, s0, n + 1 + len(word))
-                    self._parts.append(word)
-                    self._len += len(word)
-                    return
+                # adjacent in both strings, or one source space that stayed one space:
+                # extend the run instead of starting a new one
                 if off + n == self._len and s0 + n == src:
-                    self._runs[-1] = (off, s0, n + len(word))
-                    self._parts.append(word)
-                    self._len += len(word)
-                    return
-            self._runs.append((self._len, src, len(word)))
-        self._parts.append(word)
-        self._len += len(word)
+                    self._runs[-1] = (off, s0, n + len(chunk))
+                    src = None
+                elif off + n == self._len - 1 and self.source[s0 + n : src] == " ":
+                    self._runs[-1] = (off, s0, n + 1 + len(chunk))
+                    src = None
+            if src is not None:
+                self._runs.append((self._len, src, len(chunk)))
+        self._parts.append(chunk)
+        self._len += len(chunk)
 
     def paragraph_break(self) -> None:
+        """Make the next block start a new paragraph."""
         self._pending_paragraph = True
 
-    def flush(self, kind: str = "body", level: int = 0) -> None:
+    def flush(self, kind: str = "body", level: int = 0) -> Block | None:
+        """Close the open block (if it has text) as ``kind``; returns it."""
+        blk = None
         if self._len:
-            self.blocks.append(
-                Block(kind, "".join(self._parts), level, self._pending_paragraph, self._runs)
-            )
+            blk = Block(kind, "".join(self._parts), level, self._pending_paragraph, self._runs)
+            self.blocks.append(blk)
             self._pending_paragraph = False
         self._parts, self._runs, self._len = [], [], 0
+        return blk
+
+    def word_count(self) -> int:
+        """Words in the open block."""
+        return sum(p.count(" ") for p in self._parts) + 1 if self._len else 0
 
 
 # --------------------------------------------------------------------------- decoding
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SIGNATURES = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP archive (a .docx?)",
+               b"\xd0\xcf\x11\xe0": "an old Word/Office file", b"\x7fELF": "a program",
+               b"\x89PNG": "an image", b"\xff\xd8\xff": "an image", b"GIF8": "an image"}
+_DECLARED = re.compile(rb"""(?:<meta[^>]{0,200}?charset|<\?xml[^>]{0,100}?encoding)\s*=\s*["']?([\w.:-]+)""",
+                       re.I)
 
 
 def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     """Decode policy bytes; returns ``(text, encoding)``.
 
-    BOMs (UTF-8, UTF-16) are honoured; otherwise UTF-8 is tried, then Windows-1252
-    (the usual encoding of older policies), then Latin-1, which never fails.
+    BOMs (UTF-8, UTF-16, UTF-32) are honoured; otherwise UTF-8 is tried, then a
+    charset an HTML/XML file declares, then Windows-1252 (the usual encoding of older
+    policies; it reads Latin-1 text the same way), then Latin-1, which never fails.
+    UTF-16 without a BOM is recognised by its zero bytes.
 
     Raises:
-        PolicyReadError: if the bytes look binary (NUL bytes or many control bytes).
+        PolicyReadError: if the bytes look binary (a PDF, an archive, NUL or control bytes).
+
+    Example:
+        >>> decode("caf\\u00e9 \\u2019".encode("cp1252"))
+        ('café ’', 'cp1252')
     """
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in _BOMS:
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc
+    for sig, what in _SIGNATURES.items():
+        if data.startswith(sig):
+            raise PolicyReadError(f"{name}: is {what}, not a policy; convert it to text or HTML first")
     sample = data[:65536]
-    controls = sum(b < 9 or 13 < b < 32 for b in sample)
-    if b"\x00" in sample or (sample and controls / len(sample) > 0.02):
+    if b"\x00" in sample:
+        enc = _utf16_without_bom(sample)
+        if enc:
+            return data.decode(enc, errors="replace"), enc
+    controls = sum(b < 9 or 13 < b < 32 for b in sample) + sample.count(b"\x00")
+    if sample and controls / len(sample) > 0.01:
         raise PolicyReadError(
             f"{name}: looks like a binary file, not a policy; give a text, Markdown or HTML file"
         )
-    for enc in ("utf-8", "cp1252"):
+    candidates = ["utf-8"]
+    declared = _DECLARED.search(sample[:4096])
+    if declared:
+        # an unknown charset name is ignored
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            candidates.append(codecs.lookup(declared.group(1).decode("ascii")).name)
+    candidates.append("cp1252")
+    for enc in candidates:
         try:
             return data.decode(enc), enc
         except UnicodeDecodeError:
@@ -145,14 +218,36 @@ def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     return data.decode("latin-1"), "latin-1"
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    # ASCII-heavy UTF-16 has a zero in every other byte: odd positions for LE.
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2 or 1
+    if odd > 0.3 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.3 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
 def load(source: str | bytes | Path) -> tuple[str, dict]:
-    """Read ``source`` into a string. A ``str`` that names an existing file is read as a path.
+    """Read ``source`` into a string.
+
+    A :class:`~pathlib.Path` is always a file. A ``str`` is a file if it names one
+    that exists, or if it is one short line ending in .txt/.md/.markdown/.html/.htm
+    that looks like a path (no spaces, or a ``/``); otherwise it is the policy text.
 
     Returns:
         ``(text, metadata)`` where metadata has ``path`` (or None) and ``encoding``.
+
+    Raises:
+        PolicyReadError: a missing file, a directory, an unreadable or binary file.
+
+    Example:
+        >>> load("We keep logs.")
+        ('We keep logs.', {'path': None, 'encoding': None})
     """
-    if isinstance(source, bytes):
-        text, enc = decode(source)
+    if isinstance(source, bytes | bytearray):
+        text, enc = decode(bytes(source))
         return text, {"path": None, "encoding": enc}
     path = source if isinstance(source, Path) else _as_path(source)
     if path is None:
@@ -164,7 +259,7 @@ def load(source: str | bytes | Path) -> tuple[str, dict]:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise PolicyReadError(f"{path}: cannot be read ({e.strerror})") from e
+        raise PolicyReadError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
     text, enc = decode(data, str(path))
     return text, {"path": str(path), "encoding": enc}
 
@@ -175,312 +270,39 @@ def _as_path(s: str) -> Path | None:
         return None
     p = Path(s)
     try:
-        if p.exists() or p.suffix.lower() in {".txt", ".md", ".markdown", ".html", ".htm"}:
+        if p.exists():
             return p
-    except OSError:
+    except (OSError, ValueError):
         return None
+    pathlike = " " not in s.strip() or "/" in s or "\\" in s
+    if pathlike and p.suffix.lower() in {".txt", ".md", ".markdown", ".html", ".htm"}:
+        return p
     return None
 
 
+_HTML_TAGS = re.compile(r"</?(?:p|div|html|body|h[1-6]|li|ul|span|table|td|br|a)\b[^>]*>", re.I)
+_MD_SIGNS = re.compile(r"^#{1,6}\s+\S|\[[^\]\n]+\]\([^)\s]+\)|^\s*[-*+]\s+\S|\*\*\S|^\s*\|?.*\|\s*-{3,}",
+                       re.M)
+
+
 def detect_format(text: str, path: str | None = None) -> str:
-    """Guess the format of a policy from its file name, then its content."""
+    """Guess the format of a policy from its content, then its file name.
+
+    Example:
+        >>> detect_format("# Privacy\\n\\nWe keep logs.")
+        'markdown'
+    """
     head = text[:20000]
     if "|||" in head and re.search(r"<(br|li|strong)\b", head, re.I):
         return "opp115"
     suffix = Path(path).suffix.lower() if path else ""
     if suffix in {".html", ".htm", ".xhtml"}:
         return "html"
+    if re.match(r"\s*<(!doctype|html|\?xml)", head, re.I) or len(_HTML_TAGS.findall(head)) >= 3:
+        return "html"
     if suffix in {".md", ".markdown"}:
         return "markdown"
-    tags = len(re.findall(r"</?(p|div|html|body|h[1-6]|li|span|table|br|a)\b[^>]*>", head, re.I))
-    if tags >= 3 or re.match(r"\s*<(!doctype|html)", head, re.I):
-        return "html"
-    md = re.search(r"^#{1,6}\s+\S|\[[^\]\n]+\]\([^)\s]+\)|^\s*[-*+]\s+\S|\*\*\S", head, re.M)
-    return "markdown" if md else "text"
-
-
-# --------------------------------------------------------------------------- text / markdown
-
-_BULLET = re.compile(r"[ \t]*(?:[-*+•●▪◦‣·–](?=\s)|(?=\(?[0-9]{1,3}[.)]\s)|(?=\(?[a-zA-Z][.)]\s)|(?=\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)]\s))")
-_MD_HEADING = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+")
-_MD_QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
-_MD_RULE = re.compile(r"[ \t]*(?:[-*_][ \t]*){3,}$")
-_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
-_MD_EMPH = re.compile(r"(?<![\w*])(\*{1,3}|_{1,3})(?=\S)|(?<=\S)(\*{1,3}|_{1,3})(?![\w*])")
-_SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
-
-
-def _looks_like_heading(line: str, alone: bool) -> bool:
-    """A short title line: ALL CAPS, a numbered section title, or unpunctuated and alone.
-
-    A line that is not alone (text follows without a blank line) must also be a
-    numbered section title or in Title Case, so hard-wrapped prose is not a heading.
-    """
-    s = line.strip().strip("*_#").strip()
-    if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
-        return False
-    words = s.split()
-    letters = [c for c in s if c.isalpha()]
-    if len(letters) >= 3 and all(c.isupper() for c in letters) and len(words) <= 12:
-        return True
-    if s[-1] in ".,;:!" or len(words) > 12:
-        return False
-    numbered = bool(_SECTION_NUMBER.match(s)) and len(words) <= 10
-    if s[-1] == "?":
-        return alone or numbered
-    if alone:
-        return True
-    long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
-    title = bool(long_words) and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
-    return (numbered or title) and len(words) <= 10
-
-
-def read_lines(text: str, markdown: bool, builder: _Builder | None = None) -> list[Block]:
-    """Blocks of a plain-text or Markdown policy (see the module docstring).
-
-    A file with (almost) no blank lines is read in *line mode*: each line that ends
-    a sentence closes its paragraph, and list items join the paragraph that leads
-    into them.
-    """
-    b = builder or _Builder(text)
-    links: list[str] = []
-    spans = [(m.start(), m.end()) for m in re.finditer(r"^.*$", text, re.M)]
-    nonblank = [bool(text[s:e].strip()) for s, e in spans]
-    line_mode = sum(nonblank) >= 8 and (len(spans) - sum(nonblank)) < 0.05 * sum(nonblank)
-    item = False  # the open block is a list item
-
-    def close(paragraph: bool) -> None:
-        nonlocal item
-        b.flush("list_item" if item else "body")
-        item = False
-        if paragraph:
-            b.paragraph_break()
-
-    for i, (s, e) in enumerate(spans):
-        if not nonblank[i]:
-            close(True)
-            continue
-        line = text[s:e]
-        lead = 0
-        if markdown:
-            if _MD_RULE.match(line):
-                close(True)
-                continue
-            q = _MD_QUOTE.match(line)
-            if q:
-                lead = q.end()
-            h = _MD_HEADING.match(line, lead)
-            if h:
-                close(True)
-                _add_inline(b, text, s + h.end(), e, markdown, links)
-                b.flush("heading", len(h.group(1)))
-                b.paragraph_break()
-                continue
-        body = line[lead:]
-        prev_blank = i == 0 or not nonblank[i - 1]
-        next_blank = i + 1 >= len(spans) or not nonblank[i + 1]
-        after_stop = b._len == 0 or _ends_sentence(b)
-        if (prev_blank or line_mode or after_stop) and _looks_like_heading(
-            body, alone=prev_blank and next_blank
-        ):
-            close(True)
-            _add_inline(b, text, s + lead, e, markdown, links)
-            b.flush("heading", 0)
-            b.paragraph_break()
-            continue
-        bullet = _BULLET.match(line, lead)
-        if bullet and line[bullet.end():].strip():
-            lead_in = b._parts and b._parts[-1].endswith(":")
-            close(line_mode and not item and not lead_in)
-            item = True
-            _add_inline(b, text, s + bullet.end(), e, markdown, links)
-            continue
-        if item and line[:1] not in " \t":
-            close(line_mode)
-        elif b._len and after_stop:
-            # the previous line ended a sentence: lines are units (line mode: paragraphs)
-            close(line_mode)
-        _add_inline(b, text, s + lead, e, markdown, links)
-    close(False)
-    if links:
-        b.links = links  # type: ignore[attr-defined]
-    return b.blocks
-
-
-def _ends_sentence(b: _Builder) -> bool:
-    return bool(b._parts) and b._parts[-1][-1:] in {".", "!", "?", ":", ";"}
-
-
-def _add_inline(b: _Builder, text: str, start: int, end: int, markdown: bool, links: list) -> None:
-    if not markdown:
-        b.add_span(start, end)
-        return
-    # Drop Markdown markup (emphasis markers, link targets) but keep its words.
-    cut: list[tuple[int, int]] = []
-    for m in _MD_LINK.finditer(text, start, end):
-        cut.append((m.start(), m.start(1) if m.group()[0] == "[" else m.start(1)))
-        cut.append((m.end(1), m.end()))
-        links.append(m.group(2))
-    for m in _MD_EMPH.finditer(text, start, end):
-        cut.append(m.span())
-    if not cut:
-        b.add_span(start, end)
-        return
-    cut.sort()
-    pos, glue = start, False
-    for a, z in cut:
-        if a < pos:
-            continue
-        b.add_span(pos, a, glue)
-        glue = a > start and not text[a - 1].isspace() and z < end and not text[z].isspace()
-        pos = z
-    b.add_span(pos, end, glue)
-
-
-# --------------------------------------------------------------------------- OPP-115
-
-_OPP_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)[^>]*>")
-
-
-def read_opp115(text: str) -> tuple[list[Block], list[tuple[int, int]]]:
-    """Blocks of an OPP-115 sanitized policy and the source span of each ``|||`` segment.
-
-    Every segment yields at least one block flagged ``new_paragraph`` only if it has
-    text; empty segments are reported through the returned spans so callers can keep
-    segment ids aligned with paragraph indices.
-    """
-    b = _Builder(text)
-    seg_spans = []
-    start = 0
-    for part in text.split("|||"):
-        seg_spans.append((start, start + len(part)))
-        start += len(part) + 3
-    seg_blocks: list[tuple[int, Block]] = []
-    for seg_id, (s, e) in enumerate(seg_spans):
-        b.paragraph_break()
-        n0 = len(b.blocks)
-        _read_opp_segment(b, text, s, e)
-        for blk in b.blocks[n0:]:
-            seg_blocks.append((seg_id, blk))
-    for seg_id, blk in seg_blocks:
-        blk.segment = seg_id  # type: ignore[attr-defined]
-    return b.blocks, seg_spans
-
-
-def _read_opp_segment(b: _Builder, text: str, s: int, e: int) -> None:
-    pos = s
-    kind, strong, strong_only = "body", 0, True
-    for m in _OPP_TAG.finditer(text, s, e):
-        chunk = text[pos : m.start()]
-        if chunk.strip():
-            if not strong:
-                strong_only = False
-            b.add_span(pos, m.start())
-        pos = m.end()
-        closing, tag = m.group(1) == "/", m.group(2).lower()
-        if tag == "strong":
-            strong += -1 if closing else 1
-            strong = max(strong, 0)
-        elif tag in {"br", "li", "ul", "ol", "blockquote", "p", "div"}:
-            _flush_opp(b, kind, strong_only)
-            strong_only = True
-            if tag == "li":
-                kind = "body" if closing else "list_item"
-    if text[pos:e].strip():
-        if not strong:
-            strong_only = False
-        b.add_span(pos, e)
-    _flush_opp(b, kind, strong_only)
-
-
-def _flush_opp(b: _Builder, kind: str, strong_only: bool) -> None:
-    if b._len and strong_only and kind == "body" and len(b._parts) <= 40:
-        b.flush("heading", 0)
-    else:
-        b.flush(kind)
-
-
-# --------------------------------------------------------------------------- HTML
-
-_DROP = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside",
-         "form", "button", "select", "svg", "iframe", "object", "canvas", "head", "title",
-         "menu"}
-_BLOCK = {"p", "div", "section", "article", "main", "blockquote", "pre", "address", "dl",
-          "dt", "dd", "ul", "ol", "table", "tr", "tbody", "thead", "tfoot", "figure",
-          "figcaption", "hr", "center", "details", "summary", "body", "html"}
-_BOLD = {"strong", "b"}
-_BOILERPLATE = re.compile(r"\b(nav|navbar|menu|breadcrumb|cookie-banner|site-header|site-footer|footer|header|sidebar|skip-link)\b", re.I)
-
-
-def read_html(text: str) -> tuple[list[Block], dict]:
-    """Blocks of a web page, and metadata (``title``, ``links``)."""
-    from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-
-    soup = BeautifulSoup(text, "lxml")
-    meta: dict = {"title": soup.title.get_text(" ", strip=True) if soup.title else None}
-    root = soup.body or soup
-    b = _Builder("")
-    state = {"bold_only": True}
-
-    def flush(kind: str = "body", level: int = 0) -> None:
-        if kind == "body" and state["bold_only"] and b._len and len(b._parts) <= 40:
-            kind = "heading"
-        b.flush(kind, level)
-        state["bold_only"] = True
-
-    def walk(node, bold: bool) -> None:
-        for child in node.children:
-            if isinstance(child, Comment):
-                continue
-            if isinstance(child, NavigableString):
-                if child.strip():
-                    if not bold:
-                        state["bold_only"] = False
-                    b.add_text(str(child), glue=bool(b._parts) and not str(child)[:1].isspace()
-                               and not b._parts[-1].endswith(" "))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name.lower()
-            attrs = " ".join([*child.get("class", []), child.get("id", "") or "",
-                              child.get("role", "") or ""])
-            if name in _DROP or (attrs.strip() and _BOILERPLATE.search(attrs)
-                                 and name in {"div", "section", "ul"}):
-                continue
-            if name == "br":
-                flush()
-            elif name in {"h1", "h2", "h3", "h4", "h5", "h6"}:
-                flush()
-                b.paragraph_break()
-                walk(child, True)
-                b.flush("heading", int(name[1]))
-                b.paragraph_break()
-                state["bold_only"] = True
-            elif name == "li":
-                flush()
-                walk(child, bold)
-                b.flush("list_item")
-                state["bold_only"] = True
-            elif name in {"td", "th"}:
-                flush()
-                walk(child, bold or name == "th")
-                flush()
-            elif name in _BLOCK:
-                flush()
-                if name in {"p", "div", "section", "article", "table", "ul", "ol", "dl",
-                            "blockquote", "pre", "hr"}:
-                    b.paragraph_break()
-                walk(child, bold)
-                flush()
-                if name in {"p", "section", "article", "table", "ul", "ol", "blockquote"}:
-                    b.paragraph_break()
-            else:
-                walk(child, bold or name in _BOLD)
-
-    walk(root, False)
-    flush()
-    meta["links"] = [a.get("href") for a in root.find_all("a") if a.get("href")]
-    return b.blocks, meta
+    return "markdown" if _MD_SIGNS.search(head) else "text"
 
 
 def extract_provenance(text: str) -> tuple[str, str | None]:
@@ -488,9 +310,37 @@ def extract_provenance(text: str) -> tuple[str, str | None]:
 
     The note's line is blanked with spaces, not removed, so the offsets of the
     rest of the text stay those of the source.
+
+    Example:
+        >>> extract_provenance("The following text is extracted and transformed from x.\\nHi.")[1]
+        'The following text is extracted and transformed from x.'
     """
     m = _PROVENANCE.search(text[:2000])
     if not m:
         return text, None
     note = re.sub(r"[*_>]|\[([^\]]*)\]\([^)]*\)", lambda x: x.group(1) or "", m.group()).strip()
     return text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :], note
+
+
+def read_blocks(text: str, format: str) -> tuple[list[Block], list[tuple[int, int]] | None, dict]:
+    """Blocks of a policy in ``format``; OPP-115 segment spans (else None); metadata.
+
+    ``text`` must already have ``\\n`` line ends.
+    """
+    from privtag import markup, plaintext
+
+    if format == "opp115":
+        blocks, segments = markup.read_opp115(text)
+        return blocks, segments, {}
+    if format == "html":
+        blocks, meta = markup.read_html(text)
+        return blocks, None, meta
+    meta: dict = {}
+    stripped, note = extract_provenance(text)
+    if note:
+        meta["provenance"] = note
+    builder = Builder(stripped)
+    blocks = plaintext.read_lines(stripped, format == "markdown", builder)
+    if builder.links:
+        meta["links"] = builder.links
+    return blocks, None, meta

@@ -1,0 +1,214 @@
+"""Blocks of a plain-text or Markdown policy (see :mod:`privtag.readers` for the formats).
+
+A policy is read line by line. A line is a heading, a list item, a table row, or a
+piece of body text; body lines join the block above them unless that block ended a
+sentence (hard-wrapped prose stays one block, while a line that ends with a full
+stop, colon or semicolon closes its block so the next line starts a new unit).
+"""
+
+from __future__ import annotations
+
+import re
+
+from privtag.readers import Block, Builder
+
+_BULLET = re.compile(
+    r"[ \t]*(?:[-*+•●▪◦‣·–](?=\s)"
+    r"|(?=\(?[0-9]{1,3}[.)]\s)|(?=\(?[a-zA-Z][.)]\s)|(?=\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)]\s))"
+)
+# A bullet that HTML-to-text conversion turned into an indent of no-break spaces.
+_NBSP_INDENT = re.compile(r"[ \t]*\u00a0[\s\u00a0]*(?=\S)")
+_MD_HEADING = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+")
+_MD_SETEXT = re.compile(r"[ \t]{0,3}(=+|-+)[ \t]*$")
+_MD_QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
+_MD_RULE = re.compile(r"[ \t]*(?:[-*_][ \t]*){3,}$")
+_MD_LINKDEF = re.compile(r"[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S+")
+_MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
+_MD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+|[^>\s@]+@[^>\s@]+)>")
+_MD_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>\n]*)?/?>")
+_MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
+_MD_EMPH = re.compile(r"(?<![\w*])(\*{1,3}|_{1,3})(?=\S)|(?<=\S)(\*{1,3}|_{1,3})(?![\w*])|`")
+_SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
+
+
+def looks_like_heading(line: str, alone: bool) -> bool:
+    """A short title line: ALL CAPS, a numbered section title, or unpunctuated and alone.
+
+    A line that is not alone (text follows without a blank line) must also be a
+    numbered section title or in Title Case, so hard-wrapped prose is not a heading;
+    a line that is alone but long must be in Title Case, so a lead-in such as "To
+    opt out, visit" is not one either.
+
+    Example:
+        >>> looks_like_heading("2. Information We Collect", alone=False)
+        True
+    """
+    s = line.strip().strip("*_#").strip()
+    if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
+        return False
+    words = s.split()
+    letters = [c for c in s if c.isalpha()]
+    if len(letters) >= 3 and all(c.isupper() for c in letters) and len(words) <= 12:
+        return True
+    if s[-1] in ".,;:!" or len(words) > 12:
+        return False
+    numbered = bool(_SECTION_NUMBER.match(s)) and len(words) <= 10
+    if s[-1] == "?":
+        return alone or numbered
+    long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
+    title = bool(long_words) and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
+    if alone:
+        return len(words) <= 8 or title or numbered
+    return (numbered or title) and len(words) <= 10
+
+
+def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> list[Block]:
+    """Blocks of a plain-text or Markdown policy.
+
+    A file with (almost) no blank lines is read in *line mode*: each line that ends
+    a sentence closes its paragraph, and list items join the paragraph that leads
+    into them.
+
+    Args:
+        text: the policy with ``\\n`` line ends.
+        markdown: read Markdown markup (headings, quotes, tables, links, emphasis).
+        builder: collects the blocks (and ``links``); a new one when None.
+
+    Returns:
+        The blocks, in order.
+
+    Example:
+        >>> [(b.kind, b.text) for b in read_lines("Data\\n\\n- a name.\\n- an e-mail.", False)]
+        [('heading', 'Data'), ('list_item', 'a name.'), ('list_item', 'an e-mail.')]
+    """
+    b = builder or Builder(text)
+    spans = [(m.start(), m.end()) for m in re.finditer(r"^.*$", text, re.M)]
+    nonblank = [bool(text[s:e].strip()) for s, e in spans]
+    n_text = sum(nonblank)
+    line_mode = n_text >= 8 and (len(spans) - n_text) < 0.05 * n_text
+    item = False  # the open block is a list item
+    table = False  # inside a Markdown pipe table
+    skip = -1  # index of a setext underline already used
+
+    def close(paragraph: bool) -> None:
+        nonlocal item
+        b.flush("list_item" if item else "body")
+        item = False
+        if paragraph:
+            b.paragraph_break()
+
+    for i, (s, e) in enumerate(spans):
+        if not nonblank[i]:
+            close(True)
+            table = False
+            continue
+        if i == skip:
+            continue
+        line = text[s:e]
+        lead = 0
+        if markdown:
+            if table or (line.count("|") and i + 1 < len(spans)
+                         and _MD_TABLE_RULE.match(text, *spans[i + 1])):
+                if "|" in line:
+                    close(True)
+                    table = True
+                    if not _MD_TABLE_RULE.match(line):
+                        _add_row(b, text, s, e)
+                    continue
+                table = False
+            if _MD_LINKDEF.match(line):
+                continue
+            if _MD_RULE.match(line):
+                close(True)
+                continue
+            q = _MD_QUOTE.match(line)
+            if q:
+                lead = q.end()
+            h = _MD_HEADING.match(line, lead)
+            underline = (i + 1 < len(spans) and not item
+                         and _MD_SETEXT.match(text, *spans[i + 1]) and len(line.strip()) <= 120)
+            if h or underline:
+                close(True)
+                _add_inline(b, text, s + (h.end() if h else lead), e, True)
+                level = len(h.group(1)) if h else (1 if "=" in text[spans[i + 1][0]:spans[i + 1][1]] else 2)
+                b.flush("heading", level)
+                b.paragraph_break()
+                skip = -1 if h else i + 1
+                continue
+        body = line[lead:]
+        prev_blank = i == 0 or not nonblank[i - 1]
+        next_blank = i + 1 >= len(spans) or not nonblank[i + 1]
+        after_stop = b.empty or b.last_char() in ".!?:;"
+        if (prev_blank or line_mode or after_stop) and looks_like_heading(
+            body, alone=prev_blank and next_blank
+        ):
+            close(True)
+            _add_inline(b, text, s + lead, e, markdown)
+            b.flush("heading", 0)
+            b.paragraph_break()
+            continue
+        bullet = _BULLET.match(line, lead) or _NBSP_INDENT.match(line, lead)
+        if bullet and line[bullet.end():].strip():
+            lead_in = b.last_char() == ":"
+            close(line_mode and not item and not lead_in)
+            item = True
+            _add_inline(b, text, s + bullet.end(), e, markdown)
+            continue
+        if item and line[:1] not in " \t":
+            close(line_mode)
+        elif not b.empty and after_stop:
+            # the previous line ended a sentence: lines are units (line mode: paragraphs)
+            close(line_mode)
+        _add_inline(b, text, s + lead, e, markdown)
+    close(False)
+    return b.blocks
+
+
+def _add_row(b: Builder, text: str, s: int, e: int) -> None:
+    # One table row: a paragraph whose cells are blocks. The outer pipes are optional.
+    cells, pos = [], s
+    for m in re.finditer(r"(?<!\\)\|", text[s:e]):
+        cells.append((pos, s + m.start()))
+        pos = s + m.end()
+    cells.append((pos, e))
+    for a, z in cells:
+        if text[a:z].strip():
+            _add_inline(b, text, a, z, True)
+            b.flush("body")
+    b.paragraph_break()
+
+
+def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> None:
+    if not markdown:
+        b.add_span(start, end)
+        return
+    # Drop Markdown markup (emphasis markers, link targets, tags) but keep its words.
+    cut: list[tuple[int, int]] = []
+    for m in _MD_LINK.finditer(text, start, end):
+        if m.group(1):  # an image: its alt text is not policy text
+            cut.append(m.span())
+            continue
+        cut.append((m.start(), m.start(2)))
+        cut.append((m.end(2), m.end()))
+        b.links.append(m.group(3))
+    for m in _MD_AUTOLINK.finditer(text, start, end):
+        cut.append((m.start(), m.start(1)))
+        cut.append((m.end(1), m.end()))
+        b.links.append(m.group(1))
+    for rx in (_MD_TAG, _MD_ESCAPE, _MD_EMPH):
+        cut.extend(m.span() for m in rx.finditer(text, start, end) if m.end() > m.start())
+    if not cut:
+        b.add_span(start, end)
+        return
+    cut.sort()
+    pos, kept_end = start, -1  # kept_end: end of the last piece of text kept
+    for a, z in [*cut, (end, end)]:
+        if a < pos:
+            continue
+        if a > pos:
+            # "**bold**text" renders as "boldtext": glue pieces that touch across markup
+            glue = kept_end > start and not text[kept_end - 1].isspace() and not text[pos].isspace()
+            b.add_span(pos, a, glue)
+            kept_end = a
+        pos = max(pos, z)
