@@ -249,7 +249,9 @@ def _policies_dir(file: Path, given: str | Path | None) -> Path:
     if given is not None:
         return Path(given)
     sibling = file.resolve().parent.parent / "policies"
-    return sibling if sibling.is_dir() else _REPO_POLICIES
+    found = sibling if sibling.is_dir() else _REPO_POLICIES
+    # relative to the working directory when inside it, so messages stay short
+    return found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
 
 
 def parse_annotations(
@@ -273,7 +275,7 @@ def parse_annotations(
     found: list[tuple[str, int, str]] = []
     docs: dict[Path, object] = {}
     seen_ids: dict[tuple[str, str], str] = {}
-    by_policy: dict[str, list[tuple[str, int, dict | None, object]]] = {}
+    by_policy: dict[str, list[tuple[str, int, dict, object, bool]]] = {}  # (..., offsets ok)
     # ids and texts named by rows with a problem: a sentence they claim is not also
     # reported as "without a record" (the row's own problem says what to fix)
     claimed: dict[str, set] = {}
@@ -317,9 +319,9 @@ def parse_annotations(
                        f"copy the text and offsets from `privtag segment {pfile} --json`")
                 bad(line, "start", f"text does not match the policy text at {s}:{e}, which "
                     f"reads {doc.text[s:e][:60]!r}", fix)
-                by_policy.setdefault(policy, []).append((_f, line, None, doc))
+                by_policy.setdefault(policy, []).append((_f, line, obj, doc, False))
                 return False
-            by_policy.setdefault(policy, []).append((_f, line, obj, doc))
+            by_policy.setdefault(policy, []).append((_f, line, obj, doc, True))
             return True
 
         for line, obj in _read_rows(path, bad):
@@ -337,7 +339,7 @@ def parse_annotations(
 def _check_coverage(entries, claimed: set, bad, records: list[dict]) -> None:
     """Report overlapping records and sentences without a record; build the records."""
     doc = entries[0][3]
-    valid = sorted((o["start"], o["end"], f, ln, o) for f, ln, o, _ in entries if o is not None)
+    valid = sorted((o["start"], o["end"], f, ln, o) for f, ln, o, _, ok in entries if ok)
     starts = [s.start for s in doc.sentences]
     prev_end, prev_at = -1, ""
     for s, e, f, ln, o in valid:
@@ -358,13 +360,16 @@ def _check_coverage(entries, claimed: set, bad, records: list[dict]) -> None:
             "attributes": json.dumps({"note": o["note"]}) if o.get("note") else "{}",
         })
     spans = [(s, e) for s, e, *_ in valid]
+    # where a missing sentence belongs: next to the rows around its offsets, wrong or not
+    rows = sorted((o["start"], f, ln) for f, ln, o, *_ in entries)
     for sent in doc.sentences:
         j = bisect.bisect_left(spans, (sent.end, -1))
         if (j > 0 and spans[j - 1][1] > sent.start) or \
                 {("id", sent.id), ("text", sent.text)} & claimed:
             continue
-        f, ln = valid[min(j, len(valid) - 1)][2:4] if valid else entries[0][:2]
-        where = "before" if j < len(valid) else "after"
+        k = bisect.bisect_left(rows, (sent.end, ""))
+        _, f, ln = rows[min(k, len(rows) - 1)]
+        where = "before" if k < len(rows) else "after"
         bad(f, ln, "sentence_id", f"sentence {sent.id} ({sent.start}:{sent.end} "
             f"{sent.text[:50]!r}) has no record", f"add a record for it {where} this line")
 
