@@ -162,7 +162,55 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             close(line_mode)
         _add_inline(b, text, s + lead, e, markdown)
     close(False)
+    if not line_mode:
+        _mark_paragraph_lists(b.blocks)
     return b.blocks
+
+
+def _mark_paragraph_lists(blocks: list[Block]) -> None:
+    """Make list items of paragraphs that a lead-in colon introduces as a list.
+
+    Converted pages often lose their bullets: "... in the following circumstances:"
+    then one paragraph per item. A paragraph after the lead-in is an item when the one
+    before it ended with ";" (the list goes on), or when it opens like the first item
+    (both with an -ing word, or both with "To").
+    """
+    paras: list[list[Block]] = []
+    for blk in blocks:
+        if blk.new_paragraph or not paras:
+            paras.append([])
+        paras[-1].append(blk)
+    for i, para in enumerate(paras[:-1]):
+        if para[-1].kind == "heading" or not para[-1].text.endswith(":"):
+            continue
+        following = paras[i + 1 : i + 12]
+        items: list[list[Block]] = []
+        first_shape = _opening_shape(following[0][0].text)
+        for k, nxt in enumerate(following):
+            if any(blk.kind != "body" for blk in nxt):
+                break
+            shape = _opening_shape(nxt[0].text)
+            if items:
+                ok = items[-1][-1].text.endswith((";", "; and", "; or")) or (
+                    shape is not None and shape == first_shape)
+            else:  # the first item: a ";" ends it, or the next paragraph opens alike
+                ok = nxt[-1].text.endswith(";") or (
+                    shape is not None and k + 1 < len(following)
+                    and _opening_shape(following[k + 1][0].text) == shape)
+            if not ok:
+                break
+            items.append(nxt)
+        if len(items) >= 2:
+            for item in items:
+                for blk in item:
+                    blk.kind = "list_item"
+
+
+def _opening_shape(text: str) -> str | None:
+    word = text.split(None, 1)[0] if text.strip() else ""
+    if word.endswith("ing") and word[:1].isupper():
+        return "ing"
+    return "to" if word == "To" else None
 
 
 def _add_row(b: Builder, text: str, s: int, e: int) -> None:
