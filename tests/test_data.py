@@ -198,6 +198,28 @@ def test_overlapping_records(tmp_path):
     assert any(p.startswith(f"{path}:") and "overlaps the record at" in p for p in problems)
 
 
+def test_record_spanning_two_sentences(tmp_path):
+    rows = acme_rows()
+    second = rows.pop(6)
+    rows[5]["text"] += " " + second["text"]
+    rows[5]["end"] = second["end"]
+    path = write_jsonl(tmp_path, rows)
+    problems = validate_annotations(path)
+    msg = only(problems, f"{path}:6: start:")
+    assert "spans 2 sentences of the segmenter (s5 193:275, s6 276:330)" in msg
+    assert "split it into one record per sentence" in msg and "privtag segment" in msg
+    assert len(problems) == 1  # s6 is covered, if wrongly: not also reported as missing
+
+
+def test_record_that_is_part_of_a_sentence(tmp_path):
+    rows = acme_rows()
+    rows[5]["text"] = rows[5]["text"][:10]
+    rows[5]["end"] = rows[5]["start"] + 10
+    path = write_jsonl(tmp_path, rows)
+    msg = only(validate_annotations(path), f"{path}:6: start:")
+    assert "is only part of sentence s5 (193:275)" in msg and "make it the whole sentence" in msg
+
+
 def test_empty_text(tmp_path):
     rows = acme_rows()
     rows[2]["text"] = "  "
@@ -281,6 +303,7 @@ def test_missing_file_and_wrong_extension(tmp_path):
         f"{tmp_path / 'none.jsonl'}:1: file: file not found")
     (tmp_path / "x.json").write_text("[]")
     assert "use .jsonl or .csv" in validate_annotations(tmp_path / "x.json")[0]
+    assert "no .jsonl or .csv files" in validate_annotations([tmp_path])[0]
 
 
 def test_csv_problems_have_csv_line_numbers(tmp_path):

@@ -280,6 +280,10 @@ def parse_annotations(
     # reported as "without a record" (the row's own problem says what to fix)
     claimed: dict[str, set] = {}
     records: list[dict] = []
+    for given in [paths] if isinstance(paths, str | Path) else paths:
+        if Path(given).is_dir() and not annotation_files([given]):
+            found.append((str(given), 1, f"{given}:1: file: no .jsonl or .csv files in this "
+                          "directory; give annotation files or the directory holding them"))
     for path in annotation_files(paths):
         fname, pdir = str(path), _policies_dir(path, policies_dir)
         missing_policy: set[str] = set()
@@ -348,6 +352,7 @@ def _check_coverage(entries, claimed: set, bad, records: list[dict]) -> None:
                 "each character belongs to one sentence: fix the offsets or merge the records")
         prev_end, prev_at = max(prev_end, e), f"{f}:{ln}"
         i = bisect.bisect_right(starts, s) - 1
+        _check_aligned(doc, i, s, e, lambda *a, _f=f, _ln=ln: bad(_f, _ln, *a))
         sent = doc.sentences[i] if i >= 0 else None
         before = doc.sentences[i - 1] if i > 0 else None
         records.append({
@@ -372,6 +377,21 @@ def _check_coverage(entries, claimed: set, bad, records: list[dict]) -> None:
         where = "before" if k < len(rows) else "after"
         bad(f, ln, "sentence_id", f"sentence {sent.id} ({sent.start}:{sent.end} "
             f"{sent.text[:50]!r}) has no record", f"add a record for it {where} this line")
+
+
+def _check_aligned(doc, i: int, s: int, e: int, bad) -> None:
+    """A record must be one sentence of the current segmentation, as the tagger sees them."""
+    if i >= 0 and (doc.sentences[i].start, doc.sentences[i].end) == (s, e):
+        return
+    over = [x for x in doc.sentences[max(i, 0):] if x.start < e][:8]
+    how = f"`privtag segment {doc.metadata.get('path') or 'POLICY_FILE'} --json`"
+    if len(over) > 1:
+        bad("start", f"spans {len(over)} sentences of the segmenter (" + ", ".join(
+            f"{x.id} {x.start}:{x.end}" for x in over) + ")",
+            f"split it into one record per sentence, as {how} gives them")
+    elif over:
+        bad("start", f"is only part of sentence {over[0].id} ({over[0].start}:{over[0].end})",
+            f"make it the whole sentence, as {how} gives it")
 
 
 def validate_annotations(
