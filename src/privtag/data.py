@@ -27,6 +27,7 @@ import bisect
 import csv
 import difflib
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -383,7 +384,8 @@ def _check_aligned(doc, i: int, s: int, e: int, bad) -> None:
     """A record must be one sentence of the current segmentation, as the tagger sees them."""
     if i >= 0 and (doc.sentences[i].start, doc.sentences[i].end) == (s, e):
         return
-    over = [x for x in doc.sentences[max(i, 0):] if x.start < e][:8]
+    over = [x for x in itertools.takewhile(lambda x: x.start < e, doc.sentences[max(i, 0):])
+            if x.end > s][:8]
     how = f"`privtag segment {doc.metadata.get('path') or 'POLICY_FILE'} --json`"
     if len(over) > 1:
         bad("start", f"spans {len(over)} sentences of the segmenter (" + ", ".join(
