@@ -99,3 +99,10 @@ def test_random_matrices_match_sklearn(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # scikit-learn's own warnings, not ours
         assert_matches_sklearn(prf(pred, ref, names), pred, ref, names)
+
+
+def test_it_is_an_evaluate_metric():
+    import evaluate
+
+    assert issubclass(MultiLabelPRF, evaluate.Metric)
+    assert list(MultiLabelPRF(label_names=["a"]).info.features) == ["predictions", "references"]

@@ -12,6 +12,7 @@ every label, including labels with no support (again as scikit-learn does), so a
 label the data never uses pulls the macro average down; ``support`` shows which.
 
 Example:
+    >>> from privtag.metrics import MultiLabelPRF
     >>> m = MultiLabelPRF(label_names=["a", "b"])
     >>> r = m.compute(predictions=[[1, 0], [1, 1]], references=[[1, 0], [0, 1]])
     >>> r["micro"]["f1"], r["per_label"]["a"]["precision"]
@@ -22,8 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import datasets
-import evaluate
 import numpy as np
 
 from privtag.labels import LABELS
@@ -137,39 +136,55 @@ def prf(
     }
 
 
-class MultiLabelPRF(evaluate.Metric):
-    """Multi-label P/R/F1 per label plus micro, macro and weighted averages.
+def _metric_class() -> type:
+    # Built on first use: `import evaluate` also imports transformers and torch (several
+    # seconds), and the harness and baselines only need the numpy functions above.
+    import datasets
+    import evaluate
 
-    Args:
-        label_names: names of the columns, in order (default: privtag's 12 LABELS).
-        **kwargs: passed to ``evaluate.Metric`` (``keep_in_memory`` defaults to True so
-            nothing is written to the evaluate cache directory).
+    class MultiLabelPRF(evaluate.Metric):
+        """Multi-label P/R/F1 per label plus micro, macro and weighted averages.
 
-    Example:
-        >>> m = MultiLabelPRF(label_names=["a", "b"])
-        >>> m.add_batch(predictions=[[0, 0]], references=[[0, 1]])
-        >>> m.compute()["macro"]["f1"]
-        0.0
-    """
+        Args:
+            label_names: names of the columns, in order (default: privtag's 12 LABELS).
+            **kwargs: passed to ``evaluate.Metric`` (``keep_in_memory`` defaults to True so
+                nothing is written to the evaluate cache directory).
 
-    def __init__(self, label_names: Sequence[str] = LABELS, **kwargs):
-        # _info() runs inside the base constructor and needs the names.
-        self.label_names = tuple(label_names)
-        kwargs.setdefault("keep_in_memory", True)
-        super().__init__(**kwargs)
+        Example:
+            >>> from privtag.metrics import MultiLabelPRF
+            >>> m = MultiLabelPRF(label_names=["a", "b"])
+            >>> m.add_batch(predictions=[[0, 0]], references=[[0, 1]])
+            >>> m.compute()["macro"]["f1"]
+            0.0
+        """
 
-    def _info(self) -> evaluate.MetricInfo:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation="",
-            inputs_description=_INPUTS,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Sequence(datasets.Value("int8")),
-                    "references": datasets.Sequence(datasets.Value("int8")),
-                }
-            ),
-        )
+        def __init__(self, label_names: Sequence[str] = LABELS, **kwargs):
+            # _info() runs inside the base constructor and needs the names.
+            self.label_names = tuple(label_names)
+            kwargs.setdefault("keep_in_memory", True)
+            super().__init__(**kwargs)
 
-    def _compute(self, predictions, references) -> dict:
-        return prf(predictions, references, self.label_names)
+        def _info(self):
+            return evaluate.MetricInfo(
+                description=_DESCRIPTION,
+                citation="",
+                inputs_description=_INPUTS,
+                features=datasets.Features(
+                    {
+                        "predictions": datasets.Sequence(datasets.Value("int8")),
+                        "references": datasets.Sequence(datasets.Value("int8")),
+                    }
+                ),
+            )
+
+        def _compute(self, predictions, references) -> dict:
+            return prf(predictions, references, self.label_names)
+
+    return MultiLabelPRF
+
+
+def __getattr__(name: str):
+    if name == "MultiLabelPRF":
+        globals()[name] = _metric_class()  # later lookups find it directly
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

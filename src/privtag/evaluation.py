@@ -1,0 +1,468 @@
+"""Evaluate taggers on an annotated dataset: per-label scores, policy bootstrap, confusions.
+
+Every system privtag evaluates (the rule and TF-IDF baselines, the fine-tuned tagger)
+follows :class:`System`. :func:`evaluate_system` scores one system on a
+``datasets.Dataset`` with :data:`privtag.data.FEATURES`; :func:`compare` scores several
+on the same data for a side-by-side table; :func:`plot_f1` draws per-label F1 bars.
+
+Confidence intervals come from a bootstrap over *policies*, not units: sentences of one
+policy share wording and annotators, so resampling sentences would pretend there is
+far more independent evidence than there is and give intervals that are too narrow.
+
+Example:
+    >>> from privtag.baselines import RuleTagger
+    >>> from privtag.data import to_dataset
+    >>> ds = to_dataset([{"policy": "p", "unit_id": "1", "text": "We use cookies.",
+    ...                   "labels": ["First Party Collection/Use"]}])
+    >>> result = evaluate_system(RuleTagger(), ds, n_bootstrap=100)
+    >>> round(result.scores["micro"]["f1"], 2)
+    1.0
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from datasets import ClassLabel, Dataset
+
+from privtag.errors import DataError
+from privtag.inputs import Unit
+from privtag.labels import LABEL_IDS, LABELS
+from privtag.metrics import counts, prf, scores_from_counts
+
+AVERAGES = ("micro", "macro", "weighted")
+
+
+@runtime_checkable
+class System(Protocol):
+    """What every tagger offers. One unit in gives one result out; a list gives a list.
+
+    A unit is a ``str`` (sentence or paragraph) or a mapping with ``text`` and optionally
+    ``section`` (list of headings) and ``previous`` (the sentence before it).
+
+    Attributes:
+        name: short name shown in tables (e.g. ``"rules"``, ``"tfidf"``).
+        thresholds: per-label decision thresholds, shape (n_labels,). The harness takes
+            decisions from ``predict``, so a system may use other thresholds per unit kind
+            (the fine-tuned tagger keeps separate sentence and paragraph thresholds).
+    """
+
+    name: str
+    thresholds: np.ndarray
+
+    def predict_proba(self, units: Unit | Sequence[Unit]) -> np.ndarray:
+        """Scores in [0, 1], shape (n_units, n_labels), or (n_labels,) for one unit."""
+        ...
+
+    def predict(self, units: Unit | Sequence[Unit]) -> list[str] | list[list[str]]:
+        """Predicted label names per unit (or for the one unit given)."""
+        ...
+
+
+def units_of(dataset: Dataset) -> list[dict]:
+    """Units (``text``, ``section``, ``previous``) for every row of a FEATURES dataset."""
+    cols = [c for c in ("text", "section", "previous") if c in dataset.features]
+    return [
+        {
+            "text": r["text"],
+            "section": list(r.get("section") or []),
+            "previous": r.get("previous") or "",
+        }
+        for r in dataset.select_columns(cols)
+    ]
+
+
+def check_labels(dataset: Dataset, label_names: Sequence[str] = LABELS) -> None:
+    """Raise :class:`DataError` unless the dataset's ``labels`` ClassLabel names are ``label_names``."""
+    feature = dataset.features.get("labels")
+    inner = getattr(feature, "feature", feature)
+    if not isinstance(inner, ClassLabel):
+        raise DataError(
+            "the dataset has no 'labels' column of ClassLabel indices (see privtag.data.FEATURES)"
+        )
+    if list(inner.names) != list(label_names):
+        raise DataError(
+            f"label sets differ: the dataset has {len(inner.names)} labels ({', '.join(inner.names)}), "
+            f"the evaluation {len(label_names)} ({', '.join(label_names)}); convert the dataset to "
+            "privtag's labels (privtag.data.to_dataset) or pass matching label_names"
+        )
+
+
+def reference_matrix(dataset: Dataset, n_labels: int) -> np.ndarray:
+    """Multi-hot gold labels, shape (n_units, n_labels)."""
+    ref = np.zeros((len(dataset), n_labels), dtype=np.int8)
+    for i, labels in enumerate(dataset["labels"]):
+        ref[i, list(labels)] = 1
+    return ref
+
+
+def decide(
+    system: System, units: list[Unit], label_names: Sequence[str]
+) -> tuple[np.ndarray, float]:
+    """Run ``system.predict`` on all units; return 0/1 decisions (n_units, n_labels) and seconds.
+
+    Before timing, ``predict_proba`` runs on two units: it checks the score columns and
+    warms the system up (lazy loading would otherwise count against its throughput).
+
+    Raises:
+        DataError: when the system's scores do not have one column per label, its
+            ``labels`` differ, or it predicts a name outside ``label_names``.
+    """
+    name, n = getattr(system, "name", type(system).__name__), len(label_names)
+    own = getattr(system, "labels", None)
+    if own is not None and list(own) != list(label_names):
+        raise DataError(
+            f"label sets differ: system {name!r} was built for {len(own)} labels "
+            f"({', '.join(own)}), the evaluation uses {n}"
+        )
+    probe = np.asarray(system.predict_proba(list(units[:2])))
+    if probe.shape != (min(2, len(units)), n):
+        raise DataError(
+            f"label sets differ: system {name!r} returned scores of shape {probe.shape} "
+            f"for {min(2, len(units))} units; expected one column per label ({n})"
+        )
+    start = time.perf_counter()
+    predicted = system.predict(list(units))
+    seconds = time.perf_counter() - start
+    index = {label: j for j, label in enumerate(label_names)}
+    decisions = np.zeros((len(units), n), dtype=np.int8)
+    for i, names in enumerate(predicted):
+        for label in names:
+            if label not in index:
+                raise DataError(
+                    f"label sets differ: system {name!r} predicted {label!r}, "
+                    f"which is not one of the evaluation's {n} labels"
+                )
+            decisions[i, index[label]] = 1
+    return decisions, seconds
+
+
+def bootstrap_intervals(
+    decisions: np.ndarray,
+    references: np.ndarray,
+    policies: Sequence[str],
+    *,
+    label_names: Sequence[str] = LABELS,
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, list[float]]:
+    """Percentile intervals for micro/macro/weighted F1 and each label's F1, resampling policies.
+
+    Each resample draws as many policies as there are, with replacement, and pools all
+    units of the drawn policies. Counts are summed per policy first, so a resample is a
+    matrix product and a thousand resamples take milliseconds.
+
+    Returns:
+        ``{"micro_f1": [lo, hi], "macro_f1": ..., "weighted_f1": ..., "f1:<label>": ...}``;
+        no ``f1:<label>`` entry for a label that is neither in the references nor predicted.
+    """
+    names, index = np.unique(np.asarray(policies, dtype=object).astype(str), return_inverse=True)
+    per_policy = np.zeros((len(names), 3, decisions.shape[1]))
+    for p in range(len(names)):  # (n_policies, 3, n_labels): tp, fp, fn of each policy
+        rows = index == p
+        per_policy[p] = counts(decisions[rows], references[rows])
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(names), size=(n_bootstrap, len(names)))
+    times = np.stack([np.bincount(d, minlength=len(names)) for d in draws])  # (B, n_policies)
+    tp, fp, fn = (times @ per_policy[:, k, :] for k in range(3))  # each (B, n_labels)
+    s = scores_from_counts(tp, fp, fn)
+    q = [(1 - confidence) / 2 * 100, (1 + confidence) / 2 * 100]
+    out = {f"{a}_f1": np.percentile(s[f"{a}_f1"], q).tolist() for a in AVERAGES}
+    # A label's F1 is undefined in a resample with nothing to get right or wrong
+    # (tp + fp + fn == 0); those resamples say nothing about the label, so drop them.
+    defined = (tp + fp + fn) > 0
+    for j, label in enumerate(label_names):
+        if defined[:, j].any():
+            out[f"f1:{label}"] = np.percentile(s["f1"][defined[:, j], j], q).tolist()
+    return out
+
+
+def confusions(
+    decisions: np.ndarray,
+    references: np.ndarray,
+    label_names: Sequence[str] = LABELS,
+    top_k: int = 3,
+) -> dict[str, list[tuple[str, int]]]:
+    """For each label, the labels most often predicted in its place.
+
+    A label ``m`` counts as predicted in place of ``l`` on a unit where ``l`` is a false
+    negative and ``m`` a false positive. Returns ``{l: [(m, count), ...]}``, most
+    frequent first, at most ``top_k`` entries, only counts > 0.
+    """
+    fn = ((references == 1) & (decisions == 0)).astype(np.int64)
+    fp = ((references == 0) & (decisions == 1)).astype(np.int64)
+    matrix = fn.T @ fp  # (n_labels, n_labels); [l, m] = units with l missed and m wrongly added
+    out = {}
+    for i, label in enumerate(label_names):
+        order = sorted(range(len(label_names)), key=lambda j: (-matrix[i, j], j))[:top_k]
+        out[label] = [(label_names[j], int(matrix[i, j])) for j in order if matrix[i, j] > 0]
+    return out
+
+
+@dataclass
+class Evaluation:
+    """Scores of one system on one dataset (``scores`` is :func:`privtag.metrics.prf`'s dict)."""
+
+    system: str
+    data: str
+    labels: list[str]
+    scores: dict
+    intervals: dict[str, list[float]]
+    confusions: dict[str, list[tuple[str, int]]]
+    n_units: int
+    n_policies: int
+    seconds: float
+    units_per_second: float
+    settings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Everything as plain JSON-serialisable types."""
+        return asdict(self)
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """JSON text; also written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        if path is not None:
+            Path(path).write_text(text + "\n", encoding="utf-8")
+        return text
+
+    def _rows(self) -> tuple[list[str], list[list[str]]]:
+        head = [
+            "label",
+            "P",
+            "R",
+            "F1",
+            f"F1 {self._pct()} CI",
+            "support",
+            "most often predicted instead",
+        ]
+
+        def row(name: str, s: dict, key: str, support: int, conf: str = "") -> list[str]:
+            cells = [_p(s["precision"]), _p(s["recall"]), _p(s["f1"]), _ci(self.intervals.get(key))]
+            return [name, *cells, str(support), conf]
+
+        rows = []
+        for label in self.labels:
+            s = self.scores["per_label"][label]
+            conf = ", ".join(f"{m} ({c})" for m, c in self.confusions.get(label, []))
+            rows.append(row(label, s, f"f1:{label}", s["support"], conf))
+        for a in AVERAGES:
+            rows.append(row(f"{a} avg", self.scores[a], f"{a}_f1", self.scores["support"]))
+        return head, rows
+
+    def _pct(self) -> str:
+        return f"{round(self.settings.get('confidence', 0.95) * 100)}%"
+
+    def _caption(self) -> str:
+        return (
+            f"{self.system} on {self.data or 'dataset'}: {self.n_units} units from "
+            f"{self.n_policies} policies; {self.units_per_second:,.1f} units/s. Scores in %; "
+            f"intervals: bootstrap over policies ({self.settings.get('n_bootstrap')} resamples)."
+            + _no_support_note([self])
+        )
+
+    def to_text(self) -> str:
+        """A terminal table."""
+        return self._caption() + "\n" + format_table(*self._rows(), align="lrrrrrl")
+
+    def to_markdown(self) -> str:
+        """A Markdown table with a one-line caption."""
+        return (
+            self._caption() + "\n\n" + format_table(*self._rows(), markdown=True, align="lrrrrrl")
+        )
+
+    __str__ = to_text
+
+
+def evaluate_system(
+    system: System,
+    dataset: Dataset,
+    *,
+    data_name: str = "",
+    label_names: Sequence[str] = LABELS,
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    top_k: int = 3,
+) -> Evaluation:
+    """Score ``system`` on ``dataset`` (columns of :data:`privtag.data.FEATURES`).
+
+    Args:
+        system: any :class:`System`; it receives units with text, section and previous.
+        dataset: the annotated units; ``policy`` groups them for the bootstrap.
+        data_name: shown in tables (e.g. ``"opp115:validation (segment)"``).
+        label_names: the label set; the dataset's and the system's must match it.
+        n_bootstrap, confidence, seed: the policy bootstrap (seeded: same input, same intervals).
+        top_k: how many confusions to keep per label.
+
+    Returns:
+        an :class:`Evaluation`.
+
+    Raises:
+        DataError: empty dataset, or dataset/system built for another label set.
+    """
+    label_names = list(label_names)
+    check_labels(dataset, label_names)
+    if len(dataset) == 0:
+        raise DataError(f"no units to evaluate on in {data_name or 'the dataset'}")
+    units = units_of(dataset)
+    decisions, seconds = decide(system, units, label_names)
+    references = reference_matrix(dataset, len(label_names))
+    policies = dataset["policy"]
+    return Evaluation(
+        system=getattr(system, "name", type(system).__name__),
+        data=data_name,
+        labels=label_names,
+        scores=prf(decisions, references, label_names),
+        intervals=bootstrap_intervals(
+            decisions,
+            references,
+            policies,
+            label_names=label_names,
+            n_bootstrap=n_bootstrap,
+            confidence=confidence,
+            seed=seed,
+        ),
+        confusions=confusions(decisions, references, label_names, top_k),
+        n_units=len(units),
+        n_policies=len(set(policies)),
+        seconds=seconds,
+        units_per_second=len(units) / max(seconds, 1e-9),
+        settings={"n_bootstrap": n_bootstrap, "confidence": confidence, "seed": seed},
+    )
+
+
+@dataclass
+class Comparison:
+    """Several systems on one dataset; rows are labels and averages, columns systems."""
+
+    results: list[Evaluation]
+
+    def _rows(self) -> tuple[list[str], list[list[str]]]:
+        head = ["F1 (%)", *(r.system for r in self.results)]
+        labels = self.results[0].labels
+        rows = [
+            [label, *(_p(r.scores["per_label"][label]["f1"]) for r in self.results)]
+            for label in labels
+        ]
+        for a in AVERAGES:
+            cells = (
+                f"{_p(r.scores[a]['f1'])} {_ci(r.intervals.get(f'{a}_f1'))}" for r in self.results
+            )
+            rows.append([f"{a} avg", *cells])
+        rows.append(["units/s", *(f"{r.units_per_second:,.0f}" for r in self.results)])
+        return head, rows
+
+    def _caption(self) -> str:
+        r = self.results[0]
+        return (
+            f"{r.data or 'dataset'}: {r.n_units} units from {r.n_policies} policies. F1 in %; "
+            f"averages with {r._pct()} bootstrap intervals over policies."
+            + _no_support_note(self.results)
+        )
+
+    def to_text(self) -> str:
+        """A terminal table."""
+        return self._caption() + "\n" + format_table(*self._rows())
+
+    def to_markdown(self) -> str:
+        """A Markdown table with a one-line caption."""
+        return self._caption() + "\n\n" + format_table(*self._rows(), markdown=True)
+
+    def to_dict(self) -> dict:
+        """``{"results": [Evaluation.to_dict(), ...]}``."""
+        return {"results": [r.to_dict() for r in self.results]}
+
+    __str__ = to_text
+
+
+def compare(systems: Sequence[System], dataset: Dataset, **kwargs) -> Comparison:
+    """Evaluate each system on ``dataset`` (``kwargs`` go to :func:`evaluate_system`)."""
+    if not systems:
+        raise DataError("compare() needs at least one system")
+    return Comparison([evaluate_system(s, dataset, **kwargs) for s in systems])
+
+
+def plot_f1(results: Sequence[Evaluation], path: str | Path, title: str | None = None) -> Path:
+    """Write a PNG bar chart of per-label (and micro/macro) F1, one bar colour per system.
+
+    Error bars are the bootstrap intervals. Returns the path written.
+    """
+    from matplotlib.figure import Figure  # a bare Figure draws with Agg; no pyplot state
+
+    labels = results[0].labels
+    short = [LABEL_IDS[LABELS.index(x)] if x in LABELS else x for x in labels]
+    keys = [f"f1:{x}" for x in labels] + ["micro_f1", "macro_f1"]
+    x = np.arange(len(keys))
+    width = 0.8 / len(results)
+    fig = Figure(figsize=(max(8, len(keys) * 0.9), 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    for i, r in enumerate(results):
+        values = [r.scores["per_label"][lab]["f1"] for lab in labels]
+        values += [r.scores["micro"]["f1"], r.scores["macro"]["f1"]]
+        lo_hi = np.array([r.intervals.get(k, [v, v]) for k, v in zip(keys, values, strict=True)])
+        err = np.clip(np.stack([values - lo_hi[:, 0], lo_hi[:, 1] - values]), 0, None)
+        ax.bar(
+            x + (i - (len(results) - 1) / 2) * width,
+            values,
+            width,
+            yerr=err,
+            capsize=2,
+            label=r.system,
+        )
+    ax.set_xticks(x, [*short, "micro", "macro"], rotation=35, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("F1")
+    ax.set_title(title or f"Per-label F1 on {results[0].data or 'dataset'}")
+    ax.legend()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    return path
+
+
+def format_table(
+    head: list[str], rows: list[list[str]], markdown: bool = False, align: str | None = None
+) -> str:
+    """Align a table as plain text, or as a Markdown pipe table.
+
+    ``align`` has one letter per column, ``l`` or ``r``; default: first left, rest right.
+    """
+    align = align or "l" + "r" * (len(head) - 1)
+    if markdown:
+        rule = "|" + "|".join("---" if a == "l" else "---:" for a in align) + "|"
+        return "\n".join(
+            ["| " + " | ".join(head) + " |", rule, *("| " + " | ".join(r) + " |" for r in rows)]
+        )
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *rows, strict=True)]
+    fmt = [str.ljust if a == "l" else str.rjust for a in align]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(f(str(c), w) for f, c, w in zip(fmt, r, widths, strict=True)).rstrip()
+
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _p(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
+def _ci(interval: Sequence[float] | None) -> str:
+    return "" if interval is None else f"[{_p(interval[0])}, {_p(interval[1])}]"
+
+
+def _no_support_note(results: Sequence[Evaluation]) -> str:
+    absent = [x for x in results[0].labels if results[0].scores["per_label"][x]["support"] == 0]
+    if not absent:
+        return ""
+    return (
+        f" No support in this data: {', '.join(absent)}; they score 0 and count in the "
+        "macro average (scikit-learn's convention)."
+    )
