@@ -175,7 +175,7 @@ class _HtmlWalker:
                 b.paragraph_break()
         elif tag in _BOLD:
             self.bold -= 1
-        elif tag == "a" and el.get("href"):
+        elif tag == "a" and el is not None and el.get("href"):
             b.links.append(el.get("href"))
         if tag in {"main", "article"}:
             self.in_main -= 1
@@ -200,7 +200,11 @@ def read_html(text: str) -> tuple[list[Block], dict]:
     try:
         doc = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
-        return [], meta
+        doc = None
+    if doc is None or any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        # libxml2 gives up past 2,048 nested elements (thousands of unclosed tags) and
+        # drops the text: read such a page as a flat stream of tags instead
+        return _read_tag_soup(text), meta
     title = doc.find(".//title")
     if title is not None:
         meta["title"] = " ".join(title.text_content().split()) or None
@@ -210,6 +214,34 @@ def read_html(text: str) -> tuple[list[Block], dict]:
     w.flush()
     meta["links"] = w.b.links
     return w.b.blocks, meta
+
+
+_SOUP = re.compile(r"<!--.*?(?:-->|$)|<(script|style|noscript|template)\b.*?(?:</\1\s*>|$)"
+                   r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|[^<]+|<", re.S | re.I)
+
+
+def _read_tag_soup(text: str) -> list[Block]:
+    """Blocks of a page too deeply nested for a tree: tags as a flat stream of events.
+
+    Scripts, styles and comments are dropped; block tags, headings, list items and
+    cells still delimit units. Page furniture (nav, footer) cannot be told apart
+    without a tree, so it is kept.
+    """
+    from html import unescape
+
+    w = _HtmlWalker()
+    for m in _SOUP.finditer(text):
+        if m.group(3):
+            tag = m.group(3).lower()
+            if m.group(2):
+                w.leave(None, tag)
+                w.bold, w.in_list, w.in_cell = max(w.bold, 0), max(w.in_list, 0), max(w.in_cell, 0)
+            else:
+                w.enter(tag)
+        elif not m.group(1) and not m.group().startswith("<!--"):
+            w.text(unescape(m.group()))
+    w.flush()
+    return w.b.blocks
 
 
 # --------------------------------------------------------------------------- OPP-115

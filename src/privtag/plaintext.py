@@ -28,7 +28,13 @@ _MD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+|[^>\s@]+@[^>\s@]+)>")
 _MD_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>\n]*)?/?>")
 _MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
-_MD_EMPH = re.compile(r"(?<![\w*])(\*{1,3}|_{1,3})(?=\S)|(?<=\S)(\*{1,3}|_{1,3})(?![\w*])|`")
+# Paired emphasis ("*a*", "**a**text", "_a_") and code ticks; a lone "_ga" or "5*3" stays.
+_MD_EMPH = re.compile(
+    r"(?<![\w*])(\*{1,3})(?=[^\s*])(?:.*?[^\s*])?\1(?!\*)"
+    r"|(?<![\w_])(_{1,3})(?=[^\s_])(?:.*?[^\s_])?\2(?![\w_])"
+    r"|`[^`\n]+`"
+)
+_NUMBERED_ITEM = re.compile(r"[ \t]*\(?(?:[0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
 _SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
 
 
@@ -53,7 +59,8 @@ def looks_like_heading(line: str, alone: bool) -> bool:
         return True
     if s[-1] in ".,;:!" or len(words) > 12:
         return False
-    numbered = bool(_SECTION_NUMBER.match(s)) and len(words) <= 10
+    numbered = bool(_SECTION_NUMBER.match(s)) and len(words) <= 10 and not (
+        len(words) > 1 and words[1][:1].islower())
     if s[-1] == "?":
         return alone or numbered
     long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
@@ -140,7 +147,9 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         prev_blank = i == 0 or not nonblank[i - 1]
         next_blank = i + 1 >= len(spans) or not nonblank[i + 1]
         after_stop = b.empty or b.last_char() in ".!?:;"
-        if (prev_blank or line_mode or after_stop) and looks_like_heading(
+        in_list = _NUMBERED_ITEM.match(body) and any(
+            0 <= k < len(spans) and _NUMBERED_ITEM.match(text, *spans[k]) for k in (i - 1, i + 1))
+        if (prev_blank or line_mode or after_stop) and not in_list and looks_like_heading(
             body, alone=prev_blank and next_blank
         ):
             close(True)
@@ -244,8 +253,12 @@ def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> 
         cut.append((m.start(), m.start(1)))
         cut.append((m.end(1), m.end()))
         b.links.append(m.group(1))
-    for rx in (_MD_TAG, _MD_ESCAPE, _MD_EMPH):
+    for rx in (_MD_TAG, _MD_ESCAPE):
         cut.extend(m.span() for m in rx.finditer(text, start, end) if m.end() > m.start())
+    for m in _MD_EMPH.finditer(text, start, end):
+        width = len(m.group(1) or m.group(2) or "`")  # cut the delimiters, keep the words
+        cut.append((m.start(), m.start() + width))
+        cut.append((m.end() - width, m.end()))
     if not cut:
         b.add_span(start, end)
         return

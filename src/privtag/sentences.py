@@ -5,7 +5,7 @@ Why own rules rather than a library, with the figures: see :mod:`privtag.segment
 A *candidate* boundary is terminal punctuation (``.``, ``!``, ``?``, an ellipsis),
 optionally followed by closing quotes or brackets, then white space and something
 that can open a sentence (a capital, a digit, an opening quote or bracket, a
-``•`` bullet, or a lower-case brand such as "zTrenz"); or, with no space at all,
+``•`` or dash bullet, a URL, or a lower-case brand such as "zTrenz"); or, with no space at all,
 a capital after a plain lower-case word ("purposes.We"). A candidate after a full
 stop is rejected when the stop belongs to
 
@@ -19,7 +19,8 @@ stop is rejected when the stop belongs to
 Decimals and money ("$1.50") never match, because a digit follows the stop with no
 space. A run of ALL-CAPS words opening a sentence and followed by ordinary text
 ("PRIVACY POLICY We collect ...") is cut off as a heading. A sentence longer than
-the maximum is cut on the last space before it (run-on text with no punctuation).
+the maximum is cut after its last semicolon or comma in the second half of the
+allowed length, else on the last space (run-on text with no punctuation).
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ _ROMAN = re.compile(r"[ivxlc]{1,6}")
 _MARKER = re.compile(r"\(?(?:[0-9]{1,3}(?:\.[0-9]{1,3})*|[a-z]|[ivx]{1,5})\)?")
 _CANDIDATE = re.compile(
     r"(?:\.{2,}|…|[.!?])[.!?]*[\"'”’)\]]*"
-    r"(?:\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]+[A-Z]))|(?=[A-Z](?:[a-z]|\s)))"
+    r"(?:\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]+[A-Z])|[-–—]\s+[A-Z]|https?://|www\.)"
+    r"|(?=[A-Z](?:[a-z]|\s)))"
     r"|\s+(?=•\s)"  # an inline bullet starts an item
 )
+_WORD_START = re.compile(r"[,;/(\[]|-(?=[a-z]\.)")
 _NEXT_WORD = re.compile(r"\s*[\"'“‘(\[]?([^\s.,;:!?\"'”’)\]]*)")
 # An ALL-CAPS title opening a sentence, followed by ordinary capitalised text.
 _CAPS_TITLE = re.compile(
@@ -120,7 +123,7 @@ def split_with_titles(text: str, max_chars: int = MAX_SENTENCE_CHARS,
         if a >= z:
             continue
         while z - a > max_chars:
-            cut = _last_space(text, a + max_chars // 2, a + max_chars)
+            cut = _run_on_cut(text, a + max_chars // 2, a + max_chars)
             spans.append((a, cut, False))
             a = _skip_space(text, cut)
         spans.append((a, z, title))
@@ -134,8 +137,13 @@ def _skip_space(text: str, i: int) -> int:
     return i
 
 
-def _last_space(text: str, lo: int, hi: int) -> int:
-    # the last white space in text[lo:hi], else hi (a cut inside one very long word)
+def _run_on_cut(text: str, lo: int, hi: int) -> int:
+    """Where to cut an over-long sentence inside ``text[lo:hi]``: after its last "; ",
+    else its last ", ", else at its last white space, else at ``hi`` (one huge word)."""
+    for sep in ("; ", ", "):
+        k = text.rfind(sep, lo, hi)
+        if k >= 0:
+            return k + 1
     for i in range(hi - 1, lo - 1, -1):
         if text[i].isspace():
             return i
@@ -164,7 +172,8 @@ def _is_boundary(text: str, m: re.Match, sentence_start: int) -> bool:
         return token.lower() != "yahoo"
     if ch == "…" or text.startswith("..", stop):
         return True
-    core = token.lstrip("(\"'“‘[").lower()
+    # the word the stop ends: "Service,P.O." -> "p.o", "Non-U.S." -> "u.s"
+    core = _WORD_START.split(token.lstrip("(\"'“‘[").lower())[-1]
     gap = m.group()[-1:].isspace()
     nxt = _NEXT_WORD.match(text, m.end()).group(1)
     if not gap:

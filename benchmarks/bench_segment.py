@@ -1,0 +1,327 @@
+"""Benchmark the segmenter: accuracy on the gold seed sentences, OPP-115 statistics, speed.
+
+Usage::
+
+    python benchmarks/bench_segment.py                  # everything (about a minute)
+    python benchmarks/bench_segment.py --quick          # skip the 5/10/20 MB linearity runs
+    python benchmarks/bench_segment.py --update-results # also rewrite "## Segmentation"
+                                                        # in benchmarks/RESULTS.md
+
+What it measures:
+
+1. **Gold boundaries** (``benchmarks/gold/*.jsonl``, see its README): boundary precision,
+   recall and F1 of privtag, and of pysbd and blingfire used two ways: on the whole
+   normalized text (the library alone), and inside each of privtag's layout blocks
+   (privtag's readers + the library's splitter). pysbd and blingfire are optional: they
+   are not privtag dependencies and are skipped with a note when absent.
+2. **Splitter speed**: characters per second of each splitter alone on the normalized
+   text of the seed policies.
+3. **OPP-115** (read from ``../shared/opp115`` or ``$PRIVTAG_OPP115``; skipped when
+   absent): paragraph *i* is segment *i*, no sentence crosses a ``|||`` boundary, nothing
+   lost; sentences per policy and sentence length; MB/s of ``segment()`` on one core.
+4. **Linearity**: time of ``segment()`` on 5, 10 and 20 MB inputs built from the seed
+   policies (multi-line text, one single line, and run-on text with no punctuation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from privtag import readers, segment
+from privtag.sentences import split_sentences
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLD = ROOT / "benchmarks" / "gold"
+SEEDS = ["ztrenz.md", "zzservers.txt", "contetra.txt", "trustzone.md", "zarget.md"]
+MB = 1_000_000
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+def nonws_prefix(text: str) -> list[int]:
+    """``pre[i]`` = number of non-white-space characters in ``text[:i]``."""
+    pre, n = [0], 0
+    for ch in text:
+        n += not ch.isspace()
+        pre.append(n)
+    return pre
+
+
+def boundaries_of_texts(sentences: list[str]) -> tuple[set[int], int]:
+    """Boundaries (non-white-space offsets of sentence starts, 0 excluded) and total length."""
+    out, n = set(), 0
+    for s in sentences:
+        k = len("".join(s.split()))
+        if k:
+            out.add(n)
+            n += k
+    out.discard(0)
+    return out, n
+
+
+def boundaries_of_starts(starts: list[int], pre: list[int]) -> set[int]:
+    return {pre[s] for s in starts} - {0, pre[-1]}
+
+
+def prf(pred: set[int], gold: set[int]) -> tuple[int, int, int]:
+    return len(pred & gold), len(pred - gold), len(gold - pred)
+
+
+def scores(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+# --------------------------------------------------------------------------- splitters
+
+
+def load_libraries() -> dict:
+    """Optional third-party splitters: name -> function(text) -> list of start offsets."""
+    libs: dict = {}
+    try:
+        import pysbd
+
+        seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
+        libs["pysbd"] = lambda t: [s.start for s in seg.segment(t)]
+    except ImportError:
+        print("note: pysbd not installed; skipped (pip install pysbd to compare)")
+    try:
+        import blingfire
+
+        libs["blingfire"] = lambda t: [a for a, _ in blingfire.text_to_sentences_and_offsets(t)[1]]
+    except ImportError:
+        print("note: blingfire not installed; skipped (pip install blingfire to compare)")
+    return libs
+
+
+def block_spans(doc) -> list[tuple[int, int]]:
+    """(start, end) in doc.text of each layout block (blocks are joined by newlines)."""
+    spans, pos = [], 0
+    for part in re.split(r"(\n+)", doc.text):
+        if part and not part.startswith("\n"):
+            spans.append((pos, pos + len(part)))
+        pos += len(part)
+    return spans
+
+
+def gold_eval(libs: dict) -> tuple[dict, list[str]]:
+    totals: dict[str, list[int]] = {}
+    kinds = [0, 0]
+    lines = []
+    for name in SEEDS:
+        stem = name.rsplit(".", 1)[0]
+        gold = [json.loads(x) for x in (GOLD / f"{stem}.jsonl").read_text("utf-8").splitlines()]
+        doc = segment(ROOT / "data" / "policies" / name)
+        pre = nonws_prefix(doc.text)
+        gold_b, gold_n = boundaries_of_texts([g["text"] for g in gold])
+        if gold_n != pre[-1]:
+            sys.exit(f"{stem}: gold text no longer matches the normalized text; re-check the gold")
+        systems = {"privtag": boundaries_of_starts([s.start for s in doc.sentences], pre)}
+        blocks = block_spans(doc)
+        for lib, fn in libs.items():
+            systems[f"{lib} (whole text)"] = boundaries_of_starts(fn(doc.text), pre)
+            starts = [a + s for a, z in blocks for s in fn(doc.text[a:z])] + [a for a, _ in blocks]
+            systems[f"privtag blocks + {lib}"] = boundaries_of_starts(starts, pre)
+        row = []
+        for sysname, pred in systems.items():
+            tp, fp, fn_ = prf(pred, gold_b)
+            t = totals.setdefault(sysname, [0, 0, 0])
+            t[0] += tp
+            t[1] += fp
+            t[2] += fn_
+            row.append(f"{sysname} F1 {scores(tp, fp, fn_)[2]:.3f}")
+        # kinds, where privtag's sentence matches a gold sentence exactly
+        by_start = {pre[s.start]: s.kind for s in doc.sentences}
+        n = 0
+        for g in gold:
+            if n in by_start:
+                kinds[0] += by_start[n] == g["kind"]
+                kinds[1] += 1
+            n += len("".join(g["text"].split()))
+        lines.append(f"  {stem:10s} {len(gold):4d} gold sentences: " + "; ".join(row))
+    return {"totals": totals, "kinds": kinds}, lines
+
+
+def splitter_speed(libs: dict) -> dict[str, float]:
+    texts = [segment(ROOT / "data" / "policies" / n).text for n in SEEDS] * 5
+    n = sum(len(t) for t in texts)
+    out = {}
+    fns = {"privtag": lambda t: [s for s, _ in split_sentences(t)], **libs}
+    for name, fn in fns.items():
+        best = min(_timed(lambda fn=fn: [fn(t) for t in texts]) for _ in range(3))
+        out[name] = n / best / MB
+    return out
+
+
+def _timed(fn) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+# --------------------------------------------------------------------------- OPP-115
+
+
+def opp115_dir() -> Path | None:
+    d = Path(os.environ.get("PRIVTAG_OPP115", ROOT.parent / "shared" / "opp115"))
+    return d if (d / "sanitized_policies").is_dir() else None
+
+
+def opp115_eval(d: Path, repeats: int) -> dict:
+    files = sorted((d / "sanitized_policies").glob("*.html"))
+    raws = [f.read_text("utf-8") for f in files]
+    docs = [segment(r, format="opp115") for r in raws]
+    for f, raw, doc in zip(files, raws, docs, strict=True):
+        check_opp115(f.name, raw, doc)
+    n_bytes = sum(len(r.encode("utf-8")) for r in raws)
+    wall, cpu = [], []
+    for _ in range(repeats):
+        gc.collect()
+        t0, c0 = time.perf_counter(), time.process_time()
+        for r in raws:
+            segment(r, format="opp115")
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    per = [len(doc.sentences) for doc in docs]
+    lengths = [len(s.text) for doc in docs for s in doc.sentences]
+    return {
+        "policies": len(docs), "bytes": n_bytes, "sentences": sum(per),
+        "per_policy_median": statistics.median(per), "per_policy_max": max(per),
+        "length_median": statistics.median(lengths), "length_max": max(lengths),
+        "mb_s_best": n_bytes / min(wall) / MB, "mb_s_median": n_bytes / statistics.median(wall) / MB,
+        "mb_s_cpu": n_bytes / min(cpu) / MB,
+    }
+
+
+def check_opp115(name: str, raw: str, doc) -> None:
+    """Paragraph i is segment i, no sentence crosses '|||', every character kept once."""
+    starts = [0] + [m.end() for m in re.finditer(re.escape("|||"), raw)]
+    ends = [m.start() for m in re.finditer(re.escape("|||"), raw)] + [len(raw)]
+    assert len(doc.paragraphs) == len(starts), f"{name}: paragraphs != segments"
+    covered = bytearray(len(doc.text))
+    for s in doc.sentences:
+        assert doc.text[s.start : s.end] == s.text
+        a, z = doc.source_offset(s.start), doc.source_offset(s.end - 1)
+        assert starts[s.paragraph] <= a <= z < ends[s.paragraph], f"{name}: {s.id} crosses |||"
+        assert "|||" not in raw[a : z + 1], f"{name}: {s.id} crosses |||"
+        covered[s.start : s.end] = b"\x01" * (s.end - s.start)
+    lost = [i for i, ch in enumerate(doc.text) if not ch.isspace() and not covered[i]]
+    assert not lost, f"{name}: characters outside every sentence at {lost[:5]}"
+
+
+# --------------------------------------------------------------------------- linearity
+
+
+def linearity(sizes_mb: list[int]) -> list[tuple[str, int, float, int]]:
+    seed = "\n\n".join(
+        readers.load(ROOT / "data" / "policies" / n)[0] for n in SEEDS if n.endswith(".txt")
+    )
+    shapes = {
+        "multi-line text": seed,
+        "one single line": " ".join(seed.split()),
+        "run-on, no punctuation": re.sub(r"[.!?:;]", "", " ".join(seed.split())),
+    }
+    rows = []
+    for shape, unit in shapes.items():
+        for size in sizes_mb:
+            text = (unit + "\n\n") * (size * MB // (len(unit) + 2) + 1)
+            if shape != "multi-line text":
+                text = text.replace("\n", " ")
+            text = text[: size * MB]
+            gc.collect()
+            t0 = time.perf_counter()
+            doc = segment(text, format="text")
+            rows.append((shape, size, time.perf_counter() - t0, len(doc.sentences)))
+            del doc
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="skip the linearity runs")
+    ap.add_argument("--repeats", type=int, default=5, help="OPP-115 timing repeats (best kept)")
+    ap.add_argument("--update-results", action="store_true",
+                    help="rewrite the '## Segmentation' section of benchmarks/RESULTS.md")
+    args = ap.parse_args(argv)
+
+    out: list[str] = []
+    libs = load_libraries()
+    gold, per_policy = gold_eval(libs)
+    out += ["### Gold sentence boundaries (5 seed policies, hand-checked)", "",
+            "| splitter | precision | recall | F1 | tp / fp / fn |", "| --- | --- | --- | --- | --- |"]
+    for name, (tp, fp, fn) in gold["totals"].items():
+        p, r, f = scores(tp, fp, fn)
+        out.append(f"| {name} | {p:.3f} | {r:.3f} | {f:.3f} | {tp} / {fp} / {fn} |")
+    k_ok, k_n = gold["kinds"]
+    out += ["", f"Sentence kind (heading/list_item/body) agrees with the gold on {k_ok}/{k_n} "
+            "sentences whose start privtag finds.", "", "Per policy:", "", "```", *per_policy, "```"]
+
+    speed = splitter_speed(libs)
+    out += ["", "### Splitter speed (sentence splitting alone, seed policies' normalized text)", "",
+            "| splitter | MB/s |", "| --- | --- |"]
+    out += [f"| {k} | {v:.2f} |" for k, v in speed.items()]
+
+    d = opp115_dir()
+    if d is None:
+        out += ["", "### OPP-115", "", "Skipped: OPP-115 not found (../shared/opp115 or $PRIVTAG_OPP115)."]
+    else:
+        o = opp115_eval(d, args.repeats)
+        out += ["", f"### OPP-115 ({o['policies']} sanitized policies, {o['bytes'] / MB:.2f} MB)", "",
+                "Checked on every policy: paragraph *i* is `|||`-segment *i*; no sentence crosses a "
+                "`|||` boundary; every non-white-space character lies in exactly one sentence.", "",
+                f"- sentences: {o['sentences']}; per policy median {o['per_policy_median']:g}, "
+                f"max {o['per_policy_max']}",
+                f"- sentence length in characters: median {o['length_median']:g}, max {o['length_max']}",
+                f"- speed of `segment()` on one core: **{o['mb_s_best']:.2f} MB/s** (best of "
+                f"{args.repeats}; median {o['mb_s_median']:.2f}; by CPU time {o['mb_s_cpu']:.2f})"]
+    if not args.quick:
+        rows = linearity([5, 10, 20])
+        out += ["", "### Linearity (`segment()` on inputs built from the seed policies)", "",
+                "| input | size | seconds | MB/s | sentences | time / time at half size |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        prev: dict[str, float] = {}
+        for shape, size, secs, n in rows:
+            ratio = f"{secs / prev[shape]:.2f}" if shape in prev else "-"
+            prev[shape] = secs
+            out.append(f"| {shape} | {size} MB | {secs:.2f} | {size / secs:.2f} | {n} | {ratio} |")
+    report = "\n".join(out)
+    print(report)
+    if args.update_results:
+        update_results(report, args)
+
+
+def update_results(report: str, args) -> None:
+    path = ROOT / "benchmarks" / "RESULTS.md"
+    text = path.read_text("utf-8")
+    cmd = "python benchmarks/bench_segment.py" + (" --quick" if args.quick else "")
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+        else platform.processor()
+    body = (f"Command: `{cmd}` (needs OPP-115 for its section). Date: {date.today()}. Machine: "
+            f"{os.cpu_count()} cores ({cpu}), no GPU, Python {platform.python_version()}; "
+            "one process, one core.\n\n" + report + "\n")
+    m = re.search(r"^## Segmentation\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    if not m:
+        sys.exit("benchmarks/RESULTS.md has no '## Segmentation' section")
+    path.write_text(text[: m.start(1)] + "\n" + body + "\n" + text[m.end(1) :], "utf-8")
+    print(f"\nwrote the Segmentation section of {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+"""Readers: decoding, loading, format detection, and the blocks of each format."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from privtag.errors import PolicyReadError
+from privtag.markup import read_html, read_opp115
+from privtag.plaintext import looks_like_heading, read_lines
+from privtag.readers import Builder, decode, detect_format, extract_provenance, load
+
+# --------------------------------------------------------------------------- decoding
+
+TEXT = "Café “Lumière” costs €5 – we don’t sell data."
+
+
+@pytest.mark.parametrize(
+    "data, encoding",
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8-sig"),
+        (codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), "utf-16"),
+        (codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "utf-16"),
+        (TEXT.encode("utf-16-le"), "utf-16-le"),  # no BOM: found by its zero bytes
+        (TEXT.encode("cp1252"), "cp1252"),
+    ],
+)
+def test_decode_encodings(data, encoding):
+    assert decode(data) == (TEXT, encoding)
+
+
+def test_decode_latin1_text_reads_the_same():
+    text = "Señor Pérez © 2020, ½ price, Daten über Sie, à bientôt."
+    assert decode(text.encode("latin-1"))[0] == text
+
+
+def test_decode_falls_back_to_latin1_when_cp1252_cannot():
+    # 0x81 is undefined in cp1252; only Latin-1 reads it
+    assert decode(b"caf\xe9 \x81 ok") == ("café \x81 ok", "latin-1")
+
+
+def test_decode_honours_a_declared_html_charset():
+    page = '<html><head><meta charset="iso-8859-15"></head><body>Prix: 5 \xa4</body></html>'
+    text, enc = decode(page.encode("latin-1"))
+    assert enc == "iso8859-15" and "5 €" in text
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "is a PDF"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "ZIP archive"),
+        (bytes(range(256)) * 4, "binary"),
+        (b"ab\x00cd\x01\x02\x03" * 100, "binary"),
+    ],
+)
+def test_decode_rejects_binary(data, message):
+    with pytest.raises(PolicyReadError, match=message):
+        decode(data, "x.bin")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_load_reads_paths_and_strings(tmp_path):
+    f = tmp_path / "p.txt"
+    f.write_bytes("We keep logs.".encode("cp1252"))
+    assert load(f) == ("We keep logs.", {"path": str(f), "encoding": "utf-8"})
+    assert load(str(f))[1]["path"] == str(f)
+    assert load("We keep logs. See policy.md")[1]["path"] is None  # a sentence, not a path
+    assert load(b"We keep logs.") == ("We keep logs.", {"path": None, "encoding": "utf-8"})
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing.txt", "no such file"),
+    (lambda d: str(d / "missing.md"), "no such file"),
+    (lambda d: d, "is a directory"),
+])
+def test_load_errors(tmp_path, make, message):
+    with pytest.raises(PolicyReadError, match=message):
+        load(make(tmp_path))
+
+
+# --------------------------------------------------------------------------- detection
+
+
+@pytest.mark.parametrize(
+    "text, path, fmt",
+    [
+        ("<html><body><p>Hi.</p></body></html>", None, "html"),
+        ("<div>a</div><p>b</p><span>c</span>", None, "html"),
+        ("We keep logs.", "policy.html", "html"),
+        ("# Privacy\n\nWe keep logs.", None, "markdown"),
+        ("We keep [logs](http://x.example).", None, "markdown"),
+        ("| a | b |\n|---|---|\n| 1 | 2 |", None, "markdown"),
+        ("We keep logs.", "policy.md", "markdown"),
+        ("PRIVACY\n\nWe keep logs for 2 < 3 days.", None, "text"),
+        ("Intro <br> <br>|||<strong>Data</strong> <br> We keep logs.", None, "opp115"),
+    ],
+)
+def test_detect_format(text, path, fmt):
+    assert detect_format(text, path) == fmt
+
+
+def test_provenance_is_blanked_in_place():
+    src = "> *The following text is extracted and transformed from x.com.*\n\nWe keep logs."
+    stripped, note = extract_provenance(src)
+    assert note == "The following text is extracted and transformed from x.com."
+    assert len(stripped) == len(src) and stripped.strip() == "We keep logs."
+
+
+# --------------------------------------------------------------------------- builder
+
+_WS = st.sampled_from([" ", "  ", "\n", "\t", "\u00a0", "\u200b", " \u00ad", "\u3000"])
+_WORD = st.text(st.characters(blacklist_categories=["Cs", "Zs", "Zl", "Zp", "Cc"]), min_size=1,
+                max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_WORD, _WS), max_size=30), _WS)
+def test_builder_runs_point_back_into_the_source(pairs, lead):
+    src = lead + "".join(w + s for w, s in pairs)
+    b = Builder(src)
+    b.add_span(0, len(src))
+    blk = b.flush()
+    if blk is None:
+        assert not "".join(src.split()).strip("\u200b\u00ad\u200c\u200d\u2060\ufeff")
+        return
+    assert blk.text == blk.text.strip() and "  " not in blk.text
+    mapped = 0
+    for off, s0, n in blk.runs:
+        assert blk.text[off : off + n] == src[s0 : s0 + n]
+        mapped += n
+    # every visible character is in a run: only inserted spaces are not
+    assert mapped == len(blk.text) - sum(
+        1 for i, ch in enumerate(blk.text) if ch == " " and not any(o <= i < o + n for o, _, n in blk.runs)
+    )
+
+
+# --------------------------------------------------------------------------- text and Markdown
+
+
+def kinds(blocks):
+    return [(b.kind, b.text) for b in blocks]
+
+
+@pytest.mark.parametrize(
+    "line, alone, expected",
+    [
+        ("PRIVACY POLICY", True, True),
+        ("2. Information We Collect", False, True),
+        ("Information We Collect", False, True),
+        ("How is customer information used?", True, True),
+        ("To learn how to delete or disable cookies in general, visit", True, False),
+        ("We keep your data.", True, False),
+        ("we keep logs", True, False),
+        ("This line is hard wrapped and continues", False, False),
+    ],
+)
+def test_looks_like_heading(line, alone, expected):
+    assert looks_like_heading(line, alone) is expected
+
+
+def test_markdown_headings_lists_quotes_links():
+    md = ("# Title\n\nIntro with **bold**text and a [link](https://x.example \"t\").\n\n"
+          "Setext\n======\n\n> Quoted line.\n\n- one\n* two\n+ three\n\n1. first\n2) second\n\n"
+          "![logo](logo.png) See <https://y.example>.\n\n[1]: https://z.example\n\n---\n\nEnd `code`.")
+    b = Builder(md)
+    blocks = read_lines(md, True, b)
+    assert kinds(blocks) == [
+        ("heading", "Title"),
+        ("body", "Intro with boldtext and a link."),
+        ("heading", "Setext"),
+        ("body", "Quoted line."),
+        ("list_item", "one"), ("list_item", "two"), ("list_item", "three"),
+        ("list_item", "1. first"), ("list_item", "2) second"),
+        ("body", "See https://y.example."),
+        ("body", "End code."),
+    ]
+    assert [blk.level for blk in blocks[:3]] == [1, 0, 1]
+    assert b.links == ["https://x.example", "https://y.example"]
+
+
+def test_markdown_table_cells_are_blocks_and_rows_paragraphs():
+    md = "Intro:\n\n| Name | Purpose |\n|:---|---:|\n| _ga | Analytics. Two years. |\n| | empty |\n\nAfter."
+    blocks = read_lines(md, True)
+    assert kinds(blocks) == [("body", "Intro:"), ("body", "Name"), ("body", "Purpose"),
+                             ("body", "_ga"), ("body", "Analytics. Two years."),
+                             ("body", "empty"), ("body", "After.")]
+    assert [b.new_paragraph for b in blocks] == [True, True, False, True, False, True, True]
+
+
+def test_text_line_mode_and_lead_in_lists():
+    # no blank lines at all: every line that ends a sentence closes its paragraph
+    txt = "\n".join(["Privacy Policy", "We care about data.", "1. Scope", "We collect:",
+                     "- your name", "- your e-mail", "That is all.", "2. Contact",
+                     "Write to us at a@b.example.", "Thanks."])
+    blocks = read_lines(txt, False)
+    assert kinds(blocks) == [
+        ("heading", "Privacy Policy"), ("body", "We care about data."), ("heading", "1. Scope"),
+        ("body", "We collect:"), ("list_item", "your name"), ("list_item", "your e-mail"),
+        ("body", "That is all."), ("heading", "2. Contact"),
+        ("body", "Write to us at a@b.example."), ("body", "Thanks."),
+    ]
+    # list items join the paragraph of their lead-in
+    assert [b.new_paragraph for b in blocks[3:6]] == [True, False, False]
+
+
+def test_text_hard_wrapped_prose_is_one_block():
+    txt = "We collect your name and\nyour e-mail address when you\nregister.\n\nNext paragraph."
+    assert kinds(read_lines(txt, False)) == [
+        ("body", "We collect your name and your e-mail address when you register."),
+        ("body", "Next paragraph."),
+    ]
+
+
+def test_nbsp_indented_lines_are_list_items():
+    txt = "Information\n\u00a0 \u00a0 We collect names.\n\u00a0 \u00a0 We keep logs."
+    assert kinds(read_lines(txt, True)) == [
+        ("heading", "Information"), ("list_item", "We collect names."),
+        ("list_item", "We keep logs."),
+    ]
+
+
+def test_paragraphs_after_a_lead_in_colon_are_list_items():
+    md = ("We disclose data in these cases:\n\nProviding it to partners;\n\n"
+          "Sharing it with advisers;\n\nPublishing it when the law requires.\n\n"
+          "In the event of a merger, data moves.")
+    assert [b.kind for b in read_lines(md, True)] == ["body", "list_item", "list_item",
+                                                      "list_item", "body"]
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_html_fixture_drops_furniture_and_keeps_units(fixtures):
+    blocks, meta = read_html((fixtures / "segment_page.html").read_text("utf-8"))
+    text = " ".join(b.text for b in blocks)
+    for furniture in ("Do not read me", "Shop", "Help", "Accept", "All rights reserved",
+                      "Hidden promotional", "font-family"):
+        assert furniture not in text
+    assert meta["title"] == "Privacy Notice | Lumen Widgets"
+    assert "/cookies" in meta["links"]
+    got = kinds(blocks)
+    assert got[0] == ("heading", "Privacy Notice")  # a <header> inside <article> is content
+    assert ("list_item", "IP address") in got and ("list_item", "Device data") in got
+    assert ("heading", "Cookies") in got  # bold run-in title split from its sentence
+    assert ("body", "Keeps you signed in. Deleted at logout.") in got  # a table cell
+    assert ("body", "Lumen Widgets Ltd.") in got  # <br> separates lines
+    assert [b.level for b in blocks if b.kind == "heading"][:3] == [1, 2, 0]
+
+
+def test_html_inline_text_glues_like_a_browser():
+    blocks, _ = read_html("<p><span>Hel</span><span>lo</span>\n<span>world</span>, <b>bye</b>.</p>")
+    assert kinds(blocks) == [("body", "Hello world, bye.")]
+
+
+def test_html_malformed_keeps_the_text():
+    html = "<p>Unclosed <b>bold <i>and italic<p>Next para with 2 < 3 and a stray < sign<div>Tail"
+    text = " ".join(b.text for b in read_html(html)[0])
+    for words in ("Unclosed", "bold", "and italic", "Next para with 2 < 3", "stray < sign", "Tail"):
+        assert words in text
+
+
+def test_html_deep_nesting_does_not_recurse():
+    html = "<div>" * 5000 + "Deep text." + "</div>" * 10 + "<span>" * 3000 + "More."
+    assert [b.text for b in read_html(html)[0]] == ["Deep text.", "More."]
+
+
+def test_html_without_text_gives_no_blocks():
+    assert read_html("")[0] == []
+    assert read_html("<script>x()</script><nav>Home</nav>")[0] == []
+
+
+# --------------------------------------------------------------------------- OPP-115-style markup
+# (text written for these tests; OPP-115 itself is only read from its path)
+
+
+def test_opp115_segments_and_kinds():
+    src = ("Acme Privacy <br> <br>|||<strong> Data We Collect </strong> <br> We keep logs. <br>"
+           " <ul> <li> your name </li> <li> your e-mail </li> </ul>||||||<strong>Cookies</strong>"
+           " We use cookies.")
+    blocks, spans = read_opp115(src)
+    assert [(b.kind, b.text, b.segment) for b in blocks] == [
+        ("body", "Acme Privacy", 0),
+        ("heading", "Data We Collect", 1), ("body", "We keep logs.", 1),
+        ("list_item", "your name", 1), ("list_item", "your e-mail", 1),
+        ("heading", "Cookies", 3), ("body", "We use cookies.", 3),
+    ]
+    assert len(spans) == 4 and spans[2][0] == spans[2][1]  # the empty segment 2
+    for b in blocks:
+        for off, s0, n in b.runs:
+            assert b.text[off : off + n] == src[s0 : s0 + n]
+
+
+def test_fixture_files_are_ours(fixtures: Path):
+    # the segmenter's fixtures are text written for privtag, never OPP-115 material
+    for f in fixtures.glob("segment_*"):
+        assert "|||" not in f.read_bytes().decode("latin-1")
