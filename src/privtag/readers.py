@@ -285,6 +285,9 @@ _MD_SIGNS = re.compile(r"^#{1,6}\s+\S|\[[^\]\n]+\]\([^)\s]+\)|^\s*[-*+]\s+\S|\*\
                        re.M)
 
 
+_OPP115_TAGS = {"br", "strong", "ul", "ol", "li", "blockquote", "b"}
+
+
 def detect_format(text: str, path: str | None = None) -> str:
     """Guess the format of a policy from its content, then its file name.
 
@@ -293,7 +296,10 @@ def detect_format(text: str, path: str | None = None) -> str:
         'markdown'
     """
     head = text[:20000]
-    if "|||" in head and re.search(r"<(br|li|strong)\b", head, re.I):
+    tags = {t.lower() for t in re.findall(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)", head)}
+    # OPP-115's sanitized files use a handful of tags, and "|||" between segments
+    # (a policy of one segment has none)
+    if tags & {"br", "li", "strong"} and ("|||" in head or tags <= _OPP115_TAGS):
         return "opp115"
     suffix = Path(path).suffix.lower() if path else ""
     if suffix in {".html", ".htm", ".xhtml"}:

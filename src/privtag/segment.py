@@ -145,7 +145,7 @@ def segment(
     if max_sentence_chars < 20:
         raise ValueError(f"max_sentence_chars must be at least 20, not {max_sentence_chars}")
     # Same-length replacements only, so offsets into the source stay valid.
-    raw = raw.replace("\r\n", " \n").replace("\r", "\n").replace("\t", " ")
+    raw = raw.replace("\r\n", " \n").replace("\r", "\n")
     meta["format"] = format
     blocks, segments, extra = readers.read_blocks(raw, format)
     meta.update(extra)

@@ -5,7 +5,7 @@ Why own rules rather than a library, with the figures: see :mod:`privtag.segment
 A *candidate* boundary is terminal punctuation (``.``, ``!``, ``?``, an ellipsis),
 optionally followed by closing quotes or brackets, then white space and something
 that can open a sentence (a capital, a digit, an opening quote or bracket, a
-``•`` or dash bullet, a URL, or a lower-case brand such as "zTrenz"); or, with no space at all,
+``•`` or dash bullet, a list marker such as "(c)" or "ii)", a URL, or a lower-case brand such as "zTrenz"); or, with no space at all,
 a capital after a plain lower-case word ("purposes.We"). A candidate after a full
 stop is rejected when the stop belongs to
 
@@ -62,7 +62,7 @@ _ROMAN = re.compile(r"[ivxlc]{1,6}")
 _MARKER = re.compile(r"\(?(?:[0-9]{1,3}(?:\.[0-9]{1,3})*|[a-z]|[ivx]{1,5})\)?")
 _CANDIDATE = re.compile(
     r"(?:\.{2,}|…|[.!?])[.!?]*[\"'”’)\]]*"
-    r"(?:\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]+[A-Z])|[-–—]\s+[A-Z]|https?://|www\.)"
+    r"(?:\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]+[A-Z])|[-–—]\s+[A-Z]|https?://|www\.|\(?[a-z]{1,4}\)\s)"
     r"|(?=[A-Z](?:[a-z]|\s)))"
     r"|\s+(?=•\s)"  # an inline bullet starts an item
 )
