@@ -73,6 +73,166 @@ def validate_cmd(
     typer.echo(f"OK: {len(records)} records in {n_files} files")
 
 
+@app.command("evaluate")
+def evaluate_cmd(
+    model: Annotated[
+        str, typer.Option("--model", help="rules, tfidf:DIR, or a fine-tuned model directory.")
+    ],
+    data: Annotated[
+        list[str],
+        typer.Option("--data", help="Annotation file or directory, or opp115:SPLIT (repeatable)."),
+    ],
+    level: Annotated[str, typer.Option("--level", help="sentence, segment or both.")] = "sentence",
+    opp115: Annotated[
+        Path | None,
+        typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115)."),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the results as JSON.")
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write the tables as Markdown.")
+    ] = None,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Write a per-label F1 PNG.")] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+) -> None:
+    """Score a model on annotated data: per-label P/R/F1, intervals, confusions, throughput."""
+    import dataclasses
+    import json
+
+    from privtag.benchmark import LEVELS, load_system, load_units
+    from privtag.evaluation import evaluate_system, plot_f1
+
+    levels = LEVELS if level == "both" else (level,)
+    system = load_system(model)
+    results = []
+    for lvl in levels:
+        units = load_units(data, lvl, opp115)
+        name = f"{' + '.join(data)}, {lvl} level"
+        results.append(evaluate_system(system, units, data_name=name, n_bootstrap=bootstrap))
+        typer.echo(results[-1].to_text() + "\n")
+    if json_out:
+        payload = {"results": [r.to_dict() for r in results]}
+        json_out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    if markdown:
+        markdown.write_text("\n\n".join(r.to_markdown() for r in results) + "\n")
+    if chart:
+        if len(levels) > 1:  # one system at two levels: tell the bars apart
+            results = [
+                dataclasses.replace(r, system=f"{r.system} ({lvl})")
+                for r, lvl in zip(results, levels, strict=True)
+            ]
+        plot_f1(results, chart)
+
+
+@app.command("benchmark")
+def benchmark_cmd(
+    opp115: Annotated[
+        Path | None,
+        typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115)."),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Fine-tuned model directory to include.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Markdown file whose benchmark section is replaced."),
+    ] = Path("benchmarks/RESULTS.md"),
+    annotations: Annotated[
+        Path, typer.Option("--annotations", help="Seed annotations directory.")
+    ] = Path("data/annotations"),
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+    no_write: Annotated[bool, typer.Option("--no-write", help="Print only.")] = False,
+) -> None:
+    """Compare the model with the rule and TF-IDF baselines on OPP-115 and the seed data."""
+    import shlex
+
+    from privtag.benchmark import run_benchmark, write_section
+
+    run = run_benchmark(opp115, model, annotations, n_bootstrap=bootstrap, echo=typer.echo)
+    typer.echo(run.to_text())
+    if out and not no_write:
+        command = shlex.join(["privtag", *sys.argv[1:]])
+        write_section(out, run.to_markdown(command))
+        typer.echo(f"wrote the benchmark section of {out}")
+
+
+@app.command("train")
+def train_cmd(
+    recipe: Annotated[Path, typer.Argument(help="Recipe file (TOML), e.g. train/default.toml.")],
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a setting: section.key=value (repeatable)."),
+    ] = None,
+    opp115: Annotated[
+        Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Resume from the last checkpoint.")] = False,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="Also write the compact model (what model/ ships) here."),
+    ] = None,
+) -> None:
+    """Fine-tune a tagger as the recipe says; saves it to train.output_dir."""
+    from privtag.config import Recipe
+    from privtag.train import train
+
+    sets = list(overrides or [])
+    if opp115:
+        sets.append(f'data.opp115="{opp115}"')
+    if resume:
+        sets.append("train.resume=true")
+    r = Recipe.load(recipe, sets)
+    tagger = train(r)
+    v = tagger.metadata.get("validation", {})
+    for lvl in ("sentence", "segment"):
+        if lvl in v:
+            typer.echo(f"validation {lvl}: micro-F1 {v[lvl]['micro']:.3f}, "
+                       f"macro-F1 {v[lvl]['macro']:.3f}")
+    typer.echo(f"saved to {r.train.output_dir}")
+    if export:
+        tagger.save(export, compact=True)
+        typer.echo(f"compact model written to {export}")
+
+
+@app.command("export")
+def export_cmd(
+    model: Annotated[Path, typer.Argument(help="A trained model directory.")],
+    out: Annotated[Path, typer.Argument(help="Where to write the compact model.")],
+) -> None:
+    """Write a model in compact form: only what differs from the base encoder, in float16."""
+    from privtag.tagger import Tagger
+
+    Tagger.load(model).save(out, compact=True)
+    typer.echo(f"compact model written to {out}")
+
+
+@app.command("tag")
+def tag_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Policy files (text, Markdown, HTML).")],
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model directory (default: model/).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON, one policy per line.")] = False,
+    table: Annotated[bool, typer.Option("--table", help="A readable table (default).")] = True,
+    format: Annotated[
+        str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")
+    ] = None,
+) -> None:
+    """Tag every sentence and paragraph of one or more policies."""
+    from privtag.tagger import Tagger
+
+    tagger = Tagger.load(model)
+    for f in files:
+        policy = tagger.tag(f, format=format)
+        if as_json:
+            typer.echo(policy.to_json())
+        else:
+            if len(files) > 1:
+                typer.echo(f"== {f}")
+            typer.echo(policy.table())
+
+
 def main() -> None:
     """Console entry point: run the app, turning privtag errors into one-line messages."""
     try:

@@ -113,8 +113,12 @@ def _pos_weight(y: np.ndarray, how: str, cap: float) -> list[float] | None:
 
 
 def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
-    from transformers import (DataCollatorWithPadding, EarlyStoppingCallback, Trainer,
-                              TrainingArguments)
+    from transformers import (
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        Trainer,
+        TrainingArguments,
+    )
 
     t = recipe.train
     eval_owner = np.asarray(eval_ds["owner"])
