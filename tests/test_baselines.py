@@ -47,7 +47,7 @@ CASES = {
         "Subscribe to our newsletter for weekly recipes.",
     ),
     "consent": (
-        "We will not sell it without your consent.",
+        "You may withdraw your consent at any time.",
         "The consent form for the school trip is attached.",
     ),
     "settings": (
@@ -88,10 +88,6 @@ CASES = {
         "We may make changes to this privacy policy.",
         "Changes to your order can be made until it ships.",
     ),
-    "last_updated": (
-        "This page was last revised on 1 May 2026.",
-        "The effective way to learn is practice.",
-    ),
     "do_not_track": (
         "We do not respond to Do Not Track signals.",
         "Please do not forget to track your order.",
@@ -113,6 +109,15 @@ CASES = {
         "This notice was printed on recycled paper.",
     ),
     "value_privacy": ("Your privacy is important to us.", "Close the curtains for more privacy."),
+    "dates": (
+        "This page was last revised on 1 May 2026.",
+        "The effective way to learn is practice.",
+    ),
+    "title": ("Acme Kiosks Privacy Policy", "Read our privacy policy before you sign up."),
+    "request_change": (
+        "You may request that we delete your records.",
+        "You may request a brochure by post.",
+    ),
     "by_using": (
         "By visiting our website you agree to this policy.",
         "By using a ladder you can reach the top shelf.",

@@ -64,8 +64,9 @@ RULES: dict[str, list[tuple[str, str]]] = {
     "User Choice/Control": [
         ("opt_out", _any("opt(?:ing)?[- ]?(?:out|in)")),
         ("unsubscribe", _any(r"unsubscrib\w*")),
-        ("consent", _any(r"(?:your|with|without)\s+(?:prior\s+|express\s+|explicit\s+)?consent",
-                         r"withdraw\w*\s+(?:your\s+)?consent")),
+        # giving or taking back consent; "with your consent" alone is mostly a condition
+        # attached to a collection or sharing statement, so it is not a cue here
+        ("consent", _any(r"(?:withdraw|give|grant|refuse|deny|revoke)\w*\s+(?:your\s+)?consent")),
         ("settings", _any(r"(?:browser|privacy|account|cookie)\s+(?:settings|preferences)",
                           r"(?:disable|block|refuse|reject|decline)\w*\s+(?:all\s+)?cookies")),
     ],
@@ -75,6 +76,8 @@ RULES: dict[str, list[tuple[str, str]]] = {
         ("access_edit", _any(_VERBS_EDIT + rf"(?:,?\s+(?:and\s+|or\s+)?{_VERBS_EDIT})*"
                              r"\s+(?:your|the|any)\s+(?:personal\s+)?"
                              r"(?:information|data|account|profile|details)")),
+        ("request_change", _any(r"request\w*\s+(?:that\s+we\s+|us\s+to\s+)?"
+                                r"(?:access|delete|remove|correct|update|erase)")),
         ("close_account", _any(r"(?:close|deactivate|cancel|terminate)\s+(?:your\s+)?account")),
         ("data_rights", _any(r"right\s+(?:to|of)\s+(?:access|rectification|erasure|deletion|"
                              r"data portability|be forgotten)")),
@@ -98,8 +101,6 @@ RULES: dict[str, list[tuple[str, str]]] = {
         ("changes_to_policy", _any(r"(?:changes?|updates?|modif\w+|amend\w*|revis\w+)\s+"
                                    r"(?:to\s+|of\s+)?(?:this|our|the)\s+(?:privacy\s+)?"
                                    r"(?:policy|statement|notice)")),
-        ("last_updated", _any(r"(?:last|latest)\s+(?:updated|modified|revised|changed)",
-                              r"effective\s+(?:date|as of)")),
     ],
     "Do Not Track": [
         ("do_not_track", _any("do[- ]not[- ]track", "dnt")),
@@ -118,6 +119,10 @@ RULES: dict[str, list[tuple[str, str]]] = {
                                   "(?:describes|explains|applies|sets out|covers|tells|informs|outlines)")),
         ("value_privacy", _any(r"(?:respect|value|committed to (?:protecting )?)\s+your\s+privacy",
                                "your privacy is important")),
+        ("dates", _any(r"(?:last|latest)\s+(?:updated|modified|revised|changed)",
+                       r"effective\s+(?:date|as of)")),
+        # a title: at most four words before "privacy policy" and nothing after it
+        ("title", r"^\W*(?:[\w'&.-]+\s+){0,4}privacy\s+(?:policy|statement|notice)\W*$"),
         ("by_using", _any(r"by\s+(?:using|accessing|visiting|browsing)\s+(?:this|our|the)\s+"
                           r"(?:web\s*site|site|services?|app)")),
     ],
@@ -132,7 +137,8 @@ RULES: dict[str, list[tuple[str, str]]] = {
         ("contact_us", _any(r"contact\s+us", r"(?:questions|concerns|comments)\s+(?:about|regarding|"
                             r"concerning)\s+(?:this|our)", r"(?:privacy|data protection)\s+officer")),
         # a phone number such as (555) 010-0199 or 555.010.0199
-        ("phone_post", _any("telephone", "call us", "toll[- ]free", "mailing address", "write to us")
+        ("phone_post", _any("call us", "toll[- ]free", "write to us",
+                            r"by (?:mail|post|phone|telephone) at")
          + r"|\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b"),
     ],
 }

@@ -103,6 +103,10 @@ def evaluate_cmd(
     from privtag.benchmark import LEVELS, load_system, load_units
     from privtag.evaluation import evaluate_system, plot_f1
 
+    if level not in (*LEVELS, "both"):
+        raise typer.BadParameter(
+            f"use sentence, segment or both, not {level!r}", param_hint="--level"
+        )
     levels = LEVELS if level == "both" else (level,)
     system = load_system(model)
     results = []
@@ -122,7 +126,7 @@ def evaluate_cmd(
                 dataclasses.replace(r, system=f"{r.system} ({lvl})")
                 for r, lvl in zip(results, levels, strict=True)
             ]
-        plot_f1(results, chart)
+        plot_f1(results, chart, title=f"Per-label F1 of {system.name} on {' + '.join(data)}")
 
 
 @app.command("benchmark")
@@ -142,6 +146,10 @@ def benchmark_cmd(
         Path, typer.Option("--annotations", help="Seed annotations directory.")
     ] = Path("data/annotations"),
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+    tfidf_out: Annotated[
+        Path | None,
+        typer.Option("--tfidf-out", help="Save the fitted TF-IDF taggers to DIR/<level>."),
+    ] = None,
     no_write: Annotated[bool, typer.Option("--no-write", help="Print only.")] = False,
 ) -> None:
     """Compare the model with the rule and TF-IDF baselines on OPP-115 and the seed data."""
@@ -149,7 +157,9 @@ def benchmark_cmd(
 
     from privtag.benchmark import run_benchmark, write_section
 
-    run = run_benchmark(opp115, model, annotations, n_bootstrap=bootstrap, echo=typer.echo)
+    run = run_benchmark(
+        opp115, model, annotations, n_bootstrap=bootstrap, tfidf_out=tfidf_out, echo=typer.echo
+    )
     typer.echo(run.to_text())
     if out and not no_write:
         command = shlex.join(["privtag", *sys.argv[1:]])

@@ -1,0 +1,180 @@
+"""Benchmark orchestration, RESULTS.md section writing and the evaluate/benchmark commands.
+
+OPP-115 is replaced by the hand-written toy units, so these tests run without the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from datasets import DatasetDict
+from typer.testing import CliRunner
+
+import privtag.benchmark as bench
+import privtag.opp115
+from privtag.baselines import RuleTagger, TfidfTagger
+from privtag.cli import app
+from privtag.data import to_dataset
+from privtag.errors import ModelLoadError
+
+
+@pytest.fixture
+def fake_opp115(fixtures, tmp_path, monkeypatch):
+    """An 'OPP-115' directory whose loader returns the toy units (4 train, 2 validation policies)."""
+    rows = [json.loads(line) for line in (fixtures / "eval_toy.jsonl").open(encoding="utf-8")]
+    valid = {"elm-toy", "fir-toy"}
+    dd = DatasetDict(
+        train=to_dataset([r for r in rows if r["policy"] not in valid]),
+        validation=to_dataset([r for r in rows if r["policy"] in valid]),
+    )
+    monkeypatch.setattr(privtag.opp115, "load_opp115", lambda root, level="segment", **kw: dd)
+    root = tmp_path / "opp115"
+    root.mkdir()
+    (root / "split.json").write_text(json.dumps({"train": [], "validation": []}))
+    return root
+
+
+@pytest.fixture
+def annotations(fixtures):
+    return fixtures / "eval_data" / "annotations"
+
+
+class StandIn(RuleTagger):
+    """A 'fine-tuned model' for the benchmark: the rules under another name, with metadata."""
+
+    def __init__(self, trained_on):
+        super().__init__(name="model")
+        self.metadata = {"recipe": {"data": {"train": ["opp115:train", *trained_on]}}}
+
+
+RESULTS = """# Measured results
+
+Intro text.
+
+## Model
+
+Model numbers stay.
+
+## Benchmark: model against baselines
+
+(not measured yet)
+
+## Later
+
+Kept too.
+"""
+
+
+def test_write_section_replaces_only_its_section(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    path.write_text(RESULTS)
+    bench.write_section(path, "New table.\n")
+    text = path.read_text()
+    assert "(not measured yet)" not in text
+    assert text.startswith(RESULTS.split("## Benchmark")[0])
+    assert text.endswith(
+        "## Benchmark: model against baselines\n\nNew table.\n\n## Later\n\nKept too.\n"
+    )
+    bench.write_section(path, "New table.\n")  # idempotent
+    assert path.read_text() == text
+
+
+def test_write_section_appends_when_missing(tmp_path):
+    path = tmp_path / "R.md"
+    path.write_text("# Results\n")
+    bench.write_section(path, "Body")
+    assert path.read_text() == "# Results\n\n## Benchmark: model against baselines\n\nBody\n"
+
+
+def test_sentences_to_segments_unites_labels_per_paragraph(annotations):
+    sentences = bench.load_units([str(annotations)], "sentence")
+    segments = bench.load_units([str(annotations)], "segment")
+    assert (len(sentences), len(segments)) == (12, 10)
+    para = segments[3]
+    assert para["text"].startswith("We collect") and para["text"].endswith("between visits.")
+    assert para["labels"] == [0] and para["start"] == sentences[3]["start"]
+
+
+def test_load_system_specs(tmp_path, fixtures):
+    assert isinstance(bench.load_system("rules"), RuleTagger)
+    rows = [json.loads(line) for line in (fixtures / "eval_toy.jsonl").open(encoding="utf-8")]
+    TfidfTagger(min_df=1).fit(to_dataset(rows)).save(tmp_path / "t")
+    assert isinstance(bench.load_system(f"tfidf:{tmp_path / 't'}"), TfidfTagger)
+    with pytest.raises(ModelLoadError):
+        bench.load_system(f"tfidf:{tmp_path / 'none'}")
+
+
+def test_run_benchmark_without_a_model(fake_opp115, annotations, tmp_path):
+    run = bench.run_benchmark(
+        fake_opp115, annotations=annotations, n_bootstrap=50, tfidf_out=tmp_path / "tf", echo=str
+    )
+    names = [c.results[0].data for c in run.comparisons]
+    assert names == [
+        "OPP-115 validation, segment level",
+        "Seed annotations (toyco), segment level",
+        "OPP-115 validation, sentence level",
+        "Seed annotations (toyco), sentence level",
+    ]
+    assert [r.system for r in run.comparisons[0].results] == ["rules", "tfidf"]
+    assert (tmp_path / "tf" / "sentence" / "weights.npz").is_file()
+    md = run.to_markdown("privtag benchmark")
+    assert "with `privtag benchmark`" in md and "### OPP-115 validation, segment level" in md
+    assert "84.0/78.4" in md and "policy" in md and "No fine-tuned model given" in md
+
+
+def test_run_benchmark_with_a_model_leaves_out_its_seed_policies(
+    fake_opp115, annotations, monkeypatch
+):
+    monkeypatch.setattr(bench, "load_system", lambda spec: StandIn([str(annotations)]))
+    run = bench.run_benchmark(fake_opp115, "m", annotations, ["segment"], n_bootstrap=50, echo=str)
+    assert [r.system for r in run.comparisons[0].results] == ["rules", "tfidf", "model"]
+    assert len(run.comparisons) == 1  # toyco was in the model's training data
+    assert any("no units left" in n for n in run.notes)
+    assert any("(toyco) are left out" in n for n in run.notes)
+
+
+def test_run_benchmark_skips_missing_annotations(fake_opp115, tmp_path):
+    run = bench.run_benchmark(fake_opp115, None, tmp_path / "none", ["sentence"], 20, echo=str)
+    assert len(run.comparisons) == 1
+    assert any("No seed annotations" in n for n in run.notes)
+
+
+def test_evaluate_command_writes_json_markdown_and_chart(annotations, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["evaluate", "--model", "rules", "--data", str(annotations), "--level", "both",
+         "--json", f"{out}.json", "--markdown", f"{out}.md", "--chart", f"{out}.png",
+         "--bootstrap", "50"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "micro avg" in result.output
+    data = json.loads((tmp_path / "out.json").read_text())
+    assert [r["data"].rsplit(", ", 1)[1] for r in data["results"]] == [
+        "segment level",
+        "sentence level",
+    ]
+    assert "| macro avg |" in (tmp_path / "out.md").read_text()
+    assert (tmp_path / "out.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_evaluate_command_rejects_a_bad_level(annotations):
+    result = CliRunner().invoke(
+        app, ["evaluate", "--model", "rules", "--data", str(annotations), "--level", "para"]
+    )
+    assert result.exit_code == 2 and "sentence, segment or both" in result.output
+
+
+def test_benchmark_command_updates_the_results_file(fake_opp115, annotations, tmp_path):
+    results = tmp_path / "RESULTS.md"
+    results.write_text(RESULTS)
+    args = ["benchmark", "--opp115", str(fake_opp115), "--annotations", str(annotations)]
+    result = CliRunner().invoke(app, [*args, "--out", str(results), "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    text = results.read_text()
+    assert "Model numbers stay." in text and "## Later\n\nKept too.\n" in text
+    section = text.split("## Benchmark: model against baselines")[1]
+    assert "| micro avg |" in section and "units/s" in section
+    assert np.isfinite(float(section.split("| micro avg | ")[1].split(" ")[0]))
