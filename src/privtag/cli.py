@@ -243,6 +243,52 @@ def tag_cmd(
             typer.echo(policy.table())
 
 
+@app.command("data-report")
+def data_report_cmd(
+    opp115: Annotated[
+        Path | None,
+        typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115; "
+                     "left out when not found)."),
+    ] = None,
+    annotations: Annotated[
+        Path | None,
+        typer.Option("--annotations", help="Seed annotations directory (default: "
+                     "data/annotations; left out when not found)."),
+    ] = None,
+    vote: Annotated[
+        str, typer.Option("--vote", help="OPP-115 vote: majority (>= 2 annotators) or union.")
+    ] = "majority",
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the report as Markdown.")
+    ] = None,
+) -> None:
+    """Count units per label in OPP-115 and the seed annotations, and what projection keeps."""
+    import datetime
+    import shlex
+
+    from privtag.datareport import build_report
+    from privtag.opp115 import default_root
+
+    # a directory given explicitly must be usable (build_report says why not); the
+    # defaults are only skipped, so the report works with either data set alone
+    if opp115 is None:
+        opp115 = default_root()
+        if opp115 is None:
+            typer.echo("OPP-115 not found (pass --opp115 DIR): left out", err=True)
+    if annotations is None:
+        annotations = Path("data/annotations")
+        if not annotations.is_dir():
+            typer.echo("data/annotations not found (pass --annotations DIR): left out", err=True)
+            annotations = None
+    report = build_report(opp115, annotations, vote)
+    typer.echo(report.to_text())
+    if markdown:
+        command = shlex.join(["privtag", *sys.argv[1:]])
+        markdown.write_text(f"`{command}`, run on {datetime.date.today()}.\n\n"
+                            + report.to_markdown())
+        typer.echo(f"wrote {markdown}")
+
+
 def main() -> None:
     """Console entry point: run the app, turning privtag errors into one-line messages."""
     try:
