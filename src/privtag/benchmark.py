@@ -165,6 +165,7 @@ class BenchmarkRun:
     notes: list[str] = field(default_factory=list)
     systems: list[str] = field(default_factory=list)
     n_bootstrap: int = 1000
+    load_average: float | None = None  # of the machine when the run started
 
     def to_text(self) -> str:
         """All tables for the terminal."""
@@ -182,11 +183,20 @@ class BenchmarkRun:
             "within it (`privtag.opp115`). Seed-annotation segments are paragraphs, labelled with "
             "the union of their sentences' labels. F1 in %; averages with 95% intervals from "
             f"{self.n_bootstrap} bootstrap resamples of policies (seed 0). Throughput: units per "
-            "second of `predict` on all units at once, on this machine.",
+            "second of `predict` on all units at once, on this machine"
+            + (
+                f" (1-minute load average {self.load_average:.1f} when the run started: other "
+                "jobs shared the cores, so throughput and fit times are lower than on an idle "
+                "machine)."
+                if self.load_average is not None and self.load_average >= 1
+                else "."
+            ),
             "",
         ]
         for c in self.comparisons:
-            lines += [f"### {c.results[0].data}", "", c.to_markdown(), ""]
+            name = c.results[0].data
+            body = c.to_markdown().removeprefix(f"{name}: ")
+            lines += [f"### {name}", "", body[0].upper() + body[1:], ""]
         if self.notes:
             lines += ["Notes:", "", *(f"- {n}" for n in self.notes), ""]
         lines += ["### Published figures", "", _PUBLISHED]
@@ -214,7 +224,8 @@ def run_benchmark(
         tfidf_out: if given, the fitted TF-IDF taggers are saved to ``tfidf_out/<level>``.
         echo: where progress lines go.
     """
-    run = BenchmarkRun(n_bootstrap=n_bootstrap)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    run = BenchmarkRun(n_bootstrap=n_bootstrap, load_average=load)
     root = Path(opp115) if opp115 else default_opp115()
     if root is None or not (root / "split.json").is_file():
         raise DataError(
