@@ -37,6 +37,7 @@ from privtag.labels import LABEL_IDS, LABELS
 from privtag.metrics import counts, prf, scores_from_counts
 
 AVERAGES = ("micro", "macro", "weighted")
+_INSTEAD = "most often predicted instead"
 
 
 @runtime_checkable
@@ -234,15 +235,7 @@ class Evaluation:
         return text
 
     def _rows(self) -> tuple[list[str], list[list[str]]]:
-        head = [
-            "label",
-            "P",
-            "R",
-            "F1",
-            f"F1 {self._pct()} CI",
-            "support",
-            "most often predicted instead",
-        ]
+        head = ["label", "P", "R", "F1", f"F1 {self._pct()} CI", "support", _INSTEAD]
 
         def row(name: str, s: dict, key: str, support: int, conf: str = "") -> list[str]:
             cells = [_p(s["precision"]), _p(s["recall"]), _p(s["f1"]), _ci(self.intervals.get(key))]
@@ -316,26 +309,21 @@ def evaluate_system(
     decisions, seconds = decide(system, units, label_names)
     references = reference_matrix(dataset, len(label_names))
     policies = dataset["policy"]
+    boot = {"n_bootstrap": n_bootstrap, "confidence": confidence, "seed": seed}
     return Evaluation(
         system=getattr(system, "name", type(system).__name__),
         data=data_name,
         labels=label_names,
         scores=prf(decisions, references, label_names),
         intervals=bootstrap_intervals(
-            decisions,
-            references,
-            policies,
-            label_names=label_names,
-            n_bootstrap=n_bootstrap,
-            confidence=confidence,
-            seed=seed,
+            decisions, references, policies, label_names=label_names, **boot
         ),
         confusions=confusions(decisions, references, label_names, top_k),
         n_units=len(units),
         n_policies=len(set(policies)),
         seconds=seconds,
         units_per_second=len(units) / max(seconds, 1e-9),
-        settings={"n_bootstrap": n_bootstrap, "confidence": confidence, "seed": seed},
+        settings=boot,
     )
 
 
@@ -409,14 +397,8 @@ def plot_f1(results: Sequence[Evaluation], path: str | Path, title: str | None =
         values += [r.scores["micro"]["f1"], r.scores["macro"]["f1"]]
         lo_hi = np.array([r.intervals.get(k, [v, v]) for k, v in zip(keys, values, strict=True)])
         err = np.clip(np.stack([values - lo_hi[:, 0], lo_hi[:, 1] - values]), 0, None)
-        ax.bar(
-            x + (i - (len(results) - 1) / 2) * width,
-            values,
-            width,
-            yerr=err,
-            capsize=2,
-            label=r.system,
-        )
+        offset = (i - (len(results) - 1) / 2) * width  # bars of one label side by side
+        ax.bar(x + offset, values, width, yerr=err, capsize=2, label=r.system)
     ax.set_xticks(x, [*short, "micro", "macro"], rotation=35, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("F1")
