@@ -4,7 +4,8 @@ A unit is a ``str`` or a mapping with ``text`` and optionally ``section`` (headi
 path) and ``previous`` (the sentence before it in its paragraph). The context is
 encoded as BERT's second segment: ``[CLS] unit [SEP] heading [SEP] previous [SEP]``,
 with at most ``context_tokens`` tokens of context (the heading first, then the end of
-the previous sentence, which is what refers to the unit).
+the previous sentence, which is what refers to the unit), and never more than half
+the window, so the unit's own tokens always have room.
 
 Nothing is truncated silently: a unit longer than the window is split into windows
 of ``max_length`` tokens overlapping by a quarter, each with the same context; the
@@ -71,13 +72,20 @@ def encode(
         units: texts or mappings with ``text``, ``section``, ``previous``.
         context: one of :data:`CONTEXTS`.
         max_length: tokens per window, special tokens included.
-        context_tokens: the most tokens of context per window.
+        context_tokens: the most tokens of context per window (at most half the window).
 
     Returns:
         :class:`Encoded` with one or more windows per unit.
     """
     if context not in CONTEXTS:
         raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, not {context!r}")
+    if max_length < 4:
+        raise ValueError(f"max_length must be at least 4 ([CLS], text, [SEP]), not {max_length}")
+    if not units:
+        return Encoded([], [], [])
+    # the context takes at most half the window: a long context with a short max_length
+    # left no room for the unit (windows without a single token of its text)
+    context_tokens = max(0, min(context_tokens, (max_length - 3) // 2))
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     texts = [unit_text(u) for u in units]
     parts = [_context_parts(u, context) for u in units]
@@ -110,7 +118,14 @@ def encode(
 
 
 def combine_windows(scores: np.ndarray, owner: Sequence[int], n_units: int) -> np.ndarray:
-    """Per-unit scores: the max over each unit's windows. ``scores`` is (windows, labels)."""
-    out = np.zeros((n_units, scores.shape[1]), dtype=scores.dtype)
-    np.maximum.at(out, np.asarray(owner, dtype=np.int64), scores)
+    """Per-unit scores: the max over each unit's windows. ``scores`` is (windows, labels).
+
+    Works for logits as well as probabilities; a unit without windows gets 0.
+    """
+    scores = np.asarray(scores)
+    owner = np.asarray(owner, dtype=np.int64)
+    dtype = scores.dtype if np.issubdtype(scores.dtype, np.floating) else np.float64
+    out = np.full((n_units, scores.shape[1]), -np.inf, dtype=dtype)
+    np.maximum.at(out, owner, scores)
+    out[np.bincount(owner, minlength=n_units) == 0] = 0
     return out
