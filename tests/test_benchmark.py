@@ -178,3 +178,24 @@ def test_benchmark_command_updates_the_results_file(fake_opp115, annotations, tm
     section = text.split("## Benchmark: model against baselines")[1]
     assert "| micro avg |" in section and "units/s" in section
     assert np.isfinite(float(section.split("| micro avg | ")[1].split(" ")[0]))
+
+
+@pytest.mark.slow
+def test_the_harness_runs_the_tagger_class(fixtures):
+    """privtag.tagger.Tagger (untrained head on the packaged encoder) through the harness."""
+    from transformers import AutoTokenizer
+
+    from privtag.evaluation import evaluate_system
+    from privtag.model import PrivtagClassifier, base_encoder_path
+    from privtag.tagger import Tagger
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base_encoder_path())
+    except ModelLoadError as e:
+        pytest.skip(str(e))
+    tagger = Tagger(PrivtagClassifier.from_base().eval(), tokenizer, name="untrained")
+    rows = [json.loads(line) for line in (fixtures / "eval_toy.jsonl").open(encoding="utf-8")]
+    units = bench.sentences_to_segments(to_dataset(rows))
+    result = evaluate_system(tagger, units, n_bootstrap=20)
+    assert result.system == "untrained" and result.n_units == len(units)
+    assert 0 <= result.scores["micro"]["f1"] <= 1 and result.units_per_second > 0
