@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,32 +113,47 @@ class Recipe:
             if "=" not in item:
                 raise RecipeError(f"--set {item!r}: use section.key=value, e.g. train.epochs=2")
             key, text = item.split("=", 1)
-            recipe._set(key.strip(), _parse(text.strip()), "--set")
+            recipe._set(key.strip(), _parse(text.strip()), "--set", text=text.strip())
         return recipe
 
-    def _set(self, dotted: str, value: Any, where: str) -> None:
+    def _set(self, dotted: str, value: Any, where: str, text: str | None = None) -> None:
+        """Set ``table.key``, checking its type; ``text`` is the raw ``--set`` value."""
         table, _, key = dotted.partition(".")
         section = getattr(self, table, None) if table in ("data", "model", "train") else None
         if section is None or key not in {f.name for f in dataclasses.fields(section)}:
             valid = ", ".join(f"{t}.{f.name}" for t in ("data", "model", "train")
                               for f in dataclasses.fields(getattr(self, t)))
             raise RecipeError(f"{where}: unknown setting {dotted!r}; valid settings: {valid}")
-        current = getattr(section, key)
-        if isinstance(current, bool) and not isinstance(value, bool):
-            raise RecipeError(f"{where}: {dotted} must be true or false, not {value!r}")
-        if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+        kind = _field_type(type(section), key)
+        if text is not None and kind is str and not isinstance(value, str):
+            value = text  # --set train.output_dir=2026 names a directory, not a number
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if isinstance(current, list) and isinstance(value, str):
+        if kind is list and isinstance(value, str):
             value = [value]
-        if current is not None and not isinstance(value, type(current)):
-            raise RecipeError(
-                f"{where}: {dotted} must be {type(current).__name__}, not {value!r}"
-            )
+        # bool is a subclass of int: true is not a seed, 1 is not a switch
+        ok = isinstance(value, kind) and (kind is bool) == isinstance(value, bool)
+        if ok and kind is list:
+            ok = all(isinstance(x, str) for x in value)
+        if not ok:
+            raise RecipeError(f"{where}: {dotted} must be {_KIND_NAMES[kind]}, not {value!r}")
         setattr(section, key, value)
 
     def to_dict(self) -> dict:
         """The resolved recipe as a dict (saved with the model)."""
         return dataclasses.asdict(self)
+
+
+_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+               list: 'a list of strings, e.g. ["a", "b"]'}
+
+
+def _field_type(cls: type, key: str) -> type:
+    """The type a field holds: ``str`` for ``str | None``, ``list`` for ``list[str]``."""
+    hint = typing.get_type_hints(cls)[key]
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    return typing.get_origin(hint) or hint
 
 
 def _parse(text: str) -> Any:
