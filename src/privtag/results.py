@@ -112,7 +112,10 @@ class TaggedPolicy:
                    "labels": s.labels}
             row.update({lid: s.scores[name] for lid, name in zip(LABEL_IDS, LABELS, strict=True)})
             rows.append(row)
-        return pd.DataFrame(rows)
+        # the columns are named even without rows, so df["text"] works on any policy
+        columns = ["id", "paragraph", "start", "end", "kind", "section", "text", "labels",
+                   *LABEL_IDS]
+        return pd.DataFrame(rows, columns=columns)
 
     def table(self, width: int | None = None) -> str:
         """A readable per-sentence table for a terminal, then the per-label summary."""
