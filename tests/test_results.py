@@ -1,0 +1,146 @@
+"""What Tagger.tag returns: summary, with_label, JSON, DataFrame and table views."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from privtag.labels import LABEL_IDS, LABELS
+from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
+from privtag.segment import segment
+
+POLICY = """# Café Privacy
+
+We collect your e-mail address when you order. We keep it for one year.
+
+## Sharing
+
+We share orders with the bakery that delivers them.
+"""
+# per sentence: {label: score} of the labels it carries, in taxonomy order as the
+# Tagger gives them (other labels score 0.1)
+TAGS = [
+    {"Introductory/Generic": 0.91},                                     # s0 heading
+    {"First Party Collection/Use": 0.8},                                # s1
+    {"First Party Collection/Use": 0.65, "Data Retention": 0.7},        # s2
+    {"Third Party Sharing/Collection": 0.6},                            # s3 heading
+    {"Third Party Sharing/Collection": 0.95},                           # s4
+]
+
+
+@pytest.fixture
+def policy() -> TaggedPolicy:
+    """A tagged policy built by hand from TAGS (no model involved)."""
+    doc = segment(POLICY)
+    assert [s.text for s in doc.sentences][1] == "We collect your e-mail address when you order."
+    sentences = []
+    for s, tags in zip(doc.sentences, TAGS, strict=True):
+        scores = [tags.get(name, 0.1) for name in LABELS]
+        sentences.append(TaggedSentence.of(s, list(tags), scores))
+    p = doc.paragraphs[1]
+    paragraphs = [TaggedParagraph(p.index, p.start, p.end, doc.text[p.start:p.end],
+                                  ["First Party Collection/Use", "Data Retention"],
+                                  dict.fromkeys(LABELS, 0.5))]
+    return TaggedPolicy(doc, sentences, paragraphs, model="tiny")
+
+
+def test_sentence_of_keeps_the_sentence_and_rounds_scores():
+    doc = segment("We keep logs.")
+    t = TaggedSentence.of(doc.sentences[0], ["Data Retention"], np.full(12, 1 / 3))
+    assert (t.id, t.text, t.start, t.end) == ("s0", "We keep logs.", 0, 13)
+    assert t.scores == dict.fromkeys(LABELS, 0.3333)
+    with pytest.raises(ValueError):
+        TaggedSentence.of(doc.sentences[0], [], np.zeros(11))
+
+
+def test_summary_counts(policy):
+    rows = {r["label"]: r for r in policy.summary()}
+    assert [r["label"] for r in policy.summary()] == list(LABELS)
+    fp = rows["First Party Collection/Use"]
+    assert (fp["sentences"], fp["paragraphs"]) == (2, 1)
+    assert fp["evidence"] == "We collect your e-mail address when you order." and fp["score"] == 0.8
+    tp = rows["Third Party Sharing/Collection"]
+    assert (tp["sentences"], tp["paragraphs"], tp["score"]) == (2, 0, 0.95)
+    assert rows["Data Retention"]["paragraphs"] == 1
+    assert rows["Do Not Track"] == {"label": "Do Not Track", "sentences": 0, "paragraphs": 0,
+                                    "evidence": None, "score": None}
+    assert sum(r["sentences"] for r in rows.values()) == sum(len(t) for t in TAGS)
+
+
+def test_with_label_by_name_or_id_strongest_first(policy):
+    hits = policy.with_label("third_party")
+    assert [s.id for s in hits] == ["s4", "s3"]
+    assert policy.with_label("First Party Collection/Use") == policy.with_label("first_party")
+    assert policy.with_label("contact") == []
+    with pytest.raises(KeyError, match="unknown label"):
+        policy.with_label("cookies")
+
+
+def test_to_json_round_trips(policy):
+    text = policy.to_json()
+    assert "\n" not in text  # one policy per line (privtag tag --json)
+    assert "Café" in text  # not escaped
+    data = json.loads(text)
+    assert data == json.loads(json.dumps(policy.to_dict()))
+    assert data["model"] == "tiny"
+    assert [s["text"] for s in data["sentences"]] == [s.text for s in policy.sentences]
+    assert data["sentences"][2]["labels"] == ["First Party Collection/Use", "Data Retention"]
+    assert data["sentences"][2]["scores"]["Data Retention"] == 0.7
+    assert data["sentences"][3]["section"] == ["Café Privacy", "Sharing"]
+    assert data["paragraphs"][0]["text"].startswith("We collect")
+    assert data["summary"] == policy.summary()
+    assert data["source"]["format"] == "markdown"
+    assert json.loads(policy.to_json(indent=2)) == data
+
+
+def test_to_json_leaves_out_links():
+    doc = segment("# P\n\nSee [our partners](https://example.com/partners).")
+    assert doc.metadata.get("links")
+    sentences = [TaggedSentence.of(s, [], np.zeros(12)) for s in doc.sentences]
+    data = json.loads(TaggedPolicy(doc, sentences, []).to_json())
+    assert "links" not in data["source"]
+
+
+def test_to_dataframe_columns(policy):
+    df = policy.to_dataframe()
+    assert list(df.columns) == ["id", "paragraph", "start", "end", "kind", "section", "text",
+                                "labels", *LABEL_IDS]
+    assert len(df) == len(policy.sentences)
+    row = df.iloc[3]
+    assert row["section"] == "Café Privacy > Sharing" and row["kind"] == "heading"
+    assert row["third_party"] == 0.6 and row["do_not_track"] == 0.1
+    assert df["text"].tolist() == [s.text for s in policy.sentences]
+
+
+def test_to_dataframe_of_no_sentences_still_has_the_columns(policy):
+    """Regression: a policy without sentences gave a DataFrame without any column."""
+    empty = TaggedPolicy(policy.document, [], [])
+    df = empty.to_dataframe()
+    assert len(df) == 0
+    assert list(df.columns) == list(policy.to_dataframe().columns)
+
+
+def test_table_has_every_sentence_and_the_summary(policy):
+    table = policy.table(width=100)
+    for s in policy.sentences:
+        assert s.text in table
+    lines = table.splitlines()
+    s2 = next(x for x in lines if "We keep it for one year." in x)
+    assert s2.split()[0] == "2" and s2.rstrip().endswith("first_party, data_retention")
+    assert lines[lines.index(s2) + 1] == ""  # a blank line between paragraphs
+    fp = next(x for x in lines if x.startswith("First Party Collection/Use"))
+    assert fp.split()[3:5] == ["2", "1"] and "We collect your e-mail" in fp
+    dnt = next(x for x in lines if x.startswith("Do Not Track"))
+    assert dnt.split()[-2:] == ["0", "0"]
+
+
+def test_table_wraps_long_sentences_without_losing_words():
+    text = "We collect " + ", ".join(f"data item number {i}" for i in range(30)) + "."
+    doc = segment(text)
+    sentences = [TaggedSentence.of(s, [], np.zeros(12)) for s in doc.sentences]
+    table = TaggedPolicy(doc, sentences, []).table(width=80)
+    body = table.split("\n\nlabel")[0]
+    assert " ".join(body.split()[5:]).replace(" -", "").split() == text.split()
+    assert max(len(x) for x in body.splitlines()) <= 80
