@@ -54,7 +54,7 @@ _IRREGULAR = re.compile(rf"(?! (?![\s{INVISIBLE}]))[\s{INVISIBLE}]+")
 _EDGE = re.compile(rf"[\s{INVISIBLE}]*")
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """A unit of layout. ``runs`` are ``(offset in text, offset in source, length)``."""
 
