@@ -43,3 +43,86 @@ def root() -> Path:
 def fixtures() -> Path:
     """tests/fixtures: small files written for privtag's tests."""
     return FIXTURES
+
+
+# ---------------------------------------------------------------- tiny models (modelling tests)
+
+#: Annotated fixture policies for training tests: train/ (northwind, lumen), validation/
+#: (quill), policies/. Invented text; every one of the 12 labels occurs in train/.
+MODEL_DATA = FIXTURES / "model_data"
+#: A BERT small enough to train in a second on a CPU (the real MiniLM has 384/6/12/1536).
+TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
+             "intermediate_size": 64, "max_position_embeddings": 512}
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory) -> Path:
+    """A random 2-layer BERT (hidden size 32) saved with the packaged MiniLM's tokenizer.
+
+    Pass it as ``base=`` or recipe ``model.base`` so no test loads the 90 MB encoder.
+    """
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from privtag.model import base_encoder_path
+
+    out = tmp_path_factory.mktemp("tiny_encoder")
+    tokenizer = AutoTokenizer.from_pretrained(base_encoder_path())
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        BertModel(BertConfig(vocab_size=len(tokenizer), **TINY_BERT)).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_recipe(tiny_encoder):
+    """A function ``(output_dir, **settings)`` returning a Recipe that trains in seconds.
+
+    Settings are ``"section.key": value`` pairs applied on top of: the tiny encoder, the
+    ``model_data`` fixtures, short windows, 8 steps, seed 7.
+    """
+    from privtag.config import Recipe
+
+    def make(output_dir, **settings) -> Recipe:
+        recipe = Recipe()
+        defaults = {
+            "data.train": [str(MODEL_DATA / "train")],
+            "data.validation": [str(MODEL_DATA / "validation")],
+            "model.base": str(tiny_encoder),
+            "model.max_length": 48,
+            "model.paragraph_max_length": 96,
+            "model.context_tokens": 16,
+            "train.output_dir": str(output_dir),
+            "train.seed": 7,
+            "train.max_steps": 8,
+            "train.batch_size": 8,
+            "train.learning_rate": 1e-3,
+            "train.head_learning_rate": 1e-2,
+            "train.logging_steps": 1,
+            "train.aggregates": ["max", "noisy_or", "direct", "max+direct"],
+        }
+        for dotted, value in {**defaults, **settings}.items():
+            table, key = dotted.split(".")
+            setattr(getattr(recipe, table), key, value)
+        return recipe
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def trained_tiny(tiny_recipe, tmp_path_factory) -> Path:
+    """Directory of a tagger trained once per session with ``tiny_recipe`` defaults."""
+    from privtag.train import train
+
+    out = tmp_path_factory.mktemp("trained_tiny")
+    train(tiny_recipe(out))
+    return out
+
+
+@pytest.fixture
+def tiny_tagger(trained_tiny, tiny_encoder):
+    """A fresh :class:`privtag.Tagger` loaded from ``trained_tiny`` (safe to modify)."""
+    from privtag.tagger import Tagger
+
+    return Tagger.load(trained_tiny, base=tiny_encoder)
