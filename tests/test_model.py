@@ -101,7 +101,7 @@ def test_base_encoder_path(tmp_path, tiny_encoder):
     packaged = base_encoder_path()
     assert (packaged / "model.safetensors").is_file()
     assert base_encoder_path(BASE_PACKAGE) == packaged == base_encoder_path("minilm")
-    with pytest.raises(ModelLoadError, match="no config.json"):
+    with pytest.raises(ModelLoadError, match=r"no config\.json"):
         base_encoder_path(tmp_path)
 
 
@@ -243,16 +243,16 @@ def saved(model, tmp_path):
 
 
 def test_missing_directory_or_config(tmp_path, saved):
-    with pytest.raises(ModelLoadError, match="no config.json; is this a privtag model"):
+    with pytest.raises(ModelLoadError, match=r"no config\.json; is this a privtag model"):
         load_model(tmp_path / "nowhere")
     (saved / "config.json").unlink()
-    with pytest.raises(ModelLoadError, match="no config.json"):
+    with pytest.raises(ModelLoadError, match=r"no config\.json"):
         load_model(saved)
 
 
 def test_unreadable_config(saved):
     (saved / "config.json").write_text("{not json")
-    with pytest.raises(ModelLoadError, match="config.json: unreadable"):
+    with pytest.raises(ModelLoadError, match=r"config\.json: unreadable"):
         load_model(saved)
 
 
@@ -311,5 +311,5 @@ def test_compact_with_a_base_that_lacks_the_embeddings(model, tmp_path, tiny_enc
     state = load_file(str(base / "model.safetensors"))
     del state["embeddings.word_embeddings.weight"]
     save_file(state, str(base / "model.safetensors"))
-    with pytest.raises(ModelLoadError, match="base encoder has no embeddings.word_embeddings"):
+    with pytest.raises(ModelLoadError, match=r"base encoder has no embeddings\.word_embeddings"):
         load_model(tmp_path / "m", base=base)
