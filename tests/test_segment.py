@@ -410,3 +410,12 @@ def test_cli_entry_point_subprocess(tmp_path):
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.strip().startswith("privtag: error:") and "no such file" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("module", ["readers", "markup", "plaintext", "segment", "sentences"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"privtag.{module}"))
+    assert result.attempted > 0 and result.failed == 0

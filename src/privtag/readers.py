@@ -352,3 +352,19 @@ def read_blocks(text: str, format: str) -> tuple[list[Block], list[tuple[int, in
     if builder.links:
         meta["links"] = builder.links
     return blocks, None, meta
+
+
+_MOVED = {"read_lines": "plaintext", "looks_like_heading": "plaintext", "read_html": "markup",
+          "read_opp115": "markup"}
+
+
+def __getattr__(name: str):
+    # The format readers moved to privtag.plaintext and privtag.markup; the old names
+    # still resolve here (imported lazily: those modules import this one).
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"privtag.{_MOVED[name]}"), name)
+    if name == "_Builder":
+        return Builder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -49,6 +49,7 @@ from privtag.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_ti
 __all__ = ["MAX_SENTENCE_CHARS", "Document", "Paragraph", "Sentence", "iter_jsonl", "segment",
            "split_sentences"]
 
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     """One sentence: ``text == document.text[start:end]``.
@@ -102,6 +103,11 @@ class Document:
 
         Known for text, Markdown and OPP-115 input; None for generic HTML and for
         characters the segmenter inserted (paragraph breaks, collapsed spaces).
+
+        Example:
+            >>> doc = segment("Title\\n\\nWe  keep logs.", format="text")
+            >>> doc.text, doc.source_offset(doc.text.index("keep"))
+            ('Title\\n\\nWe keep logs.', 11)
         """
         i = bisect.bisect_right(self._runs, (offset, float("inf"), 0)) - 1
         if i < 0:
@@ -142,6 +148,7 @@ def segment(
     Raises:
         PolicyReadError: missing file, directory, binary data, unknown format, or a
             policy with no text at all (empty, white space only, or markup only).
+        ValueError: ``max_sentence_chars`` below 20.
 
     Example:
         >>> doc = segment("PRIVACY\\n\\nWe keep logs. See www.example.com.")
@@ -174,6 +181,8 @@ def segment(
 
 
 def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -> Document:
+    """Join blocks into the normalized text, paragraphs and sentences (OPP-115: one
+    paragraph per segment in ``segments``, empty ones included)."""
     parts: list[str] = []
     runs: list[tuple[int, int, int]] = []
     sentences: list[Sentence] = []
@@ -239,6 +248,11 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
 
 
 def iter_jsonl(doc: Document):
-    """Yield one JSON line per sentence (id, offsets, paragraph, section, kind, text)."""
+    """Yield one JSON line per sentence (id, offsets, paragraph, section, kind, text).
+
+    Example:
+        >>> next(iter_jsonl(segment("We keep logs.")))
+        '{"id": "s0", "text": "We keep logs.", "start": 0, "end": 13, "paragraph": 0, "section": [], "kind": "body"}'
+    """
     for s in doc.sentences:
         yield json.dumps(asdict(s), ensure_ascii=False)

@@ -100,7 +100,7 @@ def split_with_titles(text: str, max_chars: int = MAX_SENTENCE_CHARS,
         last = 0
         caps = _CAPS_TITLE.match(text, _skip_space(text, 0))
         if caps and _is_title(caps.group(1)):
-            titles.add(caps.start(1))
+            titles.add(0)  # titles are keyed by the cut that opens their span
             cuts.append(caps.end(1))
             last = caps.end(1)
         for m in _CANDIDATE.finditer(text):
