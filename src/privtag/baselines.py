@@ -229,6 +229,11 @@ class TfidfTagger(_Tagger):
         seed: random state of the solver (results are deterministic given the seed).
         name: shown in result tables.
 
+    Why these defaults: in 4-fold cross-validation over OPP-115's training policies
+    (segments, grouped by policy), C in {1, 4, 16} with balanced weights were within 1.5
+    points of micro-F1 of each other; without class weights macro-F1 fell by 9 to 43
+    points, because the rare labels were almost never predicted.
+
     Learned by :meth:`fit`: ``labels``, ``vocabulary_`` (list of n-grams), ``idf_``
     (n_features,), ``coef_`` (n_labels, n_features), ``intercept_`` (n_labels,),
     ``thresholds`` (n_labels,).
@@ -268,8 +273,9 @@ class TfidfTagger(_Tagger):
         """Learn features and weights on ``train``; tune thresholds on ``validation``.
 
         Args:
-            train, validation: datasets with :data:`privtag.data.FEATURES`. Without
-                ``validation`` every threshold is 0.5.
+            train, validation: datasets with :data:`privtag.data.FEATURES`. Thresholds are
+                tuned by :func:`privtag.thresholds.tune_thresholds`, as the fine-tuned
+                tagger's are; without ``validation`` every threshold is 0.5.
 
         Returns:
             self.
