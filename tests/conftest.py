@@ -110,13 +110,38 @@ def tiny_recipe(tiny_encoder):
     return make
 
 
+def _set_torch_threads(n: int) -> int:
+    """Set torch's intra-op thread count; returns the previous one."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    return before
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Run a test module's tiny models on one torch thread (restored afterwards).
+
+    Tiny models gain nothing from threads, and on a busy machine (a training job in
+    the background) thread contention made a 1 s tiny training take 13 s.
+    """
+    before = _set_torch_threads(1)
+    yield
+    _set_torch_threads(before)
+
+
 @pytest.fixture(scope="session")
 def trained_tiny(tiny_recipe, tmp_path_factory) -> Path:
     """Directory of a tagger trained once per session with ``tiny_recipe`` defaults."""
     from privtag.train import train
 
     out = tmp_path_factory.mktemp("trained_tiny")
-    train(tiny_recipe(out))
+    before = _set_torch_threads(1)
+    try:
+        train(tiny_recipe(out))
+    finally:
+        _set_torch_threads(before)
     return out
 
 

@@ -25,6 +25,8 @@ from privtag.model import (
     save_compact,
 )
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 TEXTS = [
     ("We collect your e-mail address.", ["First Party Collection/Use"]),
     ("We share it with advertisers.", ["Third Party Sharing/Collection"]),

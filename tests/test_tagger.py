@@ -14,6 +14,8 @@ from privtag.model import COMPACT_FILE, PrivtagClassifier
 from privtag.segment import segment
 from privtag.tagger import AGGREGATES, Tagger
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 SENTENCE = "We share your e-mail address with advertising partners."
 PARAGRAPH = "We collect your name. We keep it for a year. You can ask us to delete it."
 # headings, a list, a run-in title, a line-broken paragraph: paragraphs of every shape

@@ -1,0 +1,216 @@
+"""Fine-tuning with train(recipe): loss, determinism, data checks, tuning, saved metadata."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from privtag.data import read_annotations, to_dataset
+from privtag.errors import DataError
+from privtag.labels import LABELS, NUM_LABELS
+from privtag.model import PrivtagClassifier, load_model
+from privtag.tagger import AGGREGATES, Tagger
+from privtag.train import _pos_weight, load_units, train, tune_tagger
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+MODEL_DATA = Path(__file__).resolve().parent / "fixtures" / "model_data"
+
+
+def bce(tagger, ds) -> float:
+    """Mean binary cross-entropy of ``tagger``'s sentence scores on the units of ``ds``."""
+    units = [{"text": t, "section": s, "previous": p}
+             for t, s, p in zip(ds["text"], ds["section"], ds["previous"], strict=True)]
+    p = np.clip(tagger._score(units, tagger.settings["max_length"]), 1e-7, 1 - 1e-7)
+    y = np.zeros_like(p)
+    for i, row in enumerate(ds["labels"]):
+        y[i, row] = 1
+    return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
+
+
+# ---------------------------------------------------------------- training
+
+
+def test_training_lowers_the_loss(tiny_recipe, tiny_tagger, tiny_encoder, tmp_path):
+    recipe = tiny_recipe(tmp_path)
+    units = load_units(recipe.data.train, "sentence", recipe)
+    torch.manual_seed(recipe.train.seed)
+    untrained = Tagger(PrivtagClassifier.from_base(tiny_encoder).eval(), tiny_tagger.tokenizer,
+                       tiny_tagger.settings)
+    before, after = bce(untrained, units), bce(tiny_tagger, units)
+    assert after < 0.8 * before, f"training loss {before:.3f} -> {after:.3f}"
+
+
+def test_same_seed_same_weights(tiny_recipe, trained_tiny, tmp_path):
+    again = train(tiny_recipe(tmp_path / "again"))
+    first = load_model(trained_tiny).state_dict()
+    second = again.model.state_dict()
+    assert first.keys() == second.keys()
+    different = [k for k in first if not torch.equal(first[k], second[k])]
+    assert not different, f"weights differ between two runs with the same seed: {different}"
+    assert again.thresholds == json.loads((trained_tiny / "thresholds.json").read_text())
+
+
+def test_another_seed_other_weights(tiny_recipe, trained_tiny, tmp_path):
+    other = train(tiny_recipe(tmp_path, **{"train.seed": 8, "train.max_steps": 2}))
+    first = load_model(trained_tiny).state_dict()["classifier.weight"]
+    assert not torch.equal(first, other.model.state_dict()["classifier.weight"])
+
+
+def test_output_directory_and_metadata(trained_tiny, tiny_tagger, tiny_recipe):
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "privtag.json",
+                 "thresholds.json", "training.json"):
+        assert (trained_tiny / name).is_file(), name
+    meta = json.loads((trained_tiny / "training.json").read_text())
+    assert meta == json.loads(json.dumps(tiny_tagger.metadata))
+    assert meta["recipe"] == json.loads(json.dumps(tiny_recipe(trained_tiny).to_dict()))
+    assert meta["data"]["sentence"]["train"] == {"units": 33, "policies": 2}
+    assert meta["data"]["sentence"]["validation"] == {"units": 20, "policies": 1}
+    assert meta["data"]["segment"]["train"] == {"units": 24, "policies": 2}
+    assert meta["train_windows"] == 33 + 24
+    assert meta["eval_history"] and "eval_macro_f1" in meta["eval_history"][-1]
+    assert set(meta["versions"]) >= {"privtag", "torch", "transformers", "datasets", "python"}
+    v = meta["validation"]
+    assert v["aggregate"] in AGGREGATES and v["aggregate"] == tiny_tagger.settings["aggregate"]
+    assert {f"segment[{a}]" for a in AGGREGATES} <= set(v)
+    assert v["segment"]["macro"] == max(v[f"segment[{a}]"]["macro"] for a in AGGREGATES)
+    assert set(v["sentence"]["per_label"]) == set(LABELS)
+
+
+# ---------------------------------------------------------------- bad data
+
+
+def test_label_without_examples_is_named_in_a_warning(tiny_recipe, tmp_path, caplog):
+    only = MODEL_DATA / "train" / "lumen.jsonl"
+    present = {x for r in read_annotations([only]) for x in r["labels"]}
+    absent = [x for x in LABELS if x not in present]
+    assert absent
+    recipe = tiny_recipe(tmp_path, **{
+        "data.train": [str(only)], "data.levels": ["sentence"], "train.select_on": "sentence",
+        "train.max_steps": 1, "train.aggregates": ["max"]})
+    with caplog.at_level(logging.WARNING, logger="privtag.train"):
+        train(recipe)
+    warnings = [r for r in caplog.records if r.name == "privtag.train"
+                and r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    message = warnings[0].getMessage()
+    assert message.startswith("no training examples for: ")
+    for name in absent:
+        assert name in message
+    for name in present:
+        assert name not in message
+
+
+def test_all_labels_present_no_warning(tiny_recipe, tmp_path, caplog):
+    recipe = tiny_recipe(tmp_path, **{"data.validation": []})
+    with caplog.at_level(logging.WARNING, logger="privtag.train"), \
+            pytest.raises(DataError, match="no validation units at level 'segment' in \\[\\]"):
+        train(recipe)
+    assert not [r for r in caplog.records if r.name == "privtag.train"]
+
+
+def test_empty_training_data(tiny_recipe, tmp_path):
+    with pytest.raises(DataError, match=r"no training units in \[\] at levels "
+                                        r"\['sentence', 'segment'\]; check data.train"):
+        train(tiny_recipe(tmp_path, **{"data.train": []}))
+    empty = tmp_path / "annotations" / "empty.jsonl"
+    empty.parent.mkdir()
+    empty.write_text("")
+    with pytest.raises(DataError, match=r"no annotation records in .*empty\.jsonl"):
+        train(tiny_recipe(tmp_path, **{"data.train": [str(empty)]}))
+
+
+@pytest.mark.parametrize(("setting", "value", "message"), [
+    ("data.levels", ["sentences"], "data.levels: 'sentences' is not 'sentence' or 'segment'"),
+    ("train.aggregates", ["mean"], "train.aggregates: 'mean' is not one of max, noisy_or"),
+    ("train.pos_weight", "log", "train.pos_weight must be 'none' or 'sqrt', not 'log'"),
+])
+def test_bad_recipe_values(tiny_recipe, tmp_path, setting, value, message):
+    with pytest.raises(DataError, match="^" + message.replace("[", r"\[")):
+        train(tiny_recipe(tmp_path, **{setting: value}))
+
+
+# ---------------------------------------------------------------- units
+
+
+def test_load_units_sentences_and_paragraphs(tiny_recipe, tmp_path):
+    recipe = tiny_recipe(tmp_path)
+    sents = load_units(recipe.data.train, "sentence", recipe)
+    paras = load_units(recipe.data.train, "segment", recipe)
+    assert sents.num_rows == 33 and paras.num_rows == 24
+    assert sorted(set(sents["policy"])) == ["lumen", "northwind"]
+    # a paragraph unit: its sentences joined, the union of their labels
+    row = next(r for r in paras if r["text"].startswith("We keep game progress"))
+    assert row["text"] == ("We keep game progress for two years after your last login. "
+                           "All data is encrypted in transit and at rest.")
+    assert [LABELS[i] for i in row["labels"]] == ["Data Retention", "Data Security"]
+    assert row["section"] == ["Northwind Games Privacy Policy", "Retention and security"]
+    assert load_units([], "sentence", recipe).num_rows == 0
+
+
+def test_load_units_from_opp115(opp115_dir, tiny_recipe, tmp_path):
+    recipe = tiny_recipe(tmp_path, **{"data.opp115": str(opp115_dir)})
+    ds = load_units(["opp115:validation", str(MODEL_DATA / "validation")], "segment", recipe)
+    assert len(set(ds["policy"])) == 11
+    assert set(ds["source"]) >= {"opp115"}
+
+
+def test_pos_weight():
+    y = np.zeros((10, NUM_LABELS))
+    y[:1, 0] = 1  # 1 positive, 9 negatives
+    y[:5, 1] = 1  # 5 and 5
+    w = _pos_weight(y, "sqrt", 2.5)
+    assert w[0] == 2.5 and w[1] == 1.0 and w[2] == 2.5  # capped; no positives: capped too
+    assert _pos_weight(y, "none", 2.5) is None
+
+
+# ---------------------------------------------------------------- tuning
+
+
+class StubTagger:
+    """Scores fixed in advance: tune_tagger needs only _score, settings and thresholds."""
+
+    def __init__(self, scores):
+        self.scores = np.asarray(scores, dtype=np.float32)
+        self.settings = {"max_length": 16, "aggregate": "max"}
+        self.thresholds = {"sentence": [0.5] * NUM_LABELS, "paragraph": [0.5] * NUM_LABELS}
+
+    def _score(self, units, max_length):
+        return self.scores[: len(units)]
+
+
+def sentence_units(labels: list[list[str]]):
+    return to_dataset([{"policy": "p", "unit_id": f"s{i}", "text": f"Sentence {i}.",
+                        "labels": x} for i, x in enumerate(labels)])
+
+
+def test_tune_tagger_sets_sentence_thresholds():
+    scores = np.full((4, NUM_LABELS), 0.1)
+    scores[:, 0] = [0.9, 0.8, 0.3, 0.2]  # label 0: best cut at 0.8
+    ds = sentence_units([[LABELS[0]], [LABELS[0]], [], []])
+    stub = StubTagger(scores)
+    out = tune_tagger(stub, ds, to_dataset([]), ["max"])
+    assert stub.thresholds["sentence"][0] == pytest.approx(0.8)
+    assert stub.thresholds["sentence"][1:] == [0.5] * (NUM_LABELS - 1)  # no positives
+    assert stub.thresholds["paragraph"] == [0.5] * NUM_LABELS  # no segments: untouched
+    assert out["sentence"]["macro"] == 1.0 and set(out) == {"sentence"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "train.py bug: tune_tagger() saves thresholds rounded to 4 decimals (th.round(4)); "
+    "rounding up puts the threshold above the unit it was tuned on, so the saved "
+    "model predicts less than the reported validation F1 says"))
+def test_saved_thresholds_predict_what_was_tuned():
+    scores = np.full((3, NUM_LABELS), 0.1)
+    scores[:, 0] = [0.9, 0.123456, 0.05]
+    ds = sentence_units([[LABELS[0]], [LABELS[0]], []])
+    stub = StubTagger(scores)
+    out = tune_tagger(stub, ds, to_dataset([]), ["max"])
+    assert out["sentence"]["per_label"][LABELS[0]]["f1"] == 1.0
+    predicted = stub.scores >= np.asarray(stub.thresholds["sentence"], dtype=np.float32)
+    assert predicted[:, 0].tolist() == [True, True, False], stub.thresholds["sentence"][0]
