@@ -44,6 +44,7 @@ from pathlib import Path
 
 from datasets import DatasetDict
 
+from privtag import readers
 from privtag.data import to_dataset
 from privtag.errors import DataError
 from privtag.labels import LABEL2ID
@@ -132,9 +133,12 @@ def read_policy(root: Path, name: str, errant: set[tuple[str, str]] | None = Non
         if not p.is_file():
             raise DataError(f"{p}: missing; the OPP-115 directory is incomplete")
     doc = segment(html, format="opp115")
-    # Source offsets of the segments: annotators' span indices count from there.
+    # Source offsets of the segments: annotators' span indices count from there. Decode
+    # as the segmenter does: Path.read_text would turn "\r\n" into "\n" and keep a BOM,
+    # shifting every later segment against the segmenter's source offsets.
+    source, _ = readers.load(html)
     starts, pos = [], 0
-    for part in html.read_text(encoding="utf-8").split("|||"):
+    for part in source.split("|||"):
         starts.append(pos)
         pos += len(part) + 3
     errant = errant if errant is not None else _errant(root)
