@@ -1,0 +1,142 @@
+"""The model commands of the CLI: privtag tag, export and train (tiny models only)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from privtag.cli import app
+from privtag.config import RecipeError
+from privtag.errors import PolicyReadError
+from privtag.model import COMPACT_FILE
+from privtag.segment import segment
+from privtag.tagger import Tagger
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+POLICY = """# Shop Privacy
+
+We collect your name when you order. We keep it for a year.
+
+## Contact
+
+Write to privacy@shop.example with questions.
+"""
+#: runs privtag's console entry point (privtag.cli:main) in a fresh interpreter
+MAIN = [sys.executable, "-c", "import sys; from privtag.cli import main; "
+        "sys.argv[0] = 'privtag'; main()"]
+
+
+@pytest.fixture
+def policy_file(tmp_path):
+    """A small Markdown policy in tmp_path/shop.md."""
+    path = tmp_path / "shop.md"
+    path.write_text(POLICY, encoding="utf-8")
+    return path
+
+
+def test_tag_json(policy_file, trained_tiny):
+    result = CliRunner().invoke(app, ["tag", str(policy_file), "--model", str(trained_tiny),
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1  # one policy per line
+    data = json.loads(lines[0])
+    doc = segment(policy_file)
+    assert [s["text"] for s in data["sentences"]] == [s.text for s in doc.sentences]
+    assert data["model"] == trained_tiny.name
+    assert len(data["summary"]) == 12
+    expected = Tagger.load(trained_tiny).tag(policy_file).to_dict()
+    assert [s["labels"] for s in data["sentences"]] == [s["labels"] for s in
+                                                        expected["sentences"]]
+
+
+def test_tag_table_for_several_files(policy_file, trained_tiny, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("We never sell your data. Ask us anything.", encoding="utf-8")
+    result = CliRunner().invoke(app, ["tag", str(policy_file), str(other), "--model",
+                                      str(trained_tiny)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert f"== {policy_file}" in out and f"== {other}" in out
+    for text in ("We collect your name when you order.", "We never sell your data.",
+                 "Write to privacy@shop.example with questions."):
+        assert text in out
+    assert "strongest evidence" in out
+
+
+def test_tag_missing_model_is_a_one_line_error(policy_file, tmp_path):
+    missing = tmp_path / "no_model"
+    proc = subprocess.run([*MAIN, "tag", str(policy_file), "--model", str(missing)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        f"privtag: error: {missing}: no such model directory; train one with "
+        "`privtag train train/default.toml` or pass --model DIR"]
+
+
+def test_tag_errors_are_privtag_errors(policy_file, trained_tiny, tmp_path):
+    """main() prints PrivtagError subclasses on one line; the app raises them."""
+    runner = CliRunner()
+    result = runner.invoke(app, ["tag", str(tmp_path / "absent.md"), "--model",
+                                 str(trained_tiny)])
+    assert isinstance(result.exception, PolicyReadError)
+    (broken := tmp_path / "broken").mkdir()
+    result = runner.invoke(app, ["tag", str(policy_file), "--model", str(broken)])
+    assert "missing privtag.json" in str(result.exception)
+
+
+def test_export_writes_a_compact_model(trained_tiny, tiny_encoder, tmp_path):
+    out = tmp_path / "compact"
+    result = CliRunner().invoke(app, ["export", str(trained_tiny), str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"compact model written to {out}"
+    assert (out / COMPACT_FILE).is_file() and not (out / "model.safetensors").exists()
+    texts = ["We collect your name.", "We keep it for a year. Write to us."]
+    full = Tagger.load(trained_tiny).predict_proba(texts)
+    compact = Tagger.load(out, base=tiny_encoder).predict_proba(texts)
+    diff = float(np.abs(full - compact).max())
+    assert diff < 1e-3, f"exported model differs by up to {diff:.2e}"
+
+
+def write_recipe(recipe, path):
+    """``recipe`` as a TOML file (JSON literals of its values are TOML literals)."""
+    lines = []
+    for table, values in recipe.to_dict().items():
+        lines.append(f"[{table}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in values.items() if v is not None]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_train_command(tiny_recipe, tmp_path):
+    out = tmp_path / "run"
+    recipe = write_recipe(tiny_recipe(tmp_path / "ignored", **{"train.max_steps": 1}),
+                          tmp_path / "tiny.toml")
+    result = CliRunner().invoke(app, ["train", str(recipe), "--set", f"train.output_dir={out}",
+                                      "--set", "train.aggregates=max", "--export",
+                                      str(tmp_path / "exported")])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any(x.startswith("validation sentence: micro-F1 ") for x in lines)
+    assert any(x.startswith("validation segment: micro-F1 ") for x in lines)
+    assert f"saved to {out}" in lines
+    assert f"compact model written to {tmp_path / 'exported'}" in lines
+    meta = json.loads((out / "training.json").read_text())
+    assert meta["recipe"]["train"]["max_steps"] == 1
+    assert meta["recipe"]["train"]["aggregates"] == ["max"]
+    assert (tmp_path / "exported" / COMPACT_FILE).is_file()
+
+
+def test_train_command_rejects_unknown_settings(tiny_recipe, tmp_path):
+    recipe = write_recipe(tiny_recipe(tmp_path), tmp_path / "tiny.toml")
+    result = CliRunner().invoke(app, ["train", str(recipe), "--set", "train.epoch=1"])
+    assert isinstance(result.exception, RecipeError)
+    assert "unknown setting 'train.epoch'; valid settings: data.train" in str(result.exception)
+    assert not (tmp_path / "config.json").exists()
