@@ -231,7 +231,7 @@ class TfidfTagger(_Tagger):
 
     Why these defaults: in 4-fold cross-validation over OPP-115's training policies
     (segments, grouped by policy), C in {1, 4, 16} with balanced weights were within half a
-    points of micro-F1 of each other; without class weights macro-F1 fell by 9 to 43
+    point of micro-F1 of each other; without class weights macro-F1 fell by 9 to 43
     points, because the rare labels were almost never predicted.
 
     Learned by :meth:`fit`: ``labels``, ``vocabulary_`` (list of n-grams), ``idf_``
