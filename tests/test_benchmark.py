@@ -122,6 +122,9 @@ def test_run_benchmark_without_a_model(fake_opp115, annotations, tmp_path):
     md = run.to_markdown("privtag benchmark")
     assert "with `privtag benchmark`" in md and "### OPP-115 validation, segment level" in md
     assert "84.0/78.4" in md and "policy" in md and "No fine-tuned model given" in md
+    summary = run.summary().splitlines()
+    assert summary[0].split()[-2:] == ["rules", "tfidf"] and len(summary) == 2 + 4
+    assert "| Seed annotations (toyco), sentence level | 12 |" in md
 
 
 def test_run_benchmark_with_a_model_leaves_out_its_seed_policies(

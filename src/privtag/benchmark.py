@@ -24,7 +24,7 @@ from datasets import Dataset, concatenate_datasets
 
 from privtag.baselines import RuleTagger, TfidfTagger
 from privtag.errors import DataError, PrivtagError
-from privtag.evaluation import Comparison, System, compare
+from privtag.evaluation import Comparison, System, compare, format_table
 
 SECTION = "## Benchmark: model against baselines"
 LEVELS = ("segment", "sentence")
@@ -167,9 +167,26 @@ class BenchmarkRun:
     n_bootstrap: int = 1000
     load_average: float | None = None  # of the machine when the run started
 
+    def summary(self, markdown: bool = False) -> str:
+        """One side-by-side table: a row per data set and level, micro / macro F1 per system."""
+        systems = list(dict.fromkeys(r.system for c in self.comparisons for r in c.results))
+        rows = []
+        for c in self.comparisons:
+            by = {r.system: r for r in c.results}
+            cells = [
+                f"{_pct(by[s].scores['micro']['f1'])} / {_pct(by[s].scores['macro']['f1'])}"
+                if s in by
+                else ""
+                for s in systems
+            ]
+            rows.append([c.results[0].data, str(c.results[0].n_units), *cells])
+        head = ["micro / macro F1 (%)", "units", *systems]
+        return format_table(head, rows, markdown=markdown)
+
     def to_text(self) -> str:
-        """All tables for the terminal."""
-        return "\n\n".join([c.to_text() for c in self.comparisons] + self.notes)
+        """All tables for the terminal, the summary last."""
+        tables = [c.to_text() for c in self.comparisons]
+        return "\n\n".join([*tables, *self.notes, "Summary:\n" + self.summary()])
 
     def to_markdown(self, command: str) -> str:
         """The body of the RESULTS.md section (without its heading)."""
@@ -193,6 +210,7 @@ class BenchmarkRun:
             ),
             "",
         ]
+        lines += ["### Summary", "", self.summary(markdown=True), ""]
         for c in self.comparisons:
             name = c.results[0].data
             body = c.to_markdown().removeprefix(f"{name}: ")
@@ -323,3 +341,7 @@ def write_section(path: str | Path, body: str, heading: str = SECTION) -> Path:
         "".join(lines[:start]) + section + ("\n" + after if after else ""), encoding="utf-8"
     )
     return path
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}"
