@@ -326,3 +326,14 @@ def test_corrupted_weights(copy):
     with pytest.raises(ModelLoadError, match=r"the weights cannot be read .*; re-train or "
                                              r"re-download the model"):
         Tagger.load(copy)
+
+
+@pytest.mark.xfail(strict=True, raises=json.JSONDecodeError, reason=(
+    "tagger.py bug: Tagger.load() reads privtag.json, thresholds.json and training.json "
+    "with bare json.loads; a corrupt file raises JSONDecodeError (a traceback from the "
+    "CLI) instead of ModelLoadError naming the file"))
+@pytest.mark.parametrize("name", ["privtag.json", "thresholds.json", "training.json"])
+def test_corrupt_json_file(copy, name):
+    (copy / name).write_text("{broken")
+    with pytest.raises(ModelLoadError, match=name):
+        Tagger.load(copy)

@@ -214,3 +214,27 @@ def test_saved_thresholds_predict_what_was_tuned():
     assert out["sentence"]["per_label"][LABELS[0]]["f1"] == 1.0
     predicted = stub.scores >= np.asarray(stub.thresholds["sentence"], dtype=np.float32)
     assert predicted[:, 0].tolist() == [True, True, False], stub.thresholds["sentence"][0]
+
+
+@pytest.mark.xfail(strict=True, raises=KeyError, reason=(
+    "train.py bug: train.select_on is not validated; any value other than 'sentence' or "
+    "'segment' fails with KeyError at units[sel] (train.py, train(): "
+    "units[sel]['validation']) instead of a DataError naming the setting"))
+def test_select_on_must_be_a_level(tiny_recipe, tmp_path):
+    with pytest.raises(DataError, match="select_on"):
+        train(tiny_recipe(tmp_path, **{"train.select_on": "paragraph"}))
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "train.py bug: _paragraph_records() groups sentences by (policy, paragraph); units "
+    "imported without a paragraph (Label Studio/doccano exports: paragraph -1) all fall "
+    "into one 'paragraph' per policy, a segment unit made of the whole policy with the "
+    "union of all its labels"))
+def test_units_without_a_paragraph_are_not_merged(tmp_path):
+    from privtag.config import Recipe
+
+    export = Path(__file__).resolve().parent / "fixtures" / "data_exports" / "doccano.jsonl"
+    sentences = load_units([f"doccano:{export}"], "sentence", Recipe())
+    assert set(sentences["paragraph"]) == {-1}
+    segments = load_units([f"doccano:{export}"], "segment", Recipe())
+    assert segments.num_rows == sentences.num_rows
