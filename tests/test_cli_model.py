@@ -142,10 +142,6 @@ def test_train_command_rejects_unknown_settings(tiny_recipe, tmp_path):
     assert not (tmp_path / "config.json").exists()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "cli.py bug: train --opp115 DIR is passed on as the override data.opp115=\"DIR\"; "
-    "a path with a backslash (any Windows path) is not a valid TOML string, so the "
-    "override falls back to the raw text and data.opp115 keeps the quotes"))
 def test_train_opp115_path_is_kept_verbatim(tiny_recipe, tmp_path):
     out = tmp_path / "run"
     corpus = tmp_path / "op\\p115"

@@ -200,8 +200,12 @@ def test_tag_labels_follow_each_levels_thresholds(tiny_tagger):
     expected = [[x for j, x in enumerate(LABELS) if row[j] >= median[j]] for row in scores]
     assert [s.labels for s in tagged.sentences] == expected
     assert sum(map(len, expected)) >= len(units) * NUM_LABELS // 2
+    n_sentences = {p.index: p.last - p.first for p in doc.paragraphs}
+    assert any(n > 1 for n in n_sentences.values())
     for p in tagged.paragraphs:
-        assert p.labels == [x for x in LABELS if p.scores[x] >= 0.5]
+        # a one-sentence paragraph is a sentence, as in predict(); longer ones use their own
+        cut = [0.5] * NUM_LABELS if n_sentences[p.index] > 1 else median
+        assert p.labels == [x for j, x in enumerate(LABELS) if p.scores[x] >= cut[j]]
 
 
 # ---------------------------------------------------------------- save and load
@@ -249,10 +253,6 @@ def test_compact_save_replaces_a_full_save(tiny_tagger, tmp_path, tiny_encoder):
     assert Tagger.load(tmp_path, base=tiny_encoder).predict(TEXTS) == tiny_tagger.predict(TEXTS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tagger.py bug: Tagger.save(path) (full) leaves an older compact.safetensors in "
-    "place, and load_model() reads compact.safetensors first, so the directory loads "
-    "the OLD weights"))
 def test_full_save_replaces_a_compact_save(tiny_tagger, tmp_path, tiny_encoder):
     tiny_tagger.save(tmp_path, compact=True)
     fresh = Tagger(PrivtagClassifier.from_base(tiny_encoder), tiny_tagger.tokenizer,
@@ -328,10 +328,6 @@ def test_corrupted_weights(copy):
         Tagger.load(copy)
 
 
-@pytest.mark.xfail(strict=True, raises=json.JSONDecodeError, reason=(
-    "tagger.py bug: Tagger.load() reads privtag.json, thresholds.json and training.json "
-    "with bare json.loads; a corrupt file raises JSONDecodeError (a traceback from the "
-    "CLI) instead of ModelLoadError naming the file"))
 @pytest.mark.parametrize("name", ["privtag.json", "thresholds.json", "training.json"])
 def test_corrupt_json_file(copy, name):
     (copy / name).write_text("{broken")

@@ -201,10 +201,6 @@ def test_tune_tagger_sets_sentence_thresholds():
     assert out["sentence"]["macro"] == 1.0 and set(out) == {"sentence"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "train.py bug: tune_tagger() saves thresholds rounded to 4 decimals (th.round(4)); "
-    "rounding up puts the threshold above the unit it was tuned on, so the saved "
-    "model predicts less than the reported validation F1 says"))
 def test_saved_thresholds_predict_what_was_tuned():
     scores = np.full((3, NUM_LABELS), 0.1)
     scores[:, 0] = [0.9, 0.123456, 0.05]
@@ -216,20 +212,11 @@ def test_saved_thresholds_predict_what_was_tuned():
     assert predicted[:, 0].tolist() == [True, True, False], stub.thresholds["sentence"][0]
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason=(
-    "train.py bug: train.select_on is not validated; any value other than 'sentence' or "
-    "'segment' fails with KeyError at units[sel] (train.py, train(): "
-    "units[sel]['validation']) instead of a DataError naming the setting"))
 def test_select_on_must_be_a_level(tiny_recipe, tmp_path):
     with pytest.raises(DataError, match="select_on"):
         train(tiny_recipe(tmp_path, **{"train.select_on": "paragraph"}))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "train.py bug: _paragraph_records() groups sentences by (policy, paragraph); units "
-    "imported without a paragraph (Label Studio/doccano exports: paragraph -1) all fall "
-    "into one 'paragraph' per policy, a segment unit made of the whole policy with the "
-    "union of all its labels"))
 def test_units_without_a_paragraph_are_not_merged(tmp_path):
     from privtag.config import Recipe
 

@@ -187,12 +187,11 @@ def train_cmd(
     from privtag.config import Recipe
     from privtag.train import train
 
-    sets = list(overrides or [])
+    r = Recipe.load(recipe, list(overrides or []))
     if opp115:
-        sets.append(f'data.opp115="{opp115}"')
+        r.data.opp115 = str(opp115)
     if resume:
-        sets.append("train.resume=true")
-    r = Recipe.load(recipe, sets)
+        r.train.resume = True
     tagger = train(r)
     v = tagger.metadata.get("validation", {})
     for lvl in ("sentence", "segment"):

@@ -79,10 +79,6 @@ class PrivtagClassifier(BertPreTrainedModel):
         p = getattr(config, "classifier_dropout", None)
         self.dropout = nn.Dropout(config.hidden_dropout_prob if p is None else p)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
-        pw = getattr(config, "pos_weight", None)
-        self.register_buffer(
-            "pos_weight", torch.tensor(pw, dtype=torch.float) if pw else None, persistent=False
-        )
         self.post_init()
 
     @classmethod
@@ -97,6 +93,7 @@ class PrivtagClassifier(BertPreTrainedModel):
                 "label2id": dict(LABEL2ID),
                 "problem_type": "multi_label_classification",
                 "architectures": [cls.__name__],
+                "privtag_base": str(base or BASE_PACKAGE),
                 **config_overrides,
             }
         )
@@ -122,8 +119,12 @@ class PrivtagClassifier(BertPreTrainedModel):
         logits = self.classifier(self.dropout(pooled))
         loss = None
         if labels is not None:
+            # Built from the config on each call: a buffer made in __init__ would live on
+            # the meta device while from_pretrained builds the model, and keep no values.
+            pw = getattr(self.config, "pos_weight", None)
+            pw = torch.tensor(pw, dtype=logits.dtype, device=logits.device) if pw else None
             loss = nn.functional.binary_cross_entropy_with_logits(
-                logits, labels.to(logits.dtype), pos_weight=self.pos_weight
+                logits, labels.to(logits.dtype), pos_weight=pw
             )
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
@@ -131,22 +132,28 @@ class PrivtagClassifier(BertPreTrainedModel):
 def save_compact(model: PrivtagClassifier, directory: str | Path) -> Path:
     """Save the weights that differ from the base encoder, in float16.
 
-    Writes ``compact.safetensors`` and ``compact.json`` (which parameters were left out
-    and where they come from) next to ``config.json``. About 22 MB for MiniLM-L6 instead
-    of 90 MB.
+    Writes ``compact.safetensors`` and ``compact.json`` (the base encoder and which
+    parameters were left out) next to ``config.json``. The word embeddings are left out
+    only when they are the base encoder's (training froze them); about 22 MB for
+    MiniLM-L6 instead of 90 MB.
     """
     from safetensors.torch import save_file
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    base = getattr(model.config, "privtag_base", None) or BASE_PACKAGE
+    params = model.state_dict()
+    reference = _base_state(base, FROZEN)
+    omitted = [k for k in FROZEN if torch.equal(params[k].float(), reference[k])]
     state = {
         k: v.detach().to(torch.float16).contiguous()
-        for k, v in model.state_dict().items()
-        if k not in FROZEN and v.is_floating_point()
+        for k, v in params.items()
+        if k not in omitted and v.is_floating_point()
     }
     save_file(state, str(directory / COMPACT_FILE), metadata={"format": "pt"})
     model.config.save_pretrained(directory)
-    meta = {"base": BASE_PACKAGE, "omitted": list(FROZEN), "dtype": "float16"}
+    (directory / "model.safetensors").unlink(missing_ok=True)
+    meta = {"base": base, "omitted": omitted, "dtype": "float16"}
     (directory / COMPACT_META).write_text(json.dumps(meta, indent=2) + "\n")
     return directory
 
@@ -177,7 +184,7 @@ def load_model(directory: str | Path, base: str | Path | None = None) -> Privtag
 
             meta = json.loads((directory / COMPACT_META).read_text())
             model = PrivtagClassifier(config)
-            base_state = _base_state(base, meta.get("omitted", FROZEN))
+            base_state = _base_state(base or meta.get("base"), meta.get("omitted", FROZEN))
             state = {k: v.float() for k, v in load_file(str(compact)).items()}
             missing = set(model.state_dict()) - set(state) - set(base_state)
             missing = {k for k in missing if not k.endswith("position_ids")}

@@ -30,7 +30,7 @@ import torch
 from privtag.errors import ModelLoadError
 from privtag.inputs import Unit, combine_windows, encode, unit_text
 from privtag.labels import LABELS, NUM_LABELS
-from privtag.model import load_model, save_compact
+from privtag.model import COMPACT_FILE, COMPACT_META, load_model, save_compact
 from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.segment import Document, segment
 
@@ -47,6 +47,14 @@ DEFAULT_SETTINGS = {
     "batch_size": 64,
 }
 AGGREGATES = ("max", "noisy_or", "direct", "max+direct")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelLoadError(f"{path}: unreadable JSON ({e}); the model directory is "
+                             "damaged, save or download it again") from e
 
 
 def default_model_dir() -> Path:
@@ -93,11 +101,14 @@ class Tagger:
         for f in (SETTINGS_FILE, THRESHOLDS_FILE, "config.json", "tokenizer.json"):
             if not (path / f).is_file():
                 raise ModelLoadError(f"{path}: missing {f}; the model directory is incomplete")
-        settings = json.loads((path / SETTINGS_FILE).read_text())
+        settings = _read_json(path / SETTINGS_FILE)
+        if settings.get("aggregate", "max") not in AGGREGATES:
+            raise ModelLoadError(f"{path / SETTINGS_FILE}: aggregate must be one of "
+                                 f"{', '.join(AGGREGATES)}")
         if settings.get("labels", list(LABELS)) != list(LABELS):
             raise ModelLoadError(f"{path / SETTINGS_FILE}: labels differ from privtag's 12 "
                                  "labels; retrain the model with this version")
-        thresholds = json.loads((path / THRESHOLDS_FILE).read_text())
+        thresholds = _read_json(path / THRESHOLDS_FILE)
         for key in ("sentence", "paragraph"):
             if len(thresholds.get(key, [])) != NUM_LABELS:
                 raise ModelLoadError(f"{path / THRESHOLDS_FILE}: '{key}' needs {NUM_LABELS} "
@@ -105,7 +116,7 @@ class Tagger:
         model = load_model(path, base)
         tokenizer = AutoTokenizer.from_pretrained(path)
         meta_file = path / TRAINING_FILE
-        metadata = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+        metadata = _read_json(meta_file) if meta_file.is_file() else {}
         return cls(model, tokenizer, settings, thresholds, metadata, name=path.name)
 
     def save(self, path: str | Path, compact: bool = False) -> Path:
@@ -114,9 +125,11 @@ class Tagger:
         path.mkdir(parents=True, exist_ok=True)
         if compact:
             save_compact(self.model, path)
-            (path / "model.safetensors").unlink(missing_ok=True)
         else:
-            self.model.save_pretrained(path, safe_serialization=True)
+            # a compact file left from an earlier save would be loaded instead
+            for stale in (COMPACT_FILE, COMPACT_META):
+                (path / stale).unlink(missing_ok=True)
+            self.model.save_pretrained(path)
         self.tokenizer.save_pretrained(path)
         settings = {**self.settings, "labels": list(LABELS)}
         (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
@@ -258,9 +271,15 @@ class Tagger:
         groups = [sent[p.first : p.last] for p in paras]
         para_units = [{"text": doc.text[p.start : p.end], "section": list(p.section)}
                       for p in paras]
-        pscores = self._paragraph_scores(groups, para_units)
+        # a one-sentence paragraph is scored as a sentence, exactly as predict() does
+        multi = np.array([p.last - p.first > 1 for p in paras], dtype=bool)
+        pscores = np.array([g[0] for g in groups], dtype=np.float32).reshape(-1, NUM_LABELS)
+        if multi.any():
+            pscores[multi] = self._paragraph_scores(
+                [g for g, m in zip(groups, multi, strict=True) if m],
+                [u for u, m in zip(para_units, multi, strict=True) if m])
         s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool))
-        p_labels = self._labels(pscores, np.ones(len(pscores), dtype=bool))
+        p_labels = self._labels(pscores, multi)
         sentences = [TaggedSentence.of(s, lab, sc) for s, lab, sc in zip(doc.sentences, s_labels,
                                                                          sent, strict=True)]
         paragraphs = [TaggedParagraph(p.index, p.start, p.end, doc.text[p.start : p.end],

@@ -64,13 +64,15 @@ def load_units(specs: list[str], level: str, recipe: Recipe) -> Dataset:
 
 
 def _paragraph_records(ds: Dataset) -> list[dict]:
-    groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    groups: dict[tuple[str, int | str], list[dict]] = defaultdict(list)
     for r in ds:
-        groups[(r["policy"], r["paragraph"])].append(r)
+        # without a paragraph index (imports), each sentence is a unit of its own
+        key = r["paragraph"] if r["paragraph"] >= 0 else f"u{r['unit_id']}"
+        groups[(r["policy"], key)].append(r)
     out = []
     for (policy, para), rows in groups.items():
         labels = sorted({x for r in rows for x in r["labels"]})
-        out.append({"policy": policy, "unit_id": f"p{para}", "paragraph": para,
+        out.append({"policy": policy, "unit_id": f"p{para}", "paragraph": rows[0]["paragraph"],
                     "text": " ".join(r["text"] for r in rows), "labels": labels,
                     "section": rows[0]["section"], "source": rows[0]["source"]})
     return out
@@ -204,6 +206,8 @@ def train(recipe: Recipe):
     for level in d.levels:
         if level not in ("sentence", "segment"):
             raise DataError(f"data.levels: {level!r} is not 'sentence' or 'segment'")
+    if t.select_on not in ("sentence", "segment"):
+        raise DataError(f"train.select_on: {t.select_on!r} is not 'sentence' or 'segment'")
     for a in t.aggregates:
         if a not in AGGREGATES:
             raise DataError(f"train.aggregates: {a!r} is not one of {', '.join(AGGREGATES)}")
@@ -278,7 +282,7 @@ def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[
         y = _multi_hot(sentences["labels"])
         scores = tagger._score(units, int(tagger.settings["max_length"]))
         th = tune_thresholds(scores, y)
-        tagger.thresholds["sentence"] = th.round(4).tolist()
+        tagger.thresholds["sentence"] = _round_down(th)
         out["sentence"] = f1_scores(y, scores >= th, per_label=True)
     if segments.num_rows:
         y = _multi_hot(segments["labels"])
@@ -292,10 +296,15 @@ def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[
             if best is None or f1["macro"] > best[0]["macro"]:
                 best = (f1, a, th)
         tagger.settings["aggregate"] = best[1]
-        tagger.thresholds["paragraph"] = best[2].round(4).tolist()
+        tagger.thresholds["paragraph"] = _round_down(best[2])
         out["segment"] = best[0]
         out["aggregate"] = best[1]
     return out
+
+
+def _round_down(th: np.ndarray) -> list[float]:
+    # rounding up could put a threshold above the very score it was tuned to accept
+    return (np.floor(th * 1e6) / 1e6).tolist()
 
 
 def _units(ds: Dataset) -> list[dict]:
