@@ -259,7 +259,7 @@ def train(recipe: Recipe):
                        for split, ds in units[lvl].items()} for lvl in units},
         "train_windows": train_ds.num_rows,
         "epochs_run": trainer.state.epoch,
-        "best_checkpoint": trainer.state.best_model_checkpoint,
+        "best_checkpoint": Path(trainer.state.best_model_checkpoint or "").name,
         "eval_history": history,
         "validation": tuning,
         "train_seconds": round(time.time() - started, 1),
