@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from privtag.data import FEATURES, SPLITS, load_source, read_annotations, to_dataset
+from privtag.annotations import read_annotations
+from privtag.data import FEATURES, SPLITS, load_source, to_dataset
 from privtag.errors import AnnotationError, DataError
 from privtag.importers import (
     labelstudio_config,

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from privtag.data import read_annotations, to_dataset
+from privtag.annotations import read_annotations
+from privtag.data import to_dataset
 from privtag.errors import DataError
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.model import PrivtagClassifier, load_model

@@ -61,7 +61,7 @@ def validate_cmd(
     ] = None,
 ) -> None:
     """Check annotation files; print every problem, exit with code 1 if there is any."""
-    from privtag.data import annotation_files, parse_annotations
+    from privtag.annotations import annotation_files, parse_annotations
 
     records, problems = parse_annotations(files, policies)
     n_files = len(annotation_files(files))

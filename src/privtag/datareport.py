@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from privtag.data import read_annotations
+from privtag.annotations import read_annotations
 from privtag.errors import DataError
 from privtag.labels import LABELS, NUM_LABELS, label_index
 from privtag.opp115 import VOTES, load_opp115, resolve_root
@@ -217,7 +217,7 @@ def build_report(
     Args:
         opp115: the OPP-115 directory, or ``None`` to leave OPP-115 out.
         annotations: a directory (or file) of privtag annotations, or ``None`` to leave
-            them out; their policy files are found as :func:`privtag.data.parse_annotations`
+            them out; their policy files are found as :func:`privtag.annotations.parse_annotations`
             finds them.
         vote: OPP-115 vote, ``"majority"`` (>= 2 annotators) or ``"union"`` (>= 1), for
             segments and sentences alike.

@@ -8,7 +8,8 @@ The readers return records for :func:`privtag.data.to_dataset`; the writers turn
 records into files those tools import, so sentences can be pre-loaded for labelling.
 
 Example:
-    >>> from privtag.data import read_annotations, to_dataset
+    >>> from privtag.annotations import read_annotations
+    >>> from privtag.data import to_dataset
     >>> records = read_annotations("data/annotations")  # doctest: +SKIP
     >>> write_labelstudio(records, "tasks.json", labels_as=None)  # doctest: +SKIP
     >>> to_dataset(read_labelstudio("export.json"))  # doctest: +SKIP
@@ -20,7 +21,7 @@ import json
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from privtag.data import suggest_label
+from privtag.annotations import suggest_label
 from privtag.errors import AnnotationError, DataError
 from privtag.labels import LABELS, label_index
 
