@@ -17,6 +17,7 @@ from privtag.evaluation import (
     compare,
     confusions,
     evaluate_system,
+    paired_difference,
     plot_f1,
     reference_matrix,
 )
@@ -92,6 +93,22 @@ def test_bootstrap_resamples_policies_not_sentences(fixtures):
     assert 0 < result.scores["micro"]["f1"] < 1
 
 
+def test_paired_difference(fixtures):
+    ds = toy(fixtures)
+    rules, again, silent = (
+        evaluate_system(s, ds, n_bootstrap=300)
+        for s in (RuleTagger(), RuleTagger(), Fixed(nothing))
+    )
+    assert paired_difference(rules, again) == [0.0, 0.0, 0.0]
+    diff, lo, hi = paired_difference(rules, silent)
+    assert diff == pytest.approx(rules.scores["micro"]["f1"]) and 0 < lo <= diff <= hi
+    one = ds.select([i for i, p in enumerate(ds["policy"]) if p == "acme-toy"])
+    other = evaluate_system(RuleTagger(), one, n_bootstrap=50)
+    assert "few distinct resamples" in other.to_text()
+    with pytest.raises(DataError, match="different policies"):
+        paired_difference(rules, other)
+
+
 def test_a_system_that_predicts_nothing_scores_zero(fixtures):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
@@ -164,11 +181,13 @@ def test_outputs_json_markdown_text_and_chart(fixtures, tmp_path):
     assert "| label | P | R | F1 | F1 95% CI | support |" in md and "| micro avg |" in md
     text = comparison.to_text()
     assert text.splitlines()[1].split() == ["F1", "(%)", "rules", "silent"]
-    assert [line.split("  ")[0] for line in text.splitlines()[3:]][-4:] == [
+    assert [line.split("  ")[0] for line in text.splitlines()[3:]][-6:] == [
         "micro avg",
         "macro avg",
         "weighted avg",
         "units/s",
+        "silent − this, micro (paired)",
+        "silent − this, macro (paired)",
     ]
     assert "| Data Security |" in comparison.to_markdown()
     png = plot_f1(comparison.results, tmp_path / "charts" / "f1.png")

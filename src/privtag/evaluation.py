@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -144,10 +144,29 @@ def decide(
     return decisions, seconds
 
 
+def policy_counts(
+    decisions: np.ndarray, references: np.ndarray, policies: Sequence[str]
+) -> dict[str, list[list[int]]]:
+    """``{policy: [tp, fp, fn]}`` (each a list over labels): what the bootstrap resamples."""
+    names, index = np.unique(np.asarray(policies, dtype=object).astype(str), return_inverse=True)
+    return {
+        name: counts(decisions[index == p], references[index == p]).tolist()
+        for p, name in enumerate(names)
+    }
+
+
+def _resample(per_policy: np.ndarray, n_bootstrap: int, seed: int) -> list[np.ndarray]:
+    # per_policy: (n_policies, 3, n_labels). Each resample draws as many policies as there
+    # are, with replacement; summing counts weighted by how often each policy was drawn is
+    # one matrix product, so a thousand resamples take milliseconds.
+    n = per_policy.shape[0]
+    draws = np.random.default_rng(seed).integers(0, n, size=(n_bootstrap, n))
+    times = np.stack([np.bincount(d, minlength=n) for d in draws])  # (B, n_policies)
+    return [times @ per_policy[:, k, :] for k in range(3)]  # tp, fp, fn: (B, n_labels) each
+
+
 def bootstrap_intervals(
-    decisions: np.ndarray,
-    references: np.ndarray,
-    policies: Sequence[str],
+    per_policy: Mapping[str, Sequence],
     *,
     label_names: Sequence[str] = LABELS,
     n_bootstrap: int = 1000,
@@ -156,23 +175,14 @@ def bootstrap_intervals(
 ) -> dict[str, list[float]]:
     """Percentile intervals for micro/macro/weighted F1 and each label's F1, resampling policies.
 
-    Each resample draws as many policies as there are, with replacement, and pools all
-    units of the drawn policies. Counts are summed per policy first, so a resample is a
-    matrix product and a thousand resamples take milliseconds.
+    Args:
+        per_policy: :func:`policy_counts`' output.
 
     Returns:
         ``{"micro_f1": [lo, hi], "macro_f1": ..., "weighted_f1": ..., "f1:<label>": ...}``;
         no ``f1:<label>`` entry for a label that is neither in the references nor predicted.
     """
-    names, index = np.unique(np.asarray(policies, dtype=object).astype(str), return_inverse=True)
-    per_policy = np.zeros((len(names), 3, decisions.shape[1]))
-    for p in range(len(names)):  # (n_policies, 3, n_labels): tp, fp, fn of each policy
-        rows = index == p
-        per_policy[p] = counts(decisions[rows], references[rows])
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(names), size=(n_bootstrap, len(names)))
-    times = np.stack([np.bincount(d, minlength=len(names)) for d in draws])  # (B, n_policies)
-    tp, fp, fn = (times @ per_policy[:, k, :] for k in range(3))  # each (B, n_labels)
+    tp, fp, fn = _resample(np.array([per_policy[p] for p in sorted(per_policy)]), n_bootstrap, seed)
     s = scores_from_counts(tp, fp, fn)
     q = [(1 - confidence) / 2 * 100, (1 + confidence) / 2 * 100]
     out = {f"{a}_f1": np.percentile(s[f"{a}_f1"], q).tolist() for a in AVERAGES}
@@ -183,6 +193,28 @@ def bootstrap_intervals(
         if defined[:, j].any():
             out[f"f1:{label}"] = np.percentile(s["f1"][defined[:, j], j], q).tolist()
     return out
+
+
+def paired_difference(a: Evaluation, b: Evaluation, average: str = "micro") -> list[float]:
+    """``[a - b, lo, hi]``: F1 difference of two systems on the same data, paired bootstrap.
+
+    Both systems are scored on the same resamples of policies, so what the policies have
+    in common (some are simply harder) cancels out: the interval is for the difference
+    itself, narrower than comparing two separate intervals by eye.
+
+    Raises:
+        DataError: the two evaluations were not run on the same policies.
+    """
+    if sorted(a.per_policy) != sorted(b.per_policy):
+        raise DataError(f"{a.system} and {b.system} were evaluated on different policies")
+    boot = {k: a.settings.get(k, d) for k, d in (("n_bootstrap", 1000), ("seed", 0))}
+    conf = a.settings.get("confidence", 0.95)
+    diffs = []
+    for r in (a, b):
+        counts_ = np.array([r.per_policy[p] for p in sorted(r.per_policy)])
+        diffs.append(scores_from_counts(*_resample(counts_, **boot))[f"{average}_f1"])
+    lo, hi = np.percentile(diffs[0] - diffs[1], [(1 - conf) / 2 * 100, (1 + conf) / 2 * 100])
+    return [a.scores[average]["f1"] - b.scores[average]["f1"], float(lo), float(hi)]
 
 
 def confusions(
@@ -217,6 +249,7 @@ class Evaluation:
     scores: dict
     intervals: dict[str, list[float]]
     confusions: dict[str, list[tuple[str, int]]]
+    per_policy: dict[str, list[list[int]]]
     n_units: int
     n_policies: int
     seconds: float
@@ -258,6 +291,7 @@ class Evaluation:
             f"{self.system} on {self.data or 'dataset'}: {self.n_units} units from "
             f"{self.n_policies} policies; {self.units_per_second:,.1f} units/s. Scores in %; "
             f"intervals: bootstrap over policies ({self.settings.get('n_bootstrap')} resamples)."
+            + _few_policies_note(self)
             + _no_support_note([self])
         )
 
@@ -308,19 +342,18 @@ def evaluate_system(
     units = units_of(dataset)
     decisions, seconds = decide(system, units, label_names)
     references = reference_matrix(dataset, len(label_names))
-    policies = dataset["policy"]
+    per_policy = policy_counts(decisions, references, dataset["policy"])
     boot = {"n_bootstrap": n_bootstrap, "confidence": confidence, "seed": seed}
     return Evaluation(
         system=getattr(system, "name", type(system).__name__),
         data=data_name,
         labels=label_names,
         scores=prf(decisions, references, label_names),
-        intervals=bootstrap_intervals(
-            decisions, references, policies, label_names=label_names, **boot
-        ),
+        intervals=bootstrap_intervals(per_policy, label_names=label_names, **boot),
         confusions=confusions(decisions, references, label_names, top_k),
+        per_policy=per_policy,
         n_units=len(units),
-        n_policies=len(set(policies)),
+        n_policies=len(per_policy),
         seconds=seconds,
         units_per_second=len(units) / max(seconds, 1e-9),
         settings=boot,
@@ -346,6 +379,10 @@ class Comparison:
             )
             rows.append([f"{a} avg", *cells])
         rows.append(["units/s", *(f"{r.units_per_second:,.0f}" for r in self.results)])
+        last = self.results[-1]
+        for a in ("micro", "macro") if len(self.results) > 1 else ():
+            cells = [_diff(paired_difference(last, r, a)) for r in self.results[:-1]]
+            rows.append([f"{last.system} − this, {a} (paired)", *cells, ""])
         return head, rows
 
     def _caption(self) -> str:
@@ -353,6 +390,13 @@ class Comparison:
         return (
             f"{r.data or 'dataset'}: {r.n_units} units from {r.n_policies} policies. F1 in %; "
             f"averages with {r._pct()} bootstrap intervals over policies."
+            + (
+                f" Last rows: {self.results[-1].system}'s F1 minus each other system's, with "
+                "a paired bootstrap interval."
+                if len(self.results) > 1
+                else ""
+            )
+            + _few_policies_note(r)
             + _no_support_note(self.results)
         )
 
@@ -447,4 +491,17 @@ def _no_support_note(results: Sequence[Evaluation]) -> str:
     return (
         f" No support in this data: {', '.join(absent)}; they score 0 and count in the "
         "macro average (scikit-learn's convention)."
+    )
+
+
+def _diff(d: Sequence[float]) -> str:
+    return f"{100 * d[0]:+.1f} [{100 * d[1]:+.1f}, {100 * d[2]:+.1f}]"
+
+
+def _few_policies_note(r: Evaluation) -> str:
+    if r.n_policies >= 5:
+        return ""
+    return (
+        f" With {r.n_policies} policies the bootstrap has few distinct resamples: its "
+        "intervals understate the uncertainty."
     )
