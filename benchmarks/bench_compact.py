@@ -20,9 +20,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def main() -> None:
     import numpy as np
 
+    from privtag.data import units_of as _units
     from privtag.opp115 import load_opp115
     from privtag.tagger import Tagger
-    from privtag.train import _units
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", required=True, help="the full model directory (a training run)")

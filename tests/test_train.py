@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from privtag.annotations import read_annotations
-from privtag.data import to_dataset
+from privtag.data import load_units, to_dataset
 from privtag.errors import DataError
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.model import PrivtagClassifier, load_model
 from privtag.tagger import AGGREGATES, Tagger
-from privtag.train import _pos_weight, load_units, train, tune_tagger
+from privtag.train import _pos_weight, train, tune_tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -39,7 +39,7 @@ def bce(tagger, ds) -> float:
 
 def test_training_lowers_the_loss(tiny_recipe, tiny_tagger, tiny_encoder, tmp_path):
     recipe = tiny_recipe(tmp_path)
-    units = load_units(recipe.data.train, "sentence", recipe)
+    units = load_units(recipe.data.train, "sentence")
     torch.manual_seed(recipe.train.seed)
     untrained = Tagger(PrivtagClassifier.from_base(tiny_encoder).eval(), tiny_tagger.tokenizer,
                        tiny_tagger.settings)
@@ -141,8 +141,8 @@ def test_bad_recipe_values(tiny_recipe, tmp_path, setting, value, message):
 
 def test_load_units_sentences_and_paragraphs(tiny_recipe, tmp_path):
     recipe = tiny_recipe(tmp_path)
-    sents = load_units(recipe.data.train, "sentence", recipe)
-    paras = load_units(recipe.data.train, "segment", recipe)
+    sents = load_units(recipe.data.train, "sentence")
+    paras = load_units(recipe.data.train, "segment")
     assert sents.num_rows == 33 and paras.num_rows == 24
     assert sorted(set(sents["policy"])) == ["lumen", "northwind"]
     # a paragraph unit: its sentences joined, the union of their labels
@@ -151,12 +151,14 @@ def test_load_units_sentences_and_paragraphs(tiny_recipe, tmp_path):
                            "All data is encrypted in transit and at rest.")
     assert [LABELS[i] for i in row["labels"]] == ["Data Retention", "Data Security"]
     assert row["section"] == ["Northwind Games Privacy Policy", "Retention and security"]
-    assert load_units([], "sentence", recipe).num_rows == 0
+    with pytest.raises(DataError, match="no data sources"):
+        load_units([], "sentence")
 
 
 def test_load_units_from_opp115(opp115_dir, tiny_recipe, tmp_path):
     recipe = tiny_recipe(tmp_path, **{"data.opp115": str(opp115_dir)})
-    ds = load_units(["opp115:validation", str(MODEL_DATA / "validation")], "segment", recipe)
+    ds = load_units(["opp115:validation", str(MODEL_DATA / "validation")], "segment",
+                    recipe.data.opp115)
     assert len(set(ds["policy"])) == 11
     assert set(ds["source"]) >= {"opp115"}
 
@@ -219,10 +221,9 @@ def test_select_on_must_be_a_level(tiny_recipe, tmp_path):
 
 
 def test_units_without_a_paragraph_are_not_merged(tmp_path):
-    from privtag.config import Recipe
 
     export = Path(__file__).resolve().parent / "fixtures" / "data_exports" / "doccano.jsonl"
-    sentences = load_units([f"doccano:{export}"], "sentence", Recipe())
+    sentences = load_units([f"doccano:{export}"], "sentence")
     assert set(sentences["paragraph"]) == {-1}
-    segments = load_units([f"doccano:{export}"], "segment", Recipe())
+    segments = load_units([f"doccano:{export}"], "segment")
     assert segments.num_rows == sentences.num_rows

@@ -212,3 +212,78 @@ def _load_opp115(split: str, root, level: str, vote: str) -> DatasetDict:
     if split not in dd:
         raise DataError(f"OPP-115 has no split {split!r}; use one of {', '.join(dd)} or all")
     return DatasetDict({split: dd[split]})
+
+
+# ---------------------------------------------------------------- units for training and evaluation
+
+LEVELS = ("sentence", "segment")
+
+
+def load_units(
+    sources: Iterable[str], level: str = "sentence", opp115: str | Path | None = None,
+    vote: str = "majority",
+) -> Dataset:
+    """All units of ``level`` from several sources, in one Dataset with :data:`FEATURES`.
+
+    Args:
+        sources: specs as for :func:`load_source` (``opp115:SPLIT``, annotation files or
+            directories, ``labelstudio:PATH``, ``doccano:PATH``); every unit of a
+            non-OPP-115 source is used.
+        level: ``"sentence"`` or ``"segment"``. OPP-115 has both; other sources hold
+            sentences, whose segments are their paragraphs (:func:`sentences_to_segments`).
+        opp115: the OPP-115 directory (default: :func:`privtag.opp115.default_root`).
+        vote: ``"majority"`` or ``"union"`` for OPP-115.
+
+    Example:
+        >>> ds = load_units(["opp115:validation", "data/annotations"], "segment")  # doctest: +SKIP
+    """
+    from datasets import concatenate_datasets
+
+    if level not in LEVELS:
+        raise DataError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    parts = []
+    for spec in sources:
+        if spec.startswith("opp115:"):
+            parts.extend(load_source(spec, opp115_root=opp115, level=level, vote=vote).values())
+            continue
+        ds = load_source(spec, split="all")["all"]
+        parts.append(ds if level == "sentence" else sentences_to_segments(ds))
+    if not parts:
+        raise DataError("no data sources given; name at least one")
+    return concatenate_datasets([p.cast(FEATURES) for p in parts])
+
+
+def sentences_to_segments(dataset: Dataset) -> Dataset:
+    """Merge sentence rows into paragraph rows: texts joined by a space, labels united.
+
+    Rows of one policy with the same ``paragraph`` index become one unit (the section
+    of its first sentence); rows without a paragraph index (-1) stay units of their own.
+    """
+    groups: dict[tuple, list[dict]] = {}
+    for i, row in enumerate(dataset):
+        key = (row["policy"], row["paragraph"] if row["paragraph"] >= 0 else f"row{i}")
+        groups.setdefault(key, []).append(row)
+    records = []
+    for (policy, para), rows in groups.items():
+        records.append({
+            "policy": policy,
+            "unit_id": f"p{para}" if isinstance(para, int) else rows[0]["unit_id"],
+            "text": " ".join(r["text"] for r in rows),
+            "labels": sorted({j for r in rows for j in r["labels"]}),
+            "section": rows[0]["section"],
+            "paragraph": rows[0]["paragraph"],
+            "start": min(r["start"] for r in rows),
+            "end": max(r["end"] for r in rows),
+            "source": rows[0]["source"],
+        })
+    return to_dataset(records)
+
+
+def units_of(dataset: Dataset) -> list[dict]:
+    """Model inputs (``text``, ``section``, ``previous``) for every row of a FEATURES dataset."""
+    cols = [c for c in ("text", "section", "previous") if c in dataset.features]
+    return [
+        {"text": r["text"], "section": list(r.get("section") or []),
+         "previous": r.get("previous") or ""}
+        for r in dataset.select_columns(cols)
+    ]

@@ -18,7 +18,6 @@ import json
 import logging
 import platform
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ import torch
 from datasets import Dataset, concatenate_datasets
 
 from privtag.config import Recipe
+from privtag.data import load_units, to_dataset, units_of
 from privtag.errors import DataError
 from privtag.inputs import encode
 from privtag.labels import LABELS, NUM_LABELS
@@ -35,47 +35,6 @@ log = logging.getLogger("privtag.train")
 
 
 # ---------------------------------------------------------------------------- data
-
-
-def load_units(specs: list[str], level: str, recipe: Recipe) -> Dataset:
-    """All units of ``level`` ("sentence" or "segment") from the source specs, concatenated.
-
-    Non-OPP-115 sources hold sentences; their segment units are their paragraphs,
-    labelled with the union of their sentences' labels.
-    """
-    from privtag.data import FEATURES, to_dataset
-
-    parts = []
-    for spec in specs:
-        if spec.startswith("opp115:"):
-            from privtag.opp115 import load_opp115
-
-            split = spec.split(":", 1)[1]
-            parts.append(load_opp115(recipe.data.opp115, level, recipe.data.vote, [split])[split])
-            continue
-        from privtag.data import load_source
-
-        ds = load_source(spec, split="train")
-        ds = concatenate_datasets(list(ds.values())) if hasattr(ds, "values") else ds
-        parts.append(ds if level == "sentence" else to_dataset(_paragraph_records(ds)))
-    if not parts:
-        return to_dataset([])
-    return concatenate_datasets([p.cast(FEATURES) for p in parts])
-
-
-def _paragraph_records(ds: Dataset) -> list[dict]:
-    groups: dict[tuple[str, int | str], list[dict]] = defaultdict(list)
-    for r in ds:
-        # without a paragraph index (imports), each sentence is a unit of its own
-        key = r["paragraph"] if r["paragraph"] >= 0 else f"u{r['unit_id']}"
-        groups[(r["policy"], key)].append(r)
-    out = []
-    for (policy, para), rows in groups.items():
-        labels = sorted({x for r in rows for x in r["labels"]})
-        out.append({"policy": policy, "unit_id": f"p{para}", "paragraph": rows[0]["paragraph"],
-                    "text": " ".join(r["text"] for r in rows), "labels": labels,
-                    "section": rows[0]["section"], "source": rows[0]["source"]})
-    return out
 
 
 def _multi_hot(labels: list[list[int]]) -> np.ndarray:
@@ -215,8 +174,10 @@ def train(recipe: Recipe):
     base = base_encoder_path(m.base)
     tokenizer = AutoTokenizer.from_pretrained(base)
 
-    units = {lvl: {"train": load_units(d.train, lvl, recipe),
-                   "validation": load_units(d.validation, lvl, recipe)}
+    def load(specs: list[str], level: str) -> Dataset:
+        return load_units(specs, level, d.opp115, d.vote) if specs else to_dataset([])
+
+    units = {lvl: {"train": load(d.train, lvl), "validation": load(d.validation, lvl)}
              for lvl in ("sentence", "segment")}
     train_parts = [_encode_dataset(tokenizer, units[lvl]["train"],
                                    m.max_length if lvl == "sentence" else m.paragraph_max_length,
@@ -278,7 +239,7 @@ def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[
     """
     out = {}
     if sentences.num_rows:
-        units = _units(sentences)
+        units = units_of(sentences)
         y = _multi_hot(sentences["labels"])
         scores = tagger._score(units, int(tagger.settings["max_length"]))
         th = tune_thresholds(scores, y)
@@ -289,7 +250,7 @@ def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[
         best = None
         for a in aggregates:
             tagger.settings["aggregate"] = a
-            scores = tagger.predict_proba(_units(segments))
+            scores = tagger.predict_proba(units_of(segments))
             th = tune_thresholds(scores, y)
             f1 = f1_scores(y, scores >= th, per_label=True)
             out[f"segment[{a}]"] = {"micro": f1["micro"], "macro": f1["macro"]}
@@ -305,11 +266,6 @@ def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[
 def _round_down(th: np.ndarray) -> list[float]:
     # rounding up could put a threshold above the very score it was tuned to accept
     return (np.floor(th * 1e6) / 1e6).tolist()
-
-
-def _units(ds: Dataset) -> list[dict]:
-    return [{"text": t, "section": s, "previous": p}
-            for t, s, p in zip(ds["text"], ds["section"], ds["previous"], strict=True)]
 
 
 def _versions() -> dict:
