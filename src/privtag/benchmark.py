@@ -3,8 +3,8 @@
 :func:`run_benchmark` fits the TF-IDF baseline on OPP-115's training policies (thresholds
 on its validation policies), evaluates every system on OPP-115 validation and on the
 seed annotations at segment and sentence level, and returns the side-by-side tables;
-:func:`write_section` puts them in ``benchmarks/RESULTS.md``. The helpers
-:func:`load_system` and :func:`load_units` also serve ``privtag evaluate``.
+:func:`write_section` puts them in ``benchmarks/RESULTS.md``. :func:`load_system` also
+serves ``privtag evaluate``; data comes from :func:`privtag.data.load_units`.
 
 Example:
     >>> run = run_benchmark(opp115="../shared/opp115", model=None)     # doctest: +SKIP
@@ -20,14 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datasets import Dataset, concatenate_datasets
-
 from privtag.baselines import RuleTagger, TfidfTagger
+from privtag.data import load_units
 from privtag.errors import DataError, PrivtagError
 from privtag.evaluation import Comparison, System, compare, format_table
 
 SECTION = "## Benchmark: model against baselines"
-LEVELS = ("segment", "sentence")
+LEVELS = ("segment", "sentence")  # the order of the tables
 
 _PUBLISHED = """\
 PrivacyGLUE (Shankar et al., Applied Sciences 13(6):3701, 2023) reports, for OPP-115 with
@@ -74,71 +73,6 @@ def load_system(spec: str) -> System:
     from privtag.tagger import Tagger  # torch and transformers: only when asked for
 
     return Tagger.load(spec)
-
-
-def load_units(
-    sources: Sequence[str], level: str = "sentence", opp115: str | Path | None = None
-) -> Dataset:
-    """Evaluation units from annotation files/directories and ``opp115:SPLIT`` specs.
-
-    Args:
-        sources: privtag annotation files or directories, or ``opp115:SPLIT`` (a split
-            of the corpus's ``split.json``).
-        level: ``"sentence"`` or ``"segment"``. Annotation files hold sentences; their
-            segments are their paragraphs (see :func:`sentences_to_segments`).
-        opp115: the OPP-115 directory (default: :func:`default_opp115`).
-
-    Returns:
-        one Dataset with :data:`privtag.data.FEATURES`.
-    """
-    from privtag.data import FEATURES, load_annotations, load_source
-
-    if level not in LEVELS:
-        raise DataError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
-    parts, files = [], []
-    for spec in sources:
-        if spec.startswith("opp115:"):
-            root = opp115 or default_opp115()
-            dd = load_source(spec, opp115_root=root, level=level)
-            parts.extend(dd.values())
-        else:
-            files.append(spec)
-    if files:
-        ds = load_annotations(files, split="eval")["eval"]
-        parts.append(ds if level == "sentence" else sentences_to_segments(ds))
-    if not parts:
-        raise DataError("no evaluation data given")
-    return concatenate_datasets([p.cast(FEATURES) for p in parts])
-
-
-def sentences_to_segments(dataset: Dataset) -> Dataset:
-    """Merge sentence rows into paragraph rows: texts joined by a space, labels united.
-
-    Rows of one policy with the same ``paragraph`` index become one unit (the section
-    of its first sentence); rows without a paragraph index (-1) stay units of their own.
-    """
-    from privtag.data import to_dataset
-
-    groups: dict[tuple, list[dict]] = {}
-    for i, row in enumerate(dataset):
-        key = (row["policy"], row["paragraph"] if row["paragraph"] >= 0 else f"row{i}")
-        groups.setdefault(key, []).append(row)
-    records = []
-    for (policy, para), rows in groups.items():
-        records.append(
-            {
-                "policy": policy,
-                "unit_id": f"p{para}" if isinstance(para, int) else rows[0]["unit_id"],
-                "text": " ".join(r["text"] for r in rows),
-                "labels": sorted({j for r in rows for j in r["labels"]}),
-                "section": rows[0]["section"],
-                "paragraph": rows[0]["paragraph"],
-                "start": min(r["start"] for r in rows),
-                "end": max(r["end"] for r in rows),
-                "source": rows[0]["source"],
-            }
-        )
-    return to_dataset(records)
 
 
 def policies_trained_on(system: object) -> set[str] | None:

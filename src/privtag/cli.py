@@ -100,7 +100,8 @@ def evaluate_cmd(
     import dataclasses
     import json
 
-    from privtag.benchmark import LEVELS, load_system, load_units
+    from privtag.benchmark import load_system
+    from privtag.data import LEVELS, load_units
     from privtag.evaluation import evaluate_system, plot_f1
 
     if level not in (*LEVELS, "both"):

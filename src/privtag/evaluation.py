@@ -31,6 +31,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from datasets import ClassLabel, Dataset
 
+from privtag.data import units_of
 from privtag.errors import DataError
 from privtag.inputs import Unit
 from privtag.labels import LABEL_IDS, LABELS
@@ -64,19 +65,6 @@ class System(Protocol):
     def predict(self, units: Unit | Sequence[Unit]) -> list[str] | list[list[str]]:
         """Predicted label names per unit (or for the one unit given)."""
         ...
-
-
-def units_of(dataset: Dataset) -> list[dict]:
-    """Units (``text``, ``section``, ``previous``) for every row of a FEATURES dataset."""
-    cols = [c for c in ("text", "section", "previous") if c in dataset.features]
-    return [
-        {
-            "text": r["text"],
-            "section": list(r.get("section") or []),
-            "previous": r.get("previous") or "",
-        }
-        for r in dataset.select_columns(cols)
-    ]
 
 
 def check_labels(dataset: Dataset, label_names: Sequence[str] = LABELS) -> None:
