@@ -2,6 +2,7 @@
 
 Usage:
     python benchmarks/bench_tag.py [--model DIR] [--opp115 DIR] [--policies N] [--threads T]
+        [--aggregate max]
 
 Prints sentences per second and policies per second over the OPP-115 sanitized
 policies (the model is loaded once, outside the timing; one warm-up policy is not
@@ -29,6 +30,7 @@ def main() -> None:
     ap.add_argument("--opp115", default=None, help="OPP-115 directory")
     ap.add_argument("--policies", type=int, default=0, help="use only the first N policies")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    ap.add_argument("--aggregate", default=None, help="paragraph aggregation (default: tuned)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -36,7 +38,7 @@ def main() -> None:
     files = sorted((root / "sanitized_policies").glob("*.html"))
     if args.policies:
         files = files[: args.policies]
-    tagger = Tagger.load(args.model)
+    tagger = Tagger.load(args.model, aggregate=args.aggregate)
     tagger.tag(files[0], format="opp115")  # warm-up: first-call allocations
     n_sent = n_chars = 0
     start = time.perf_counter()

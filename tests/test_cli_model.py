@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,8 +29,11 @@ We collect your name when you order. We keep it for a year.
 Write to privacy@shop.example with questions.
 """
 #: runs privtag's console entry point (privtag.cli:main) in a fresh interpreter
-MAIN = [sys.executable, "-c", "import sys; from privtag.cli import main; "
-        "sys.argv[0] = 'privtag'; main()"]
+MAIN = [
+    sys.executable,
+    "-c",
+    "import sys; from privtag.cli import main; sys.argv[0] = 'privtag'; main()",
+]
 
 
 @pytest.fixture
@@ -41,8 +45,9 @@ def policy_file(tmp_path):
 
 
 def test_tag_json(policy_file, trained_tiny):
-    result = CliRunner().invoke(app, ["tag", str(policy_file), "--model", str(trained_tiny),
-                                      "--json"])
+    result = CliRunner().invoke(
+        app, ["tag", str(policy_file), "--model", str(trained_tiny), "--json"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert len(lines) == 1  # one policy per line
@@ -52,40 +57,47 @@ def test_tag_json(policy_file, trained_tiny):
     assert data["model"] == trained_tiny.name
     assert len(data["summary"]) == 12
     expected = Tagger.load(trained_tiny).tag(policy_file).to_dict()
-    assert [s["labels"] for s in data["sentences"]] == [s["labels"] for s in
-                                                        expected["sentences"]]
+    assert [s["labels"] for s in data["sentences"]] == [s["labels"] for s in expected["sentences"]]
 
 
 def test_tag_table_for_several_files(policy_file, trained_tiny, tmp_path):
     other = tmp_path / "other.txt"
     other.write_text("We never sell your data. Ask us anything.", encoding="utf-8")
-    result = CliRunner().invoke(app, ["tag", str(policy_file), str(other), "--model",
-                                      str(trained_tiny)])
+    result = CliRunner().invoke(
+        app, ["tag", str(policy_file), str(other), "--model", str(trained_tiny)]
+    )
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert f"== {policy_file}" in out and f"== {other}" in out
-    for text in ("We collect your name when you order.", "We never sell your data.",
-                 "Write to privacy@shop.example with questions."):
+    for text in (
+        "We collect your name when you order.",
+        "We never sell your data.",
+        "Write to privacy@shop.example with questions.",
+    ):
         assert text in out
     assert "strongest evidence" in out
 
 
 def test_tag_missing_model_is_a_one_line_error(policy_file, tmp_path):
     missing = tmp_path / "no_model"
-    proc = subprocess.run([*MAIN, "tag", str(policy_file), "--model", str(missing)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [*MAIN, "tag", str(policy_file), "--model", str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [
         f"privtag: error: {missing}: no such model directory; train one with "
-        "`privtag train train/default.toml` or pass --model DIR"]
+        "`privtag train train/default.toml` or pass --model DIR"
+    ]
 
 
 def test_tag_errors_are_privtag_errors(policy_file, trained_tiny, tmp_path):
     """main() prints PrivtagError subclasses on one line; the app raises them."""
     runner = CliRunner()
-    result = runner.invoke(app, ["tag", str(tmp_path / "absent.md"), "--model",
-                                 str(trained_tiny)])
+    result = runner.invoke(app, ["tag", str(tmp_path / "absent.md"), "--model", str(trained_tiny)])
     assert isinstance(result.exception, PolicyReadError)
     (broken := tmp_path / "broken").mkdir()
     result = runner.invoke(app, ["tag", str(policy_file), "--model", str(broken)])
@@ -117,11 +129,22 @@ def write_recipe(recipe, path):
 
 def test_train_command(tiny_recipe, tmp_path):
     out = tmp_path / "run"
-    recipe = write_recipe(tiny_recipe(tmp_path / "ignored", **{"train.max_steps": 1}),
-                          tmp_path / "tiny.toml")
-    result = CliRunner().invoke(app, ["train", str(recipe), "--set", f"train.output_dir={out}",
-                                      "--set", "train.aggregates=max", "--export",
-                                      str(tmp_path / "exported")])
+    recipe = write_recipe(
+        tiny_recipe(tmp_path / "ignored", **{"train.max_steps": 1}), tmp_path / "tiny.toml"
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(recipe),
+            "--set",
+            f"train.output_dir={out}",
+            "--set",
+            "train.aggregates=max",
+            "--export",
+            str(tmp_path / "exported"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert any(x.startswith("validation sentence: micro-F1 ") for x in lines)
@@ -145,10 +168,28 @@ def test_train_command_rejects_unknown_settings(tiny_recipe, tmp_path):
 def test_train_opp115_path_is_kept_verbatim(tiny_recipe, tmp_path):
     out = tmp_path / "run"
     corpus = tmp_path / "op\\p115"
-    recipe = write_recipe(tiny_recipe(out, **{"train.max_steps": 1,
-                                              "train.aggregates": ["max"]}),
-                          tmp_path / "tiny.toml")
+    recipe = write_recipe(
+        tiny_recipe(out, **{"train.max_steps": 1, "train.aggregates": ["max"]}),
+        tmp_path / "tiny.toml",
+    )
     result = CliRunner().invoke(app, ["train", str(recipe), "--opp115", str(corpus)])
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "training.json").read_text())
     assert meta["recipe"]["data"]["opp115"] == str(corpus)
+
+
+def test_tune_rewrites_thresholds_and_records_the_data(trained_tiny, tmp_path):
+    data = Path(__file__).resolve().parent / "fixtures" / "model_data" / "validation"
+    out = tmp_path / "tuned"
+    result = CliRunner().invoke(
+        app, ["tune", str(trained_tiny), "--data", str(data), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "sentence: micro-F1" in result.output and "aggregate:" in result.output
+    tuned = Tagger.load(out)
+    assert tuned.metadata["tuned"]["on"] == [str(data)]
+    assert set(tuned.thresholds["paragraph_by_aggregate"]) >= {"max", "direct"}
+    assert (
+        tuned.thresholds["paragraph"]
+        == (tuned.thresholds["paragraph_by_aggregate"][tuned.settings["aggregate"]])
+    )

@@ -44,8 +44,9 @@ def tag_units(doc) -> list[dict]:
     for i, s in enumerate(doc.sentences):
         if i == 0 or s.paragraph != doc.sentences[i - 1].paragraph:
             prev = ""
-        units.append({"text": s.text, "section": [h for h in s.section if h != s.text],
-                      "previous": prev})
+        units.append(
+            {"text": s.text, "section": [h for h in s.section if h != s.text], "previous": prev}
+        )
         prev = s.text
     return units
 
@@ -99,8 +100,10 @@ def test_predict_applies_each_levels_thresholds(tiny_tagger):
     out = tiny_tagger.predict(TEXTS)
     assert out[0] == list(LABELS[::2]) and out[1] == list(LABELS[1::2])
     # any thresholds: exactly the labels whose score reaches them
-    tiny_tagger.thresholds = {"sentence": [float(np.median(scores))] * NUM_LABELS,
-                              "paragraph": [float(scores[1].mean())] * NUM_LABELS}
+    tiny_tagger.thresholds = {
+        "sentence": [float(np.median(scores))] * NUM_LABELS,
+        "paragraph": [float(scores[1].mean())] * NUM_LABELS,
+    }
     out = tiny_tagger.predict(TEXTS)
     for i, row in enumerate(scores):
         th = tiny_tagger.thresholds["paragraph" if i == 1 else "sentence"]
@@ -116,8 +119,11 @@ def test_paragraph_scores_match_tag(tiny_tagger, aggregate):
     doc = segment(POLICY)
     tagged = tiny_tagger.tag(doc)
     # paragraphs of several sentences (predict_proba scores one sentence as a sentence)
-    paras = [p for p in tagged.paragraphs
-             if doc.paragraphs[p.index].last - doc.paragraphs[p.index].first > 1]
+    paras = [
+        p
+        for p in tagged.paragraphs
+        if doc.paragraphs[p.index].last - doc.paragraphs[p.index].first > 1
+    ]
     assert len(paras) == 5
     units = [{"text": p.text, "section": list(doc.paragraphs[p.index].section)} for p in paras]
     got = tiny_tagger.predict_proba(units)
@@ -130,8 +136,9 @@ def test_a_plain_paragraph_scores_the_same_as_in_a_plain_policy(tiny_tagger):
     tagged = tiny_tagger.tag(PARAGRAPH + "\n\nWe sell nothing.")
     p = tagged.paragraphs[0]
     assert p.text == PARAGRAPH
-    np.testing.assert_allclose(tiny_tagger.predict_proba(PARAGRAPH),
-                               [p.scores[x] for x in LABELS], atol=1e-5)
+    np.testing.assert_allclose(
+        tiny_tagger.predict_proba(PARAGRAPH), [p.scores[x] for x in LABELS], atol=1e-5
+    )
 
 
 def test_sentences_score_the_same_as_in_tag(tiny_tagger):
@@ -145,7 +152,8 @@ def test_sentences_score_the_same_as_in_tag(tiny_tagger):
 def test_aggregates_relate_as_documented(tiny_tagger):
     sentences = [s.text for s in segment(PARAGRAPH).sentences]
     per_sentence = tiny_tagger.predict_proba(
-        [{"text": s, "previous": p} for s, p in zip(sentences, ["", *sentences], strict=False)])
+        [{"text": s, "previous": p} for s, p in zip(sentences, ["", *sentences], strict=False)]
+    )
     got = {}
     for a in AGGREGATES:
         tiny_tagger.settings["aggregate"] = a
@@ -180,8 +188,13 @@ def test_tag_accepts_text_path_bytes_and_documents(tiny_tagger, tmp_path):
     path = tmp_path / "shop.md"
     path.write_text(POLICY, encoding="utf-8")
     doc = segment(POLICY)
-    results = [tiny_tagger.tag(POLICY), tiny_tagger.tag(path), tiny_tagger.tag(str(path)),
-               tiny_tagger.tag(POLICY.encode()), tiny_tagger.tag(doc)]
+    results = [
+        tiny_tagger.tag(POLICY),
+        tiny_tagger.tag(path),
+        tiny_tagger.tag(str(path)),
+        tiny_tagger.tag(POLICY.encode()),
+        tiny_tagger.tag(doc),
+    ]
     for r in results:
         assert [s.text for s in r.sentences] == [s.text for s in doc.sentences]
         assert r.model == tiny_tagger.name
@@ -217,7 +230,9 @@ def test_saved_tagger_has_settings_thresholds_and_metadata(tiny_tagger, trained_
     assert settings["context"] == "section+previous" and settings["max_length"] == 48
     assert settings["aggregate"] in AGGREGATES
     th = json.loads((trained_tiny / "thresholds.json").read_text())
-    assert {k: len(v) for k, v in th.items()} == {"sentence": 12, "paragraph": 12}
+    assert len(th["sentence"]) == len(th["paragraph"]) == 12
+    assert {a: len(v) for a, v in th["paragraph_by_aggregate"].items()} == dict.fromkeys(
+        AGGREGATES, 12)
     assert tiny_tagger.thresholds == th
     assert tiny_tagger.metadata["recipe"]["train"]["max_steps"] == 8
     assert tiny_tagger.name == trained_tiny.name
@@ -255,8 +270,12 @@ def test_compact_save_replaces_a_full_save(tiny_tagger, tmp_path, tiny_encoder):
 
 def test_full_save_replaces_a_compact_save(tiny_tagger, tmp_path, tiny_encoder):
     tiny_tagger.save(tmp_path, compact=True)
-    fresh = Tagger(PrivtagClassifier.from_base(tiny_encoder), tiny_tagger.tokenizer,
-                   tiny_tagger.settings, tiny_tagger.thresholds)
+    fresh = Tagger(
+        PrivtagClassifier.from_base(tiny_encoder),
+        tiny_tagger.tokenizer,
+        tiny_tagger.settings,
+        tiny_tagger.thresholds,
+    )
     fresh.save(tmp_path)
     again = Tagger.load(tmp_path, base=tiny_encoder)
     diff = float(np.abs(again.predict_proba(TEXTS) - fresh.predict_proba(TEXTS)).max())
@@ -282,12 +301,16 @@ def copy(trained_tiny, tmp_path):
 def test_missing_model_directory(tmp_path):
     with pytest.raises(ModelLoadError) as e:
         Tagger.load(tmp_path / "nowhere")
-    assert str(e.value) == (f"{tmp_path / 'nowhere'}: no such model directory; train one with "
-                            "`privtag train train/default.toml` or pass --model DIR")
+    assert str(e.value) == (
+        f"{tmp_path / 'nowhere'}: no such model directory; train one with "
+        "`privtag train train/default.toml` or pass --model DIR"
+    )
 
 
-@pytest.mark.parametrize("name", ["privtag.json", "thresholds.json", "config.json",
-                                  "tokenizer.json", "model.safetensors"])
+@pytest.mark.parametrize(
+    "name",
+    ["privtag.json", "thresholds.json", "config.json", "tokenizer.json", "model.safetensors"],
+)
 def test_directory_without_a_file(copy, name):
     (copy / name).unlink()
     with pytest.raises(ModelLoadError, match=f"missing {name}|no weights") as e:
@@ -323,8 +346,11 @@ def test_wrong_number_of_thresholds(copy):
 def test_corrupted_weights(copy):
     f = copy / "model.safetensors"
     f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
-    with pytest.raises(ModelLoadError, match=r"the weights cannot be read .*; re-train or "
-                                             r"re-download the model"):
+    with pytest.raises(
+        ModelLoadError,
+        match=r"the weights cannot be read .*; re-train or "
+        r"re-download the model",
+    ):
         Tagger.load(copy)
 
 
@@ -333,3 +359,22 @@ def test_corrupt_json_file(copy, name):
     (copy / name).write_text("{broken")
     with pytest.raises(ModelLoadError, match=name):
         Tagger.load(copy)
+
+
+def test_use_aggregate_switches_to_the_thresholds_tuned_for_it(trained_tiny, tiny_encoder):
+    tagger = Tagger.load(trained_tiny, base=tiny_encoder)
+    tuned = tagger.thresholds["paragraph_by_aggregate"]
+    assert set(tuned) == set(AGGREGATES)
+    other = next(a for a in AGGREGATES if a != tagger.settings["aggregate"])
+    switched = Tagger.load(trained_tiny, base=tiny_encoder, aggregate=other)
+    assert switched.settings["aggregate"] == other
+    assert switched.thresholds["paragraph"] == tuned[other]
+
+
+def test_use_aggregate_without_tuned_thresholds_is_refused(tiny_tagger):
+    tiny_tagger.thresholds.pop("paragraph_by_aggregate")
+    other = next(a for a in AGGREGATES if a != tiny_tagger.settings["aggregate"])
+    with pytest.raises(
+        ModelLoadError, match=f"no paragraph thresholds tuned for aggregate '{other}'"
+    ):
+        tiny_tagger.use_aggregate(other)

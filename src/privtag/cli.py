@@ -228,11 +228,16 @@ def tag_cmd(
     format: Annotated[
         str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")
     ] = None,
+    aggregate: Annotated[
+        str | None,
+        typer.Option("--aggregate", help="Paragraph aggregation (max is fastest; default: "
+                     "the tuned one)."),
+    ] = None,
 ) -> None:
     """Tag every sentence and paragraph of one or more policies."""
     from privtag.tagger import Tagger
 
-    tagger = Tagger.load(model)
+    tagger = Tagger.load(model, aggregate=aggregate)
     for f in files:
         policy = tagger.tag(f, format=format)
         if as_json:
@@ -287,6 +292,42 @@ def data_report_cmd(
         markdown.write_text(f"`{command}`, run on {datetime.date.today()}.\n\n"
                             + report.to_markdown())
         typer.echo(f"wrote {markdown}")
+
+
+@app.command("tune")
+def tune_cmd(
+    model: Annotated[Path, typer.Argument(help="A trained model directory (updated in place).")],
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", help="Validation source (repeatable); default opp115:validation."),
+    ] = None,
+    opp115: Annotated[
+        Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the tuned model here instead.")
+    ] = None,
+) -> None:
+    """Re-tune paragraph aggregation and per-label thresholds of a model on validation data."""
+    import time
+
+    from privtag.data import load_units
+    from privtag.tagger import AGGREGATES, Tagger
+    from privtag.train import tune_tagger
+
+    specs = data or ["opp115:validation"]
+    tagger = Tagger.load(model)
+    compact = (model / "compact.safetensors").is_file()
+    result = tune_tagger(tagger, load_units(specs, "sentence", opp115),
+                         load_units(specs, "segment", opp115), list(AGGREGATES))
+    tagger.metadata["validation"] = result
+    tagger.metadata["tuned"] = {"on": specs, "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    tagger.save(out or model, compact=compact)
+    for key in ("sentence", "segment"):
+        if key in result:
+            typer.echo(f"{key}: micro-F1 {result[key]['micro']:.3f}, "
+                       f"macro-F1 {result[key]['macro']:.3f}")
+    typer.echo(f"aggregate: {result.get('aggregate')}; saved to {out or model}")
 
 
 def main() -> None:

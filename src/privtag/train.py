@@ -247,17 +247,20 @@ def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[
         out["sentence"] = f1_scores(y, scores >= th, per_label=True)
     if segments.num_rows:
         y = _multi_hot(segments["labels"])
-        best = None
+        best, by_aggregate = None, {}
         for a in aggregates:
             tagger.settings["aggregate"] = a
             scores = tagger.predict_proba(units_of(segments))
             th = tune_thresholds(scores, y)
             f1 = f1_scores(y, scores >= th, per_label=True)
             out[f"segment[{a}]"] = {"micro": f1["micro"], "macro": f1["macro"]}
+            by_aggregate[a] = _round_down(th)
             if best is None or f1["macro"] > best[0]["macro"]:
                 best = (f1, a, th)
         tagger.settings["aggregate"] = best[1]
-        tagger.thresholds["paragraph"] = _round_down(best[2])
+        tagger.thresholds["paragraph"] = by_aggregate[best[1]]
+        # kept so a user can trade accuracy for speed: Tagger.use_aggregate("max")
+        tagger.thresholds["paragraph_by_aggregate"] = by_aggregate
         out["segment"] = best[0]
         out["aggregate"] = best[1]
     return out
