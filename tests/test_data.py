@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from datasets import ClassLabel, DatasetDict, Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotation_helpers import ACME, SMALL, acme_rows, write_jsonl
 from privtag.annotations import parse_annotations, read_annotations
 from privtag.data import (
     FEATURES,
@@ -24,31 +23,6 @@ from privtag.data import (
 )
 from privtag.errors import DataError
 from privtag.labels import LABELS
-
-SMALL = Path(__file__).resolve().parent / "fixtures" / "data_small"
-ACME = SMALL / "annotations" / "acme.jsonl"
-
-
-def acme_rows() -> list[dict]:
-    return [json.loads(x) for x in ACME.read_text().splitlines()]
-
-
-def write_jsonl(tmp_path: Path, rows: list, name: str = "acme.jsonl") -> Path:
-    """Rows (dicts, or raw strings written as is) in tmp/annotations/, policies in tmp/policies/."""
-    shutil.copytree(SMALL / "policies", tmp_path / "policies", dirs_exist_ok=True)
-    (tmp_path / "annotations").mkdir(exist_ok=True)
-    path = tmp_path / "annotations" / name
-    lines = [r if isinstance(r, str) else json.dumps(r) for r in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def only(problems: list[str], where: str) -> str:
-    """The single problem starting with ``where`` (FILE:LINE: field)."""
-    hits = [p for p in problems if p.startswith(where)]
-    assert len(hits) == 1, problems
-    return hits[0]
-
 
 # ---------------------------------------------------------------- valid files
 

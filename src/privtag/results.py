@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import textwrap
@@ -17,24 +18,20 @@ from privtag.labels import LABEL_IDS, LABELS
 from privtag.segment import Document, Sentence
 
 
-@dataclass
-class TaggedSentence:
+@dataclass(frozen=True, slots=True)
+class TaggedSentence(Sentence):
     """A :class:`privtag.segment.Sentence` with its ``labels`` and per-label ``scores``."""
 
-    id: str
-    text: str
-    start: int
-    end: int
-    paragraph: int
-    section: tuple[str, ...]
-    kind: str
     labels: list[str]
     scores: dict[str, float]
 
     @classmethod
     def of(cls, s: Sentence, labels: list[str], scores) -> TaggedSentence:
-        return cls(s.id, s.text, s.start, s.end, s.paragraph, s.section, s.kind, labels,
-                   {name: round(float(v), 4) for name, v in zip(LABELS, scores, strict=True)})
+        """``s`` with ``labels`` and ``scores`` (12 floats, in taxonomy order)."""
+        fields = {f.name: getattr(s, f.name) for f in dataclasses.fields(Sentence)}
+        return cls(**fields, labels=labels,
+                   scores={name: round(float(v), 4) for name, v in zip(LABELS, scores,
+                                                                        strict=True)})
 
 
 @dataclass
