@@ -22,6 +22,30 @@ app = typer.Typer(
 )
 
 
+def _invocation(ctx: typer.Context) -> str:
+    """The running command as a user would type it, rebuilt from its parsed parameters.
+
+    Rebuilt rather than read from ``sys.argv``, which belongs to whatever program hosts
+    the CLI (a test runner, a notebook).
+    """
+    import shlex
+
+    words = ["privtag", ctx.info_name or ""]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if value is None or value is False or value == param.default or value in ([], ()):
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if param.param_type_name == "argument":
+                words.append(str(v))
+            elif v is True:
+                words.append(param.opts[0])
+            else:
+                words += [param.opts[0], str(v)]
+    return shlex.join(words)
+
+
 @app.callback()
 def _root() -> None:
     """Tag every sentence of a privacy policy with the data practices it states."""
@@ -132,6 +156,7 @@ def evaluate_cmd(
 
 @app.command("benchmark")
 def benchmark_cmd(
+    ctx: typer.Context,
     opp115: Annotated[
         Path | None,
         typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115)."),
@@ -154,7 +179,6 @@ def benchmark_cmd(
     no_write: Annotated[bool, typer.Option("--no-write", help="Print only.")] = False,
 ) -> None:
     """Compare the model with the rule and TF-IDF baselines on OPP-115 and the seed data."""
-    import shlex
 
     from privtag.benchmark import run_benchmark, write_section
 
@@ -163,7 +187,7 @@ def benchmark_cmd(
     )
     typer.echo(run.to_text())
     if out and not no_write:
-        command = shlex.join(["privtag", *sys.argv[1:]])
+        command = _invocation(ctx)
         write_section(out, run.to_markdown(command))
         typer.echo(f"wrote the benchmark section of {out}")
 
@@ -250,6 +274,7 @@ def tag_cmd(
 
 @app.command("data-report")
 def data_report_cmd(
+    ctx: typer.Context,
     opp115: Annotated[
         Path | None,
         typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115; "
@@ -269,7 +294,6 @@ def data_report_cmd(
 ) -> None:
     """Count units per label in OPP-115 and the seed annotations, and what projection keeps."""
     import datetime
-    import shlex
 
     from privtag.datareport import build_report
     from privtag.opp115 import default_root
@@ -288,7 +312,7 @@ def data_report_cmd(
     report = build_report(opp115, annotations, vote)
     typer.echo(report.to_text())
     if markdown:
-        command = shlex.join(["privtag", *sys.argv[1:]])
+        command = _invocation(ctx)
         markdown.write_text(f"`{command}`, run on {datetime.date.today()}.\n\n"
                             + report.to_markdown())
         typer.echo(f"wrote {markdown}")
