@@ -193,3 +193,25 @@ def test_tune_rewrites_thresholds_and_records_the_data(trained_tiny, tmp_path):
         tuned.thresholds["paragraph"]
         == (tuned.thresholds["paragraph_by_aggregate"][tuned.settings["aggregate"]])
     )
+
+
+def test_train_base_option_sets_the_encoder(tiny_recipe, tiny_encoder, tmp_path):
+    recipe = tiny_recipe(tmp_path / "ignored", **{"train.max_steps": 1})
+    recipe.model.base = "a-directory-that-does-not-exist"
+    path = write_recipe(recipe, tmp_path / "tiny.toml")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(path),
+            "--base",
+            str(tiny_encoder),
+            "--set",
+            f"train.output_dir={out}",
+            "--set",
+            "train.aggregates=max",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert Tagger.load(out).metadata["recipe"]["model"]["base"] == str(tiny_encoder)

@@ -203,6 +203,11 @@ def train_cmd(
         Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
     ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Resume from the last checkpoint.")] = False,
+    base: Annotated[
+        Path | None,
+        typer.Option("--base", help="A local Hugging Face encoder directory (default: the "
+                     "packaged all-MiniLM-L6-v2)."),
+    ] = None,
     export: Annotated[
         Path | None,
         typer.Option("--export", help="Also write the compact model (what model/ ships) here."),
@@ -217,6 +222,8 @@ def train_cmd(
         r.data.opp115 = str(opp115)
     if resume:
         r.train.resume = True
+    if base:
+        r.model.base = str(base)
     tagger = train(r)
     v = tagger.metadata.get("validation", {})
     for lvl in ("sentence", "segment"):
