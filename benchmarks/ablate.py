@@ -36,18 +36,26 @@ def main() -> None:
     ap.add_argument("--out", default="runs/ablation.md")
     ap.add_argument("variants", nargs="+")
     args = ap.parse_args()
-    rows = ["| variant | overrides | sentence micro | sentence macro | segment micro | "
-            "segment macro | aggregate | minutes |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| variant | overrides | sentence micro | sentence macro | segment micro | "
+        "segment macro | aggregate | minutes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for spec in args.variants:
         name, _, over = spec.partition(":")
-        sets = [*args.sets, *[s for s in over.split(",") if s],
-                f'train.output_dir="runs/ablation/{name}"']
+        sets = [
+            *args.sets,
+            *[s for s in over.split(",") if s],
+            f'train.output_dir="runs/ablation/{name}"',
+        ]
         started = time.time()
         v = train(Recipe.load(args.recipe, sets)).metadata["validation"]
         s, g = v.get("sentence", {}), v.get("segment", {})
-        rows.append(f"| {name} | `{over}` | {s.get('micro', 0):.3f} | {s.get('macro', 0):.3f} | "
-                    f"{g.get('micro', 0):.3f} | {g.get('macro', 0):.3f} | "
-                    f"{v.get('aggregate', '-')} | {(time.time() - started) / 60:.1f} |")
+        rows.append(
+            f"| {name} | `{over}` | {s.get('micro', 0):.3f} | {s.get('macro', 0):.3f} | "
+            f"{g.get('micro', 0):.3f} | {g.get('macro', 0):.3f} | "
+            f"{v.get('aggregate', '-')} | {(time.time() - started) / 60:.1f} |"
+        )
         print("\n".join(rows), flush=True)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text("\n".join(rows) + "\n")

@@ -33,10 +33,16 @@ def main() -> None:
     for level in ("sentence", "segment"):
         units = _units(load_opp115(args.opp115, level, splits=["validation"])["validation"])
         a, b = full.predict_proba(units), compact.predict_proba(units)
-        flips = int((np.array(full.predict(units), dtype=object)
-                     != np.array(compact.predict(units), dtype=object)).sum())
-        print(f"{level}: {len(units)} units, largest score difference "
-              f"{np.abs(a - b).max():.2e}, units whose labels differ: {flips}")
+        flips = int(
+            (
+                np.array(full.predict(units), dtype=object)
+                != np.array(compact.predict(units), dtype=object)
+            ).sum()
+        )
+        print(
+            f"{level}: {len(units)} units, largest score difference "
+            f"{np.abs(a - b).max():.2e}, units whose labels differ: {flips}"
+        )
 
 
 if __name__ == "__main__":

@@ -201,10 +201,15 @@ def opp115_eval(d: Path, repeats: int) -> dict:
     per = [len(doc.sentences) for doc in docs]
     lengths = [len(s.text) for doc in docs for s in doc.sentences]
     return {
-        "policies": len(docs), "bytes": n_bytes, "sentences": sum(per),
-        "per_policy_median": statistics.median(per), "per_policy_max": max(per),
-        "length_median": statistics.median(lengths), "length_max": max(lengths),
-        "mb_s_best": n_bytes / min(wall) / MB, "mb_s_median": n_bytes / statistics.median(wall) / MB,
+        "policies": len(docs),
+        "bytes": n_bytes,
+        "sentences": sum(per),
+        "per_policy_median": statistics.median(per),
+        "per_policy_max": max(per),
+        "length_median": statistics.median(lengths),
+        "length_max": max(lengths),
+        "mb_s_best": n_bytes / min(wall) / MB,
+        "mb_s_median": n_bytes / statistics.median(wall) / MB,
         "mb_s_cpu": n_bytes / min(cpu) / MB,
     }
 
@@ -219,8 +224,15 @@ def opp115_agreement(d: Path, lib) -> dict:
     The library-only boundaries are sorted into inline enumerations ("...; (b) share"),
     list markers cut off their item ("b." | "We may ..."), and the rest.
     """
-    out = {"privtag": 0, "library": 0, "both": 0, "enumeration": 0, "marker": 0, "other": 0,
-           "privtag_only": []}
+    out = {
+        "privtag": 0,
+        "library": 0,
+        "both": 0,
+        "enumeration": 0,
+        "marker": 0,
+        "other": 0,
+        "privtag_only": [],
+    }
     for f in sorted((d / "sanitized_policies").glob("*.html")):
         doc = segment(f)
         pre = nonws_prefix(doc.text)
@@ -230,7 +242,8 @@ def opp115_agreement(d: Path, lib) -> dict:
         blocks = block_spans(doc)
         ours = boundaries_of_starts([s.start for s in doc.sentences], pre)
         theirs = boundaries_of_starts(
-            [a + s for a, z in blocks for s in lib(doc.text[a:z])] + [a for a, _ in blocks], pre)
+            [a + s for a, z in blocks for s in lib(doc.text[a:z])] + [a for a, _ in blocks], pre
+        )
         out["privtag"] += len(ours)
         out["library"] += len(theirs)
         out["both"] += len(ours & theirs)
@@ -293,8 +306,9 @@ def linearity(sizes_mb: list[int]) -> list[tuple[str, int, float, float, int]]:
                 gc.collect()
                 t0, c0 = time.perf_counter(), time.process_time()
                 doc = segment(text, format="html" if shape == "HTML page" else "text")
-                best = min(best, (time.process_time() - c0, time.perf_counter() - t0,
-                                  len(doc.sentences)))
+                best = min(
+                    best, (time.process_time() - c0, time.perf_counter() - t0, len(doc.sentences))
+                )
                 del doc
             rows.append((shape, size, *best))
     return rows
@@ -307,65 +321,109 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="skip the linearity runs")
     ap.add_argument("--repeats", type=int, default=5, help="OPP-115 timing repeats (best kept)")
-    ap.add_argument("--list-disagreements", action="store_true",
-                    help="print where privtag alone finds a boundary on OPP-115 (file@offset)")
-    ap.add_argument("--update-results", action="store_true",
-                    help="rewrite the '## Segmentation' section of benchmarks/RESULTS.md")
+    ap.add_argument(
+        "--list-disagreements",
+        action="store_true",
+        help="print where privtag alone finds a boundary on OPP-115 (file@offset)",
+    )
+    ap.add_argument(
+        "--update-results",
+        action="store_true",
+        help="rewrite the '## Segmentation' section of benchmarks/RESULTS.md",
+    )
     args = ap.parse_args(argv)
 
     out: list[str] = []
     libs = load_libraries()
     gold, per_policy = gold_eval(libs)
-    out += ["### Gold sentence boundaries (5 seed policies, hand-checked)", "",
-            "| splitter | precision | recall | F1 | tp / fp / fn |", "| --- | --- | --- | --- | --- |"]
+    out += [
+        "### Gold sentence boundaries (5 seed policies, hand-checked)",
+        "",
+        "| splitter | precision | recall | F1 | tp / fp / fn |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for name, (tp, fp, fn) in gold["totals"].items():
         p, r, f = scores(tp, fp, fn)
         out.append(f"| {name} | {p:.3f} | {r:.3f} | {f:.3f} | {tp} / {fp} / {fn} |")
     k_ok, k_n = gold["kinds"]
-    out += ["", f"Sentence kind (heading/list_item/body) agrees with the gold on {k_ok}/{k_n} "
-            "sentences whose start privtag finds.", "", "Per policy:", "", "```", *per_policy, "```"]
+    out += [
+        "",
+        f"Sentence kind (heading/list_item/body) agrees with the gold on {k_ok}/{k_n} "
+        "sentences whose start privtag finds.",
+        "",
+        "Per policy:",
+        "",
+        "```",
+        *per_policy,
+        "```",
+    ]
 
     speed = splitter_speed(libs)
-    out += ["", "### Splitter speed (sentence splitting alone, seed policies' normalized text)", "",
-            "| splitter | MB/s (CPU time, best of 3) |", "| --- | --- |"]
+    out += [
+        "",
+        "### Splitter speed (sentence splitting alone, seed policies' normalized text)",
+        "",
+        "| splitter | MB/s (CPU time, best of 3) |",
+        "| --- | --- |",
+    ]
     out += [f"| {k} | {v:.2f} |" for k, v in speed.items()]
 
     d = opp115_dir()
     if d is None:
-        out += ["", "### OPP-115", "", "Skipped: OPP-115 not found (../shared/opp115 or $PRIVTAG_OPP115)."]
+        out += [
+            "",
+            "### OPP-115",
+            "",
+            "Skipped: OPP-115 not found (../shared/opp115 or $PRIVTAG_OPP115).",
+        ]
     else:
         o = opp115_eval(d, args.repeats)
-        out += ["", f"### OPP-115 ({o['policies']} sanitized policies, {o['bytes'] / MB:.2f} MB)", "",
-                "Checked on every policy: paragraph *i* is `|||`-segment *i*; no sentence crosses a "
-                "`|||` boundary; every non-white-space character lies in exactly one sentence.", "",
-                f"- sentences: {o['sentences']}; per policy median {o['per_policy_median']:g}, "
-                f"max {o['per_policy_max']}",
-                f"- sentence length in characters: median {o['length_median']:g}, max {o['length_max']}",
-                f"- speed of `segment(path)` (read, decode, detect, segment) on one core: "
-                f"**{o['mb_s_best']:.2f} MB/s** wall clock, best of {args.repeats} (median "
-                f"{o['mb_s_median']:.2f}); {o['mb_s_cpu']:.2f} MB/s by CPU time"]
+        out += [
+            "",
+            f"### OPP-115 ({o['policies']} sanitized policies, {o['bytes'] / MB:.2f} MB)",
+            "",
+            "Checked on every policy: paragraph *i* is `|||`-segment *i*; no sentence crosses a "
+            "`|||` boundary; every non-white-space character lies in exactly one sentence.",
+            "",
+            f"- sentences: {o['sentences']}; per policy median {o['per_policy_median']:g}, "
+            f"max {o['per_policy_max']}",
+            f"- sentence length in characters: median {o['length_median']:g}, max {o['length_max']}",
+            f"- speed of `segment(path)` (read, decode, detect, segment) on one core: "
+            f"**{o['mb_s_best']:.2f} MB/s** wall clock, best of {args.repeats} (median "
+            f"{o['mb_s_median']:.2f}); {o['mb_s_cpu']:.2f} MB/s by CPU time",
+        ]
     if d is not None and "pysbd" in libs:
         a = opp115_agreement(d, libs["pysbd"])
-        out += ["", "### OPP-115: privtag against pysbd (pysbd inside privtag's blocks)", "",
-                f"- boundaries: privtag {a['privtag']}, pysbd {a['library']}, both {a['both']}",
-                f"- privtag only: {a['privtag'] - a['both']} "
-                "(listed with `--list-disagreements`, to check by hand)",
-                f"- pysbd only: {a['library'] - a['both']}: {a['enumeration']} split an inline "
-                f"enumeration \"(a) ...; (b) ...\", {a['marker']} cut a list marker off its item "
-                f"(\"b.\" | \"We may ...\"), {a['other']} other"]
+        out += [
+            "",
+            "### OPP-115: privtag against pysbd (pysbd inside privtag's blocks)",
+            "",
+            f"- boundaries: privtag {a['privtag']}, pysbd {a['library']}, both {a['both']}",
+            f"- privtag only: {a['privtag'] - a['both']} "
+            "(listed with `--list-disagreements`, to check by hand)",
+            f"- pysbd only: {a['library'] - a['both']}: {a['enumeration']} split an inline "
+            f'enumeration "(a) ...; (b) ...", {a["marker"]} cut a list marker off its item '
+            f'("b." | "We may ..."), {a["other"]} other',
+        ]
         if args.list_disagreements:
             print("\n".join(a["privtag_only"]))
     if not args.quick:
         rows = linearity([5, 10, 20])
-        out += ["", "### Linearity (`segment()` on inputs built from the seed policies)", "",
-                "| input | size | CPU s | wall s | MB/s (CPU) | sentences | CPU time / CPU time at half size |",
-                "| --- | --- | --- | --- | --- | --- | --- |"]
+        out += [
+            "",
+            "### Linearity (`segment()` on inputs built from the seed policies)",
+            "",
+            "| input | size | CPU s | wall s | MB/s (CPU) | sentences | CPU time / CPU time at half size |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
         prev: dict[str, float] = {}
         for shape, size, cpu, wall, n in rows:
             ratio = f"{cpu / prev[shape]:.2f}" if shape in prev else "-"
             prev[shape] = cpu
-            out.append(f"| {shape} | {size} MB | {cpu:.2f} | {wall:.2f} | {size / cpu:.2f} | {n} "
-                       f"| {ratio} |")
+            out.append(
+                f"| {shape} | {size} MB | {cpu:.2f} | {wall:.2f} | {size / cpu:.2f} | {n} "
+                f"| {ratio} |"
+            )
     report = "\n".join(out)
     print(report)
     if args.update_results:
@@ -394,12 +452,23 @@ def update_results(report: str, args) -> None:
     path = ROOT / "benchmarks" / "RESULTS.md"
     text = path.read_text("utf-8")
     cmd = "python benchmarks/bench_segment.py" + (" --quick" if args.quick else "")
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+    cpu = (
+        next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
         else platform.processor()
-    body = (f"Command: `{cmd}` (needs OPP-115 for its section). Date: {date.today()}. Machine: "
-            f"{os.cpu_count()} cores ({cpu}), no GPU, Python {platform.python_version()}; "
-            "one process, one core.\n\n" + report + "\n\n" + NOTES + "\n")
+    )
+    body = (
+        f"Command: `{cmd}` (needs OPP-115 for its section). Date: {date.today()}. Machine: "
+        f"{os.cpu_count()} cores ({cpu}), no GPU, Python {platform.python_version()}; "
+        "one process, one core.\n\n" + report + "\n\n" + NOTES + "\n"
+    )
     m = re.search(r"^## Segmentation\n(.*?)(?=^## |\Z)", text, re.S | re.M)
     if not m:
         sys.exit("benchmarks/RESULTS.md has no '## Segmentation' section")

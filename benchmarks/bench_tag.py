@@ -47,14 +47,20 @@ def main() -> None:
         n_sent += len(policy.sentences)
         n_chars += len(policy.document.text)
     secs = time.perf_counter() - start
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch threads "
-          f"{torch.get_num_threads()}, torch {torch.__version__}")
-    print(f"model: {args.model or 'model/'} (aggregate={tagger.settings['aggregate']}, "
-          f"context={tagger.settings['context']})")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch threads "
+        f"{torch.get_num_threads()}, torch {torch.__version__}"
+    )
+    print(
+        f"model: {args.model or 'model/'} (aggregate={tagger.settings['aggregate']}, "
+        f"context={tagger.settings['context']})"
+    )
     print(f"policies: {len(files)}, sentences: {n_sent}, characters: {n_chars}")
     print(f"time: {secs:.1f} s")
-    print(f"throughput: {n_sent / secs:.0f} sentences/s, {len(files) / secs:.2f} policies/s, "
-          f"{n_chars / secs / 1e3:.0f} kchar/s")
+    print(
+        f"throughput: {n_sent / secs:.0f} sentences/s, {len(files) / secs:.2f} policies/s, "
+        f"{n_chars / secs / 1e3:.0f} kchar/s"
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,11 @@ def main() -> None:
             held = policies == p
             loo[held] = scores[held] >= tune_thresholds(scores[~held], y[~held])
         saved = np.asarray(tagger.thresholds[key])
-        for name, pred in (("fixed 0.5", scores >= 0.5), ("saved (tuned on validation)",
-                           scores >= saved), ("leave-one-policy-out", loo)):
+        for name, pred in (
+            ("fixed 0.5", scores >= 0.5),
+            ("saved (tuned on validation)", scores >= saved),
+            ("leave-one-policy-out", loo),
+        ):
             f = f1_scores(y, pred)
             print(f"| {level} | {name} | {f['micro']:.3f} | {f['macro']:.3f} |")
 

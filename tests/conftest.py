@@ -51,8 +51,13 @@ def fixtures() -> Path:
 #: (quill), policies/. Invented text; every one of the 12 labels occurs in train/.
 MODEL_DATA = FIXTURES / "model_data"
 #: A BERT small enough to train in a second on a CPU (the real MiniLM has 384/6/12/1536).
-TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
-             "intermediate_size": 64, "max_position_embeddings": 512}
+TINY_BERT = {
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+    "max_position_embeddings": 512,
+}
 
 
 @pytest.fixture(scope="session")

@@ -10,18 +10,22 @@ import pytest
 
 from privtag.config import DataConfig, ModelConfig, Recipe, RecipeError, TrainConfig
 
-ALL_KEYS = [f"{t}.{f.name}" for t, cls in (("data", DataConfig), ("model", ModelConfig),
-                                            ("train", TrainConfig))
-            for f in dataclasses.fields(cls)]
+ALL_KEYS = [
+    f"{t}.{f.name}"
+    for t, cls in (("data", DataConfig), ("model", ModelConfig), ("train", TrainConfig))
+    for f in dataclasses.fields(cls)
+]
 
 
 @pytest.fixture
 def toml(tmp_path):
     """A function writing its argument to a .toml file and returning the path."""
+
     def write(text: str):
         path = tmp_path / "recipe.toml"
         path.write_text(text, encoding="utf-8")
         return path
+
     return write
 
 
@@ -33,7 +37,8 @@ def test_defaults_without_a_file():
 
 
 def test_toml_file_sets_every_table(toml):
-    r = Recipe.load(toml('''
+    r = Recipe.load(
+        toml("""
 [data]
 train = ["a.jsonl", "opp115:train"]
 vote = "union"
@@ -48,7 +53,8 @@ pool_context = true
 epochs = 3          # an integer for a float field is fine
 learning_rate = 3e-5
 aggregates = ["max"]
-'''))
+""")
+    )
     assert r.data.train == ["a.jsonl", "opp115:train"] and r.data.vote == "union"
     assert r.data.levels == ["sentence"] and r.data.validation == DataConfig().validation
     assert r.model.base == "/tmp/encoder" and r.model.max_length == 96
@@ -64,11 +70,18 @@ def test_shipped_default_recipe_loads(root):
 
 
 def test_overrides_parse_toml_literals_and_win_over_the_file(toml):
-    r = Recipe.load(toml("[train]\nepochs = 3\n"), [
-        "train.epochs=1", "train.learning_rate=3e-5", "model.pool_context=true",
-        'data.levels=["segment"]', "data.train=data/annotations", "model.base=minilm",
-        " train.seed = 5 ",
-    ])
+    r = Recipe.load(
+        toml("[train]\nepochs = 3\n"),
+        [
+            "train.epochs=1",
+            "train.learning_rate=3e-5",
+            "model.pool_context=true",
+            'data.levels=["segment"]',
+            "data.train=data/annotations",
+            "model.base=minilm",
+            " train.seed = 5 ",
+        ],
+    )
     assert r.train.epochs == 1.0 and r.train.learning_rate == 3e-5
     assert r.model.pool_context is True and r.data.levels == ["segment"]
     assert r.data.train == ["data/annotations"]  # a bare string for a list: one element
@@ -82,16 +95,19 @@ def test_string_settings_take_the_text_as_is():
     assert r.data.opp115 == "/x y"
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("train.seed=abc", "train.seed must be an integer, not 'abc'"),
-    ("train.seed=2.5", "train.seed must be an integer, not 2.5"),
-    ("train.seed=true", "train.seed must be an integer, not True"),
-    ("train.epochs=true", "train.epochs must be a number, not True"),
-    ("train.epochs=fast", "train.epochs must be a number, not 'fast'"),
-    ("model.pool_context=yes", "model.pool_context must be true or false, not 'yes'"),
-    ("model.pool_context=1", "model.pool_context must be true or false, not 1"),
-    ("data.train=[1, 2]", "data.train must be a list of strings"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("train.seed=abc", "train.seed must be an integer, not 'abc'"),
+        ("train.seed=2.5", "train.seed must be an integer, not 2.5"),
+        ("train.seed=true", "train.seed must be an integer, not True"),
+        ("train.epochs=true", "train.epochs must be a number, not True"),
+        ("train.epochs=fast", "train.epochs must be a number, not 'fast'"),
+        ("model.pool_context=yes", "model.pool_context must be true or false, not 'yes'"),
+        ("model.pool_context=1", "model.pool_context must be true or false, not 1"),
+        ("data.train=[1, 2]", "data.train must be a list of strings"),
+    ],
+)
 def test_overrides_are_type_checked(override, message):
     with pytest.raises(RecipeError, match="^" + re.escape("--set: " + message)):
         Recipe.load(None, [override])
@@ -118,8 +134,11 @@ def test_unknown_keys_are_rejected_with_the_valid_ones(key):
 
 def test_unknown_key_in_a_file_names_the_file(toml):
     path = toml("[train]\nlearning_rat = 1e-4\n")
-    with pytest.raises(RecipeError, match="^" + re.escape(
-            f"{path}: unknown setting 'train.learning_rat'; valid settings: data.train, ")):
+    with pytest.raises(
+        RecipeError,
+        match="^"
+        + re.escape(f"{path}: unknown setting 'train.learning_rat'; valid settings: data.train, "),
+    ):
         Recipe.load(path)
 
 
@@ -144,6 +163,13 @@ def test_to_dict_round_trips_through_overrides():
     r = Recipe.load(None, ["train.epochs=1", "model.context=none"])
     d = r.to_dict()
     # JSON literals of strings, numbers, booleans and lists are TOML literals too
-    again = Recipe.load(None, [f"{t}.{k}={json.dumps(v)}" for t, table in d.items()
-                               for k, v in table.items() if v is not None])
+    again = Recipe.load(
+        None,
+        [
+            f"{t}.{k}={json.dumps(v)}"
+            for t, table in d.items()
+            for k, v in table.items()
+            if v is not None
+        ],
+    )
     assert again == r

@@ -58,8 +58,10 @@ def seeds_small(fixtures, tmp_path_factory):
     d = tmp_path_factory.mktemp("seeds")
     shutil.copytree(fixtures / "data_small" / "annotations", d / "annotations")
     shutil.copytree(fixtures / "data_small" / "policies", d / "policies")
-    for name, text in [("cobalt", "Cobalt Notes stores the notes you write."),
-                       ("acme", "We never sell your personal information.")]:
+    for name, text in [
+        ("cobalt", "Cobalt Notes stores the notes you write."),
+        ("acme", "We never sell your personal information."),
+    ]:
         f = d / "annotations" / f"{name}.jsonl"
         rows = [json.loads(x) for x in f.read_text().splitlines() if x.strip()]
         hit = [r for r in rows if r["text"] == text]
@@ -76,12 +78,22 @@ def test_doctests():
 def test_opp115_counts_majority(opp_small):
     r = build_report(opp_small, None)
     by = {c.name: c for c in r.counts}
-    assert list(by) == ["OPP-115 train, segment", "OPP-115 train, sentence",
-                        "OPP-115 validation, segment", "OPP-115 validation, sentence"]
+    assert list(by) == [
+        "OPP-115 train, segment",
+        "OPP-115 train, sentence",
+        "OPP-115 validation, segment",
+        "OPP-115 validation, sentence",
+    ]
     seg, sent = by["OPP-115 train, segment"], by["OPP-115 train, sentence"]
     assert (seg.policies, seg.units, seg.unlabelled) == (1, 6, 1)
-    assert seg.per_label == _vec(introductory=1, first_party=1, third_party=1, user_choice=1,
-                                 data_retention=1, data_security=1)
+    assert seg.per_label == _vec(
+        introductory=1,
+        first_party=1,
+        third_party=1,
+        user_choice=1,
+        data_retention=1,
+        data_security=1,
+    )
     assert (sent.policies, sent.units, sent.unlabelled) == (1, 8, 5)
     assert sent.per_label == _vec(introductory=1, first_party=1, user_choice=1)
     vseg, vsent = by["OPP-115 validation, segment"], by["OPP-115 validation, sentence"]
@@ -109,18 +121,28 @@ def test_opp115_union(opp_small):
     r = build_report(opp_small, None, vote="union")
     by = {c.name: c for c in r.counts}
     assert by["OPP-115 train, segment"].per_label == _vec(
-        introductory=1, first_party=1, third_party=1, user_choice=1, data_retention=1,
-        data_security=2)
+        introductory=1,
+        first_party=1,
+        third_party=1,
+        user_choice=1,
+        data_retention=1,
+        data_security=2,
+    )
     sent = by["OPP-115 train, sentence"]
-    assert sent.per_label == _vec(introductory=1, first_party=2, third_party=2, user_choice=1,
-                                  data_security=2)
+    assert sent.per_label == _vec(
+        introductory=1, first_party=2, third_party=2, user_choice=1, data_security=2
+    )
     assert sent.unlabelled == 2
     assert by["OPP-115 validation, segment"].per_label == _vec(
-        specific_audiences=1, introductory=1, contact=1)
+        specific_audiences=1, introductory=1, contact=1
+    )
     train, val, total = r.kept
     # only Retention, which no annotator gave a span, is lost
     assert (sum(train.segment), sum(train.kept)) == (7, 6) and val.share() == 1.0
-    assert total.segment[LABEL2ID["Data Retention"]] == 1 and total.kept[LABEL2ID["Data Retention"]] == 0
+    assert (
+        total.segment[LABEL2ID["Data Retention"]] == 1
+        and total.kept[LABEL2ID["Data Retention"]] == 0
+    )
 
 
 def test_seed_counts(seeds_small):
@@ -130,25 +152,48 @@ def test_seed_counts(seeds_small):
     assert (sent.name, para.name) == ("seed, sentence", "seed, paragraph")
     assert (sent.policies, sent.units, sent.unlabelled) == (3, 34, 2)
     assert sent.per_label == _vec(
-        first_party=4, third_party=2, user_choice=1, user_access=1, data_retention=1,
-        data_security=2, policy_change=1, do_not_track=1, specific_audiences=2,
-        introductory=17, contact=1)
+        first_party=4,
+        third_party=2,
+        user_choice=1,
+        user_access=1,
+        data_retention=1,
+        data_security=2,
+        policy_change=1,
+        do_not_track=1,
+        specific_audiences=2,
+        introductory=17,
+        contact=1,
+    )
     # acme's sharing paragraph keeps Third Party through its other sentence; cobalt's
     # one-sentence paragraph becomes unlabelled
     assert (para.policies, para.units, para.unlabelled) == (3, 25, 1)
     assert para.per_label == _vec(
-        first_party=3, third_party=2, user_choice=1, user_access=1, data_retention=1,
-        data_security=1, policy_change=1, do_not_track=1, specific_audiences=1,
-        introductory=15, contact=1)
+        first_party=3,
+        third_party=2,
+        user_choice=1,
+        user_access=1,
+        data_retention=1,
+        data_security=1,
+        policy_change=1,
+        do_not_track=1,
+        specific_audiences=1,
+        introductory=15,
+        contact=1,
+    )
 
 
 def test_helpers_on_plain_rows():
     c = count_units("x", [("p", [0, 0, 3]), ("q", [])])
     assert (c.policies, c.units, c.unlabelled, c.per_label[0], c.per_label[3]) == (2, 2, 1, 1, 1)
     # a sentence in another paragraph or policy does not keep a segment's label
-    k = kept_by_projection("x", [{"policy": "p", "paragraph": 0, "labels": [2]}],
-                           [{"policy": "p", "paragraph": 1, "labels": [2]},
-                            {"policy": "q", "paragraph": 0, "labels": [2]}])
+    k = kept_by_projection(
+        "x",
+        [{"policy": "p", "paragraph": 0, "labels": [2]}],
+        [
+            {"policy": "p", "paragraph": 1, "labels": [2]},
+            {"policy": "q", "paragraph": 0, "labels": [2]},
+        ],
+    )
     assert k.kept == (0,) * NUM_LABELS and k.share() == 0.0
 
 
@@ -165,8 +210,10 @@ def test_text_and_markdown(opp_small, seeds_small):
     assert kept["Do Not Track"] == ["0", "0", "-", "-", "-"]
     assert all(label in text for label in LABELS)
     md = r.to_markdown()
-    assert ("| label | OPP-115 train, segment | OPP-115 train, sentence | OPP-115 validation, "
-            "segment | OPP-115 validation, sentence | seed, sentence | seed, paragraph |") in md
+    assert (
+        "| label | OPP-115 train, segment | OPP-115 train, sentence | OPP-115 validation, "
+        "segment | OPP-115 validation, sentence | seed, sentence | seed, paragraph |"
+    ) in md
     assert "| Third Party Sharing/Collection | 1 | 0 | 0 | 0 | 2 | 2 |" in md
     assert "| all labels | 8 | 5 | 50.0% | 100.0% | 62.5% |" in md
     # aggregate numbers only: no policy text reaches the report
@@ -187,8 +234,20 @@ def test_bad_arguments(opp_small, tmp_path):
 
 def test_cli_data_report(opp_small, seeds_small, tmp_path):
     md = tmp_path / "data.md"
-    res = CliRunner().invoke(app, ["data-report", "--opp115", str(opp_small), "--annotations",
-                                   str(seeds_small), "--vote", "union", "--markdown", str(md)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "data-report",
+            "--opp115",
+            str(opp_small),
+            "--annotations",
+            str(seeds_small),
+            "--vote",
+            "union",
+            "--markdown",
+            str(md),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert res.output.startswith("Data report (union, at least 1 annotator)\n")
     assert res.output.rstrip().endswith(f"wrote {md}")
@@ -196,14 +255,17 @@ def test_cli_data_report(opp_small, seeds_small, tmp_path):
     assert rows["Data Security"][:4] == ["2", "2", "0", "0"]
     assert kept["all labels"] == ["10", "9", "85.7%", "100.0%", "90.0%"]
     written = md.read_text()
-    assert written.startswith("`privtag ") and "| Data Retention | 1 | 0 | 0 | 0 | 1 | 1 |" in written
+    assert (
+        written.startswith("`privtag ") and "| Data Retention | 1 | 0 | 0 | 0 | 1 | 1 |" in written
+    )
 
 
 def _tables(text: str) -> tuple[dict, dict]:
     """The counts and projection tables of ``to_text()``: label -> cells."""
     counts, _, kept = text.partition("Segment labels kept")
-    return tuple({x[:36].rstrip(): x[36:].split() for x in part.splitlines()}
-                 for part in (counts, kept))
+    return tuple(
+        {x[:36].rstrip(): x[36:].split() for x in part.splitlines()} for part in (counts, kept)
+    )
 
 
 def _run_main(args, monkeypatch, capsys):
@@ -215,12 +277,19 @@ def _run_main(args, monkeypatch, capsys):
 
 
 def test_cli_errors_one_line_exit_2(opp_small, tmp_path, monkeypatch, capsys):
-    code, out, err = _run_main(["data-report", "--opp115", str(opp_small), "--vote", "most"],
-                               monkeypatch, capsys)
-    assert code == 2 and out == "" and err.strip() == (
-        "privtag: error: vote must be one of majority, union, not 'most'")
-    code, out, err = _run_main(["data-report", "--opp115", str(tmp_path), "--annotations",
-                                str(tmp_path)], monkeypatch, capsys)
+    code, out, err = _run_main(
+        ["data-report", "--opp115", str(opp_small), "--vote", "most"], monkeypatch, capsys
+    )
+    assert (
+        code == 2
+        and out == ""
+        and err.strip() == ("privtag: error: vote must be one of majority, union, not 'most'")
+    )
+    code, out, err = _run_main(
+        ["data-report", "--opp115", str(tmp_path), "--annotations", str(tmp_path)],
+        monkeypatch,
+        capsys,
+    )
     assert code == 2 and out == "" and "not an OPP-115 directory" in err
 
 
@@ -238,7 +307,9 @@ def test_real_corpus(opp115_dir):
     # same vote at both levels: a sentence never carries a label its segment lacks
     segs = load_opp115(opp115_dir, level="segment", splits=["validation"])["validation"]
     sents = load_opp115(opp115_dir, level="sentence", splits=["validation"])["validation"]
-    seg_labels = {(p, i): set(lab) for p, i, lab in
-                  zip(segs["policy"], segs["paragraph"], segs["labels"], strict=True)}
+    seg_labels = {
+        (p, i): set(lab)
+        for p, i, lab in zip(segs["policy"], segs["paragraph"], segs["labels"], strict=True)
+    }
     for p, i, lab in zip(sents["policy"], sents["paragraph"], sents["labels"], strict=True):
         assert set(lab) <= seg_labels[p, i]

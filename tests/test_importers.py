@@ -25,8 +25,7 @@ from privtag.labels import LABELS
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXPORTS = FIXTURES / "data_exports"
 SMALL = FIXTURES / "data_small"
-KEPT = ("policy", "unit_id", "text", "labels", "section", "start", "end", "paragraph",
-        "previous")
+KEPT = ("policy", "unit_id", "text", "labels", "section", "start", "end", "paragraph", "previous")
 
 
 def comparable(records: list[dict]) -> list[dict]:

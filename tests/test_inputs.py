@@ -54,23 +54,43 @@ def test_short_unit_is_one_window_cls_text_sep(tokenizer):
 
 
 def test_context_is_second_segment_with_token_type_1(tokenizer):
-    unit = {"text": "We use cookies.", "section": ["Privacy", "Cookies"],
-            "previous": "This section is about tracking."}
+    unit = {
+        "text": "We use cookies.",
+        "section": ["Privacy", "Cookies"],
+        "previous": "This section is about tracking.",
+    }
     enc = encode(tokenizer, [unit], context="section+previous", max_length=64)
     tokens = tokenizer.convert_ids_to_tokens(enc.input_ids[0])
     types = enc.token_type_ids[0]
-    assert tokens == ["[CLS]", "we", "use", "cookies", ".", "[SEP]",
-                      "cookies", "[SEP]", "this", "section", "is", "about", "tracking", ".",
-                      "[SEP]"]
+    assert tokens == [
+        "[CLS]",
+        "we",
+        "use",
+        "cookies",
+        ".",
+        "[SEP]",
+        "cookies",
+        "[SEP]",
+        "this",
+        "section",
+        "is",
+        "about",
+        "tracking",
+        ".",
+        "[SEP]",
+    ]
     assert types == [0] * 6 + [1] * 9
 
 
-@pytest.mark.parametrize(("context", "expected"), [
-    ("none", []),
-    ("section", ["cookies", "[SEP]"]),
-    ("previous", ["before", ".", "[SEP]"]),
-    ("section+previous", ["cookies", "[SEP]", "before", ".", "[SEP]"]),
-])
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ("none", []),
+        ("section", ["cookies", "[SEP]"]),
+        ("previous", ["before", ".", "[SEP]"]),
+        ("section+previous", ["cookies", "[SEP]", "before", ".", "[SEP]"]),
+    ],
+)
 def test_context_modes(tokenizer, context, expected):
     unit = {"text": "Hi.", "section": ["Cookies"], "previous": "Before."}
     enc = encode(tokenizer, [unit], context=context, max_length=64)
@@ -103,8 +123,9 @@ def test_unknown_context_mode_is_rejected(tokenizer):
 
 def test_empty_text_is_one_unknown_token_and_no_units_no_windows(tokenizer):
     enc = encode(tokenizer, [""])
-    assert enc.input_ids == [[tokenizer.cls_token_id, tokenizer.unk_token_id,
-                              tokenizer.sep_token_id]]
+    assert enc.input_ids == [
+        [tokenizer.cls_token_id, tokenizer.unk_token_id, tokenizer.sep_token_id]
+    ]
     assert len(encode(tokenizer, [])) == 0
 
 
@@ -141,14 +162,27 @@ def test_long_unit_gets_overlapping_windows_covering_every_token(tokenizer):
 
 
 @settings(max_examples=200, deadline=None)
-@given(n=st.integers(0, 300), max_length=st.integers(4, 80),
-       context_tokens=st.integers(0, 64), head=st.integers(0, 30), prev=st.integers(0, 60))
+@given(
+    n=st.integers(0, 300),
+    max_length=st.integers(4, 80),
+    context_tokens=st.integers(0, 64),
+    head=st.integers(0, 30),
+    prev=st.integers(0, 60),
+)
 def test_windows_never_drop_a_token(n, max_length, context_tokens, head, prev):
     tok = WordTokenizer()
-    unit = {"text": words(n), "section": [words(head, 1000)] if head else [],
-            "previous": words(prev, 2000)}
-    enc = encode(tok, [unit, "w7"], context="section+previous", max_length=max_length,
-                 context_tokens=context_tokens)
+    unit = {
+        "text": words(n),
+        "section": [words(head, 1000)] if head else [],
+        "previous": words(prev, 2000),
+    }
+    enc = encode(
+        tok,
+        [unit, "w7"],
+        context="section+previous",
+        max_length=max_length,
+        context_tokens=context_tokens,
+    )
     assert all(len(x) <= max_length for x in enc.input_ids), [len(x) for x in enc.input_ids]
     assert enc.owner == sorted(enc.owner) and set(enc.owner) == {0, 1}
     seen = set()
@@ -190,8 +224,9 @@ def test_combine_windows_takes_the_max_per_unit():
 def test_combine_windows_of_negative_scores_is_still_the_max():
     """Regression: the result started at 0, so logits (all negative) came out as 0."""
     logits = np.array([[-1.0, -2.0], [-3.0, -0.5], [-4.0, -4.0]])
-    np.testing.assert_array_equal(combine_windows(logits, [0, 0, 1], 2),
-                                  [[-1.0, -0.5], [-4.0, -4.0]])
+    np.testing.assert_array_equal(
+        combine_windows(logits, [0, 0, 1], 2), [[-1.0, -0.5], [-4.0, -4.0]]
+    )
 
 
 @given(st.lists(st.integers(0, 4), min_size=1, max_size=20), st.integers(0, 2**31 - 1))

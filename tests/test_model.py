@@ -44,7 +44,10 @@ def batch(tokenizer, units, context="none", max_length=48):
     types, mask = torch.zeros_like(ids), torch.zeros_like(ids)
     for r, (x, t) in enumerate(zip(enc.input_ids, enc.token_type_ids, strict=True)):
         ids[r, : len(x)], types[r, : len(x)], mask[r, : len(x)] = (
-            torch.tensor(x), torch.tensor(t), 1)
+            torch.tensor(x),
+            torch.tensor(t),
+            1,
+        )
     return ids, mask, types
 
 
@@ -127,9 +130,17 @@ def test_padding_does_not_change_the_scores(model, tokenizer, inputs):
 
 
 def tiny_config(**extra) -> BertConfig:
-    return BertConfig(vocab_size=200, hidden_size=16, num_hidden_layers=0,
-                      num_attention_heads=2, intermediate_size=32, num_labels=NUM_LABELS,
-                      id2label=dict(ID2LABEL), label2id=dict(LABEL2ID), **extra)
+    return BertConfig(
+        vocab_size=200,
+        hidden_size=16,
+        num_hidden_layers=0,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=NUM_LABELS,
+        id2label=dict(ID2LABEL),
+        label2id=dict(LABEL2ID),
+        **extra,
+    )
 
 
 @pytest.mark.parametrize("pool_context", [False, True])
@@ -142,8 +153,9 @@ def test_only_the_units_tokens_are_averaged(pool_context):
     with_ctx = torch.tensor([[101, 7, 8, 9, 102, 50, 51, 102]])
     types = torch.tensor([[0, 0, 0, 0, 0, 1, 1, 1]])
     a = model(input_ids=unit, attention_mask=torch.ones_like(unit)).logits
-    b = model(input_ids=with_ctx, attention_mask=torch.ones_like(with_ctx),
-              token_type_ids=types).logits
+    b = model(
+        input_ids=with_ctx, attention_mask=torch.ones_like(with_ctx), token_type_ids=types
+    ).logits
     assert torch.allclose(a, b, atol=1e-6) is not pool_context
 
 
@@ -156,7 +168,8 @@ def test_pos_weight_weighs_positives():
     y[0, 3] = y[1, 7] = 1
     out = model(input_ids=ids, attention_mask=torch.ones_like(ids), labels=y)
     expected = torch.nn.functional.binary_cross_entropy_with_logits(
-        out.logits, y, pos_weight=torch.tensor(weights))
+        out.logits, y, pos_weight=torch.tensor(weights)
+    )
     assert torch.allclose(out.loss, expected)
     plain = torch.nn.functional.binary_cross_entropy_with_logits(out.logits, y)
     assert not torch.allclose(out.loss, plain)
@@ -185,8 +198,9 @@ def test_a_few_steps_lower_the_loss(model, inputs):
     def loss() -> float:
         model.eval()
         with torch.no_grad():
-            return model(input_ids=ids, attention_mask=mask, token_type_ids=types,
-                         labels=y).loss.item()
+            return model(
+                input_ids=ids, attention_mask=mask, token_type_ids=types, labels=y
+            ).loss.item()
 
     before = loss()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
@@ -216,11 +230,15 @@ def test_compact_round_trip_within_float16(model, inputs, tmp_path, tiny_encoder
     assert not set(FROZEN) & set(stored)
     assert {v.dtype for v in stored.values()} == {torch.float16}
     assert json.loads((tmp_path / COMPACT_META).read_text()) == {
-        "base": str(tiny_encoder), "omitted": list(FROZEN), "dtype": "float16"}
+        "base": str(tiny_encoder),
+        "omitted": list(FROZEN),
+        "dtype": "float16",
+    }
     loaded = load_model(tmp_path)  # the base recorded in compact.json
     # the omitted embeddings come from the base exactly
-    assert torch.equal(loaded.bert.embeddings.word_embeddings.weight,
-                       model.bert.embeddings.word_embeddings.weight)
+    assert torch.equal(
+        loaded.bert.embeddings.word_embeddings.weight, model.bert.embeddings.word_embeddings.weight
+    )
     a, b = torch.sigmoid(logits_of(model, inputs)), torch.sigmoid(logits_of(loaded, inputs))
     diff = max_diff(a, b)
     assert diff < 1e-3, f"compact scores differ by up to {diff:.2e}"
@@ -258,16 +276,22 @@ def test_unreadable_config(saved):
 
 def test_missing_weights(saved):
     (saved / "model.safetensors").unlink()
-    with pytest.raises(ModelLoadError, match=r"no weights \(model.safetensors or "
-                                             r"compact.safetensors\)"):
+    with pytest.raises(
+        ModelLoadError,
+        match=r"no weights \(model.safetensors or "
+        r"compact.safetensors\)",
+    ):
         load_model(saved)
 
 
-@pytest.mark.parametrize("id2label", [
-    {str(i): f"label {i}" for i in range(NUM_LABELS)},                  # another label set
-    {str(i): LABELS[(i + 1) % NUM_LABELS] for i in range(NUM_LABELS)},  # another order
-    {str(i): LABELS[i] for i in range(NUM_LABELS - 1)},                 # one label fewer
-])
+@pytest.mark.parametrize(
+    "id2label",
+    [
+        {str(i): f"label {i}" for i in range(NUM_LABELS)},  # another label set
+        {str(i): LABELS[(i + 1) % NUM_LABELS] for i in range(NUM_LABELS)},  # another order
+        {str(i): LABELS[i] for i in range(NUM_LABELS - 1)},  # one label fewer
+    ],
+)
 def test_wrong_label_set(saved, id2label):
     cfg = json.loads((saved / "config.json").read_text())
     cfg["id2label"] = id2label

@@ -24,8 +24,7 @@ from privtag.opp115 import (
     resolve_root,
 )
 
-FP, TP, UC = ("First Party Collection/Use", "Third Party Sharing/Collection",
-              "User Choice/Control")
+FP, TP, UC = ("First Party Collection/Use", "Third Party Sharing/Collection", "User Choice/Control")
 IG, PNC, CI = "Introductory/Generic", "Practice not covered", "Privacy contact information"
 
 MINI = "1_mini.example"
@@ -43,12 +42,19 @@ SEGMENTS = [
 ]
 #: the sentences the segmenter finds in MINI, by segment
 SENTENCES = {
-    0: ["Mini Example Privacy Policy", "Mini Example runs a recipe website.",
-        "This policy explains what we do with data."],
-    1: ["We collect your email address when you register.",
-        "We use cookies to remember your preferences."],
-    3: ["We may share your email address with advertising partners.",
-        "You can opt out at any time by writing to us."],
+    0: [
+        "Mini Example Privacy Policy",
+        "Mini Example runs a recipe website.",
+        "This policy explains what we do with data.",
+    ],
+    1: [
+        "We collect your email address when you register.",
+        "We use cookies to remember your preferences.",
+    ],
+    3: [
+        "We may share your email address with advertising partners.",
+        "You can opt out at any time by writing to us.",
+    ],
     4: ["Contact us at privacy@mini.example or by post."],
 }
 
@@ -58,13 +64,21 @@ def span(segment: int, phrase: str, value: str, newline: str = "\n") -> dict:
     raw = SEGMENTS[segment].replace("\n", newline)
     start = raw.index(phrase.replace("\n", newline))
     end = start + len(phrase.replace("\n", newline))
-    return {"selectedText": raw[start:end], "startIndexInSegment": start,
-            "endIndexInSegment": end, "value": value}
+    return {
+        "selectedText": raw[start:end],
+        "startIndexInSegment": start,
+        "endIndexInSegment": end,
+        "value": value,
+    }
 
 
 def no_span(value: str) -> dict:
-    return {"selectedText": "null", "startIndexInSegment": -1, "endIndexInSegment": -1,
-            "value": value}
+    return {
+        "selectedText": "null",
+        "startIndexInSegment": -1,
+        "endIndexInSegment": -1,
+        "value": value,
+    }
 
 
 def mini_rows(nl: str) -> list[tuple]:
@@ -79,10 +93,26 @@ def mini_rows(nl: str) -> list[tuple]:
         (102, "B", 0, "Other", {"Other Type": sp(0, "Mini Example Privacy Policy", IG)}),
         (103, "C", 0, "Other", {"Other Type": sp(0, SEGMENTS[0], "Other")}),
         # segment 1: First Party by all three (C without a span); Third Party by C only
-        (201, "A", 1, FP, {"Personal Information Type": sp(1, "email address", "Contact"),
-                           "Purpose": no_span("Unspecified")}),
-        (202, "B", 1, FP, {"Personal Information Type": sp(1, "email address", "Contact"),
-                           "Collection Mode": sp(1, "cookies", "Implicit")}),
+        (
+            201,
+            "A",
+            1,
+            FP,
+            {
+                "Personal Information Type": sp(1, "email address", "Contact"),
+                "Purpose": no_span("Unspecified"),
+            },
+        ),
+        (
+            202,
+            "B",
+            1,
+            FP,
+            {
+                "Personal Information Type": sp(1, "email address", "Contact"),
+                "Collection Mode": sp(1, "cookies", "Implicit"),
+            },
+        ),
         (203, "C", 1, TP, {"Third Party Entity": sp(1, "cookies to remember", "Unnamed")}),
         (204, "C", 1, FP, {"Personal Information Type": no_span("Unspecified")}),
         # segment 3: Third Party by A and B (B's span is listed as errant); User Choice by
@@ -109,21 +139,44 @@ def write_corpus(root: Path, newline: str = "\n") -> Path:
     html = "|||".join(SEGMENTS).replace("\n", newline)
     (root / "sanitized_policies" / f"{MINI}.html").write_bytes(html.encode("utf-8"))
     (root / "sanitized_policies" / f"{TINY}.html").write_text(
-        "We keep server logs for thirty days.", encoding="utf-8")
-    rows = [(i, "batch_1", who, 1, seg, cat, json.dumps(attrs), "2026-01-01",
-             "http://mini.example/privacy") for i, who, seg, cat, attrs in mini_rows(newline)]
+        "We keep server logs for thirty days.", encoding="utf-8"
+    )
+    rows = [
+        (
+            i,
+            "batch_1",
+            who,
+            1,
+            seg,
+            cat,
+            json.dumps(attrs),
+            "2026-01-01",
+            "http://mini.example/privacy",
+        )
+        for i, who, seg, cat, attrs in mini_rows(newline)
+    ]
     with open(root / "annotations" / f"{MINI}.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)
-    retention = json.dumps({"Retention Period": {
-        "selectedText": "thirty days", "startIndexInSegment": 24, "endIndexInSegment": 35,
-        "value": "Limited"}})
+    retention = json.dumps(
+        {
+            "Retention Period": {
+                "selectedText": "thirty days",
+                "startIndexInSegment": 24,
+                "endIndexInSegment": 35,
+                "value": "Limited",
+            }
+        }
+    )
     with open(root / "annotations" / f"{TINY}.csv", "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([(9001, "b", who, 2, 0, "Data Retention", retention, "", "")
-                                 for who in ("A", "B")])
-    (root / "documentation" / "errant_span_indexes" / "errant_span_indexes_block_1.csv"
-     ).write_text("302,1_Third Party Entity\r\n9999,2_Purpose\r\n", encoding="utf-8")
-    (root / "split.json").write_text(json.dumps(
-        {"train": [MINI, "99_absent.example"], "validation": [TINY], "test": []}))
+        csv.writer(f).writerows(
+            [(9001, "b", who, 2, 0, "Data Retention", retention, "", "") for who in ("A", "B")]
+        )
+    (root / "documentation" / "errant_span_indexes" / "errant_span_indexes_block_1.csv").write_text(
+        "302,1_Third Party Entity\r\n9999,2_Purpose\r\n", encoding="utf-8"
+    )
+    (root / "split.json").write_text(
+        json.dumps({"train": [MINI, "99_absent.example"], "validation": [TINY], "test": []})
+    )
     return root
 
 
@@ -176,8 +229,11 @@ def test_attributes_are_kept_per_label(mini):
     policy = read_policy(mini, MINI)
     seg1 = policy_records(policy, "segment", "union")[1]
     assert json.loads(seg1["attributes"]) == {
-        FP: {"Personal Information Type": ["Contact", "Unspecified"],
-             "Purpose": ["Unspecified"], "Collection Mode": ["Implicit"]},
+        FP: {
+            "Personal Information Type": ["Contact", "Unspecified"],
+            "Purpose": ["Unspecified"],
+            "Collection Mode": ["Implicit"],
+        },
         TP: {"Third Party Entity": ["Unnamed"]},
     }
 
@@ -186,8 +242,9 @@ def test_errant_and_missing_spans_are_skipped(mini):
     policy = read_policy(mini, MINI)
     spans = {(p.annotator, p.label): p.spans for p in policy.practices[3]}
     assert spans[("B", TP)] == []  # 302 Third Party Entity is errant
-    assert spans[("A", TP)] == [(SEGMENTS[3].index("advertising"),
-                                 SEGMENTS[3].index("advertising") + 20)]
+    assert spans[("A", TP)] == [
+        (SEGMENTS[3].index("advertising"), SEGMENTS[3].index("advertising") + 20)
+    ]
     c_fp = [p for p in policy.practices[1] if p.annotator == "C" and p.label == FP]
     assert c_fp[0].spans == []  # index -1: no span
     assert c_fp[0].attributes == {"Personal Information Type": "Unspecified"}
@@ -195,13 +252,13 @@ def test_errant_and_missing_spans_are_skipped(mini):
 
 EXPECTED_SENTENCES = {
     # sentence: (majority labels, union labels)
-    "Mini Example Privacy Policy": (set(), {IG}),                   # B's span is the heading
+    "Mini Example Privacy Policy": (set(), {IG}),  # B's span is the heading
     "Mini Example runs a recipe website.": (set(), {IG}),
-    "This policy explains what we do with data.": (set(), set()),    # nobody selected it
+    "This policy explains what we do with data.": (set(), set()),  # nobody selected it
     "We collect your email address when you register.": ({FP}, {FP}),  # A and B
     "We use cookies to remember your preferences.": (set(), {FP, TP}),  # B; C
     "We may share your email address with advertising partners.": (set(), {TP}),  # B errant
-    "You can opt out at any time by writing to us.": ({UC}, {UC}),   # A (7 chars) and C
+    "You can opt out at any time by writing to us.": ({UC}, {UC}),  # A (7 chars) and C
     "Contact us at privacy@mini.example or by post.": ({CI}, {CI, PNC}),
 }
 
@@ -222,7 +279,11 @@ def test_sentence_records(mini):
     records = policy_records(policy, "sentence", "union")
     assert [r["unit_id"] for r in records] == [s.id for s in policy.doc.sentences]
     assert [r["previous"] for r in records[:4]] == [
-        "", "Mini Example Privacy Policy", "Mini Example runs a recipe website.", ""]
+        "",
+        "Mini Example Privacy Policy",
+        "Mini Example runs a recipe website.",
+        "",
+    ]
     assert records[1]["section"] == ["Mini Example Privacy Policy"]
     for r in records:
         assert r["text"] == policy.doc.text[r["start"] : r["end"]]
@@ -261,8 +322,9 @@ def test_bad_arguments_and_directories(mini, tmp_path):
 
 def test_missing_policy_file_and_malformed_row(mini):
     (mini / "sanitized_policies" / f"{TINY}.html").unlink()
-    with pytest.raises(DataError, match=f"{TINY}.html: missing; the OPP-115 directory is "
-                                        "incomplete"):
+    with pytest.raises(
+        DataError, match=f"{TINY}.html: missing; the OPP-115 directory is incomplete"
+    ):
         read_policy(mini, TINY)
     with open(mini / "annotations" / f"{MINI}.csv", "a", newline="", encoding="utf-8") as f:
         csv.writer(f).writerow([1, "b", "A", 1, 0, FP, "{not json"])
@@ -301,8 +363,9 @@ def test_majority_labels_are_union_labels(policies):
 def test_sentence_labels_are_segment_labels(policies, vote):
     kept = 0
     for name, policy in policies.items():
-        segments = {r["paragraph"]: set(r["labels"])
-                    for r in policy_records(policy, "segment", vote)}
+        segments = {
+            r["paragraph"]: set(r["labels"]) for r in policy_records(policy, "segment", vote)
+        }
         for r in policy_records(policy, "sentence", vote):
             assert set(r["labels"]) <= segments[r["paragraph"]], (name, r["unit_id"])
             kept += bool(r["labels"])

@@ -76,11 +76,14 @@ def test_load_reads_paths_and_strings(tmp_path):
     assert load(b"We keep logs.") == ("We keep logs.", {"path": None, "encoding": "utf-8"})
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: d / "missing.txt", "no such file"),
-    (lambda d: str(d / "missing.md"), "no such file"),
-    (lambda d: d, "is a directory"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d / "missing.txt", "no such file"),
+        (lambda d: str(d / "missing.md"), "no such file"),
+        (lambda d: d, "is a directory"),
+    ],
+)
 def test_load_errors(tmp_path, make, message):
     with pytest.raises(PolicyReadError, match=message):
         load(make(tmp_path))
@@ -117,8 +120,9 @@ def test_provenance_is_blanked_in_place():
 # --------------------------------------------------------------------------- builder
 
 _WS = st.sampled_from([" ", "  ", "\n", "\t", "\u00a0", "\u200b", " \u00ad", "\u3000"])
-_WORD = st.text(st.characters(blacklist_categories=["Cs", "Zs", "Zl", "Zp", "Cc"]), min_size=1,
-                max_size=8)
+_WORD = st.text(
+    st.characters(blacklist_categories=["Cs", "Zs", "Zl", "Zp", "Cc"]), min_size=1, max_size=8
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -138,7 +142,9 @@ def test_builder_runs_point_back_into_the_source(pairs, lead):
         mapped += n
     # every visible character is in a run: only inserted spaces are not
     assert mapped == len(blk.text) - sum(
-        1 for i, ch in enumerate(blk.text) if ch == " " and not any(o <= i < o + n for o, _, n in blk.runs)
+        1
+        for i, ch in enumerate(blk.text)
+        if ch == " " and not any(o <= i < o + n for o, _, n in blk.runs)
     )
 
 
@@ -167,9 +173,11 @@ def test_looks_like_heading(line, alone, expected):
 
 
 def test_markdown_headings_lists_quotes_links():
-    md = ("# Title\n\nIntro with **bold**text and a [link](https://x.example \"t\").\n\n"
-          "Setext\n======\n\n> Quoted line.\n\n- one\n* two\n+ three\n\n1. first\n2) second\n\n"
-          "![logo](logo.png) See <https://y.example>.\n\n[1]: https://z.example\n\n---\n\nEnd `code`.")
+    md = (
+        '# Title\n\nIntro with **bold**text and a [link](https://x.example "t").\n\n'
+        "Setext\n======\n\n> Quoted line.\n\n- one\n* two\n+ three\n\n1. first\n2) second\n\n"
+        "![logo](logo.png) See <https://y.example>.\n\n[1]: https://z.example\n\n---\n\nEnd `code`."
+    )
     b = Builder(md)
     blocks = read_lines(md, True, b)
     assert kinds(blocks) == [
@@ -177,8 +185,11 @@ def test_markdown_headings_lists_quotes_links():
         ("body", "Intro with boldtext and a link."),
         ("heading", "Setext"),
         ("body", "Quoted line."),
-        ("list_item", "one"), ("list_item", "two"), ("list_item", "three"),
-        ("list_item", "1. first"), ("list_item", "2) second"),
+        ("list_item", "one"),
+        ("list_item", "two"),
+        ("list_item", "three"),
+        ("list_item", "1. first"),
+        ("list_item", "2) second"),
         ("body", "See https://y.example."),
         ("body", "End code."),
     ]
@@ -189,23 +200,46 @@ def test_markdown_headings_lists_quotes_links():
 def test_markdown_table_cells_are_blocks_and_rows_paragraphs():
     md = "Intro:\n\n| Name | Purpose |\n|:---|---:|\n| _ga | Analytics. Two years. |\n| | empty |\n\nAfter."
     blocks = read_lines(md, True)
-    assert kinds(blocks) == [("body", "Intro:"), ("body", "Name"), ("body", "Purpose"),
-                             ("body", "_ga"), ("body", "Analytics. Two years."),
-                             ("body", "empty"), ("body", "After.")]
+    assert kinds(blocks) == [
+        ("body", "Intro:"),
+        ("body", "Name"),
+        ("body", "Purpose"),
+        ("body", "_ga"),
+        ("body", "Analytics. Two years."),
+        ("body", "empty"),
+        ("body", "After."),
+    ]
     assert [b.new_paragraph for b in blocks] == [True, True, False, True, False, True, True]
 
 
 def test_text_line_mode_and_lead_in_lists():
     # no blank lines at all: every line that ends a sentence closes its paragraph
-    txt = "\n".join(["Privacy Policy", "We care about data.", "1. Scope", "We collect:",
-                     "- your name", "- your e-mail", "That is all.", "2. Contact",
-                     "Write to us at a@b.example.", "Thanks."])
+    txt = "\n".join(
+        [
+            "Privacy Policy",
+            "We care about data.",
+            "1. Scope",
+            "We collect:",
+            "- your name",
+            "- your e-mail",
+            "That is all.",
+            "2. Contact",
+            "Write to us at a@b.example.",
+            "Thanks.",
+        ]
+    )
     blocks = read_lines(txt, False)
     assert kinds(blocks) == [
-        ("heading", "Privacy Policy"), ("body", "We care about data."), ("heading", "1. Scope"),
-        ("body", "We collect:"), ("list_item", "your name"), ("list_item", "your e-mail"),
-        ("body", "That is all."), ("heading", "2. Contact"),
-        ("body", "Write to us at a@b.example."), ("body", "Thanks."),
+        ("heading", "Privacy Policy"),
+        ("body", "We care about data."),
+        ("heading", "1. Scope"),
+        ("body", "We collect:"),
+        ("list_item", "your name"),
+        ("list_item", "your e-mail"),
+        ("body", "That is all."),
+        ("heading", "2. Contact"),
+        ("body", "Write to us at a@b.example."),
+        ("body", "Thanks."),
     ]
     # list items join the paragraph of their lead-in
     assert [b.new_paragraph for b in blocks[3:6]] == [True, False, False]
@@ -222,17 +256,25 @@ def test_text_hard_wrapped_prose_is_one_block():
 def test_nbsp_indented_lines_are_list_items():
     txt = "Information\n\u00a0 \u00a0 We collect names.\n\u00a0 \u00a0 We keep logs."
     assert kinds(read_lines(txt, True)) == [
-        ("heading", "Information"), ("list_item", "We collect names."),
+        ("heading", "Information"),
+        ("list_item", "We collect names."),
         ("list_item", "We keep logs."),
     ]
 
 
 def test_paragraphs_after_a_lead_in_colon_are_list_items():
-    md = ("We disclose data in these cases:\n\nProviding it to partners;\n\n"
-          "Sharing it with advisers;\n\nPublishing it when the law requires.\n\n"
-          "In the event of a merger, data moves.")
-    assert [b.kind for b in read_lines(md, True)] == ["body", "list_item", "list_item",
-                                                      "list_item", "body"]
+    md = (
+        "We disclose data in these cases:\n\nProviding it to partners;\n\n"
+        "Sharing it with advisers;\n\nPublishing it when the law requires.\n\n"
+        "In the event of a merger, data moves."
+    )
+    assert [b.kind for b in read_lines(md, True)] == [
+        "body",
+        "list_item",
+        "list_item",
+        "list_item",
+        "body",
+    ]
 
 
 # --------------------------------------------------------------------------- HTML
@@ -241,8 +283,15 @@ def test_paragraphs_after_a_lead_in_colon_are_list_items():
 def test_html_fixture_drops_furniture_and_keeps_units(fixtures):
     blocks, meta = read_html((fixtures / "segment_page.html").read_text("utf-8"))
     text = " ".join(b.text for b in blocks)
-    for furniture in ("Do not read me", "Shop", "Help", "Accept", "All rights reserved",
-                      "Hidden promotional", "font-family"):
+    for furniture in (
+        "Do not read me",
+        "Shop",
+        "Help",
+        "Accept",
+        "All rights reserved",
+        "Hidden promotional",
+        "font-family",
+    ):
         assert furniture not in text
     assert meta["title"] == "Privacy Notice | Lumen Widgets"
     assert "/cookies" in meta["links"]
@@ -282,15 +331,20 @@ def test_html_without_text_gives_no_blocks():
 
 
 def test_opp115_segments_and_kinds():
-    src = ("Acme Privacy <br> <br>|||<strong> Data We Collect </strong> <br> We keep logs. <br>"
-           " <ul> <li> your name </li> <li> your e-mail </li> </ul>||||||<strong>Cookies</strong>"
-           " We use cookies.")
+    src = (
+        "Acme Privacy <br> <br>|||<strong> Data We Collect </strong> <br> We keep logs. <br>"
+        " <ul> <li> your name </li> <li> your e-mail </li> </ul>||||||<strong>Cookies</strong>"
+        " We use cookies."
+    )
     blocks, spans = read_opp115(src)
     assert [(b.kind, b.text, b.segment) for b in blocks] == [
         ("body", "Acme Privacy", 0),
-        ("heading", "Data We Collect", 1), ("body", "We keep logs.", 1),
-        ("list_item", "your name", 1), ("list_item", "your e-mail", 1),
-        ("heading", "Cookies", 3), ("body", "We use cookies.", 3),
+        ("heading", "Data We Collect", 1),
+        ("body", "We keep logs.", 1),
+        ("list_item", "your name", 1),
+        ("list_item", "your e-mail", 1),
+        ("heading", "Cookies", 3),
+        ("body", "We use cookies.", 3),
     ]
     assert len(spans) == 4 and spans[2][0] == spans[2][1]  # the empty segment 2
     for b in blocks:

@@ -22,11 +22,11 @@ We share orders with the bakery that delivers them.
 # per sentence: {label: score} of the labels it carries, in taxonomy order as the
 # Tagger gives them (other labels score 0.1)
 TAGS = [
-    {"Introductory/Generic": 0.91},                                     # s0 heading
-    {"First Party Collection/Use": 0.8},                                # s1
-    {"First Party Collection/Use": 0.65, "Data Retention": 0.7},        # s2
-    {"Third Party Sharing/Collection": 0.6},                            # s3 heading
-    {"Third Party Sharing/Collection": 0.95},                           # s4
+    {"Introductory/Generic": 0.91},  # s0 heading
+    {"First Party Collection/Use": 0.8},  # s1
+    {"First Party Collection/Use": 0.65, "Data Retention": 0.7},  # s2
+    {"Third Party Sharing/Collection": 0.6},  # s3 heading
+    {"Third Party Sharing/Collection": 0.95},  # s4
 ]
 
 
@@ -40,9 +40,16 @@ def policy() -> TaggedPolicy:
         scores = [tags.get(name, 0.1) for name in LABELS]
         sentences.append(TaggedSentence.of(s, list(tags), scores))
     p = doc.paragraphs[1]
-    paragraphs = [TaggedParagraph(p.index, p.start, p.end, doc.text[p.start:p.end],
-                                  ["First Party Collection/Use", "Data Retention"],
-                                  dict.fromkeys(LABELS, 0.5))]
+    paragraphs = [
+        TaggedParagraph(
+            p.index,
+            p.start,
+            p.end,
+            doc.text[p.start : p.end],
+            ["First Party Collection/Use", "Data Retention"],
+            dict.fromkeys(LABELS, 0.5),
+        )
+    ]
     return TaggedPolicy(doc, sentences, paragraphs, model="tiny")
 
 
@@ -64,8 +71,13 @@ def test_summary_counts(policy):
     tp = rows["Third Party Sharing/Collection"]
     assert (tp["sentences"], tp["paragraphs"], tp["score"]) == (2, 0, 0.95)
     assert rows["Data Retention"]["paragraphs"] == 1
-    assert rows["Do Not Track"] == {"label": "Do Not Track", "sentences": 0, "paragraphs": 0,
-                                    "evidence": None, "score": None}
+    assert rows["Do Not Track"] == {
+        "label": "Do Not Track",
+        "sentences": 0,
+        "paragraphs": 0,
+        "evidence": None,
+        "score": None,
+    }
     assert sum(r["sentences"] for r in rows.values()) == sum(len(t) for t in TAGS)
 
 
@@ -105,8 +117,17 @@ def test_to_json_leaves_out_links():
 
 def test_to_dataframe_columns(policy):
     df = policy.to_dataframe()
-    assert list(df.columns) == ["id", "paragraph", "start", "end", "kind", "section", "text",
-                                "labels", *LABEL_IDS]
+    assert list(df.columns) == [
+        "id",
+        "paragraph",
+        "start",
+        "end",
+        "kind",
+        "section",
+        "text",
+        "labels",
+        *LABEL_IDS,
+    ]
     assert len(df) == len(policy.sentences)
     row = df.iloc[3]
     assert row["section"] == "Café Privacy > Sharing" and row["kind"] == "heading"

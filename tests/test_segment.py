@@ -32,49 +32,99 @@ def split(text: str, **kw) -> list[str]:
     "text, expected",
     [
         # abbreviations
-        ("Acme Inc. is based in Ohio. Acme Ltd. and Foo Co. are not.",
-         ["Acme Inc. is based in Ohio.", "Acme Ltd. and Foo Co. are not."]),
+        (
+            "Acme Inc. is based in Ohio. Acme Ltd. and Foo Co. are not.",
+            ["Acme Inc. is based in Ohio.", "Acme Ltd. and Foo Co. are not."],
+        ),
         ("We are Acme Inc. We sell tools.", ["We are Acme Inc.", "We sell tools."]),
-        ("Data stays in the U.S. Department of Commerce rules apply.",
-         ["Data stays in the U.S. Department of Commerce rules apply."]),
-        ("We store data in the U.S. Please note this.", ["We store data in the U.S.", "Please note this."]),
-        ("We work with you. We use it, e.g. Google Analytics, i.e. Tools, etc. to help.",
-         ["We work with you.", "We use it, e.g. Google Analytics, i.e. Tools, etc. to help."]),
-        ("We use processors etc. Transfers are covered.", ["We use processors etc.", "Transfers are covered."]),
-        ("See No. 5 and Art. 6 of the GDPR. No. We do not.",
-         ["See No. 5 and Art. 6 of the GDPR.", "No.", "We do not."]),
-        ("Effective Oct. 1, 2015. Mr. J. Smith is our officer.",
-         ["Effective Oct. 1, 2015.", "Mr. J. Smith is our officer."]),
-        ("Write to Non-U.S. Users Desk, P.O. Box 6000. Thanks.",
-         ["Write to Non-U.S. Users Desk, P.O. Box 6000.", "Thanks."]),
+        (
+            "Data stays in the U.S. Department of Commerce rules apply.",
+            ["Data stays in the U.S. Department of Commerce rules apply."],
+        ),
+        (
+            "We store data in the U.S. Please note this.",
+            ["We store data in the U.S.", "Please note this."],
+        ),
+        (
+            "We work with you. We use it, e.g. Google Analytics, i.e. Tools, etc. to help.",
+            ["We work with you.", "We use it, e.g. Google Analytics, i.e. Tools, etc. to help."],
+        ),
+        (
+            "We use processors etc. Transfers are covered.",
+            ["We use processors etc.", "Transfers are covered."],
+        ),
+        (
+            "See No. 5 and Art. 6 of the GDPR. No. We do not.",
+            ["See No. 5 and Art. 6 of the GDPR.", "No.", "We do not."],
+        ),
+        (
+            "Effective Oct. 1, 2015. Mr. J. Smith is our officer.",
+            ["Effective Oct. 1, 2015.", "Mr. J. Smith is our officer."],
+        ),
+        (
+            "Write to Non-U.S. Users Desk, P.O. Box 6000. Thanks.",
+            ["Write to Non-U.S. Users Desk, P.O. Box 6000.", "Thanks."],
+        ),
         # decimals and money
-        ("Fees are $1.50 or 2.5% of 1,000.00 USD. Version 2. We changed it.",
-         ["Fees are $1.50 or 2.5% of 1,000.00 USD.", "Version 2.", "We changed it."]),
+        (
+            "Fees are $1.50 or 2.5% of 1,000.00 USD. Version 2. We changed it.",
+            ["Fees are $1.50 or 2.5% of 1,000.00 USD.", "Version 2.", "We changed it."],
+        ),
         # URLs and e-mail addresses
-        ("Visit www.Example.com/Privacy.html or https://x.example/a.b?c=d. Mail a.b@c.example. Done.",
-         ["Visit www.Example.com/Privacy.html or https://x.example/a.b?c=d.", "Mail a.b@c.example.",
-          "Done."]),
-        ("It is positive for users. https://support.example/x explains more.",
-         ["It is positive for users.", "https://support.example/x explains more."]),
+        (
+            "Visit www.Example.com/Privacy.html or https://x.example/a.b?c=d. Mail a.b@c.example. Done.",
+            [
+                "Visit www.Example.com/Privacy.html or https://x.example/a.b?c=d.",
+                "Mail a.b@c.example.",
+                "Done.",
+            ],
+        ),
+        (
+            "It is positive for users. https://support.example/x explains more.",
+            ["It is positive for users.", "https://support.example/x explains more."],
+        ),
         # ellipses, quotes and parentheses
-        ("We wait... Then we act. We said “stop.” Then we did.",
-         ["We wait...", "Then we act.", "We said “stop.”", "Then we did."]),
-        ('Yes (cookies are small files (if you allow).) We use them. "Really?" she asked.',
-         ["Yes (cookies are small files (if you allow).)", "We use them.", '"Really?" she asked.']),
+        (
+            "We wait... Then we act. We said “stop.” Then we did.",
+            ["We wait...", "Then we act.", "We said “stop.”", "Then we did."],
+        ),
+        (
+            'Yes (cookies are small files (if you allow).) We use them. "Really?" she asked.',
+            [
+                "Yes (cookies are small files (if you allow).)",
+                "We use them.",
+                '"Really?" she asked.',
+            ],
+        ),
         # list markers
         ("1. We collect names. 2. We keep logs.", ["1. We collect names.", "2. We keep logs."]),
-        ("We may: (a) share it; (b) sell it. i) We never do. • Item one • Item two",
-         ["We may: (a) share it; (b) sell it.", "i) We never do.", "• Item one", "• Item two"]),
-        ("We share data. - See more at: http://x.example/p",
-         ["We share data.", "- See more at: http://x.example/p"]),
+        (
+            "We may: (a) share it; (b) sell it. i) We never do. • Item one • Item two",
+            ["We may: (a) share it; (b) sell it.", "i) We never do.", "• Item one", "• Item two"],
+        ),
+        (
+            "We share data. - See more at: http://x.example/p",
+            ["We share data.", "- See more at: http://x.example/p"],
+        ),
         # missing space after a full stop
-        ("We keep logs.We delete them.I agree to that.", ["We keep logs.", "We delete them.", "I agree to that."]),
-        ("Trust.Zone and Amazon.Com/Help are sites.", ["Trust.Zone and Amazon.Com/Help are sites."]),
+        (
+            "We keep logs.We delete them.I agree to that.",
+            ["We keep logs.", "We delete them.", "I agree to that."],
+        ),
+        (
+            "Trust.Zone and Amazon.Com/Help are sites.",
+            ["Trust.Zone and Amazon.Com/Help are sites."],
+        ),
         # lower-case brands and "us."
-        ("It is ours to keep with us. zTrenz collects data.", ["It is ours to keep with us.", "zTrenz collects data."]),
+        (
+            "It is ours to keep with us. zTrenz collects data.",
+            ["It is ours to keep with us.", "zTrenz collects data."],
+        ),
         # ALL-CAPS headings run into the text
-        ("PRIVACY POLICY We collect data. YOUR RIGHTS You may ask.",
-         ["PRIVACY POLICY", "We collect data.", "YOUR RIGHTS", "You may ask."]),
+        (
+            "PRIVACY POLICY We collect data. YOUR RIGHTS You may ask.",
+            ["PRIVACY POLICY", "We collect data.", "YOUR RIGHTS", "You may ask."],
+        ),
         ("GDPR Compliance matters here.", ["GDPR Compliance matters here."]),
         ("Questions? Contact us! Now.", ["Questions?", "Contact us!", "Now."]),
     ],
@@ -131,12 +181,47 @@ def check_source_offsets(doc: Document, source: str) -> None:
 
 
 _CHARS = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\r")
-_PIECES = st.sampled_from([
-    "We keep logs.", "Acme Inc. sells", "e.g. names", "U.S.", "$1.50", "www.x.example.",
-    "a@b.example", "...", "“quoted.”", "(a)", "1.", "i)", "•", "- ", "* ", "# ", "## ", "> ",
-    "PRIVACY POLICY", "**bold**", "_em_", "[link](http://x.example)", "| a | b |", "|---|---|",
-    "\n", "\n\n", " ", "  ", "\u00a0", "\u200b", "\t", "zTrenz", "us.", "We", "?", "!", ":",
-])
+_PIECES = st.sampled_from(
+    [
+        "We keep logs.",
+        "Acme Inc. sells",
+        "e.g. names",
+        "U.S.",
+        "$1.50",
+        "www.x.example.",
+        "a@b.example",
+        "...",
+        "“quoted.”",
+        "(a)",
+        "1.",
+        "i)",
+        "•",
+        "- ",
+        "* ",
+        "# ",
+        "## ",
+        "> ",
+        "PRIVACY POLICY",
+        "**bold**",
+        "_em_",
+        "[link](http://x.example)",
+        "| a | b |",
+        "|---|---|",
+        "\n",
+        "\n\n",
+        " ",
+        "  ",
+        "\u00a0",
+        "\u200b",
+        "\t",
+        "zTrenz",
+        "us.",
+        "We",
+        "?",
+        "!",
+        ":",
+    ]
+)
 _TEXTS = st.lists(st.one_of(_PIECES, st.text(_CHARS, max_size=12)), max_size=40).map("".join)
 
 
@@ -146,8 +231,9 @@ def test_text_and_markdown_invariants(source, fmt, max_chars):
     try:
         doc = segment(source, format=fmt, max_sentence_chars=max_chars)
     except PolicyReadError:
-        assert not source.strip(" \t\n\u00a0\u200b\u3000\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029") \
-            or not doc_text_possible(source)
+        assert not source.strip(
+            " \t\n\u00a0\u200b\u3000\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+        ) or not doc_text_possible(source)
         return
     check_document(doc, max_chars)
     check_source_offsets(doc, source)
@@ -172,12 +258,42 @@ def check_nothing_lost(doc: Document, source: str) -> None:
         assert ch in "-*+•●▪◦‣·–" and not source[line_start:j].strip(), (j, ch, source)
 
 
-_HTML_PIECES = st.sampled_from([
-    "<p>", "</p>", "<div>", "</div>", "<h2>", "</h2>", "<ul><li>", "</li>", "</ul>", "<br>",
-    "<b>", "</b>", "<strong>", "<table><tr><td>", "</td><td>", "</td></tr></table>", "<nav>",
-    "</nav>", "<script>", "</script>", "<!-- c -->", "&amp;", "&nbsp;", "<", ">", "<p class=x",
-    "We keep logs.", "Acme Inc. sells", "PRIVACY", "U.S. Please", " ", "\n",
-])
+_HTML_PIECES = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<div>",
+        "</div>",
+        "<h2>",
+        "</h2>",
+        "<ul><li>",
+        "</li>",
+        "</ul>",
+        "<br>",
+        "<b>",
+        "</b>",
+        "<strong>",
+        "<table><tr><td>",
+        "</td><td>",
+        "</td></tr></table>",
+        "<nav>",
+        "</nav>",
+        "<script>",
+        "</script>",
+        "<!-- c -->",
+        "&amp;",
+        "&nbsp;",
+        "<",
+        ">",
+        "<p class=x",
+        "We keep logs.",
+        "Acme Inc. sells",
+        "PRIVACY",
+        "U.S. Please",
+        " ",
+        "\n",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -191,23 +307,39 @@ def test_html_invariants(source):
     check_document(doc)
 
 
-@pytest.mark.parametrize("name", ["segment_page.html", "segment_notes.md", "segment_legal.txt",
-                                  "segment_cp1252.txt", "segment_latin1.txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "segment_page.html",
+        "segment_notes.md",
+        "segment_legal.txt",
+        "segment_cp1252.txt",
+        "segment_latin1.txt",
+    ],
+)
 def test_fixture_invariants(fixtures, name):
     doc = segment(fixtures / name)
     check_document(doc)
     if not name.endswith(".html"):
-        check_source_offsets(doc, doc.metadata and Path(fixtures / name).read_bytes().decode(
-            doc.metadata["encoding"]).replace("\r", "\n"))
+        check_source_offsets(
+            doc,
+            doc.metadata
+            and Path(fixtures / name)
+            .read_bytes()
+            .decode(doc.metadata["encoding"])
+            .replace("\r", "\n"),
+        )
 
 
 def test_legal_text_fixture(fixtures):
     doc = segment(fixtures / "segment_legal.txt")
     got = [(s.kind, s.text) for s in doc.sentences]
     assert got[:5] == [
-        ("heading", "PRIVACY POLICY"), ("body", "Last revised: Mar. 3, 2023."),
+        ("heading", "PRIVACY POLICY"),
+        ("body", "Last revised: Mar. 3, 2023."),
         ("body", 'ACME CORP. ("Acme") runs acme.example.'),
-        ("body", "We collect data as described in Sec. 2 below."), ("body", "We never sell it."),
+        ("body", "We collect data as described in Sec. 2 below."),
+        ("body", "We never sell it."),
     ]
     assert ("list_item", "(b) usage data, e.g. pages viewed;") in got
     assert ("list_item", "anything else you send us.") in got
@@ -223,8 +355,9 @@ def test_markdown_fixture_sections_paragraphs_and_metadata(fixtures):
     assert not any("extracted and transformed" in s.text for s in doc.sentences)
     assert "https://paybridge.example" in doc.metadata["links"]
     by_text = {s.text: s for s in doc.sentences}
-    assert by_text["We keep invoices for 6 years, as Art. 5 of the Accounting Act requires."].section \
-        == ("Lumen Widgets Privacy Policy", "Retention")
+    assert by_text[
+        "We keep invoices for 6 years, as Art. 5 of the Accounting Act requires."
+    ].section == ("Lumen Widgets Privacy Policy", "Retention")
     lead_in = by_text["We collect:"]
     assert lead_in.kind == "body" and by_text["your name;"].kind == "list_item"
     assert by_text["Fraud checks."].paragraph == by_text["Paybridge"].paragraph  # a table row
@@ -233,7 +366,9 @@ def test_markdown_fixture_sections_paragraphs_and_metadata(fixtures):
 
 
 def test_encodings_are_decoded(fixtures):
-    assert segment(fixtures / "segment_cp1252.txt").sentences[0].text.startswith("Café Lumière “Café”")
+    assert (
+        segment(fixtures / "segment_cp1252.txt").sentences[0].text.startswith("Café Lumière “Café”")
+    )
     assert "Daten über Sie" in segment(fixtures / "segment_latin1.txt").text
     bom = "\ufeffWe keep logs. We delete them.".encode("utf-8")
     assert [s.text for s in segment(bom).sentences] == ["We keep logs.", "We delete them."]
@@ -260,8 +395,12 @@ def test_to_dict_and_jsonl_round_trip():
 def test_seed_policies_match_the_gold(name):
     doc = segment(ROOT / "data" / "policies" / name)
     check_document(doc)
-    gold = [json.loads(x) for x in (ROOT / "benchmarks" / "gold" / f"{name.rsplit('.', 1)[0]}.jsonl")
-            .read_text("utf-8").splitlines()]
+    gold = [
+        json.loads(x)
+        for x in (ROOT / "benchmarks" / "gold" / f"{name.rsplit('.', 1)[0]}.jsonl")
+        .read_text("utf-8")
+        .splitlines()
+    ]
 
     def starts(texts):
         out, n = set(), 0
@@ -336,10 +475,15 @@ def test_bad_paths_and_formats(tmp_path):
 
 
 def test_malformed_html_is_read():
-    doc = segment("<p>We keep <b>logs.<p>We delete < them & 2<3 <div>Unclosed <i>forever", format="html")
+    doc = segment(
+        "<p>We keep <b>logs.<p>We delete < them & 2<3 <div>Unclosed <i>forever", format="html"
+    )
     check_document(doc)
-    assert [s.text for s in doc.sentences] == ["We keep logs.", "We delete < them & 2<3",
-                                               "Unclosed forever"]
+    assert [s.text for s in doc.sentences] == [
+        "We keep logs.",
+        "We delete < them & 2<3",
+        "Unclosed forever",
+    ]
 
 
 def test_very_deep_html_is_not_lost():
@@ -376,20 +520,26 @@ def test_cli_segment_prints_sentences(fixtures, monkeypatch, capsys):
     assert code in (0, None)
     first = out.splitlines()[0].split("\t")
     assert first == ["0:14", "heading", "PRIVACY POLICY", "PRIVACY POLICY"]
-    code, out, _ = run_cli(["segment", "--json", "--format", "text",
-                            str(fixtures / "segment_notes.md")], monkeypatch, capsys)
+    code, out, _ = run_cli(
+        ["segment", "--json", "--format", "text", str(fixtures / "segment_notes.md")],
+        monkeypatch,
+        capsys,
+    )
     rows = [json.loads(x) for x in out.splitlines()]
     # forced to plain text, the Markdown "#" stays in the text
     assert rows[0]["text"] == "# Lumen Widgets Privacy Policy" and rows[0]["kind"] == "heading"
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: d / "missing.txt", "no such file"),
-    (lambda d: d, "is a directory"),
-    (lambda d: (d / "empty.txt").write_text("  \n") and d / "empty.txt", "no text"),
-    (lambda d: (d / "b.bin").write_bytes(b"\x00\x01\x02" * 99) and d / "b.bin", "binary"),
-    (lambda d: (d / "p.pdf").write_bytes(b"%PDF-1.4\n...") and d / "p.pdf", "is a PDF"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d / "missing.txt", "no such file"),
+        (lambda d: d, "is a directory"),
+        (lambda d: (d / "empty.txt").write_text("  \n") and d / "empty.txt", "no text"),
+        (lambda d: (d / "b.bin").write_bytes(b"\x00\x01\x02" * 99) and d / "b.bin", "binary"),
+        (lambda d: (d / "p.pdf").write_bytes(b"%PDF-1.4\n...") and d / "p.pdf", "is a PDF"),
+    ],
+)
 def test_cli_bad_input_one_line_exit_2(tmp_path, monkeypatch, capsys, make, message):
     code, out, err = run_cli(["segment", str(make(tmp_path))], monkeypatch, capsys)
     assert code == 2 and out == ""
@@ -397,16 +547,18 @@ def test_cli_bad_input_one_line_exit_2(tmp_path, monkeypatch, capsys, make, mess
 
 
 def test_cli_unknown_format(fixtures, monkeypatch, capsys):
-    code, _, err = run_cli(["segment", "--format", "docx", str(fixtures / "segment_legal.txt")],
-                           monkeypatch, capsys)
+    code, _, err = run_cli(
+        ["segment", "--format", "docx", str(fixtures / "segment_legal.txt")], monkeypatch, capsys
+    )
     assert code == 2 and "unknown format 'docx'" in err and len(err.strip().splitlines()) == 1
 
 
 def test_cli_entry_point_subprocess(tmp_path):
     # the installed console script, end to end
     exe = Path(sys.executable).with_name("privtag")
-    r = subprocess.run([str(exe), "segment", str(tmp_path / "none.md")], capture_output=True,
-                       text=True, timeout=60)
+    r = subprocess.run(
+        [str(exe), "segment", str(tmp_path / "none.md")], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.strip().startswith("privtag: error:") and "no such file" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1

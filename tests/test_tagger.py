@@ -232,7 +232,8 @@ def test_saved_tagger_has_settings_thresholds_and_metadata(tiny_tagger, trained_
     th = json.loads((trained_tiny / "thresholds.json").read_text())
     assert len(th["sentence"]) == len(th["paragraph"]) == 12
     assert {a: len(v) for a, v in th["paragraph_by_aggregate"].items()} == dict.fromkeys(
-        AGGREGATES, 12)
+        AGGREGATES, 12
+    )
     assert tiny_tagger.thresholds == th
     assert tiny_tagger.metadata["recipe"]["train"]["max_steps"] == 8
     assert tiny_tagger.name == trained_tiny.name

@@ -60,10 +60,18 @@ def test_thresholds_stay_within_floor_and_095():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
-    st.lists(st.sampled_from([0.0, 0.04, 0.1, 0.25, 0.3, 0.5, 0.5, 0.7, 0.9, 0.96, 1.0]),
-             min_size=n, max_size=n),
-    st.lists(st.booleans(), min_size=n, max_size=n))))
+@given(
+    st.integers(1, 12).flatmap(
+        lambda n: st.tuples(
+            st.lists(
+                st.sampled_from([0.0, 0.04, 0.1, 0.25, 0.3, 0.5, 0.5, 0.7, 0.9, 0.96, 1.0]),
+                min_size=n,
+                max_size=n,
+            ),
+            st.lists(st.booleans(), min_size=n, max_size=n),
+        )
+    )
+)
 def test_tuned_threshold_is_the_best_candidate(case):
     """Exact: no allowed threshold (a score in [floor, 0.95]) gives a higher F1."""
     s, y = np.array(case[0]), np.array(case[1])

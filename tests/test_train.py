@@ -25,8 +25,10 @@ MODEL_DATA = Path(__file__).resolve().parent / "fixtures" / "model_data"
 
 def bce(tagger, ds) -> float:
     """Mean binary cross-entropy of ``tagger``'s sentence scores on the units of ``ds``."""
-    units = [{"text": t, "section": s, "previous": p}
-             for t, s, p in zip(ds["text"], ds["section"], ds["previous"], strict=True)]
+    units = [
+        {"text": t, "section": s, "previous": p}
+        for t, s, p in zip(ds["text"], ds["section"], ds["previous"], strict=True)
+    ]
     p = np.clip(tagger._score(units, tagger.settings["max_length"]), 1e-7, 1 - 1e-7)
     y = np.zeros_like(p)
     for i, row in enumerate(ds["labels"]):
@@ -41,8 +43,11 @@ def test_training_lowers_the_loss(tiny_recipe, tiny_tagger, tiny_encoder, tmp_pa
     recipe = tiny_recipe(tmp_path)
     units = load_units(recipe.data.train, "sentence")
     torch.manual_seed(recipe.train.seed)
-    untrained = Tagger(PrivtagClassifier.from_base(tiny_encoder).eval(), tiny_tagger.tokenizer,
-                       tiny_tagger.settings)
+    untrained = Tagger(
+        PrivtagClassifier.from_base(tiny_encoder).eval(),
+        tiny_tagger.tokenizer,
+        tiny_tagger.settings,
+    )
     before, after = bce(untrained, units), bce(tiny_tagger, units)
     assert after < 0.8 * before, f"training loss {before:.3f} -> {after:.3f}"
 
@@ -64,8 +69,14 @@ def test_another_seed_other_weights(tiny_recipe, trained_tiny, tmp_path):
 
 
 def test_output_directory_and_metadata(trained_tiny, tiny_tagger, tiny_recipe):
-    for name in ("config.json", "model.safetensors", "tokenizer.json", "privtag.json",
-                 "thresholds.json", "training.json"):
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "privtag.json",
+        "thresholds.json",
+        "training.json",
+    ):
         assert (trained_tiny / name).is_file(), name
     meta = json.loads((trained_tiny / "training.json").read_text())
     assert meta == json.loads(json.dumps(tiny_tagger.metadata))
@@ -91,13 +102,21 @@ def test_label_without_examples_is_named_in_a_warning(tiny_recipe, tmp_path, cap
     present = {x for r in read_annotations([only]) for x in r["labels"]}
     absent = [x for x in LABELS if x not in present]
     assert absent
-    recipe = tiny_recipe(tmp_path, **{
-        "data.train": [str(only)], "data.levels": ["sentence"], "train.select_on": "sentence",
-        "train.max_steps": 1, "train.aggregates": ["max"]})
+    recipe = tiny_recipe(
+        tmp_path,
+        **{
+            "data.train": [str(only)],
+            "data.levels": ["sentence"],
+            "train.select_on": "sentence",
+            "train.max_steps": 1,
+            "train.aggregates": ["max"],
+        },
+    )
     with caplog.at_level(logging.WARNING, logger="privtag.train"):
         train(recipe)
-    warnings = [r for r in caplog.records if r.name == "privtag.train"
-                and r.levelno == logging.WARNING]
+    warnings = [
+        r for r in caplog.records if r.name == "privtag.train" and r.levelno == logging.WARNING
+    ]
     assert len(warnings) == 1
     message = warnings[0].getMessage()
     assert message.startswith("no training examples for: ")
@@ -109,15 +128,20 @@ def test_label_without_examples_is_named_in_a_warning(tiny_recipe, tmp_path, cap
 
 def test_all_labels_present_no_warning(tiny_recipe, tmp_path, caplog):
     recipe = tiny_recipe(tmp_path, **{"data.validation": []})
-    with caplog.at_level(logging.WARNING, logger="privtag.train"), \
-            pytest.raises(DataError, match="no validation units at level 'segment' in \\[\\]"):
+    with (
+        caplog.at_level(logging.WARNING, logger="privtag.train"),
+        pytest.raises(DataError, match="no validation units at level 'segment' in \\[\\]"),
+    ):
         train(recipe)
     assert not [r for r in caplog.records if r.name == "privtag.train"]
 
 
 def test_empty_training_data(tiny_recipe, tmp_path):
-    with pytest.raises(DataError, match=r"no training units in \[\] at levels "
-                                        r"\['sentence', 'segment'\]; check data.train"):
+    with pytest.raises(
+        DataError,
+        match=r"no training units in \[\] at levels "
+        r"\['sentence', 'segment'\]; check data.train",
+    ):
         train(tiny_recipe(tmp_path, **{"data.train": []}))
     empty = tmp_path / "annotations" / "empty.jsonl"
     empty.parent.mkdir()
@@ -126,11 +150,14 @@ def test_empty_training_data(tiny_recipe, tmp_path):
         train(tiny_recipe(tmp_path, **{"data.train": [str(empty)]}))
 
 
-@pytest.mark.parametrize(("setting", "value", "message"), [
-    ("data.levels", ["sentences"], "data.levels: 'sentences' is not 'sentence' or 'segment'"),
-    ("train.aggregates", ["mean"], "train.aggregates: 'mean' is not one of max, noisy_or"),
-    ("train.pos_weight", "log", "train.pos_weight must be 'none' or 'sqrt', not 'log'"),
-])
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("data.levels", ["sentences"], "data.levels: 'sentences' is not 'sentence' or 'segment'"),
+        ("train.aggregates", ["mean"], "train.aggregates: 'mean' is not one of max, noisy_or"),
+        ("train.pos_weight", "log", "train.pos_weight must be 'none' or 'sqrt', not 'log'"),
+    ],
+)
 def test_bad_recipe_values(tiny_recipe, tmp_path, setting, value, message):
     with pytest.raises(DataError, match="^" + message.replace("[", r"\[")):
         train(tiny_recipe(tmp_path, **{setting: value}))
@@ -147,8 +174,10 @@ def test_load_units_sentences_and_paragraphs(tiny_recipe, tmp_path):
     assert sorted(set(sents["policy"])) == ["lumen", "northwind"]
     # a paragraph unit: its sentences joined, the union of their labels
     row = next(r for r in paras if r["text"].startswith("We keep game progress"))
-    assert row["text"] == ("We keep game progress for two years after your last login. "
-                           "All data is encrypted in transit and at rest.")
+    assert row["text"] == (
+        "We keep game progress for two years after your last login. "
+        "All data is encrypted in transit and at rest."
+    )
     assert [LABELS[i] for i in row["labels"]] == ["Data Retention", "Data Security"]
     assert row["section"] == ["Northwind Games Privacy Policy", "Retention and security"]
     with pytest.raises(DataError, match="no data sources"):
@@ -157,8 +186,9 @@ def test_load_units_sentences_and_paragraphs(tiny_recipe, tmp_path):
 
 def test_load_units_from_opp115(opp115_dir, tiny_recipe, tmp_path):
     recipe = tiny_recipe(tmp_path, **{"data.opp115": str(opp115_dir)})
-    ds = load_units(["opp115:validation", str(MODEL_DATA / "validation")], "segment",
-                    recipe.data.opp115)
+    ds = load_units(
+        ["opp115:validation", str(MODEL_DATA / "validation")], "segment", recipe.data.opp115
+    )
     assert len(set(ds["policy"])) == 11
     assert set(ds["source"]) >= {"opp115"}
 
@@ -188,8 +218,12 @@ class StubTagger:
 
 
 def sentence_units(labels: list[list[str]]):
-    return to_dataset([{"policy": "p", "unit_id": f"s{i}", "text": f"Sentence {i}.",
-                        "labels": x} for i, x in enumerate(labels)])
+    return to_dataset(
+        [
+            {"policy": "p", "unit_id": f"s{i}", "text": f"Sentence {i}.", "labels": x}
+            for i, x in enumerate(labels)
+        ]
+    )
 
 
 def test_tune_tagger_sets_sentence_thresholds():

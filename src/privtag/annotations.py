@@ -67,8 +67,9 @@ def annotation_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand ``paths``: files as given, directories to their ``*.jsonl`` and ``*.csv`` files."""
     out: list[Path] = []
     for p in map(Path, [paths] if isinstance(paths, str | Path) else paths):
-        out.extend(sorted(q for q in p.iterdir() if q.suffix in (".jsonl", ".csv"))
-                   if p.is_dir() else [p])
+        out.extend(
+            sorted(q for q in p.iterdir() if q.suffix in (".jsonl", ".csv")) if p.is_dir() else [p]
+        )
     return out
 
 
@@ -88,17 +89,25 @@ def _read_rows(path: Path, bad) -> list[tuple[int, dict]]:
         reader = csv.DictReader(content.splitlines(keepends=True))
         missing = [f for f in FIELDS if f != "note" and f not in (reader.fieldnames or [])]
         if missing:
-            bad(1, "columns", f"missing column(s) {', '.join(missing)}",
-                "the header row must name: " + ",".join(FIELDS))
+            bad(
+                1,
+                "columns",
+                f"missing column(s) {', '.join(missing)}",
+                "the header row must name: " + ",".join(FIELDS),
+            )
             return []
         for row in reader:
             # line_num is the row's last line (a quoted cell may span several)
             rows.append((reader.line_num, _from_csv(row, reader.line_num, bad)))
         return rows
     if path.suffix != ".jsonl":
-        bad(1, "file", f"unknown annotation file type {path.suffix!r}",
+        bad(
+            1,
+            "file",
+            f"unknown annotation file type {path.suffix!r}",
             "use .jsonl or .csv (a Label Studio or doccano export: use `labelstudio:` or "
-            "`doccano:` sources, see privtag.importers)")
+            "`doccano:` sources, see privtag.importers)",
+        )
         return []
     for n, text in enumerate(content.splitlines(), 1):
         if not text.strip():
@@ -106,12 +115,20 @@ def _read_rows(path: Path, bad) -> list[tuple[int, dict]]:
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as e:
-            bad(n, "json", f"invalid JSON ({e.msg} at column {e.colno})",
-                "write one complete JSON object per line")
+            bad(
+                n,
+                "json",
+                f"invalid JSON ({e.msg} at column {e.colno})",
+                "write one complete JSON object per line",
+            )
             continue
         if not isinstance(obj, dict):
-            bad(n, "json", f"expected a JSON object, got {type(obj).__name__}",
-                'write {"policy": ..., "sentence_id": ..., ...} on the line')
+            bad(
+                n,
+                "json",
+                f"expected a JSON object, got {type(obj).__name__}",
+                'write {"policy": ..., "sentence_id": ..., ...} on the line',
+            )
             continue
         rows.append((n, obj))
     return rows
@@ -137,8 +154,11 @@ def _check_row(obj: dict, bad) -> bool:
     for key in obj:
         if key not in FIELDS:
             near = difflib.get_close_matches(key, FIELDS, n=1)
-            fix = (f"rename it to {near[0]!r}" if near and near[0] not in obj
-                   else "remove it (free text goes in 'note')")
+            fix = (
+                f"rename it to {near[0]!r}"
+                if near and near[0] not in obj
+                else "remove it (free text goes in 'note')"
+            )
             bad(key, f"unknown field {key!r}", fix)
     for key, how in FIELDS.items():
         if key not in obj:
@@ -155,22 +175,32 @@ def _check_row(obj: dict, bad) -> bool:
             ok = False
     if not ok:
         return False
-    if not obj["policy"].strip() or any(c in obj["policy"] for c in "/\\") \
-            or obj["policy"].startswith("."):
+    if (
+        not obj["policy"].strip()
+        or any(c in obj["policy"] for c in "/\\")
+        or obj["policy"].startswith(".")
+    ):
         bad("policy", f"invalid policy name {obj['policy']!r}", f"write {FIELDS['policy']}")
         ok = False
     if not obj["sentence_id"].strip():
         bad("sentence_id", "empty id", f"write {FIELDS['sentence_id']}")
     if not obj["text"].strip():
-        bad("text", "empty text",
-            "copy the sentence from `privtag segment POLICY_FILE --json`, or delete the line")
+        bad(
+            "text",
+            "empty text",
+            "copy the sentence from `privtag segment POLICY_FILE --json`, or delete the line",
+        )
         ok = False
     elif obj["start"] < 0:
         bad("start", f"negative offset {obj['start']}", "write the offset in the policy text")
         ok = False
     elif obj["end"] - obj["start"] != len(obj["text"]):
-        bad("end", f"end - start is {obj['end'] - obj['start']} but the text has "
-            f"{len(obj['text'])} characters", "set end = start + length of text")
+        bad(
+            "end",
+            f"end - start is {obj['end'] - obj['start']} but the text has "
+            f"{len(obj['text'])} characters",
+            "set end = start + length of text",
+        )
         ok = False
     for name in obj["labels"]:
         try:
@@ -226,8 +256,14 @@ def parse_annotations(
     records: list[dict] = []
     for given in [paths] if isinstance(paths, str | Path) else paths:
         if Path(given).is_dir() and not annotation_files([given]):
-            found.append((str(given), 1, f"{given}:1: file: no .jsonl or .csv files in this "
-                          "directory; give annotation files or the directory holding them"))
+            found.append(
+                (
+                    str(given),
+                    1,
+                    f"{given}:1: file: no .jsonl or .csv files in this "
+                    "directory; give annotation files or the directory holding them",
+                )
+            )
     for path in annotation_files(paths):
         fname, pdir = str(path), _policies_dir(path, policies_dir)
         missing_policy: set[str] = set()
@@ -241,16 +277,25 @@ def parse_annotations(
                 return False
             policy, sid = obj["policy"], obj["sentence_id"]
             if (policy, sid) in seen_ids:
-                bad(line, "sentence_id", f"duplicate id {sid!r} for policy {policy!r} "
-                    f"(first at {seen_ids[policy, sid]})", "give each sentence its own id")
+                bad(
+                    line,
+                    "sentence_id",
+                    f"duplicate id {sid!r} for policy {policy!r} "
+                    f"(first at {seen_ids[policy, sid]})",
+                    "give each sentence its own id",
+                )
                 return False
             seen_ids[policy, sid] = f"{_f}:{line}"
             pfile = find_policy(policy, _d)
             if pfile is None:
                 if policy not in _m:  # once per file, not on every line
                     _m.add(policy)
-                    bad(line, "policy", f"no policy file {policy}.md/.txt/.html in {_d}",
-                        "add the policy text there, or pass the right policies directory")
+                    bad(
+                        line,
+                        "policy",
+                        f"no policy file {policy}.md/.txt/.html in {_d}",
+                        "add the policy text there, or pass the right policies directory",
+                    )
                 return False
             if pfile not in docs:
                 try:
@@ -263,10 +308,18 @@ def parse_annotations(
                 return False
             if doc.text[s:e] != obj["text"]:
                 at = doc.text.find(obj["text"])
-                fix = (f"set start to {at} and end to {at + e - s}" if at >= 0 else
-                       f"copy the text and offsets from `privtag segment {pfile} --json`")
-                bad(line, "start", f"text does not match the policy text at {s}:{e}, which "
-                    f"reads {doc.text[s:e][:60]!r}", fix)
+                fix = (
+                    f"set start to {at} and end to {at + e - s}"
+                    if at >= 0
+                    else f"copy the text and offsets from `privtag segment {pfile} --json`"
+                )
+                bad(
+                    line,
+                    "start",
+                    f"text does not match the policy text at {s}:{e}, which "
+                    f"reads {doc.text[s:e][:60]!r}",
+                    fix,
+                )
                 by_policy.setdefault(policy, []).append((_f, line, obj, doc, False))
                 return False
             by_policy.setdefault(policy, []).append((_f, line, obj, doc, True))
@@ -275,11 +328,17 @@ def parse_annotations(
         for line, obj in _read_rows(path, bad):
             if not check(line, obj) and isinstance(obj.get("policy"), str):
                 claimed.setdefault(obj["policy"], set()).update(
-                    (k, obj[f]) for k, f in (("id", "sentence_id"), ("text", "text"))
-                    if isinstance(obj.get(f), str))
+                    (k, obj[f])
+                    for k, f in (("id", "sentence_id"), ("text", "text"))
+                    if isinstance(obj.get(f), str)
+                )
     for policy, entries in by_policy.items():
-        _check_coverage(entries, claimed.get(policy, set()), lambda f, ln, *a: found.append(
-            (f, ln, f"{f}:{ln}: " + ": ".join(a[:2]) + "; " + a[2])), records)
+        _check_coverage(
+            entries,
+            claimed.get(policy, set()),
+            lambda f, ln, *a: found.append((f, ln, f"{f}:{ln}: " + ": ".join(a[:2]) + "; " + a[2])),
+            records,
+        )
     found.sort(key=lambda t: (t[0], t[1]))
     return records, [p for _, _, p in found]
 
@@ -292,51 +351,81 @@ def _check_coverage(entries, claimed: set, bad, records: list[dict]) -> None:
     prev_end, prev_at = -1, ""
     for s, e, f, ln, o in valid:
         if s < prev_end:
-            bad(f, ln, "start", f"overlaps the record at {prev_at}",
-                "each character belongs to one sentence: fix the offsets or merge the records")
+            bad(
+                f,
+                ln,
+                "start",
+                f"overlaps the record at {prev_at}",
+                "each character belongs to one sentence: fix the offsets or merge the records",
+            )
         prev_end, prev_at = max(prev_end, e), f"{f}:{ln}"
         i = bisect.bisect_right(starts, s) - 1
         _check_aligned(doc, i, s, e, lambda *a, _f=f, _ln=ln: bad(_f, _ln, *a))
         sent = doc.sentences[i] if i >= 0 else None
         before = doc.sentences[i - 1] if i > 0 else None
-        records.append({
-            "policy": o["policy"], "unit_id": o["sentence_id"], "text": o["text"],
-            "labels": o["labels"], "section": o["section"], "start": s, "end": e,
-            "paragraph": sent.paragraph if sent else -1,
-            "previous": before.text if before and sent and before.paragraph == sent.paragraph
-            else "",
-            "source": f"annotations:{Path(f).name}",
-            "attributes": json.dumps({"note": o["note"]}) if o.get("note") else "{}",
-        })
+        records.append(
+            {
+                "policy": o["policy"],
+                "unit_id": o["sentence_id"],
+                "text": o["text"],
+                "labels": o["labels"],
+                "section": o["section"],
+                "start": s,
+                "end": e,
+                "paragraph": sent.paragraph if sent else -1,
+                "previous": before.text
+                if before and sent and before.paragraph == sent.paragraph
+                else "",
+                "source": f"annotations:{Path(f).name}",
+                "attributes": json.dumps({"note": o["note"]}) if o.get("note") else "{}",
+            }
+        )
     spans = [(s, e) for s, e, *_ in valid]
     # where a missing sentence belongs: next to the rows around its offsets, wrong or not
     rows = sorted((o["start"], f, ln) for f, ln, o, *_ in entries)
     for sent in doc.sentences:
         j = bisect.bisect_left(spans, (sent.end, -1))
-        if (j > 0 and spans[j - 1][1] > sent.start) or \
-                {("id", sent.id), ("text", sent.text)} & claimed:
+        if (j > 0 and spans[j - 1][1] > sent.start) or {
+            ("id", sent.id),
+            ("text", sent.text),
+        } & claimed:
             continue
         k = bisect.bisect_left(rows, (sent.end, ""))
         _, f, ln = rows[min(k, len(rows) - 1)]
         where = "before" if k < len(rows) else "after"
-        bad(f, ln, "sentence_id", f"sentence {sent.id} ({sent.start}:{sent.end} "
-            f"{sent.text[:50]!r}) has no record", f"add a record for it {where} this line")
+        bad(
+            f,
+            ln,
+            "sentence_id",
+            f"sentence {sent.id} ({sent.start}:{sent.end} {sent.text[:50]!r}) has no record",
+            f"add a record for it {where} this line",
+        )
 
 
 def _check_aligned(doc, i: int, s: int, e: int, bad) -> None:
     """A record must be one sentence of the current segmentation, as the tagger sees them."""
     if i >= 0 and (doc.sentences[i].start, doc.sentences[i].end) == (s, e):
         return
-    over = [x for x in itertools.takewhile(lambda x: x.start < e, doc.sentences[max(i, 0):])
-            if x.end > s][:8]
+    over = [
+        x
+        for x in itertools.takewhile(lambda x: x.start < e, doc.sentences[max(i, 0) :])
+        if x.end > s
+    ][:8]
     how = f"`privtag segment {doc.metadata.get('path') or 'POLICY_FILE'} --json`"
     if len(over) > 1:
-        bad("start", f"spans {len(over)} sentences of the segmenter (" + ", ".join(
-            f"{x.id} {x.start}:{x.end}" for x in over) + ")",
-            f"split it into one record per sentence, as {how} gives them")
+        bad(
+            "start",
+            f"spans {len(over)} sentences of the segmenter ("
+            + ", ".join(f"{x.id} {x.start}:{x.end}" for x in over)
+            + ")",
+            f"split it into one record per sentence, as {how} gives them",
+        )
     elif over:
-        bad("start", f"is only part of sentence {over[0].id} ({over[0].start}:{over[0].end})",
-            f"make it the whole sentence, as {how} gives it")
+        bad(
+            "start",
+            f"is only part of sentence {over[0].id} ({over[0].start}:{over[0].end})",
+            f"make it the whole sentence, as {how} gives it",
+        )
 
 
 def validate_annotations(
@@ -359,6 +448,8 @@ def read_annotations(
     if problems:
         raise AnnotationError(problems)
     if not records:
-        raise DataError(f"no annotation records in {', '.join(map(str, annotation_files(paths)))}"
-                        "; give files with at least one record")
+        raise DataError(
+            f"no annotation records in {', '.join(map(str, annotation_files(paths)))}"
+            "; give files with at least one record"
+        )
     return records

@@ -80,8 +80,11 @@ def validate_cmd(
     ],
     policies: Annotated[
         Path | None,
-        typer.Option("--policies", help="Directory of <policy>.<ext> files (default: "
-                     "policies/ next to the annotations' directory, else data/policies)."),
+        typer.Option(
+            "--policies",
+            help="Directory of <policy>.<ext> files (default: "
+            "policies/ next to the annotations' directory, else data/policies).",
+        ),
     ] = None,
 ) -> None:
     """Check annotation files; print every problem, exit with code 1 if there is any."""
@@ -202,11 +205,15 @@ def train_cmd(
     opp115: Annotated[
         Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
     ] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Resume from the last checkpoint.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Resume from the last checkpoint.")
+    ] = False,
     base: Annotated[
         Path | None,
-        typer.Option("--base", help="A local Hugging Face encoder directory (default: the "
-                     "packaged all-MiniLM-L6-v2)."),
+        typer.Option(
+            "--base",
+            help="A local Hugging Face encoder directory (default: the packaged all-MiniLM-L6-v2).",
+        ),
     ] = None,
     export: Annotated[
         Path | None,
@@ -228,8 +235,9 @@ def train_cmd(
     v = tagger.metadata.get("validation", {})
     for lvl in ("sentence", "segment"):
         if lvl in v:
-            typer.echo(f"validation {lvl}: micro-F1 {v[lvl]['micro']:.3f}, "
-                       f"macro-F1 {v[lvl]['macro']:.3f}")
+            typer.echo(
+                f"validation {lvl}: micro-F1 {v[lvl]['micro']:.3f}, macro-F1 {v[lvl]['macro']:.3f}"
+            )
     typer.echo(f"saved to {r.train.output_dir}")
     if export:
         tagger.save(export, compact=True)
@@ -261,8 +269,9 @@ def tag_cmd(
     ] = None,
     aggregate: Annotated[
         str | None,
-        typer.Option("--aggregate", help="Paragraph aggregation (max is fastest; default: "
-                     "the tuned one)."),
+        typer.Option(
+            "--aggregate", help="Paragraph aggregation (max is fastest; default: the tuned one)."
+        ),
     ] = None,
 ) -> None:
     """Tag every sentence and paragraph of one or more policies."""
@@ -284,13 +293,17 @@ def data_report_cmd(
     ctx: typer.Context,
     opp115: Annotated[
         Path | None,
-        typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115; "
-                     "left out when not found)."),
+        typer.Option(
+            "--opp115",
+            help="OPP-115 directory (default: ../shared/opp115; left out when not found).",
+        ),
     ] = None,
     annotations: Annotated[
         Path | None,
-        typer.Option("--annotations", help="Seed annotations directory (default: "
-                     "data/annotations; left out when not found)."),
+        typer.Option(
+            "--annotations",
+            help="Seed annotations directory (default: data/annotations; left out when not found).",
+        ),
     ] = None,
     vote: Annotated[
         str, typer.Option("--vote", help="OPP-115 vote: majority (>= 2 annotators) or union.")
@@ -320,8 +333,9 @@ def data_report_cmd(
     typer.echo(report.to_text())
     if markdown:
         command = _invocation(ctx)
-        markdown.write_text(f"`{command}`, run on {datetime.date.today()}.\n\n"
-                            + report.to_markdown())
+        markdown.write_text(
+            f"`{command}`, run on {datetime.date.today()}.\n\n" + report.to_markdown()
+        )
         typer.echo(f"wrote {markdown}")
 
 
@@ -349,15 +363,20 @@ def tune_cmd(
     specs = data or ["opp115:validation"]
     tagger = Tagger.load(model)
     compact = (model / "compact.safetensors").is_file()
-    result = tune_tagger(tagger, load_units(specs, "sentence", opp115),
-                         load_units(specs, "segment", opp115), list(AGGREGATES))
+    result = tune_tagger(
+        tagger,
+        load_units(specs, "sentence", opp115),
+        load_units(specs, "segment", opp115),
+        list(AGGREGATES),
+    )
     tagger.metadata["validation"] = result
     tagger.metadata["tuned"] = {"on": specs, "date": time.strftime("%Y-%m-%d %H:%M:%S")}
     tagger.save(out or model, compact=compact)
     for key in ("sentence", "segment"):
         if key in result:
-            typer.echo(f"{key}: micro-F1 {result[key]['micro']:.3f}, "
-                       f"macro-F1 {result[key]['macro']:.3f}")
+            typer.echo(
+                f"{key}: micro-F1 {result[key]['micro']:.3f}, macro-F1 {result[key]['macro']:.3f}"
+            )
     typer.echo(f"aggregate: {result.get('aggregate')}; saved to {out or model}")
 
 

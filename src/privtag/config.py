@@ -121,8 +121,11 @@ class Recipe:
         table, _, key = dotted.partition(".")
         section = getattr(self, table, None) if table in ("data", "model", "train") else None
         if section is None or key not in {f.name for f in dataclasses.fields(section)}:
-            valid = ", ".join(f"{t}.{f.name}" for t in ("data", "model", "train")
-                              for f in dataclasses.fields(getattr(self, t)))
+            valid = ", ".join(
+                f"{t}.{f.name}"
+                for t in ("data", "model", "train")
+                for f in dataclasses.fields(getattr(self, t))
+            )
             raise RecipeError(f"{where}: unknown setting {dotted!r}; valid settings: {valid}")
         kind = _field_type(type(section), key)
         if text is not None and kind is str and not isinstance(value, str):
@@ -144,8 +147,13 @@ class Recipe:
         return dataclasses.asdict(self)
 
 
-_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string",
-               list: 'a list of strings, e.g. ["a", "b"]'}
+_KIND_NAMES = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: 'a list of strings, e.g. ["a", "b"]',
+}
 
 
 def _field_type(cls: type, key: str) -> type:

@@ -45,6 +45,7 @@ FEATURES = Features(
 
 SPLITS = ("train", "validation", "test")
 
+
 def to_dataset(records: list[dict]) -> Dataset:
     """Build a Dataset with :data:`FEATURES` from record dicts (missing optional keys get defaults).
 
@@ -115,8 +116,10 @@ def policy_split(
         {'a': 'train', 'd': 'train', 'e': 'train', 'b': 'validation', 'c': 'test'}
     """
     if len(fractions) != len(names) or any(f < 0 for f in fractions) or sum(fractions) <= 0:
-        raise DataError(f"bad split fractions {fractions} for {names}; give one non-negative "
-                        "fraction per split, not all zero")
+        raise DataError(
+            f"bad split fractions {fractions} for {names}; give one non-negative "
+            "fraction per split, not all zero"
+        )
     order = sorted(set(policies), key=lambda p: hashlib.sha256(f"{seed}\0{p}".encode()).digest())
     out, i = {}, 0
     for name, count in zip(names, _allocate(len(order), tuple(fractions)), strict=True):
@@ -126,18 +129,25 @@ def policy_split(
 
 
 def split_dataset(
-    ds: Dataset, fractions: tuple[float, ...] = (0.8, 0.1, 0.1), seed: int = 13,
+    ds: Dataset,
+    fractions: tuple[float, ...] = (0.8, 0.1, 0.1),
+    seed: int = 13,
     names: tuple[str, ...] = SPLITS,
 ) -> DatasetDict:
     """Split ``ds`` by policy with :func:`policy_split` (no policy in two splits)."""
     column = list(ds["policy"])
     where = policy_split(column, fractions, seed, names)
-    return DatasetDict({n: ds.select([i for i, p in enumerate(column) if where[p] == n])
-                        for n in names})
+    return DatasetDict(
+        {n: ds.select([i for i, p in enumerate(column) if where[p] == n]) for n in names}
+    )
 
 
-def as_dataset_dict(records: list[dict], split: str | None = None, seed: int = 13,
-                    fractions: tuple[float, ...] = (0.8, 0.1, 0.1)) -> DatasetDict:
+def as_dataset_dict(
+    records: list[dict],
+    split: str | None = None,
+    seed: int = 13,
+    fractions: tuple[float, ...] = (0.8, 0.1, 0.1),
+) -> DatasetDict:
     """Records as a DatasetDict: all in ``split`` if given, else split by policy."""
     ds = to_dataset(records)
     return DatasetDict({split: ds}) if split else split_dataset(ds, fractions, seed)
@@ -169,9 +179,15 @@ def load_annotations(
 
 
 def load_source(
-    spec: str, *, policies_dir: str | Path | None = None, split: str | None = None,
-    seed: int = 13, fractions: tuple[float, ...] = (0.8, 0.1, 0.1),
-    opp115_root: str | Path | None = None, level: str = "segment", vote: str = "majority",
+    spec: str,
+    *,
+    policies_dir: str | Path | None = None,
+    split: str | None = None,
+    seed: int = 13,
+    fractions: tuple[float, ...] = (0.8, 0.1, 0.1),
+    opp115_root: str | Path | None = None,
+    level: str = "segment",
+    vote: str = "majority",
 ) -> DatasetDict:
     """Resolve a data source string to a DatasetDict for training or evaluation.
 
@@ -195,8 +211,10 @@ def load_source(
     path = Path(spec)
     if path.suffix in (".jsonl", ".csv") or path.is_dir():
         return load_annotations(path, policies_dir, split, seed, fractions)
-    raise DataError(f"unknown data source {spec!r}; use a .jsonl or .csv file, a directory of "
-                    "them, labelstudio:PATH, doccano:PATH or opp115:SPLIT")
+    raise DataError(
+        f"unknown data source {spec!r}; use a .jsonl or .csv file, a directory of "
+        "them, labelstudio:PATH, doccano:PATH or opp115:SPLIT"
+    )
 
 
 def _load_opp115(split: str, root, level: str, vote: str) -> DatasetDict:
@@ -220,7 +238,9 @@ LEVELS = ("sentence", "segment")
 
 
 def load_units(
-    sources: Iterable[str], level: str = "sentence", opp115: str | Path | None = None,
+    sources: Iterable[str],
+    level: str = "sentence",
+    opp115: str | Path | None = None,
     vote: str = "majority",
 ) -> Dataset:
     """All units of ``level`` from several sources, in one Dataset with :data:`FEATURES`.
@@ -265,17 +285,19 @@ def sentences_to_segments(dataset: Dataset) -> Dataset:
         groups.setdefault(key, []).append(row)
     records = []
     for (policy, para), rows in groups.items():
-        records.append({
-            "policy": policy,
-            "unit_id": f"p{para}" if isinstance(para, int) else rows[0]["unit_id"],
-            "text": " ".join(r["text"] for r in rows),
-            "labels": sorted({j for r in rows for j in r["labels"]}),
-            "section": rows[0]["section"],
-            "paragraph": rows[0]["paragraph"],
-            "start": min(r["start"] for r in rows),
-            "end": max(r["end"] for r in rows),
-            "source": rows[0]["source"],
-        })
+        records.append(
+            {
+                "policy": policy,
+                "unit_id": f"p{para}" if isinstance(para, int) else rows[0]["unit_id"],
+                "text": " ".join(r["text"] for r in rows),
+                "labels": sorted({j for r in rows for j in r["labels"]}),
+                "section": rows[0]["section"],
+                "paragraph": rows[0]["paragraph"],
+                "start": min(r["start"] for r in rows),
+                "end": max(r["end"] for r in rows),
+                "source": rows[0]["source"],
+            }
+        )
     return to_dataset(records)
 
 
@@ -283,7 +305,10 @@ def units_of(dataset: Dataset) -> list[dict]:
     """Model inputs (``text``, ``section``, ``previous``) for every row of a FEATURES dataset."""
     cols = [c for c in ("text", "section", "previous") if c in dataset.features]
     return [
-        {"text": r["text"], "section": list(r.get("section") or []),
-         "previous": r.get("previous") or ""}
+        {
+            "text": r["text"],
+            "section": list(r.get("section") or []),
+            "previous": r.get("previous") or "",
+        }
         for r in dataset.select_columns(cols)
     ]

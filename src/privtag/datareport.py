@@ -174,8 +174,14 @@ class DataReport:
         if not self.kept:
             return []
         total = self.kept[-1]
-        rows = [["label", f"segment labels, {total.name}", f"kept, {total.name}",
-                 *(f"share kept, {k.name}" for k in self.kept)]]
+        rows = [
+            [
+                "label",
+                f"segment labels, {total.name}",
+                f"kept, {total.name}",
+                *(f"share kept, {k.name}" for k in self.kept),
+            ]
+        ]
         for i, label in [*enumerate(LABELS), (None, "all labels")]:
             seg = sum(total.segment) if i is None else total.segment[i]
             kept = sum(total.kept) if i is None else total.kept[i]
@@ -184,25 +190,41 @@ class DataReport:
 
     def to_text(self) -> str:
         """A readable terminal report."""
-        parts = [f"Data report ({_vote_text(self.vote)})", *self.sources, "",
-                 "Units per label (a unit with two labels counts under both):",
-                 _aligned(self.counts_rows())]
+        parts = [
+            f"Data report ({_vote_text(self.vote)})",
+            *self.sources,
+            "",
+            "Units per label (a unit with two labels counts under both):",
+            _aligned(self.counts_rows()),
+        ]
         if self.kept:
-            parts += ["", "Segment labels kept by sentence projection (OPP-115: share of a "
-                      "segment's labels that at least one of its sentences carries):",
-                      _aligned(self.kept_rows())]
+            parts += [
+                "",
+                "Segment labels kept by sentence projection (OPP-115: share of a "
+                "segment's labels that at least one of its sentences carries):",
+                _aligned(self.kept_rows()),
+            ]
         return "\n".join(parts)
 
     def to_markdown(self) -> str:
         """The same report as Markdown tables."""
-        parts = [f"OPP-115 labels by {_vote_text(self.vote)}.", "",
-                 *(f"- {s}" for s in self.sources), "",
-                 "Units per label (a unit with two labels counts under both):", "",
-                 _markdown(self.counts_rows())]
+        parts = [
+            f"OPP-115 labels by {_vote_text(self.vote)}.",
+            "",
+            *(f"- {s}" for s in self.sources),
+            "",
+            "Units per label (a unit with two labels counts under both):",
+            "",
+            _markdown(self.counts_rows()),
+        ]
         if self.kept:
-            parts += ["", "Segment labels kept by sentence projection: of the labels an OPP-115 "
-                      "segment has, the share that at least one of its sentences carries:", "",
-                      _markdown(self.kept_rows())]
+            parts += [
+                "",
+                "Segment labels kept by sentence projection: of the labels an OPP-115 "
+                "segment has, the share that at least one of its sentences carries:",
+                "",
+                _markdown(self.kept_rows()),
+            ]
         return "\n".join(parts) + "\n"
 
 
@@ -245,14 +267,22 @@ def build_report(
             counts.append(count_units(f"OPP-115 {split}, sentence", _units(s)))
             kept.append(kept_by_projection(split, g, s))
         if len(kept) > 1:
-            kept.append(Kept("all", *(tuple(sum(getattr(k, f)[i] for k in kept)
-                                            for i in range(NUM_LABELS))
-                                      for f in ("segment", "kept"))))
+            kept.append(
+                Kept(
+                    "all",
+                    *(
+                        tuple(sum(getattr(k, f)[i] for k in kept) for i in range(NUM_LABELS))
+                        for f in ("segment", "kept")
+                    ),
+                )
+            )
         sources.append(f"OPP-115: {root} (splits {', '.join(splits)})")
     if annotations is not None:
         # labels may be written as display names or short ids: to indices, as training does
-        records = [{**r, "labels": [label_index(x) for x in r["labels"]]}
-                   for r in read_annotations(annotations)]
+        records = [
+            {**r, "labels": [label_index(x) for x in r["labels"]]}
+            for r in read_annotations(annotations)
+        ]
         counts.append(count_units("seed, sentence", _units(records)))
         counts.append(count_units("seed, paragraph", paragraph_units(records)))
         sources.append(f"seed annotations: {annotations}")
@@ -269,8 +299,10 @@ def _units(rows) -> Iterable[tuple[str, list[int]]]:
 
 
 def _vote_text(vote: str) -> str:
-    return {"majority": "majority vote, at least 2 of 3 annotators",
-            "union": "union, at least 1 annotator"}.get(vote, vote)
+    return {
+        "majority": "majority vote, at least 2 of 3 annotators",
+        "union": "union, at least 1 annotator",
+    }.get(vote, vote)
 
 
 def _pct(x: float | None) -> str:
@@ -286,15 +318,16 @@ def _aligned(rows: list[list[str]]) -> str:
     lines = [list(r) for r in zip(*head, strict=True)] + rows[1:]
     widths = [max(len(r[j]) for r in lines) for j in range(len(rows[0]))]
     return "\n".join(
-        "  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in
-                  enumerate(zip(r, widths, strict=True))).rstrip()
+        "  ".join(
+            c.ljust(w) if j == 0 else c.rjust(w)
+            for j, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
         for r in lines
     )
 
 
 def _markdown(rows: list[list[str]]) -> str:
     head, *body = rows
-    lines = ["| " + " | ".join(head) + " |",
-             "| --- |" + " ---: |" * (len(head) - 1)]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     lines += ["| " + " | ".join(r) + " |" for r in body]
     return "\n".join(lines)

@@ -84,20 +84,27 @@ def _check_labels(names, where: str, problems: list[str]) -> list[str]:
     good = []
     for name in names:
         if not isinstance(name, str):
-            problems.append(f"{where}: labels: {name!r} is not a label name; "
-                            "export the project as multi-label text classification")
+            problems.append(
+                f"{where}: labels: {name!r} is not a label name; "
+                "export the project as multi-label text classification"
+            )
             continue
         try:
             good.append(LABELS[label_index(name)])
         except KeyError:
-            problems.append(f"{where}: labels: unknown label {name!r}; {suggest_label(name)} "
-                            "(rename the choice in the labeling config)")
+            problems.append(
+                f"{where}: labels: unknown label {name!r}; {suggest_label(name)} "
+                "(rename the choice in the labeling config)"
+            )
     return good
 
 
 def _check_meta(meta: dict, where: str, problems: list[str]) -> bool:
-    bad = [k for k in ("start", "end", "paragraph")
-           if k in meta and (isinstance(meta[k], bool) or not isinstance(meta[k], int))]
+    bad = [
+        k
+        for k in ("start", "end", "paragraph")
+        if k in meta and (isinstance(meta[k], bool) or not isinstance(meta[k], int))
+    ]
     for k in bad:
         problems.append(f"{where}: {k}: expected an integer, got {meta[k]!r}; fix the task data")
     return not bad
@@ -108,8 +115,10 @@ def _unique(records: list[dict], wheres: list[str], problems: list[str]) -> None
     for r, where in zip(records, wheres, strict=True):
         key = (r["policy"], r["unit_id"])
         if key in seen:
-            problems.append(f"{where}: unit_id: duplicate id {key[1]!r} for policy {key[0]!r} "
-                            f"(first at {seen[key]}); give each unit its own id")
+            problems.append(
+                f"{where}: unit_id: duplicate id {key[1]!r} for policy {key[0]!r} "
+                f"(first at {seen[key]}); give each unit its own id"
+            )
         seen.setdefault(key, where)
 
 
@@ -130,8 +139,12 @@ def _chosen(results: list, from_name: str | None) -> list:
 
 
 def from_labelstudio_tasks(
-    tasks: list[dict], name: str = "<tasks>", *, from_name: str | None = None,
-    use_predictions: bool = False, default_policy: str | None = None,
+    tasks: list[dict],
+    name: str = "<tasks>",
+    *,
+    from_name: str | None = None,
+    use_predictions: bool = False,
+    default_policy: str | None = None,
 ) -> list[dict]:
     """Records from Label Studio tasks (the list a JSON export holds).
 
@@ -158,8 +171,9 @@ def from_labelstudio_tasks(
         where = f"{name}: task {task.get('id', '?') if isinstance(task, dict) else '?'} (#{i})"
         data = task.get("data") if isinstance(task, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-            problems.append(f"{where}: data.text: missing; export tasks whose data holds the "
-                            "sentence as 'text'")
+            problems.append(
+                f"{where}: data.text: missing; export tasks whose data holds the sentence as 'text'"
+            )
             continue
         meta = {k: v for k, v in data.items() if k != "text"}
         for extra in (task.get("meta"), data.get("meta")):  # task-level and nested metadata
@@ -198,8 +212,12 @@ def read_labelstudio(path: str | Path, **kwargs) -> list[dict]:
     except FileNotFoundError as e:
         raise DataError(f"{path}: file not found; export the project as JSON first") from e
     except json.JSONDecodeError as e:
-        raise AnnotationError([f"{path}:{e.lineno}: json: invalid JSON ({e.msg}); export the "
-                               "project again with the JSON format"]) from e
+        raise AnnotationError(
+            [
+                f"{path}:{e.lineno}: json: invalid JSON ({e.msg}); export the "
+                "project again with the JSON format"
+            ]
+        ) from e
     if isinstance(tasks, dict):  # a single task
         tasks = [tasks]
     if not isinstance(tasks, list):
@@ -208,8 +226,12 @@ def read_labelstudio(path: str | Path, **kwargs) -> list[dict]:
 
 
 def to_labelstudio_tasks(
-    records: list[dict], *, labels_as: str | None = "annotations",
-    from_name: str = FROM_NAME, to_name: str = "text", model_version: str = "privtag",
+    records: list[dict],
+    *,
+    labels_as: str | None = "annotations",
+    from_name: str = FROM_NAME,
+    to_name: str = "text",
+    model_version: str = "privtag",
 ) -> list[dict]:
     """Label Studio tasks for records (import them with :func:`labelstudio_config`).
 
@@ -229,8 +251,14 @@ def to_labelstudio_tasks(
     for r in records:
         task: dict = {"data": {"text": r["text"], **_meta(r)}}
         if labels_as:
-            result = [{"from_name": from_name, "to_name": to_name, "type": "choices",
-                       "value": {"choices": _label_names(r.get("labels", []))}}]
+            result = [
+                {
+                    "from_name": from_name,
+                    "to_name": to_name,
+                    "type": "choices",
+                    "value": {"choices": _label_names(r.get("labels", []))},
+                }
+            ]
             entry: dict = {"result": result}
             if labels_as == "predictions":
                 entry["model_version"] = model_version
@@ -247,8 +275,16 @@ def write_labelstudio(records: list[dict], path: str | Path, **kwargs) -> None:
 
 # ---------------------------------------------------------------- doccano
 
-_DOCCANO_OWN = {"id", "text", "label", "labels", "meta", "Comments", "comments",
-                "annotation_approver"}
+_DOCCANO_OWN = {
+    "id",
+    "text",
+    "label",
+    "labels",
+    "meta",
+    "Comments",
+    "comments",
+    "annotation_approver",
+}
 
 
 def read_doccano(path: str | Path, *, default_policy: str | None = None) -> list[dict]:
@@ -289,8 +325,9 @@ def read_doccano(path: str | Path, *, default_policy: str | None = None) -> list
             continue
         names = obj.get("label", obj.get("labels", []))
         if any(isinstance(x, list | dict) for x in names or []):
-            problems.append(f"{where}: label: holds spans, not labels; export a text "
-                            "classification project")
+            problems.append(
+                f"{where}: label: holds spans, not labels; export a text classification project"
+            )
             continue
         labels = _check_labels(names or [], f"{where} (id {obj.get('id', '?')})", problems)
         meta = {k: v for k, v in obj.items() if k not in _DOCCANO_OWN}
@@ -299,8 +336,9 @@ def read_doccano(path: str | Path, *, default_policy: str | None = None) -> list
         if not obj["text"].strip():
             problems.append(f"{where}: text: empty text; remove the line")
         elif _check_meta(meta, where, problems):
-            records.append(_record(meta, obj["text"], labels, f"doccano:{path.name}",
-                                   str(obj.get("id", n))))
+            records.append(
+                _record(meta, obj["text"], labels, f"doccano:{path.name}", str(obj.get("id", n)))
+            )
             wheres.append(where)
     _unique(records, wheres, problems)
     if problems:
@@ -318,12 +356,12 @@ def to_doccano_lines(records: list[dict], *, with_labels: bool = True) -> list[s
     out = []
     for r in records:
         labels = _label_names(r.get("labels", [])) if with_labels else []
-        out.append(json.dumps({"text": r["text"], "label": labels, **_meta(r)},
-                              ensure_ascii=False))
+        out.append(json.dumps({"text": r["text"], "label": labels, **_meta(r)}, ensure_ascii=False))
     return out
 
 
 def write_doccano(records: list[dict], path: str | Path, **kwargs) -> None:
     """Write :func:`to_doccano_lines` to a JSONL file doccano imports."""
-    Path(path).write_text("".join(x + "\n" for x in to_doccano_lines(records, **kwargs)),
-                          encoding="utf-8")
+    Path(path).write_text(
+        "".join(x + "\n" for x in to_doccano_lines(records, **kwargs)), encoding="utf-8"
+    )

@@ -147,6 +147,9 @@ def label_index(name: str) -> int:
     if key in _BY_KEY:
         return _BY_KEY[key]
     raise KeyError(
-        f"unknown label {name!r}; valid labels are: " + "; ".join(LABELS) + " (or their ids: "
-        + ", ".join(LABEL_IDS) + ")"
+        f"unknown label {name!r}; valid labels are: "
+        + "; ".join(LABELS)
+        + " (or their ids: "
+        + ", ".join(LABEL_IDS)
+        + ")"
     )

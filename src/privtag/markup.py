@@ -19,21 +19,71 @@ def _words(s: str) -> list[str]:
 
 #: Words that open a sentence: after a bold run-in title ("<b>Cookies</b> We use ...")
 #: they show the title is a heading, not the sentence's subject.
-SENTENCE_STARTERS = frozenset(_words(
-    """we you your our us the this these that those if in for to it its they their please
+SENTENCE_STARTERS = frozenset(
+    _words(
+        """we you your our us the this these that those if in for to it its they their please
     any all when where such as by each some most no upon at on from with under unless
     although because before after during while however also additionally"""
-))
+    )
+)
 
-_DROP = {"script", "style", "noscript", "template", "nav", "aside", "button", "select",
-         "textarea", "option", "svg", "iframe", "object", "canvas", "head", "title", "menu",
-         "dialog", "input"}
+_DROP = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "aside",
+    "button",
+    "select",
+    "textarea",
+    "option",
+    "svg",
+    "iframe",
+    "object",
+    "canvas",
+    "head",
+    "title",
+    "menu",
+    "dialog",
+    "input",
+}
 _PAGE_FURNITURE = {"header", "footer"}  # dropped unless inside <main> or <article>
-_PARAGRAPH = {"p", "div", "section", "article", "main", "blockquote", "pre", "address", "dl",
-              "ul", "ol", "table", "figure", "hr", "center", "details", "form", "fieldset",
-              "header", "footer", "body", "html"}
-_BLOCK = _PARAGRAPH | {"dt", "dd", "tbody", "thead", "tfoot", "caption", "figcaption",
-                       "summary", "legend"}
+_PARAGRAPH = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "address",
+    "dl",
+    "ul",
+    "ol",
+    "table",
+    "figure",
+    "hr",
+    "center",
+    "details",
+    "form",
+    "fieldset",
+    "header",
+    "footer",
+    "body",
+    "html",
+}
+_BLOCK = _PARAGRAPH | {
+    "dt",
+    "dd",
+    "tbody",
+    "thead",
+    "tfoot",
+    "caption",
+    "figcaption",
+    "summary",
+    "legend",
+}
 _BOLD = {"strong", "b"}
 _FURNITURE_TOKEN = re.compile(
     r"(?:nav|navbar|navigation|menu|main-menu|menubar|breadcrumbs?|site-header|site-footer|"
@@ -87,8 +137,13 @@ class _HtmlWalker:
         if kind == "body":
             if self.in_list:
                 kind = "list_item"
-            elif (self.bold_only and not self.in_cell and not b.empty and b.word_count() <= 15
-                  and b.last_char() not in ".;,"):
+            elif (
+                self.bold_only
+                and not self.in_cell
+                and not b.empty
+                and b.word_count() <= 15
+                and b.last_char() not in ".;,"
+            ):
                 kind = "heading"
         b.flush(kind, level)
         self.bold_only = True
@@ -216,8 +271,11 @@ def read_html(text: str) -> tuple[list[Block], dict]:
     return w.b.blocks, meta
 
 
-_SOUP = re.compile(r"<!--.*?(?:-->|$)|<(script|style|noscript|template)\b.*?(?:</\1\s*>|$)"
-                   r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|[^<]+|<", re.S | re.I)
+_SOUP = re.compile(
+    r"<!--.*?(?:-->|$)|<(script|style|noscript|template)\b.*?(?:</\1\s*>|$)"
+    r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|[^<]+|<",
+    re.S | re.I,
+)
 
 
 def _read_tag_soup(text: str) -> list[Block]:
@@ -307,8 +365,12 @@ def _opp_text(b: Builder, text: str, a: int, z: int, strong: int, strong_only: b
         # a bold run-in title: "<strong>Cookies</strong> We use ..." (see _HtmlWalker)
         nxt = chunk.split(None, 1)[0]
         last = b.last_char()
-        if (nxt[:1].isupper() and b.word_count() <= 12 and last not in ".!?,;"
-                and (last == ":" or nxt.lower().strip("\"'“(") in SENTENCE_STARTERS)):
+        if (
+            nxt[:1].isupper()
+            and b.word_count() <= 12
+            and last not in ".!?,;"
+            and (last == ":" or nxt.lower().strip("\"'“(") in SENTENCE_STARTERS)
+        ):
             b.flush("heading")
     b.add_span(a, z)
 

@@ -204,8 +204,9 @@ def load_model(directory: str | Path, base: str | Path | None = None) -> Privtag
     except ModelLoadError:
         raise
     except Exception as e:  # safetensors/torch raise many types on corrupt files
-        raise ModelLoadError(f"{directory}: the weights cannot be read ({e}); re-train or "
-                             "re-download the model") from e
+        raise ModelLoadError(
+            f"{directory}: the weights cannot be read ({e}); re-train or re-download the model"
+        ) from e
     model.eval()
     return model
 

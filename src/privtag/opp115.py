@@ -63,8 +63,10 @@ def default_root() -> Path | None:
     """``$PRIVTAG_OPP115``, else ``../shared/opp115`` from the working directory or the repo."""
     env = os.environ.get("PRIVTAG_OPP115")
     candidates = [Path(env)] if env else []
-    candidates += [Path.cwd().parent / "shared" / "opp115",
-                   Path(__file__).resolve().parents[3] / "shared" / "opp115"]
+    candidates += [
+        Path.cwd().parent / "shared" / "opp115",
+        Path(__file__).resolve().parents[3] / "shared" / "opp115",
+    ]
     for c in candidates:
         if (c / "annotations").is_dir():
             return c
@@ -191,10 +193,19 @@ def policy_records(policy: Policy, level: str = "segment", vote: str = "majority
         base = {"policy": policy.name, "paragraph": para.index, "source": "opp115"}
         if level == "segment":
             labels, attrs = _vote(prs, k)
-            out.append({**base, "unit_id": f"seg{para.index}", "text": doc.text[para.start:para.end],
-                        "labels": labels, "section": list(para.section), "previous": "",
-                        "start": para.start, "end": para.end,
-                        "attributes": json.dumps(attrs, sort_keys=True)})
+            out.append(
+                {
+                    **base,
+                    "unit_id": f"seg{para.index}",
+                    "text": doc.text[para.start : para.end],
+                    "labels": labels,
+                    "section": list(para.section),
+                    "previous": "",
+                    "start": para.start,
+                    "end": para.end,
+                    "attributes": json.dumps(attrs, sort_keys=True),
+                }
+            )
             continue
         seg0 = policy.segment_starts[para.index]
         prev = ""
@@ -213,9 +224,19 @@ def policy_records(policy: Policy, level: str = "segment", vote: str = "majority
                 return False
 
             labels, attrs = _vote(prs, k, hit)
-            out.append({**base, "unit_id": s.id, "text": s.text, "labels": labels,
-                        "section": list(s.section), "previous": prev, "start": s.start,
-                        "end": s.end, "attributes": json.dumps(attrs, sort_keys=True)})
+            out.append(
+                {
+                    **base,
+                    "unit_id": s.id,
+                    "text": s.text,
+                    "labels": labels,
+                    "section": list(s.section),
+                    "previous": prev,
+                    "start": s.start,
+                    "end": s.end,
+                    "attributes": json.dumps(attrs, sort_keys=True),
+                }
+            )
             prev = s.text
     return out
 

@@ -59,8 +59,11 @@ def looks_like_heading(line: str, alone: bool) -> bool:
         return True
     if s[-1] in ".,;:!" or len(words) > 12:
         return False
-    numbered = bool(_SECTION_NUMBER.match(s)) and len(words) <= 10 and not (
-        len(words) > 1 and words[1][:1].islower())
+    numbered = (
+        bool(_SECTION_NUMBER.match(s))
+        and len(words) <= 10
+        and not (len(words) > 1 and words[1][:1].islower())
+    )
     if s[-1] == "?":
         return alone or numbered
     long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
@@ -115,8 +118,9 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         line = text[s:e]
         lead = 0
         if markdown:
-            if table or (line.count("|") and i + 1 < len(spans)
-                         and _MD_TABLE_RULE.match(text, *spans[i + 1])):
+            if table or (
+                line.count("|") and i + 1 < len(spans) and _MD_TABLE_RULE.match(text, *spans[i + 1])
+            ):
                 if "|" in line:
                     close(True)
                     table = True
@@ -133,12 +137,20 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             if q:
                 lead = q.end()
             h = _MD_HEADING.match(line, lead)
-            underline = (i + 1 < len(spans) and not item
-                         and _MD_SETEXT.match(text, *spans[i + 1]) and len(line.strip()) <= 120)
+            underline = (
+                i + 1 < len(spans)
+                and not item
+                and _MD_SETEXT.match(text, *spans[i + 1])
+                and len(line.strip()) <= 120
+            )
             if h or underline:
                 close(True)
                 _add_inline(b, text, s + (h.end() if h else lead), e, True)
-                level = len(h.group(1)) if h else (1 if "=" in text[spans[i + 1][0]:spans[i + 1][1]] else 2)
+                level = (
+                    len(h.group(1))
+                    if h
+                    else (1 if "=" in text[spans[i + 1][0] : spans[i + 1][1]] else 2)
+                )
                 b.flush("heading", level)
                 b.paragraph_break()
                 skip = -1 if h else i + 1
@@ -148,9 +160,12 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         next_blank = i + 1 >= len(spans) or not nonblank[i + 1]
         after_stop = b.empty or b.last_char() in ".!?:;"
         in_list = _NUMBERED_ITEM.match(body) and any(
-            0 <= k < len(spans) and _NUMBERED_ITEM.match(text, *spans[k]) for k in (i - 1, i + 1))
-        if (prev_blank or line_mode or after_stop) and not in_list and looks_like_heading(
-            body, alone=prev_blank and next_blank
+            0 <= k < len(spans) and _NUMBERED_ITEM.match(text, *spans[k]) for k in (i - 1, i + 1)
+        )
+        if (
+            (prev_blank or line_mode or after_stop)
+            and not in_list
+            and looks_like_heading(body, alone=prev_blank and next_blank)
         ):
             close(True)
             _add_inline(b, text, s + lead, e, markdown)
@@ -158,7 +173,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             b.paragraph_break()
             continue
         bullet = _BULLET.match(line, lead) or _NBSP_INDENT.match(line, lead)
-        if bullet and line[bullet.end():].strip():
+        if bullet and line[bullet.end() :].strip():
             lead_in = b.last_char() == ":"
             close(line_mode and not item and not lead_in)
             item = True
@@ -201,11 +216,14 @@ def _mark_paragraph_lists(blocks: list[Block]) -> None:
             shape = _opening_shape(nxt[0].text)
             if items:
                 ok = items[-1][-1].text.endswith((";", "; and", "; or")) or (
-                    shape is not None and shape == first_shape)
+                    shape is not None and shape == first_shape
+                )
             else:  # the first item: a ";" ends it, or the next paragraph opens alike
                 ok = nxt[-1].text.endswith(";") or (
-                    shape is not None and k + 1 < len(following)
-                    and _opening_shape(following[k + 1][0].text) == shape)
+                    shape is not None
+                    and k + 1 < len(following)
+                    and _opening_shape(following[k + 1][0].text) == shape
+                )
             if not ok:
                 break
             items.append(nxt)

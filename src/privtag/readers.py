@@ -165,12 +165,19 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_SIGNATURES = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP archive (a .docx?)",
-               b"\xd0\xcf\x11\xe0": "an old Word/Office file", b"\x7fELF": "a program",
-               b"\x89PNG": "an image", b"\xff\xd8\xff": "an image", b"GIF8": "an image"}
+_SIGNATURES = {
+    b"%PDF": "a PDF",
+    b"PK\x03\x04": "a ZIP archive (a .docx?)",
+    b"\xd0\xcf\x11\xe0": "an old Word/Office file",
+    b"\x7fELF": "a program",
+    b"\x89PNG": "an image",
+    b"\xff\xd8\xff": "an image",
+    b"GIF8": "an image",
+}
 _TEXT_BYTES = bytes([9, 10, 11, 12, 13, *range(32, 256)])
-_DECLARED = re.compile(rb"""(?:<meta[^>]{0,200}?charset|<\?xml[^>]{0,100}?encoding)\s*=\s*["']?([\w.:-]+)""",
-                       re.I)
+_DECLARED = re.compile(
+    rb"""(?:<meta[^>]{0,200}?charset|<\?xml[^>]{0,100}?encoding)\s*=\s*["']?([\w.:-]+)""", re.I
+)
 
 
 def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
@@ -193,7 +200,9 @@ def decode(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
             return data.decode(enc, errors="replace"), enc
     for sig, what in _SIGNATURES.items():
         if data.startswith(sig):
-            raise PolicyReadError(f"{name}: is {what}, not a policy; convert it to text or HTML first")
+            raise PolicyReadError(
+                f"{name}: is {what}, not a policy; convert it to text or HTML first"
+            )
     sample = data[:65536]
     if b"\x00" in sample:
         enc = _utf16_without_bom(sample)
@@ -261,7 +270,9 @@ def load(source: str | bytes | Path) -> tuple[str, dict]:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise PolicyReadError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
+        raise PolicyReadError(
+            f"{path}: cannot be read ({e.strerror}); check its permissions"
+        ) from e
     text, enc = decode(data, str(path))
     return text, {"path": str(path), "encoding": enc}
 
@@ -283,8 +294,9 @@ def _as_path(s: str) -> Path | None:
 
 
 _HTML_TAGS = re.compile(r"</?(?:p|div|html|body|h[1-6]|li|ul|span|table|td|br|a)\b[^>]*>", re.I)
-_MD_SIGNS = re.compile(r"^#{1,6}\s+\S|\[[^\]\n]+\]\([^)\s]+\)|^\s*[-*+]\s+\S|\*\*\S|^\s*\|?.*\|\s*-{3,}",
-                       re.M)
+_MD_SIGNS = re.compile(
+    r"^#{1,6}\s+\S|\[[^\]\n]+\]\([^)\s]+\)|^\s*[-*+]\s+\S|\*\*\S|^\s*\|?.*\|\s*-{3,}", re.M
+)
 
 
 _OPP115_TAGS = {"br", "strong", "ul", "ol", "li", "blockquote", "b"}
@@ -354,8 +366,12 @@ def read_blocks(text: str, format: str) -> tuple[list[Block], list[tuple[int, in
     return blocks, None, meta
 
 
-_MOVED = {"read_lines": "plaintext", "looks_like_heading": "plaintext", "read_html": "markup",
-          "read_opp115": "markup"}
+_MOVED = {
+    "read_lines": "plaintext",
+    "looks_like_heading": "plaintext",
+    "read_html": "markup",
+    "read_opp115": "markup",
+}
 
 
 def __getattr__(name: str):

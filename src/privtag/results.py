@@ -29,9 +29,11 @@ class TaggedSentence(Sentence):
     def of(cls, s: Sentence, labels: list[str], scores) -> TaggedSentence:
         """``s`` with ``labels`` and ``scores`` (12 floats, in taxonomy order)."""
         fields = {f.name: getattr(s, f.name) for f in dataclasses.fields(Sentence)}
-        return cls(**fields, labels=labels,
-                   scores={name: round(float(v), 4) for name, v in zip(LABELS, scores,
-                                                                        strict=True)})
+        return cls(
+            **fields,
+            labels=labels,
+            scores={name: round(float(v), 4) for name, v in zip(LABELS, scores, strict=True)},
+        )
 
 
 @dataclass
@@ -61,8 +63,9 @@ class TaggedPolicy:
         from privtag.labels import label_index
 
         name = LABELS[label_index(label)]
-        return sorted((s for s in self.sentences if name in s.labels),
-                      key=lambda s: -s.scores[name])
+        return sorted(
+            (s for s in self.sentences if name in s.labels), key=lambda s: -s.scores[name]
+        )
 
     def summary(self) -> list[dict]:
         """Per label: sentences and paragraphs that carry it, and the strongest evidence.
@@ -75,13 +78,15 @@ class TaggedPolicy:
         out = []
         for name in LABELS:
             hits = self.with_label(name)
-            out.append({
-                "label": name,
-                "sentences": len(hits),
-                "paragraphs": sum(name in p.labels for p in self.paragraphs),
-                "evidence": hits[0].text if hits else None,
-                "score": hits[0].scores[name] if hits else None,
-            })
+            out.append(
+                {
+                    "label": name,
+                    "sentences": len(hits),
+                    "paragraphs": sum(name in p.labels for p in self.paragraphs),
+                    "evidence": hits[0].text if hits else None,
+                    "score": hits[0].scores[name] if hits else None,
+                }
+            )
         return out
 
     def to_dict(self) -> dict:
@@ -104,14 +109,30 @@ class TaggedPolicy:
 
         rows = []
         for s in self.sentences:
-            row = {"id": s.id, "paragraph": s.paragraph, "start": s.start, "end": s.end,
-                   "kind": s.kind, "section": " > ".join(s.section), "text": s.text,
-                   "labels": s.labels}
+            row = {
+                "id": s.id,
+                "paragraph": s.paragraph,
+                "start": s.start,
+                "end": s.end,
+                "kind": s.kind,
+                "section": " > ".join(s.section),
+                "text": s.text,
+                "labels": s.labels,
+            }
             row.update({lid: s.scores[name] for lid, name in zip(LABEL_IDS, LABELS, strict=True)})
             rows.append(row)
         # the columns are named even without rows, so df["text"] works on any policy
-        columns = ["id", "paragraph", "start", "end", "kind", "section", "text", "labels",
-                   *LABEL_IDS]
+        columns = [
+            "id",
+            "paragraph",
+            "start",
+            "end",
+            "kind",
+            "section",
+            "text",
+            "labels",
+            *LABEL_IDS,
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def table(self, width: int | None = None) -> str:

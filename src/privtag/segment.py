@@ -46,8 +46,15 @@ from privtag import readers
 from privtag.errors import PolicyReadError
 from privtag.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
 
-__all__ = ["MAX_SENTENCE_CHARS", "Document", "Paragraph", "Sentence", "iter_jsonl", "segment",
-           "split_sentences"]
+__all__ = [
+    "MAX_SENTENCE_CHARS",
+    "Document",
+    "Paragraph",
+    "Sentence",
+    "iter_jsonl",
+    "segment",
+    "split_sentences",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +179,10 @@ def segment(
     meta.update(extra)
     doc = _build(blocks, segments, max_sentence_chars)
     if not doc.sentences:
-        what = {"html": "no text outside scripts, styles and navigation",
-                "opp115": "no text in any segment"}.get(format, "no text")
+        what = {
+            "html": "no text outside scripts, styles and navigation",
+            "opp115": "no text in any segment",
+        }.get(format, "no text")
         raise PolicyReadError(f"{name}: the policy has {what}; give a non-empty policy")
     doc.format = format
     doc.metadata = meta
@@ -195,8 +204,9 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
 
     def close_para(end: int) -> None:
         first_section = sentences[para_first].section if len(sentences) > para_first else section
-        paragraphs.append(Paragraph(len(paragraphs), para_start, end, para_first,
-                                    len(sentences), first_section))
+        paragraphs.append(
+            Paragraph(len(paragraphs), para_start, end, para_first, len(sentences), first_section)
+        )
 
     def push_heading(level: int, text: str) -> tuple[str, ...]:
         while headings and headings[-1][0] >= level:
@@ -216,8 +226,9 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
         if segments is not None and new_para:
             # one paragraph per OPP-115 segment, empty ones included
             while len(paragraphs) < blk.segment:
-                paragraphs.append(Paragraph(len(paragraphs), pos, pos, len(sentences),
-                                            len(sentences), section))
+                paragraphs.append(
+                    Paragraph(len(paragraphs), pos, pos, len(sentences), len(sentences), section)
+                )
             cur_seg = blk.segment
         if parts:
             sep = "\n\n" if new_para else "\n"
@@ -233,8 +244,17 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
             kind = blk.kind
             if title:  # an ALL-CAPS run-in title: "PRIVACY POLICY We collect ..."
                 kind, section = "heading", push_heading(7, text[s:e])
-            sentences.append(Sentence(f"s{len(sentences)}", text[s:e], pos + s, pos + e,
-                                      len(paragraphs), section, kind))
+            sentences.append(
+                Sentence(
+                    f"s{len(sentences)}",
+                    text[s:e],
+                    pos + s,
+                    pos + e,
+                    len(paragraphs),
+                    section,
+                    kind,
+                )
+            )
         runs.extend((pos + off, src, n) for off, src, n in blk.runs)
         parts.append(text)
         pos += len(text)
@@ -242,8 +262,9 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
         close_para(pos)
     if segments is not None:
         while len(paragraphs) < len(segments):
-            paragraphs.append(Paragraph(len(paragraphs), pos, pos, len(sentences),
-                                        len(sentences), section))
+            paragraphs.append(
+                Paragraph(len(paragraphs), pos, pos, len(sentences), len(sentences), section)
+            )
     return Document("".join(parts), paragraphs, sentences, "", {}, runs)
 
 

@@ -37,27 +37,35 @@ def _words(s: str) -> list[str]:
 MAX_SENTENCE_CHARS = 1000
 
 # Abbreviations whose full stop never ends a sentence.
-_NEVER_END = frozenset(_words(
-    """e.g eg i.e ie cf viz vs v mr mrs ms messrs dr prof rev hon gen sen rep gov
+_NEVER_END = frozenset(
+    _words(
+        """e.g eg i.e ie cf viz vs v mr mrs ms messrs dr prof rev hon gen sen rep gov
     approx esp incl resp a.k.a aka"""
-))
+    )
+)
 # Abbreviations that introduce a number: not an end before a number, an end otherwise.
-_NUMBERED = frozenset(_words(
-    """no nos nr art arts sec secs ss para paras ch chap cl fig figs p pp vol vols ref
+_NUMBERED = frozenset(
+    _words(
+        """no nos nr art arts sec secs ss para paras ch chap cl fig figs p pp vol vols ref
     tel ph fax ext jan feb mar apr jun jul aug sep sept oct nov dec op pt pts"""
-))
+    )
+)
 # Abbreviations that often end a sentence too: an end only before a sentence opener.
-_SOMETIMES_END = frozenset(_words(
-    """inc ltd co corp llc llp lp plc pvt pty gmbh ag bv sa nv kg sarl srl spa ab oy
+_SOMETIMES_END = frozenset(
+    _words(
+        """inc ltd co corp llc llp lp plc pvt pty gmbh ag bv sa nv kg sarl srl spa ab oy
     u.s u.s.a u.k e.u u.n d.c al jr sr st a.m p.m dept est min max sq ave blvd rd"""
-))
+    )
+)
 # Words that open a sentence (capitalised in the text).
-_OPENERS = frozenset(_words(
-    """we you your our us the this these that those if in for to it its they their please
+_OPENERS = frozenset(
+    _words(
+        """we you your our us the this these that those if in for to it its they their please
     any all when where such as by each some most no upon at on from with under unless
     although because before after during while however also additionally i a an there
     here what which who how why"""
-))
+    )
+)
 _ROMAN = re.compile(r"[ivxlc]{1,6}")
 _MARKER = re.compile(r"\(?(?:[0-9]{1,3}(?:\.[0-9]{1,3})*|[a-z]|[ivx]{1,5})\)?")
 _CANDIDATE = re.compile(
@@ -75,8 +83,9 @@ _CAPS_TITLE = re.compile(
 )
 
 
-def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS,
-                    heading: bool = False) -> list[tuple[int, int]]:
+def split_sentences(
+    text: str, max_chars: int = MAX_SENTENCE_CHARS, heading: bool = False
+) -> list[tuple[int, int]]:
     """Sentence spans ``(start, end)`` of one block of text.
 
     Spans cover every non-white-space character, in order, without overlap; each is
@@ -91,8 +100,9 @@ def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS,
     return [(s, e) for s, e, _ in split_with_titles(text, max_chars, heading)]
 
 
-def split_with_titles(text: str, max_chars: int = MAX_SENTENCE_CHARS,
-                      heading: bool = False) -> list[tuple[int, int, bool]]:
+def split_with_titles(
+    text: str, max_chars: int = MAX_SENTENCE_CHARS, heading: bool = False
+) -> list[tuple[int, int, bool]]:
     """As :func:`split_sentences`, flagging ALL-CAPS run-in titles: ``(start, end, is_title)``."""
     cuts = [0]
     titles = set()
@@ -153,8 +163,9 @@ def _run_on_cut(text: str, lo: int, hi: int) -> int:
 def _is_title(caps: str) -> bool:
     letters = sum(c.isalpha() for c in caps)
     words = caps.split()
-    return letters >= 4 and len(words) <= 12 and len(caps) <= 100 and (
-        len(words) >= 2 or letters >= 5)
+    return (
+        letters >= 4 and len(words) <= 12 and len(caps) <= 100 and (len(words) >= 2 or letters >= 5)
+    )
 
 
 def _is_boundary(text: str, m: re.Match, sentence_start: int) -> bool:

@@ -53,8 +53,10 @@ def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelLoadError(f"{path}: unreadable JSON ({e}); the model directory is "
-                             "damaged, save or download it again") from e
+        raise ModelLoadError(
+            f"{path}: unreadable JSON ({e}); the model directory is "
+            "damaged, save or download it again"
+        ) from e
 
 
 def default_model_dir() -> Path:
@@ -73,21 +75,28 @@ class Tagger:
         metadata: training metadata (data, config, metrics, versions).
     """
 
-    def __init__(self, model, tokenizer, settings=None, thresholds=None, metadata=None,
-                 name: str = "privtag"):
+    def __init__(
+        self, model, tokenizer, settings=None, thresholds=None, metadata=None, name: str = "privtag"
+    ):
         self.model = model
         self.tokenizer = tokenizer
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
-        self.thresholds = thresholds or {"sentence": [0.5] * NUM_LABELS,
-                                         "paragraph": [0.5] * NUM_LABELS}
+        self.thresholds = thresholds or {
+            "sentence": [0.5] * NUM_LABELS,
+            "paragraph": [0.5] * NUM_LABELS,
+        }
         self.metadata = metadata or {}
         self.name = name
 
     # ------------------------------------------------------------------ persistence
 
     @classmethod
-    def load(cls, path: str | Path | None = None, base: str | Path | None = None,
-             aggregate: str | None = None) -> Tagger:
+    def load(
+        cls,
+        path: str | Path | None = None,
+        base: str | Path | None = None,
+        aggregate: str | None = None,
+    ) -> Tagger:
         """Load a saved tagger (default: :func:`default_model_dir`).
 
         Args:
@@ -104,23 +113,30 @@ class Tagger:
 
         path = Path(path) if path else default_model_dir()
         if not path.is_dir():
-            raise ModelLoadError(f"{path}: no such model directory; train one with "
-                                 "`privtag train train/default.toml` or pass --model DIR")
+            raise ModelLoadError(
+                f"{path}: no such model directory; train one with "
+                "`privtag train train/default.toml` or pass --model DIR"
+            )
         for f in (SETTINGS_FILE, THRESHOLDS_FILE, "config.json", "tokenizer.json"):
             if not (path / f).is_file():
                 raise ModelLoadError(f"{path}: missing {f}; the model directory is incomplete")
         settings = _read_json(path / SETTINGS_FILE)
         if settings.get("aggregate", "max") not in AGGREGATES:
-            raise ModelLoadError(f"{path / SETTINGS_FILE}: aggregate must be one of "
-                                 f"{', '.join(AGGREGATES)}")
+            raise ModelLoadError(
+                f"{path / SETTINGS_FILE}: aggregate must be one of {', '.join(AGGREGATES)}"
+            )
         if settings.get("labels", list(LABELS)) != list(LABELS):
-            raise ModelLoadError(f"{path / SETTINGS_FILE}: labels differ from privtag's 12 "
-                                 "labels; retrain the model with this version")
+            raise ModelLoadError(
+                f"{path / SETTINGS_FILE}: labels differ from privtag's 12 "
+                "labels; retrain the model with this version"
+            )
         thresholds = _read_json(path / THRESHOLDS_FILE)
         for key in ("sentence", "paragraph"):
             if len(thresholds.get(key, [])) != NUM_LABELS:
-                raise ModelLoadError(f"{path / THRESHOLDS_FILE}: '{key}' needs {NUM_LABELS} "
-                                     "thresholds, one per label")
+                raise ModelLoadError(
+                    f"{path / THRESHOLDS_FILE}: '{key}' needs {NUM_LABELS} "
+                    "thresholds, one per label"
+                )
         model = load_model(path, base)
         tokenizer = AutoTokenizer.from_pretrained(path)
         meta_file = path / TRAINING_FILE
@@ -195,16 +211,26 @@ class Tagger:
             scores[idx] = torch.sigmoid(logits.float()).numpy()
         return combine_windows(scores, enc.owner, len(units))
 
-    def _paragraph_scores(self, sentence_scores: list[np.ndarray],
-                          paragraphs: Sequence[Unit]) -> np.ndarray:
+    def _paragraph_scores(
+        self, sentence_scores: list[np.ndarray], paragraphs: Sequence[Unit]
+    ) -> np.ndarray:
         how = self.settings["aggregate"]
         if how not in AGGREGATES:
             raise ModelLoadError(f"aggregate must be one of {', '.join(AGGREGATES)}, not {how!r}")
-        agg = np.stack([
-            (1 - np.prod(1 - s, axis=0)) if how == "noisy_or" else s.max(axis=0)
-            if len(s) else np.zeros(NUM_LABELS, dtype=np.float32)
-            for s in sentence_scores
-        ]) if sentence_scores else np.zeros((0, NUM_LABELS), dtype=np.float32)
+        agg = (
+            np.stack(
+                [
+                    (1 - np.prod(1 - s, axis=0))
+                    if how == "noisy_or"
+                    else s.max(axis=0)
+                    if len(s)
+                    else np.zeros(NUM_LABELS, dtype=np.float32)
+                    for s in sentence_scores
+                ]
+            )
+            if sentence_scores
+            else np.zeros((0, NUM_LABELS), dtype=np.float32)
+        )
         if how in ("direct", "max+direct"):
             direct = self._score(paragraphs, int(self.settings["paragraph_max_length"]))
             agg = direct if how == "direct" else (agg + direct) / 2
@@ -220,9 +246,13 @@ class Tagger:
         doc = segment(text.encode("utf-8"), format="text")
         out = []
         for s in doc.sentences:
-            out.append({"text": s.text, "section": section + [h for h in s.section
-                                                              if h != s.text],
-                        "previous": previous})
+            out.append(
+                {
+                    "text": s.text,
+                    "section": section + [h for h in s.section if h != s.text],
+                    "previous": previous,
+                }
+            )
             previous = s.text
         return out
 
@@ -253,8 +283,12 @@ class Tagger:
             elif len(ss) > 1:
                 groups.append(block)
                 u = batch[i]
-                para_units.append({"text": unit_text(u),
-                                   "section": [] if isinstance(u, str) else u.get("section") or []})
+                para_units.append(
+                    {
+                        "text": unit_text(u),
+                        "section": [] if isinstance(u, str) else u.get("section") or [],
+                    }
+                )
                 para_rows.append(i)
         if groups:
             out[para_rows] = self._paragraph_scores(groups, para_units)
@@ -293,28 +327,41 @@ class Tagger:
         for s in doc.sentences:
             if s.paragraph != prev_para:
                 prev, prev_para = "", s.paragraph
-            units.append({"text": s.text, "section": [h for h in s.section if h != s.text],
-                          "previous": prev})
+            units.append(
+                {"text": s.text, "section": [h for h in s.section if h != s.text], "previous": prev}
+            )
             prev = s.text
         sent = self._score(units, int(self.settings["max_length"]))
         paras = [p for p in doc.paragraphs if p.last > p.first]
         groups = [sent[p.first : p.last] for p in paras]
-        para_units = [{"text": doc.text[p.start : p.end], "section": list(p.section)}
-                      for p in paras]
+        para_units = [
+            {"text": doc.text[p.start : p.end], "section": list(p.section)} for p in paras
+        ]
         # a one-sentence paragraph is scored as a sentence, exactly as predict() does
         multi = np.array([p.last - p.first > 1 for p in paras], dtype=bool)
         pscores = np.array([g[0] for g in groups], dtype=np.float32).reshape(-1, NUM_LABELS)
         if multi.any():
             pscores[multi] = self._paragraph_scores(
                 [g for g, m in zip(groups, multi, strict=True) if m],
-                [u for u, m in zip(para_units, multi, strict=True) if m])
+                [u for u, m in zip(para_units, multi, strict=True) if m],
+            )
         s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool))
         p_labels = self._labels(pscores, multi)
-        sentences = [TaggedSentence.of(s, lab, sc) for s, lab, sc in zip(doc.sentences, s_labels,
-                                                                         sent, strict=True)]
-        paragraphs = [TaggedParagraph(p.index, p.start, p.end, doc.text[p.start : p.end],
-                                      lab, dict(zip(LABELS, map(float, sc), strict=True)))
-                      for p, lab, sc in zip(paras, p_labels, pscores, strict=True)]
+        sentences = [
+            TaggedSentence.of(s, lab, sc)
+            for s, lab, sc in zip(doc.sentences, s_labels, sent, strict=True)
+        ]
+        paragraphs = [
+            TaggedParagraph(
+                p.index,
+                p.start,
+                p.end,
+                doc.text[p.start : p.end],
+                lab,
+                dict(zip(LABELS, map(float, sc), strict=True)),
+            )
+            for p, lab, sc in zip(paras, p_labels, pscores, strict=True)
+        ]
         return TaggedPolicy(doc, sentences, paragraphs, model=self.name)
 
     def __repr__(self) -> str:

@@ -14,8 +14,9 @@ import numpy as np
 from privtag.labels import LABELS
 
 
-def tune_thresholds(scores: np.ndarray, y: np.ndarray, default: float = 0.5,
-                    floor: float = 0.05) -> np.ndarray:
+def tune_thresholds(
+    scores: np.ndarray, y: np.ndarray, default: float = 0.5, floor: float = 0.05
+) -> np.ndarray:
     """For each label, the threshold in [floor, 0.95] that maximises F1 on ``(scores, y)``.
 
     Candidates are the scores themselves, so the tuned threshold is exact for this
@@ -61,10 +62,14 @@ def f1_scores(y: np.ndarray, pred: np.ndarray, per_label: bool = False) -> dict:
     f1 = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros(len(tp)), where=(2 * tp + fp + fn) > 0)
     support = y.sum(0)
     micro_den = 2 * tp.sum() + fp.sum() + fn.sum()
-    out = {"micro": float(2 * tp.sum() / micro_den) if micro_den else 0.0,
-           "macro": float(f1[support > 0].mean()) if (support > 0).any() else 0.0}
+    out = {
+        "micro": float(2 * tp.sum() / micro_den) if micro_den else 0.0,
+        "macro": float(f1[support > 0].mean()) if (support > 0).any() else 0.0,
+    }
     if per_label:
         names = LABELS if len(tp) == len(LABELS) else [str(i) for i in range(len(tp))]
-        out["per_label"] = {n: {"f1": round(float(f), 4), "support": int(s)}
-                            for n, f, s in zip(names, f1, support, strict=True)}
+        out["per_label"] = {
+            n: {"f1": round(float(f), 4), "support": int(s)}
+            for n, f, s in zip(names, f1, support, strict=True)
+        }
     return out

@@ -46,18 +46,22 @@ def _multi_hot(labels: list[list[int]]) -> np.ndarray:
 
 def _encode_dataset(tokenizer, ds: Dataset, max_length: int, recipe: Recipe) -> Dataset:
     m = recipe.model
-    units = [{"text": t, "section": s, "previous": p}
-             for t, s, p in zip(ds["text"], ds["section"], ds["previous"], strict=True)]
+    units = [
+        {"text": t, "section": s, "previous": p}
+        for t, s, p in zip(ds["text"], ds["section"], ds["previous"], strict=True)
+    ]
     enc = encode(tokenizer, units, m.context, max_length, m.context_tokens)
     y = _multi_hot(ds["labels"])
-    return Dataset.from_dict({
-        "input_ids": enc.input_ids,
-        "token_type_ids": enc.token_type_ids,
-        "attention_mask": [[1] * len(x) for x in enc.input_ids],
-        "labels": y[enc.owner].tolist(),
-        "owner": enc.owner,
-        "length": [len(x) for x in enc.input_ids],
-    })
+    return Dataset.from_dict(
+        {
+            "input_ids": enc.input_ids,
+            "token_type_ids": enc.token_type_ids,
+            "attention_mask": [[1] * len(x) for x in enc.input_ids],
+            "labels": y[enc.owner].tolist(),
+            "owner": enc.owner,
+            "length": [len(x) for x in enc.input_ids],
+        }
+    )
 
 
 # ---------------------------------------------------------------------------- training
@@ -108,11 +112,13 @@ def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
                         no_decay.append(p)
                     else:
                         decay.append(p)
-                self.optimizer = torch.optim.AdamW([
-                    {"params": decay, "lr": t.learning_rate, "weight_decay": t.weight_decay},
-                    {"params": no_decay, "lr": t.learning_rate, "weight_decay": 0.0},
-                    {"params": head, "lr": t.head_learning_rate, "weight_decay": 0.0},
-                ])
+                self.optimizer = torch.optim.AdamW(
+                    [
+                        {"params": decay, "lr": t.learning_rate, "weight_decay": t.weight_decay},
+                        {"params": no_decay, "lr": t.learning_rate, "weight_decay": 0.0},
+                        {"params": head, "lr": t.head_learning_rate, "weight_decay": 0.0},
+                    ]
+                )
             return self.optimizer
 
     args = TrainingArguments(
@@ -177,12 +183,20 @@ def train(recipe: Recipe):
     def load(specs: list[str], level: str) -> Dataset:
         return load_units(specs, level, d.opp115, d.vote) if specs else to_dataset([])
 
-    units = {lvl: {"train": load(d.train, lvl), "validation": load(d.validation, lvl)}
-             for lvl in ("sentence", "segment")}
-    train_parts = [_encode_dataset(tokenizer, units[lvl]["train"],
-                                   m.max_length if lvl == "sentence" else m.paragraph_max_length,
-                                   recipe)
-                   for lvl in d.levels if units[lvl]["train"].num_rows]
+    units = {
+        lvl: {"train": load(d.train, lvl), "validation": load(d.validation, lvl)}
+        for lvl in ("sentence", "segment")
+    }
+    train_parts = [
+        _encode_dataset(
+            tokenizer,
+            units[lvl]["train"],
+            m.max_length if lvl == "sentence" else m.paragraph_max_length,
+            recipe,
+        )
+        for lvl in d.levels
+        if units[lvl]["train"].num_rows
+    ]
     if not train_parts:
         raise DataError(f"no training units in {d.train} at levels {d.levels}; check data.train")
     train_ds = concatenate_datasets(train_parts)
@@ -197,7 +211,9 @@ def train(recipe: Recipe):
     eval_ds = _encode_dataset(tokenizer, units[sel]["validation"], val_len, recipe)
 
     model = PrivtagClassifier.from_base(
-        base, classifier_dropout=m.dropout, pool_context=m.pool_context,
+        base,
+        classifier_dropout=m.dropout,
+        pool_context=m.pool_context,
         pos_weight=_pos_weight(y_train, t.pos_weight, t.pos_weight_max),
     )
     if m.freeze_embeddings:
@@ -206,18 +222,27 @@ def train(recipe: Recipe):
     trainer.train(resume_from_checkpoint=True if t.resume else None)
     history = [h for h in trainer.state.log_history if "eval_macro_f1" in h]
 
-    settings = {"context": m.context, "max_length": m.max_length,
-                "paragraph_max_length": m.paragraph_max_length,
-                "context_tokens": m.context_tokens, "aggregate": m.aggregate}
+    settings = {
+        "context": m.context,
+        "max_length": m.max_length,
+        "paragraph_max_length": m.paragraph_max_length,
+        "context_tokens": m.context_tokens,
+        "aggregate": m.aggregate,
+    }
     tagger = Tagger(trainer.model.eval(), tokenizer, settings)
-    tuning = tune_tagger(tagger, units["sentence"]["validation"], units["segment"]["validation"],
-                         t.aggregates)
+    tuning = tune_tagger(
+        tagger, units["sentence"]["validation"], units["segment"]["validation"], t.aggregates
+    )
     tagger.metadata = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "recipe": recipe.to_dict(),
-        "data": {lvl: {split: {"units": ds.num_rows,
-                               "policies": len(set(ds["policy"]))}
-                       for split, ds in units[lvl].items()} for lvl in units},
+        "data": {
+            lvl: {
+                split: {"units": ds.num_rows, "policies": len(set(ds["policy"]))}
+                for split, ds in units[lvl].items()
+            }
+            for lvl in units
+        },
         "train_windows": train_ds.num_rows,
         "epochs_run": trainer.state.epoch,
         "best_checkpoint": Path(trainer.state.best_model_checkpoint or "").name,
@@ -277,9 +302,13 @@ def _versions() -> dict:
 
     import privtag
 
-    return {"privtag": privtag.__version__, "torch": torch.__version__,
-            "transformers": transformers.__version__, "datasets": datasets.__version__,
-            "python": platform.python_version()}
+    return {
+        "privtag": privtag.__version__,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "datasets": datasets.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def write_report(path: str | Path, metadata: dict) -> None:
