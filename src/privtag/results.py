@@ -151,8 +151,9 @@ class TaggedPolicy:
                 tag = ", ".join(short) if i == 0 else ""
                 num = s.id.removeprefix("s") if i == 0 else ""
                 lines.append(f"{num:>4}  {chunk:<{text_w}}  {tag}")
-        lines += ["", f"{'label':<34} {'sent.':>5} {'para.':>5}  strongest evidence", "-" * width]
+        w = max(map(len, LABELS))
+        lines += ["", f"{'label':<{w}} {'sent.':>5} {'para.':>5}  strongest evidence", "-" * width]
         for row in self.summary():
             ev = textwrap.shorten(row["evidence"] or "", max(20, width - 50))
-            lines.append(f"{row['label']:<34} {row['sentences']:>5} {row['paragraphs']:>5}  {ev}")
+            lines.append(f"{row['label']:<{w}} {row['sentences']:>5} {row['paragraphs']:>5}  {ev}")
         return "\n".join(lines)
