@@ -18,11 +18,11 @@ from privtag.evaluation import (
     confusions,
     evaluate_system,
     paired_difference,
-    plot_f1,
     reference_matrix,
 )
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.metrics import prf
+from privtag.report import plot_f1
 
 
 def toy(fixtures):

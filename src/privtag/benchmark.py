@@ -23,7 +23,8 @@ from pathlib import Path
 from privtag.baselines import RuleTagger, TfidfTagger
 from privtag.data import load_units
 from privtag.errors import DataError, PrivtagError
-from privtag.evaluation import Comparison, System, compare, format_table
+from privtag.evaluation import Comparison, System, compare
+from privtag.report import format_table
 
 SECTION = "## Benchmark: model against baselines"
 LEVELS = ("segment", "sentence")  # the order of the tables

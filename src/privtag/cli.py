@@ -129,7 +129,8 @@ def evaluate_cmd(
 
     from privtag.benchmark import load_system
     from privtag.data import LEVELS, load_units
-    from privtag.evaluation import evaluate_system, plot_f1
+    from privtag.evaluation import evaluate_system
+    from privtag.report import plot_f1
 
     if level not in (*LEVELS, "both"):
         raise typer.BadParameter(

@@ -3,7 +3,7 @@
 Every system privtag evaluates (the rule and TF-IDF baselines, the fine-tuned tagger)
 follows :class:`System`. :func:`evaluate_system` scores one system on a
 ``datasets.Dataset`` with :data:`privtag.data.FEATURES`; :func:`compare` scores several
-on the same data for a side-by-side table; :func:`plot_f1` draws per-label F1 bars.
+on the same data for a side-by-side table; :func:`privtag.report.plot_f1` draws per-label F1 bars.
 
 Confidence intervals come from a bootstrap over *policies*, not units: sentences of one
 policy share wording and annotators, so resampling sentences would pretend there is
@@ -34,8 +34,16 @@ from datasets import ClassLabel, Dataset
 from privtag.data import units_of
 from privtag.errors import DataError
 from privtag.inputs import Unit
-from privtag.labels import LABEL_IDS, LABELS
+from privtag.labels import LABELS
 from privtag.metrics import counts, prf, scores_from_counts
+from privtag.report import (
+    diff_text,
+    few_policies_note,
+    format_table,
+    interval_text,
+    no_support_note,
+    pct,
+)
 
 AVERAGES = ("micro", "macro", "weighted")
 _INSTEAD = "most often predicted instead"
@@ -259,7 +267,12 @@ class Evaluation:
         head = ["label", "P", "R", "F1", f"F1 {self._pct()} CI", "support", _INSTEAD]
 
         def row(name: str, s: dict, key: str, support: int, conf: str = "") -> list[str]:
-            cells = [_p(s["precision"]), _p(s["recall"]), _p(s["f1"]), _ci(self.intervals.get(key))]
+            cells = [
+                pct(s["precision"]),
+                pct(s["recall"]),
+                pct(s["f1"]),
+                interval_text(self.intervals.get(key)),
+            ]
             return [name, *cells, str(support), conf]
 
         rows = []
@@ -279,8 +292,8 @@ class Evaluation:
             f"{self.system} on {self.data or 'dataset'}: {self.n_units} units from "
             f"{self.n_policies} policies; {self.units_per_second:,.1f} units/s. Scores in %; "
             f"intervals: bootstrap over policies ({self.settings.get('n_bootstrap')} resamples)."
-            + _few_policies_note(self)
-            + _no_support_note([self])
+            + few_policies_note(self)
+            + no_support_note([self])
         )
 
     def to_text(self) -> str:
@@ -358,18 +371,19 @@ class Comparison:
         head = ["F1 (%)", *(r.system for r in self.results)]
         labels = self.results[0].labels
         rows = [
-            [label, *(_p(r.scores["per_label"][label]["f1"]) for r in self.results)]
+            [label, *(pct(r.scores["per_label"][label]["f1"]) for r in self.results)]
             for label in labels
         ]
         for a in AVERAGES:
             cells = (
-                f"{_p(r.scores[a]['f1'])} {_ci(r.intervals.get(f'{a}_f1'))}" for r in self.results
+                f"{pct(r.scores[a]['f1'])} {interval_text(r.intervals.get(f'{a}_f1'))}"
+                for r in self.results
             )
             rows.append([f"{a} avg", *cells])
         rows.append(["units/s", *(f"{r.units_per_second:,.0f}" for r in self.results)])
         last = self.results[-1]
         for a in ("micro", "macro") if len(self.results) > 1 else ():
-            cells = [_diff(paired_difference(last, r, a)) for r in self.results[:-1]]
+            cells = [diff_text(paired_difference(last, r, a)) for r in self.results[:-1]]
             rows.append([f"{last.system} − this, {a} (paired)", *cells, ""])
         return head, rows
 
@@ -384,8 +398,8 @@ class Comparison:
                 if len(self.results) > 1
                 else ""
             )
-            + _few_policies_note(r)
-            + _no_support_note(self.results)
+            + few_policies_note(r)
+            + no_support_note(self.results)
         )
 
     def to_text(self) -> str:
@@ -408,88 +422,3 @@ def compare(systems: Sequence[System], dataset: Dataset, **kwargs) -> Comparison
     if not systems:
         raise DataError("compare() needs at least one system")
     return Comparison([evaluate_system(s, dataset, **kwargs) for s in systems])
-
-
-def plot_f1(results: Sequence[Evaluation], path: str | Path, title: str | None = None) -> Path:
-    """Write a PNG bar chart of per-label (and micro/macro) F1, one bar colour per system.
-
-    Error bars are the bootstrap intervals. Returns the path written.
-    """
-    from matplotlib.figure import Figure  # a bare Figure draws with Agg; no pyplot state
-
-    labels = results[0].labels
-    short = [LABEL_IDS[LABELS.index(x)] if x in LABELS else x for x in labels]
-    keys = [f"f1:{x}" for x in labels] + ["micro_f1", "macro_f1"]
-    x = np.arange(len(keys))
-    width = 0.8 / len(results)
-    fig = Figure(figsize=(max(8, len(keys) * 0.9), 4.5), layout="constrained")
-    ax = fig.add_subplot()
-    for i, r in enumerate(results):
-        values = [r.scores["per_label"][lab]["f1"] for lab in labels]
-        values += [r.scores["micro"]["f1"], r.scores["macro"]["f1"]]
-        lo_hi = np.array([r.intervals.get(k, [v, v]) for k, v in zip(keys, values, strict=True)])
-        err = np.clip(np.stack([values - lo_hi[:, 0], lo_hi[:, 1] - values]), 0, None)
-        offset = (i - (len(results) - 1) / 2) * width  # bars of one label side by side
-        ax.bar(x + offset, values, width, yerr=err, capsize=2, label=r.system)
-    ax.set_xticks(x, [*short, "micro", "macro"], rotation=35, ha="right")
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("F1")
-    ax.set_title(title or f"Per-label F1 on {results[0].data or 'dataset'}")
-    ax.legend()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    return path
-
-
-def format_table(
-    head: list[str], rows: list[list[str]], markdown: bool = False, align: str | None = None
-) -> str:
-    """Align a table as plain text, or as a Markdown pipe table.
-
-    ``align`` has one letter per column, ``l`` or ``r``; default: first left, rest right.
-    """
-    align = align or "l" + "r" * (len(head) - 1)
-    if markdown:
-        rule = "|" + "|".join("---" if a == "l" else "---:" for a in align) + "|"
-        return "\n".join(
-            ["| " + " | ".join(head) + " |", rule, *("| " + " | ".join(r) + " |" for r in rows)]
-        )
-    widths = [max(len(str(c)) for c in col) for col in zip(head, *rows, strict=True)]
-    fmt = [str.ljust if a == "l" else str.rjust for a in align]
-
-    def line(r: list[str]) -> str:
-        return "  ".join(f(str(c), w) for f, c, w in zip(fmt, r, widths, strict=True)).rstrip()
-
-    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def _p(x: float) -> str:
-    return f"{100 * x:.1f}"
-
-
-def _ci(interval: Sequence[float] | None) -> str:
-    return "" if interval is None else f"[{_p(interval[0])}, {_p(interval[1])}]"
-
-
-def _no_support_note(results: Sequence[Evaluation]) -> str:
-    absent = [x for x in results[0].labels if results[0].scores["per_label"][x]["support"] == 0]
-    if not absent:
-        return ""
-    return (
-        f" No support in this data: {', '.join(absent)}; they score 0 and count in the "
-        "macro average (scikit-learn's convention)."
-    )
-
-
-def _diff(d: Sequence[float]) -> str:
-    return f"{100 * d[0]:+.1f} [{100 * d[1]:+.1f}, {100 * d[2]:+.1f}]"
-
-
-def _few_policies_note(r: Evaluation) -> str:
-    if r.n_policies >= 5:
-        return ""
-    return (
-        f" With {r.n_policies} policies the bootstrap has few distinct resamples: its "
-        "intervals understate the uncertainty."
-    )
