@@ -379,3 +379,12 @@ def test_use_aggregate_without_tuned_thresholds_is_refused(tiny_tagger):
         ModelLoadError, match=f"no paragraph thresholds tuned for aggregate '{other}'"
     ):
         tiny_tagger.use_aggregate(other)
+
+
+def test_scores_by_aggregate_match_one_aggregate_at_a_time(tiny_tagger):
+    units = [POLICY.split("\n\n")[1], "We use cookies."]
+    together, is_para = tiny_tagger.predict_proba_by_aggregate(units, AGGREGATES)
+    for a in AGGREGATES:
+        tiny_tagger.settings["aggregate"] = a
+        np.testing.assert_allclose(together[a], tiny_tagger.predict_proba(units), atol=1e-6)
+    assert is_para.tolist() == [len(segment(units[0].encode(), format="text").sentences) > 1, False]

@@ -212,29 +212,39 @@ class Tagger:
         return combine_windows(scores, enc.owner, len(units))
 
     def _paragraph_scores(
-        self, sentence_scores: list[np.ndarray], paragraphs: Sequence[Unit]
-    ) -> np.ndarray:
-        how = self.settings["aggregate"]
-        if how not in AGGREGATES:
-            raise ModelLoadError(f"aggregate must be one of {', '.join(AGGREGATES)}, not {how!r}")
-        agg = (
-            np.stack(
-                [
-                    (1 - np.prod(1 - s, axis=0))
-                    if how == "noisy_or"
-                    else s.max(axis=0)
-                    if len(s)
-                    else np.zeros(NUM_LABELS, dtype=np.float32)
-                    for s in sentence_scores
-                ]
-            )
-            if sentence_scores
-            else np.zeros((0, NUM_LABELS), dtype=np.float32)
-        )
-        if how in ("direct", "max+direct"):
+        self,
+        sentence_scores: list[np.ndarray],
+        paragraphs: Sequence[Unit],
+        aggregates: Sequence[str] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Paragraph scores (n, 12) under each aggregation (default: the tagger's own).
+
+        The sentence scores and the direct paragraph pass are computed once and shared
+        by every aggregation asked for.
+        """
+        aggregates = list(aggregates or [self.settings["aggregate"]])
+        for how in aggregates:
+            if how not in AGGREGATES:
+                raise ModelLoadError(
+                    f"aggregate must be one of {', '.join(AGGREGATES)}, not {how!r}"
+                )
+        empty = np.zeros((0, NUM_LABELS), dtype=np.float32)
+        groups = sentence_scores or []
+        best = np.stack([g.max(axis=0) for g in groups]) if groups else empty
+        direct = None
+        if groups and {"direct", "max+direct"} & set(aggregates):
             direct = self._score(paragraphs, int(self.settings["paragraph_max_length"]))
-            agg = direct if how == "direct" else (agg + direct) / 2
-        return agg
+        out = {}
+        for how in aggregates:
+            if how == "max" or not groups:
+                out[how] = best
+            elif how == "noisy_or":
+                out[how] = np.stack([1 - np.prod(1 - g, axis=0) for g in groups])
+            elif how == "direct":
+                out[how] = direct
+            else:
+                out[how] = (best + direct) / 2
+        return out
 
     def _split(self, unit: Unit) -> list[dict]:
         """Sentences of a unit, each with its context, as :func:`tag` would see them."""
@@ -268,30 +278,39 @@ class Tagger:
         return scores[0] if single else scores
 
     def _predict(self, batch: Sequence[Unit]) -> tuple[np.ndarray, np.ndarray]:
-        split = [self._split(u) for u in batch]
-        flat = [s for ss in split for s in ss]
-        sent = self._score(flat, int(self.settings["max_length"]))
+        aggregate = self.settings["aggregate"]
+        scores, is_para = self.predict_proba_by_aggregate(batch, [aggregate])
+        return scores[aggregate], is_para
+
+    def predict_proba_by_aggregate(
+        self, units: Sequence[Unit], aggregates: Sequence[str]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Scores of ``units`` under several paragraph aggregations, sharing the work.
+
+        Returns:
+            ``({aggregate: (n, 12) scores}, is_paragraph)``; ``is_paragraph[i]`` says
+            whether unit ``i`` has several sentences (and so uses paragraph thresholds).
+        """
+        split = [self._split(u) for u in units]
+        sent = self._score([s for ss in split for s in ss], int(self.settings["max_length"]))
         is_para = np.array([len(ss) > 1 for ss in split], dtype=bool)
-        out = np.zeros((len(batch), NUM_LABELS), dtype=np.float32)
-        pos = 0
-        groups, para_units, para_rows = [], [], []
+        single = np.zeros((len(units), NUM_LABELS), dtype=np.float32)
+        ends = np.cumsum([len(ss) for ss in split])
+        groups, para_units = [], []
         for i, ss in enumerate(split):
-            block = sent[pos : pos + len(ss)]
-            pos += len(ss)
+            block = sent[ends[i] - len(ss) : ends[i]]
             if len(ss) == 1:
-                out[i] = block[0]
+                single[i] = block[0]
             elif len(ss) > 1:
                 groups.append(block)
-                u = batch[i]
-                para_units.append(
-                    {
-                        "text": unit_text(u),
-                        "section": [] if isinstance(u, str) else u.get("section") or [],
-                    }
-                )
-                para_rows.append(i)
-        if groups:
-            out[para_rows] = self._paragraph_scores(groups, para_units)
+                u = units[i]
+                section = [] if isinstance(u, str) else u.get("section") or []
+                para_units.append({"text": unit_text(u), "section": section})
+        out = {}
+        for how, scores in self._paragraph_scores(groups, para_units, aggregates).items():
+            out[how] = single.copy()
+            if groups:
+                out[how][is_para] = scores
         return out, is_para
 
     def predict(self, units: Unit | Sequence[Unit]) -> list[str] | list[list[str]]:
@@ -344,7 +363,7 @@ class Tagger:
             pscores[multi] = self._paragraph_scores(
                 [g for g, m in zip(groups, multi, strict=True) if m],
                 [u for u, m in zip(para_units, multi, strict=True) if m],
-            )
+            )[self.settings["aggregate"]]
         s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool))
         p_labels = self._labels(pscores, multi)
         sentences = [

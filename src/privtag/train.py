@@ -273,9 +273,9 @@ def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[
     if segments.num_rows:
         y = _multi_hot(segments["labels"])
         best, by_aggregate = None, {}
+        all_scores, _ = tagger.predict_proba_by_aggregate(units_of(segments), aggregates)
         for a in aggregates:
-            tagger.settings["aggregate"] = a
-            scores = tagger.predict_proba(units_of(segments))
+            scores = all_scores[a]
             th = tune_thresholds(scores, y)
             f1 = f1_scores(y, scores >= th, per_label=True)
             out[f"segment[{a}]"] = {"micro": f1["micro"], "macro": f1["macro"]}
