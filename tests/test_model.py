@@ -96,6 +96,8 @@ def test_from_base_loads_the_packaged_minilm():
     assert model.config.num_labels == NUM_LABELS
     assert [model.config.id2label[i] for i in range(NUM_LABELS)] == list(LABELS)
     assert model.config.problem_type == "multi_label_classification"
+    # the package's name, not this machine's path to it, is what a saved model records
+    assert model.config.privtag_base == BASE_PACKAGE
     tok = AutoTokenizer.from_pretrained(base_encoder_path())
     out = model.eval()(*batch(tok, ["We keep logs."]))
     assert out.logits.shape == (1, NUM_LABELS) and out.loss is None

@@ -210,8 +210,9 @@ def train(recipe: Recipe):
         raise DataError(f"no validation units at level {sel!r} in {d.validation}")
     eval_ds = _encode_dataset(tokenizer, units[sel]["validation"], val_len, recipe)
 
+    # the recipe's name for the base, not its resolved path: it is recorded in the model
     model = PrivtagClassifier.from_base(
-        base,
+        m.base,
         classifier_dropout=m.dropout,
         pool_context=m.pool_context,
         pos_weight=_pos_weight(y_train, t.pos_weight, t.pos_weight_max),
