@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def main() -> None:
     import numpy as np
 
-    from privtag.data import units_of
+    from privtag.data import multi_hot, units_of
     from privtag.opp115 import load_opp115
     from privtag.tagger import Tagger
     from privtag.thresholds import f1_scores, tune_thresholds
@@ -36,9 +36,7 @@ def main() -> None:
     for level, key in (("sentence", "sentence"), ("segment", "paragraph")):
         ds = load_opp115(args.opp115, level, splits=["validation"])["validation"]
         scores = np.asarray(tagger.predict_proba(units_of(ds)))
-        y = np.zeros_like(scores)
-        for i, row in enumerate(ds["labels"]):
-            y[i, row] = 1
+        y = multi_hot(ds["labels"])
         policies = np.asarray(ds["policy"])
         loo = np.zeros_like(scores, dtype=bool)
         for p in np.unique(policies):

@@ -24,6 +24,7 @@ from privtag.baselines import RuleTagger, TfidfTagger
 from privtag.data import load_units
 from privtag.errors import DataError, PrivtagError
 from privtag.evaluation import Comparison, System, compare
+from privtag.opp115 import default_root
 from privtag.report import format_table
 
 SECTION = "## Benchmark: model against baselines"
@@ -47,18 +48,6 @@ differs from ours, and the first difference alone makes their task easier:
 
 So their figures are context for the segment-level tables, not a like-for-like comparison.
 """
-
-
-def default_opp115() -> Path | None:
-    """The OPP-115 directory: ``privtag.opp115.default_root()``, else ``../shared/opp115``."""
-    try:
-        from privtag.opp115 import default_root
-
-        found = default_root()
-    except ImportError:
-        found = None
-    fallback = Path.cwd().parent / "shared" / "opp115"
-    return Path(found) if found else (fallback if (fallback / "split.json").is_file() else None)
 
 
 def load_system(spec: str) -> System:
@@ -170,7 +159,7 @@ def run_benchmark(
     """Fit, load and evaluate every system; return the tables (nothing is written).
 
     Args:
-        opp115: the OPP-115 directory (default: :func:`default_opp115`).
+        opp115: the OPP-115 directory (default: :func:`privtag.opp115.default_root`).
         model: a fine-tuned model directory for ``privtag.tagger.Tagger`` (optional).
         annotations: directory of the seed annotations (``*.jsonl``); skipped if absent.
         levels: ``"segment"`` and/or ``"sentence"``.
@@ -180,7 +169,7 @@ def run_benchmark(
     """
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     run = BenchmarkRun(n_bootstrap=n_bootstrap, load_average=load)
-    root = Path(opp115) if opp115 else default_opp115()
+    root = Path(opp115) if opp115 else default_root()
     if root is None or not (root / "split.json").is_file():
         raise DataError(
             f"OPP-115 not found at {root or '../shared/opp115'}; pass --opp115 DIR (the corpus "

@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
 
 from privtag.annotations import read_annotations
@@ -299,6 +300,17 @@ def sentences_to_segments(dataset: Dataset) -> Dataset:
             }
         )
     return to_dataset(records)
+
+
+def multi_hot(
+    labels: Iterable[Iterable[int]], n_labels: int = len(LABELS), dtype=np.float32
+) -> np.ndarray:
+    """Label-index lists as a multi-hot matrix of shape (len(labels), n_labels)."""
+    rows = [list(r) for r in labels]
+    out = np.zeros((len(rows), n_labels), dtype=dtype)
+    for i, row in enumerate(rows):
+        out[i, row] = 1
+    return out
 
 
 def units_of(dataset: Dataset) -> list[dict]:

@@ -31,7 +31,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from datasets import ClassLabel, Dataset
 
-from privtag.data import units_of
+from privtag.data import multi_hot, units_of
 from privtag.errors import DataError
 from privtag.inputs import Unit
 from privtag.labels import LABELS
@@ -93,10 +93,7 @@ def check_labels(dataset: Dataset, label_names: Sequence[str] = LABELS) -> None:
 
 def reference_matrix(dataset: Dataset, n_labels: int) -> np.ndarray:
     """Multi-hot gold labels, shape (n_units, n_labels)."""
-    ref = np.zeros((len(dataset), n_labels), dtype=np.int8)
-    for i, labels in enumerate(dataset["labels"]):
-        ref[i, list(labels)] = 1
-    return ref
+    return multi_hot(dataset["labels"], n_labels, np.int8)
 
 
 def decide(

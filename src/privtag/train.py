@@ -25,7 +25,7 @@ import torch
 from datasets import Dataset, concatenate_datasets
 
 from privtag.config import Recipe
-from privtag.data import load_units, to_dataset, units_of
+from privtag.data import load_units, multi_hot, to_dataset, units_of
 from privtag.errors import DataError
 from privtag.inputs import encode
 from privtag.labels import LABELS, NUM_LABELS
@@ -37,21 +37,10 @@ log = logging.getLogger("privtag.train")
 # ---------------------------------------------------------------------------- data
 
 
-def _multi_hot(labels: list[list[int]]) -> np.ndarray:
-    y = np.zeros((len(labels), NUM_LABELS), dtype=np.float32)
-    for i, row in enumerate(labels):
-        y[i, row] = 1
-    return y
-
-
 def _encode_dataset(tokenizer, ds: Dataset, max_length: int, recipe: Recipe) -> Dataset:
     m = recipe.model
-    units = [
-        {"text": t, "section": s, "previous": p}
-        for t, s, p in zip(ds["text"], ds["section"], ds["previous"], strict=True)
-    ]
-    enc = encode(tokenizer, units, m.context, max_length, m.context_tokens)
-    y = _multi_hot(ds["labels"])
+    enc = encode(tokenizer, units_of(ds), m.context, max_length, m.context_tokens)
+    y = multi_hot(ds["labels"])
     return Dataset.from_dict(
         {
             "input_ids": enc.input_ids,
@@ -266,13 +255,13 @@ def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[
     out = {}
     if sentences.num_rows:
         units = units_of(sentences)
-        y = _multi_hot(sentences["labels"])
+        y = multi_hot(sentences["labels"])
         scores = tagger._score(units, int(tagger.settings["max_length"]))
         th = tune_thresholds(scores, y)
         tagger.thresholds["sentence"] = _round_down(th)
         out["sentence"] = f1_scores(y, scores >= th, per_label=True)
     if segments.num_rows:
-        y = _multi_hot(segments["labels"])
+        y = multi_hot(segments["labels"])
         best, by_aggregate = None, {}
         all_scores, _ = tagger.predict_proba_by_aggregate(units_of(segments), aggregates)
         for a in aggregates:
