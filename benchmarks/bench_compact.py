@@ -20,7 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def main() -> None:
     import numpy as np
 
-    from privtag.data import units_of as _units
+    from privtag.data import units_of
     from privtag.opp115 import load_opp115
     from privtag.tagger import Tagger
 
@@ -31,7 +31,7 @@ def main() -> None:
     args = ap.parse_args()
     full, compact = Tagger.load(args.full), Tagger.load(args.compact)
     for level in ("sentence", "segment"):
-        units = _units(load_opp115(args.opp115, level, splits=["validation"])["validation"])
+        units = units_of(load_opp115(args.opp115, level, splits=["validation"])["validation"])
         a, b = full.predict_proba(units), compact.predict_proba(units)
         flips = int(
             (

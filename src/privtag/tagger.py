@@ -32,7 +32,7 @@ from privtag.inputs import Unit, combine_windows, encode, unit_text
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.model import COMPACT_FILE, COMPACT_META, load_model, save_compact
 from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
-from privtag.segment import Document, segment
+from privtag.segment import Document, Sentence, segment
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
 SETTINGS_FILE = "privtag.json"
@@ -57,6 +57,33 @@ def _read_json(path: Path) -> dict:
             f"{path}: unreadable JSON ({e}); the model directory is "
             "damaged, save or download it again"
         ) from e
+
+
+def _with_context(
+    sentences: Sequence[Sentence],
+    section: Sequence[str] = (),
+    previous: str = "",
+    per_paragraph: bool = True,
+) -> list[dict]:
+    """Model units for sentences: text, heading path (``section`` first), previous sentence.
+
+    The previous sentence starts from ``previous`` and, with ``per_paragraph``, is reset
+    at each new paragraph. A heading is not its own section.
+    """
+    out, para = [], None
+    for s in sentences:
+        if per_paragraph and para is not None and s.paragraph != para:
+            previous = ""
+        para = s.paragraph
+        out.append(
+            {
+                "text": s.text,
+                "section": [*section, *(h for h in s.section if h != s.text)],
+                "previous": previous,
+            }
+        )
+        previous = s.text
+    return out
 
 
 def default_model_dir() -> Path:
@@ -254,17 +281,8 @@ class Tagger:
         if not text.strip():
             return []
         doc = segment(text.encode("utf-8"), format="text")
-        out = []
-        for s in doc.sentences:
-            out.append(
-                {
-                    "text": s.text,
-                    "section": section + [h for h in s.section if h != s.text],
-                    "previous": previous,
-                }
-            )
-            previous = s.text
-        return out
+        # a unit is one paragraph to the caller: its sentences chain across blank lines
+        return _with_context(doc.sentences, section, previous, per_paragraph=False)
 
     def predict_proba(self, units: Unit | Sequence[Unit]) -> np.ndarray:
         """Scores in [0, 1]: shape (12,) for one unit, (n, 12) for a list.
@@ -342,14 +360,7 @@ class Tagger:
             labels and scores.
         """
         doc = source if isinstance(source, Document) else segment(source, format=format)
-        units, prev_para, prev = [], -1, ""
-        for s in doc.sentences:
-            if s.paragraph != prev_para:
-                prev, prev_para = "", s.paragraph
-            units.append(
-                {"text": s.text, "section": [h for h in s.section if h != s.text], "previous": prev}
-            )
-            prev = s.text
+        units = _with_context(doc.sentences)
         sent = self._score(units, int(self.settings["max_length"]))
         paras = [p for p in doc.paragraphs if p.last > p.first]
         groups = [sent[p.first : p.last] for p in paras]
