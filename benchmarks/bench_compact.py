@@ -29,7 +29,9 @@ def main() -> None:
     ap.add_argument("--compact", default="model", help="the compact model directory")
     ap.add_argument("--opp115", default=None)
     args = ap.parse_args()
-    full, compact = Tagger.load(args.full), Tagger.load(args.compact)
+    # float32: the difference measured is the compact form's, not bfloat16's
+    full = Tagger.load(args.full, dtype="float32")
+    compact = Tagger.load(args.compact, dtype="float32")
     for level in ("sentence", "segment"):
         units = units_of(load_opp115(args.opp115, level, splits=["validation"])["validation"])
         a, b = full.predict_proba(units), compact.predict_proba(units)

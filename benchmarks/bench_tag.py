@@ -2,7 +2,7 @@
 
 Usage:
     python benchmarks/bench_tag.py [--model DIR] [--opp115 DIR] [--policies N] [--threads T]
-        [--aggregate max]
+        [--aggregate max] [--dtype float32]
 
 Prints sentences per second and policies per second over the OPP-115 sanitized
 policies (the model is loaded once, outside the timing; one warm-up policy is not
@@ -31,6 +31,7 @@ def main() -> None:
     ap.add_argument("--policies", type=int, default=0, help="use only the first N policies")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
     ap.add_argument("--aggregate", default=None, help="paragraph aggregation (default: tuned)")
+    ap.add_argument("--dtype", default=None, help="auto (default), float32 or bfloat16")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -38,7 +39,7 @@ def main() -> None:
     files = sorted((root / "sanitized_policies").glob("*.html"))
     if args.policies:
         files = files[: args.policies]
-    tagger = Tagger.load(args.model, aggregate=args.aggregate)
+    tagger = Tagger.load(args.model, aggregate=args.aggregate, dtype=args.dtype)
     tagger.tag(files[0], format="opp115")  # warm-up: first-call allocations
     n_sent = n_chars = 0
     start = time.perf_counter()
@@ -53,7 +54,8 @@ def main() -> None:
     )
     print(
         f"model: {args.model or 'model/'} (aggregate={tagger.settings['aggregate']}, "
-        f"context={tagger.settings['context']})"
+        f"context={tagger.settings['context']}, dtype={str(tagger.dtype).removeprefix('torch.')}, "
+        f"batch size {tagger.settings['batch_size']})"
     )
     print(f"policies: {len(files)}, sentences: {n_sent}, characters: {n_chars}")
     print(f"time: {secs:.1f} s")

@@ -60,6 +60,18 @@ def test_tag_json(policy_file, trained_tiny):
     assert [s["labels"] for s in data["sentences"]] == [s["labels"] for s in expected["sentences"]]
 
 
+def test_tag_dtype_option(policy_file, trained_tiny):
+    runner = CliRunner()
+    args = ["tag", str(policy_file), "--model", str(trained_tiny), "--json", "--dtype"]
+    result = runner.invoke(app, [*args, "float32"])
+    assert result.exit_code == 0, result.output
+    expected = Tagger.load(trained_tiny, dtype="float32").tag(policy_file).to_dict()
+    got = json.loads(result.stdout)
+    assert [s["scores"] for s in got["sentences"]] == [s["scores"] for s in expected["sentences"]]
+    result = runner.invoke(app, [*args, "float8"])
+    assert "dtype must be one of auto, float32, bfloat16" in str(result.exception)
+
+
 def test_tag_table_for_several_files(policy_file, trained_tiny, tmp_path):
     other = tmp_path / "other.txt"
     other.write_text("We never sell your data. Ask us anything.", encoding="utf-8")

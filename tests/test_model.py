@@ -18,10 +18,13 @@ from privtag.model import (
     BASE_PACKAGE,
     COMPACT_FILE,
     COMPACT_META,
+    DTYPES,
     FROZEN,
     PrivtagClassifier,
     base_encoder_path,
+    inference_dtype,
     load_model,
+    native_bf16,
     save_compact,
 )
 
@@ -349,3 +352,13 @@ def test_compact_keeps_trained_embeddings(model, inputs, tmp_path, tiny_encoder)
     loaded = load_model(tmp_path, base=tiny_encoder)
     diff = max_diff(logits_of(loaded, inputs), logits_of(model, inputs))
     assert diff < 1e-2, f"compact scores differ by up to {diff:.2e}"
+
+
+def test_inference_dtype_names():
+    assert inference_dtype("float32") is torch.float32
+    assert inference_dtype("bfloat16") is torch.bfloat16
+    # auto never picks emulated bfloat16, which is slower than float32
+    assert inference_dtype("auto") is (torch.bfloat16 if native_bf16() else torch.float32)
+    with pytest.raises(ModelLoadError, match="dtype must be one of auto, float32, bfloat16"):
+        inference_dtype("float16")
+    assert DTYPES == ("auto", "float32", "bfloat16")

@@ -7,6 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 
 from privtag.errors import ModelLoadError
 from privtag.labels import LABELS, NUM_LABELS
@@ -388,3 +389,30 @@ def test_scores_by_aggregate_match_one_aggregate_at_a_time(tiny_tagger):
         tiny_tagger.settings["aggregate"] = a
         np.testing.assert_allclose(together[a], tiny_tagger.predict_proba(units), atol=1e-6)
     assert is_para.tolist() == [len(segment(units[0].encode(), format="text").sentences) > 1, False]
+
+
+# ---------------------------------------------------------------- dtype
+
+
+def test_bfloat16_scores_are_close_to_float32(trained_tiny, tiny_encoder):
+    exact = Tagger.load(trained_tiny, base=tiny_encoder, dtype="float32")
+    fast = Tagger.load(trained_tiny, base=tiny_encoder, dtype="bfloat16")
+    assert exact.dtype == torch.float32 and fast.dtype == torch.bfloat16
+    a, b = exact.predict_proba(TEXTS), fast.predict_proba(TEXTS)
+    assert b.dtype == np.float32
+    np.testing.assert_allclose(a, b, atol=0.03)
+    assert not np.array_equal(a, b)  # bfloat16 really was used
+
+
+def test_saving_a_bfloat16_tagger_keeps_float32_weights(trained_tiny, tiny_encoder, tmp_path):
+    fast = Tagger.load(trained_tiny, base=tiny_encoder, dtype="bfloat16")
+    out = fast.save(tmp_path / "resaved")
+    assert "dtype" not in json.loads((out / "privtag.json").read_text())  # a load-time choice
+    again = Tagger.load(out, base=tiny_encoder, dtype="float32")
+    exact = Tagger.load(trained_tiny, base=tiny_encoder, dtype="float32")
+    np.testing.assert_array_equal(again.predict_proba(TEXTS), exact.predict_proba(TEXTS))
+
+
+def test_unknown_dtype_is_refused_at_load(trained_tiny, tiny_encoder):
+    with pytest.raises(ModelLoadError, match="dtype must be one of auto, float32, bfloat16"):
+        Tagger.load(trained_tiny, base=tiny_encoder, dtype="half")

@@ -238,6 +238,21 @@ def test_tune_tagger_sets_sentence_thresholds():
     assert out["sentence"]["macro"] == 1.0 and set(out) == {"sentence"}
 
 
+def test_tuning_scores_in_float32_and_restores_the_dtype():
+    seen = []
+
+    class Recording(StubTagger):
+        def _score(self, units, max_length):
+            seen.append(self.settings["dtype"])
+            return super()._score(units, max_length)
+
+    stub = Recording(np.full((2, NUM_LABELS), 0.3))
+    stub.settings["dtype"] = "bfloat16"
+    tune_tagger(stub, sentence_units([[LABELS[0]], []]), to_dataset([]), ["max"])
+    assert seen == ["float32"]  # the same thresholds on machines with and without bfloat16
+    assert stub.settings["dtype"] == "bfloat16"
+
+
 def test_saved_thresholds_predict_what_was_tuned():
     scores = np.full((3, NUM_LABELS), 0.1)
     scores[:, 0] = [0.9, 0.123456, 0.05]

@@ -218,7 +218,12 @@ def run_benchmark(
                 compare(systems, ds, data_name=name, n_bootstrap=n_bootstrap, seed=seed)
             )
     if tagger is not None:
-        run.systems.append(f"**{tagger.name}**: `privtag.tagger.Tagger` loaded from `{model}`.")
+        dtype = str(getattr(tagger, "dtype", "")).removeprefix("torch.")
+        aggregate = getattr(tagger, "settings", {}).get("aggregate")
+        run.systems.append(
+            f"**{tagger.name}**: `privtag.tagger.Tagger` loaded from `{model}`"
+            + (f" (computing in {dtype}, paragraph aggregate {aggregate})." if dtype else ".")
+        )
         if seen:
             run.notes.append(
                 f"Seed policies the model was trained on ({', '.join(sorted(seen))}) are left "

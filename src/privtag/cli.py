@@ -274,11 +274,18 @@ def tag_cmd(
             "--aggregate", help="Paragraph aggregation (max is fastest; default: the tuned one)."
         ),
     ] = None,
+    dtype: Annotated[
+        str | None,
+        typer.Option(
+            "--dtype",
+            help="auto (bfloat16 where the CPU has it natively, else float32), float32, bfloat16.",
+        ),
+    ] = None,
 ) -> None:
     """Tag every sentence and paragraph of one or more policies."""
     from privtag.tagger import Tagger
 
-    tagger = Tagger.load(model, aggregate=aggregate)
+    tagger = Tagger.load(model, aggregate=aggregate, dtype=dtype)
     for f in files:
         policy = tagger.tag(f, format=format)
         if as_json:

@@ -30,7 +30,7 @@ import torch
 from privtag.errors import ModelLoadError
 from privtag.inputs import Unit, combine_windows, encode, unit_text
 from privtag.labels import LABELS, NUM_LABELS
-from privtag.model import COMPACT_FILE, COMPACT_META, load_model, save_compact
+from privtag.model import COMPACT_FILE, COMPACT_META, inference_dtype, load_model, save_compact
 from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.segment import Document, Sentence, segment
 
@@ -44,7 +44,9 @@ DEFAULT_SETTINGS = {
     "paragraph_max_length": 256,
     "context_tokens": 48,
     "aggregate": "max",
-    "batch_size": 64,
+    # small batches of length-sorted units pad least: 16 measured fastest on 2 cores
+    "batch_size": 16,
+    "dtype": "auto",
 }
 AGGREGATES = ("max", "noisy_or", "direct", "max+direct")
 
@@ -123,6 +125,7 @@ class Tagger:
         path: str | Path | None = None,
         base: str | Path | None = None,
         aggregate: str | None = None,
+        dtype: str | None = None,
     ) -> Tagger:
         """Load a saved tagger (default: :func:`default_model_dir`).
 
@@ -132,6 +135,9 @@ class Tagger:
                 encoder than the packaged MiniLM (default: the one it records).
             aggregate: paragraph aggregation to use instead of the tuned one (see
                 :meth:`use_aggregate`).
+            dtype: ``auto`` (the default: bfloat16 on CPUs that have it natively, about
+                three times faster, else float32), ``float32`` or ``bfloat16``; see
+                :func:`privtag.model.inference_dtype`.
 
         Raises:
             ModelLoadError: a missing directory or file, another label set, corrupt weights.
@@ -164,6 +170,9 @@ class Tagger:
                     f"{path / THRESHOLDS_FILE}: '{key}' needs {NUM_LABELS} "
                     "thresholds, one per label"
                 )
+        if dtype is not None:
+            settings["dtype"] = dtype
+        inference_dtype(settings.get("dtype", "auto"))  # an unknown name fails here, early
         model = load_model(path, base)
         tokenizer = AutoTokenizer.from_pretrained(path)
         meta_file = path / TRAINING_FILE
@@ -204,11 +213,22 @@ class Tagger:
                 (path / stale).unlink(missing_ok=True)
             self.model.save_pretrained(path)
         self.tokenizer.save_pretrained(path)
-        settings = {**self.settings, "labels": list(LABELS)}
+        # the dtype is this machine's choice at load time, not a property of the model
+        settings = {k: v for k, v in self.settings.items() if k != "dtype"}
+        settings["labels"] = list(LABELS)
         (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
         (path / THRESHOLDS_FILE).write_text(json.dumps(self.thresholds, indent=2) + "\n")
         (path / TRAINING_FILE).write_text(json.dumps(self.metadata, indent=2, default=str) + "\n")
         return path
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype the model computes in (``settings["dtype"]``, see :meth:`load`).
+
+        The weights stay float32: bfloat16 is applied per operation (``torch.autocast``),
+        so saving a tagger never loses precision.
+        """
+        return inference_dtype(self.settings.get("dtype", "auto"))
 
     # ------------------------------------------------------------------ scoring
 
@@ -223,6 +243,7 @@ class Tagger:
         scores = np.zeros((len(enc), NUM_LABELS), dtype=np.float32)
         self.model.eval()
         bs = int(s["batch_size"])
+        fast = self.dtype == torch.bfloat16
         for b in range(0, len(order), bs):
             idx = order[b : b + bs]
             width = max(len(enc.input_ids[i]) for i in idx)
@@ -234,7 +255,9 @@ class Tagger:
                 ids[r, :n] = torch.tensor(enc.input_ids[i])
                 types[r, :n] = torch.tensor(enc.token_type_ids[i])
                 mask[r, :n] = 1
-            logits = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
+                logits = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types)
+            logits = logits.logits
             scores[idx] = torch.sigmoid(logits.float()).numpy()
         return combine_windows(scores, enc.owner, len(units))
 

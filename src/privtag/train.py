@@ -250,8 +250,19 @@ def tune_tagger(tagger, sentences: Dataset, segments: Dataset, aggregates: list[
     """Pick the paragraph aggregation and per-label thresholds on validation units.
 
     Sets ``tagger.settings["aggregate"]`` and ``tagger.thresholds``; returns per-level
-    metrics at the tuned thresholds (tuned on the same data, so optimistic).
+    metrics at the tuned thresholds (tuned on the same data, so optimistic). Scores are
+    computed in float32 whatever the tagger's dtype, so tuning gives the same thresholds
+    on every machine.
     """
+    dtype = tagger.settings.get("dtype", "auto")
+    tagger.settings["dtype"] = "float32"
+    try:
+        return _tune(tagger, sentences, segments, aggregates)
+    finally:
+        tagger.settings["dtype"] = dtype
+
+
+def _tune(tagger, sentences: Dataset, segments: Dataset, aggregates: list[str]) -> dict:
     out = {}
     if sentences.num_rows:
         units = units_of(sentences)
