@@ -253,6 +253,51 @@ def test_tuning_scores_in_float32_and_restores_the_dtype():
     assert stub.settings["dtype"] == "bfloat16"
 
 
+class StubParagraphs(StubTagger):
+    """Segment scores fixed in advance per aggregate, with which segments are paragraphs."""
+
+    def __init__(self, by_aggregate, is_para):
+        super().__init__(np.zeros((0, NUM_LABELS)))
+        self.by_aggregate = {a: np.asarray(v, dtype=np.float32) for a, v in by_aggregate.items()}
+        self.is_para = np.asarray(is_para, dtype=bool)
+
+    def predict_proba_by_aggregate(self, units, aggregates):
+        return {a: self.by_aggregate[a] for a in aggregates}, self.is_para
+
+
+def label0_scores(column):
+    scores = np.full((len(column), NUM_LABELS), 0.1)
+    scores[:, 0] = column
+    return scores
+
+
+def test_paragraph_thresholds_are_tuned_on_multi_sentence_segments_only():
+    # segment 0 is one sentence: decided by the sentence threshold (0.5), never by the
+    # paragraph one, so tuning must not lower the paragraph threshold to reach it
+    gold = sentence_units([[LABELS[0]], [LABELS[0]], [], []])
+    stub = StubParagraphs({"max": label0_scores([0.2, 0.7, 0.3, 0.1])}, [False, True, True, True])
+    out = tune_tagger(stub, to_dataset([]), gold, ["max"])
+    assert stub.thresholds["paragraph"][0] == pytest.approx(0.7, abs=1e-5)
+    # the reported F1 is what predict() gets: segment 0 missed at the 0.5 sentence threshold
+    assert out["segment"]["per_label"][LABELS[0]]["f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert out["multi_sentence_segments"] == 3
+
+
+@pytest.mark.parametrize(("tolerance", "kept"), [(0.0, "max+direct"), (0.5, "max")])
+def test_aggregate_tolerance_prefers_one_pass_aggregates(tolerance, kept):
+    gold = sentence_units([[LABELS[0]], [LABELS[0]], [], []])
+    paras = [True] * 4
+    scores = {
+        "max": label0_scores([0.9, 0.2, 0.5, 0.1]),  # F1 0.67 on label 0
+        "max+direct": label0_scores([0.9, 0.8, 0.3, 0.1]),  # F1 1.0
+    }
+    stub = StubParagraphs(scores, paras)
+    out = tune_tagger(stub, to_dataset([]), gold, ["max", "max+direct"], tolerance)
+    assert out["aggregate"] == stub.settings["aggregate"] == kept
+    assert out["segment[max+direct]"]["macro"] > out["segment[max]"]["macro"]
+    assert stub.thresholds["paragraph"] == stub.thresholds["paragraph_by_aggregate"][kept]
+
+
 def test_saved_thresholds_predict_what_was_tuned():
     scores = np.full((3, NUM_LABELS), 0.1)
     scores[:, 0] = [0.9, 0.123456, 0.05]

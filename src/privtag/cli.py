@@ -360,6 +360,14 @@ def tune_cmd(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the tuned model here instead.")
     ] = None,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(
+            "--aggregate-tolerance",
+            help="Keep a one-pass aggregate (max, noisy_or) within this macro-F1 of the best "
+            "(default: the model's recipe value, else 0).",
+        ),
+    ] = None,
 ) -> None:
     """Re-tune paragraph aggregation and per-label thresholds of a model on validation data."""
     import time
@@ -376,9 +384,14 @@ def tune_cmd(
         load_units(specs, "sentence", opp115),
         load_units(specs, "segment", opp115),
         list(AGGREGATES),
+        _recipe_tolerance(tagger) if tolerance is None else tolerance,
     )
     tagger.metadata["validation"] = result
-    tagger.metadata["tuned"] = {"on": specs, "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    tagger.metadata["tuned"] = {
+        "on": specs,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "aggregate_tolerance": result.get("aggregate_tolerance"),
+    }
     tagger.save(out or model, compact=compact)
     for key in ("sentence", "segment"):
         if key in result:
@@ -386,6 +399,11 @@ def tune_cmd(
                 f"{key}: micro-F1 {result[key]['micro']:.3f}, macro-F1 {result[key]['macro']:.3f}"
             )
     typer.echo(f"aggregate: {result.get('aggregate')}; saved to {out or model}")
+
+
+def _recipe_tolerance(tagger) -> float:
+    recipe = tagger.metadata.get("recipe") or {}
+    return float((recipe.get("train") or {}).get("aggregate_tolerance", 0.0))
 
 
 def main() -> None:
