@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -165,3 +166,19 @@ def test_table_wraps_long_sentences_without_losing_words():
     body = table.split("\n\nlabel")[0]
     assert " ".join(body.split()[5:]).replace(" -", "").split() == text.split()
     assert max(len(x) for x in body.splitlines()) <= 80
+
+
+def test_highlight_outlines_the_tagged_sentences(policy):
+    styler = policy.highlight("Data Retention")
+    assert list(styler.data.columns) == ["id", "text", "data_retention"]
+    assert styler.data["data_retention"].tolist() == [0.1, 0.1, 0.7, 0.1, 0.1]
+    html = styler.to_html()
+    assert "We keep it for one year." in html
+    # CSS blocks: "#T_<uuid>_row<i>_col2, ... { ...; outline: ...; }"
+    outlined = [
+        int(row)
+        for block in html.split("}")
+        if "outline: 3px solid black" in block
+        for row in re.findall(r"_row(\d+)_col2", block)
+    ]
+    assert [styler.data.iloc[r]["id"] for r in outlined] == ["s2"]  # tagged Data Retention

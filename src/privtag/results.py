@@ -135,6 +135,28 @@ class TaggedPolicy:
         ]
         return pd.DataFrame(rows, columns=columns)
 
+    def highlight(self, label: str):
+        """Every sentence with its score for ``label``, the tagged ones outlined.
+
+        For notebooks: a pandas ``Styler`` (needs jinja2) with columns ``id``, ``text``
+        and the label's score column, shaded from 0 (white) to 1 (red).
+        """
+        from privtag.labels import label_index
+
+        name = LABELS[label_index(label)]
+        column = LABEL_IDS[LABELS.index(name)]
+        df = self.to_dataframe()
+        tagged = df["labels"].map(lambda labels: name in labels)
+        outline = "font-weight: bold; outline: 3px solid black"
+        return (
+            df[["id", "text", column]]
+            .style.hide(axis="index")
+            .format({column: "{:.3f}"})
+            .background_gradient(subset=[column], cmap="YlOrRd", vmin=0, vmax=1)
+            .apply(lambda col: [outline if t else "" for t in tagged], subset=[column])
+            .set_properties(subset=["text"], **{"text-align": "left"})
+        )
+
     def table(self, width: int | None = None) -> str:
         """A readable per-sentence table for a terminal, then the per-label summary."""
         width = width or min(shutil.get_terminal_size((120, 20)).columns, 160)
