@@ -26,10 +26,11 @@ def test_doctest():
 
 
 def test_small_case_by_hand():
-    # label 0: the best cut keeps the two top scores; label 1: keeps all three positives
+    # label 0: the best cut keeps the two top scores (0.9, 0.8), midway to 0.3;
+    # label 1: keeps the three positives (0.8, 0.7, 0.6), midway to 0.2
     scores = np.array([[0.9, 0.8], [0.8, 0.2], [0.3, 0.6], [0.1, 0.7]])
     y = np.array([[1, 1], [1, 0], [0, 1], [0, 1]])
-    np.testing.assert_array_equal(tune_thresholds(scores, y), [0.8, 0.6])
+    np.testing.assert_allclose(tune_thresholds(scores, y), [0.55, 0.4])
 
 
 def test_tied_scores_are_taken_together():
@@ -46,7 +47,7 @@ def test_label_without_positives_keeps_the_default():
     scores = np.array([[0.9, 0.2], [0.1, 0.7]])
     y = np.array([[1, 0], [0, 0]])
     out = tune_thresholds(scores, y, default=0.42)
-    assert out[1] == 0.42 and out[0] == 0.9
+    assert out[1] == 0.42 and out[0] == pytest.approx(0.5)  # midway between 0.9 and 0.1
 
 
 def test_thresholds_stay_within_floor_and_095():
@@ -56,7 +57,8 @@ def test_thresholds_stay_within_floor_and_095():
     assert tune_thresholds(scores, y)[0] == 0.5
     scores = np.array([[0.99], [0.3], [0.01]])
     y = np.array([[1], [0], [1]])
-    assert tune_thresholds(scores, y)[0] == 0.3  # the only candidate
+    # the only candidate cut accepts 0.3 and rejects 0.01: midway between them
+    assert tune_thresholds(scores, y)[0] == pytest.approx(0.155)
 
 
 @settings(max_examples=300, deadline=None)
@@ -80,9 +82,13 @@ def test_tuned_threshold_is_the_best_candidate(case):
     if not y.any() or not candidates:
         assert t == 0.5
         return
-    assert t in candidates
     best = max(f1_at(s, y, c) for c in candidates)
     assert f1_at(s, y, t) == pytest.approx(best)
+    # the same decisions as a candidate cut, and never equal to a score it rejects
+    accepted = s[s >= t]
+    assert min(accepted) in candidates
+    below = s[s < t]
+    assert not len(below) or t > max(below)
 
 
 # ---------------------------------------------------------------- F1
@@ -132,3 +138,12 @@ def test_per_label_names_and_support():
 def test_nothing_annotated_nothing_predicted_is_zero():
     z = np.zeros((2, 3))
     assert f1_scores(z, z) == {"micro": 0.0, "macro": 0.0}
+
+
+def test_threshold_lies_midway_so_small_score_changes_keep_decisions():
+    scores = np.array([[0.81], [0.8], [0.2], [0.1]])
+    y = np.array([[1], [1], [0], [0]])
+    t = tune_thresholds(scores, y)[0]
+    assert t == pytest.approx(0.5)
+    jitter = np.array([[-0.01], [-0.01], [0.01], [0.01]])
+    np.testing.assert_array_equal(scores + jitter >= t, scores >= t)

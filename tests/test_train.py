@@ -228,11 +228,11 @@ def sentence_units(labels: list[list[str]]):
 
 def test_tune_tagger_sets_sentence_thresholds():
     scores = np.full((4, NUM_LABELS), 0.1)
-    scores[:, 0] = [0.9, 0.8, 0.3, 0.2]  # label 0: best cut at 0.8
+    scores[:, 0] = [0.9, 0.8, 0.3, 0.2]  # label 0: best cut accepts 0.8, threshold midway to 0.3
     ds = sentence_units([[LABELS[0]], [LABELS[0]], [], []])
     stub = StubTagger(scores)
     out = tune_tagger(stub, ds, to_dataset([]), ["max"])
-    assert stub.thresholds["sentence"][0] == pytest.approx(0.8)
+    assert stub.thresholds["sentence"][0] == pytest.approx(0.55)
     assert stub.thresholds["sentence"][1:] == [0.5] * (NUM_LABELS - 1)  # no positives
     assert stub.thresholds["paragraph"] == [0.5] * NUM_LABELS  # no segments: untouched
     assert out["sentence"]["macro"] == 1.0 and set(out) == {"sentence"}
@@ -277,7 +277,8 @@ def test_paragraph_thresholds_are_tuned_on_multi_sentence_segments_only():
     gold = sentence_units([[LABELS[0]], [LABELS[0]], [], []])
     stub = StubParagraphs({"max": label0_scores([0.2, 0.7, 0.3, 0.1])}, [False, True, True, True])
     out = tune_tagger(stub, to_dataset([]), gold, ["max"])
-    assert stub.thresholds["paragraph"][0] == pytest.approx(0.7, abs=1e-5)
+    # accepts 0.7, rejects 0.3 (tuned on all four, it would accept 0.2 and sit at 0.15)
+    assert stub.thresholds["paragraph"][0] == pytest.approx(0.5, abs=1e-5)
     # the reported F1 is what predict() gets: segment 0 missed at the 0.5 sentence threshold
     assert out["segment"]["per_label"][LABELS[0]]["f1"] == pytest.approx(2 / 3, abs=1e-4)
     assert out["multi_sentence_segments"] == 3

@@ -3,8 +3,11 @@
 Example:
     >>> import numpy as np
     >>> y = np.array([[1], [0], [1]]); s = np.array([[0.9], [0.4], [0.3]])
-    >>> float(tune_thresholds(s, y)[0])
+    >>> float(tune_thresholds(s, y)[0])                    # accepts all three
     0.3
+    >>> y = np.array([[1], [0], [0]])
+    >>> float(tune_thresholds(s, y)[0])                    # accepts 0.9, midway to 0.4
+    0.65
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from privtag.labels import LABELS
 def tune_thresholds(
     scores: np.ndarray, y: np.ndarray, default: float = 0.5, floor: float = 0.05
 ) -> np.ndarray:
-    """For each label, the threshold in [floor, 0.95] that maximises F1 on ``(scores, y)``.
+    """For each label, the threshold that maximises F1 on ``(scores, y)``.
 
-    Candidates are the scores themselves, so the tuned threshold is exact for this
-    data. A label without positives keeps ``default``.
+    Candidate cuts are the scores in [floor, 0.95], so the decisions are exactly the
+    best for this data. The threshold returned lies midway between the lowest score the
+    best cut accepts and the highest it rejects (the accepted score itself when nothing
+    lies below): a threshold equal to a tuning score would flip that unit's decision
+    under the smallest change of score (bfloat16, float16 weights, another machine).
+    A label without positives keeps ``default``.
 
     Args:
         scores: (n, k) scores in [0, 1].
@@ -45,7 +52,7 @@ def tune_thresholds(
         if not last.any():
             continue
         i = np.flatnonzero(last)[np.argmax(f1[last])]
-        out[j] = s[i]
+        out[j] = max((s[i] + s[i + 1]) / 2, floor) if i + 1 < len(s) else s[i]
     return out
 
 
