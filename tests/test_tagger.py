@@ -416,3 +416,11 @@ def test_saving_a_bfloat16_tagger_keeps_float32_weights(trained_tiny, tiny_encod
 def test_unknown_dtype_is_refused_at_load(trained_tiny, tiny_encoder):
     with pytest.raises(ModelLoadError, match="dtype must be one of auto, float32, bfloat16"):
         Tagger.load(trained_tiny, base=tiny_encoder, dtype="half")
+
+
+def test_decisions_use_paragraph_thresholds_on_paragraph_rows(tiny_tagger):
+    tiny_tagger.thresholds["sentence"] = [0.6] * NUM_LABELS
+    tiny_tagger.thresholds["paragraph"] = [0.4] * NUM_LABELS
+    scores = np.full((2, NUM_LABELS), 0.5)
+    got = tiny_tagger.decisions(scores, np.array([False, True]))
+    assert not got[0].any() and got[1].all()

@@ -143,8 +143,8 @@ class TaggedPolicy:
         """
         from privtag.labels import label_index
 
-        name = LABELS[label_index(label)]
-        column = LABEL_IDS[LABELS.index(name)]
+        j = label_index(label)
+        name, column = LABELS[j], LABEL_IDS[j]
         df = self.to_dataframe()
         tagged = df["labels"].map(lambda labels: name in labels)
         outline = "font-weight: bold; outline: 3px solid black"

@@ -367,11 +367,18 @@ class Tagger:
         labels = self._labels(scores, is_para)
         return labels[0] if single else labels
 
-    def _labels(self, scores: np.ndarray, is_para: np.ndarray) -> list[list[str]]:
+    def decisions(self, scores: np.ndarray, is_paragraph: np.ndarray) -> np.ndarray:
+        """0/1 decisions (n, 12) of scores (n, 12) at the saved thresholds.
+
+        Row ``i`` uses the paragraph thresholds where ``is_paragraph[i]`` (see
+        :meth:`predict_proba_by_aggregate`), else the sentence thresholds.
+        """
         t_s = np.asarray(self.thresholds["sentence"])
         t_p = np.asarray(self.thresholds["paragraph"])
-        t = np.where(is_para[:, None], t_p[None, :], t_s[None, :])
-        return [[LABELS[j] for j in np.flatnonzero(row)] for row in scores >= t]
+        return scores >= np.where(np.asarray(is_paragraph)[:, None], t_p[None, :], t_s[None, :])
+
+    def _labels(self, scores: np.ndarray, is_para: np.ndarray) -> list[list[str]]:
+        return [[LABELS[j] for j in np.flatnonzero(row)] for row in self.decisions(scores, is_para)]
 
     # ------------------------------------------------------------------ whole policies
 
