@@ -245,6 +245,38 @@ def train_cmd(
         typer.echo(f"compact model written to {export}")
 
 
+@app.command("crossval")
+def crossval_cmd(
+    recipe: Annotated[Path, typer.Argument(help="Recipe file (TOML), e.g. train/default.toml.")],
+    folds: Annotated[int, typer.Option("--folds", help="Number of folds (by policy).")] = 5,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Run folder: fold scores, resumable.")
+    ] = Path("runs/cv"),
+    fold: Annotated[
+        list[int] | None, typer.Option("--fold", help="Run only this fold (repeatable).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Fold assignment seed (default: train.seed).")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a setting: section.key=value (repeatable)."),
+    ] = None,
+    opp115: Annotated[
+        Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
+    ] = None,
+) -> None:
+    """Train and score K folds by policy over the recipe's OPP-115 policies (resumable)."""
+    from privtag.config import Recipe
+    from privtag.crossval import run_crossval
+
+    r = Recipe.load(recipe, list(overrides or []))
+    if opp115:
+        r.data.opp115 = str(opp115)
+    out = run_crossval(r, output, n_folds=folds, seed=seed, only=fold, echo=typer.echo)
+    typer.echo(f"out-of-fold scores in {out}")
+
+
 @app.command("export")
 def export_cmd(
     model: Annotated[Path, typer.Argument(help="A trained model directory.")],

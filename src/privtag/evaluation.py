@@ -265,21 +265,61 @@ def evaluate_system(
         raise DataError(f"no units to evaluate on in {data_name or 'the dataset'}")
     units = units_of(dataset)
     decisions, seconds = decide(system, units, label_names)
-    references = reference_matrix(dataset, len(label_names))
-    per_policy = policy_counts(decisions, references, dataset["policy"])
+    return evaluate_decisions(
+        decisions,
+        reference_matrix(dataset, len(label_names)),
+        dataset["policy"],
+        system=getattr(system, "name", type(system).__name__),
+        data_name=data_name,
+        label_names=label_names,
+        n_bootstrap=n_bootstrap,
+        confidence=confidence,
+        seed=seed,
+        top_k=top_k,
+        seconds=seconds,
+    )
+
+
+def evaluate_decisions(
+    decisions: np.ndarray,
+    references: np.ndarray,
+    policies: Sequence[str],
+    *,
+    system: str,
+    data_name: str = "",
+    label_names: Sequence[str] = LABELS,
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    top_k: int = 3,
+    seconds: float = 0.0,
+) -> Evaluation:
+    """Score decisions already made (e.g. out-of-fold, :mod:`privtag.crossval`).
+
+    Args:
+        decisions, references: (n_units, n_labels) 0/1.
+        policies: (n_units,) the policy of each unit, for the bootstrap.
+        system: the name shown in tables. Other arguments as :func:`evaluate_system`.
+    """
+    label_names = list(label_names)
+    decisions = np.asarray(decisions).astype(int)
+    references = np.asarray(references).astype(int)
+    if len(decisions) == 0:
+        raise DataError(f"no units to evaluate on in {data_name or 'the dataset'}")
+    per_policy = policy_counts(decisions, references, policies)
     boot = {"n_bootstrap": n_bootstrap, "confidence": confidence, "seed": seed}
     return Evaluation(
-        system=getattr(system, "name", type(system).__name__),
+        system=system,
         data=data_name,
         labels=label_names,
         scores=prf(decisions, references, label_names),
         intervals=bootstrap_intervals(per_policy, label_names=label_names, **boot),
         confusions=confusions(decisions, references, label_names, top_k),
         per_policy=per_policy,
-        n_units=len(units),
+        n_units=len(decisions),
         n_policies=len(per_policy),
         seconds=seconds,
-        units_per_second=len(units) / max(seconds, 1e-9),
+        units_per_second=len(decisions) / max(seconds, 1e-9),
         settings=boot,
     )
 

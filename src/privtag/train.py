@@ -75,7 +75,10 @@ def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
     )
 
     t = recipe.train
-    eval_owner = np.asarray(eval_ds["owner"])
+    # without validation data (a cross-validation fold) there is nothing to select an
+    # epoch on: train the recipe's epochs and keep the last
+    has_eval = eval_ds is not None
+    eval_owner = np.asarray(eval_ds["owner"]) if has_eval else np.zeros(0, dtype=int)
     n_units = int(eval_owner.max()) + 1 if len(eval_owner) else 0
 
     def compute_metrics(pred):
@@ -118,11 +121,11 @@ def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
         max_steps=t.max_steps,
         learning_rate=t.learning_rate,
         warmup_steps=t.warmup,
-        eval_strategy="epoch",
+        eval_strategy="epoch" if has_eval else "no",
         save_strategy="epoch",
         save_total_limit=2,
-        load_best_model_at_end=True,
-        metric_for_best_model="macro_f1",
+        load_best_model_at_end=has_eval,
+        metric_for_best_model="macro_f1" if has_eval else None,
         greater_is_better=True,
         logging_steps=t.logging_steps,
         seed=t.seed,
@@ -137,11 +140,75 @@ def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
         model=model,
         args=args,
         train_dataset=train_ds.remove_columns(["owner"]),
-        eval_dataset=eval_ds.remove_columns(["owner", "length"]),
+        eval_dataset=eval_ds.remove_columns(["owner", "length"]) if has_eval else None,
         data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=compute_metrics,
-        callbacks=[EarlyStoppingCallback(t.early_stopping_patience)],
+        compute_metrics=compute_metrics if has_eval else None,
+        callbacks=[EarlyStoppingCallback(t.early_stopping_patience)] if has_eval else [],
     )
+
+
+def encode_training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe) -> Dataset:
+    """Windows of every level the recipe trains on, in one Dataset.
+
+    Args:
+        tokenizer: the base encoder's tokenizer.
+        units: ``{"sentence": Dataset, "segment": Dataset}`` of annotated units.
+        recipe: its ``data.levels`` and ``model`` window settings are used.
+
+    Raises:
+        DataError: no units at any of the recipe's levels.
+    """
+    m, d = recipe.model, recipe.data
+    parts = [
+        _encode_dataset(
+            tokenizer,
+            units[lvl],
+            m.max_length if lvl == "sentence" else m.paragraph_max_length,
+            recipe,
+        )
+        for lvl in d.levels
+        if units[lvl].num_rows
+    ]
+    if not parts:
+        raise DataError(f"no training units in {d.train} at levels {d.levels}; check data.train")
+    train_ds = concatenate_datasets(parts)
+    y_train = np.asarray(train_ds["labels"], dtype=np.float32)
+    empty = [LABELS[j] for j in np.flatnonzero(y_train.sum(0) == 0)]
+    if empty:
+        log.warning("no training examples for: %s; the model cannot learn them", ", ".join(empty))
+    return train_ds
+
+
+def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | None):
+    """Fine-tune a fresh classifier on encoded windows; returns the finished ``Trainer``.
+
+    Args:
+        recipe: the model and optimisation settings.
+        tokenizer: the base encoder's tokenizer.
+        train_ds: windows from :func:`_encode_dataset` (one or both levels).
+        eval_ds: validation windows for epoch selection, or None to train the recipe's
+            epochs and keep the last (cross-validation folds: no data to select on).
+
+    Checkpoints go to ``<train.output_dir>/checkpoints`` every epoch; with
+    ``train.resume`` the run continues from the last one.
+    """
+    from privtag.model import PrivtagClassifier
+
+    m, t = recipe.model, recipe.train
+    y_train = np.asarray(train_ds["labels"], dtype=np.float32)
+    # the recipe's name for the base, not its resolved path: it is recorded in the model
+    model = PrivtagClassifier.from_base(
+        m.base,
+        classifier_dropout=m.dropout,
+        pool_context=m.pool_context,
+        pos_weight=_pos_weight(y_train, t.pos_weight, t.pos_weight_max),
+    )
+    if m.freeze_embeddings:
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    trainer = _make_trainer(model, tokenizer, train_ds, eval_ds, recipe)
+    resume = t.resume and any((Path(t.output_dir) / "checkpoints").glob("checkpoint-*"))
+    trainer.train(resume_from_checkpoint=True if resume else None)
+    return trainer
 
 
 def train(recipe: Recipe):
@@ -152,7 +219,7 @@ def train(recipe: Recipe):
     """
     from transformers import AutoTokenizer, set_seed
 
-    from privtag.model import PrivtagClassifier, base_encoder_path
+    from privtag.model import base_encoder_path
     from privtag.tagger import AGGREGATES, Tagger
 
     started = time.time()
@@ -176,40 +243,14 @@ def train(recipe: Recipe):
         lvl: {"train": load(d.train, lvl), "validation": load(d.validation, lvl)}
         for lvl in ("sentence", "segment")
     }
-    train_parts = [
-        _encode_dataset(
-            tokenizer,
-            units[lvl]["train"],
-            m.max_length if lvl == "sentence" else m.paragraph_max_length,
-            recipe,
-        )
-        for lvl in d.levels
-        if units[lvl]["train"].num_rows
-    ]
-    if not train_parts:
-        raise DataError(f"no training units in {d.train} at levels {d.levels}; check data.train")
-    train_ds = concatenate_datasets(train_parts)
-    y_train = np.asarray(train_ds["labels"], dtype=np.float32)
-    empty = [LABELS[j] for j in np.flatnonzero(y_train.sum(0) == 0)]
-    if empty:
-        log.warning("no training examples for: %s; the model cannot learn them", ", ".join(empty))
+    train_ds = encode_training_set(tokenizer, {lvl: units[lvl]["train"] for lvl in units}, recipe)
     sel = t.select_on
     val_len = m.max_length if sel == "sentence" else m.paragraph_max_length
     if not units[sel]["validation"].num_rows:
         raise DataError(f"no validation units at level {sel!r} in {d.validation}")
     eval_ds = _encode_dataset(tokenizer, units[sel]["validation"], val_len, recipe)
 
-    # the recipe's name for the base, not its resolved path: it is recorded in the model
-    model = PrivtagClassifier.from_base(
-        m.base,
-        classifier_dropout=m.dropout,
-        pool_context=m.pool_context,
-        pos_weight=_pos_weight(y_train, t.pos_weight, t.pos_weight_max),
-    )
-    if m.freeze_embeddings:
-        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-    trainer = _make_trainer(model, tokenizer, train_ds, eval_ds, recipe)
-    trainer.train(resume_from_checkpoint=True if t.resume else None)
+    trainer = fit_model(recipe, tokenizer, train_ds, eval_ds)
     history = [h for h in trainer.state.log_history if "eval_macro_f1" in h]
 
     settings = {

@@ -1,0 +1,76 @@
+"""Cross-validation by policy: fold dealing, the fold run on tiny fixtures, resumption."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from privtag.crossval import SCORES_FILE, UNITS_FILE, fold_of, policy_folds, run_crossval
+from privtag.errors import DataError
+
+
+def test_policy_folds_partition_every_policy_once():
+    names = [f"p{i}" for i in range(23)]
+    sizes = {p: (i * 7) % 11 + 1 for i, p in enumerate(names)}
+    folds = policy_folds(names, 5, seed=3, sizes=sizes)
+    flat = [p for f in folds for p in f]
+    assert sorted(flat) == sorted(names)  # no policy lost, none in two folds
+    assert len(flat) == len(set(flat))
+    loads = [sum(sizes[p] for p in f) for f in folds]
+    assert max(loads) - min(loads) <= max(sizes.values())  # balanced by units
+
+
+def test_policy_folds_deterministic_and_seeded():
+    names = [f"p{i}" for i in range(20)]
+    assert policy_folds(names, 4, seed=1) == policy_folds(names, 4, seed=1)
+    assert policy_folds(names, 4, seed=1) != policy_folds(names, 4, seed=2)
+
+
+def test_policy_folds_refuses_too_few_policies():
+    with pytest.raises(DataError, match="cannot fill 3 folds"):
+        policy_folds(["a", "b"], 3, seed=0)
+    with pytest.raises(DataError, match="at least 2"):
+        policy_folds(["a", "b"], 1, seed=0)
+
+
+def test_fold_of_maps_units_to_their_policy_fold():
+    assert fold_of(["b", "a", "z"], [["a"], ["b"]]).tolist() == [1, 0, -1]
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_run_crossval_scores_each_policy_out_of_fold_and_resumes(tiny_recipe, fixtures, tmp_path):
+    opp = fixtures / "opp115_small"
+    recipe = tiny_recipe(
+        tmp_path / "unused",
+        **{
+            "data.train": ["opp115:train"],
+            "data.validation": ["opp115:validation"],
+            "data.opp115": str(opp),
+            "train.max_steps": 2,
+        },
+    )
+    out = tmp_path / "cv"
+    lines: list[str] = []
+    run_crossval(recipe, out, n_folds=2, echo=lines.append)
+    folds = json.loads((out / "folds.json").read_text())["folds"]
+    assert sorted(p for f in folds for p in f) == ["1_alpha.example", "2_beta.example"]
+    for k in range(2):
+        units = json.loads((out / f"fold{k}" / UNITS_FILE).read_text())
+        # a fold scores exactly its own policies: never one it was trained on
+        assert set(units["sentence"]["policy"]) == set(folds[k])
+        arrays = np.load(out / f"fold{k}" / SCORES_FILE)
+        n = len(units["sentence"]["policy"])
+        assert arrays["sentence"].shape == (n, 12)
+        assert arrays["lone:max"].shape == (n, 12)
+        assert arrays["segment:direct"].shape == (len(units["segment"]["policy"]), 12)
+        assert not (out / f"fold{k}" / "checkpoints").exists()
+    lines.clear()
+    run_crossval(recipe, out, n_folds=2, echo=lines.append)  # resumes: nothing left to do
+    assert sum("done already" in line for line in lines) == 2
+    saved = json.loads((out / "folds.json").read_text())
+    saved["folds"] = saved["folds"][::-1]  # as if an earlier run had dealt them otherwise
+    (out / "folds.json").write_text(json.dumps(saved))
+    with pytest.raises(DataError, match="folds differ"):
+        run_crossval(recipe, out, n_folds=2, echo=lines.append)
