@@ -74,3 +74,15 @@ def test_run_crossval_scores_each_policy_out_of_fold_and_resumes(tiny_recipe, fi
     (out / "folds.json").write_text(json.dumps(saved))
     with pytest.raises(DataError, match="folds differ"):
         run_crossval(recipe, out, n_folds=2, echo=lines.append)
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_bfloat16_training_runs_and_rejects_unknown_dtype(tiny_recipe, tmp_path):
+    from privtag.train import train
+
+    tagger = train(
+        tiny_recipe(tmp_path / "bf16", **{"train.dtype": "bfloat16", "train.max_steps": 2})
+    )
+    assert tagger.predict_proba("We use cookies.").shape == (12,)
+    with pytest.raises(DataError, match=r"train\.dtype"):
+        train(tiny_recipe(tmp_path / "x", **{"train.dtype": "fp8"}))

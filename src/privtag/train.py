@@ -66,6 +66,14 @@ def _pos_weight(y: np.ndarray, how: str, cap: float) -> list[float] | None:
     return np.minimum(np.sqrt(neg / np.maximum(pos, 1)), cap).round(4).tolist()
 
 
+def _train_bf16(dtype: str) -> bool:
+    from privtag.model import native_bf16
+
+    if dtype not in ("float32", "bfloat16", "auto"):
+        raise DataError(f"train.dtype must be float32, bfloat16 or auto, not {dtype!r}")
+    return dtype == "bfloat16" or (dtype == "auto" and native_bf16())
+
+
 def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
     from transformers import (
         DataCollatorWithPadding,
@@ -133,6 +141,7 @@ def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
         train_sampling_strategy="group_by_length",
         report_to="none",
         use_cpu=True,
+        bf16=_train_bf16(t.dtype),
         dataloader_num_workers=0,
         remove_unused_columns=True,
     )
