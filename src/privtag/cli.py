@@ -265,16 +265,39 @@ def crossval_cmd(
     opp115: Annotated[
         Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
     ] = None,
+    report_only: Annotated[
+        bool, typer.Option("--report-only", help="Train nothing: report the folds already run.")
+    ] = False,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write the results table (Markdown) here.")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write every figure (JSON) here.")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Policy resamples.")] = 1000,
 ) -> None:
-    """Train and score K folds by policy over the recipe's OPP-115 policies (resumable)."""
+    """Cross-validation by policy over the recipe's OPP-115 policies: train and score K folds
+    (resumable), then report every decision rule against TF-IDF and keyword baselines."""
     from privtag.config import Recipe
     from privtag.crossval import run_crossval
+    from privtag.crossval_report import crossval_report
 
     r = Recipe.load(recipe, list(overrides or []))
     if opp115:
         r.data.opp115 = str(opp115)
-    out = run_crossval(r, output, n_folds=folds, seed=seed, only=fold, echo=typer.echo)
-    typer.echo(f"out-of-fold scores in {out}")
+    if not report_only:
+        run_crossval(r, output, n_folds=folds, seed=seed, only=fold, echo=typer.echo)
+    if fold and not report_only:
+        return  # a partial run: the report needs every fold
+    report = crossval_report(r, output, n_bootstrap=bootstrap)
+    table = report.to_markdown()
+    typer.echo(table)
+    if markdown:
+        markdown.write_text(table + "\n", encoding="utf-8")
+    if json_out:
+        import json
+
+        json_out.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")
 
 
 @app.command("export")

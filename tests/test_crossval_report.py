@@ -1,0 +1,66 @@
+"""Out-of-fold decisions: thresholds fitted on other folds only, and the report on tiny folds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from privtag.crossval import run_crossval
+from privtag.crossval_report import crossval_report, fold_thresholds, per_unit, shipped_thresholds
+
+
+def test_fold_thresholds_never_see_their_own_fold():
+    # the folds disagree about what a high score means, so each fold's threshold shows
+    # which fold it was fitted on
+    scores = np.array([[0.1], [0.3], [0.4], [0.6], [0.7], [0.9]])
+    y = np.array([[1], [1], [0], [1], [0], [0]])
+    y[3:] = [[0], [1], [1]]
+    fold = np.array([0, 0, 0, 1, 1, 1])
+    th = fold_thresholds("per_label", scores, y, fold)
+    assert 0.6 < th[0][0] < 0.7  # fitted on fold 1: accept 0.7 and 0.9, reject 0.6
+    assert th[1][0] == pytest.approx(0.1)  # fitted on fold 0: accept all three
+    assert per_unit(th, fold)[:, 0].tolist() == [th[0][0]] * 3 + [th[1][0]] * 3
+
+
+def test_fit_on_limits_the_units_fitted():
+    scores = np.array([[0.2], [0.8], [0.3], [0.9]])
+    y = np.array([[1], [1], [1], [1]])
+    fold = np.array([0, 0, 1, 1])
+    only_high = np.array([False, True, False, True])
+    th = fold_thresholds("per_label", scores, y, fold, fit_on=only_high)
+    assert th[0][0] == pytest.approx(0.9) and th[1][0] == pytest.approx(0.8)
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_report_on_tiny_folds(tiny_recipe, fixtures, tmp_path):
+    recipe = tiny_recipe(
+        tmp_path / "unused",
+        **{
+            "data.train": ["opp115:train"],
+            "data.validation": ["opp115:validation"],
+            "data.opp115": str(fixtures / "opp115_small"),
+            "train.max_steps": 2,
+            "train.aggregates": ["max", "direct"],
+        },
+    )
+    run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
+    report = crossval_report(recipe, tmp_path / "cv", n_bootstrap=20)
+    systems = {(r.system, r.rule) for r in report.rows}
+    assert ("privtag (max)", "shrunk + top label") in systems
+    assert ("TF-IDF + LR", "global") in systems and ("keyword rules", "fixed") in systems
+    assert report.n_policies == 2 and report.n_folds == 2
+    for r in report.rows:
+        for e in (r.segment, r.sentence):
+            assert 0.0 <= e.scores["micro"]["f1"] <= 1.0
+            assert e.n_policies == 2
+    # the guaranteed label leaves no segment without one
+    row = next(r for r in report.rows if r.rule == "per_label + top label")
+    assert row.segment.scores["micro"]["f1"] >= 0.0
+    assert set(report.lone) >= {"max/per_label", "direct/global"}
+    agreement = report.lone["max/per_label"]["agreement"]
+    assert 0.0 <= agreement["same_label_set"] <= 1.0
+    table = report.to_markdown()
+    assert "TF-IDF + LR" in table and "privtag (direct)" in table
+    th = shipped_thresholds(recipe, tmp_path / "cv", "max", "shrunk")
+    assert len(th["sentence"]) == 12 and len(th["paragraph"]) == 12
+    assert all(0 <= t <= 1 for t in th["sentence"])
