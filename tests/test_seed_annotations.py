@@ -1,9 +1,11 @@
-"""The seed annotations (data/annotations/<policy>.jsonl) cover the current segmentation.
+"""The seed and modern annotations cover the current segmentation.
 
-Every sentence the segmenter finds in a seed policy must have exactly one record, in
-document order, with the segmenter's id, offsets, text and section, and labels that are
-display names from privtag.labels. If the segmenter changes, these tests fail until the
-annotations are regenerated (see data/annotations/README.md).
+Seed: data/annotations/<policy>.jsonl for data/policies/<policy>.{md,txt}. Modern check set:
+data/annotations/modern/<policy>.jsonl for data/policies/modern/<policy>.md. Every sentence
+the segmenter finds must have exactly one record, in document order, with the segmenter's
+id, offsets, text and section, and labels that are display names from privtag.labels. If the
+segmenter changes, these tests fail until the annotations are regenerated (see
+data/annotations/README.md).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from privtag.annotations import parse_annotations
 from privtag.labels import LABELS
 from privtag.segment import segment
 
@@ -20,12 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "data" / "policies"
 ANNOTATIONS = ROOT / "data" / "annotations"
 SEEDS = sorted(p for p in POLICIES.iterdir() if p.suffix in (".md", ".txt") and p.stem != "README")
+MODERN_POLICIES = POLICIES / "modern"
+MODERN_ANNOTATIONS = ANNOTATIONS / "modern"
+MODERN = sorted(p for p in MODERN_POLICIES.glob("*.md") if p.stem != "ATTRIBUTION")
 REQUIRED = ("policy", "sentence_id", "start", "end", "text", "labels", "section")
 ALLOWED = (*REQUIRED, "note")
 
 
-def _records(policy: str) -> list[dict]:
-    path = ANNOTATIONS / f"{policy}.jsonl"
+def _records(policy: str, folder: Path = ANNOTATIONS) -> list[dict]:
+    path = folder / f"{policy}.jsonl"
     assert path.is_file(), f"missing {path.relative_to(ROOT)}"
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
@@ -37,10 +43,14 @@ def test_five_seed_policies_are_annotated():
     assert jsonl == [p.stem for p in SEEDS]
 
 
-@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)
+def _annotations_dir(path: Path) -> Path:
+    return MODERN_ANNOTATIONS if path.parent == MODERN_POLICIES else ANNOTATIONS
+
+
+@pytest.mark.parametrize("path", SEEDS + MODERN, ids=lambda p: p.stem)
 def test_one_record_per_sentence(path: Path):
     doc = segment(path)
-    records = _records(path.stem)
+    records = _records(path.stem, _annotations_dir(path))
     got = [(r.get("sentence_id"), r.get("start"), r.get("end")) for r in records]
     want = [(s.id, s.start, s.end) for s in doc.sentences]
     missing = sorted(set(want) - set(got), key=want.index)
@@ -56,9 +66,9 @@ def test_one_record_per_sentence(path: Path):
         assert r["section"] == list(s.section), s.id
 
 
-@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SEEDS + MODERN, ids=lambda p: p.stem)
 def test_record_fields_and_labels(path: Path):
-    for r in _records(path.stem):
+    for r in _records(path.stem, _annotations_dir(path)):
         where = f"{path.stem} {r.get('sentence_id')}"
         assert all(k in r for k in REQUIRED), f"{where}: missing {set(REQUIRED) - set(r)}"
         assert set(r) <= set(ALLOWED), f"{where}: unknown fields {set(r) - set(ALLOWED)}"
@@ -73,3 +83,30 @@ def test_record_fields_and_labels(path: Path):
 def test_every_label_is_used_somewhere():
     used = {x for p in SEEDS for r in _records(p.stem) for x in r["labels"]}
     assert used == set(LABELS), f"never used: {set(LABELS) - used}"
+
+
+def test_modern_set_is_three_attributed_policies():
+    assert [p.stem for p in MODERN] == ["bandcamp", "betterstack", "wire"]
+    jsonl = sorted(p.stem for p in MODERN_ANNOTATIONS.glob("*.jsonl"))
+    assert jsonl == [p.stem for p in MODERN]
+    attribution = (MODERN_POLICIES / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    assert "Open Data Commons Attribution License v1.0" in attribution
+    assert all(f"`{p.name}`" in attribution for p in MODERN)
+
+
+def test_modern_set_validates():
+    records, problems = parse_annotations([MODERN_ANNOTATIONS], MODERN_POLICIES)
+    assert problems == []
+    assert len(records) == sum(len(segment(p).sentences) for p in MODERN)
+
+
+@pytest.mark.parametrize("path", MODERN, ids=lambda p: p.stem)
+def test_modern_records_cover_every_character(path: Path):
+    # Whatever the segmenter leaves between two sentences must be whitespace, so that no
+    # text of a measurement policy escapes annotation.
+    doc = segment(path)
+    covered = [False] * len(doc.text)
+    for r in _records(path.stem, MODERN_ANNOTATIONS):
+        covered[r["start"] : r["end"]] = [True] * (r["end"] - r["start"])
+    uncovered = [i for i, c in enumerate(covered) if not c and not doc.text[i].isspace()]
+    assert not uncovered, f"{path.stem}: text outside any record at {uncovered[:5]}"
