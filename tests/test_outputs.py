@@ -162,3 +162,23 @@ def test_a_failed_probe_write_is_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(OutputError, match=r"cannot write in .* \(Permission denied\); choose"):
         Outputs().file(tmp_path / "r.json", "--json")
+
+
+def test_a_full_disk_names_the_output(tmp_path, monkeypatch):
+    import errno
+
+    (target := tmp_path / "r.json").write_text("old")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OutputError, match=r"r\.json: cannot write it \(No space left on device\)"):
+        write_text(target, "new")
+    with (
+        pytest.raises(OutputError, match=r"model: cannot write it"),
+        atomic_dir(tmp_path / "model"),
+    ):
+        full()
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]

@@ -8,7 +8,6 @@ replaced with ``--force``.
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 from pathlib import Path
@@ -499,16 +498,15 @@ def main() -> None:
         _drop_stdout()
         code = 1  # what click gives a closed pipe it notices itself
     except OSError as e:
-        if e.errno not in _FULL:
+        from privtag.outputs import DISK_FULL
+
+        if e.errno not in DISK_FULL:
             raise
+        # output files report a full disk themselves (OutputError): this is stdout
         typer.echo(f"privtag: error: cannot write the output: {e.strerror}", err=True)
         _drop_stdout()
         code = 2
     sys.exit(code)
-
-
-#: errors of a full disk or quota (stdout or an output file): reported, not a traceback
-_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def _drop_stdout() -> None:

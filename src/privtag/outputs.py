@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
@@ -29,6 +30,9 @@ from typing import IO
 from privtag.errors import OutputError
 
 PathLike = str | os.PathLike
+
+#: errors of a full disk or quota: the output is reported as unwritable, not a traceback
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 #: data source prefixes whose remainder is a path (``opp115:SPLIT`` names a split instead)
 _PATH_PREFIXES = ("labelstudio", "doccano", "tfidf")
@@ -182,6 +186,12 @@ def _sibling(path: Path, make: Callable[[Path], object], tag: str = "tmp") -> Pa
             continue
 
 
+def _full(path: Path, e: OSError) -> OutputError:
+    return OutputError(
+        f"{path}: cannot write it ({e.strerror}); free some space or write elsewhere"
+    )
+
+
 def _create_file(p: Path) -> None:
     # mode 0o666 minus the umask, as a plain open() would give (mkstemp gives 0o600)
     os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
@@ -192,7 +202,7 @@ def atomic_file(path: PathLike, binary: bool = False) -> Iterator[IO]:
     """Open a temporary file next to ``path``; on success it replaces ``path`` in one step.
 
     On an error the temporary file is removed and ``path`` is left as it was. An existing
-    file's permissions are kept.
+    file's permissions are kept. A full disk raises :class:`OutputError` naming ``path``.
 
     Example:
         >>> with atomic_file("chart.png", binary=True) as f:  # doctest: +SKIP
@@ -208,8 +218,10 @@ def atomic_file(path: PathLike, binary: bool = False) -> Iterator[IO]:
         if path.is_file():
             shutil.copymode(path, tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.errno in DISK_FULL:
+            raise _full(path, e) from e
         raise
 
 
@@ -230,7 +242,8 @@ def atomic_dir(path: PathLike, update: bool = False) -> Iterator[Path]:
     """Give a temporary directory next to ``path`` to fill; on success it becomes ``path``.
 
     Whatever was at ``path`` is replaced as a whole (moved aside, then deleted); on an
-    error the temporary directory is deleted and ``path`` is untouched.
+    error the temporary directory is deleted and ``path`` is untouched. A full disk
+    raises :class:`OutputError` naming ``path``.
 
     Args:
         update: start from a copy of the existing directory (an in-place update that
@@ -260,6 +273,8 @@ def atomic_dir(path: PathLike, update: bool = False) -> Iterator[Path]:
                 old.unlink()
         else:
             os.rename(tmp, path)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and e.errno in DISK_FULL:
+            raise _full(path, e) from e
         raise
