@@ -28,6 +28,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 def main() -> None:
     from privtag.config import Recipe
+    from privtag.outputs import write_text
     from privtag.train import train
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -58,7 +59,7 @@ def main() -> None:
         )
         print("\n".join(rows), flush=True)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text("\n".join(rows) + "\n")
+        write_text(args.out, "\n".join(rows) + "\n")
 
 
 if __name__ == "__main__":

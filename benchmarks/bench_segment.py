@@ -39,6 +39,7 @@ from datetime import date
 from pathlib import Path
 
 from privtag import readers, segment
+from privtag.outputs import write_text
 from privtag.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -472,7 +473,7 @@ def update_results(report: str, args) -> None:
     m = re.search(r"^## Segmentation\n(.*?)(?=^## |\Z)", text, re.S | re.M)
     if not m:
         sys.exit("benchmarks/RESULTS.md has no '## Segmentation' section")
-    path.write_text(text[: m.start(1)] + "\n" + body + "\n" + text[m.end(1) :], "utf-8")
+    write_text(path, text[: m.start(1)] + "\n" + body + "\n" + text[m.end(1) :])
     print(f"\nwrote the Segmentation section of {path}")
 
 

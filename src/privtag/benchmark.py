@@ -25,6 +25,7 @@ from privtag.data import load_units
 from privtag.errors import DataError, PrivtagError
 from privtag.evaluation import Comparison, System, compare
 from privtag.opp115 import default_root
+from privtag.outputs import atomic_dir, write_text
 from privtag.report import format_table
 
 SECTION = "## Benchmark: model against baselines"
@@ -193,7 +194,10 @@ def run_benchmark(
         fit = time.perf_counter() - started
         echo(f"{level}: TF-IDF fit on {len(dd['train'])} units in {fit:.1f} s")
         if tfidf_out is not None:
-            echo(f"saved the TF-IDF tagger to {tfidf.save(Path(tfidf_out) / level)}")
+            Path(tfidf_out).mkdir(parents=True, exist_ok=True)
+            with atomic_dir(Path(tfidf_out) / level) as tmp:
+                tfidf.save(tmp)
+            echo(f"saved the TF-IDF tagger to {Path(tfidf_out) / level}")
         run.systems.append(
             f"**tfidf** ({level}): `privtag.baselines.TfidfTagger` (C=4, balanced), fit on the "
             f"{len(set(dd['train']['policy']))} OPP-115 training policies ({len(dd['train'])} "
@@ -254,7 +258,8 @@ def write_section(path: str | Path, body: str, heading: str = SECTION) -> Path:
     """Replace the section under ``heading`` in a Markdown file (up to the next ``## ``).
 
     The heading is appended at the end when the file does not have it yet; everything
-    outside the section is kept byte for byte.
+    outside the section is kept byte for byte. The file is replaced atomically, so an
+    interrupted write never leaves half a results file.
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -263,14 +268,10 @@ def write_section(path: str | Path, body: str, heading: str = SECTION) -> Path:
     start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
     if start is None:
         sep = "" if not text else "\n" if text.endswith("\n") else "\n\n"
-        path.write_text(text + sep + section, encoding="utf-8")
-        return path
+        return write_text(path, text + sep + section)
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
     after = "".join(lines[end:])
-    path.write_text(
-        "".join(lines[:start]) + section + ("\n" + after if after else ""), encoding="utf-8"
-    )
-    return path
+    return write_text(path, "".join(lines[:start]) + section + ("\n" + after if after else ""))
 
 
 def _pct(x: float) -> str:

@@ -1,11 +1,14 @@
 """The ``privtag`` command line: a thin layer over the Python API.
 
 Errors privtag raises for bad input (:class:`privtag.errors.PrivtagError`) are printed
-as one line on stderr with exit code 2; no traceback.
+as one line on stderr with exit code 2; no traceback. Output files are checked before
+any work starts and written atomically (:mod:`privtag.outputs`); existing ones are only
+replaced with ``--force``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -44,6 +47,21 @@ def _invocation(ctx: typer.Context) -> str:
             else:
                 words += [param.opts[0], str(v)]
     return shlex.join(words)
+
+
+#: the --force option of every command that writes files
+Force = Annotated[
+    bool, typer.Option("--force", help="Replace output files or directories that exist.")
+]
+
+
+def _opp115_input(opp115: Path | None, specs: list[str]) -> Path | None:
+    """The OPP-115 directory a command reads, if any of its sources is ``opp115:SPLIT``."""
+    if opp115 is not None or not any(s.startswith("opp115:") for s in specs):
+        return opp115
+    from privtag.opp115 import default_root
+
+    return default_root()
 
 
 @app.callback()
@@ -122,6 +140,7 @@ def evaluate_cmd(
     ] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="Write a per-label F1 PNG.")] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+    force: Force = False,
 ) -> None:
     """Score a model on annotated data: per-label P/R/F1, intervals, confusions, throughput."""
     import dataclasses
@@ -130,12 +149,17 @@ def evaluate_cmd(
     from privtag.benchmark import load_system
     from privtag.data import LEVELS, load_units
     from privtag.evaluation import evaluate_system
+    from privtag.outputs import Outputs, spec_paths, write_text
     from privtag.report import plot_f1
 
     if level not in (*LEVELS, "both"):
         raise typer.BadParameter(
             f"use sentence, segment or both, not {level!r}", param_hint="--level"
         )
+    outs = Outputs([*spec_paths([*data, model]), _opp115_input(opp115, data)], force)
+    json_out = outs.file(json_out, "--json")
+    markdown = outs.file(markdown, "--markdown")
+    chart = outs.file(chart, "--chart", suffixes=(".png", ".svg"))
     levels = LEVELS if level == "both" else (level,)
     system = load_system(model)
     results = []
@@ -146,9 +170,9 @@ def evaluate_cmd(
         typer.echo(results[-1].to_text() + "\n")
     if json_out:
         payload = {"results": [r.to_dict() for r in results]}
-        json_out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_text(json_out, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     if markdown:
-        markdown.write_text("\n\n".join(r.to_markdown() for r in results) + "\n")
+        write_text(markdown, "\n\n".join(r.to_markdown() for r in results) + "\n")
     if chart:
         if len(levels) > 1:  # one system at two levels: tell the bars apart
             results = [
@@ -181,16 +205,22 @@ def benchmark_cmd(
         typer.Option("--tfidf-out", help="Save the fitted TF-IDF taggers to DIR/<level>."),
     ] = None,
     no_write: Annotated[bool, typer.Option("--no-write", help="Print only.")] = False,
+    force: Force = False,
 ) -> None:
     """Compare the model with the rule and TF-IDF baselines on OPP-115 and the seed data."""
-
     from privtag.benchmark import run_benchmark, write_section
+    from privtag.outputs import Outputs
+
+    outs = Outputs([_opp115_input(opp115, ["opp115:"]), model, annotations], force)
+    # --out gets only its benchmark section replaced: an intended update, no --force
+    out = outs.file(None if no_write else out, "--out", update=True)
+    tfidf_out = outs.directory(tfidf_out, "--tfidf-out")
 
     run = run_benchmark(
         opp115, model, annotations, n_bootstrap=bootstrap, tfidf_out=tfidf_out, echo=typer.echo
     )
     typer.echo(run.to_text())
-    if out and not no_write:
+    if out:
         command = _invocation(ctx)
         write_section(out, run.to_markdown(command))
         typer.echo(f"wrote the benchmark section of {out}")
@@ -220,9 +250,11 @@ def train_cmd(
         Path | None,
         typer.Option("--export", help="Also write the compact model (what model/ ships) here."),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Fine-tune a tagger as the recipe says; saves it to train.output_dir."""
     from privtag.config import Recipe
+    from privtag.outputs import Outputs, atomic_dir, spec_paths
     from privtag.train import train
 
     r = Recipe.load(recipe, list(overrides or []))
@@ -232,6 +264,12 @@ def train_cmd(
         r.train.resume = True
     if base:
         r.model.base = str(base)
+    sources = [*r.data.train, *r.data.validation]
+    inputs = [recipe, *spec_paths(sources), _opp115_input(r.data.opp115, sources), r.model.base]
+    outs = Outputs([p for p in inputs if p and Path(p).exists()], force)
+    # training adds checkpoints to its output directory: it may hold files already
+    outs.claim(r.train.output_dir, "train.output_dir")
+    export = outs.directory(export, "--export")
     tagger = train(r)
     v = tagger.metadata.get("validation", {})
     for lvl in ("sentence", "segment"):
@@ -241,7 +279,8 @@ def train_cmd(
             )
     typer.echo(f"saved to {r.train.output_dir}")
     if export:
-        tagger.save(export, compact=True)
+        with atomic_dir(export) as tmp:
+            tagger.save(tmp, compact=True)
         typer.echo(f"compact model written to {export}")
 
 
@@ -304,11 +343,16 @@ def crossval_cmd(
 def export_cmd(
     model: Annotated[Path, typer.Argument(help="A trained model directory.")],
     out: Annotated[Path, typer.Argument(help="Where to write the compact model.")],
+    force: Force = False,
 ) -> None:
     """Write a model in compact form: only what differs from the base encoder, in float16."""
+    from privtag.outputs import Outputs, atomic_dir
     from privtag.tagger import Tagger
 
-    Tagger.load(model).save(out, compact=True)
+    Outputs([model], force).directory(out, "OUT")
+    tagger = Tagger.load(model)
+    with atomic_dir(out) as tmp:
+        tagger.save(tmp, compact=True)
     typer.echo(f"compact model written to {out}")
 
 
@@ -336,19 +380,38 @@ def tag_cmd(
             help="auto (bfloat16 where the CPU has it natively, else float32), float32, bfloat16.",
         ),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first file that cannot be tagged.")
+    ] = False,
 ) -> None:
-    """Tag every sentence and paragraph of one or more policies."""
+    """Tag every sentence and paragraph of one or more policies.
+
+    A file that cannot be read is reported on stderr and skipped; the exit code is 2 if
+    any was (``--strict`` stops at the first instead).
+    """
     from privtag.tagger import Tagger
 
     tagger = Tagger.load(model, aggregate=aggregate, dtype=dtype)
+    failed = 0
     for f in files:
-        policy = tagger.tag(f, format=format)
+        try:
+            policy = tagger.tag(f, format=format)
+        except PrivtagError as e:
+            if strict or len(files) == 1:
+                raise
+            message = str(e) if str(f) in str(e) else f"{f}: {e}"
+            typer.echo(f"privtag: error: {message}", err=True)
+            failed += 1
+            continue
         if as_json:
             typer.echo(policy.to_json())
         else:
             if len(files) > 1:
                 typer.echo(f"== {f}")
             typer.echo(policy.table())
+    if failed:
+        typer.echo(f"privtag: {failed} of {len(files)} files could not be tagged", err=True)
+        raise typer.Exit(2)
 
 
 @app.command("data-report")
@@ -374,12 +437,14 @@ def data_report_cmd(
     markdown: Annotated[
         Path | None, typer.Option("--markdown", help="Also write the report as Markdown.")
     ] = None,
+    force: Force = False,
 ) -> None:
     """Count units per label in OPP-115 and the seed annotations, and what projection keeps."""
     import datetime
 
     from privtag.datareport import build_report
     from privtag.opp115 import default_root
+    from privtag.outputs import Outputs, write_text
 
     # a directory given explicitly must be usable (build_report says why not); the
     # defaults are only skipped, so the report works with either data set alone
@@ -392,12 +457,13 @@ def data_report_cmd(
         if not annotations.is_dir():
             typer.echo("data/annotations not found (pass --annotations DIR): left out", err=True)
             annotations = None
+    markdown = Outputs([opp115, annotations], force).file(markdown, "--markdown")
     report = build_report(opp115, annotations, vote)
     typer.echo(report.to_text())
     if markdown:
         command = _invocation(ctx)
-        markdown.write_text(
-            f"`{command}`, run on {datetime.date.today()}.\n\n" + report.to_markdown()
+        write_text(
+            markdown, f"`{command}`, run on {datetime.date.today()}.\n\n" + report.to_markdown()
         )
         typer.echo(f"wrote {markdown}")
 
@@ -423,15 +489,19 @@ def tune_cmd(
             "(default: the model's recipe value, else 0).",
         ),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Re-tune paragraph aggregation and per-label thresholds of a model on validation data."""
     import time
 
     from privtag.data import load_units
+    from privtag.outputs import Outputs, atomic_dir, spec_paths
     from privtag.tagger import AGGREGATES, Tagger
     from privtag.train import tune_tagger
 
     specs = data or ["opp115:validation"]
+    outs = Outputs([model, *spec_paths(specs), _opp115_input(opp115, specs)], force)
+    out = outs.directory(out, "--out")
     tagger = Tagger.load(model)
     compact = (model / "compact.safetensors").is_file()
     result = tune_tagger(
@@ -447,7 +517,9 @@ def tune_cmd(
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "aggregate_tolerance": result.get("aggregate_tolerance"),
     }
-    tagger.save(out or model, compact=compact)
+    # in place, files the tagger does not write (a model card) are kept
+    with atomic_dir(out or model, update=out is None) as tmp:
+        tagger.save(tmp, compact=compact)
     for key in ("sentence", "segment"):
         if key in result:
             typer.echo(
@@ -462,12 +534,45 @@ def _recipe_tolerance(tagger) -> float:
 
 
 def main() -> None:
-    """Console entry point: run the app, turning privtag errors into one-line messages."""
+    """Console entry point: run the app, turning privtag errors into one-line messages.
+
+    A closed stdout (``privtag segment x.md | head -1``) ends the run quietly, as it does
+    for Unix tools; a full one (``> /dev/full``) is one line on stderr and exit code 2.
+    """
+    code: int | str | None = 0
     try:
-        app()  # standalone: click reports usage errors itself (exit code 2)
+        try:
+            app()  # standalone: click reports usage errors itself (exit code 2)
+        except SystemExit as e:
+            code = e.code
+        sys.stdout.flush()  # now, while a write error can still be reported
     except PrivtagError as e:
         typer.echo(f"privtag: error: {e}", err=True)
-        sys.exit(2)
+        code = 2
+    except BrokenPipeError:
+        _drop_stdout()
+        code = 1  # what click gives a closed pipe it notices itself
+    except OSError as e:
+        from privtag.outputs import DISK_FULL
+
+        if e.errno not in DISK_FULL:
+            raise
+        # output files report a full disk themselves (OutputError): this is stdout
+        typer.echo(f"privtag: error: cannot write the output: {e.strerror}", err=True)
+        _drop_stdout()
+        code = 2
+    sys.exit(code)
+
+
+def _drop_stdout() -> None:
+    """Send what is left in stdout's buffer to /dev/null, so the flush at exit cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (already replaced)
+        pass
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":

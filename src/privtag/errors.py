@@ -24,3 +24,7 @@ class ModelLoadError(PrivtagError, ValueError):
 
 class DataError(PrivtagError, ValueError):
     """A dataset cannot be used as asked (empty, unknown source, mismatched labels)."""
+
+
+class OutputError(PrivtagError, ValueError):
+    """An output cannot be written where asked (it is an input, exists, or is not writable)."""

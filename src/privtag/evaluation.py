@@ -36,6 +36,7 @@ from privtag.errors import DataError
 from privtag.inputs import Unit
 from privtag.labels import LABELS
 from privtag.metrics import prf
+from privtag.outputs import write_text
 from privtag.report import (
     diff_text,
     few_policies_note,
@@ -183,7 +184,7 @@ class Evaluation:
         """JSON text; also written to ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
         if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
+            write_text(path, text + "\n")
         return text
 
     def _rows(self) -> tuple[list[str], list[list[str]]]:

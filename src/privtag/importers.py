@@ -24,6 +24,7 @@ from xml.sax.saxutils import quoteattr
 from privtag.annotations import suggest_label
 from privtag.errors import AnnotationError, DataError
 from privtag.labels import LABELS, label_index
+from privtag.outputs import write_text
 
 #: Name of the ``<Choices>`` control in :func:`labelstudio_config`.
 FROM_NAME = "practices"
@@ -270,7 +271,7 @@ def to_labelstudio_tasks(
 def write_labelstudio(records: list[dict], path: str | Path, **kwargs) -> None:
     """Write :func:`to_labelstudio_tasks` to a JSON file Label Studio imports."""
     text = json.dumps(to_labelstudio_tasks(records, **kwargs), ensure_ascii=False, indent=1)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    write_text(path, text + "\n")
 
 
 # ---------------------------------------------------------------- doccano
@@ -362,6 +363,4 @@ def to_doccano_lines(records: list[dict], *, with_labels: bool = True) -> list[s
 
 def write_doccano(records: list[dict], path: str | Path, **kwargs) -> None:
     """Write :func:`to_doccano_lines` to a JSONL file doccano imports."""
-    Path(path).write_text(
-        "".join(x + "\n" for x in to_doccano_lines(records, **kwargs)), encoding="utf-8"
-    )
+    write_text(path, "".join(x + "\n" for x in to_doccano_lines(records, **kwargs)))

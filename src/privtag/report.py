@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from privtag.labels import LABEL_IDS, LABELS
+from privtag.outputs import atomic_file
 
 if TYPE_CHECKING:
     from privtag.evaluation import Evaluation
 
 
 def plot_f1(results: Sequence[Evaluation], path: str | Path, title: str | None = None) -> Path:
-    """Write a PNG bar chart of per-label (and micro/macro) F1, one bar colour per system.
+    """Write a bar chart of per-label (and micro/macro) F1, one bar colour per system.
 
-    Error bars are the bootstrap intervals. Returns the path written.
+    Error bars are the bootstrap intervals. The format follows the extension (``.png``,
+    ``.svg``; PNG when there is none); the file is replaced atomically. Returns the path.
     """
     from matplotlib.figure import Figure  # a bare Figure draws with Agg; no pyplot state
 
@@ -49,7 +51,8 @@ def plot_f1(results: Sequence[Evaluation], path: str | Path, title: str | None =
     ax.legend()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    with atomic_file(path, binary=True) as f:
+        fig.savefig(f, format=path.suffix[1:].lower() or "png", dpi=120)
     return path
 
 

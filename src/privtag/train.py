@@ -29,6 +29,7 @@ from privtag.data import load_units, multi_hot, to_dataset, units_of
 from privtag.errors import DataError
 from privtag.inputs import encode
 from privtag.labels import LABELS, NUM_LABELS
+from privtag.outputs import write_text
 from privtag.thresholds import f1_scores, tune_thresholds
 
 log = logging.getLogger("privtag.train")
@@ -393,4 +394,4 @@ def _versions() -> dict:
 
 def write_report(path: str | Path, metadata: dict) -> None:
     """Write the training metadata as JSON (used by the CLI after a run)."""
-    Path(path).write_text(json.dumps(metadata, indent=2, default=str) + "\n")
+    write_text(path, json.dumps(metadata, indent=2, default=str) + "\n")

@@ -1,0 +1,83 @@
+"""The CLI's streams: bad files among many, a closed or full stdout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from privtag.cli import app
+from privtag.errors import PolicyReadError
+
+#: runs privtag's console entry point (privtag.cli:main) in a fresh interpreter
+MAIN = [
+    sys.executable,
+    "-c",
+    "import sys; from privtag.cli import main; sys.argv[0] = 'privtag'; main()",
+]
+
+
+@pytest.fixture
+def three_files(tmp_path):
+    """A good Markdown policy, an empty text file, a good text policy."""
+    (a := tmp_path / "a.md").write_text("# Shop\n\nWe collect your name.\n", encoding="utf-8")
+    (empty := tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (c := tmp_path / "c.txt").write_text("We never sell your data.", encoding="utf-8")
+    return a, empty, c
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_tag_reports_a_bad_file_and_goes_on(three_files, trained_tiny):
+    a, empty, c = three_files
+    result = CliRunner().invoke(
+        app, ["tag", str(a), str(empty), str(c), "--model", str(trained_tiny)]
+    )
+    assert result.exit_code == 2
+    assert f"== {a}" in result.stdout and f"== {c}" in result.stdout  # c.txt still tagged
+    assert "We never sell your data." in result.stdout
+    assert str(empty) not in result.stdout
+    # (transformers may add progress bars on stderr)
+    errors = [x for x in result.stderr.splitlines() if x.startswith("privtag:")]
+    assert len(errors) == 2, errors
+    assert errors[0].startswith(f"privtag: error: {empty}: ")  # the reason is the reader's
+    assert errors[1] == "privtag: 1 of 3 files could not be tagged"
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_tag_strict_stops_at_the_first_bad_file(three_files, trained_tiny):
+    a, empty, c = three_files
+    args = ["tag", str(a), str(empty), str(c), "--model", str(trained_tiny), "--strict", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, PolicyReadError)
+    assert str(empty) in str(result.exception)
+    assert len(result.stdout.splitlines()) == 1  # a.md only
+
+
+def test_closed_stdout_ends_quietly(tmp_path):
+    # far more output than a pipe holds, so the writer meets the closed pipe
+    policy = tmp_path / "long.txt"
+    policy.write_text("".join(f"We keep record {i} for a year.\n\n" for i in range(4000)))
+    proc = subprocess.Popen(
+        [*MAIN, "segment", str(policy)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout.readline().startswith(b"0:")
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert stderr == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_full_stdout_is_one_line(tmp_path):
+    (policy := tmp_path / "p.txt").write_text("We collect your name. We keep it.")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [*MAIN, "segment", str(policy)], stdout=full, stderr=subprocess.PIPE, timeout=120
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == [
+        "privtag: error: cannot write the output: No space left on device"
+    ]
