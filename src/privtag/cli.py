@@ -314,16 +314,24 @@ def crossval_cmd(
         Path | None, typer.Option("--json", help="Write every figure (JSON) here.")
     ] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Policy resamples.")] = 1000,
+    force: Force = False,
 ) -> None:
     """Cross-validation by policy over the recipe's OPP-115 policies: train and score K folds
     (resumable), then report every decision rule against TF-IDF and keyword baselines."""
+    import json
+
     from privtag.config import Recipe
     from privtag.crossval import run_crossval
     from privtag.crossval_report import crossval_report
+    from privtag.outputs import Outputs, spec_paths, write_text
 
     r = Recipe.load(recipe, list(overrides or []))
     if opp115:
         r.data.opp115 = str(opp115)
+    outs = Outputs([recipe, *spec_paths([*r.data.train, *r.data.validation]), opp115], force)
+    markdown = outs.file(markdown, "--markdown")
+    json_out = outs.file(json_out, "--json")
+    outs.directory(output, "--output", update=True)
     if not report_only:
         run_crossval(r, output, n_folds=folds, seed=seed, only=fold, echo=typer.echo)
     if fold and not report_only:
@@ -332,11 +340,9 @@ def crossval_cmd(
     table = report.to_markdown()
     typer.echo(table)
     if markdown:
-        markdown.write_text(table + "\n", encoding="utf-8")
+        write_text(markdown, table + "\n")
     if json_out:
-        import json
-
-        json_out.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")
+        write_text(json_out, json.dumps(report.to_dict(), indent=1) + "\n")
 
 
 @app.command("export")
