@@ -39,9 +39,9 @@ def test_decode_latin1_text_reads_the_same():
     assert decode(text.encode("latin-1"))[0] == text
 
 
-def test_decode_falls_back_to_latin1_when_cp1252_cannot():
-    # 0x81 is undefined in cp1252; only Latin-1 reads it
-    assert decode(b"caf\xe9 \x81 ok") == ("café \x81 ok", "latin-1")
+def test_decode_reads_bytes_cp1252_leaves_undefined_as_latin1():
+    # 0x81 is undefined in cp1252: read as Latin-1 within the cp1252 text, as browsers do
+    assert decode(b"caf\xe9 \x81 don\x92t") == ("café \x81 don\u2019t", "cp1252")
 
 
 def test_decode_honours_a_declared_html_charset():
