@@ -289,10 +289,13 @@ def test_html_fixture_drops_furniture_and_keeps_units(fixtures):
         "Help",
         "Accept",
         "All rights reserved",
-        "Hidden promotional",
         "font-family",
     ):
         assert furniture not in text
+    # hidden is not furniture: accordions hide policy text until clicked
+    assert "Hidden promotional text." in text
+    reasons = {d.reason for d in meta["dropped"]}
+    assert {"non-text", "link list", "furniture"} <= reasons
     assert meta["title"] == "Privacy Notice | Lumen Widgets"
     assert "/cookies" in meta["links"]
     got = kinds(blocks)

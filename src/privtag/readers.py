@@ -69,6 +69,28 @@ class Block:
     segment: int = -1  # OPP-115 segment index (-1 for other formats)
 
 
+@dataclass(slots=True)
+class Dropped:
+    """Text a reader left out of a policy, by reason.
+
+    Attributes:
+        reason: ``"non-text"`` (scripts, styles, the page head: never page text),
+            ``"form control"`` (buttons, menus of options), ``"link list"`` (navigation:
+            text that is almost all links) or ``"furniture"`` (page headers, footers,
+            menus, banners and dialogs holding no policy text).
+        chars: non-white-space characters left out.
+        blocks: elements left out.
+    """
+
+    reason: str
+    chars: int
+    blocks: int
+
+
+#: Reasons that are never page text: a warning about dropped text leaves them out.
+NON_TEXT = "non-text"
+
+
 class Builder:
     """Collects white-space-collapsed text into blocks, remembering where it came from.
 
