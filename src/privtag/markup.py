@@ -82,7 +82,8 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _TOGGLE_ATTRS = ("aria-expanded", "aria-controls", "data-toggle", "data-bs-toggle", "data-target")
 _POLICY_TERMS = re.compile(
     r"privacy|personal|cookie|\bdata\b|information|contact|consent|opt[- ]?out|gdpr|ccpa"
-    r"|third[- ]part|tracking|unsubscribe",
+    r"|third[- ]part|tracking|unsubscribe|collect|disclos|\bshare|\bsell|\bretain|e-?mail"
+    r"|\baddress|location|\bdelet",
     re.I,
 )
 _SENTENCE_END = re.compile(r"\w[.!?](?=\s|$)")
@@ -142,7 +143,7 @@ def _verdict(counts: tuple[int, ...], kind: str) -> str | None:
         return "link list"
     if kind == "hidden":
         return None
-    if (ends >= 2 and words >= 15) or (terms and (words >= 4 or headings)):
+    if (ends >= 2 and words >= 12) or (terms and (words >= 4 or headings)):
         return None
     return "furniture"
 
