@@ -246,7 +246,7 @@ def test_files_over_the_size_limit_are_refused(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("source", [None, 42, 3.5, ["We keep logs."], {"text": "x"}])
 def test_wrong_source_types_name_the_accepted_ones(source):
-    with pytest.raises(PolicyTypeError, match="a policy must be a str .* not ") as e:
+    with pytest.raises(PolicyTypeError, match=r"a policy must be a str .* not ") as e:
         segment(source)
     assert isinstance(e.value, TypeError) and isinstance(e.value, PolicyReadError)
 
