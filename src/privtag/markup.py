@@ -133,8 +133,8 @@ def _verdict(counts: tuple[int, ...], kind: str) -> str | None:
     """Why a candidate is left out (``"link list"``, ``"furniture"``), or None to keep it.
 
     Menus and link lists go, hidden or not. Other furniture stays when it reads as
-    policy text: a few sentences of prose, or words about privacy, data or contact
-    (a heading such as "Privacy Policy", or a phrase of four words or more).
+    policy text: a heading (a policy section moved into a box), a few sentences of
+    prose, or a phrase of four words or more about privacy, data or contact.
     """
     chars, links, words, ends, terms, headings = counts
     if not chars:
@@ -143,7 +143,7 @@ def _verdict(counts: tuple[int, ...], kind: str) -> str | None:
         return "link list"
     if kind == "hidden":
         return None
-    if (ends >= 2 and words >= 12) or (terms and (words >= 4 or headings)):
+    if headings or (ends >= 2 and words >= 12) or (terms and words >= 4):
         return None
     return "furniture"
 

@@ -12,9 +12,12 @@ Four formats are read:
 * ``markdown``: as ``text``, plus ``#`` and underlined headings, ``-``/``*``/``+``
   bullets, block quotes, pipe tables (each cell a block, each row a paragraph),
   emphasis and links (link targets are kept in the document metadata).
-* ``html``: real web pages. ``script``, ``style``, navigation, header, footer and
-  similar page furniture are dropped; headings, paragraphs, list items and table
-  cells become blocks. A block made only of bold text is a heading.
+* ``html``: real web pages. Scripts, styles and form controls are dropped, and so is
+  page furniture (menus, headers, footers, banners, dialogs) judged by its content:
+  link lists go, and so does short text with nothing about privacy or data; policy
+  text stays wherever it is, hidden content (accordions, tabs) included. What is left
+  out is reported, by reason (:class:`Dropped`). Headings, paragraphs, list items and
+  table cells become blocks. A block made only of bold text is a heading.
 * ``opp115``: OPP-115's sanitized HTML, where ``|||`` separates the annotated
   segments. Every segment becomes exactly one paragraph (so paragraph *i* is
   segment *i*), and every character keeps its offset in the source file, which is
