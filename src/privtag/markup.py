@@ -90,7 +90,7 @@ _SENTENCE_END = re.compile(r"\w[.!?](?=\s|$)")
 
 
 def _measure(t: str | None) -> tuple[int, ...]:
-    """Counts of a text: ``(characters, link characters, words, sentence ends, policy
+    """Counts of a text: ``(characters, link characters, words, sentence ends, texts with policy
     terms, headings)``; the second and last are filled in by :func:`_measure_candidates`."""
     if not t or t.isspace():
         return _ZERO
@@ -100,7 +100,7 @@ def _measure(t: str | None) -> tuple[int, ...]:
         0,
         len(words),
         len(_SENTENCE_END.findall(t)),
-        len(_POLICY_TERMS.findall(t)),
+        _POLICY_TERMS.search(t) is not None,
         0,
     )
 
@@ -149,7 +149,7 @@ def _verdict(counts: tuple[int, ...], kind: str) -> str | None:
 
 
 def _measure_candidates(root) -> dict:
-    """The :func:`_measure` counts of every candidate's subtree, in one pass.
+    """The :func:`_measure` counts of every candidate's subtree under ``root``, in one pass.
 
     Reversed document order visits every element after its descendants, so each
     subtree is counted once however deeply candidates nest.
@@ -177,9 +177,9 @@ def _measure_candidates(root) -> dict:
 class _HtmlWalker:
     """Turns an lxml tree into blocks; see :func:`read_html`."""
 
-    def __init__(self, counts: dict | None = None) -> None:
+    def __init__(self) -> None:
         self.b = Builder("")
-        self.counts = counts or {}  # from _measure_candidates
+        self.counts: dict = {}  # from _measure_candidates
         self.dropped_by: dict[str, list[int]] = {}  # reason -> [characters, elements]
         self.bold = 0  # depth of open <b>/<strong>
         self.bold_only = True  # all text of the open block so far is bold
@@ -255,7 +255,11 @@ class _HtmlWalker:
         kind = _candidate(el, tag, self.in_main > 0)
         if kind is None:
             return False
-        counts = self.counts.get(el) or _measure(el.text_content())
+        if el not in self.counts:
+            # counted when first met, nested candidates with it: text outside furniture
+            # is never counted, text inside it once
+            self.counts.update(_measure_candidates(el))
+        counts = self.counts[el]
         reason = _verdict(counts, kind)
         return reason is not None and self._drop(el, reason, counts[0])
 
@@ -361,7 +365,7 @@ def read_html(text: str) -> tuple[list[Block], dict]:
     if title is not None:
         meta["title"] = " ".join(title.text_content().split()) or None
     # the whole document, head included, so what is left out adds up to text_content()
-    w = _HtmlWalker(_measure_candidates(doc))
+    w = _HtmlWalker()
     w.walk(doc)
     w.flush()
     meta["links"] = w.b.links
