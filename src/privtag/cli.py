@@ -81,6 +81,9 @@ def segment_cmd(
     from privtag.segment import iter_jsonl, segment
 
     doc = segment(file, format=format)
+    # h3 (issue 16): what the reader repaired or left out goes to stderr
+    for w in doc.warnings:
+        typer.echo(f"privtag: warning: {w}", err=True)
     out = sys.stdout
     if as_json:
         for line in iter_jsonl(doc):
@@ -409,6 +412,9 @@ def tag_cmd(
             typer.echo(f"privtag: error: {message}", err=True)
             failed += 1
             continue
+        # what the reader repaired or left out goes to stderr
+        for w in policy.document.warnings:
+            typer.echo(f"privtag: warning: {w}", err=True)
         if as_json:
             typer.echo(policy.to_json())
         else:

@@ -9,6 +9,10 @@ class PolicyReadError(PrivtagError, ValueError):
     """A policy could not be read (missing file, directory, binary data, empty text)."""
 
 
+class PolicyTypeError(PolicyReadError, TypeError):
+    """A policy was given as something that is not text, bytes or a path (None, a number)."""
+
+
 class AnnotationError(PrivtagError, ValueError):
     """Annotation records are invalid. ``problems`` lists every problem found, not just the first."""
 

@@ -8,6 +8,7 @@ stop, colon or semicolon closes its block so the next line starts a new unit).
 
 from __future__ import annotations
 
+import html
 import re
 
 from privtag.readers import Block, Builder
@@ -26,7 +27,25 @@ _MD_LINKDEF = re.compile(r"[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S+")
 _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 _MD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+|[^>\s@]+@[^>\s@]+)>")
-_MD_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>\n]*)?/?>")
+_MD_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>\n]*)?/?>")
+# Only HTML's own elements are markup: "<Company Name>" is a placeholder to keep.
+_HTML_ELEMENTS = frozenset(
+    str.split(
+        """a abbr b bdi bdo big blockquote br center cite code del dfn div em font h1 h2 h3 h4
+    h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strike strong sub sup table
+    tbody td tfoot th thead tr tt u ul dl dt dd section article aside header footer nav main
+    figure figcaption details summary caption"""
+    )
+)
+# Tags that end a line when rendered: their words never glue across them.
+_BREAKING = frozenset(
+    str.split(
+        """br p div hr li ul ol dl dt dd table tbody thead tfoot tr td th h1 h2 h3 h4 h5 h6
+    blockquote pre section article aside header footer nav main figure figcaption details
+    summary caption center"""
+    )
+)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
 # Paired emphasis ("*a*", "**a**text", "_a_") and code ticks; a lone "_ga" or "5*3" stays.
 _MD_EMPH = re.compile(
@@ -271,8 +290,15 @@ def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> 
         cut.append((m.start(), m.start(1)))
         cut.append((m.end(1), m.end()))
         b.links.append(m.group(1))
-    for rx in (_MD_TAG, _MD_ESCAPE):
-        cut.extend(m.span() for m in rx.finditer(text, start, end) if m.end() > m.start())
+    for m in _MD_TAG.finditer(text, start, end):
+        name = m.group(1)
+        if name.lower() in _HTML_ELEMENTS and (name.islower() or name.isupper()):
+            cut.append((m.start(), m.end(), " " if name.lower() in _BREAKING else None))
+    cut.extend((m.start(), m.end()) for m in _MD_ESCAPE.finditer(text, start, end))
+    for m in _ENTITY.finditer(text, start, end):
+        char = html.unescape(m.group())
+        if char != m.group():  # an unknown name stays as written
+            cut.append((m.start(), m.end(), char))
     for m in _MD_EMPH.finditer(text, start, end):
         width = len(m.group(1) or m.group(2) or "`")  # cut the delimiters, keep the words
         cut.append((m.start(), m.start() + width))
@@ -280,14 +306,22 @@ def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> 
     if not cut:
         b.add_span(start, end)
         return
-    cut.sort()
-    pos, kept_end = start, -1  # kept_end: end of the last piece of text kept
-    for a, z in [*cut, (end, end)]:
+    # (start, end[, replacement]): no replacement joins the words around the markup,
+    # " " separates them, other text (a decoded entity) takes the markup's place
+    cut.sort(key=lambda c: c[:2])
+    pos, last = start, ""  # last: the last character kept ("" when nothing yet)
+    for a, z, *repl in [*cut, (end, end)]:
         if a < pos:
             continue
         if a > pos:
             # "**bold**text" renders as "boldtext": glue pieces that touch across markup
-            glue = kept_end > start and not text[kept_end - 1].isspace() and not text[pos].isspace()
-            b.add_span(pos, a, glue)
-            kept_end = a
+            b.add_span(pos, a, glue=_joins(last, text[pos]))
+            last = text[a - 1]
+        if repl and repl[0]:
+            b.add_text(repl[0], glue=_joins(last, repl[0][0]))
+            last = repl[0][-1]
         pos = max(pos, z)
+
+
+def _joins(last: str, nxt: str) -> bool:
+    return bool(last) and not last.isspace() and not nxt.isspace()

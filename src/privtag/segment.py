@@ -43,10 +43,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from privtag import readers
-from privtag.errors import PolicyReadError
+from privtag.errors import PolicyReadError, PolicyTypeError
 from privtag.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
 
+#: Warn when more than this share of a page's text is left out as furniture.
+DROPPED_WARNING = 0.05
+
 __all__ = [
+    "DROPPED_WARNING",
     "MAX_SENTENCE_CHARS",
     "Document",
     "Paragraph",
@@ -99,6 +103,24 @@ class Document:
     format: str
     metadata: dict = field(default_factory=dict)
     _runs: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
+    #: what the reader left out of the page, by reason (HTML only)
+    dropped: list[readers.Dropped] = field(default_factory=list)
+    #: problems the reader worked around (repaired bytes, much text dropped): show them
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def dropped_share(self) -> float:
+        """Share of the page's text (characters, white space aside) left out as furniture.
+
+        Scripts, styles and the page head are not page text and do not count.
+
+        Example:
+            >>> round(segment("<nav><a href=/>Home</a></nav><p>We keep logs.</p>").dropped_share, 2)
+            0.27
+        """
+        lost = sum(d.chars for d in self.dropped if d.reason != readers.NON_TEXT)
+        kept = len(self.text) - sum(map(self.text.count, " \n"))
+        return lost / (lost + kept) if lost else 0.0
 
     def paragraph_sentences(self, index: int) -> list[Sentence]:
         """The sentences of paragraph ``index``."""
@@ -128,6 +150,8 @@ class Document:
             "text": self.text,
             "format": self.format,
             "metadata": self.metadata,
+            "dropped": [asdict(d) for d in self.dropped],
+            "warnings": self.warnings,
             "paragraphs": [asdict(p) for p in self.paragraphs],
             "sentences": [asdict(s) for s in self.sentences],
         }
@@ -138,6 +162,7 @@ def segment(
     format: str | None = None,
     *,
     max_sentence_chars: int = MAX_SENTENCE_CHARS,
+    max_bytes: int | None = None,
 ) -> Document:
     """Read and segment a policy.
 
@@ -147,14 +172,20 @@ def segment(
             .txt/.md/.html, is read as a path; see :func:`privtag.readers.load`).
         format: ``"text"``, ``"markdown"``, ``"html"`` or ``"opp115"``; detected when None.
         max_sentence_chars: longer sentences are cut on a word boundary.
+        max_bytes: refuse policy files larger than this (default 50 MB, or
+            ``$PRIVTAG_MAX_BYTES``).
 
     Returns:
         A :class:`Document`. For ``opp115`` input, paragraph *i* is segment *i*
-        (empty segments give empty paragraphs, so ids stay aligned).
+        (empty segments give empty paragraphs, so ids stay aligned). Its ``warnings``
+        say when bytes were repaired or over :data:`DROPPED_WARNING` of an HTML page's
+        text was left out (``dropped`` says what and why).
 
     Raises:
-        PolicyReadError: missing file, directory, binary data, unknown format, or a
-            policy with no text at all (empty, white space only, or markup only).
+        PolicyReadError: missing, non-regular or too large file, directory, binary
+            data, unknown format, or a policy with no text at all (empty, white space
+            only, or markup only).
+        PolicyTypeError: ``source`` or ``format`` of a wrong type (None, a number).
         ValueError: ``max_sentence_chars`` below 20.
 
     Example:
@@ -162,7 +193,9 @@ def segment(
         >>> [(s.kind, s.text) for s in doc.sentences]
         [('heading', 'PRIVACY'), ('body', 'We keep logs.'), ('body', 'See www.example.com.')]
     """
-    raw, meta = readers.load(source)
+    if not (format is None or isinstance(format, str)):
+        raise PolicyTypeError(f"format must be a str or None, not {type(format).__name__}")
+    raw, meta = readers.load(source, max_bytes)
     name = meta["path"] or "<text>"
     if format is None:
         format = readers.detect_format(raw, meta["path"])
@@ -170,13 +203,17 @@ def segment(
         raise PolicyReadError(
             f"{name}: unknown format {format!r}; use one of {', '.join(readers.FORMATS)}"
         )
-    if max_sentence_chars < 20:
-        raise ValueError(f"max_sentence_chars must be at least 20, not {max_sentence_chars}")
+    if not isinstance(max_sentence_chars, int) or max_sentence_chars < 20:
+        raise ValueError(
+            f"max_sentence_chars must be a whole number >= 20, not {max_sentence_chars!r}"
+        )
     # Same-length replacements only, so offsets into the source stay valid.
     raw = raw.replace("\r\n", " \n").replace("\r", "\n")
     meta["format"] = format
     blocks, segments, extra = readers.read_blocks(raw, format)
     meta.update(extra)
+    dropped, warnings = extra.pop("dropped", []), meta.pop("warnings", [])
+    meta.pop("dropped", None)
     doc = _build(blocks, segments, max_sentence_chars)
     if not doc.sentences:
         what = {
@@ -186,6 +223,14 @@ def segment(
         raise PolicyReadError(f"{name}: the policy has {what}; give a non-empty policy")
     doc.format = format
     doc.metadata = meta
+    doc.dropped, doc.warnings = dropped, warnings
+    share = doc.dropped_share
+    if share > DROPPED_WARNING:
+        why = ", ".join(f"{d.reason} {d.chars:,}" for d in dropped if d.reason != readers.NON_TEXT)
+        doc.warnings.append(
+            f"{name}: {share:.0%} of the page's text was left out as page furniture "
+            f"(characters: {why}); check Document.dropped, or read it with format='text'"
+        )
     return doc
 
 

@@ -1,0 +1,273 @@
+"""Issue 16, reading policies: bad input never costs data or time.
+
+Hidden and furniture HTML text, encodings, format detection, Markdown placeholders and
+entities, provenance lines, non-regular and oversized files, wrong argument types.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+from privtag import segment
+from privtag.cli import main
+from privtag.errors import PolicyReadError, PolicyTypeError
+from privtag.readers import decode_with_notes, detect_format, load
+
+POLICY = "We collect your name and e-mail address. We keep them for two years."
+
+
+def sentences(doc) -> list[str]:
+    return [s.text for s in doc.sentences]
+
+
+def nonws(text: str) -> str:
+    return "".join(text.split())
+
+
+# --------------------------------------------------------------------------- hidden HTML
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    [
+        "<div hidden><p>{}</p></div>",
+        '<div style="display: none"><p>{}</p></div>',
+        '<div style="visibility:hidden"><p>{}</p></div>',
+        '<div aria-hidden="true"><p>{}</p></div>',
+        '<section id="cookie-notice"><p>{}</p></section>',
+        '<div class="footer"><p>{}</p></div>',
+        "<footer><p>{}</p></footer>",
+        "<header><p>{}</p></header>",
+        "<aside><p>{}</p></aside>",
+        "<dialog open><p>{}</p></dialog>",
+    ],
+)
+def test_policy_text_in_hidden_or_furniture_elements_is_kept(wrapper):
+    page = "<html><body><h1>Privacy</h1>" + wrapper.format(POLICY) + "</body></html>"
+    doc = segment(page, format="html")
+    assert sentences(doc)[1:] == [
+        "We collect your name and e-mail address.",
+        "We keep them for two years.",
+    ]
+    assert doc.warnings == [] and doc.dropped_share == 0.0
+
+
+def test_accordion_page_keeps_every_panel_and_its_title():
+    panels = "".join(
+        f'<button aria-expanded="false" aria-controls="p{i}">{title}</button>'
+        f'<div id="p{i}" class="panel" hidden><p>{body}</p></div>'
+        for i, (title, body) in enumerate(
+            [
+                ("What we collect", "We collect your name."),
+                ("How long we keep it", "We keep it for a year."),
+            ]
+        )
+    )
+    doc = segment(f"<html><body><h1>Privacy</h1>{panels}</body></html>", format="html")
+    assert [(s.kind, s.text) for s in doc.sentences] == [
+        ("heading", "Privacy"),
+        ("heading", "What we collect"),
+        ("body", "We collect your name."),
+        ("heading", "How long we keep it"),
+        ("body", "We keep it for a year."),
+    ]
+
+
+def test_link_lists_and_short_furniture_go_and_are_reported():
+    page = (
+        "<html><head><title>T</title><script>var x = 1;</script></head><body>"
+        '<nav><a href="/">Home</a> <a href="/about">About us</a></nav>'
+        '<div hidden><a href="/a">Shop</a> | <a href="/b">Blog</a></div>'
+        "<footer>Copyright 2024 Acme.</footer>"
+        f"<main><p>{POLICY}</p><button>Accept</button></main></body></html>"
+    )
+    doc = segment(page, format="html")
+    assert sentences(doc) == [
+        "We collect your name and e-mail address.",
+        "We keep them for two years.",
+    ]
+    by = {d.reason: (d.chars, d.blocks) for d in doc.dropped}
+    assert by["link list"] == (len("HomeAboutusShop|Blog"), 2)
+    assert by["furniture"] == (len("Copyright2024Acme."), 1)
+    assert by["form control"] == (len("Accept"), 1)
+    assert by["non-text"][1] == 1  # the head, with its title and script
+    assert json.loads(json.dumps(doc.to_dict()))["dropped"][0]["reason"] == "link list"
+    lost = 20 + 18 + 6
+    assert doc.dropped_share == pytest.approx(lost / (lost + len(nonws(POLICY))))
+    assert len(doc.warnings) == 1 and "left out as page furniture" in doc.warnings[0]
+
+
+def test_small_furniture_does_not_warn():
+    page = f'<nav><a href="/">Home</a></nav><p>{POLICY * 3}</p>'
+    doc = segment(page, format="html")
+    assert 0 < doc.dropped_share < 0.05 and doc.warnings == []
+
+
+def test_hidden_content_keeps_every_character_in_one_sentence():
+    page = (
+        '<div hidden>Hidden one. <span aria-hidden="true">Two &amp; three.</span></div>'
+        '<p style="display:none">Four.</p><details><summary>More</summary><p>Five.</p></details>'
+    )
+    doc = segment(page, format="html")
+    assert sentences(doc) == ["Hidden one.", "Two & three.", "Four.", "More", "Five."]
+    covered = "".join(nonws(s) for s in sentences(doc))
+    assert covered == nonws(doc.text) == "Hiddenone.Two&three.Four.MoreFive."
+
+
+def test_cli_prints_the_dropped_warning(tmp_path, monkeypatch, capsys):
+    f = tmp_path / "p.html"
+    links = "".join(f'<a href="/{i}">Link number {i}</a> ' for i in range(10))
+    f.write_text(f"<nav>{links}</nav><p>{POLICY}</p>", "utf-8")
+    monkeypatch.setattr(sys, "argv", ["privtag", "segment", str(f)])
+    with pytest.raises(SystemExit) as e:
+        main()
+    out, err = capsys.readouterr()
+    assert e.value.code in (0, None)
+    assert "We keep them for two years." in out
+    assert err.startswith("privtag: warning: ") and "left out as page furniture" in err
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def test_one_stray_byte_in_utf8_is_repaired_alone():
+    data = "We’re “fine” – café.".encode() + b" Don\x92t panic."
+    text, enc, notes = decode_with_notes(data, "p.txt")
+    assert text == "We’re “fine” – café. Don’t panic." and enc == "utf-8"
+    first = data.index(b"\x92")
+    assert notes == [
+        f"p.txt: 1 byte(s) are not UTF-8 (first at byte {first}); read them as Windows-1252"
+    ]
+    doc = segment(data)
+    assert len(doc.warnings) == 1 and doc.warnings[0].endswith("read them as Windows-1252")
+    assert sentences(doc)[0] == "We’re “fine” – café."
+
+
+def test_legacy_text_is_still_read_whole_as_cp1252():
+    text = "Données personnelles: nous ne les vendons pas – jamais. Ça va."
+    assert decode_with_notes(text.encode("cp1252")) == (text, "cp1252", [])
+
+
+def test_declared_latin1_is_read_as_cp1252():
+    page = (
+        b'<html><head><meta charset="iso-8859-1"></head><body><p>We don\x92t sell \x93data\x94.</p>'
+    )
+    doc = segment(page)
+    assert sentences(doc) == ["We don’t sell “data”."]
+    assert doc.metadata["encoding"] == "cp1252"
+
+
+def test_a_false_utf16_declaration_is_ignored():
+    page = b'<html><head><meta charset="utf-16"></head><body><p>Caf\xe9 data is ours.</p>'
+    doc = segment(page)
+    assert sentences(doc) == ["Café data is ours."]
+
+
+def test_xhtml_with_an_xml_declaration_is_read_as_a_tree():
+    page = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>P</title></head><body>'
+        '<nav><a href="/">Home</a></nav><p>We keep logs.</p>'
+        '<footer><a href="/t">Terms</a></footer></body></html>'
+    )
+    doc = segment(page.encode("utf-8"))
+    assert doc.format == "html" and sentences(doc) == ["We keep logs."]
+    assert doc.metadata["title"] == "P"
+
+
+# --------------------------------------------------------------------------- formats and Markdown
+
+
+def test_extension_wins_over_sniffing_and_opp115_needs_its_separators(tmp_path):
+    md = "Line one<br>line two with Tom &amp; Jerry.<br><strong>Bold</strong>"
+    f = tmp_path / "notes.md"
+    f.write_text(md, "utf-8")
+    doc = segment(f)
+    assert doc.format == "markdown"
+    assert "Tom & Jerry" in doc.text and "&amp;" not in doc.text
+    assert detect_format(md) != "opp115"  # no "|||": never OPP-115
+    assert detect_format("A <br> b|||<strong>C</strong> d.") == "opp115"
+    assert detect_format("<html><p>Hi.</p></html>", "policy.txt") == "text"
+
+
+def test_markdown_placeholder_in_angle_brackets_is_kept():
+    doc = segment("# Policy\n\n<Company Name> collects your data. See <b>this</b>.", "markdown")
+    assert sentences(doc)[1:] == ["<Company Name> collects your data.", "See this."]
+
+
+def test_provenance_line_keeps_its_other_sentences():
+    md = (
+        "The following text is extracted and transformed from the acme.example privacy "
+        "policy that was archived on 2020-01-02. We collect your name. We sell nothing.\n\n"
+        "# Data\n\nWe keep logs."
+    )
+    doc = segment(md, format="markdown")
+    assert doc.metadata["provenance"].endswith("archived on 2020-01-02.")
+    assert sentences(doc) == ["We collect your name.", "We sell nothing.", "Data", "We keep logs."]
+
+
+# --------------------------------------------------------------------------- files and types
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_devices_are_refused(path):
+    if not os.path.exists(path):
+        pytest.skip(f"no {path} here")
+    with pytest.raises(PolicyReadError, match="not a regular file"):
+        segment(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "policy.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(PolicyReadError, match="not a regular file"):
+        segment(fifo)
+
+
+def test_files_over_the_size_limit_are_refused(tmp_path, monkeypatch):
+    f = tmp_path / "big.txt"
+    f.write_text(POLICY * 10, "utf-8")
+    with pytest.raises(PolicyReadError, match="over the 100-byte limit") as e:
+        segment(f, max_bytes=100)
+    assert "\n" not in str(e.value) and "big.txt" in str(e.value)
+    monkeypatch.setenv("PRIVTAG_MAX_BYTES", "100")
+    with pytest.raises(PolicyReadError, match="PRIVTAG_MAX_BYTES"):
+        load(f)
+    assert segment(f, max_bytes=10_000).sentences  # an explicit limit wins
+    monkeypatch.setenv("PRIVTAG_MAX_BYTES", "lots")
+    with pytest.raises(PolicyReadError, match="not a positive number"):
+        load(f)
+
+
+@pytest.mark.parametrize("source", [None, 42, 3.5, ["We keep logs."], {"text": "x"}])
+def test_wrong_source_types_name_the_accepted_ones(source):
+    with pytest.raises(PolicyTypeError, match=r"a policy must be a str .* not ") as e:
+        segment(source)
+    assert isinstance(e.value, TypeError) and isinstance(e.value, PolicyReadError)
+
+
+def test_bytes_like_sources_are_read():
+    data = POLICY.encode()
+    for source in (bytearray(data), memoryview(data)):
+        assert sentences(segment(source))[0] == "We collect your name and e-mail address."
+
+
+def test_wrong_argument_types():
+    with pytest.raises(PolicyTypeError, match="format must be a str or None, not int"):
+        segment(POLICY, format=3)
+    with pytest.raises(ValueError, match="max_sentence_chars must be a whole number"):
+        segment(POLICY, max_sentence_chars="100")
+
+
+def test_a_path_too_long_for_the_os_is_a_one_line_error(tmp_path):
+    for name in ("a" * 300 + ".txt", "b" * 5000 + ".md"):
+        with pytest.raises(PolicyReadError, match="cannot be read") as e:
+            segment(tmp_path / name)
+        assert len(str(e.value)) < 250 and "\n" not in str(e.value)
+    with pytest.raises(PolicyReadError, match="cannot be read"):
+        segment(str(tmp_path / ("a" * 300 + ".txt")))  # a str that looks like a path
