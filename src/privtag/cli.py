@@ -81,7 +81,7 @@ def segment_cmd(
     from privtag.segment import iter_jsonl, segment
 
     doc = segment(file, format=format)
-    # h3 (issue 16): what the reader repaired or left out goes to stderr
+    # what the reader repaired or left out goes to stderr
     for w in doc.warnings:
         typer.echo(f"privtag: warning: {w}", err=True)
     out = sys.stdout

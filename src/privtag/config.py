@@ -43,6 +43,9 @@ class DataConfig:
     opp115: str | None = None
     vote: str = "majority"
     levels: list[str] = field(default_factory=lambda: ["sentence", "segment"])
+    # hard: 0/1 labels by ``vote``; soft: the share of annotators who gave each label
+    # (OPP-115's votes; units of other sources keep their 0/1 labels)
+    targets: str = "hard"
 
 
 @dataclass
@@ -58,6 +61,9 @@ class ModelConfig:
     dropout: float = 0.1
     pool_context: bool = False
     freeze_embeddings: bool = True
+    # share of training units shown without their heading and previous sentence, so the
+    # model scores a lone sentence (predict) as well as one in its policy (tag)
+    context_dropout: float = 0.0
 
 
 @dataclass

@@ -27,7 +27,9 @@ from privtag.labels import LABELS, label_index
 #: Columns of every annotated dataset. ``labels`` holds label indices into LABELS.
 #: ``section`` is the heading path; ``previous`` the preceding sentence of the same
 #: paragraph ("" for the first); ``paragraph`` the paragraph (OPP-115: segment) index;
-#: ``attributes`` a JSON string of extra annotation attributes ("{}" when none).
+#: ``attributes`` a JSON string of extra annotation attributes ("{}" when none);
+#: ``votes`` the share of annotators who gave each label, in LABELS order (OPP-115's
+#: three annotators; empty for sources with one label set per unit).
 FEATURES = Features(
     {
         "policy": Value("string"),
@@ -41,6 +43,7 @@ FEATURES = Features(
         "end": Value("int32"),
         "source": Value("string"),
         "attributes": Value("string"),
+        "votes": Sequence(Value("float32")),
     }
 )
 
@@ -69,6 +72,7 @@ def to_dataset(records: list[dict]) -> Dataset:
                 "end": int(r.get("end", -1)),
                 "source": r.get("source", ""),
                 "attributes": r.get("attributes", "{}"),
+                "votes": [float(v) for v in r.get("votes") or []],
             }
         )
     if not rows:

@@ -47,7 +47,7 @@ from datasets import DatasetDict
 from privtag import readers
 from privtag.data import to_dataset
 from privtag.errors import DataError
-from privtag.labels import LABEL2ID
+from privtag.labels import LABEL2ID, LABELS
 from privtag.segment import Document, segment
 
 MIN_OVERLAP = 5
@@ -181,10 +181,24 @@ def _vote(practices: list[Practice], k: int, hit=None) -> tuple[list[str], dict]
     return labels, kept
 
 
+def _fractions(practices: list[Practice], n_annotators: int, hit=None) -> list[float]:
+    """Share of the policy's annotators who gave each of the 12 labels (soft targets)."""
+    who: dict[str, set[str]] = defaultdict(set)
+    for p in practices:
+        if hit is None or hit(p):
+            who[p.label].add(p.annotator)
+    return [round(len(who[lab]) / max(n_annotators, 1), 4) for lab in LABELS]
+
+
 def policy_records(policy: Policy, level: str = "segment", vote: str = "majority") -> list[dict]:
-    """Records (see :data:`privtag.data.FEATURES`) of one policy at ``level``."""
+    """Records (see :data:`privtag.data.FEATURES`) of one policy at ``level``.
+
+    ``votes`` holds, per label, the share of the policy's annotators who gave it (0, 1/3,
+    2/3, 1 with three annotators): the soft targets of ``data.targets = "soft"``.
+    """
     k = VOTES[vote]
     doc, out = policy.doc, []
+    n_annotators = len({p.annotator for prs in policy.practices.values() for p in prs})
     for para in doc.paragraphs:
         if para.start == para.end:
             continue
@@ -199,6 +213,7 @@ def policy_records(policy: Policy, level: str = "segment", vote: str = "majority
                     "unit_id": f"seg{para.index}",
                     "text": doc.text[para.start : para.end],
                     "labels": labels,
+                    "votes": _fractions(prs, n_annotators),
                     "section": list(para.section),
                     "previous": "",
                     "start": para.start,
@@ -230,6 +245,7 @@ def policy_records(policy: Policy, level: str = "segment", vote: str = "majority
                     "unit_id": s.id,
                     "text": s.text,
                     "labels": labels,
+                    "votes": _fractions(prs, n_annotators, hit),
                     "section": list(s.section),
                     "previous": prev,
                     "start": s.start,

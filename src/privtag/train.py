@@ -38,10 +38,33 @@ log = logging.getLogger("privtag.train")
 # ---------------------------------------------------------------------------- data
 
 
-def _encode_dataset(tokenizer, ds: Dataset, max_length: int, recipe: Recipe) -> Dataset:
-    m = recipe.model
-    enc = encode(tokenizer, units_of(ds), m.context, max_length, m.context_tokens)
-    y = multi_hot(ds["labels"])
+def _encode_dataset(
+    tokenizer, ds: Dataset, max_length: int, recipe: Recipe, training: bool = False
+) -> Dataset:
+    """Windows of ``ds``'s units with their targets (``owner``: the unit of each window).
+
+    With ``training``, the recipe's ``model.context_dropout`` share of units (drawn with
+    ``train.seed``) lose their context, and ``data.targets = "soft"`` trains on the
+    annotators' vote shares where a unit has them. Validation always keeps context and
+    0/1 labels: it is what the model is selected on.
+    """
+    m, d = recipe.model, recipe.data
+    units = units_of(ds)
+    if d.targets not in ("hard", "soft"):
+        raise DataError(f"data.targets must be 'hard' or 'soft', not {d.targets!r}")
+    if not 0.0 <= m.context_dropout <= 1.0:
+        raise DataError(f"model.context_dropout must be in [0, 1], not {m.context_dropout}")
+    y = multi_hot(ds["labels"]).astype(np.float32)
+    if training and m.context_dropout > 0:
+        drop = np.random.default_rng(recipe.train.seed).random(len(units)) < m.context_dropout
+        units = [
+            {"text": u["text"]} if dropped else u for u, dropped in zip(units, drop, strict=True)
+        ]
+    if training and d.targets == "soft" and "votes" in ds.features:
+        for i, votes in enumerate(ds["votes"]):
+            if votes:
+                y[i] = votes
+    enc = encode(tokenizer, units, m.context, max_length, m.context_tokens)
     return Dataset.from_dict(
         {
             "input_ids": enc.input_ids,
@@ -175,6 +198,7 @@ def encode_training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe) ->
             units[lvl],
             m.max_length if lvl == "sentence" else m.paragraph_max_length,
             recipe,
+            training=True,
         )
         for lvl in d.levels
         if units[lvl].num_rows
