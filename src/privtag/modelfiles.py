@@ -20,6 +20,8 @@ from privtag.inputs import CONTEXTS, MIN_LENGTH
 from privtag.labels import LABELS, NUM_LABELS
 
 AGGREGATES = ("max", "noisy_or", "direct", "max+direct")
+#: The model shipped in the repository's ``model/`` (regenerated only by ``--export``).
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
 _FIX = "fix it, or save or download the model again"
 
 

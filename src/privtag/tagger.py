@@ -41,12 +41,18 @@ from privtag.inputs import (
 )
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.model import COMPACT_FILE, COMPACT_META, inference_dtype, load_model, save_compact
-from privtag.modelfiles import AGGREGATES, check_settings, check_thresholds, read_json_object
+from privtag.modelfiles import (
+    AGGREGATES,
+    SHIPPED_MODEL_DIR,
+    check_settings,
+    check_thresholds,
+    read_json_object,
+)
 from privtag.readers import extract_provenance
 from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.segment import Document, Sentence, segment
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
+DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR
 SETTINGS_FILE = "privtag.json"
 THRESHOLDS_FILE = "thresholds.json"
 TRAINING_FILE = "training.json"
