@@ -34,9 +34,7 @@ CONTEXTS = ("none", "section", "previous", "section+previous")
 MIN_LENGTH = 4
 Unit = str | Mapping
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_ACCEPTED = (
-    "a str, a mapping with a str 'text' (and optional 'section', 'previous'), or a list of them"
-)
+_ONE = "a str or a mapping with a str 'text' (and optional 'section', 'previous')"
 
 
 class UnitError(PrivtagError, TypeError, ValueError):
@@ -50,8 +48,8 @@ def clean_text(text: str) -> str:
     replacement keeps the length, so offsets into the text stay valid.
 
     Example:
-        >>> clean_text("a\\ud800b")
-        'a\ufffdb'
+        >>> clean_text("a\\ud800b") == "a\\ufffdb"
+        True
     """
     return _SURROGATE.sub("\ufffd", text)
 
@@ -67,9 +65,9 @@ def unit_text(unit: Unit) -> str:
     if isinstance(unit, Mapping) and isinstance(unit.get("text"), str):
         return unit["text"]
     if isinstance(unit, Mapping):
-        got = "no 'text'" if "text" not in unit else f"'text' {type(unit['text']).__name__}"
-        raise UnitError(f"a unit mapping needs a str 'text', this one has {got}; give {_ACCEPTED}")
-    raise UnitError(f"a unit must be {_ACCEPTED}, not {type(unit).__name__}")
+        got = "has no 'text'" if "text" not in unit else f"'text' is {type(unit['text']).__name__}"
+        raise UnitError(f"the unit mapping {got}; a unit must be {_ONE}")
+    raise UnitError(f"a unit must be {_ONE}, not {type(unit).__name__}")
 
 
 def unit_section(unit: Unit) -> list[str]:
@@ -114,15 +112,13 @@ def check_units(units: object) -> tuple[list[Unit], bool]:
     """
     if isinstance(units, str | Mapping):
         batch, single = [units], True
-    elif isinstance(units, bytes | bytearray) or not isinstance(units, Iterable):
-        raise UnitError(
-            f"expected {_ACCEPTED}, got {type(units).__name__}"
-            + (
-                "; decode bytes first, or give files to Tagger.tag"
-                if isinstance(units, bytes | bytearray)
-                else ""
-            )
+    elif isinstance(units, bytes | bytearray | memoryview) or not isinstance(units, Iterable):
+        hint = (
+            "; decode bytes, or give files to Tagger.tag"
+            if isinstance(units, bytes | bytearray)
+            else ""
         )
+        raise UnitError(f"expected {_ONE}, or a list of them, not {type(units).__name__}{hint}")
     else:
         batch, single = list(units), False
     for i, unit in enumerate(batch):
