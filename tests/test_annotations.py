@@ -335,3 +335,14 @@ def test_a_policy_name_that_cannot_be_a_file_name_is_a_problem(tmp_path, name, p
     path = write_jsonl(tmp_path, rows)
     problems = validate_annotations(path)  # not OSError (name too long), ValueError (NUL)
     assert problem in only(problems, f"{path}:1: policy:")
+
+
+def test_reading_skips_empty_files_but_not_when_all_are_empty(tmp_path):
+    from privtag.errors import DataError
+
+    path = write_jsonl(tmp_path, acme_rows())
+    empty = path.with_name("empty.jsonl")
+    empty.write_text("")
+    assert read_annotations([empty, path]) == read_annotations(path)
+    with pytest.raises(DataError, match=r"no annotation records in .*empty\.jsonl"):
+        read_annotations(empty)

@@ -46,6 +46,7 @@ FIELDS = {
 }
 _TYPES = {"start": int, "end": int, "labels": list, "section": list}
 POLICY_EXTENSIONS = (".md", ".txt", ".html", ".htm")
+_NO_RECORDS = "no records"
 #: Longest policy name: with an extension it must stay a valid file name (255 bytes).
 MAX_POLICY_NAME = 200
 _REPO_POLICIES = Path(__file__).resolve().parents[2] / "data" / "policies"
@@ -360,7 +361,7 @@ def parse_annotations(
         before = len(found)
         rows = _read_rows(path, bad)
         if not rows and len(found) == before:
-            bad(1, "file", "no records", "add one record per sentence, or leave the file out")
+            bad(1, "file", _NO_RECORDS, "add one record per sentence, or leave the file out")
         for line, obj in rows:
             if not check(line, obj) and isinstance(obj.get("policy"), str):
                 claimed.setdefault(obj["policy"], set()).update(
@@ -481,7 +482,8 @@ def read_annotations(
 ) -> list[dict]:
     """Records of valid annotation files. Raises :class:`AnnotationError` listing all problems."""
     records, problems = parse_annotations(paths, policies_dir)
-    if problems:
+    # files that are all empty: one line saying so, not one problem per file
+    if problems and not all(f": file: {_NO_RECORDS};" in p for p in problems):
         raise AnnotationError(problems)
     if not records:
         raise DataError(

@@ -19,7 +19,6 @@ per-label thresholds, tuned on validation data and saved with the model.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Sequence
@@ -28,11 +27,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from privtag.errors import ModelLoadError, PolicyReadError
+from privtag.errors import ModelLoadError
 from privtag.inputs import (
     Unit,
     check_units,
-    clean_text,
     combine_windows,
     encode,
     unit_previous,
@@ -48,9 +46,9 @@ from privtag.modelfiles import (
     check_thresholds,
     read_json_object,
 )
-from privtag.readers import extract_provenance
 from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
-from privtag.segment import Document, Sentence, segment
+from privtag.segment import Document, segment
+from privtag.units import clean_document, sentence_units, unit_sentences
 
 DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR
 SETTINGS_FILE = "privtag.json"
@@ -67,83 +65,6 @@ DEFAULT_SETTINGS = {
     "dtype": "auto",
 }
 __all__ = ["AGGREGATES", "DEFAULT_MODEL_DIR", "Tagger", "default_model_dir"]
-
-
-def _unit_sentences(text: str) -> list[Sentence]:
-    """The sentences of a unit's text, segmented as a plain-text paragraph.
-
-    A unit is text, never a file: a str with a line break is never looked up as a
-    path nor checked for binary data (see :func:`privtag.readers.load`). A text with no
-    visible character has no sentences; a provenance note (which the segmenter leaves
-    out of a policy) is a sentence of a unit.
-    """
-    if not text.strip():
-        return []
-    try:
-        sentences = segment(text + "\n", format="text").sentences
-    except PolicyReadError:  # a str in a given format: only "no text" is left
-        sentences = []
-    _, note = extract_provenance(text)
-    return [Sentence("s-1", note, 0, len(note), 0, (), "body"), *sentences] if note else sentences
-
-
-def _clean(value):
-    """``value`` (a str, or lists, tuples and dicts of them) with lone surrogates replaced."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, list | tuple):
-        return type(value)(_clean(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    return value
-
-
-def _clean_document(doc: Document) -> Document:
-    """``doc`` with every lone surrogate replaced by U+FFFD (same length: offsets hold).
-
-    A str policy may hold them (e.g. text decoded with ``surrogateescape``); the
-    tokenizer and any UTF-8 output would fail on them.
-    """
-    if clean_text(doc.text) == doc.text:
-        return doc
-    text = clean_text(doc.text)
-    return dataclasses.replace(
-        doc,
-        text=text,
-        sentences=[
-            dataclasses.replace(s, text=text[s.start : s.end], section=_clean(s.section))
-            for s in doc.sentences
-        ],
-        paragraphs=[dataclasses.replace(p, section=_clean(p.section)) for p in doc.paragraphs],
-        metadata=_clean(doc.metadata),
-    )
-
-
-def _with_context(
-    sentences: Sequence[Sentence],
-    section: Sequence[str] = (),
-    previous: str = "",
-    per_paragraph: bool = True,
-) -> list[dict]:
-    """Model units for sentences: text, heading path (``section`` first), previous sentence.
-
-    The previous sentence starts from ``previous`` and, with ``per_paragraph``, is reset
-    at each new paragraph. A heading is not its own section.
-    """
-    out, para = [], None
-    for s in sentences:
-        if per_paragraph and para is not None and s.paragraph != para:
-            previous = ""
-        para = s.paragraph
-        out.append(
-            {
-                "text": s.text,
-                "section": [*section, *(h for h in s.section if h != s.text)],
-                "previous": previous,
-            }
-        )
-        previous = s.text
-    return out
 
 
 def default_model_dir() -> Path:
@@ -359,9 +280,9 @@ class Tagger:
 
         A unit without a single visible character has no sentences.
         """
-        sentences = _unit_sentences(unit_text(unit))
+        sentences = unit_sentences(unit_text(unit))
         # a unit is one paragraph to the caller: its sentences chain across blank lines
-        return _with_context(sentences, unit_section(unit), unit_previous(unit), False)
+        return sentence_units(sentences, unit_section(unit), unit_previous(unit), False)
 
     def predict_proba(self, units: Unit | Sequence[Unit]) -> np.ndarray:
         """Scores in [0, 1]: shape (12,) for one unit, (n, 12) for a list.
@@ -454,8 +375,8 @@ class Tagger:
             :class:`privtag.results.TaggedPolicy` with per-sentence and per-paragraph
             labels and scores.
         """
-        doc = _clean_document(source if isinstance(source, Document) else segment(source, format))
-        units = _with_context(doc.sentences)
+        doc = clean_document(source if isinstance(source, Document) else segment(source, format))
+        units = sentence_units(doc.sentences)
         sent = self._score(units, int(self.settings["max_length"]))
         paras = [p for p in doc.paragraphs if p.last > p.first]
         groups = [sent[p.first : p.last] for p in paras]
