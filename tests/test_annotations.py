@@ -264,3 +264,85 @@ def test_cli_validate_ok_and_failed(tmp_path):
     assert all(x.startswith(f"{bad}:") for x in lines[:-1])
     alone = runner.invoke(app, ["validate", str(ACME), "--policies", str(tmp_path)])
     assert alone.exit_code == 1 and "no policy file acme" in alone.output
+
+
+# ---------------------------------------------------------------- issue 16: misread or missed
+
+
+def test_line_separators_inside_strings_are_text_not_line_ends(tmp_path):
+    rows = acme_rows()
+    rows[1]["note"] = "first\u2028second\u2029third\x85fourth\x1cfifth"
+    rows[7]["note"] = "a later line keeps its number"
+    rows[7]["labels"] = ["Data Securty"]
+    path = tmp_path / "annotations" / "acme.jsonl"
+    write_jsonl(tmp_path, [])
+    # what json.dumps(ensure_ascii=False) writes: the separators raw inside the string
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    problems = validate_annotations(path)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{path}:8: labels: unknown label 'Data Securty'")
+    assert read_annotations(write_jsonl(tmp_path, acme_rows()))  # the plain file still reads
+
+
+def test_wrong_type_and_unknown_label_on_one_line_are_both_reported(tmp_path):
+    rows = acme_rows()
+    rows[2]["start"] = "12"
+    rows[2]["labels"] = ["Data Securty"]
+    path = write_jsonl(tmp_path, rows)
+    problems = validate_annotations(path)
+    assert only(problems, f"{path}:3: start:").startswith(f"{path}:3: start: wrong type")
+    assert "unknown label 'Data Securty'" in only(problems, f"{path}:3: labels:")
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "   \n"])
+def test_a_file_without_records_is_a_problem(tmp_path, content):
+    path = write_jsonl(tmp_path, [])
+    path.write_text(content)
+    msg = only(validate_annotations(path), f"{path}:1: file:")
+    assert "no records" in msg and "add one record per sentence" in msg
+
+
+def test_an_empty_csv_file_is_a_problem(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("policy,sentence_id,start,end,text,labels,section\n")
+    assert "no records" in only(validate_annotations(path, SMALL / "policies"), f"{path}:1: file:")
+
+
+@pytest.mark.parametrize(
+    "labels", [["Data Security", "Data Security"], ["Data Security", "data_security"]]
+)
+def test_a_label_listed_twice_is_a_problem(tmp_path, labels):
+    rows = acme_rows()
+    rows[4]["labels"] = labels
+    path = write_jsonl(tmp_path, rows)
+    msg = only(validate_annotations(path), f"{path}:5: labels:")
+    assert "'Data Security' is listed twice" in msg and "list each label once" in msg
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("p" * 300, "invalid policy name"),
+        ("acme\x00", "invalid policy name"),
+        ("ac\nme", "invalid policy name"),
+        ("é" * 180, "no policy file"),  # under 200 characters, but 360 bytes: no such file
+    ],
+)
+def test_a_policy_name_that_cannot_be_a_file_name_is_a_problem(tmp_path, name, problem):
+    rows = acme_rows()
+    for r in rows:
+        r["policy"] = name
+    path = write_jsonl(tmp_path, rows)
+    problems = validate_annotations(path)  # not OSError (name too long), ValueError (NUL)
+    assert problem in only(problems, f"{path}:1: policy:")
+
+
+def test_reading_skips_empty_files_but_not_when_all_are_empty(tmp_path):
+    from privtag.errors import DataError
+
+    path = write_jsonl(tmp_path, acme_rows())
+    empty = path.with_name("empty.jsonl")
+    empty.write_text("")
+    assert read_annotations([empty, path]) == read_annotations(path)
+    with pytest.raises(DataError, match=r"no annotation records in .*empty\.jsonl"):
+        read_annotations(empty)

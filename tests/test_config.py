@@ -173,3 +173,52 @@ def test_to_dict_round_trips_through_overrides():
         ],
     )
     assert again == r
+
+
+# ---------------------------------------------------------------- issue 16: values, not just types
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("train.epochs=-1", "train.epochs must be a number above 0, not -1.0"),
+        ("train.epochs=nan", "train.epochs must be a number above 0, not nan"),
+        ("train.epochs=inf", "train.epochs must be a number above 0, not inf"),
+        ("train.batch_size=0", "train.batch_size must be an integer of at least 1, not 0"),
+        ("train.learning_rate=0", "train.learning_rate must be a number above 0"),
+        ("train.max_steps=0", "train.max_steps must be -1 (use epochs) or above 0"),
+        ("train.aggregates=[]", "train.aggregates must be a non-empty list of: max"),
+        ("train.aggregates=['mean']", "train.aggregates must be a non-empty list of: max"),
+        ("train.pos_weight='log'", "train.pos_weight must be none or sqrt"),
+        ("model.context='heading'", "model.context must be one of none, section, previous"),
+        ("model.max_length=2", "model.max_length must be an integer of at least 4, not 2"),
+        ("model.dropout=1.5", "model.dropout must be a number from 0 up to"),
+        ("data.vote='most'", "data.vote must be majority or union"),
+    ],
+)
+def test_out_of_range_values_are_rejected_naming_the_field(setting, message):
+    with pytest.raises(RecipeError, match=re.escape(f"--set: {message}")):
+        Recipe.load(overrides=[setting])
+
+
+def test_out_of_range_value_in_a_file_names_the_file(toml):
+    path = toml("[train]\nepochs = nan\n")
+    with pytest.raises(RecipeError, match=re.escape(f"{path}: train.epochs must be a number")):
+        Recipe.load(path)
+
+
+def test_output_dir_may_not_be_the_shipped_model(root, monkeypatch):
+    for where in (root / "model", root / "model" / "run1"):
+        with pytest.raises(RecipeError, match="outside the shipped model"):
+            Recipe.load(overrides=[f"train.output_dir={where}"])
+    monkeypatch.chdir(root)
+    with pytest.raises(RecipeError, match=r"train.output_dir must be a directory outside"):
+        Recipe.load(overrides=["train.output_dir=./model/"])
+    assert Recipe.load(overrides=["train.output_dir=runs/model"]).train.output_dir == "runs/model"
+
+
+def test_a_recipe_that_is_not_utf8_is_a_recipe_error(toml):
+    path = toml("")
+    path.write_bytes('[train]\noutput_dir = "runs/caf\u00e9"\n'.encode("cp1252"))
+    with pytest.raises(RecipeError, match=re.escape(f"{path}: not UTF-8 text")):
+        Recipe.load(path)

@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privtag.inputs import CONTEXTS, combine_windows, encode, unit_text
+from privtag.inputs import (
+    CONTEXTS,
+    UnitError,
+    check_units,
+    clean_text,
+    combine_windows,
+    encode,
+    unit_section,
+    unit_text,
+)
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +143,42 @@ def test_unit_text():
     assert unit_text({"text": "b", "section": ["x"]}) == "b"
 
 
+@pytest.mark.parametrize("unit", [{"text": None}, {"text": 3}, {"section": ["x"]}, None, b"a"])
+def test_unit_text_refuses_what_is_not_text(unit):
+    # {"text": None} was scored as the text "None"
+    with pytest.raises(UnitError, match="a str or a mapping with a str 'text'"):
+        unit_text(unit)
+
+
+def test_a_string_section_is_a_path_of_one_heading(tokenizer):
+    assert unit_section({"text": "a", "section": "Cookies"}) == ["Cookies"]
+    assert unit_section({"text": "a", "section": None}) == unit_section("a") == []
+    as_str = encode(tokenizer, [{"text": "We use cookies.", "section": "Cookies"}], "section")
+    as_list = encode(tokenizer, [{"text": "We use cookies.", "section": ["Cookies"]}], "section")
+    assert as_str == as_list
+    with pytest.raises(UnitError, match="'section' must be a list of headings"):
+        unit_section({"text": "a", "section": [1, 2]})
+
+
+def test_check_units_names_the_bad_index():
+    assert check_units(["a", {"text": "b"}]) == (["a", {"text": "b"}], False)
+    assert check_units({"text": "b"}) == ([{"text": "b"}], True)
+    assert check_units(iter(["a"])) == (["a"], False)
+    with pytest.raises(UnitError, match=r"^unit 2: a unit must be .*, not NoneType$"):
+        check_units(["a", "b", None])
+
+
+def test_lone_surrogates_are_replaced_before_tokenizing(tokenizer):
+    text = "We \ud800 sell \udfff data."
+    assert clean_text(text) == "We \ufffd sell \ufffd data." and len(clean_text(text)) == len(text)
+    assert clean_text("caf\u00e9 \U0001f600") == "caf\u00e9 \U0001f600"  # valid text is kept
+    unit = {"text": text, "section": ["A\udc80"], "previous": "\ud83d"}
+    clean = {"text": clean_text(text), "section": ["A\ufffd"], "previous": "\ufffd"}
+    assert encode(tokenizer, [unit], "section+previous") == encode(
+        tokenizer, [clean], "section+previous"
+    )
+
+
 # ---------------------------------------------------------------- windows
 
 
@@ -242,3 +287,12 @@ def test_combine_windows_matches_a_loop(owner, seed):
 
 def test_contexts_constant():
     assert CONTEXTS == ("none", "section", "previous", "section+previous")
+
+
+@pytest.mark.parametrize("module", ["inputs", "units", "modelfiles"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"privtag.{module}"))
+    assert result.failed == 0 and result.attempted > 0

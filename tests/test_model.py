@@ -362,3 +362,93 @@ def test_inference_dtype_names():
     with pytest.raises(ModelLoadError, match="dtype must be one of auto, float32, bfloat16"):
         inference_dtype("float16")
     assert DTYPES == ("auto", "float32", "bfloat16")
+
+
+# ---------------------------------------------------------------- issue 16: config vs weights
+
+
+def edit_config(directory, **changes):
+    cfg = json.loads((directory / "config.json").read_text())
+    cfg.update(changes)
+    (directory / "config.json").write_text(json.dumps(cfg))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        # one layer more than the weights hold: it would load with random weights
+        ({"num_hidden_layers": 3}, r"missing weights \['bert.encoder.layer.2."),
+        ({"num_hidden_layers": 1}, r"weights config.json does not describe \['bert.encoder.layer"),
+        (
+            {"intermediate_size": 128},
+            r"6 of another shape, e.g. \S+ is \[64\] where config.json says \[128\]",
+        ),
+    ],
+)
+def test_weights_must_match_the_config(saved, changes, message):
+    edit_config(saved, **changes)
+    with pytest.raises(ModelLoadError, match=message) as e:
+        load_model(saved)
+    assert str(e.value).startswith(f"{saved / 'model.safetensors'}: ")
+    assert "come from different models; save the model again" in str(e.value)
+
+
+def test_a_left_over_tensor_is_refused(saved):
+    f = saved / "model.safetensors"
+    state = load_file(str(f))
+    state["classifier.extra"] = torch.zeros(3)
+    save_file(state, str(f), metadata={"format": "pt"})
+    with pytest.raises(ModelLoadError, match=r"does not describe \['classifier.extra'\]"):
+        load_model(saved)
+
+
+def test_compact_weights_must_match_the_config(model, tmp_path, tiny_encoder):
+    save_compact(model, tmp_path)
+    f = tmp_path / COMPACT_FILE
+    state = load_file(str(f))
+    state["bert.encoder.layer.9.output.dense.bias"] = torch.zeros(32, dtype=torch.float16)
+    save_file(state, str(f))
+    with pytest.raises(ModelLoadError, match=r"does not describe \['bert.encoder.layer.9"):
+        load_model(tmp_path, base=tiny_encoder)
+    save_compact(model, tmp_path)
+    edit_config(tmp_path, num_hidden_layers=3)
+    with pytest.raises(ModelLoadError, match=f"{COMPACT_FILE}: missing weights"):
+        load_model(tmp_path, base=tiny_encoder)
+
+
+def test_compact_embeddings_from_a_base_of_another_shape_are_refused(model, tmp_path, tiny_encoder):
+    from transformers import BertModel
+
+    save_compact(model, tmp_path / "m")
+    other = tmp_path / "other_base"
+    config = BertConfig.from_pretrained(tiny_encoder)
+    config.hidden_size, config.num_attention_heads, config.intermediate_size = 16, 2, 32
+    BertModel(config).save_pretrained(other)
+    with pytest.raises(ModelLoadError) as e:
+        load_model(tmp_path / "m", base=other)
+    msg = str(e.value)
+    assert msg.startswith(str(other / "model.safetensors"))
+    assert "word_embeddings.weight is [30522, 16] where config.json says [30522, 32]" in msg
+    assert "pass the base encoder the model was trained on (--base)" in msg
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[1, 2]", "a JSON list where an object of settings is expected"),
+        ('{"num_hidden_layers": "abc"}', "num_hidden_layers"),
+        ('"text"', "a JSON str where an object"),
+    ],
+)
+def test_config_of_the_wrong_shape_is_one_line(saved, content, message):
+    (saved / "config.json").write_text(content)
+    with pytest.raises(ModelLoadError, match=message) as e:
+        load_model(saved)
+    assert "\n" not in str(e.value) and str(saved / "config.json") in str(e.value)
+
+
+def test_id2label_as_a_list_is_one_line(saved):
+    edit_config(saved, id2label=list(LABELS))
+    with pytest.raises(ModelLoadError) as e:
+        load_model(saved)
+    assert "\n" not in str(e.value) and str(saved) in str(e.value)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from privtag.errors import ModelLoadError
+from privtag.errors import ModelLoadError, PrivtagError
+from privtag.inputs import UnitError
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.model import COMPACT_FILE, PrivtagClassifier
 from privtag.segment import segment
@@ -424,3 +425,158 @@ def test_decisions_use_paragraph_thresholds_on_paragraph_rows(tiny_tagger):
     scores = np.full((2, NUM_LABELS), 0.5)
     got = tiny_tagger.decisions(scores, np.array([False, True]))
     assert not got[0].any() and got[1].all()
+
+
+# ---------------------------------------------------------------- issue 16: bad units
+
+
+PROVENANCE = (
+    "> *The following text is extracted and transformed from the example.com privacy policy "
+    "that was archived on 2017-05-17. Please check the [original snapshot on the Wayback "
+    "Machine](https://web.archive.org/web/2017/https://example.com/privacy) for the most "
+    "accurate reproduction.*\n"
+)
+# looked like binary files, or had no sentence, to a policy reader: each aborted a batch
+ODD_TEXTS = [
+    "We share \x08your data.",
+    "\x1b[1mWe share your data.\x1b[0m",
+    "%PDF-1.4 We share your data.",
+    "GIF89a We share your data.",
+    "PK\x03\x04 We share your data.",
+    "\x00\x01\x02\x03 We share your data.",
+    PROVENANCE,
+    PROVENANCE + "We share your data.",
+    "notes.md",  # a unit is text, never a file name
+]
+
+
+def test_odd_texts_never_abort_a_batch(tiny_tagger):
+    batch = [SENTENCE, "\u200b", *ODD_TEXTS, "", " \n\t "]
+    labels = tiny_tagger.predict(batch)
+    scores = tiny_tagger.predict_proba(batch)
+    assert len(labels) == len(batch) and scores.shape == (len(batch), NUM_LABELS)
+    assert labels[0] == tiny_tagger.predict(SENTENCE)
+    for i, text in enumerate(batch):
+        visible = any(c.isprintable() and not c.isspace() for c in text.replace("\u200b", ""))
+        assert (scores[i] > 0).all() == visible, (i, text)
+        assert visible or labels[i] == []
+    # the provenance note is a sentence of the unit, not dropped
+    assert tiny_tagger.predict_proba_by_aggregate([PROVENANCE + SENTENCE], ["max"])[1][0]
+
+
+def test_a_unit_without_text_gets_no_label_even_at_threshold_zero(tiny_tagger):
+    tiny_tagger.thresholds["sentence"] = [0.0] * NUM_LABELS
+    assert tiny_tagger.predict(["", "\u200b", SENTENCE]) == [[], [], list(LABELS)]
+
+
+@pytest.mark.parametrize(
+    ("units", "message"),
+    [
+        (None, "expected a str or a mapping with a str 'text'.*, or a list of them, not NoneType"),
+        (3, "or a list of them, not int"),
+        (b"We use cookies.", "not bytes; decode bytes, or give files to Tagger.tag"),
+        ([SENTENCE, None], "^unit 1: a unit must be a str or a mapping .*, not NoneType$"),
+        ([SENTENCE, 7], "^unit 1: a unit must be .*not int$"),
+        ({"text": None}, "^the unit mapping's 'text' is NoneType|'text' is NoneType"),
+        ([{"section": ["A"]}], "^unit 0: the unit mapping has no 'text'"),
+        ([{"text": "Hi.", "section": 5}], "^unit 0: a unit's 'section' must be a list"),
+        ([{"text": "Hi.", "previous": 5}], "^unit 0: a unit's 'previous' must be a str"),
+    ],
+)
+def test_units_of_the_wrong_type_are_named(tiny_tagger, units, message):
+    for method in (tiny_tagger.predict, tiny_tagger.predict_proba):
+        with pytest.raises(UnitError, match=message) as e:
+            method(units)
+        assert isinstance(e.value, PrivtagError) and isinstance(e.value, TypeError)
+    with pytest.raises(UnitError):
+        tiny_tagger.predict_proba_by_aggregate(units, ["max"])
+
+
+def test_a_string_section_is_one_heading(tiny_tagger):
+    one = tiny_tagger.predict_proba({"text": SENTENCE, "section": "Sharing"})
+    listed = tiny_tagger.predict_proba({"text": SENTENCE, "section": ["Sharing"]})
+    letters = tiny_tagger.predict_proba({"text": SENTENCE, "section": list("Sharing")})
+    np.testing.assert_array_equal(one, listed)
+    assert not np.array_equal(one, letters)
+
+
+def test_lone_surrogates_are_replaced_keeping_offsets(tiny_tagger):
+    bad, good = (
+        "We sell \ud800 data. We keep \udcff logs.",
+        "We sell \ufffd data. We keep \ufffd logs.",
+    )
+    np.testing.assert_array_equal(tiny_tagger.predict_proba(bad), tiny_tagger.predict_proba(good))
+    assert tiny_tagger.predict([bad, {"text": "Hi.", "section": ["\udc80"], "previous": bad}])
+    policy = tiny_tagger.tag("# Pri\ud800vacy\n\n" + bad)
+    clean = tiny_tagger.tag("# Pri\ufffdvacy\n\n" + good)
+    assert policy.document.text == clean.document.text
+    assert [s.text for s in policy.sentences] == [s.text for s in clean.sentences]
+    assert all(s.text == policy.document.text[s.start : s.end] for s in policy.sentences)
+    assert policy.sentences[1].section == ("Pri\ufffdvacy",)
+    policy.to_json().encode("utf-8")  # no UnicodeEncodeError on output
+
+
+# ---------------------------------------------------------------- issue 16: silently wrong model
+
+
+def test_empty_model_path_is_an_error_not_the_default(monkeypatch, trained_tiny):
+    monkeypatch.setenv("PRIVTAG_MODEL", str(trained_tiny))
+    for empty in ("", "  "):
+        with pytest.raises(ModelLoadError, match="model directory '' is empty"):
+            Tagger.load(empty)
+
+
+def edit(path, change):
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps(change(data)))
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "message"),
+    [
+        ("thresholds.json", lambda d: {**d, "sentence": [float("nan")] * 12}, "is nan"),
+        ("thresholds.json", lambda d: {**d, "paragraph": [1.5] * 12}, "is 1.5"),
+        ("thresholds.json", lambda d: {**d, "sentence": [-0.1] * 12}, "is -0.1"),
+        ("thresholds.json", lambda d: {**d, "sentence": ["0.5"] * 12}, "is '0.5'"),
+        ("thresholds.json", lambda d: {**d, "sentence": [True] * 12}, "is True"),
+        ("thresholds.json", lambda d: {**d, "sentence": 0.5}, "'sentence' needs 12 thresholds"),
+        (
+            "thresholds.json",
+            lambda d: {**d, "paragraph_by_aggregate": {"max": [2.0] * 12}},
+            "'paragraph_by_aggregate.max' threshold of 'First Party Collection/Use' is 2.0",
+        ),
+        ("thresholds.json", lambda d: list(d), "holds a JSON list where an object is expected"),
+        ("privtag.json", lambda d: list(d), "holds a JSON list where an object is expected"),
+        ("training.json", lambda d: [d], "holds a JSON list where an object is expected"),
+        ("privtag.json", lambda d: {**d, "max_length": 2}, "max_length must be an integer from 4"),
+        ("privtag.json", lambda d: {**d, "max_length": 1000}, "to 512 .*not 1000"),
+        ("privtag.json", lambda d: {**d, "paragraph_max_length": "abc"}, "not 'abc'"),
+        ("privtag.json", lambda d: {**d, "batch_size": 0}, "batch_size must be an integer of"),
+        ("privtag.json", lambda d: {**d, "context_tokens": -1}, "context_tokens must be"),
+        ("privtag.json", lambda d: {**d, "context": "heading"}, "context must be one of none"),
+        ("privtag.json", lambda d: {**d, "aggregate": ["max"]}, "aggregate must be one of max"),
+    ],
+)
+def test_bad_settings_and_thresholds_are_one_line_naming_file_and_field(
+    copy, tiny_encoder, name, change, message
+):
+    edit(copy / name, change)
+    with pytest.raises(ModelLoadError, match=message) as e:
+        Tagger.load(copy, base=tiny_encoder)
+    msg = str(e.value)
+    assert msg.startswith(f"{copy / name}: ") and "\n" not in msg
+    assert msg.endswith("save or download the model again")
+
+
+def test_a_broken_tokenizer_is_one_line(copy, tiny_encoder):
+    (copy / "tokenizer.json").write_text('{"version": "1.0", "model": [')
+    with pytest.raises(ModelLoadError) as e:
+        Tagger.load(copy, base=tiny_encoder)
+    msg = str(e.value)
+    assert msg.startswith(f"{copy / 'tokenizer.json'}: unreadable") and "\n" not in msg
+
+
+def test_a_config_that_disagrees_with_the_weights_is_refused(copy, tiny_encoder):
+    edit(copy / "config.json", lambda d: {**d, "num_hidden_layers": 3})
+    with pytest.raises(ModelLoadError, match=r"missing weights \['bert.encoder.layer.2"):
+        Tagger.load(copy, base=tiny_encoder)

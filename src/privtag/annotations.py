@@ -46,6 +46,9 @@ FIELDS = {
 }
 _TYPES = {"start": int, "end": int, "labels": list, "section": list}
 POLICY_EXTENSIONS = (".md", ".txt", ".html", ".htm")
+_NO_RECORDS = "no records"
+#: Longest policy name: with an extension it must stay a valid file name (255 bytes).
+MAX_POLICY_NAME = 200
 _REPO_POLICIES = Path(__file__).resolve().parents[2] / "data" / "policies"
 
 
@@ -109,7 +112,9 @@ def _read_rows(path: Path, bad) -> list[tuple[int, dict]]:
             "`doccano:` sources, see privtag.importers)",
         )
         return []
-    for n, text in enumerate(content.splitlines(), 1):
+    # only "\n" ends a record: json.dumps(ensure_ascii=False) writes U+2028 and other
+    # characters splitlines() breaks on raw inside strings
+    for n, text in enumerate(content.split("\n"), 1):
         if not text.strip():
             continue
         try:
@@ -173,14 +178,24 @@ def _check_row(obj: dict, bad) -> bool:
         if not good:
             bad(key, f"wrong type: {json.dumps(value, ensure_ascii=False)[:60]}", f"write {how}")
             ok = False
+    # label names are checked even when another field is wrong: every problem at once
+    if isinstance(obj.get("labels"), list):
+        _check_labels(obj["labels"], bad)
     if not ok:
         return False
     if (
         not obj["policy"].strip()
         or any(c in obj["policy"] for c in "/\\")
         or obj["policy"].startswith(".")
+        or not obj["policy"].isprintable()
+        or len(obj["policy"]) > MAX_POLICY_NAME
     ):
-        bad("policy", f"invalid policy name {obj['policy']!r}", f"write {FIELDS['policy']}")
+        shown = obj["policy"][:60] + ("..." if len(obj["policy"]) > 60 else "")
+        bad(
+            "policy",
+            f"invalid policy name {shown!r}",
+            f"write {FIELDS['policy']} (at most {MAX_POLICY_NAME} printable characters)",
+        )
         ok = False
     if not obj["sentence_id"].strip():
         bad("sentence_id", "empty id", f"write {FIELDS['sentence_id']}")
@@ -202,19 +217,37 @@ def _check_row(obj: dict, bad) -> bool:
             "set end = start + length of text",
         )
         ok = False
-    for name in obj["labels"]:
-        try:
-            label_index(name)
-        except KeyError:
-            bad("labels", f"unknown label {name!r}", suggest_label(name))
     return ok
 
 
+def _check_labels(names: list, bad) -> None:
+    """Unknown and repeated label names of one record (a name and its id are one label)."""
+    seen: dict[int, str] = {}
+    for name in names:
+        if not isinstance(name, str):
+            continue  # the type check reports it
+        try:
+            i = label_index(name)
+        except KeyError:
+            bad("labels", f"unknown label {name!r}", suggest_label(name))
+            continue
+        if i in seen:
+            bad("labels", f"{LABELS[i]!r} is listed twice", "list each label once")
+        seen[i] = name
+
+
 def find_policy(name: str, policies_dir: Path) -> Path | None:
-    """The file ``<policies_dir>/<name>.<ext>`` for the first of :data:`POLICY_EXTENSIONS`."""
+    """The file ``<policies_dir>/<name>.<ext>`` for the first of :data:`POLICY_EXTENSIONS`.
+
+    None when there is none, or when the name cannot be a file name on this system
+    (too long, a NUL byte).
+    """
     for ext in POLICY_EXTENSIONS:
-        if (policies_dir / f"{name}{ext}").is_file():
-            return policies_dir / f"{name}{ext}"
+        try:
+            if (policies_dir / f"{name}{ext}").is_file():
+                return policies_dir / f"{name}{ext}"
+        except (OSError, ValueError):
+            return None
     return None
 
 
@@ -325,7 +358,11 @@ def parse_annotations(
             by_policy.setdefault(policy, []).append((_f, line, obj, doc, True))
             return True
 
-        for line, obj in _read_rows(path, bad):
+        before = len(found)
+        rows = _read_rows(path, bad)
+        if not rows and len(found) == before:
+            bad(1, "file", _NO_RECORDS, "add one record per sentence, or leave the file out")
+        for line, obj in rows:
             if not check(line, obj) and isinstance(obj.get("policy"), str):
                 claimed.setdefault(obj["policy"], set()).update(
                     (k, obj[f])
@@ -445,7 +482,8 @@ def read_annotations(
 ) -> list[dict]:
     """Records of valid annotation files. Raises :class:`AnnotationError` listing all problems."""
     records, problems = parse_annotations(paths, policies_dir)
-    if problems:
+    # files that are all empty: one line saying so, not one problem per file
+    if problems and not all(f": file: {_NO_RECORDS};" in p for p in problems):
         raise AnnotationError(problems)
     if not records:
         raise DataError(

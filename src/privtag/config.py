@@ -14,14 +14,18 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from privtag.errors import PrivtagError
+from privtag.inputs import CONTEXTS, MIN_LENGTH
+from privtag.modelfiles import AGGREGATES, SHIPPED_MODEL_DIR
 
 
 class RecipeError(PrivtagError, ValueError):
@@ -113,6 +117,12 @@ class Recipe:
                 raise RecipeError(f"{p}: no such recipe file")
             try:
                 raw = tomllib.loads(p.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as e:
+                raise RecipeError(
+                    f"{p}: not UTF-8 text (byte {e.start}); save the recipe as UTF-8"
+                ) from e
+            except OSError as e:
+                raise RecipeError(f"{p}: cannot be read ({e.strerror}); check the path") from e
             except tomllib.TOMLDecodeError as e:
                 raise RecipeError(f"{p}: invalid TOML ({e})") from e
         recipe = cls()
@@ -152,6 +162,9 @@ class Recipe:
             ok = all(isinstance(x, str) for x in value)
         if not ok:
             raise RecipeError(f"{where}: {dotted} must be {_KIND_NAMES[kind]}, not {value!r}")
+        rule = _RULES.get(dotted)
+        if rule and not rule[0](value):
+            raise RecipeError(f"{where}: {dotted} must be {rule[1]}, not {value!r}")
         setattr(section, key, value)
 
     def to_dict(self) -> dict:
@@ -165,6 +178,57 @@ _KIND_NAMES = {
     float: "a number",
     str: "a string",
     list: 'a list of strings, e.g. ["a", "b"]',
+}
+
+
+def _positive(x) -> bool:
+    return math.isfinite(x) and x > 0
+
+
+def _not_negative(x) -> bool:
+    return math.isfinite(x) and x >= 0
+
+
+def _not_shipped(output_dir: str) -> bool:
+    # training writes checkpoints and a full model there: the shipped model would be lost
+    target = Path(output_dir).expanduser().resolve()
+    return not target.is_relative_to(SHIPPED_MODEL_DIR)
+
+
+#: Value checks beyond the type: ``dotted name: (accepts, what it must be)``.
+_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "model.context": (lambda v: v in CONTEXTS, "one of " + ", ".join(CONTEXTS)),
+    "model.aggregate": (lambda v: v in AGGREGATES, "one of " + ", ".join(AGGREGATES)),
+    "model.max_length": (lambda v: v >= MIN_LENGTH, f"an integer of at least {MIN_LENGTH}"),
+    "model.paragraph_max_length": (
+        lambda v: v >= MIN_LENGTH,
+        f"an integer of at least {MIN_LENGTH}",
+    ),
+    "model.context_tokens": (_not_negative, "an integer of at least 0"),
+    "model.dropout": (lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "data.vote": (lambda v: v in ("majority", "union"), "majority or union"),
+    "train.output_dir": (
+        _not_shipped,
+        f"a directory outside the shipped model {SHIPPED_MODEL_DIR} (train into runs/..., "
+        "then --export model)",
+    ),
+    "train.seed": (_not_negative, "an integer of at least 0"),
+    "train.epochs": (_positive, "a number above 0"),
+    "train.max_steps": (lambda v: v == -1 or v > 0, "-1 (use epochs) or above 0"),
+    "train.learning_rate": (_positive, "a number above 0"),
+    "train.head_learning_rate": (_positive, "a number above 0"),
+    "train.batch_size": (_positive, "an integer of at least 1"),
+    "train.weight_decay": (_not_negative, "a number of at least 0"),
+    "train.warmup": (_not_negative, "a number of at least 0"),
+    "train.pos_weight": (lambda v: v in ("none", "sqrt"), "none or sqrt"),
+    "train.pos_weight_max": (_positive, "a number above 0"),
+    "train.early_stopping_patience": (_not_negative, "an integer of at least 0"),
+    "train.aggregates": (
+        lambda v: v and all(a in AGGREGATES for a in v),
+        "a non-empty list of: " + ", ".join(AGGREGATES),
+    ),
+    "train.aggregate_tolerance": (_not_negative, "a number of at least 0"),
+    "train.logging_steps": (_positive, "an integer of at least 1"),
 }
 
 

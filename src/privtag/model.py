@@ -192,40 +192,56 @@ def save_compact(model: PrivtagClassifier, directory: str | Path) -> Path:
 def load_model(directory: str | Path, base: str | Path | None = None) -> PrivtagClassifier:
     """Load a classifier saved with ``save_pretrained`` or :func:`save_compact`.
 
+    The weights must be exactly the ones ``config.json`` describes: every tensor
+    present with its shape and none left over (a compact model counts the tensors it
+    takes from the base encoder). A config that disagrees with its weights would
+    otherwise load with random layers and quietly wrong scores.
+
     Raises:
-        ModelLoadError: missing files, another label set, or unreadable weights.
+        ModelLoadError: missing files, another label set, unreadable weights, or
+            weights that do not match the config.
     """
     directory = Path(directory)
-    if not (directory / "config.json").is_file():
+    cfg_file = directory / "config.json"
+    if not cfg_file.is_file():
         raise ModelLoadError(f"{directory}: no config.json; is this a privtag model directory?")
-    try:
-        config = BertConfig.from_pretrained(directory)
-    except (OSError, ValueError) as e:
-        raise ModelLoadError(f"{directory / 'config.json'}: unreadable ({e})") from e
-    names = [config.id2label[i] for i in range(config.num_labels)] if config.id2label else []
+    config = _read_config(cfg_file)
+    names = [config.id2label.get(i) for i in range(config.num_labels)] if config.id2label else []
     if names != list(LABELS):
         raise ModelLoadError(
             f"{directory}: the model's labels {names} are not privtag's 12 labels; "
             "retrain it with this version of privtag"
         )
+    expected = _expected_shapes(config, cfg_file)
     compact = directory / COMPACT_FILE
     try:
         if compact.is_file():
             from safetensors.torch import load_file
 
-            meta = json.loads((directory / COMPACT_META).read_text())
-            model = PrivtagClassifier(config)
-            base_state = _base_state(base or meta.get("base"), meta.get("omitted", FROZEN))
+            meta = _read_compact_meta(directory / COMPACT_META)
+            omitted = meta.get("omitted", list(FROZEN))
+            _check_shapes(
+                _file_shapes(compact),
+                {k: v for k, v in expected.items() if k not in omitted},
+                compact,
+            )
+            base_state = _base_state(base or meta.get("base"), omitted)
+            base_shapes = {k: tuple(v.shape) for k, v in base_state.items()}
+            _check_shapes(
+                base_shapes,
+                {k: v for k, v in expected.items() if k in omitted},
+                base_encoder_path(base or meta.get("base")) / "model.safetensors",
+                fix="pass the base encoder the model was trained on (--base)",
+            )
             state = {k: v.float() for k, v in load_file(str(compact)).items()}
-            missing = set(model.state_dict()) - set(state) - set(base_state)
-            missing = {k for k in missing if not k.endswith("position_ids")}
-            if missing:
-                raise ModelLoadError(
-                    f"{compact}: missing weights {sorted(missing)[:3]}...; the file is "
-                    "incomplete, re-export the model"
-                )
-            model.load_state_dict({**base_state, **state}, strict=False)
+            model = PrivtagClassifier(config)
+            model.load_state_dict({**base_state, **state})
         elif (directory / "model.safetensors").is_file():
+            _check_shapes(
+                _file_shapes(directory / "model.safetensors"),
+                expected,
+                directory / "model.safetensors",
+            )
             model = PrivtagClassifier.from_pretrained(directory)
         else:
             raise ModelLoadError(
@@ -236,10 +252,98 @@ def load_model(directory: str | Path, base: str | Path | None = None) -> Privtag
         raise
     except Exception as e:  # safetensors/torch raise many types on corrupt files
         raise ModelLoadError(
-            f"{directory}: the weights cannot be read ({e}); re-train or re-download the model"
+            f"{directory}: the weights cannot be read ({_one_line(e)}); re-train or "
+            "re-download the model"
         ) from e
     model.eval()
     return model
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
+
+
+def _read_config(path: Path) -> BertConfig:
+    """The BERT config in ``path``, or a one-line error naming the file."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelLoadError(f"{path}: unreadable ({_one_line(e)})") from e
+    if not isinstance(raw, dict):
+        raise ModelLoadError(
+            f"{path}: unreadable (a JSON {type(raw).__name__} where an object of settings is "
+            "expected); the file is damaged, save the model again"
+        )
+    try:
+        return BertConfig.from_pretrained(path.parent)
+    except Exception as e:  # transformers validates fields with its own error types
+        raise ModelLoadError(
+            f"{path}: unreadable ({_one_line(e)}); fix that field or save the model again"
+        ) from e
+
+
+def _expected_shapes(config: BertConfig, cfg_file: Path) -> dict[str, tuple[int, ...]]:
+    """Name and shape of every tensor the model ``config`` describes (built on no memory)."""
+    try:
+        with torch.device("meta"):
+            skeleton = PrivtagClassifier(config)
+    except Exception as e:  # a field of the right type but an impossible value
+        raise ModelLoadError(
+            f"{cfg_file}: does not describe a model ({_one_line(e)}); fix that field or save "
+            "the model again"
+        ) from e
+    return {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+
+
+def _read_compact_meta(path: Path) -> dict:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelLoadError(f"{path}: unreadable ({_one_line(e)}); export the model again") from e
+    omitted = meta.get("omitted", []) if isinstance(meta, dict) else None
+    if not isinstance(omitted, list) or not all(isinstance(k, str) for k in omitted):
+        raise ModelLoadError(
+            f"{path}: expected an object whose 'omitted' is a list of tensor names; "
+            "export the model again"
+        )
+    return meta
+
+
+def _file_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
+
+
+def _check_shapes(
+    found: dict[str, tuple[int, ...]],
+    expected: dict[str, tuple[int, ...]],
+    file: Path,
+    fix: str = "config.json and the weights come from different models; save the model again",
+) -> None:
+    """Raise unless ``found`` has exactly the tensors and shapes of ``expected``."""
+
+    def some(keys: list[str]) -> str:
+        more = f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+        return f"{keys[:3]}{more}"
+
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    wrong = sorted(k for k in set(found) & set(expected) if found[k] != expected[k])
+    parts = []
+    if missing:
+        parts.append(f"missing weights {some(missing)}")
+    if extra:
+        parts.append(f"weights config.json does not describe {some(extra)}")
+    if wrong:
+        k = wrong[0]
+        parts.append(
+            f"{len(wrong)} of another shape, e.g. {k} is {list(found[k])} where config.json "
+            f"says {list(expected[k])}"
+        )
+    if parts:
+        raise ModelLoadError(f"{file}: {'; '.join(parts)}; {fix}")
 
 
 def _base_state(base: str | Path | None, keys) -> dict[str, torch.Tensor]:

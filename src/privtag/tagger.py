@@ -21,20 +21,36 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from privtag.errors import ModelLoadError
-from privtag.inputs import Unit, combine_windows, encode, unit_text
+from privtag.inputs import (
+    Unit,
+    check_units,
+    combine_windows,
+    encode,
+    unit_previous,
+    unit_section,
+    unit_text,
+)
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.model import COMPACT_FILE, COMPACT_META, inference_dtype, load_model, save_compact
+from privtag.modelfiles import (
+    AGGREGATES,
+    SHIPPED_MODEL_DIR,
+    check_settings,
+    check_thresholds,
+    read_json_object,
+)
 from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
-from privtag.segment import Document, Sentence, segment
+from privtag.segment import Document, segment
+from privtag.units import clean_document, sentence_units, unit_sentences
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
+DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR
 SETTINGS_FILE = "privtag.json"
 THRESHOLDS_FILE = "thresholds.json"
 TRAINING_FILE = "training.json"
@@ -48,44 +64,7 @@ DEFAULT_SETTINGS = {
     "batch_size": 16,
     "dtype": "auto",
 }
-AGGREGATES = ("max", "noisy_or", "direct", "max+direct")
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelLoadError(
-            f"{path}: unreadable JSON ({e}); the model directory is "
-            "damaged, save or download it again"
-        ) from e
-
-
-def _with_context(
-    sentences: Sequence[Sentence],
-    section: Sequence[str] = (),
-    previous: str = "",
-    per_paragraph: bool = True,
-) -> list[dict]:
-    """Model units for sentences: text, heading path (``section`` first), previous sentence.
-
-    The previous sentence starts from ``previous`` and, with ``per_paragraph``, is reset
-    at each new paragraph. A heading is not its own section.
-    """
-    out, para = [], None
-    for s in sentences:
-        if per_paragraph and para is not None and s.paragraph != para:
-            previous = ""
-        para = s.paragraph
-        out.append(
-            {
-                "text": s.text,
-                "section": [*section, *(h for h in s.section if h != s.text)],
-                "previous": previous,
-            }
-        )
-        previous = s.text
-    return out
+__all__ = ["AGGREGATES", "DEFAULT_MODEL_DIR", "Tagger", "default_model_dir"]
 
 
 def default_model_dir() -> Path:
@@ -144,7 +123,12 @@ class Tagger:
         """
         from transformers import AutoTokenizer
 
-        path = Path(path) if path else default_model_dir()
+        if path is not None and not str(path).strip():
+            raise ModelLoadError(
+                "model directory '' is empty; give a model directory, or leave it unset "
+                "for the default model"
+            )
+        path = default_model_dir() if path is None else Path(path)
         if not path.is_dir():
             raise ModelLoadError(
                 f"{path}: no such model directory; train one with "
@@ -153,30 +137,25 @@ class Tagger:
         for f in (SETTINGS_FILE, THRESHOLDS_FILE, "config.json", "tokenizer.json"):
             if not (path / f).is_file():
                 raise ModelLoadError(f"{path}: missing {f}; the model directory is incomplete")
-        settings = _read_json(path / SETTINGS_FILE)
-        if settings.get("aggregate", "max") not in AGGREGATES:
-            raise ModelLoadError(
-                f"{path / SETTINGS_FILE}: aggregate must be one of {', '.join(AGGREGATES)}"
-            )
-        if settings.get("labels", list(LABELS)) != list(LABELS):
-            raise ModelLoadError(
-                f"{path / SETTINGS_FILE}: labels differ from privtag's 12 "
-                "labels; retrain the model with this version"
-            )
-        thresholds = _read_json(path / THRESHOLDS_FILE)
-        for key in ("sentence", "paragraph"):
-            if len(thresholds.get(key, [])) != NUM_LABELS:
-                raise ModelLoadError(
-                    f"{path / THRESHOLDS_FILE}: '{key}' needs {NUM_LABELS} "
-                    "thresholds, one per label"
-                )
+        settings = read_json_object(path / SETTINGS_FILE)
+        check_settings(settings, path / SETTINGS_FILE)
+        thresholds = read_json_object(path / THRESHOLDS_FILE)
+        check_thresholds(thresholds, path / THRESHOLDS_FILE)
         if dtype is not None:
             settings["dtype"] = dtype
         inference_dtype(settings.get("dtype", "auto"))  # an unknown name fails here, early
-        model = load_model(path, base)
-        tokenizer = AutoTokenizer.from_pretrained(path)
         meta_file = path / TRAINING_FILE
-        metadata = _read_json(meta_file) if meta_file.is_file() else {}
+        metadata = read_json_object(meta_file) if meta_file.is_file() else {}
+        model = load_model(path, base)
+        # windows longer than the encoder's position table would fail mid-run
+        check_settings(settings, path / SETTINGS_FILE, model.config.max_position_embeddings)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        except Exception as e:  # tokenizers raises its own types on a damaged file
+            raise ModelLoadError(
+                f"{path / 'tokenizer.json'}: unreadable ({' '.join(str(e).split())}); "
+                "save or download the model again"
+            ) from e
         tagger = cls(model, tokenizer, settings, thresholds, metadata, name=path.name)
         return tagger.use_aggregate(aggregate) if aggregate else tagger
 
@@ -297,31 +276,30 @@ class Tagger:
         return out
 
     def _split(self, unit: Unit) -> list[dict]:
-        """Sentences of a unit, each with its context, as :func:`tag` would see them."""
-        text = unit_text(unit)
-        section = [] if isinstance(unit, str) else list(unit.get("section") or [])
-        previous = "" if isinstance(unit, str) else unit.get("previous") or ""
-        if not text.strip():
-            return []
-        doc = segment(text.encode("utf-8"), format="text")
+        """Sentences of a unit, each with its context, as :func:`tag` would see them.
+
+        A unit without a single visible character has no sentences.
+        """
+        sentences = unit_sentences(unit_text(unit))
         # a unit is one paragraph to the caller: its sentences chain across blank lines
-        return _with_context(doc.sentences, section, previous, per_paragraph=False)
+        return sentence_units(sentences, unit_section(unit), unit_previous(unit), False)
 
     def predict_proba(self, units: Unit | Sequence[Unit]) -> np.ndarray:
         """Scores in [0, 1]: shape (12,) for one unit, (n, 12) for a list.
 
         A unit is a sentence or a paragraph (str, or a mapping with ``text`` and
-        optionally ``section`` and ``previous``).
-        """
-        single = isinstance(units, str | Mapping)
-        batch = [units] if single else list(units)
-        scores, _ = self._predict(batch)
-        return scores[0] if single else scores
+        optionally ``section``, a list of headings or one heading, and ``previous``).
+        Every unit is text: nothing is read as a file or checked for binary data, and
+        a unit with no visible character (``""``, white space, ``"\\u200b"``) scores 0.
 
-    def _predict(self, batch: Sequence[Unit]) -> tuple[np.ndarray, np.ndarray]:
+        Raises:
+            UnitError: a unit is not a str or a mapping with a str ``text``
+                (the message names its index).
+        """
+        batch, single = check_units(units)
         aggregate = self.settings["aggregate"]
-        scores, is_para = self.predict_proba_by_aggregate(batch, [aggregate])
-        return scores[aggregate], is_para
+        scores = self._scores_by_aggregate(batch, [aggregate])[0][aggregate]
+        return scores[0] if single else scores
 
     def predict_proba_by_aggregate(
         self, units: Sequence[Unit], aggregates: Sequence[str]
@@ -332,6 +310,13 @@ class Tagger:
             ``({aggregate: (n, 12) scores}, is_paragraph)``; ``is_paragraph[i]`` says
             whether unit ``i`` has several sentences (and so uses paragraph thresholds).
         """
+        out, sizes = self._scores_by_aggregate(check_units(units)[0], aggregates)
+        return out, sizes > 1
+
+    def _scores_by_aggregate(
+        self, units: Sequence[Unit], aggregates: Sequence[str]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """:meth:`predict_proba_by_aggregate` with the number of sentences of each unit."""
         split = [self._split(u) for u in units]
         sent = self._score([s for ss in split for s in ss], int(self.settings["max_length"]))
         is_para = np.array([len(ss) > 1 for ss in split], dtype=bool)
@@ -345,14 +330,13 @@ class Tagger:
             elif len(ss) > 1:
                 groups.append(block)
                 u = units[i]
-                section = [] if isinstance(u, str) else u.get("section") or []
-                para_units.append({"text": unit_text(u), "section": section})
+                para_units.append({"text": unit_text(u), "section": unit_section(u)})
         out = {}
         for how, scores in self._paragraph_scores(groups, para_units, aggregates).items():
             out[how] = single.copy()
             if groups:
                 out[how][is_para] = scores
-        return out, is_para
+        return out, np.array([len(ss) for ss in split], dtype=np.int64)
 
     def predict(self, units: Unit | Sequence[Unit]) -> list[str] | list[list[str]]:
         """Label names per unit: a list for one unit, a list of lists for a list.
@@ -361,10 +345,12 @@ class Tagger:
             >>> tagger.predict(["We may share your data with advertisers."])  # doctest: +SKIP
             [['Third Party Sharing/Collection']]
         """
-        single = isinstance(units, str | Mapping)
-        batch = [units] if single else list(units)
-        scores, is_para = self._predict(batch)
-        labels = self._labels(scores, is_para)
+        batch, single = check_units(units)
+        aggregate = self.settings["aggregate"]
+        by_aggregate, sizes = self._scores_by_aggregate(batch, [aggregate])
+        labels = self._labels(by_aggregate[aggregate], sizes > 1)
+        # a unit without text gets no label, even at a threshold of 0
+        labels = [lab if n else [] for lab, n in zip(labels, sizes, strict=True)]
         return labels[0] if single else labels
 
     def decisions(self, scores: np.ndarray, is_paragraph: np.ndarray) -> np.ndarray:
@@ -389,8 +375,8 @@ class Tagger:
             :class:`privtag.results.TaggedPolicy` with per-sentence and per-paragraph
             labels and scores.
         """
-        doc = source if isinstance(source, Document) else segment(source, format=format)
-        units = _with_context(doc.sentences)
+        doc = clean_document(source if isinstance(source, Document) else segment(source, format))
+        units = sentence_units(doc.sentences)
         sent = self._score(units, int(self.settings["max_length"]))
         paras = [p for p in doc.paragraphs if p.last > p.first]
         groups = [sent[p.first : p.last] for p in paras]
