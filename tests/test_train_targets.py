@@ -86,3 +86,13 @@ def test_bad_target_and_dropout_settings_are_named(tiny_recipe, tokenizer, tmp_p
         _encode_dataset(
             tokenizer, _ds(), 48, tiny_recipe(tmp_path, **{"model.context_dropout": 1.5})
         )
+
+
+def test_recipe_rejects_bad_new_settings_when_loaded():
+    from privtag.config import Recipe, RecipeError
+
+    for item in ("data.targets=fuzzy", "model.context_dropout=2", "train.dtype=fp8"):
+        with pytest.raises(RecipeError, match=item.split("=")[0].replace(".", r"\.")):
+            Recipe.load(None, [item])
+    r = Recipe.load(None, ["data.targets=soft", "model.context_dropout=0.3", "train.dtype=auto"])
+    assert (r.data.targets, r.model.context_dropout, r.train.dtype) == ("soft", 0.3, "auto")

@@ -207,6 +207,9 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model.context_tokens": (_not_negative, "an integer of at least 0"),
     "model.dropout": (lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "data.vote": (lambda v: v in ("majority", "union"), "majority or union"),
+    "data.targets": (lambda v: v in ("hard", "soft"), "hard or soft"),
+    "model.context_dropout": (lambda v: 0 <= v <= 1, "a number from 0 to 1"),
+    "train.dtype": (lambda v: v in ("float32", "bfloat16", "auto"), "float32, bfloat16 or auto"),
     "train.output_dir": (
         _not_shipped,
         f"a directory outside the shipped model {SHIPPED_MODEL_DIR} (train into runs/..., "
