@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test test-all lint format bench clean
+.PHONY: install demo test test-browser test-all lint format bench clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,10 @@ test: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
+
+# the web page in headless Chromium (also part of `make test`; skipped without Chromium)
+test-browser: install
+	$(BIN)/python -m pytest tests/test_browser.py -ra
 
 test-all: install
 	$(BIN)/python -m pytest -m "slow or not slow"

@@ -16,6 +16,8 @@ from typing import Annotated
 import typer
 
 from privtag.errors import PrivtagError
+from privtag.render.cli import report_cmd
+from privtag.serve.cli import serve_cmd
 
 app = typer.Typer(
     add_completion=False,
@@ -543,6 +545,11 @@ def tune_cmd(
 def _recipe_tolerance(tagger) -> float:
     recipe = tagger.metadata.get("recipe") or {}
     return float((recipe.get("train") or {}).get("aggregate_tolerance", 0.0))
+
+
+# commands that live with their feature's package
+app.command("report")(report_cmd)
+app.command("serve")(serve_cmd)
 
 
 def main() -> None:

@@ -103,6 +103,15 @@ class TaggedPolicy:
         """The tagged policy as a JSON string (see :meth:`to_dict`)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
+    def to_html(self, model=None, **options) -> str:
+        """The evidence report: one self-contained HTML page (:func:`privtag.render.render_html`).
+
+        Pass the :class:`~privtag.Tagger` as ``model`` to show its thresholds and versions.
+        """
+        from privtag.render import render_html
+
+        return render_html(self, model, **options)
+
     def to_dataframe(self):
         """A pandas DataFrame, one row per sentence, one score column per label id."""
         import pandas as pd

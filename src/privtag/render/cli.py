@@ -1,0 +1,36 @@
+"""``privtag report``: the HTML evidence report of a policy (registered in privtag.cli)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def report_cmd(
+    policy: Annotated[Path, typer.Argument(help="Policy file (text, Markdown or HTML).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the report (.html).")
+    ],
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model directory (default: model/).")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace output files or directories that exist.")
+    ] = False,
+) -> None:
+    """Write one self-contained HTML report of a policy: highlighted sentences, evidence per
+    label, "not addressed" and "weak evidence", filters, thresholds and label meanings."""
+    from privtag.outputs import Outputs, write_text
+    from privtag.render import render_html
+    from privtag.tagger import Tagger
+
+    out = Outputs([policy, model], force).file(output, "--output", suffixes=(".html", ".htm"))
+    tagger = Tagger.load(model)
+    tagged = tagger.tag(policy, format=format)
+    write_text(out, render_html(tagged, tagger))
+    typer.echo(f"wrote {out}")

@@ -1,0 +1,128 @@
+"""What a policy says per label: addressed, weak evidence or not addressed, with quotes.
+
+Shared by the HTML report and the web service's JSON, so a reader of either sees the
+same verdicts. Pure functions of a :class:`~privtag.results.TaggedPolicy`; no torch.
+
+Example:
+    >>> rows = label_summary(policy, model_info(tagger))     # doctest: +SKIP
+    >>> rows[1]["status"], rows[1]["evidence"][0]["score"]   # doctest: +SKIP
+    ('addressed', 0.97)
+"""
+
+from __future__ import annotations
+
+from privtag.labels import LABEL_IDS, LABELS, NUM_LABELS
+
+#: a label whose best sentence score lies this far or less below its threshold is
+#: "weak evidence": a reader should look at that sentence rather than trust "not addressed"
+WEAK_MARGIN = 0.1
+#: evidence quotes shown per label
+TOP_QUOTES = 3
+#: threshold assumed when a result does not say which ones tagged it (Tagger's default)
+DEFAULT_THRESHOLD = 0.5
+
+STATUSES = ("addressed", "weak evidence", "not addressed")
+
+
+def model_info(tagger) -> dict:
+    """Name, versions, aggregation and per-label thresholds of a :class:`privtag.Tagger`.
+
+    Returns:
+        ``{"name", "privtag", "trained", "tuned", "aggregate", "thresholds"}`` where
+        ``thresholds`` is ``{"sentence": {label: t}, "paragraph": {label: t}}``.
+
+    Example:
+        >>> model_info(tagger)["thresholds"]["sentence"]["Data Security"]  # doctest: +SKIP
+        0.71611
+    """
+    from privtag import __version__
+
+    meta = tagger.metadata or {}
+    return {
+        "name": tagger.name,
+        "privtag": __version__,
+        "trained": meta.get("date"),
+        "tuned": (meta.get("tuned") or {}).get("date"),
+        "aggregate": tagger.settings.get("aggregate"),
+        "thresholds": {
+            level: {name: round(float(t), 4) for name, t in zip(LABELS, ts, strict=True)}
+            for level, ts in tagger.thresholds.items()
+            if level in ("sentence", "paragraph") and len(ts) == NUM_LABELS
+        },
+    }
+
+
+def describe(model, policy=None) -> dict:
+    """``model`` as a :func:`model_info` dict: a Tagger, such a dict already, or None.
+
+    With None only the model name the policy records is known, and the thresholds are
+    left empty (the summary then assumes :data:`DEFAULT_THRESHOLD`).
+    """
+    if model is None:
+        return {"name": getattr(policy, "model", "") or "unknown", "thresholds": {}}
+    if isinstance(model, dict):
+        return model
+    return model_info(model)
+
+
+def sentence_threshold(info: dict, label: str) -> float:
+    """The sentence threshold ``info`` gives ``label``, else :data:`DEFAULT_THRESHOLD`."""
+    return float((info.get("thresholds") or {}).get("sentence", {}).get(label, DEFAULT_THRESHOLD))
+
+
+def label_summary(
+    policy, model=None, top: int = TOP_QUOTES, weak_margin: float = WEAK_MARGIN
+) -> list[dict]:
+    """One row per label (taxonomy order): its status, counts and strongest evidence.
+
+    Args:
+        policy: a :class:`~privtag.results.TaggedPolicy`.
+        model: a Tagger or :func:`model_info` dict (for thresholds), or None.
+        top: evidence quotes per label.
+        weak_margin: see :data:`WEAK_MARGIN`.
+
+    Returns:
+        Dicts with ``label``, ``id``, ``status`` (one of :data:`STATUSES`), ``sentences``
+        and ``paragraphs`` (how many carry the label), ``best_score``, ``threshold`` and
+        ``evidence``: up to ``top`` ``{"sentence", "text", "score", "tagged"}``, strongest
+        first. An addressed label quotes its tagged sentences (or, when only paragraphs
+        carry it, the strongest sentences of those paragraphs); a weak one quotes the
+        sentences that came closest; a label not addressed quotes nothing.
+    """
+    info = describe(model, policy)
+    rows = []
+    for name, lid in zip(LABELS, LABEL_IDS, strict=True):
+        tagged = policy.with_label(name)
+        paras = {p.index for p in policy.paragraphs if name in p.labels}
+        ranked = sorted(policy.sentences, key=lambda s: -s.scores[name])
+        best = ranked[0].scores[name] if ranked else 0.0
+        threshold = sentence_threshold(info, name)
+        if tagged or paras:
+            status = "addressed"
+            quotes = tagged or [s for s in ranked if s.paragraph in paras]
+        elif ranked and best >= threshold - weak_margin:
+            status = "weak evidence"
+            quotes = [s for s in ranked if s.scores[name] >= threshold - weak_margin]
+        else:
+            status, quotes = "not addressed", []
+        rows.append(
+            {
+                "label": name,
+                "id": lid,
+                "status": status,
+                "sentences": len(tagged),
+                "paragraphs": len(paras),
+                "best_score": round(float(best), 4),
+                "threshold": threshold,
+                "evidence": [
+                    {
+                        "sentence": s.id,
+                        "text": s.text,
+                        "score": s.scores[name],
+                        "tagged": name in s.labels,
+                    }
+                    for s in quotes[:top]
+                ],
+            }
+        )
+    return rows

@@ -1,0 +1,194 @@
+"""The FastAPI app of ``privtag serve``: one Tagger, a page and a JSON API.
+
+The model is loaded once, in :func:`create_app`, and shared by all requests; torch
+inference runs under a lock, one request at a time (on a CPU a second concurrent pass
+would only compete for the same cores). Request text is always handed to the tagger
+as bytes, never as a ``str``: ``Tagger.tag`` reads a file when a string names one, and
+a request must never make the server read its own files.
+
+Example:
+    >>> import uvicorn                                               # doctest: +SKIP
+    >>> uvicorn.run(create_app(), host="127.0.0.1", port=8000)       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal
+from urllib.parse import parse_qs
+
+import numpy as np
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from privtag.errors import PrivtagError
+from privtag.labels import LABELS
+from privtag.render.assets import PAGE_JS
+from privtag.render.summary import label_summary, model_info
+from privtag.serve.page import FORMATS, PAGE_CSP, home, report_page
+
+Format = Literal["auto", "text", "markdown", "html"]
+
+
+class TagRequest(BaseModel):
+    """A policy to tag."""
+
+    text: str = Field(description="The policy itself (never a file name: it is not read).")
+    format: Format = Field("auto", description="auto (detect), text, markdown or html.")
+
+
+class PredictRequest(BaseModel):
+    """Sentences or paragraphs to label, each on its own."""
+
+    texts: list[str] = Field(description="One unit (sentence or paragraph) per item.")
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``max_bytes`` gets 413 with a clear message.
+
+    A declared Content-Length is refused before reading; a chunked body is counted as it
+    arrives and refused as soon as it passes the limit.
+    """
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.message = (
+            f"the request body is larger than the limit of {max_bytes:,} bytes; send a "
+            "shorter policy, or start the server with a larger --max-bytes"
+        )
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            refusal = JSONResponse({"detail": self.message}, status_code=413)
+            return await refusal(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                # FastAPI passes an HTTPException raised while reading the body through
+                raise HTTPException(413, self.message)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _one_line(errors) -> str:
+    """FastAPI's validation errors as one readable line: ``field: problem; ...``."""
+    parts = []
+    for err in errors:
+        loc = ".".join(str(x) for x in err.get("loc", ()) if x != "body") or "body"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastAPI:
+    """The web app over ``tagger`` (default: :meth:`Tagger.load` of ``model_dir``).
+
+    Args:
+        tagger: a loaded :class:`privtag.Tagger`, shared by all requests.
+        max_bytes: the largest request body accepted.
+        model_dir: where to load the model from when ``tagger`` is None.
+
+    Returns:
+        A FastAPI app: ``GET /`` (page), ``POST /report`` (page form), ``POST /api/tag``,
+        ``POST /api/predict``, ``GET /healthz``, ``GET /docs``.
+    """
+    from privtag import __version__
+
+    if tagger is None:
+        from privtag.tagger import Tagger
+
+        tagger = Tagger.load(model_dir)
+    info = model_info(tagger)
+    lock = threading.Lock()
+    app = FastAPI(
+        title="privtag",
+        version=__version__,
+        description="Tag every sentence of a privacy policy with the data practices it states.",
+    )
+    app.add_middleware(BodyLimit, max_bytes=max_bytes)
+    app.state.tagger = tagger
+
+    def tag(text: str, format: str):
+        data = text.encode("utf-8")  # bytes: a request can never name a server file
+        with lock:
+            return tagger.tag(data, format=None if format == "auto" else format)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errors = jsonable_encoder(exc.errors())
+        return JSONResponse({"detail": _one_line(errors), "errors": errors}, status_code=422)
+
+    @app.exception_handler(PrivtagError)
+    async def _unreadable(request: Request, exc: PrivtagError):
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    def _html(text: str, status: int = 200) -> HTMLResponse:
+        headers = {"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff"}
+        return HTMLResponse(text, status_code=status, headers=headers)
+
+    @app.get("/", response_class=HTMLResponse, summary="The page: paste or drop a policy")
+    def index() -> HTMLResponse:
+        return _html(home(info["name"]))
+
+    @app.get("/page.js", include_in_schema=False)
+    def page_js() -> Response:
+        return Response(PAGE_JS, media_type="text/javascript")
+
+    @app.post("/report", response_class=HTMLResponse, summary="The page's form: the report")
+    async def report(request: Request) -> HTMLResponse:
+        fields = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        text = (fields.get("text") or [""])[0]
+        format = (fields.get("format") or ["auto"])[0]
+        if format not in FORMATS:
+            message = f"format must be one of {', '.join(FORMATS)}, not {format!r}"
+            return _html(home(info["name"], text, "auto", error=message), 422)
+        try:
+            policy = await _in_thread(tag, text, format)
+        except PrivtagError as e:
+            return _html(home(info["name"], text, format, error=str(e)), 422)
+        return _html(report_page(info["name"], policy, info, text, format))
+
+    @app.post("/api/tag", summary="Tag a policy: sentences, paragraphs and per-label summary")
+    def api_tag(req: TagRequest) -> dict:
+        policy = tag(req.text, req.format)
+        out = policy.to_dict()
+        out["model"] = info
+        out["summary"] = label_summary(policy, info)
+        return out
+
+    @app.post("/api/predict", summary="Labels and scores of each text, as one unit each")
+    def api_predict(req: PredictRequest) -> dict:
+        aggregate = tagger.settings["aggregate"]
+        with lock:
+            by_aggregate, is_para = tagger.predict_proba_by_aggregate(req.texts, [aggregate])
+        scores = by_aggregate[aggregate]
+        decided = tagger.decisions(scores, is_para)
+        return {
+            "label_order": list(LABELS),
+            "labels": [[LABELS[j] for j in np.flatnonzero(row)] for row in decided],
+            "scores": [[round(float(x), 4) for x in row] for row in scores],
+        }
+
+    @app.get("/healthz", summary="Liveness: the model is loaded")
+    def healthz() -> dict:
+        return {"status": "ok", "model": info["name"], "privtag": __version__}
+
+    return app
+
+
+async def _in_thread(fn, *args):
+    """Run blocking work off the event loop (as FastAPI does for plain ``def`` routes)."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(fn, *args)

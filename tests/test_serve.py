@@ -1,0 +1,160 @@
+"""The web service: page, JSON API, limits and errors, on a tiny model through TestClient."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from privtag.errors import PrivtagError
+from privtag.labels import LABELS, NUM_LABELS
+from privtag.serve.app import create_app
+
+POLICY = "# Privacy\n\nWe collect your e-mail address. We share it with advertisers.\n"
+
+
+@pytest.fixture(scope="module")
+def tagger(trained_tiny, tiny_encoder):
+    from privtag.tagger import Tagger
+
+    return Tagger.load(trained_tiny, base=tiny_encoder)
+
+
+@pytest.fixture(scope="module")
+def client(tagger):
+    return TestClient(create_app(tagger))
+
+
+def test_tag_returns_sentences_paragraphs_and_summary(client, tagger):
+    r = client.post("/api/tag", json={"text": POLICY, "format": "markdown"})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    expected = tagger.tag(POLICY.encode(), format="markdown")
+    assert [s["text"] for s in data["sentences"]] == [s.text for s in expected.sentences]
+    first = data["sentences"][1]
+    assert {"start", "end", "text", "labels", "scores", "section"} <= set(first)
+    assert POLICY.replace("# ", "")[first["start"] : first["end"]] != ""
+    assert first["section"] == ["Privacy"]
+    assert first["scores"] == expected.sentences[1].scores
+    assert [p["labels"] for p in data["paragraphs"]] == [p.labels for p in expected.paragraphs]
+    assert [row["label"] for row in data["summary"]] == list(LABELS)
+    assert {row["status"] for row in data["summary"]} <= {
+        "addressed",
+        "weak evidence",
+        "not addressed",
+    }
+    assert data["model"]["name"] == tagger.name
+    assert len(data["model"]["thresholds"]["sentence"]) == NUM_LABELS
+
+
+def test_a_request_never_reads_a_server_file(client):
+    r = client.post("/api/tag", json={"text": "/etc/passwd"})
+    assert r.status_code == 200, r.text
+    assert [s["text"] for s in r.json()["sentences"]] == ["/etc/passwd"]
+    assert "root:" not in r.text
+    r = client.post("/report", data={"text": "/etc/passwd", "format": "auto"})
+    assert r.status_code == 200 and "root:" not in r.text
+
+
+def test_predict_scores_each_text(client, tagger):
+    texts = ["We share your data with advertisers.", "You may opt out. Write to us."]
+    r = client.post("/api/predict", json={"texts": texts})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["label_order"] == list(LABELS)
+    assert data["labels"] == tagger.predict(texts)
+    assert [len(row) for row in data["scores"]] == [NUM_LABELS, NUM_LABELS]
+    expected = tagger.predict_proba(texts)
+    assert data["scores"][1] == pytest.approx(expected[1].tolist(), abs=1e-4)
+    assert client.post("/api/predict", json={"texts": []}).json()["labels"] == []
+
+
+def test_bad_format_and_empty_text_get_422_with_a_message(client):
+    r = client.post("/api/tag", json={"text": "We keep logs.", "format": "pdf"})
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("format: Input should be 'auto', 'text', 'markdown'")
+    r = client.post("/api/tag", json={"format": "text"})
+    assert r.status_code == 422 and r.json()["detail"] == "text: Field required"
+    r = client.post("/api/tag", json={"text": "   "})
+    assert r.status_code == 422 and "no text" in r.json()["detail"].lower()
+    r = client.post("/report", data={"text": "x", "format": "pdf"})
+    assert r.status_code == 422 and "format must be one of auto, text, markdown, html" in r.text
+
+
+def test_bodies_over_the_limit_get_413(tagger):
+    small = TestClient(create_app(tagger, max_bytes=1000))
+    r = small.post("/api/tag", json={"text": "We keep logs. " * 100})
+    assert r.status_code == 413
+    assert "larger than the limit of 1,000 bytes" in r.json()["detail"]
+
+    def chunks():  # no Content-Length: counted as it arrives
+        yield b'{"text": "'
+        for _ in range(100):
+            yield b"We keep logs. "
+        yield b'"}'
+
+    r = small.post("/api/tag", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413, r.status_code
+    assert small.post("/api/tag", json={"text": "We keep logs."}).status_code == 200
+
+
+def test_page_form_and_script(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert '<textarea id="text" name="text"' in r.text
+    assert '<script src="/page.js" defer></script>' in r.text
+    assert "http://" not in r.text and "https://" not in r.text
+    assert "FileReader" in client.get("/page.js").text
+    evil = "We never run code. <script>window.pwned = 1</script> Really."
+    r = client.post("/report", data={"text": evil, "format": "text"})
+    assert r.status_code == 200
+    assert "<script>window" not in r.text
+    assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in r.text  # in the box and report
+    assert 'id="report"' in r.text and 'id="label-third_party"' in r.text
+
+
+def test_health_and_docs(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/tag", "/api/predict", "/healthz"} <= set(paths)
+
+
+def test_concurrent_requests_get_their_own_answers(client):
+    texts = [f"We keep your data for {n} days. We share it with partner {n}." for n in range(6)]
+    results: dict[int, list] = {}
+
+    def ask(i):
+        r = client.post("/api/tag", json={"text": texts[i], "format": "text"})
+        results[i] = [s["text"] for s in r.json()["sentences"]]
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, text in enumerate(texts):
+        assert " ".join(results[i]) == text.strip()
+
+
+def test_privtag_does_not_import_fastapi():
+    code = "import privtag, privtag.cli, sys; print('fastapi' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_missing_extra_is_one_line_naming_it(monkeypatch):
+    from privtag.cli import app
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    result = CliRunner().invoke(app, ["serve"])
+    assert isinstance(result.exception, PrivtagError)
+    assert str(result.exception) == (
+        "the web service needs uvicorn, which is not installed; "
+        "install it with: pip install 'privtag[serve]'"
+    )
