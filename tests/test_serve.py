@@ -120,7 +120,12 @@ def test_page_form_and_script(client):
 
 def test_health_and_docs(client):
     assert client.get("/healthz").json()["status"] == "ok"
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    # offline: the page names every route and loads nothing from another host
+    assert "POST /api/tag" in docs.text and "GET /healthz" in docs.text
+    assert "<code>texts</code>" in docs.text  # /api/predict's request field
+    assert "http://" not in docs.text and "https://" not in docs.text
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/tag", "/api/predict", "/healthz"} <= set(paths)
 

@@ -28,6 +28,7 @@ from privtag.errors import PrivtagError
 from privtag.labels import LABELS
 from privtag.render.assets import PAGE_JS
 from privtag.render.summary import label_summary, model_info
+from privtag.serve.docs import docs_page
 from privtag.serve.page import FORMATS, PAGE_CSP, home, report_page
 
 Format = Literal["auto", "text", "markdown", "html"]
@@ -112,6 +113,9 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
     info = model_info(tagger)
     lock = threading.Lock()
     app = FastAPI(
+        # the default /docs loads Swagger UI from a CDN: blank offline, so privtag serves its own
+        docs_url=None,
+        redoc_url=None,
         title="privtag",
         version=__version__,
         description="Tag every sentence of a privacy policy with the data practices it states.",
@@ -179,6 +183,10 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
             "labels": [[LABELS[j] for j in np.flatnonzero(row)] for row in decided],
             "scores": [[round(float(x), 4) for x in row] for row in scores],
         }
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return _html(docs_page(app.openapi()))
 
     @app.get("/healthz", summary="Liveness: the model is loaded")
     def healthz() -> dict:
