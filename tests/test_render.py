@@ -195,3 +195,14 @@ def test_report_command_writes_through_outputs(policy_file, trained_tiny, tmp_pa
     result = CliRunner().invoke(app, ["report", str(policy_file), "-o", str(policy_file)])
     assert isinstance(result.exception, OutputError)
     assert policy_file.read_text() == POLICY
+
+
+def test_a_tagged_policy_remembers_the_thresholds_that_tagged_it(tiny_tagger, policy_file):
+    from pathlib import Path
+
+    tiny_tagger.thresholds["sentence"] = [0.123] * NUM_LABELS
+    policy = tiny_tagger.tag(Path(policy_file))
+    html = policy.to_html()  # no tagger passed: the policy's own record is used
+    assert "0.5 is assumed" not in html
+    assert "0.123" in html
+    assert policy.metadata["thresholds"]["sentence"] == [0.123] * NUM_LABELS

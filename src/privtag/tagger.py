@@ -408,7 +408,12 @@ class Tagger:
             )
             for p, lab, sc in zip(paras, p_labels, pscores, strict=True)
         ]
-        return TaggedPolicy(doc, sentences, paragraphs, model=self.name)
+        # what decided the labels travels with them, so a report made later can show it
+        decided = {
+            "aggregate": self.settings["aggregate"],
+            "thresholds": {lvl: list(self.thresholds[lvl]) for lvl in ("sentence", "paragraph")},
+        }
+        return TaggedPolicy(doc, sentences, paragraphs, model=self.name, metadata=decided)
 
     def __repr__(self) -> str:
         return f"Tagger(name={self.name!r}, settings={self.settings})"

@@ -55,11 +55,22 @@ def model_info(tagger) -> dict:
 def describe(model, policy=None) -> dict:
     """``model`` as a :func:`model_info` dict: a Tagger, such a dict already, or None.
 
-    With None only the model name the policy records is known, and the thresholds are
-    left empty (the summary then assumes :data:`DEFAULT_THRESHOLD`).
+    With None, what the policy records of the tagger that tagged it is used (its name,
+    aggregation and thresholds, set by :meth:`privtag.Tagger.tag`); a policy built by
+    hand records none, and the summary then assumes :data:`DEFAULT_THRESHOLD`.
     """
     if model is None:
-        return {"name": getattr(policy, "model", "") or "unknown", "thresholds": {}}
+        meta = getattr(policy, "metadata", None) or {}
+        recorded = meta.get("thresholds") or {}
+        return {
+            "name": getattr(policy, "model", "") or "unknown",
+            "aggregate": meta.get("aggregate"),
+            "thresholds": {
+                level: {name: round(float(t), 4) for name, t in zip(LABELS, ts, strict=True)}
+                for level, ts in recorded.items()
+                if len(ts) == NUM_LABELS
+            },
+        }
     if isinstance(model, dict):
         return model
     return model_info(model)
