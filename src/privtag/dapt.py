@@ -118,8 +118,13 @@ def corpus_units(
             text = seg.text[p.start : p.end]
             if len(text.split()) >= min_words:
                 section = list(p.section)
-                yield {"policy": doc["id"], "unit_id": f"p{p.index}", "text": text,
-                       "section": section, "previous": ""}  # fmt: skip
+                yield {
+                    "policy": doc["id"],
+                    "unit_id": f"p{p.index}",
+                    "text": text,
+                    "section": section,
+                    "previous": "",
+                }
 
 
 def corpus_windows(tokenizer, recipe: Recipe) -> list[list[int]]:
@@ -240,7 +245,7 @@ def dapt(recipe: Recipe) -> Path:
     from privtag.model import base_encoder_path
     from privtag.train import _train_bf16
 
-    t, m, d = recipe.train, recipe.model, recipe.data
+    t, m = recipe.train, recipe.model
     if not 0 < t.mlm_probability < 1:
         raise DataError(f"train.mlm_probability must be in (0, 1), not {t.mlm_probability}")
     started = time.time()
@@ -266,7 +271,9 @@ def dapt(recipe: Recipe) -> Path:
         idx = batches[step % len(batches)]
         torch.manual_seed(t.seed * 1_000_003 + step)  # masking depends on the step alone
         batch = collator([{"input_ids": windows[i]} for i in idx])
-        lr = t.learning_rate * min((step + 1) / max(warmup, 1), (steps - step) / max(steps - warmup, 1))
+        lr = t.learning_rate * min(
+            (step + 1) / max(warmup, 1), (steps - step) / max(steps - warmup, 1)
+        )
         for g in optimizer.param_groups:
             g["lr"] = lr
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
