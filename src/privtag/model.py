@@ -113,7 +113,11 @@ class PrivtagClassifier(BertPreTrainedModel):
         if config.model_type == "bert":
             self.bert = BertModel(config, add_pooling_layer=False)
         else:
-            self.bert = AutoModel.from_config(config, add_pooling_layer=False)
+            # MPNet has no scaled-dot-product attention in transformers 5: ask for eager,
+            # or the sdpa default the BERT wrapper set would refuse it
+            self.bert = AutoModel.from_config(
+                config, add_pooling_layer=False, attn_implementation="eager"
+            )
         self._token_types = getattr(config, "type_vocab_size", 0) > 1
         p = getattr(config, "classifier_dropout", None)
         self.dropout = nn.Dropout(config.hidden_dropout_prob if p is None else p)
@@ -243,7 +247,7 @@ def load_model(directory: str | Path, base: str | Path | None = None) -> Privtag
                 )
             model.load_state_dict({**base_state, **state}, strict=False)
         elif (directory / "model.safetensors").is_file():
-            model = PrivtagClassifier.from_pretrained(directory)
+            model = PrivtagClassifier.from_pretrained(directory, config=config)
         else:
             raise ModelLoadError(
                 f"{directory}: no weights (model.safetensors or {COMPACT_FILE}); "
