@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test test-browser test-all lint format bench clean
+.PHONY: install demo test test-browser test-all lint format bench clean adapt
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,18 @@ lint: install
 format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
+
+# The adaptation chain (train/dapt.toml -> teacher.toml -> distill.toml); every stage
+# resumes where it stopped. Hours on a 2-core CPU: see benchmarks/RESULTS.h9.md.
+TEACHER_BASE ?= ../teacher_base/all-mpnet-base-v2
+adapt: install $(TEACHER_BASE)/model.safetensors
+	$(BIN)/privtag dapt train/dapt.toml --set train.resume=true
+	$(BIN)/privtag train train/teacher.toml --resume
+	$(BIN)/privtag pseudo-label train/distill.toml --set train.resume=true
+	$(BIN)/privtag train train/distill.toml --resume --export runs/distill/model --force
+
+$(TEACHER_BASE)/model.safetensors:
+	$(BIN)/python benchmarks/fetch_teacher.py --out $(TEACHER_BASE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info src/*.egg-info

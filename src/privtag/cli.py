@@ -542,6 +542,26 @@ def tune_cmd(
     typer.echo(f"aggregate: {result.get('aggregate')}; saved to {out or model}")
 
 
+def _stage(name: str, module: str, function: str, help: str) -> None:
+    """Register a training stage ``privtag NAME RECIPE [--set k=v]`` that lives in ``module``."""
+
+    def command(
+        recipe: Annotated[Path, typer.Argument(help="Recipe file (TOML).")],
+        overrides: Annotated[
+            list[str] | None, typer.Option("--set", help="section.key=value")
+        ] = None,
+    ) -> None:
+        import importlib
+
+        getattr(importlib.import_module(module), function)(str(recipe), list(overrides or []))
+
+    app.command(name, help=help)(command)
+
+
+_stage("dapt", "privtag.dapt", "dapt_cmd", "Continue MLM training of the encoder on the corpus.")
+_stage("pseudo-label", "privtag.distill", "pseudo_label_cmd", "Write a teacher's scores.")
+
+
 def _recipe_tolerance(tagger) -> float:
     recipe = tagger.metadata.get("recipe") or {}
     return float((recipe.get("train") or {}).get("aggregate_tolerance", 0.0))

@@ -50,6 +50,13 @@ class DataConfig:
     # hard: 0/1 labels by ``vote``; soft: the share of annotators who gave each label
     # (OPP-115's votes; units of other sources keep their 0/1 labels)
     targets: str = "hard"
+    # unlabelled policies (JSONL, one {"id", "text"} a line) for DAPT and pseudo-labels
+    corpus: str = "../shared/corpus/policies.jsonl.gz"
+    corpus_sample: float = 0.25  # share of its policies read (hashed ids: the whole file)
+    corpus_tokens: int = 2_000_000  # DAPT's token budget
+    corpus_units: int = 0  # corpus units to pseudo-label per level (privtag pseudo-label)
+    # teacher scores from privtag pseudo-label: a directory, used by privtag train
+    distill: str | None = None
 
 
 @dataclass
@@ -97,6 +104,13 @@ class TrainConfig:
     dtype: str = "float32"
     logging_steps: int = 50
     resume: bool = False
+    mlm_probability: float = 0.15  # DAPT: share of tokens masked
+    save_steps: int = 500  # DAPT and pseudo-labelling: checkpoint every this many steps/units
+    # distillation: loss = alpha * gold BCE + (1 - alpha) * BCE against teacher scores
+    distill_alpha: float = 1.0
+    distill_temperature: float = 1.0
+    # privtag pseudo-label: teacher model dirs (their scores averaged), "tfidf:DIR" allowed
+    teacher: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from transformers import BertConfig, BertModel, BertPreTrainedModel
+from transformers import AutoConfig, AutoModel, BertConfig, BertModel, BertPreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from privtag.errors import ModelLoadError
@@ -100,13 +100,25 @@ class PrivtagClassifier(BertPreTrainedModel):
 
     Config attributes used besides BERT's: ``num_labels``, ``classifier_dropout``,
     ``pos_weight`` (list of 12 floats or None), ``pool_context`` (average context
-    tokens too).
+    tokens too), ``distill_alpha``/``distill_temperature`` (see :mod:`privtag.distill`).
+
+    Another encoder type (MPNet: the teacher's all-mpnet-base-v2) is built with
+    ``AutoModel`` under the same attribute, so its weights are named ``bert.*`` too; an
+    encoder without token types gets none (the types still pick the pooled tokens).
     """
 
     def __init__(self, config: BertConfig):
         super().__init__(config)
         self.num_labels = config.num_labels
-        self.bert = BertModel(config, add_pooling_layer=False)
+        if config.model_type == "bert":
+            self.bert = BertModel(config, add_pooling_layer=False)
+        else:
+            # MPNet has no scaled-dot-product attention in transformers 5: ask for eager,
+            # or the sdpa default the BERT wrapper set would refuse it
+            self.bert = AutoModel.from_config(
+                config, add_pooling_layer=False, attn_implementation="eager"
+            )
+        self._token_types = getattr(config, "type_vocab_size", 0) > 1
         p = getattr(config, "classifier_dropout", None)
         self.dropout = nn.Dropout(config.hidden_dropout_prob if p is None else p)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
@@ -116,7 +128,7 @@ class PrivtagClassifier(BertPreTrainedModel):
     def from_base(cls, base: str | Path | None = None, **config_overrides) -> PrivtagClassifier:
         """The base encoder with a fresh head for the 12 labels."""
         path = base_encoder_path(base)
-        config = BertConfig.from_pretrained(path)
+        config = AutoConfig.from_pretrained(path)
         config.update(
             {
                 "num_labels": len(LABELS),
@@ -139,9 +151,9 @@ class PrivtagClassifier(BertPreTrainedModel):
         **_: object,
     ) -> SequenceClassifierOutput:
         """Logits of shape ``(batch, num_labels)``; loss when ``labels`` (float multi-hot) given."""
-        hidden = self.bert(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).last_hidden_state
+        types = {"token_type_ids": token_type_ids} if self._token_types else {}
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, **types)
+        hidden = hidden.last_hidden_state
         mask = attention_mask
         if token_type_ids is not None and not getattr(self.config, "pool_context", False):
             mask = attention_mask * (token_type_ids == 0)
@@ -149,7 +161,18 @@ class PrivtagClassifier(BertPreTrainedModel):
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         logits = self.classifier(self.dropout(pooled))
         loss = None
-        if labels is not None:
+        if labels is not None and labels.shape[-1] == 2 * self.num_labels:
+            from privtag.distill import distill_loss  # training only: gold and teacher targets
+
+            pw = getattr(self.config, "pos_weight", None)
+            loss = distill_loss(
+                logits,
+                labels.to(logits.dtype),
+                alpha=getattr(self.config, "distill_alpha", 1.0),
+                temperature=getattr(self.config, "distill_temperature", 1.0),
+                pos_weight=torch.tensor(pw, dtype=logits.dtype) if pw else None,
+            )
+        elif labels is not None:
             # Built from the config on each call: a buffer made in __init__ would live on
             # the meta device while from_pretrained builds the model, and keep no values.
             pw = getattr(self.config, "pos_weight", None)
@@ -172,10 +195,8 @@ def save_compact(model: PrivtagClassifier, directory: str | Path) -> Path:
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    base = getattr(model.config, "privtag_base", None) or BASE_PACKAGE
     params = model.state_dict()
-    reference = _base_state(base, FROZEN)
-    omitted = [k for k in FROZEN if torch.equal(params[k].float(), reference[k])]
+    base, omitted = _reference_base(model, params)
     state = {
         k: v.detach().to(torch.float16).contiguous()
         for k, v in params.items()
@@ -242,7 +263,7 @@ def load_model(directory: str | Path, base: str | Path | None = None) -> Privtag
                 expected,
                 directory / "model.safetensors",
             )
-            model = PrivtagClassifier.from_pretrained(directory)
+            model = PrivtagClassifier.from_pretrained(directory, config=config)
         else:
             raise ModelLoadError(
                 f"{directory}: no weights (model.safetensors or {COMPACT_FILE}); "
@@ -263,8 +284,9 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
 
 
-def _read_config(path: Path) -> BertConfig:
-    """The BERT config in ``path``, or a one-line error naming the file."""
+def _read_config(path: Path):
+    """The encoder's config in ``path`` (BERT, or another base such as MPNet), or a
+    one-line error naming the file."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -275,14 +297,17 @@ def _read_config(path: Path) -> BertConfig:
             "expected); the file is damaged, save the model again"
         )
     try:
-        return BertConfig.from_pretrained(path.parent)
+        # privtag's own models were BERT before other bases were allowed: no model_type
+        # means BERT, so such a config gets BERT's own field checks
+        kind = AutoConfig if raw.get("model_type") else BertConfig
+        return kind.from_pretrained(path.parent)
     except Exception as e:  # transformers validates fields with its own error types
         raise ModelLoadError(
             f"{path}: unreadable ({_one_line(e)}); fix that field or save the model again"
         ) from e
 
 
-def _expected_shapes(config: BertConfig, cfg_file: Path) -> dict[str, tuple[int, ...]]:
+def _expected_shapes(config, cfg_file: Path) -> dict[str, tuple[int, ...]]:
     """Name and shape of every tensor the model ``config`` describes (built on no memory)."""
     try:
         with torch.device("meta"):
@@ -344,6 +369,30 @@ def _check_shapes(
         )
     if parts:
         raise ModelLoadError(f"{file}: {'; '.join(parts)}; {fix}")
+
+
+def _reference_base(model: PrivtagClassifier, params: dict) -> tuple[str, list[str]]:
+    """The base to rebuild the frozen weights from at load, and which weights to omit.
+
+    The packaged MiniLM comes first, even for a model fine-tuned from another folder: a
+    DAPT encoder trained with frozen word embeddings (:mod:`privtag.dapt`) has the
+    package's, so the shipped model loads without that folder.
+    """
+    own = getattr(model.config, "privtag_base", None) or BASE_PACKAGE
+    for base in dict.fromkeys([BASE_PACKAGE, own]):
+        try:
+            reference = _base_state(base, FROZEN)
+        except (ModelLoadError, OSError):
+            continue
+        same = [
+            k
+            for k in FROZEN
+            if params[k].shape == reference[k].shape
+            and torch.equal(params[k].float(), reference[k])
+        ]
+        if same:
+            return base, same
+    return own, []
 
 
 def _base_state(base: str | Path | None, keys) -> dict[str, torch.Tensor]:

@@ -64,6 +64,10 @@ def _encode_dataset(
         for i, votes in enumerate(ds["votes"]):
             if votes:
                 y[i] = votes
+    if training and "teacher" in ds.features:
+        from privtag.distill import teacher_targets
+
+        y = teacher_targets(y, ds)
     enc = encode(tokenizer, units, m.context, max_length, m.context_tokens)
     return Dataset.from_dict(
         {
@@ -206,8 +210,8 @@ def encode_training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe) ->
     if not parts:
         raise DataError(f"no training units in {d.train} at levels {d.levels}; check data.train")
     train_ds = concatenate_datasets(parts)
-    y_train = np.asarray(train_ds["labels"], dtype=np.float32)
-    empty = [LABELS[j] for j in np.flatnonzero(y_train.sum(0) == 0)]
+    y_train = np.asarray(train_ds["labels"], dtype=np.float32)[:, :NUM_LABELS]
+    empty = [LABELS[j] for j in np.flatnonzero(np.nansum(y_train, 0) == 0)]
     if empty:
         log.warning("no training examples for: %s; the model cannot learn them", ", ".join(empty))
     return train_ds
@@ -226,16 +230,21 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
     Checkpoints go to ``<train.output_dir>/checkpoints`` every epoch; with
     ``train.resume`` the run continues from the last one.
     """
+    from privtag.distill import check_settings
     from privtag.model import PrivtagClassifier
 
     m, t = recipe.model, recipe.train
-    y_train = np.asarray(train_ds["labels"], dtype=np.float32)
+    check_settings(t.distill_alpha, t.distill_temperature)
+    y_train = np.asarray(train_ds["labels"], dtype=np.float32)[:, :NUM_LABELS]
+    y_train = y_train[~np.isnan(y_train).any(1)]  # gold units only (distillation adds others)
     # the recipe's name for the base, not its resolved path: it is recorded in the model
     model = PrivtagClassifier.from_base(
         m.base,
         classifier_dropout=m.dropout,
         pool_context=m.pool_context,
         pos_weight=_pos_weight(y_train, t.pos_weight, t.pos_weight_max),
+        distill_alpha=t.distill_alpha,
+        distill_temperature=t.distill_temperature,
     )
     if m.freeze_embeddings:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -277,6 +286,11 @@ def train(recipe: Recipe):
         lvl: {"train": load(d.train, lvl), "validation": load(d.validation, lvl)}
         for lvl in ("sentence", "segment")
     }
+    if d.distill:
+        from privtag.distill import with_teacher
+
+        for lvl in d.levels:
+            units[lvl]["train"] = with_teacher(units[lvl]["train"], d.distill, lvl)
     train_ds = encode_training_set(tokenizer, {lvl: units[lvl]["train"] for lvl in units}, recipe)
     sel = t.select_on
     val_len = m.max_length if sel == "sentence" else m.paragraph_max_length
