@@ -68,11 +68,16 @@ _OPENERS = frozenset(
 )
 _ROMAN = re.compile(r"[ivxlc]{1,6}")
 _MARKER = re.compile(r"\(?(?:[0-9]{1,3}(?:\.[0-9]{1,3})*|[a-z]|[ivx]{1,5})\)?")
+# Linear on any input: the runs of stops, closers and spaces are possessive (giving one
+# back can never help: the next character would then be a stop, closer or space, which
+# nothing after them accepts), and a run is tried only from its first character (a try
+# from inside a run ends where the try from its start ended, and fails the same way).
+# Plain backtracking made "1,500 dots" take 34 s and "20,000 ?" 12 s.
 _CANDIDATE = re.compile(
-    r"(?:\.{2,}|…|[.!?])[.!?]*[\"'”’)\]]*"
-    r"(?:\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]+[A-Z])|[-–—]\s+[A-Z]|https?://|www\.|\(?[a-z]{1,4}\)\s)"
+    r"(?:…|(?<![.!?])[.!?])[.!?]*+[\"'”’)\]]*+"
+    r"(?:\s++(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]+[A-Z])|[-–—]\s+[A-Z]|https?://|www\.|\(?[a-z]{1,4}\)\s)"
     r"|(?=[A-Z](?:[a-z]|\s)))"
-    r"|\s+(?=•\s)"  # an inline bullet starts an item
+    r"|(?<!\s)\s++(?=•\s)"  # an inline bullet starts an item
 )
 _WORD_START = re.compile(r"[,;/(\[]|-(?=[a-z]\.)")
 _NEXT_WORD = re.compile(r"\s*[\"'“‘(\[]?([^\s.,;:!?\"'”’)\]]*)")
