@@ -43,7 +43,8 @@ FORMATS = ("text", "markdown", "html", "opp115")
 
 #: First line of archived policies: "The following text is extracted and transformed from ..."
 _PROVENANCE = re.compile(
-    r"^\s*>?\s*[*_]*\s*The following text is extracted and transformed from\b.*$", re.I | re.M
+    r"^(?>\s*)>?(?>\s*)[*_]*+\s*+The following text is extracted and transformed from\b.*$",
+    re.I | re.M,
 )
 #: Characters that render as nothing: removed from words (they never split one).
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -293,9 +294,14 @@ def _as_path(s: str) -> Path | None:
     return None
 
 
-_HTML_TAGS = re.compile(r"</?(?:p|div|html|body|h[1-6]|li|ul|span|table|td|br|a)\b[^>]*>", re.I)
+# The white-space runs are possessive or stay on one line, and "<"/"[" end a tag or link:
+# with plain backtracking 2,000 blank lines cost hours (the provenance line, above) and a
+# 20 kB head of blank lines or "[" seconds (super-linear in the run).
+_HTML_TAGS = re.compile(r"</?(?:p|div|html|body|h[1-6]|li|ul|span|table|td|br|a)\b[^<>]*>", re.I)
 _MD_SIGNS = re.compile(
-    r"^#{1,6}\s+\S|\[[^\]\n]+\]\([^)\s]+\)|^\s*[-*+]\s+\S|\*\*\S|^\s*\|?.*\|\s*-{3,}", re.M
+    r"^#{1,6}\s+\S|\[[^\[\]\n]+\]\([^)\s\[]+\)|^[^\S\n]*+[-*+]\s+\S|\*\*\S"
+    r"|^[^\S\n]*+\|?.*\|\s*-{3,}",
+    re.M,
 )
 
 
@@ -310,7 +316,7 @@ def detect_format(text: str, path: str | None = None) -> str:
         'markdown'
     """
     head = text[:20000]
-    tags = {t.lower() for t in re.findall(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)", head)}
+    tags = {t.lower() for t in re.findall(r"<\s*+/?\s*+([a-zA-Z][a-zA-Z0-9]*)", head)}
     # OPP-115's sanitized files use a handful of tags, and "|||" between segments
     # (a policy of one segment has none)
     if tags & {"br", "li", "strong"} and ("|||" in head or tags <= _OPP115_TAGS):
