@@ -113,8 +113,9 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
 
     for i, (s, e) in enumerate(spans):
         if not nonblank[i]:
-            close(True)
-            table = False
+            if i == 0 or nonblank[i - 1]:  # the rest of a run of blank lines changes nothing
+                close(True)
+                table = False
             continue
         if i == skip:
             continue
