@@ -289,9 +289,7 @@ def linearity(sizes_mb: list[int]) -> list[tuple[str, int, float, float, int]]:
     CPU time of this process (best of two runs) is the figure to compare: on a shared
     machine wall-clock time also counts the time other processes hold the core.
     """
-    seed = "\n\n".join(
-        readers.load(ROOT / "data" / "policies" / n)[0] for n in SEEDS if n.endswith(".txt")
-    )
+    seed = seed_text()
     page = "".join(f"<p>{p}</p>\n" for p in seed.split("\n\n"))
     shapes = {
         "multi-line text": seed,
@@ -319,6 +317,142 @@ def linearity(sizes_mb: list[int]) -> list[tuple[str, int, float, float, int]]:
     return rows
 
 
+def seed_text() -> str:
+    """The plain-text seed policies, joined by blank lines: the "ordinary text" of this file."""
+    return "\n\n".join(
+        readers.load(ROOT / "data" / "policies" / n)[0] for n in SEEDS if n.endswith(".txt")
+    )
+
+
+# --------------------------------------------------------------------------- adversarial
+
+_LEAD = "We collect data.\n\n"
+# name -> (format, function of a size in characters -> input of about that size).
+# Each was slow before the issue-16 fixes or is a shape the readers treat specially.
+ADVERSARIAL = {
+    "dots after a blank line": ("text", lambda n: _LEAD + "." * n),
+    "dots after a word": ("text", lambda n: "word" + "." * n),
+    "run of ?": ("text", lambda n: "?" * n),
+    "run of !": ("text", lambda n: "!" * n),
+    "mixed ?!. run": ("text", lambda n: "?!." * (n // 3)),
+    "ellipses '… '": ("text", lambda n: "… " * (n // 2)),
+    "quotes": ("text", lambda n: _LEAD + '"' * n),
+    "run of spaces": ("text", lambda n: "We collect" + " " * n + "data."),
+    "blank lines, then text": ("text", lambda n: "\n" * n + "We collect data."),
+    "tabs, then text": ("text", lambda n: "\t" * n + "We collect data."),
+    "no-break spaces, then text": ("text", lambda n: "\u00a0" * n + "We collect data."),
+    "run of -": ("text", lambda n: _LEAD + "-" * n),
+    "run of *": ("markdown", lambda n: _LEAD + "*" * n),
+    "run of #": ("markdown", lambda n: _LEAD + "#" * n),
+    "run of |": ("markdown", lambda n: _LEAD + "|" * n),
+    "run of )": ("text", lambda n: _LEAD + ")" * n),
+    "run of (": ("text", lambda n: _LEAD + "(" * n),
+    "run of [": ("markdown", lambda n: _LEAD + "[" * n),
+    "run of <": ("markdown", lambda n: _LEAD + "<" * n),
+    "digits with dots 1.1.1.": ("text", lambda n: "1." * (n // 2)),
+    "one huge word": ("text", lambda n: "a" * n),
+    "'*a ' emphasis openers": ("markdown", lambda n: "*a " * (n // 3)),
+    "'_a ' emphasis openers": ("markdown", lambda n: "_a " * (n // 3)),
+    "'[a](x' link openers": ("markdown", lambda n: "[a](x" * (n // 5)),
+    "list items": ("text", lambda n: _items("- We collect your e-mail address, item {}.\n", n)),
+    "numbered items": (
+        "text",
+        lambda n: _items("{}. We collect your e-mail address, item {}.\n", n),
+    ),
+    "Markdown # headings": ("markdown", lambda n: _items("# Heading {} of the policy\n", n)),
+    "nested list (indent)": ("markdown", lambda n: _nested(n)),
+    "nested quotes '> > >'": ("markdown", lambda n: "> " * (n // 2) + "We collect data."),
+    "nested HTML <div>": ("html", lambda n: "<div>" * (n // 5) + "We collect data."),
+}
+
+
+def _items(template: str, n: int) -> str:
+    parts, size, i = [], 0, 0
+    while size < n:
+        parts.append(template.format(i, i))
+        size += len(parts[-1])
+        i += 1
+    return "".join(parts)
+
+
+def _nested(n: int) -> str:
+    # one item per depth: the indentation grows by two spaces a line
+    parts, size, depth = [], 0, 0
+    while size < n:
+        parts.append("  " * depth + f"- We collect your e-mail address, item {depth}.\n")
+        size += len(parts[-1])
+        depth += 1
+    return "".join(parts)
+
+
+def adversarial(sizes: list[int]) -> list[tuple[str, str, int, float, int]]:
+    """(input, format, characters, CPU seconds, sentences) of ``segment()``, best of two.
+
+    The first rows are ordinary text, Markdown and HTML built from the seed policies at
+    the same sizes: the references the adversarial inputs of each format are compared with.
+    """
+    seed = seed_text()
+    md = "\n\n".join(
+        readers.load(ROOT / "data" / "policies" / n)[0] for n in SEEDS if n.endswith(".md")
+    )
+    page = "".join(f"<p>{p}</p>\n" for p in seed.split("\n\n"))
+
+    def repeat(unit: str):
+        return lambda n: ((unit + "\n\n") * (n // len(unit) + 1))[:n]
+
+    # one reference per format: Markdown costs more per character than plain text
+    shapes = {
+        "ordinary text": ("text", repeat(seed)),
+        "ordinary Markdown": ("markdown", repeat(md)),
+        "ordinary HTML": ("html", repeat(page)),
+        **ADVERSARIAL,
+    }
+    rows = []
+    for name, (fmt, make) in shapes.items():
+        for size in sizes:
+            text = make(size)
+            best = (float("inf"), 0)
+            for _ in range(2):
+                gc.collect()
+                c0 = time.process_time()
+                doc = segment(text, format=fmt)
+                best = min(best, (time.process_time() - c0, len(doc.sentences)))
+                del doc
+            rows.append((name, fmt, len(text), *best))
+    return rows
+
+
+def adversarial_report(sizes: list[int]) -> list[str]:
+    rows = adversarial(sizes)
+    ref: dict[str, float] = {}  # format -> rate of its ordinary input (the slower size)
+    for name, fmt, n, cpu, _ in rows:
+        if name.startswith("ordinary"):
+            ref[fmt] = min(ref.get(fmt, float("inf")), n / cpu)
+    out = [
+        "",
+        f"### Adversarial inputs (`segment()`, CPU time, best of 2; sizes {sizes} characters)",
+        "",
+        "| input | format | characters | CPU s | MB/s | sentences "
+        "| ordinary MB/s (same format) / this |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    worst = 0.0
+    for name, fmt, n, cpu, sents in rows:
+        rate = n / max(cpu, 1e-9)
+        slower = ref[fmt] / rate
+        if name in ADVERSARIAL:
+            worst = max(worst, slower)
+        out.append(
+            f"| {name} | {fmt} | {n:,} | {cpu:.3f} | {rate / MB:.2f} | {sents} | {slower:.2f} |"
+        )
+    out += [
+        "",
+        f"Slowest adversarial input: {worst:.2f}x the time per character of ordinary input "
+        "of its format (at the slower ordinary size).",
+    ]
+    return out
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -336,7 +470,21 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="rewrite the '## Segmentation' section of benchmarks/RESULTS.md",
     )
+    ap.add_argument(
+        "--adversarial",
+        action="store_true",
+        help="run only the adversarial inputs (runs of dots, '?', spaces, long lists, ...)",
+    )
+    ap.add_argument(
+        "--sizes",
+        default="100000,1000000",
+        help="adversarial input sizes in characters, comma-separated (default 100000,1000000)",
+    )
     args = ap.parse_args(argv)
+    sizes = [int(x) for x in args.sizes.split(",")]
+    if args.adversarial:
+        print("\n".join(adversarial_report(sizes)))
+        return
 
     out: list[str] = []
     libs = load_libraries()
@@ -429,6 +577,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"| {shape} | {size} MB | {cpu:.2f} | {wall:.2f} | {size / cpu:.2f} | {n} "
                 f"| {ratio} |"
             )
+    out += adversarial_report(sizes)
     report = "\n".join(out)
     print(report)
     if args.update_results:

@@ -25,8 +25,10 @@ _MD_QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
 _MD_RULE = re.compile(r"[ \t]*(?:[-*_][ \t]*){3,}$")
 _MD_LINKDEF = re.compile(r"[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S+")
 _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
-_MD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
-_MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+|[^>\s@]+@[^>\s@]+)>")
+# Neither a link's text nor its target holds a "[", nor an autolink a "<": so each try
+# stops at the next opener and a line of "[" or "<" costs linear time, not quadratic.
+_MD_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(([^)\s\[]*)(?:\s+\"[^\"]*\")?\)")
+_MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>")
 _MD_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>\n]*)?/?>")
 # Only HTML's own elements are markup: "<Company Name>" is a placeholder to keep.
 _HTML_ELEMENTS = frozenset(
@@ -53,6 +55,7 @@ _MD_EMPH = re.compile(
     r"|(?<![\w_])(_{1,3})(?=[^\s_])(?:.*?[^\s_])?\2(?![\w_])"
     r"|`[^`\n]+`"
 )
+_EMPH_OPEN = re.compile(r"(?<![\w*])\*{1,3}(?=[^\s*])|(?<![\w_])_{1,3}(?=[^\s_])|`")
 _NUMBERED_ITEM = re.compile(r"[ \t]*\(?(?:[0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
 _SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
 
@@ -129,8 +132,9 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
 
     for i, (s, e) in enumerate(spans):
         if not nonblank[i]:
-            close(True)
-            table = False
+            if i == 0 or nonblank[i - 1]:  # the rest of a run of blank lines changes nothing
+                close(True)
+                table = False
             continue
         if i == skip:
             continue
@@ -299,7 +303,7 @@ def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> 
         char = html.unescape(m.group())
         if char != m.group():  # an unknown name stays as written
             cut.append((m.start(), m.end(), char))
-    for m in _MD_EMPH.finditer(text, start, end):
+    for m in _emphasis(text, start, end):
         width = len(m.group(1) or m.group(2) or "`")  # cut the delimiters, keep the words
         cut.append((m.start(), m.start() + width))
         cut.append((m.end() - width, m.end()))
@@ -325,3 +329,25 @@ def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> 
 
 def _joins(last: str, nxt: str) -> bool:
     return bool(last) and not last.isspace() and not nxt.isspace()
+
+
+def _emphasis(text: str, start: int, end: int):
+    """The matches of ``_MD_EMPH.finditer(text, start, end)``, found in linear time.
+
+    A ``*``/``_`` opener that finds no closer proves that no later opener of the same
+    delimiter on its line finds one (the later one's closers are a subset), so those
+    are not tried: "*a *a *a ..." no longer searches the rest of the line per "*".
+    """
+    pos = start
+    dead: dict[str, int] = {}  # delimiter -> end of the line on which it found no closer
+    for o in _EMPH_OPEN.finditer(text, start, end):
+        a, delim = o.start(), o.group()
+        if a < pos or a < dead.get(delim, -1):
+            continue
+        m = _MD_EMPH.match(text, a, end)
+        if m:
+            yield m
+            pos = m.end()
+        elif delim != "`":  # a backtick fails only when another one follows it at once
+            eol = text.find("\n", a, end)
+            dead[delim] = end if eol < 0 else eol

@@ -470,9 +470,14 @@ def _as_path(s: str) -> Path | None:
     return None
 
 
-_HTML_TAGS = re.compile(r"</?(?:p|div|html|body|h[1-6]|li|ul|span|table|td|br|a)\b[^>]*>", re.I)
+# The white-space runs are possessive or stay on one line, and "<"/"[" end a tag or link:
+# with plain backtracking 2,000 blank lines cost hours (the provenance line, above) and a
+# 20 kB head of blank lines or "[" seconds (super-linear in the run).
+_HTML_TAGS = re.compile(r"</?(?:p|div|html|body|h[1-6]|li|ul|span|table|td|br|a)\b[^<>]*>", re.I)
 _MD_SIGNS = re.compile(
-    r"^#{1,6}\s+\S|\[[^\]\n]+\]\([^)\s]+\)|^\s*[-*+]\s+\S|\*\*\S|^\s*\|?.*\|\s*-{3,}", re.M
+    r"^#{1,6}\s+\S|\[[^\[\]\n]+\]\([^)\s\[]+\)|^[^\S\n]*+[-*+]\s+\S|\*\*\S"
+    r"|^[^\S\n]*+\|?.*\|\s*-{3,}",
+    re.M,
 )
 
 
@@ -492,7 +497,8 @@ def detect_format(text: str, path: str | None = None) -> str:
     suffix = Path(path).suffix.lower() if path else ""
     if suffix in {".md", ".markdown"}:
         return "markdown"
-    tags = {t.lower() for t in re.findall(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)", head)}
+    # possessive: a start of many blank lines or tabs costs linear time, not quadratic
+    tags = {t.lower() for t in re.findall(r"<\s*+/?\s*+([a-zA-Z][a-zA-Z0-9]*)", head)}
     if "|||" in head and tags & {"br", "li", "strong"}:
         return "opp115"
     if suffix in {".html", ".htm", ".xhtml"}:

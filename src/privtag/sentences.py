@@ -68,11 +68,17 @@ _OPENERS = frozenset(
 )
 _ROMAN = re.compile(r"[ivxlc]{1,6}")
 _MARKER = re.compile(r"\(?(?:[0-9]{1,3}(?:\.[0-9]{1,3})*|[a-z]|[ivx]{1,5})\)?")
+# Linear on any input: the runs of stops, closers and spaces are possessive (giving one
+# back can never help: the next character would then be a stop, closer or space, which
+# nothing after them accepts), and a run is tried only from its first character (a try
+# from inside a run ends where the try from its start ended, and fails the same way; the
+# look-behind comes after the first character so the engine still scans for it fast).
+# Plain backtracking made "1,500 dots" take 34 s and "20,000 ?" 12 s.
 _CANDIDATE = re.compile(
-    r"(?:\.{2,}|…|[.!?])[.!?]*[\"'”’)\]]*"
-    r"(?:\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]+[A-Z])|[-–—]\s+[A-Z]|https?://|www\.|\(?[a-z]{1,4}\)\s)"
+    r"[.!?…](?<![.!?][.!?])[.!?]*+[\"'”’)\]]*+"
+    r"(?:\s++(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]+[A-Z])|[-–—]\s+[A-Z]|https?://|www\.|\(?[a-z]{1,4}\)\s)"
     r"|(?=[A-Z](?:[a-z]|\s)))"
-    r"|\s+(?=•\s)"  # an inline bullet starts an item
+    r"|\s(?<!\s\s)\s*+(?=•\s)"  # an inline bullet starts an item
 )
 _WORD_START = re.compile(r"[,;/(\[]|-(?=[a-z]\.)")
 _NEXT_WORD = re.compile(r"\s*[\"'“‘(\[]?([^\s.,;:!?\"'”’)\]]*)")
@@ -149,13 +155,16 @@ def _skip_space(text: str, i: int) -> int:
 
 def _run_on_cut(text: str, lo: int, hi: int) -> int:
     """Where to cut an over-long sentence inside ``text[lo:hi]``: after its last "; ",
-    else its last ", ", else at its last white space, else at ``hi`` (one huge word)."""
+    else its last ", ", else before its last white space, else at ``hi`` (one huge word).
+    The character before ``lo`` must not be white space (the sentence starts there)."""
     for sep in ("; ", ", "):
         k = text.rfind(sep, lo, hi)
         if k >= 0:
             return k + 1
     for i in range(hi - 1, lo - 1, -1):
         if text[i].isspace():
+            while text[i - 1].isspace():  # the span must not end in white space
+                i -= 1
             return i
     return hi
 
