@@ -108,6 +108,7 @@ def test_marks_still_end_sentences():
         "\n" * 2000,
         " \n" * 2000,
         "\t" * 20_000,
+        "\t" * 200_000,  # the provenance pattern once backtracked between runs of tabs
         "\u00a0" * 20_000,
         "\n\n" + " " * 20_000,
     ],

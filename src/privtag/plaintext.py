@@ -95,6 +95,32 @@ def looks_like_heading(line: str, alone: bool) -> bool:
     return (numbered or title) and len(words) <= 10
 
 
+_NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.M)
+
+
+def _line_spans(text: str) -> tuple[list[tuple[int, int]], list[bool]]:
+    """``(spans, nonblank)``: each non-blank line, and one empty span per run of blank lines.
+
+    A run of blank lines acts as one (only its first closes a paragraph), so it gets one
+    entry: a page of a million blank lines costs one step, not a million.
+    """
+    spans: list[tuple[int, int]] = []
+    nonblank: list[bool] = []
+    pos = 0
+    for m in _NONBLANK_LINE.finditer(text):
+        # a blank line lies in between: at the start, any text; later, two line ends
+        if (not spans and m.start() > 0) or (spans and text.count("\n", pos, m.start()) >= 2):
+            spans.append((pos, pos))
+            nonblank.append(False)
+        spans.append(m.span())
+        nonblank.append(True)
+        pos = m.end()
+    if not spans or "\n" in text[pos:]:
+        spans.append((pos, pos))
+        nonblank.append(False)
+    return spans, nonblank
+
+
 def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> list[Block]:
     """Blocks of a plain-text or Markdown policy.
 
@@ -115,10 +141,10 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         [('heading', 'Data'), ('list_item', 'a name.'), ('list_item', 'an e-mail.')]
     """
     b = builder or Builder(text)
-    spans = [(m.start(), m.end()) for m in re.finditer(r"^.*$", text, re.M)]
-    nonblank = [bool(text[s:e].strip()) for s, e in spans]
+    spans, nonblank = _line_spans(text)
     n_text = sum(nonblank)
-    line_mode = n_text >= 8 and (len(spans) - n_text) < 0.05 * n_text
+    n_blank = text.count("\n") + 1 - n_text  # every blank line, not one per run
+    line_mode = n_text >= 8 and n_blank < 0.05 * n_text
     item = False  # the open block is a list item
     table = False  # inside a Markdown pipe table
     skip = -1  # index of a setext underline already used

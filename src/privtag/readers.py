@@ -47,7 +47,8 @@ FORMATS = ("text", "markdown", "html", "opp115")
 
 #: First line of archived policies: "The following text is extracted and transformed from ..."
 _PROVENANCE = re.compile(
-    r"^[ \t]*>?[ \t]*(?P<marks>[*_]*)[ \t]*The following text is extracted and transformed from\b"
+    # possessive runs: a line of many tabs or spaces must not backtrack between them
+    r"^[ \t]*+>?[ \t]*+(?P<marks>[*_]*+)[ \t]*+The following text is extracted and transformed from\b"
     r"[^\n]*?(?:\.(?=[\s*_]|$)|(?=[*_ \t]*$))(?:[ \t]*Please check the\b[^\n]*?\breproduction\.)?",
     re.I | re.M,
 )
