@@ -140,9 +140,12 @@ def run_crossval(
     from datasets import concatenate_datasets
     from transformers import AutoTokenizer, set_seed
 
+    import privtag.tagger  # noqa: F401  (score_fold's; see below)
     from privtag.model import base_encoder_path
     from privtag.train import encode_training_set, fit_model
 
+    # A run takes hours: every module a fold needs is imported now, not at its end, when
+    # the source tree may hold other code (a crash at scoring cost a fold's training once).
     output = Path(output)
     seed = recipe.train.seed if seed is None else seed
     pool, extras = load_pool(recipe)
