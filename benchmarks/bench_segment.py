@@ -38,9 +38,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+from privtag.sentences import split_sentences
+
 from privtag import readers, segment
 from privtag.outputs import write_text
-from privtag.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "benchmarks" / "gold"

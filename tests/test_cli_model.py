@@ -15,7 +15,7 @@ from privtag.cli import app
 from privtag.config import RecipeError
 from privtag.errors import PolicyReadError
 from privtag.model import COMPACT_FILE
-from privtag.segment import segment
+from privtag.segmentation.document import segment
 from privtag.tagger import Tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -10,7 +10,7 @@ import pytest
 
 from privtag.labels import LABEL_IDS, LABELS
 from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
-from privtag.segment import segment
+from privtag.segmentation.document import segment
 
 POLICY = """# Café Privacy
 

@@ -13,7 +13,7 @@ from privtag.errors import ModelLoadError, PrivtagError
 from privtag.inputs import UnitError
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.model import COMPACT_FILE, PrivtagClassifier
-from privtag.segment import segment
+from privtag.segmentation.document import segment
 from privtag.tagger import AGGREGATES, Tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

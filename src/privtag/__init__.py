@@ -9,9 +9,12 @@ Example:
     >>> print(policy.table())                                     # doctest: +SKIP
 """
 
+import sys
+
+from privtag import _compat
 from privtag.errors import AnnotationError, DataError, ModelLoadError, PolicyReadError, PrivtagError
 from privtag.labels import LABELS, TAXONOMY
-from privtag.segment import Document, Paragraph, Sentence, segment
+from privtag.segmentation import Document, Paragraph, Sentence, segment, segment_file
 
 __version__ = "0.1.0"
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "load_annotations",
     "load_opp115",
     "segment",
+    "segment_file",
     "train",
 ]
 
@@ -46,6 +50,9 @@ _LAZY = {
     "load_opp115": "privtag.opp115",
     "evaluate_system": "privtag.evaluation",
 }
+
+
+_compat.install(sys.modules[__name__])
 
 
 def __getattr__(name: str):

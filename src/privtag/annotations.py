@@ -277,7 +277,7 @@ def parse_annotations(
         ``FILE:LINE: field: what is wrong; what to do``. Records are complete only
         when ``problems`` is empty.
     """
-    from privtag.segment import segment
+    from privtag.segmentation.document import segment
 
     found: list[tuple[str, int, str]] = []
     docs: dict[Path, object] = {}

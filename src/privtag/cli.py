@@ -78,7 +78,7 @@ def segment_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sentence.")] = False,
 ) -> None:
     """Print the sentences of a policy with offsets and section path."""
-    from privtag.segment import iter_jsonl, segment
+    from privtag.segmentation.document import iter_jsonl, segment
 
     doc = segment(file, format=format)
     # what the reader repaired or left out goes to stderr

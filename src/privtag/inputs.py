@@ -21,114 +21,39 @@ Example:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from privtag.errors import PrivtagError
+from privtag.segmentation.units import (
+    Unit,
+    UnitError,
+    check_units,
+    clean_text,
+    unit_previous,
+    unit_section,
+    unit_text,
+)
+
+__all__ = [
+    "CONTEXTS",
+    "MIN_LENGTH",
+    "Encoded",
+    "Unit",
+    "UnitError",
+    "check_units",
+    "clean_text",
+    "combine_windows",
+    "encode",
+    "unit_previous",
+    "unit_section",
+    "unit_text",
+]
 
 CONTEXTS = ("none", "section", "previous", "section+previous")
 #: The shortest window: [CLS], one token of text, [SEP], and one more for context.
 MIN_LENGTH = 4
-Unit = str | Mapping
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_ONE = "a str or a mapping with a str 'text' (and optional 'section', 'previous')"
-
-
-class UnitError(PrivtagError, TypeError, ValueError):
-    """A unit given to the tagger is not a str or a mapping with a str ``text``."""
-
-
-def clean_text(text: str) -> str:
-    """``text`` with every lone surrogate (``"\\ud800"``) replaced by U+FFFD.
-
-    Such code points cannot be encoded as UTF-8, so a tokenizer fails on them; the
-    replacement keeps the length, so offsets into the text stay valid.
-
-    Example:
-        >>> clean_text("a\\ud800b") == "a\\ufffdb"
-        True
-    """
-    return _SURROGATE.sub("\ufffd", text)
-
-
-def unit_text(unit: Unit) -> str:
-    """The text of a unit.
-
-    Raises:
-        UnitError: the unit is not a str or a mapping with a str ``text``.
-    """
-    if isinstance(unit, str):
-        return unit
-    if isinstance(unit, Mapping) and isinstance(unit.get("text"), str):
-        return unit["text"]
-    if isinstance(unit, Mapping):
-        got = "has no 'text'" if "text" not in unit else f"'text' is {type(unit['text']).__name__}"
-        raise UnitError(f"the unit mapping {got}; a unit must be {_ONE}")
-    raise UnitError(f"a unit must be {_ONE}, not {type(unit).__name__}")
-
-
-def unit_section(unit: Unit) -> list[str]:
-    """The heading path of a unit, outermost first; a str is a path of one heading.
-
-    Raises:
-        UnitError: ``section`` is not None, a str or a list of str.
-    """
-    section = None if isinstance(unit, str) else unit.get("section")
-    if not section:
-        return []
-    if isinstance(section, str):
-        return [section]
-    if isinstance(section, Sequence) and all(isinstance(h, str) for h in section):
-        return list(section)
-    raise UnitError(
-        f"a unit's 'section' must be a list of headings (str), outermost first, not {section!r:.60}"
-    )
-
-
-def unit_previous(unit: Unit) -> str:
-    """The sentence before a unit ('' when none).
-
-    Raises:
-        UnitError: ``previous`` is not None or a str.
-    """
-    previous = None if isinstance(unit, str) else unit.get("previous")
-    if previous is None or isinstance(previous, str):
-        return previous or ""
-    raise UnitError(f"a unit's 'previous' must be a str, not {type(previous).__name__}")
-
-
-def check_units(units: object) -> tuple[list[Unit], bool]:
-    """``(units as a list, whether one unit was given)``, every unit checked.
-
-    Raises:
-        UnitError: naming the index and type of the first bad unit, or the type given.
-
-    Example:
-        >>> check_units("We use cookies.")
-        (['We use cookies.'], True)
-    """
-    if isinstance(units, str | Mapping):
-        batch, single = [units], True
-    elif isinstance(units, bytes | bytearray | memoryview) or not isinstance(units, Iterable):
-        hint = (
-            "; decode bytes, or give files to Tagger.tag"
-            if isinstance(units, bytes | bytearray)
-            else ""
-        )
-        raise UnitError(f"expected {_ONE}, or a list of them, not {type(units).__name__}{hint}")
-    else:
-        batch, single = list(units), False
-    for i, unit in enumerate(batch):
-        try:
-            unit_text(unit)
-            unit_section(unit)
-            unit_previous(unit)
-        except UnitError as e:
-            raise UnitError(f"unit {i}: {e}" if not single else str(e)) from None
-    return batch, single
 
 
 def _context_parts(unit: Unit, mode: str) -> tuple[str, str]:

@@ -5,7 +5,7 @@ at a copy with ``annotations/*.csv``, ``sanitized_policies/*.html``, ``split.jso
 ``documentation/errant_span_indexes/``; :func:`default_root` finds ``../shared/opp115``.
 
 **Segment level.** Each ``|||`` segment of a sanitized policy is one unit (it is
-paragraph *i* of :func:`privtag.segment.segment` in ``opp115`` format). A label holds
+paragraph *i* of :func:`privtag.segmentation.document.segment` in ``opp115`` format). A label holds
 for a segment when at least ``2`` distinct annotators gave it (``vote="majority"``)
 or at least one did (``vote="union"``). The category "Other" maps by its
 ``Other Type`` value to Introductory/Generic, Practice not covered or Privacy
@@ -44,11 +44,11 @@ from pathlib import Path
 
 from datasets import DatasetDict
 
-from privtag import readers
 from privtag.data import to_dataset
 from privtag.errors import DataError
 from privtag.labels import LABEL2ID, LABELS
-from privtag.segment import Document, segment
+from privtag.segmentation import readers
+from privtag.segmentation.document import Document, segment
 
 MIN_OVERLAP = 5
 VOTES = {"majority": 2, "union": 1}

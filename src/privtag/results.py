@@ -15,12 +15,12 @@ import textwrap
 from dataclasses import asdict, dataclass, field
 
 from privtag.labels import LABEL_IDS, LABELS
-from privtag.segment import Document, Sentence
+from privtag.segmentation.document import Document, Sentence
 
 
 @dataclass(frozen=True, slots=True)
 class TaggedSentence(Sentence):
-    """A :class:`privtag.segment.Sentence` with its ``labels`` and per-label ``scores``."""
+    """A :class:`privtag.segmentation.document.Sentence` with its ``labels`` and per-label ``scores``."""
 
     labels: list[str]
     scores: dict[str, float]

@@ -47,8 +47,8 @@ from privtag.modelfiles import (
     read_json_object,
 )
 from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
-from privtag.segment import Document, segment
-from privtag.units import clean_document, sentence_units, unit_sentences
+from privtag.segmentation.document import Document, segment
+from privtag.segmentation.units import clean_document, sentence_units, unit_sentences
 
 DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR
 SETTINGS_FILE = "privtag.json"

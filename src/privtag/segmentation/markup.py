@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from privtag.readers import NON_TEXT, Block, Builder, Dropped
+from privtag.segmentation.blocks import NON_TEXT, Block, Builder, Dropped
 
 
 def _words(s: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 A *block* is the smallest unit of layout: a heading, a list item, a table cell or a
 run of body text. Blocks carry a flag that says whether they start a new paragraph,
-so :mod:`privtag.segment` can rebuild paragraphs and split blocks into sentences.
+so :mod:`privtag.segmentation.document` can rebuild paragraphs and split blocks into sentences.
 
 Four formats are read:
 
@@ -23,8 +23,8 @@ Four formats are read:
   segment *i*), and every character keeps its offset in the source file, which is
   what span annotations point into.
 
-The format readers live in :mod:`privtag.plaintext` (text, Markdown) and
-:mod:`privtag.markup` (HTML, OPP-115); this module holds what they share: decoding,
+The format readers live in :mod:`privtag.segmentation.plaintext` (text, Markdown) and
+:mod:`privtag.segmentation.markup` (HTML, OPP-115); this module holds what they share: decoding,
 loading, format detection and the block builder.
 
 For ``text``, ``markdown`` and ``opp115`` each block records *runs* mapping its
@@ -38,12 +38,30 @@ import codecs
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from privtag.errors import PolicyReadError, PolicyTypeError
+from privtag.segmentation import markup, plaintext
+from privtag.segmentation.blocks import NON_TEXT, Block, Builder, Dropped
 
+#: The formats privtag reads itself; :func:`formats` adds any registered later.
 FORMATS = ("text", "markdown", "html", "opp115")
+__all__ = [
+    "FORMATS",
+    "NON_TEXT",
+    "Block",
+    "Builder",
+    "Dropped",
+    "decode",
+    "detect_format",
+    "formats",
+    "load",
+    "read_blocks",
+    "register_reader",
+]
 
 #: First line of archived policies: "The following text is extracted and transformed from ..."
 _PROVENANCE = re.compile(
@@ -51,139 +69,6 @@ _PROVENANCE = re.compile(
     r"[^\n]*?(?:\.(?=[\s*_]|$)|(?=[*_ \t]*$))(?:[ \t]*Please check the\b[^\n]*?\breproduction\.)?",
     re.I | re.M,
 )
-#: Characters that render as nothing: removed from words (they never split one).
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE), None)
-# A gap that is not exactly one plain space between two visible characters: only
-# these break a run, so a long line costs a handful of regex matches, not one per word.
-_IRREGULAR = re.compile(rf"(?! (?![\s{INVISIBLE}]))[\s{INVISIBLE}]+")
-_EDGE = re.compile(rf"[\s{INVISIBLE}]*")
-
-
-@dataclass(slots=True)
-class Block:
-    """A unit of layout. ``runs`` are ``(offset in text, offset in source, length)``."""
-
-    kind: str  # "heading" | "list_item" | "body"
-    text: str
-    level: int = 0  # heading level 1..6 (0 for non-headings)
-    new_paragraph: bool = True
-    runs: list[tuple[int, int, int]] = field(default_factory=list)
-    segment: int = -1  # OPP-115 segment index (-1 for other formats)
-
-
-@dataclass(slots=True)
-class Dropped:
-    """Text a reader left out of a policy, by reason.
-
-    Attributes:
-        reason: ``"non-text"`` (scripts, styles, the page head: never page text),
-            ``"form control"`` (buttons, menus of options), ``"link list"`` (navigation:
-            text that is almost all links) or ``"furniture"`` (page headers, footers,
-            menus, banners and dialogs holding no policy text).
-        chars: non-white-space characters left out.
-        blocks: elements left out.
-    """
-
-    reason: str
-    chars: int
-    blocks: int
-
-
-#: Reasons that are never page text: a warning about dropped text leaves them out.
-NON_TEXT = "non-text"
-
-
-class Builder:
-    """Collects white-space-collapsed text into blocks, remembering where it came from.
-
-    Example:
-        >>> b = Builder("We  keep\\nlogs.")
-        >>> b.add_span(0, 14)
-        >>> b.flush().text, b.blocks[0].runs
-        ('We keep logs.', [(0, 0, 2), (3, 4, 4), (8, 9, 5)])
-    """
-
-    def __init__(self, source: str):
-        self.source = source
-        self.blocks: list[Block] = []
-        self.links: list[str] = []
-        self._parts: list[str] = []
-        self._runs: list[tuple[int, int, int]] = []
-        self._len = 0
-        self._pending_paragraph = True
-
-    @property
-    def empty(self) -> bool:
-        """True when the open block has no text yet."""
-        return self._len == 0
-
-    def last_char(self) -> str:
-        """The last character of the open block ("" when empty)."""
-        return self._parts[-1][-1:] if self._parts else ""
-
-    def add_span(self, start: int, end: int, glue: bool = False) -> None:
-        """Add the words of ``source[start:end]``; ``glue`` joins the first word to the last."""
-        src = self.source
-        start = _EDGE.match(src, start, end).end()
-        while end > start and (src[end - 1].isspace() or src[end - 1] in INVISIBLE):
-            end -= 1
-        pos = start
-        for m in _IRREGULAR.finditer(src, start, end):
-            self._add(src[pos : m.start()], pos, glue)
-            # a gap of only invisible characters joins its neighbours ("co\u00adop")
-            glue = not any(c.isspace() for c in m.group())
-            pos = m.end()
-        if pos < end:
-            self._add(src[pos:end], pos, glue)
-
-    def add_text(self, text: str, glue: bool = False) -> None:
-        """Add words that have no place in the source (e.g. decoded HTML)."""
-        words = text.translate(_INVISIBLE_TABLE).split()
-        if words:
-            self._add(" ".join(words), None, glue)
-
-    def _add(self, chunk: str, src: int | None, glue: bool) -> None:
-        if not chunk:
-            return
-        if self._len and not glue:
-            self._parts.append(" ")
-            self._len += 1
-        if src is not None:
-            if self._runs:
-                off, s0, n = self._runs[-1]
-                # adjacent in both strings, or one source space that stayed one space:
-                # extend the run instead of starting a new one
-                if off + n == self._len and s0 + n == src:
-                    self._runs[-1] = (off, s0, n + len(chunk))
-                    src = None
-                elif off + n == self._len - 1 and self.source[s0 + n : src] == " ":
-                    self._runs[-1] = (off, s0, n + 1 + len(chunk))
-                    src = None
-            if src is not None:
-                self._runs.append((self._len, src, len(chunk)))
-        self._parts.append(chunk)
-        self._len += len(chunk)
-
-    def paragraph_break(self) -> None:
-        """Make the next block start a new paragraph."""
-        self._pending_paragraph = True
-
-    def flush(self, kind: str = "body", level: int = 0) -> Block | None:
-        """Close the open block (if it has text) as ``kind``; returns it."""
-        blk = None
-        if self._len:
-            blk = Block(kind, "".join(self._parts), level, self._pending_paragraph, self._runs)
-            self.blocks.append(blk)
-            self._pending_paragraph = False
-        self._parts, self._runs, self._len = [], [], 0
-        return blk
-
-    def word_count(self) -> int:
-        """Words in the open block."""
-        return sum(p.count(" ") for p in self._parts) + 1 if self._len else 0
-
-
 # --------------------------------------------------------------------------- decoding
 
 _BOMS = (
@@ -338,7 +223,7 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 #: Largest policy file read, in bytes (``PRIVTAG_MAX_BYTES`` overrides it).
 MAX_BYTES = 50_000_000
-POLICY_TYPES = "a str (text or a path), bytes, bytearray, memoryview or a pathlib.Path"
+POLICY_TYPES = "a str (the text), bytes, bytearray, memoryview or a pathlib.Path (a file)"
 
 
 def max_bytes_default() -> int:
@@ -364,14 +249,16 @@ def max_bytes_default() -> int:
 def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str, dict]:
     """Read ``source`` into a string.
 
-    A :class:`~pathlib.Path` (or any ``os.PathLike``) is always a file. A ``str`` is a
-    file if it names one that exists, or if it is one short line ending in
-    .txt/.md/.markdown/.html/.htm that looks like a path (no spaces, or a ``/``);
-    otherwise it is the policy text. Only regular files are read (never a device such
-    as ``/dev/zero``, or a FIFO that would block), and only up to ``max_bytes``.
+    A :class:`~pathlib.Path` (or any ``os.PathLike``) is always a file; a ``str`` is
+    always the policy text and bytes are decoded, never looked up as a path. Only
+    regular files are read (never a device such as ``/dev/zero``, or a FIFO that would
+    block), and only up to ``max_bytes``.
+
+    Until privtag 0.3 a one-line ``str`` that names a file was read as that file; such
+    a str now gets a :class:`DeprecationWarning` and is read as text.
 
     Args:
-        source: the policy, or where it is.
+        source: the policy text, its bytes, or its file as a ``Path``.
         max_bytes: refuse larger files; default :func:`max_bytes_default` (50 MB).
 
     Returns:
@@ -389,13 +276,17 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
     if isinstance(source, bytes | bytearray | memoryview):
         return _decoded(bytes(source), None, "<bytes>")
     if isinstance(source, str):
-        path = _as_path(source)
-        if path is None:
-            return source, {"path": None, "encoding": None}
-    elif isinstance(source, os.PathLike):
-        path = Path(source)
-    else:
+        if _as_path(source) is not None:
+            warnings.warn(
+                f"{source[:80]!r} is read as policy text, not as a file; pass "
+                "Path(...) or use segment_file() / Tagger.tag_file() to read a file",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+        return source, {"path": None, "encoding": None}
+    if not isinstance(source, os.PathLike):
         raise PolicyTypeError(f"a policy must be {POLICY_TYPES}, not {type(source).__name__}")
+    path = Path(source)
     limit = max_bytes_default() if max_bytes is None else max_bytes
     return _decoded(_read_file(path, limit), str(path), str(path))
 
@@ -454,7 +345,8 @@ _PATH_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".xhtml"}
 
 
 def _as_path(s: str) -> Path | None:
-    # A policy text is never a path: only short one-line strings are looked up.
+    # Whether a str looks like a file name (to warn that it is read as text): only
+    # short one-line strings are looked up.
     if "\n" in s or len(s) > 4096 or not s.strip():
         return None
     p = Path(s)
@@ -489,6 +381,9 @@ def detect_format(text: str, path: str | None = None) -> str:
         'markdown'
     """
     head = text[:20000]
+    for reader in _READERS.values():
+        if reader.format not in FORMATS and reader.sniff and reader.sniff(head, path):
+            return reader.format
     suffix = Path(path).suffix.lower() if path else ""
     if suffix in {".md", ".markdown"}:
         return "markdown"
@@ -528,45 +423,86 @@ def extract_provenance(text: str) -> tuple[str, str | None]:
     return text[:start] + " " * (end - start) + text[end:], note
 
 
+# --------------------------------------------------------------------------- registry
+
+#: What a reader returns: blocks, OPP-115-style segment spans (or None), metadata.
+Read = Callable[[str], tuple[list[Block], list[tuple[int, int]] | None, dict]]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A format's reader: ``read(text)`` gives blocks; ``sniff(text, path)`` claims a text."""
+
+    format: str
+    read: Read
+    sniff: Callable[[str, str | None], bool] | None = None
+
+
+_READERS: dict[str, Reader] = {}
+
+
+def register_reader(
+    format: str, read: Read, sniff: Callable[[str, str | None], bool] | None = None
+) -> None:
+    """Make ``segment(..., format=format)`` use ``read``; ``sniff`` lets detection pick it.
+
+    A sniffer of a format registered after privtag's own is asked before the built-in
+    detection (:func:`detect_format`), in order of registration. Registering a known
+    format again replaces its reader.
+
+    Example:
+        >>> register_reader("shout", lambda t: read_blocks(t.lower(), "text"))
+        >>> "shout" in formats()
+        True
+        >>> _ = _READERS.pop("shout")
+    """
+    if not isinstance(format, str) or not format.strip():
+        raise ValueError(f"a reader's format must be a non-empty str, not {format!r}")
+    _READERS[format] = Reader(format, read, sniff)
+
+
+def formats() -> tuple[str, ...]:
+    """Every format :func:`read_blocks` reads: privtag's own, then registered ones."""
+    return tuple(_READERS)
+
+
 def read_blocks(text: str, format: str) -> tuple[list[Block], list[tuple[int, int]] | None, dict]:
     """Blocks of a policy in ``format``; OPP-115 segment spans (else None); metadata.
 
     ``text`` must already have ``\\n`` line ends.
-    """
-    from privtag import markup, plaintext
 
-    if format == "opp115":
-        blocks, segments = markup.read_opp115(text)
-        return blocks, segments, {}
-    if format == "html":
-        blocks, meta = markup.read_html(text)
-        return blocks, None, meta
+    Raises:
+        PolicyReadError: no reader is registered for ``format``.
+    """
+    reader = _READERS.get(format)
+    if reader is None:
+        raise PolicyReadError(f"unknown format {format!r}; use one of {', '.join(formats())}")
+    return reader.read(text)
+
+
+def _read_plain(text: str, markdown: bool) -> tuple[list[Block], None, dict]:
     meta: dict = {}
     stripped, note = extract_provenance(text)
     if note:
         meta["provenance"] = note
     builder = Builder(stripped)
-    blocks = plaintext.read_lines(stripped, format == "markdown", builder)
+    blocks = plaintext.read_lines(stripped, markdown, builder)
     if builder.links:
         meta["links"] = builder.links
     return blocks, None, meta
 
 
-_MOVED = {
-    "read_lines": "plaintext",
-    "looks_like_heading": "plaintext",
-    "read_html": "markup",
-    "read_opp115": "markup",
-}
+def _read_html(text: str) -> tuple[list[Block], None, dict]:
+    blocks, meta = markup.read_html(text)
+    return blocks, None, meta
 
 
-def __getattr__(name: str):
-    # The format readers moved to privtag.plaintext and privtag.markup; the old names
-    # still resolve here (imported lazily: those modules import this one).
-    if name in _MOVED:
-        import importlib
+def _read_opp115(text: str) -> tuple[list[Block], list[tuple[int, int]], dict]:
+    blocks, segments = markup.read_opp115(text)
+    return blocks, segments, {}
 
-        return getattr(importlib.import_module(f"privtag.{_MOVED[name]}"), name)
-    if name == "_Builder":
-        return Builder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+register_reader("text", lambda text: _read_plain(text, False))
+register_reader("markdown", lambda text: _read_plain(text, True))
+register_reader("html", _read_html)
+register_reader("opp115", _read_opp115)

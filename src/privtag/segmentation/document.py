@@ -1,12 +1,12 @@
 """Segment a policy into sections, paragraphs and sentences with character offsets.
 
-:func:`segment` reads a policy (see :mod:`privtag.readers` for the formats), joins its
+:func:`segment` reads a policy (see :mod:`privtag.segmentation.readers` for the formats), joins its
 blocks into one *normalized text* (blocks of a paragraph joined by ``"\\n"``,
 paragraphs by ``"\\n\\n"``, runs of white space collapsed), and splits every block
 into sentences. Each :class:`Sentence` satisfies ``doc.text[s.start:s.end] == s.text``
 and every non-white-space character of ``doc.text`` lies in exactly one sentence.
 
-Why our own rules (:mod:`privtag.sentences`) rather than a library. Sentence boundaries
+Why our own rules (:mod:`privtag.segmentation.sentences`) rather than a library. Sentence boundaries
 in policies are decided first by layout (headings, list items, table cells, ``|||``
 segments), which the readers give; a library sees layout only as newlines. Inside the
 blocks, three splitters were compared by ``benchmarks/bench_segment.py`` (figures of
@@ -39,12 +39,13 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from privtag import readers
 from privtag.errors import PolicyReadError, PolicyTypeError
-from privtag.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
+from privtag.segmentation import readers
+from privtag.segmentation.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
 
 #: Warn when more than this share of a page's text is left out as furniture.
 DROPPED_WARNING = 0.05
@@ -57,6 +58,7 @@ __all__ = [
     "Sentence",
     "iter_jsonl",
     "segment",
+    "segment_file",
     "split_sentences",
 ]
 
@@ -169,7 +171,7 @@ def segment(
     Args:
         source: policy text, raw bytes, or a path (a :class:`~pathlib.Path`; a ``str``
             naming an existing file, or a one-line path-like ``str`` ending in
-            .txt/.md/.html, is read as a path; see :func:`privtag.readers.load`).
+            .txt/.md/.html, is read as a path; see :func:`privtag.segmentation.readers.load`).
         format: ``"text"``, ``"markdown"``, ``"html"`` or ``"opp115"``; detected when None.
         max_sentence_chars: longer sentences are cut on a word boundary.
         max_bytes: refuse policy files larger than this (default 50 MB, or
@@ -199,9 +201,9 @@ def segment(
     name = meta["path"] or "<text>"
     if format is None:
         format = readers.detect_format(raw, meta["path"])
-    elif format not in readers.FORMATS:
+    elif format not in readers.formats():
         raise PolicyReadError(
-            f"{name}: unknown format {format!r}; use one of {', '.join(readers.FORMATS)}"
+            f"{name}: unknown format {format!r}; use one of {', '.join(readers.formats())}"
         )
     if not isinstance(max_sentence_chars, int) or max_sentence_chars < 20:
         raise ValueError(
@@ -232,6 +234,20 @@ def segment(
             f"(characters: {why}); check Document.dropped, or read it with format='text'"
         )
     return doc
+
+
+def segment_file(path: str | Path, format: str | None = None, **kwargs) -> Document:
+    """Read and segment the policy file at ``path`` (a ``str`` here is a file name).
+
+    Takes the keyword arguments of :func:`segment`.
+
+    Example:
+        >>> segment_file("data/policies/zarget.md").format  # doctest: +SKIP
+        'markdown'
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise PolicyTypeError(f"a policy file must be a str or a Path, not {type(path).__name__}")
+    return segment(Path(path), format, **kwargs)
 
 
 def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -> Document:

@@ -1,4 +1,4 @@
-"""Blocks of a plain-text or Markdown policy (see :mod:`privtag.readers` for the formats).
+"""Blocks of a plain-text or Markdown policy (see :mod:`privtag.segmentation.readers` for the formats).
 
 A policy is read line by line. A line is a heading, a list item, a table row, or a
 piece of body text; body lines join the block above them unless that block ended a
@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from privtag.readers import Block, Builder
+from privtag.segmentation.blocks import Block, Builder
 
 _BULLET = re.compile(
     r"[ \t]*(?:[-*+•●▪◦‣·–](?=\s)"

@@ -1,6 +1,6 @@
 """Split one block of policy text into sentences with our own rules.
 
-Why own rules rather than a library, with the figures: see :mod:`privtag.segment`.
+Why own rules rather than a library, with the figures: see :mod:`privtag.segmentation.document`.
 
 A *candidate* boundary is terminal punctuation (``.``, ``!``, ``?``, an ellipsis),
 optionally followed by closing quotes or brackets, then white space and something
