@@ -21,7 +21,7 @@ def main() -> None:
     import numpy as np
 
     from privtag.data import units_of
-    from privtag.opp115 import load_opp115
+    from privtag.data.opp115 import load_opp115
     from privtag.tagger import Tagger
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -22,7 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def main() -> None:
     import torch
 
-    from privtag.opp115 import resolve_root
+    from privtag.data.opp115 import resolve_root
     from privtag.tagger import Tagger
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -26,7 +26,7 @@ def main() -> None:
     import numpy as np
 
     from privtag.data import multi_hot, units_of
-    from privtag.opp115 import load_opp115
+    from privtag.data.opp115 import load_opp115
     from privtag.tagger import Tagger
     from privtag.thresholds import f1_scores, tune_thresholds
 

@@ -13,7 +13,7 @@ from datasets import DatasetDict
 from typer.testing import CliRunner
 
 import privtag.benchmark as bench
-import privtag.opp115
+import privtag.data.opp115
 from privtag.baselines import RuleTagger, TfidfTagger
 from privtag.cli import app
 from privtag.data import load_units, sentences_to_segments, to_dataset
@@ -29,7 +29,7 @@ def fake_opp115(fixtures, tmp_path, monkeypatch):
         train=to_dataset([r for r in rows if r["policy"] not in valid]),
         validation=to_dataset([r for r in rows if r["policy"] in valid]),
     )
-    monkeypatch.setattr(privtag.opp115, "load_opp115", lambda root, level="segment", **kw: dd)
+    monkeypatch.setattr(privtag.data.opp115, "load_opp115", lambda root, level="segment", **kw: dd)
     root = tmp_path / "opp115"
     root.mkdir()
     (root / "split.json").write_text(json.dumps({"train": [], "validation": []}))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from privtag.annotations import parse_annotations
+from privtag.data.annotations import parse_annotations
 from privtag.labels import LABELS
 from privtag.segmentation.document import segment
 

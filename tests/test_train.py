@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from privtag.annotations import read_annotations
 from privtag.data import load_units, to_dataset
+from privtag.data.annotations import read_annotations
 from privtag.errors import DataError
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.model import PrivtagClassifier, load_model

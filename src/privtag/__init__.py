@@ -47,7 +47,7 @@ _LAZY = {
     "Recipe": "privtag.config",
     "train": "privtag.train",
     "load_annotations": "privtag.data",
-    "load_opp115": "privtag.opp115",
+    "load_opp115": "privtag.data.opp115",
     "evaluate_system": "privtag.evaluation",
 }
 

@@ -32,6 +32,10 @@ ALIASES = {
     "privtag.markup": "privtag.segmentation.markup",
     "privtag.sentences": "privtag.segmentation.sentences",
     "privtag.units": "privtag.segmentation.units",
+    "privtag.annotations": "privtag.data.annotations",
+    "privtag.importers": "privtag.data.importers",
+    "privtag.opp115": "privtag.data.opp115",
+    "privtag.datareport": "privtag.data.stats",
 }
 #: Old module names that are also functions of the package: the attribute stays the
 #: function when the old module is imported (``privtag.segment`` is :func:`segment`).

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from privtag.baselines import RuleTagger, TfidfTagger
-from privtag.data import load_units
+from privtag.data.opp115 import default_root
+from privtag.data.sources import load_units
 from privtag.errors import DataError, PrivtagError
 from privtag.evaluation import Comparison, System, compare
-from privtag.opp115 import default_root
 from privtag.outputs import atomic_dir, write_text
 from privtag.report import format_table
 
@@ -123,7 +123,7 @@ class BenchmarkRun:
             "",
             "OPP-115 labels are the 12 PrivacyGLUE labels by majority vote (at least 2 of 3 "
             "annotators); a segment is an OPP-115 segment, a sentence one of privtag's sentences "
-            "within it (`privtag.opp115`). Seed-annotation segments are paragraphs, labelled with "
+            "within it (`privtag.data.opp115`). Seed-annotation segments are paragraphs, labelled with "
             "the union of their sentences' labels. F1 in %; averages with 95% intervals from "
             f"{self.n_bootstrap} bootstrap resamples of policies (seed 0). Throughput: units per "
             "second of `predict` on all units at once, on this machine"
@@ -160,7 +160,7 @@ def run_benchmark(
     """Fit, load and evaluate every system; return the tables (nothing is written).
 
     Args:
-        opp115: the OPP-115 directory (default: :func:`privtag.opp115.default_root`).
+        opp115: the OPP-115 directory (default: :func:`privtag.data.opp115.default_root`).
         model: a fine-tuned model directory for ``privtag.tagger.Tagger`` (optional).
         annotations: directory of the seed annotations (``*.jsonl``); skipped if absent.
         levels: ``"segment"`` and/or ``"sentence"``.
@@ -176,7 +176,7 @@ def run_benchmark(
             f"OPP-115 not found at {root or '../shared/opp115'}; pass --opp115 DIR (the corpus "
             "is research-only and never shipped with privtag)"
         )
-    from privtag.opp115 import load_opp115
+    from privtag.data.opp115 import load_opp115
 
     tagger = None
     if model is not None:

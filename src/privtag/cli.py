@@ -59,7 +59,7 @@ def _opp115_input(opp115: Path | None, specs: list[str]) -> Path | None:
     """The OPP-115 directory a command reads, if any of its sources is ``opp115:SPLIT``."""
     if opp115 is not None or not any(s.startswith("opp115:") for s in specs):
         return opp115
-    from privtag.opp115 import default_root
+    from privtag.data.opp115 import default_root
 
     return default_root()
 
@@ -109,7 +109,7 @@ def validate_cmd(
     ] = None,
 ) -> None:
     """Check annotation files; print every problem, exit with code 1 if there is any."""
-    from privtag.annotations import annotation_files, parse_annotations
+    from privtag.data.annotations import annotation_files, parse_annotations
 
     records, problems = parse_annotations(files, policies)
     n_files = len(annotation_files(files))
@@ -150,7 +150,7 @@ def evaluate_cmd(
     import json
 
     from privtag.benchmark import load_system
-    from privtag.data import LEVELS, load_units
+    from privtag.data.sources import LEVELS, load_units
     from privtag.evaluation import evaluate_system
     from privtag.outputs import Outputs, spec_paths, write_text
     from privtag.report import plot_f1
@@ -454,8 +454,8 @@ def data_report_cmd(
     """Count units per label in OPP-115 and the seed annotations, and what projection keeps."""
     import datetime
 
-    from privtag.datareport import build_report
-    from privtag.opp115 import default_root
+    from privtag.data.opp115 import default_root
+    from privtag.data.stats import build_report
     from privtag.outputs import Outputs, write_text
 
     # a directory given explicitly must be usable (build_report says why not); the
@@ -506,7 +506,7 @@ def tune_cmd(
     """Re-tune paragraph aggregation and per-label thresholds of a model on validation data."""
     import time
 
-    from privtag.data import load_units
+    from privtag.data.sources import load_units
     from privtag.outputs import Outputs, atomic_dir, spec_paths
     from privtag.tagger import AGGREGATES, Tagger
     from privtag.train import tune_tagger

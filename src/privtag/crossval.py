@@ -33,7 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from privtag.config import Recipe
-from privtag.data import load_units, to_dataset, units_of
+from privtag.data.records import to_dataset, units_of
+from privtag.data.sources import load_units
 from privtag.errors import DataError
 
 log = logging.getLogger("privtag.crossval")

@@ -28,7 +28,7 @@ import numpy as np
 from privtag.bootstrap import paired_difference
 from privtag.config import Recipe
 from privtag.crossval import FOLDS_FILE, LEVELS, SCORES_FILE, UNITS_FILE, fold_of, load_pool
-from privtag.data import multi_hot
+from privtag.data.records import multi_hot
 from privtag.decision import RULES, fit_thresholds, with_fallback
 from privtag.errors import DataError
 from privtag.evaluation import Evaluation, evaluate_decisions

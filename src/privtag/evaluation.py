@@ -10,7 +10,7 @@ Confidence intervals come from a bootstrap over *policies*, not units
 
 Example:
     >>> from privtag.baselines import RuleTagger
-    >>> from privtag.data import to_dataset
+    >>> from privtag.data.records import to_dataset
     >>> ds = to_dataset([{"policy": "p", "unit_id": "1", "text": "We use cookies.",
     ...                   "labels": ["First Party Collection/Use"]}])
     >>> result = evaluate_system(RuleTagger(), ds, n_bootstrap=100)
@@ -31,7 +31,7 @@ import numpy as np
 from datasets import ClassLabel, Dataset
 
 from privtag.bootstrap import AVERAGES, bootstrap_intervals, paired_difference, policy_counts
-from privtag.data import multi_hot, units_of
+from privtag.data.records import multi_hot, units_of
 from privtag.errors import DataError
 from privtag.inputs import Unit
 from privtag.labels import LABELS

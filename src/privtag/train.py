@@ -25,7 +25,8 @@ import torch
 from datasets import Dataset, concatenate_datasets
 
 from privtag.config import Recipe
-from privtag.data import load_units, multi_hot, to_dataset, units_of
+from privtag.data.records import multi_hot, to_dataset, units_of
+from privtag.data.sources import load_units
 from privtag.errors import DataError
 from privtag.inputs import encode
 from privtag.labels import LABELS, NUM_LABELS

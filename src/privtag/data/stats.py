@@ -3,13 +3,13 @@
 Counts are per unit (a unit with two labels counts under both), for:
 
 * OPP-115 ``train`` and ``validation`` at segment and sentence level, exactly as
-  :func:`privtag.opp115.load_opp115` gives them to training and evaluation;
+  :func:`privtag.data.opp115.load_opp115` gives them to training and evaluation;
 * the seed annotations (``data/annotations``) at sentence level, and at paragraph level
   where a paragraph carries the union of its sentences' labels.
 
 It also measures what sentence projection keeps: of the labels the vote gives an
 OPP-115 segment, the share that at least one of the segment's sentences carries after
-projection (see the :mod:`privtag.opp115` docstring for why some are lost). With the same
+projection (see the :mod:`privtag.data.opp115` docstring for why some are lost). With the same
 vote at both levels a sentence never gets a label its segment lacks, so this share is
 the whole story of what projection changes.
 
@@ -27,10 +27,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from privtag.annotations import read_annotations
+from privtag.data.annotations import read_annotations
+from privtag.data.opp115 import VOTES, load_opp115, resolve_root
 from privtag.errors import DataError
 from privtag.labels import LABELS, NUM_LABELS, label_index
-from privtag.opp115 import VOTES, load_opp115, resolve_root
 
 #: OPP-115 splits the report covers (the test split is held out and not on disk).
 OPP115_SPLITS = ("train", "validation")
@@ -239,7 +239,7 @@ def build_report(
     Args:
         opp115: the OPP-115 directory, or ``None`` to leave OPP-115 out.
         annotations: a directory (or file) of privtag annotations, or ``None`` to leave
-            them out; their policy files are found as :func:`privtag.annotations.parse_annotations`
+            them out; their policy files are found as :func:`privtag.data.annotations.parse_annotations`
             finds them.
         vote: OPP-115 vote, ``"majority"`` (>= 2 annotators) or ``"union"`` (>= 1), for
             segments and sentences alike.

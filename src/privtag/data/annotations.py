@@ -32,6 +32,7 @@ from pathlib import Path
 
 from privtag.errors import AnnotationError, DataError, PrivtagError
 from privtag.labels import LABEL_IDS, LABELS, label_index
+from privtag.segmentation.units import previous_texts
 
 #: Fields of an annotation record and how to write them (used in error messages).
 FIELDS = {
@@ -109,7 +110,7 @@ def _read_rows(path: Path, bad) -> list[tuple[int, dict]]:
             "file",
             f"unknown annotation file type {path.suffix!r}",
             "use .jsonl or .csv (a Label Studio or doccano export: use `labelstudio:` or "
-            "`doccano:` sources, see privtag.importers)",
+            "`doccano:` sources, see privtag.data.importers)",
         )
         return []
     # only "\n" ends a record: json.dumps(ensure_ascii=False) writes U+2028 and other
@@ -385,6 +386,7 @@ def _check_coverage(entries, claimed: set, bad, records: list[dict]) -> None:
     doc = entries[0][3]
     valid = sorted((o["start"], o["end"], f, ln, o) for f, ln, o, _, ok in entries if ok)
     starts = [s.start for s in doc.sentences]
+    previous = previous_texts(doc.sentences)
     prev_end, prev_at = -1, ""
     for s, e, f, ln, o in valid:
         if s < prev_end:
@@ -399,7 +401,6 @@ def _check_coverage(entries, claimed: set, bad, records: list[dict]) -> None:
         i = bisect.bisect_right(starts, s) - 1
         _check_aligned(doc, i, s, e, lambda *a, _f=f, _ln=ln: bad(_f, _ln, *a))
         sent = doc.sentences[i] if i >= 0 else None
-        before = doc.sentences[i - 1] if i > 0 else None
         records.append(
             {
                 "policy": o["policy"],
@@ -410,9 +411,7 @@ def _check_coverage(entries, claimed: set, bad, records: list[dict]) -> None:
                 "start": s,
                 "end": e,
                 "paragraph": sent.paragraph if sent else -1,
-                "previous": before.text
-                if before and sent and before.paragraph == sent.paragraph
-                else "",
+                "previous": previous[i] if sent else "",
                 "source": f"annotations:{Path(f).name}",
                 "attributes": json.dumps({"note": o["note"]}) if o.get("note") else "{}",
             }

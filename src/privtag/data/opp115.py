@@ -44,11 +44,12 @@ from pathlib import Path
 
 from datasets import DatasetDict
 
-from privtag.data import to_dataset
+from privtag.data.records import to_dataset
 from privtag.errors import DataError
 from privtag.labels import LABEL2ID, LABELS
 from privtag.segmentation import readers
 from privtag.segmentation.document import Document, segment
+from privtag.segmentation.units import previous_texts
 
 MIN_OVERLAP = 5
 VOTES = {"majority": 2, "union": 1}
@@ -191,7 +192,7 @@ def _fractions(practices: list[Practice], n_annotators: int, hit=None) -> list[f
 
 
 def policy_records(policy: Policy, level: str = "segment", vote: str = "majority") -> list[dict]:
-    """Records (see :data:`privtag.data.FEATURES`) of one policy at ``level``.
+    """Records (see :data:`privtag.data.records.FEATURES`) of one policy at ``level``.
 
     ``votes`` holds, per label, the share of the policy's annotators who gave it (0, 1/3,
     2/3, 1 with three annotators): the soft targets of ``data.targets = "soft"``.
@@ -223,8 +224,7 @@ def policy_records(policy: Policy, level: str = "segment", vote: str = "majority
             )
             continue
         seg0 = policy.segment_starts[para.index]
-        prev = ""
-        for s in sents:
+        for s, prev in zip(sents, previous_texts(sents), strict=True):
             a = doc.source_offset(s.start)
             z = doc.source_offset(s.end - 1)
             if a is None or z is None:
@@ -253,7 +253,6 @@ def policy_records(policy: Policy, level: str = "segment", vote: str = "majority
                     "attributes": json.dumps(attrs, sort_keys=True),
                 }
             )
-            prev = s.text
     return out
 
 
@@ -295,7 +294,7 @@ def load_opp115(
         splits: keep only these split names.
 
     Returns:
-        ``DatasetDict`` with columns of :data:`privtag.data.FEATURES`.
+        ``DatasetDict`` with columns of :data:`privtag.data.records.FEATURES`.
     """
     if level not in ("segment", "sentence"):
         raise DataError(f"level must be 'segment' or 'sentence', not {level!r}")

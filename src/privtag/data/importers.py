@@ -8,7 +8,7 @@ The readers return records for :func:`privtag.data.to_dataset`; the writers turn
 records into files those tools import, so sentences can be pre-loaded for labelling.
 
 Example:
-    >>> from privtag.annotations import read_annotations
+    >>> from privtag.data.annotations import read_annotations
     >>> from privtag.data import to_dataset
     >>> records = read_annotations("data/annotations")  # doctest: +SKIP
     >>> write_labelstudio(records, "tasks.json", labels_as=None)  # doctest: +SKIP
@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from privtag.annotations import suggest_label
+from privtag.data.annotations import suggest_label
 from privtag.errors import AnnotationError, DataError
 from privtag.labels import LABELS, label_index
 from privtag.outputs import write_text
