@@ -22,7 +22,7 @@ def main() -> None:
 
     from privtag.data import units_of
     from privtag.data.opp115 import load_opp115
-    from privtag.tagger import Tagger
+    from privtag.inference.tagger import Tagger
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", required=True, help="the full model directory (a training run)")

@@ -23,7 +23,7 @@ def main() -> None:
     import torch
 
     from privtag.data.opp115 import resolve_root
-    from privtag.tagger import Tagger
+    from privtag.inference.tagger import Tagger
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None, help="model directory (default: model/)")

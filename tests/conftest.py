@@ -69,7 +69,7 @@ def tiny_encoder(tmp_path_factory) -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from privtag.model import base_encoder_path
+    from privtag.inference.model import base_encoder_path
 
     out = tmp_path_factory.mktemp("tiny_encoder")
     tokenizer = AutoTokenizer.from_pretrained(base_encoder_path())
@@ -153,6 +153,6 @@ def trained_tiny(tiny_recipe, tmp_path_factory) -> Path:
 @pytest.fixture
 def tiny_tagger(trained_tiny, tiny_encoder):
     """A fresh :class:`privtag.Tagger` loaded from ``trained_tiny`` (safe to modify)."""
-    from privtag.tagger import Tagger
+    from privtag.inference.tagger import Tagger
 
     return Tagger.load(trained_tiny, base=tiny_encoder)

@@ -183,12 +183,12 @@ def test_benchmark_command_updates_the_results_file(fake_opp115, annotations, tm
 
 @pytest.mark.slow
 def test_the_harness_runs_the_tagger_class(fixtures):
-    """privtag.tagger.Tagger (untrained head on the packaged encoder) through the harness."""
+    """privtag.inference.tagger.Tagger (untrained head on the packaged encoder) through the harness."""
     from transformers import AutoTokenizer
 
     from privtag.evaluation import evaluate_system
-    from privtag.model import PrivtagClassifier, base_encoder_path
-    from privtag.tagger import Tagger
+    from privtag.inference.model import PrivtagClassifier, base_encoder_path
+    from privtag.inference.tagger import Tagger
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base_encoder_path())

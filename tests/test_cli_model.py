@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from privtag.cli import app
 from privtag.config import RecipeError
 from privtag.errors import PolicyReadError
-from privtag.model import COMPACT_FILE
+from privtag.inference.model import COMPACT_FILE
+from privtag.inference.tagger import Tagger
 from privtag.segmentation.document import segment
-from privtag.tagger import Tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privtag.inputs import (
+from privtag.inference.encoding import (
     CONTEXTS,
     UnitError,
     check_units,
@@ -26,7 +26,7 @@ def tokenizer():
     """The packaged MiniLM's tokenizer (no model weights are loaded)."""
     from transformers import AutoTokenizer
 
-    from privtag.model import base_encoder_path
+    from privtag.inference.model import base_encoder_path
 
     return AutoTokenizer.from_pretrained(base_encoder_path())
 

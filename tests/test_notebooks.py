@@ -87,7 +87,7 @@ def test_the_kernel_is_this_environment():
 
 
 def _has_default_model() -> bool:
-    from privtag.tagger import SETTINGS_FILE, default_model_dir
+    from privtag.inference.tagger import SETTINGS_FILE, default_model_dir
 
     return (default_model_dir() / SETTINGS_FILE).is_file()
 

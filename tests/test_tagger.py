@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from privtag.errors import ModelLoadError, PrivtagError
-from privtag.inputs import UnitError
+from privtag.inference.encoding import UnitError
+from privtag.inference.model import COMPACT_FILE, PrivtagClassifier
+from privtag.inference.tagger import AGGREGATES, Tagger
 from privtag.labels import LABELS, NUM_LABELS
-from privtag.model import COMPACT_FILE, PrivtagClassifier
 from privtag.segmentation.document import segment
-from privtag.tagger import AGGREGATES, Tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -186,6 +186,15 @@ def test_long_sentence_is_scored_over_windows(tiny_tagger):
 # ---------------------------------------------------------------- tag()
 
 
+def test_a_str_is_always_policy_text(tiny_tagger, tmp_path):
+    path = tmp_path / "shop.md"
+    path.write_text(POLICY, encoding="utf-8")
+    with pytest.warns(DeprecationWarning, match="tag_file"):
+        policy = tiny_tagger.tag(str(path))
+    assert [s.text for s in policy.sentences] == [str(path)]
+    assert tiny_tagger.predict(str(path)) == tiny_tagger.predict(str(path) + " ")  # never read
+
+
 def test_tag_accepts_text_path_bytes_and_documents(tiny_tagger, tmp_path):
     path = tmp_path / "shop.md"
     path.write_text(POLICY, encoding="utf-8")
@@ -193,7 +202,7 @@ def test_tag_accepts_text_path_bytes_and_documents(tiny_tagger, tmp_path):
     results = [
         tiny_tagger.tag(POLICY),
         tiny_tagger.tag(path),
-        tiny_tagger.tag(str(path)),
+        tiny_tagger.tag_file(str(path)),
         tiny_tagger.tag(POLICY.encode()),
         tiny_tagger.tag(doc),
     ]

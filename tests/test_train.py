@@ -13,9 +13,9 @@ import torch
 from privtag.data import load_units, to_dataset
 from privtag.data.annotations import read_annotations
 from privtag.errors import DataError
+from privtag.inference.model import PrivtagClassifier, load_model
+from privtag.inference.tagger import AGGREGATES, Tagger
 from privtag.labels import LABELS, NUM_LABELS
-from privtag.model import PrivtagClassifier, load_model
-from privtag.tagger import AGGREGATES, Tagger
 from privtag.train import _pos_weight, train, tune_tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -15,7 +15,7 @@ from privtag.train import _encode_dataset
 def tokenizer():
     from transformers import AutoTokenizer
 
-    from privtag.model import base_encoder_path
+    from privtag.inference.model import base_encoder_path
 
     return AutoTokenizer.from_pretrained(base_encoder_path())
 

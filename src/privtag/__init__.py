@@ -42,8 +42,8 @@ __all__ = [
 # The names below pull in torch, transformers or datasets: import them on first use so
 # that `import privtag` (and `privtag segment`) stays fast.
 _LAZY = {
-    "Tagger": "privtag.tagger",
-    "TaggedPolicy": "privtag.results",
+    "Tagger": "privtag.inference.tagger",
+    "TaggedPolicy": "privtag.inference.results",
     "Recipe": "privtag.config",
     "train": "privtag.train",
     "load_annotations": "privtag.data",

@@ -2,7 +2,7 @@
 
 privtag 0.2 moved its modules into subpackages. Rather than one shim file per old
 module, a single meta-path finder maps every old name in :data:`ALIASES` to the
-module that replaced it: ``import privtag.tagger`` gives the very module object
+module that replaced it: ``import privtag.inference.tagger`` gives the very module object
 ``privtag.inference.tagger`` (so monkeypatching either name patches both) and warns
 once with a :class:`DeprecationWarning` naming the new path. Old names go in 0.3.
 
@@ -36,6 +36,11 @@ ALIASES = {
     "privtag.importers": "privtag.data.importers",
     "privtag.opp115": "privtag.data.opp115",
     "privtag.datareport": "privtag.data.stats",
+    "privtag.inputs": "privtag.inference.encoding",
+    "privtag.modelfiles": "privtag.inference.settings",
+    "privtag.model": "privtag.inference.model",
+    "privtag.tagger": "privtag.inference.tagger",
+    "privtag.results": "privtag.inference.results",
 }
 #: Old module names that are also functions of the package: the attribute stays the
 #: function when the old module is imported (``privtag.segment`` is :func:`segment`).

@@ -28,7 +28,7 @@ from datasets import Dataset
 
 from privtag.errors import DataError, ModelLoadError
 from privtag.evaluation import check_labels, reference_matrix
-from privtag.inputs import Unit, unit_text
+from privtag.inference.encoding import Unit, unit_text
 from privtag.labels import LABELS
 from privtag.thresholds import tune_thresholds
 

@@ -61,7 +61,7 @@ def load_system(spec: str) -> System:
         return RuleTagger()
     if spec.startswith("tfidf:"):
         return TfidfTagger.load(spec.split(":", 1)[1])
-    from privtag.tagger import Tagger  # torch and transformers: only when asked for
+    from privtag.inference.tagger import Tagger  # torch and transformers: only when asked for
 
     return Tagger.load(spec)
 
@@ -161,7 +161,7 @@ def run_benchmark(
 
     Args:
         opp115: the OPP-115 directory (default: :func:`privtag.data.opp115.default_root`).
-        model: a fine-tuned model directory for ``privtag.tagger.Tagger`` (optional).
+        model: a fine-tuned model directory for ``privtag.inference.tagger.Tagger`` (optional).
         annotations: directory of the seed annotations (``*.jsonl``); skipped if absent.
         levels: ``"segment"`` and/or ``"sentence"``.
         n_bootstrap, seed: the policy bootstrap; ``seed`` also seeds the TF-IDF solver.
@@ -225,7 +225,7 @@ def run_benchmark(
         dtype = str(getattr(tagger, "dtype", "")).removeprefix("torch.")
         aggregate = getattr(tagger, "settings", {}).get("aggregate")
         run.systems.append(
-            f"**{tagger.name}**: `privtag.tagger.Tagger` loaded from `{model}`"
+            f"**{tagger.name}**: `privtag.inference.tagger.Tagger` loaded from `{model}`"
             + (f" (computing in {dtype}, paragraph aggregate {aggregate})." if dtype else ".")
         )
         if seen:

@@ -355,8 +355,8 @@ def export_cmd(
     force: Force = False,
 ) -> None:
     """Write a model in compact form: only what differs from the base encoder, in float16."""
+    from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, atomic_dir
-    from privtag.tagger import Tagger
 
     Outputs([model], force).directory(out, "OUT")
     tagger = Tagger.load(model)
@@ -398,7 +398,7 @@ def tag_cmd(
     A file that cannot be read is reported on stderr and skipped; the exit code is 2 if
     any was (``--strict`` stops at the first instead).
     """
-    from privtag.tagger import Tagger
+    from privtag.inference.tagger import Tagger
 
     tagger = Tagger.load(model, aggregate=aggregate, dtype=dtype)
     failed = 0
@@ -507,8 +507,8 @@ def tune_cmd(
     import time
 
     from privtag.data.sources import load_units
+    from privtag.inference.tagger import AGGREGATES, Tagger
     from privtag.outputs import Outputs, atomic_dir, spec_paths
-    from privtag.tagger import AGGREGATES, Tagger
     from privtag.train import tune_tagger
 
     specs = data or ["opp115:validation"]

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from privtag.errors import PrivtagError
-from privtag.inputs import CONTEXTS, MIN_LENGTH
-from privtag.modelfiles import AGGREGATES, SHIPPED_MODEL_DIR
+from privtag.inference.encoding import CONTEXTS, MIN_LENGTH
+from privtag.inference.settings import AGGREGATES, SHIPPED_MODEL_DIR
 
 
 class RecipeError(PrivtagError, ValueError):

@@ -141,7 +141,7 @@ def run_crossval(
     from datasets import concatenate_datasets
     from transformers import AutoTokenizer, set_seed
 
-    from privtag.model import base_encoder_path
+    from privtag.inference.model import base_encoder_path
     from privtag.train import encode_training_set, fit_model
 
     output = Path(output)
@@ -205,7 +205,7 @@ def score_fold(model, tokenizer, recipe: Recipe, held: Mapping, fold_dir: Path) 
     (the sentence text alone, as :meth:`Tagger.predict` scores it) with ``lone_is_para``,
     ``segment:<agg>`` for each of the recipe's aggregates, with ``segment_is_para``.
     """
-    from privtag.tagger import Tagger
+    from privtag.inference.tagger import Tagger
 
     tagger = Tagger(model, tokenizer, _settings(recipe))
     aggregates = list(recipe.train.aggregates)

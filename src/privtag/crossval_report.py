@@ -3,7 +3,7 @@
 For every decision rule of :mod:`privtag.decision`, the thresholds used on fold *k* are
 fitted on the out-of-fold scores of the other folds, then applied to fold *k*'s scores:
 no unit is decided by thresholds fitted on its own label. Segments are decided as
-:meth:`privtag.tagger.Tagger.predict` decides them: a segment of several sentences by
+:meth:`privtag.inference.tagger.Tagger.predict` decides them: a segment of several sentences by
 paragraph thresholds (fitted on multi-sentence segments), a one-sentence segment by the
 sentence thresholds.
 

@@ -1,7 +1,7 @@
 """Ways to turn scores into labels, fitted on scores of units a model was not trained on.
 
 Every rule here ends as one threshold per label on the score scale, so a fitted rule is
-saved as ``thresholds.json`` like any other, and :meth:`privtag.tagger.Tagger.decisions`
+saved as ``thresholds.json`` like any other, and :meth:`privtag.inference.tagger.Tagger.decisions`
 applies it. The rules differ in how much they trust the fitting data:
 
 * ``per_label``: the F1-best threshold of each label (:func:`privtag.thresholds.tune_thresholds`).

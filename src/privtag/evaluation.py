@@ -33,7 +33,7 @@ from datasets import ClassLabel, Dataset
 from privtag.bootstrap import AVERAGES, bootstrap_intervals, paired_difference, policy_counts
 from privtag.data.records import multi_hot, units_of
 from privtag.errors import DataError
-from privtag.inputs import Unit
+from privtag.inference.encoding import Unit
 from privtag.labels import LABELS
 from privtag.metrics import prf
 from privtag.outputs import write_text

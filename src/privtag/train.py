@@ -1,8 +1,8 @@
 """Fine-tune the encoder on annotated units with the Hugging Face ``Trainer``.
 
 :func:`train` runs a :class:`privtag.config.Recipe`: it loads sentence and/or segment
-units from every source, encodes them with their context (:mod:`privtag.inputs`),
-fine-tunes :class:`privtag.model.PrivtagClassifier` with BCE loss (optional per-label
+units from every source, encodes them with their context (:mod:`privtag.inference.encoding`),
+fine-tunes :class:`privtag.inference.model.PrivtagClassifier` with BCE loss (optional per-label
 positive weights), evaluates every epoch on validation, keeps the best epoch by
 validation macro-F1 (early stopping), then picks the paragraph aggregation and tunes
 per-label thresholds on validation and saves a :class:`privtag.Tagger`.
@@ -28,7 +28,7 @@ from privtag.config import Recipe
 from privtag.data.records import multi_hot, to_dataset, units_of
 from privtag.data.sources import load_units
 from privtag.errors import DataError
-from privtag.inputs import encode
+from privtag.inference.encoding import encode
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.outputs import write_text
 from privtag.thresholds import f1_scores, tune_thresholds
@@ -92,7 +92,7 @@ def _pos_weight(y: np.ndarray, how: str, cap: float) -> list[float] | None:
 
 
 def _train_bf16(dtype: str) -> bool:
-    from privtag.model import native_bf16
+    from privtag.inference.model import native_bf16
 
     if dtype not in ("float32", "bfloat16", "auto"):
         raise DataError(f"train.dtype must be float32, bfloat16 or auto, not {dtype!r}")
@@ -227,7 +227,7 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
     Checkpoints go to ``<train.output_dir>/checkpoints`` every epoch; with
     ``train.resume`` the run continues from the last one.
     """
-    from privtag.model import PrivtagClassifier
+    from privtag.inference.model import PrivtagClassifier
 
     m, t = recipe.model, recipe.train
     y_train = np.asarray(train_ds["labels"], dtype=np.float32)
@@ -254,8 +254,8 @@ def train(recipe: Recipe):
     """
     from transformers import AutoTokenizer, set_seed
 
-    from privtag.model import base_encoder_path
-    from privtag.tagger import AGGREGATES, Tagger
+    from privtag.inference.model import base_encoder_path
+    from privtag.inference.tagger import AGGREGATES, Tagger
 
     started = time.time()
     t, m, d = recipe.train, recipe.model, recipe.data
@@ -337,7 +337,7 @@ def tune_tagger(
 
     Sentence thresholds are tuned on ``sentences``. Paragraph thresholds are tuned on the
     segments of several sentences only: a one-sentence segment is scored and decided as
-    a sentence (as :meth:`privtag.tagger.Tagger.predict` does), so the segment F1
+    a sentence (as :meth:`privtag.inference.tagger.Tagger.predict` does), so the segment F1
     returned is the one ``predict`` gets with the saved thresholds. The aggregation with
     the best segment macro-F1 is kept, unless a one-pass aggregation (``max``,
     ``noisy_or``: no second pass over whole paragraphs, about 1.6 times faster) comes

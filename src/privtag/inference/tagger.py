@@ -2,15 +2,15 @@
 
 Example:
     >>> from privtag import Tagger
-    >>> tagger = Tagger.load()                     # the default model in model/
+    >>> tagger = Tagger.from_pretrained()          # doctest: +SKIP
     >>> tagger.predict("We may share your data with advertisers.")     # doctest: +SKIP
     ['Third Party Sharing/Collection']
-    >>> policy = tagger.tag("data/policies/zarget.md")                 # doctest: +SKIP
+    >>> policy = tagger.tag_file("data/policies/zarget.md")            # doctest: +SKIP
     >>> policy.summary()                                               # doctest: +SKIP
 
 Every text given to :meth:`Tagger.predict_proba` is one unit: it is segmented, and a
 unit of several sentences is scored as a paragraph exactly as :meth:`Tagger.tag`
-scores paragraphs. Sentence scores use the unit's context (see :mod:`privtag.inputs`);
+scores paragraphs. Sentence scores use the unit's context (see :mod:`privtag.inference.encoding`);
 paragraph scores aggregate the paragraph's sentence scores (``aggregate`` setting:
 ``max``; ``noisy_or``; ``direct``, the whole paragraph scored as one unit; or
 ``max+direct``, the mean of the two). Sentences and paragraphs have their own
@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from privtag.errors import ModelLoadError
-from privtag.inputs import (
+from privtag.inference.backends import Scorer, TorchScorer
+from privtag.inference.encoding import (
     Unit,
     check_units,
     combine_windows,
@@ -37,46 +38,45 @@ from privtag.inputs import (
     unit_section,
     unit_text,
 )
-from privtag.labels import LABELS, NUM_LABELS
-from privtag.model import COMPACT_FILE, COMPACT_META, inference_dtype, load_model, save_compact
-from privtag.modelfiles import (
+from privtag.inference.model import (
+    COMPACT_FILE,
+    COMPACT_META,
+    inference_dtype,
+    load_model,
+    save_compact,
+)
+from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
+from privtag.inference.settings import (
     AGGREGATES,
     SHIPPED_MODEL_DIR,
+    InferenceSettings,
     check_settings,
     check_thresholds,
     read_json_object,
 )
-from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
-from privtag.segmentation.document import Document, segment
+from privtag.labels import LABELS, NUM_LABELS
+from privtag.segmentation.document import Document, segment, segment_file
 from privtag.segmentation.units import clean_document, sentence_units, unit_sentences
 
 DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR
 SETTINGS_FILE = "privtag.json"
 THRESHOLDS_FILE = "thresholds.json"
 TRAINING_FILE = "training.json"
-DEFAULT_SETTINGS = {
-    "context": "section+previous",
-    "max_length": 128,
-    "paragraph_max_length": 256,
-    "context_tokens": 48,
-    "aggregate": "max",
-    # small batches of length-sorted units pad least: 16 measured fastest on 2 cores
-    "batch_size": 16,
-    "dtype": "auto",
-}
+#: See :class:`~privtag.inference.settings.InferenceSettings`.
+DEFAULT_SETTINGS = InferenceSettings().to_dict()
 __all__ = ["AGGREGATES", "DEFAULT_MODEL_DIR", "Tagger", "default_model_dir"]
 
 
 def default_model_dir() -> Path:
-    """``$PRIVTAG_MODEL`` if set, else ``model/`` of the privtag checkout."""
-    return Path(os.environ.get("PRIVTAG_MODEL", DEFAULT_MODEL_DIR))
+    """``$PRIVTAG_MODEL`` if set, else the model shipped with privtag."""
+    return Path(os.environ.get("PRIVTAG_MODEL") or DEFAULT_MODEL_DIR)
 
 
 class Tagger:
     """Tag sentences and paragraphs with the 12 practice labels.
 
     Args:
-        model: a :class:`privtag.model.PrivtagClassifier`.
+        model: a :class:`privtag.inference.model.PrivtagClassifier`.
         tokenizer: its tokenizer.
         settings: context and window settings (see ``DEFAULT_SETTINGS``).
         thresholds: ``{"sentence": [12 floats], "paragraph": [12 floats]}``.
@@ -95,34 +95,38 @@ class Tagger:
         }
         self.metadata = metadata or {}
         self.name = name
+        self._scorer: Scorer | None = None
 
     # ------------------------------------------------------------------ persistence
 
     @classmethod
-    def load(
+    def from_pretrained(
         cls,
-        path: str | Path | None = None,
+        name_or_path: str | Path | None = None,
         base: str | Path | None = None,
         aggregate: str | None = None,
         dtype: str | None = None,
+        device: str | None = None,
     ) -> Tagger:
-        """Load a saved tagger (default: :func:`default_model_dir`).
+        """Load a saved tagger: ``name_or_path``, else ``$PRIVTAG_MODEL``, else the shipped model.
 
         Args:
-            path: the model directory.
+            name_or_path: a model directory (``""`` is an error, not the default).
             base: the base encoder directory, for a compact model trained on another
                 encoder than the packaged MiniLM (default: the one it records).
             aggregate: paragraph aggregation to use instead of the tuned one (see
                 :meth:`use_aggregate`).
             dtype: ``auto`` (the default: bfloat16 on CPUs that have it natively, about
                 three times faster, else float32), ``float32`` or ``bfloat16``; see
-                :func:`privtag.model.inference_dtype`.
+                :func:`privtag.inference.model.inference_dtype`.
+            device: ``cpu`` (the default), ``cuda`` or ``auto``.
 
         Raises:
             ModelLoadError: a missing directory or file, another label set, corrupt weights.
         """
         from transformers import AutoTokenizer
 
+        path = name_or_path
         if path is not None and not str(path).strip():
             raise ModelLoadError(
                 "model directory '' is empty; give a model directory, or leave it unset "
@@ -143,6 +147,9 @@ class Tagger:
         check_thresholds(thresholds, path / THRESHOLDS_FILE)
         if dtype is not None:
             settings["dtype"] = dtype
+        if device is not None:
+            settings["device"] = device
+            check_settings(settings, "device")
         inference_dtype(settings.get("dtype", "auto"))  # an unknown name fails here, early
         meta_file = path / TRAINING_FILE
         metadata = read_json_object(meta_file) if meta_file.is_file() else {}
@@ -158,6 +165,9 @@ class Tagger:
             ) from e
         tagger = cls(model, tokenizer, settings, thresholds, metadata, name=path.name)
         return tagger.use_aggregate(aggregate) if aggregate else tagger
+
+    #: The name of privtag 0.1 (kept).
+    load = from_pretrained
 
     def use_aggregate(self, aggregate: str) -> Tagger:
         """Switch the paragraph aggregation, with the thresholds tuned for it in training.
@@ -180,7 +190,7 @@ class Tagger:
             self.thresholds["paragraph"] = tuned[aggregate]
         return self
 
-    def save(self, path: str | Path, compact: bool = False) -> Path:
+    def save_pretrained(self, path: str | Path, compact: bool = False) -> Path:
         """Save model, tokenizer, settings, thresholds and metadata (safetensors and JSON)."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -192,13 +202,16 @@ class Tagger:
                 (path / stale).unlink(missing_ok=True)
             self.model.save_pretrained(path)
         self.tokenizer.save_pretrained(path)
-        # the dtype is this machine's choice at load time, not a property of the model
-        settings = {k: v for k, v in self.settings.items() if k != "dtype"}
+        # dtype and device are this machine's choice at load time, not the model's
+        settings = {k: v for k, v in self.settings.items() if k not in ("dtype", "device")}
         settings["labels"] = list(LABELS)
         (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
         (path / THRESHOLDS_FILE).write_text(json.dumps(self.thresholds, indent=2) + "\n")
         (path / TRAINING_FILE).write_text(json.dumps(self.metadata, indent=2, default=str) + "\n")
         return path
+
+    #: The name of privtag 0.1 (kept).
+    save = save_pretrained
 
     @property
     def dtype(self) -> torch.dtype:
@@ -211,34 +224,29 @@ class Tagger:
 
     # ------------------------------------------------------------------ scoring
 
-    @torch.inference_mode()
+    @property
+    def scorer(self) -> Scorer:
+        """The backend that computes scores: a :class:`TorchScorer` unless one was set.
+
+        The torch scorer is built on each use, so changed settings (batch size, dtype,
+        device) always apply.
+        """
+        if self._scorer is not None:
+            return self._scorer
+        s = self.settings
+        return TorchScorer(self.model, s["batch_size"], self.dtype, s.get("device", "cpu"))
+
+    @scorer.setter
+    def scorer(self, scorer: Scorer) -> None:
+        self._scorer = scorer
+
     def _score(self, units: Sequence[Unit], max_length: int) -> np.ndarray:
         """Sigmoid scores (n, 12) of units scored as single inputs (windows combined)."""
         if not units:
             return np.zeros((0, NUM_LABELS), dtype=np.float32)
         s = self.settings
         enc = encode(self.tokenizer, units, s["context"], max_length, s["context_tokens"])
-        order = np.argsort([len(x) for x in enc.input_ids], kind="stable")
-        scores = np.zeros((len(enc), NUM_LABELS), dtype=np.float32)
-        self.model.eval()
-        bs = int(s["batch_size"])
-        fast = self.dtype == torch.bfloat16
-        for b in range(0, len(order), bs):
-            idx = order[b : b + bs]
-            width = max(len(enc.input_ids[i]) for i in idx)
-            ids = torch.zeros((len(idx), width), dtype=torch.long)
-            types = torch.zeros_like(ids)
-            mask = torch.zeros_like(ids)
-            for r, i in enumerate(idx):
-                n = len(enc.input_ids[i])
-                ids[r, :n] = torch.tensor(enc.input_ids[i])
-                types[r, :n] = torch.tensor(enc.token_type_ids[i])
-                mask[r, :n] = 1
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
-                logits = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types)
-            logits = logits.logits
-            scores[idx] = torch.sigmoid(logits.float()).numpy()
-        return combine_windows(scores, enc.owner, len(units))
+        return combine_windows(self.scorer.score(enc), enc.owner, len(units))
 
     def _paragraph_scores(
         self,
@@ -368,11 +376,20 @@ class Tagger:
 
     # ------------------------------------------------------------------ whole policies
 
+    def tag_file(self, path: str | Path, format: str | None = None) -> TaggedPolicy:
+        """Read, segment and tag the policy file at ``path`` (a ``str`` here is a file name).
+
+        Example:
+            >>> tagger.tag_file("data/policies/zarget.md").summary()  # doctest: +SKIP
+        """
+        return self.tag(segment_file(path, format))
+
     def tag(self, source: str | bytes | Path | Document, format: str | None = None) -> TaggedPolicy:
-        """Segment and tag a policy (text, a path, bytes, or a :class:`Document`).
+        """Segment and tag a policy: text (a ``str`` is always text), bytes, a file as a
+        :class:`~pathlib.Path` (see :meth:`tag_file`), or a :class:`Document`.
 
         Returns:
-            :class:`privtag.results.TaggedPolicy` with per-sentence and per-paragraph
+            :class:`privtag.inference.results.TaggedPolicy` with per-sentence and per-paragraph
             labels and scores.
         """
         doc = clean_document(source if isinstance(source, Document) else segment(source, format))

@@ -1,4 +1,8 @@
-"""Reading and checking the JSON files of a model directory (settings, thresholds, metadata).
+"""Inference settings, and reading and checking the JSON files of a model directory.
+
+:class:`InferenceSettings` is the one typed record of how a model is applied (context,
+windows, aggregation, batch size, dtype, device), saved as ``privtag.json``; this module
+also finds the shipped model (:func:`shipped_model_dir`).
 
 A damaged or hand-edited file must never load into a tagger that quietly scores wrong
 (a NaN threshold never fires, a window longer than the encoder's positions crashes
@@ -11,17 +15,91 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from privtag.errors import ModelLoadError
-from privtag.inputs import CONTEXTS, MIN_LENGTH
+from privtag.inference.encoding import CONTEXTS, MIN_LENGTH
 from privtag.labels import LABELS, NUM_LABELS
 
 AGGREGATES = ("max", "noisy_or", "direct", "max+direct")
-#: The model shipped in the repository's ``model/`` (regenerated only by ``--export``).
-SHIPPED_MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
+DEVICES = ("cpu", "cuda", "auto")
+_CHECKOUT_MODEL = Path(__file__).resolve().parents[3] / "model"
+
+
+def shipped_model_dir() -> Path:
+    """The default model: ``privtag/_model`` of an installed wheel, else ``model/`` of a checkout.
+
+    The packaging maps the repository's top-level ``model/`` into the package as
+    ``privtag._model`` (wheel, sdist and editable installs); running from a source tree
+    on ``PYTHONPATH`` finds the checkout's ``model/`` instead.
+    """
+    try:
+        spec = importlib.util.find_spec("privtag._model")
+    except (ImportError, ValueError):
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "config.json").is_file():
+            return Path(location)
+    return _CHECKOUT_MODEL
+
+
+#: The model shipped with privtag (regenerated only by ``--export``).
+SHIPPED_MODEL_DIR = shipped_model_dir()
+
+
+@dataclass
+class InferenceSettings:
+    """How a model is applied: saved with it as ``privtag.json`` (``dtype``/``device`` are not).
+
+    Attributes:
+        context: what context a sentence is encoded with (one of ``CONTEXTS``).
+        max_length: tokens per sentence window; ``paragraph_max_length`` for paragraphs.
+        context_tokens: the most tokens of context per window.
+        aggregate: paragraph scores from sentence scores (one of :data:`AGGREGATES`).
+        batch_size: units per forward pass (small length-sorted batches pad least:
+            16 measured fastest on 2 cores).
+        dtype: ``auto``, ``float32`` or ``bfloat16`` (a load-time choice of this machine).
+        device: ``cpu``, ``cuda`` or ``auto`` (cuda when available).
+
+    Example:
+        >>> InferenceSettings.from_dict({"aggregate": "noisy_or"}).aggregate
+        'noisy_or'
+        >>> InferenceSettings.from_dict({"batch_size": 0})
+        Traceback (most recent call last):
+        ...
+        privtag.errors.ModelLoadError: <settings>: batch_size must be an integer of at least 1, not 0; fix it, or save or download the model again
+    """
+
+    context: str = "section+previous"
+    max_length: int = 128
+    paragraph_max_length: int = 256
+    context_tokens: int = 48
+    aggregate: str = "max"
+    batch_size: int = 16
+    dtype: str = "auto"
+    device: str = "cpu"
+
+    @classmethod
+    def from_dict(cls, raw: dict, path: Path | str = "<settings>") -> InferenceSettings:
+        """Checked settings from a dict (unknown keys such as ``labels`` are ignored).
+
+        Raises:
+            ModelLoadError: naming ``path``, the first bad field and the values it accepts.
+        """
+        check_settings(raw, path)
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+    def to_dict(self) -> dict:
+        """The settings as a plain dict (what ``Tagger.settings`` holds)."""
+        return dataclasses.asdict(self)
+
+
 _FIX = "fix it, or save or download the model again"
 
 
@@ -78,6 +156,8 @@ def check_settings(settings: dict, path: Path | str, max_positions: int | None =
             isinstance(settings[field], str) and settings[field] in allowed
         ):
             raise bad(field, "one of " + ", ".join(allowed))
+    if "device" in settings and settings["device"] not in DEVICES:
+        raise bad("device", "one of " + ", ".join(DEVICES))
     if settings.get("labels", list(LABELS)) != list(LABELS):
         raise ModelLoadError(
             f"{path}: labels differ from privtag's 12 labels; retrain the model with this version"
