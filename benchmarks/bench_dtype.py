@@ -25,7 +25,7 @@ def main() -> None:
     from privtag.inference.model import native_bf16
     from privtag.inference.tagger import Tagger
     from privtag.labels import NUM_LABELS
-    from privtag.thresholds import f1_scores
+    from privtag.training.thresholds import f1_scores
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None)

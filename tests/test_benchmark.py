@@ -12,12 +12,12 @@ import pytest
 from datasets import DatasetDict
 from typer.testing import CliRunner
 
-import privtag.benchmark as bench
 import privtag.data.opp115
-from privtag.baselines import RuleTagger, TfidfTagger
+import privtag.evaluation.benchmark as bench
 from privtag.cli import app
 from privtag.data import load_units, sentences_to_segments, to_dataset
 from privtag.errors import ModelLoadError
+from privtag.evaluation.baselines import RuleTagger, TfidfTagger
 
 
 @pytest.fixture
@@ -186,7 +186,7 @@ def test_the_harness_runs_the_tagger_class(fixtures):
     """privtag.inference.tagger.Tagger (untrained head on the packaged encoder) through the harness."""
     from transformers import AutoTokenizer
 
-    from privtag.evaluation import evaluate_system
+    from privtag.evaluation.harness import evaluate_system
     from privtag.inference.model import PrivtagClassifier, base_encoder_path
     from privtag.inference.tagger import Tagger
 

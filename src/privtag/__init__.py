@@ -44,11 +44,11 @@ __all__ = [
 _LAZY = {
     "Tagger": "privtag.inference.tagger",
     "TaggedPolicy": "privtag.inference.results",
-    "Recipe": "privtag.config",
-    "train": "privtag.train",
+    "Recipe": "privtag.training.recipe",
+    "train": "privtag.training.train",
     "load_annotations": "privtag.data",
     "load_opp115": "privtag.data.opp115",
-    "evaluate_system": "privtag.evaluation",
+    "evaluate_system": "privtag.evaluation.harness",
 }
 
 

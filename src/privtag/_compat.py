@@ -41,10 +41,21 @@ ALIASES = {
     "privtag.model": "privtag.inference.model",
     "privtag.tagger": "privtag.inference.tagger",
     "privtag.results": "privtag.inference.results",
+    "privtag.config": "privtag.training.recipe",
+    "privtag.train": "privtag.training.train",
+    "privtag.thresholds": "privtag.training.thresholds",
+    "privtag.decision": "privtag.training.decision",
+    "privtag.metrics": "privtag.evaluation.metrics",
+    "privtag.bootstrap": "privtag.evaluation.bootstrap",
+    "privtag.report": "privtag.evaluation.tables",
+    "privtag.baselines": "privtag.evaluation.baselines",
+    "privtag.benchmark": "privtag.evaluation.benchmark",
+    "privtag.crossval": "privtag.evaluation.crossval",
+    "privtag.crossval_report": "privtag.evaluation.crossval_report",
 }
 #: Old module names that are also functions of the package: the attribute stays the
 #: function when the old module is imported (``privtag.segment`` is :func:`segment`).
-_FUNCTIONS = {"segment"}
+_FUNCTIONS = {"segment", "train"}
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):

@@ -149,11 +149,11 @@ def evaluate_cmd(
     import dataclasses
     import json
 
-    from privtag.benchmark import load_system
     from privtag.data.sources import LEVELS, load_units
-    from privtag.evaluation import evaluate_system
+    from privtag.evaluation.benchmark import load_system
+    from privtag.evaluation.harness import evaluate_system
+    from privtag.evaluation.tables import plot_f1
     from privtag.outputs import Outputs, spec_paths, write_text
-    from privtag.report import plot_f1
 
     if level not in (*LEVELS, "both"):
         raise typer.BadParameter(
@@ -211,7 +211,7 @@ def benchmark_cmd(
     force: Force = False,
 ) -> None:
     """Compare the model with the rule and TF-IDF baselines on OPP-115 and the seed data."""
-    from privtag.benchmark import run_benchmark, write_section
+    from privtag.evaluation.benchmark import run_benchmark, write_section
     from privtag.outputs import Outputs
 
     outs = Outputs([_opp115_input(opp115, ["opp115:"]), model, annotations], force)
@@ -256,9 +256,9 @@ def train_cmd(
     force: Force = False,
 ) -> None:
     """Fine-tune a tagger as the recipe says; saves it to train.output_dir."""
-    from privtag.config import Recipe
     from privtag.outputs import Outputs, atomic_dir, spec_paths
-    from privtag.train import train
+    from privtag.training.recipe import Recipe
+    from privtag.training.train import train
 
     r = Recipe.load(recipe, list(overrides or []))
     if opp115:
@@ -323,10 +323,10 @@ def crossval_cmd(
     (resumable), then report every decision rule against TF-IDF and keyword baselines."""
     import json
 
-    from privtag.config import Recipe
-    from privtag.crossval import run_crossval
-    from privtag.crossval_report import crossval_report
+    from privtag.evaluation.crossval import run_crossval
+    from privtag.evaluation.crossval_report import crossval_report
     from privtag.outputs import Outputs, spec_paths, write_text
+    from privtag.training.recipe import Recipe
 
     r = Recipe.load(recipe, list(overrides or []))
     if opp115:
@@ -509,7 +509,7 @@ def tune_cmd(
     from privtag.data.sources import load_units
     from privtag.inference.tagger import AGGREGATES, Tagger
     from privtag.outputs import Outputs, atomic_dir, spec_paths
-    from privtag.train import tune_tagger
+    from privtag.training.train import tune_tagger
 
     specs = data or ["opp115:validation"]
     outs = Outputs([model, *spec_paths(specs), _opp115_input(opp115, specs)], force)

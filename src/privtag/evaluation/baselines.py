@@ -1,6 +1,6 @@
 """Two baselines the fine-tuned tagger has to beat: keyword rules and TF-IDF + logistic regression.
 
-Both follow :class:`privtag.evaluation.System`: ``predict_proba(units)`` gives scores of
+Both follow :class:`privtag.evaluation.harness.System`: ``predict_proba(units)`` gives scores of
 shape (n_units, n_labels) in [0, 1], ``predict(units)`` the label names whose score
 reaches ``thresholds``; one unit in gives one result out. Both read only a unit's text.
 
@@ -27,10 +27,10 @@ import numpy as np
 from datasets import Dataset
 
 from privtag.errors import DataError, ModelLoadError
-from privtag.evaluation import check_labels, reference_matrix
+from privtag.evaluation.harness import check_labels, reference_matrix
 from privtag.inference.encoding import Unit, unit_text
 from privtag.labels import LABELS
-from privtag.thresholds import tune_thresholds
+from privtag.training.thresholds import tune_thresholds
 
 
 def _any(*phrases: str) -> str:
@@ -274,7 +274,7 @@ class TfidfTagger(_Tagger):
 
         Args:
             train, validation: datasets with :data:`privtag.data.FEATURES`. Thresholds are
-                tuned by :func:`privtag.thresholds.tune_thresholds`, as the fine-tuned
+                tuned by :func:`privtag.training.thresholds.tune_thresholds`, as the fine-tuned
                 tagger's are; without ``validation`` every threshold is 0.5.
 
         Returns:
@@ -331,7 +331,7 @@ class TfidfTagger(_Tagger):
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         config = {
-            "type": "privtag.baselines.TfidfTagger",
+            "type": "privtag.evaluation.baselines.TfidfTagger",
             "labels": list(self.labels),
             "C": self.C,
             "min_df": self.min_df,

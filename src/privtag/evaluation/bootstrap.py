@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from privtag.errors import DataError
+from privtag.evaluation.metrics import counts, scores_from_counts
 from privtag.labels import LABELS
-from privtag.metrics import counts, scores_from_counts
 
 AVERAGES = ("micro", "macro", "weighted")
 
@@ -80,7 +80,7 @@ def bootstrap_intervals(
 def paired_difference(a, b, average: str = "micro") -> list[float]:
     """``[a - b, lo, hi]``: F1 difference of two systems on the same data, paired bootstrap.
 
-    ``a`` and ``b`` are :class:`privtag.evaluation.Evaluation` results.
+    ``a`` and ``b`` are :class:`privtag.evaluation.harness.Evaluation` results.
 
     Both systems are scored on the same resamples of policies, so what the policies have
     in common (some are simply harder) cancels out: the interval is for the difference

@@ -1,6 +1,6 @@
 """Turn a cross-validation run's out-of-fold scores into decisions, figures and a table.
 
-For every decision rule of :mod:`privtag.decision`, the thresholds used on fold *k* are
+For every decision rule of :mod:`privtag.training.decision`, the thresholds used on fold *k* are
 fitted on the out-of-fold scores of the other folds, then applied to fold *k*'s scores:
 no unit is decided by thresholds fitted on its own label. Segments are decided as
 :meth:`privtag.inference.tagger.Tagger.predict` decides them: a segment of several sentences by
@@ -25,14 +25,21 @@ from pathlib import Path
 
 import numpy as np
 
-from privtag.bootstrap import paired_difference
-from privtag.config import Recipe
-from privtag.crossval import FOLDS_FILE, LEVELS, SCORES_FILE, UNITS_FILE, fold_of, load_pool
 from privtag.data.records import multi_hot
-from privtag.decision import RULES, fit_thresholds, with_fallback
 from privtag.errors import DataError
-from privtag.evaluation import Evaluation, evaluate_decisions
-from privtag.report import format_table, pct
+from privtag.evaluation.bootstrap import paired_difference
+from privtag.evaluation.crossval import (
+    FOLDS_FILE,
+    LEVELS,
+    SCORES_FILE,
+    UNITS_FILE,
+    fold_of,
+    load_pool,
+)
+from privtag.evaluation.harness import Evaluation, evaluate_decisions
+from privtag.evaluation.tables import format_table, pct
+from privtag.training.decision import RULES, fit_thresholds, with_fallback
+from privtag.training.recipe import Recipe
 
 TFIDF_FILE = "tfidf.npz"
 
@@ -52,7 +59,7 @@ def load_out_of_fold(recipe: Recipe, output: str | Path) -> tuple[OutOfFold, dic
     """Read every fold's scores and align them with the gold units.
 
     Returns:
-        ``(oof, pool, extras)``: the scores, and the units of :func:`privtag.crossval.load_pool`.
+        ``(oof, pool, extras)``: the scores, and the units of :func:`privtag.evaluation.crossval.load_pool`.
 
     Raises:
         DataError: a fold has not been run, or its units do not match the recipe's data.
@@ -98,7 +105,7 @@ def tfidf_out_of_fold(
     """Add TF-IDF + LR out-of-fold scores (``tfidf:sentence``, ``tfidf:segment``), cached."""
     from datasets import concatenate_datasets
 
-    from privtag.baselines import TfidfTagger
+    from privtag.evaluation.baselines import TfidfTagger
 
     cache = Path(output) / TFIDF_FILE
     if cache.exists():
@@ -262,11 +269,11 @@ def crossval_report(
 
     Args:
         recipe: the recipe the run used (its data defines the gold units).
-        output: the run folder of :func:`privtag.crossval.run_crossval`.
+        output: the run folder of :func:`privtag.evaluation.crossval.run_crossval`.
         n_bootstrap: policy resamples for the intervals.
         fallbacks: also score each rule with the guaranteed paragraph label.
     """
-    from privtag.baselines import RuleTagger
+    from privtag.evaluation.baselines import RuleTagger
 
     oof, pool, extras = load_out_of_fold(recipe, output)
     tfidf_out_of_fold(recipe, output, oof, pool, extras)

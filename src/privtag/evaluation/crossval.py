@@ -8,7 +8,7 @@ epoch selection, since there is no data left to select on. It then scores its he
 policies. The scores are saved per fold, so an interrupted run resumes at the next
 fold (and inside a fold at the last epoch checkpoint).
 
-:mod:`privtag.crossval_report` then turns the out-of-fold scores into decisions: the
+:mod:`privtag.evaluation.crossval_report` then turns the out-of-fold scores into decisions: the
 thresholds used on fold *k* are fitted on the out-of-fold scores of the other folds only,
 so nothing is tuned on the units it is scored on. The shipped model's thresholds are
 fitted the same way on all folds' out-of-fold scores.
@@ -32,12 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from privtag.config import Recipe
 from privtag.data.records import to_dataset, units_of
 from privtag.data.sources import load_units
 from privtag.errors import DataError
+from privtag.training.recipe import Recipe
 
-log = logging.getLogger("privtag.crossval")
+log = logging.getLogger("privtag.evaluation.crossval")
 
 FOLDS_FILE = "folds.json"
 SCORES_FILE = "scores.npz"
@@ -142,7 +142,7 @@ def run_crossval(
     from transformers import AutoTokenizer, set_seed
 
     from privtag.inference.model import base_encoder_path
-    from privtag.train import encode_training_set, fit_model
+    from privtag.training.train import encode_training_set, fit_model
 
     output = Path(output)
     seed = recipe.train.seed if seed is None else seed

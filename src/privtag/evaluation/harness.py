@@ -3,13 +3,13 @@
 Every system privtag evaluates (the rule and TF-IDF baselines, the fine-tuned tagger)
 follows :class:`System`. :func:`evaluate_system` scores one system on a
 ``datasets.Dataset`` with :data:`privtag.data.FEATURES`; :func:`compare` scores several
-on the same data for a side-by-side table; :func:`privtag.report.plot_f1` draws per-label F1 bars.
+on the same data for a side-by-side table; :func:`privtag.evaluation.tables.plot_f1` draws per-label F1 bars.
 
 Confidence intervals come from a bootstrap over *policies*, not units
-(:mod:`privtag.bootstrap`).
+(:mod:`privtag.evaluation.bootstrap`).
 
 Example:
-    >>> from privtag.baselines import RuleTagger
+    >>> from privtag.evaluation.baselines import RuleTagger
     >>> from privtag.data.records import to_dataset
     >>> ds = to_dataset([{"policy": "p", "unit_id": "1", "text": "We use cookies.",
     ...                   "labels": ["First Party Collection/Use"]}])
@@ -30,14 +30,16 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from datasets import ClassLabel, Dataset
 
-from privtag.bootstrap import AVERAGES, bootstrap_intervals, paired_difference, policy_counts
 from privtag.data.records import multi_hot, units_of
 from privtag.errors import DataError
-from privtag.inference.encoding import Unit
-from privtag.labels import LABELS
-from privtag.metrics import prf
-from privtag.outputs import write_text
-from privtag.report import (
+from privtag.evaluation.bootstrap import (
+    AVERAGES,
+    bootstrap_intervals,
+    paired_difference,
+    policy_counts,
+)
+from privtag.evaluation.metrics import prf
+from privtag.evaluation.tables import (
     diff_text,
     few_policies_note,
     format_table,
@@ -45,6 +47,9 @@ from privtag.report import (
     no_support_note,
     pct,
 )
+from privtag.inference.encoding import Unit
+from privtag.labels import LABELS
+from privtag.outputs import write_text
 
 _INSTEAD = "most often predicted instead"
 
@@ -161,7 +166,7 @@ def confusions(
 
 @dataclass
 class Evaluation:
-    """Scores of one system on one dataset (``scores`` is :func:`privtag.metrics.prf`'s dict)."""
+    """Scores of one system on one dataset (``scores`` is :func:`privtag.evaluation.metrics.prf`'s dict)."""
 
     system: str
     data: str
@@ -295,7 +300,7 @@ def evaluate_decisions(
     top_k: int = 3,
     seconds: float = 0.0,
 ) -> Evaluation:
-    """Score decisions already made (e.g. out-of-fold, :mod:`privtag.crossval`).
+    """Score decisions already made (e.g. out-of-fold, :mod:`privtag.evaluation.crossval`).
 
     Args:
         decisions, references: (n_units, n_labels) 0/1.

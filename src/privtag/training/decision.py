@@ -4,7 +4,7 @@ Every rule here ends as one threshold per label on the score scale, so a fitted 
 saved as ``thresholds.json`` like any other, and :meth:`privtag.inference.tagger.Tagger.decisions`
 applies it. The rules differ in how much they trust the fitting data:
 
-* ``per_label``: the F1-best threshold of each label (:func:`privtag.thresholds.tune_thresholds`).
+* ``per_label``: the F1-best threshold of each label (:func:`privtag.training.thresholds.tune_thresholds`).
   Best where a label has many positives; brittle where it has few (a threshold fitted on
   20 sentences can sit at 0.93 and reject everything a new policy says).
 * ``global``: one threshold for every label, the best for pooled micro-F1.
@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from privtag.errors import DataError
-from privtag.thresholds import tune_thresholds
+from privtag.training.thresholds import tune_thresholds
 
 RULES = ("per_label", "global", "shrunk", "platt")
 #: Positives at which a label's own threshold and the global one weigh the same.

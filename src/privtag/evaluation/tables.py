@@ -19,7 +19,7 @@ from privtag.labels import LABEL_IDS, LABELS
 from privtag.outputs import atomic_file
 
 if TYPE_CHECKING:
-    from privtag.evaluation import Evaluation
+    from privtag.evaluation.harness import Evaluation
 
 
 def plot_f1(results: Sequence[Evaluation], path: str | Path, title: str | None = None) -> Path:

@@ -20,13 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from privtag.baselines import RuleTagger, TfidfTagger
 from privtag.data.opp115 import default_root
 from privtag.data.sources import load_units
 from privtag.errors import DataError, PrivtagError
-from privtag.evaluation import Comparison, System, compare
+from privtag.evaluation.baselines import RuleTagger, TfidfTagger
+from privtag.evaluation.harness import Comparison, System, compare
+from privtag.evaluation.tables import format_table, pct
 from privtag.outputs import atomic_dir, write_text
-from privtag.report import format_table
 
 SECTION = "## Benchmark: model against baselines"
 LEVELS = ("segment", "sentence")  # the order of the tables
@@ -100,7 +100,7 @@ class BenchmarkRun:
         for c in self.comparisons:
             by = {r.system: r for r in c.results}
             cells = [
-                f"{_pct(by[s].scores['micro']['f1'])} / {_pct(by[s].scores['macro']['f1'])}"
+                f"{pct(by[s].scores['micro']['f1'])} / {pct(by[s].scores['macro']['f1'])}"
                 if s in by
                 else ""
                 for s in systems
@@ -186,7 +186,9 @@ def run_benchmark(
     if not seeds:
         run.notes.append(f"No seed annotations in {annotations}: that evaluation was skipped.")
     seen = policies_trained_on(tagger) if tagger is not None else set()
-    run.systems.append("**rules**: `privtag.baselines.RuleTagger`, keyword rules, nothing learned.")
+    run.systems.append(
+        "**rules**: `privtag.evaluation.baselines.RuleTagger`, keyword rules, nothing learned."
+    )
     for level in levels:
         dd = load_opp115(root, level=level)
         started = time.perf_counter()
@@ -199,7 +201,7 @@ def run_benchmark(
                 tfidf.save(tmp)
             echo(f"saved the TF-IDF tagger to {Path(tfidf_out) / level}")
         run.systems.append(
-            f"**tfidf** ({level}): `privtag.baselines.TfidfTagger` (C=4, balanced), fit on the "
+            f"**tfidf** ({level}): `privtag.evaluation.baselines.TfidfTagger` (C=4, balanced), fit on the "
             f"{len(set(dd['train']['policy']))} OPP-115 training policies ({len(dd['train'])} "
             f"{level}s, {len(tfidf.vocabulary_)} n-grams) in {fit:.1f} s; thresholds tuned "
             "per label on OPP-115 validation."
@@ -272,7 +274,3 @@ def write_section(path: str | Path, body: str, heading: str = SECTION) -> Path:
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
     after = "".join(lines[end:])
     return write_text(path, "".join(lines[:start]) + section + ("\n" + after if after else ""))
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}"

@@ -1,4 +1,4 @@
-"""Per-label decision thresholds tuned for F1, and the F1 figures used while tuning.
+"""Per-label decision thresholds tuned for F1 (scored by privtag.evaluation.metrics, the one F1).
 
 Example:
     >>> import numpy as np
@@ -13,8 +13,6 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-
-from privtag.labels import LABELS
 
 
 def tune_thresholds(
@@ -53,30 +51,4 @@ def tune_thresholds(
             continue
         i = np.flatnonzero(last)[np.argmax(f1[last])]
         out[j] = max((s[i] + s[i + 1]) / 2, floor) if i + 1 < len(s) else s[i]
-    return out
-
-
-def f1_scores(y: np.ndarray, pred: np.ndarray, per_label: bool = False) -> dict:
-    """Micro and macro F1 of 0/1 predictions (and per label when ``per_label``).
-
-    Macro-F1 averages over labels with support in ``y`` (a label nobody annotated
-    can be neither found nor missed).
-    """
-    y, pred = np.asarray(y) > 0, np.asarray(pred) > 0
-    tp = (y & pred).sum(0)
-    fp = (~y & pred).sum(0)
-    fn = (y & ~pred).sum(0)
-    f1 = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros(len(tp)), where=(2 * tp + fp + fn) > 0)
-    support = y.sum(0)
-    micro_den = 2 * tp.sum() + fp.sum() + fn.sum()
-    out = {
-        "micro": float(2 * tp.sum() / micro_den) if micro_den else 0.0,
-        "macro": float(f1[support > 0].mean()) if (support > 0).any() else 0.0,
-    }
-    if per_label:
-        names = LABELS if len(tp) == len(LABELS) else [str(i) for i in range(len(tp))]
-        out["per_label"] = {
-            n: {"f1": round(float(f), 4), "support": int(s)}
-            for n, f, s in zip(names, f1, support, strict=True)
-        }
     return out

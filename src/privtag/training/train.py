@@ -1,6 +1,6 @@
 """Fine-tune the encoder on annotated units with the Hugging Face ``Trainer``.
 
-:func:`train` runs a :class:`privtag.config.Recipe`: it loads sentence and/or segment
+:func:`train` runs a :class:`privtag.training.recipe.Recipe`: it loads sentence and/or segment
 units from every source, encodes them with their context (:mod:`privtag.inference.encoding`),
 fine-tunes :class:`privtag.inference.model.PrivtagClassifier` with BCE loss (optional per-label
 positive weights), evaluates every epoch on validation, keeps the best epoch by
@@ -8,7 +8,7 @@ validation macro-F1 (early stopping), then picks the paragraph aggregation and t
 per-label thresholds on validation and saves a :class:`privtag.Tagger`.
 
 Example:
-    >>> from privtag.config import Recipe
+    >>> from privtag.training.recipe import Recipe
     >>> tagger = train(Recipe.load("train/default.toml", ["train.epochs=1"]))  # doctest: +SKIP
 """
 
@@ -24,16 +24,17 @@ import numpy as np
 import torch
 from datasets import Dataset, concatenate_datasets
 
-from privtag.config import Recipe
 from privtag.data.records import multi_hot, to_dataset, units_of
 from privtag.data.sources import load_units
 from privtag.errors import DataError
+from privtag.evaluation.metrics import f1_scores
 from privtag.inference.encoding import encode
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.outputs import write_text
-from privtag.thresholds import f1_scores, tune_thresholds
+from privtag.training.recipe import Recipe
+from privtag.training.thresholds import tune_thresholds
 
-log = logging.getLogger("privtag.train")
+log = logging.getLogger("privtag.training.train")
 
 
 # ---------------------------------------------------------------------------- data

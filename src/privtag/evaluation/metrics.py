@@ -7,12 +7,17 @@ must not need at evaluation time; :class:`MultiLabelPRF` is a local
 Inputs are multi-hot rows: ``predictions[i][j] == 1`` when unit ``i`` is predicted to
 carry label ``j`` (column order of ``label_names``, default :data:`privtag.labels.LABELS`).
 Undefined ratios (no predictions, no support) count as 0, as scikit-learn's
-``zero_division=0`` does, and are computed without warnings. Macro averages run over
-every label, including labels with no support (again as scikit-learn does), so a
-label the data never uses pulls the macro average down; ``support`` shows which.
+``zero_division=0`` does, and are computed without warnings.
+
+This is privtag's one F1: training, threshold tuning, ``privtag evaluate``, the
+benchmark and cross-validation all score with it. Macro averages run over the labels
+with support in the references: a label nobody annotated can be neither found nor
+missed (scikit-learn would average it in as 0). On OPP-115 every label has support,
+so its macro figures are the same under either convention; ``support`` shows which
+labels a small set lacks. With no support at all, the macro average is 0.
 
 Example:
-    >>> from privtag.metrics import MultiLabelPRF
+    >>> from privtag.evaluation.metrics import MultiLabelPRF
     >>> m = MultiLabelPRF(label_names=["a", "b"])
     >>> r = m.compute(predictions=[[1, 0], [1, 1]], references=[[1, 0], [0, 1]])
     >>> r["micro"]["f1"], r["per_label"]["a"]["precision"]
@@ -65,7 +70,7 @@ def scores_from_counts(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> dict[s
 
     Works on a batch too: ``tp``, ``fp``, ``fn`` of shape (..., n_labels) give
     per-label arrays of that shape and averages of shape (...). The bootstrap in
-    :mod:`privtag.evaluation` relies on this to score thousands of resamples at once.
+    :mod:`privtag.evaluation.harness` relies on this to score thousands of resamples at once.
 
     Returns:
         dict with ``precision``, ``recall``, ``f1``, ``support`` (per label) and
@@ -86,10 +91,32 @@ def scores_from_counts(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> dict[s
         "f1": _ratio(2 * stp, 2 * stp + sfp + sfn),
     }
     weights = _ratio(support, support.sum(-1, keepdims=True))
+    present = support > 0
     for key in ("precision", "recall", "f1"):
         out[f"micro_{key}"] = micro[key]
-        out[f"macro_{key}"] = out[key].mean(-1)
+        out[f"macro_{key}"] = _ratio((out[key] * present).sum(-1), present.sum(-1))
         out[f"weighted_{key}"] = (out[key] * weights).sum(-1)
+    return out
+
+
+def f1_scores(y: np.ndarray, pred: np.ndarray, per_label: bool = False) -> dict:
+    """Micro and macro F1 of 0/1 predictions (and per-label F1 and support when ``per_label``).
+
+    The compact summary training and tuning log; the same figures as :func:`prf`.
+
+    Example:
+        >>> f1_scores([[1, 0], [0, 0]], [[1, 1], [0, 0]])
+        {'micro': 0.6666666666666666, 'macro': 1.0}
+    """
+    s = scores_from_counts(*counts(np.asarray(pred) > 0, np.asarray(y) > 0))
+    out = {"micro": float(s["micro_f1"]), "macro": float(s["macro_f1"])}
+    if per_label:
+        n = len(s["f1"])
+        names = LABELS if n == len(LABELS) else [str(i) for i in range(n)]
+        out["per_label"] = {
+            name: {"f1": round(float(f), 4), "support": int(c)}
+            for name, f, c in zip(names, s["f1"], s["support"], strict=True)
+        }
     return out
 
 
@@ -151,7 +178,7 @@ def _metric_class() -> type:
                 nothing is written to the evaluate cache directory).
 
         Example:
-            >>> from privtag.metrics import MultiLabelPRF
+            >>> from privtag.evaluation.metrics import MultiLabelPRF
             >>> m = MultiLabelPRF(label_names=["a", "b"])
             >>> m.add_batch(predictions=[[0, 0]], references=[[0, 1]])
             >>> m.compute()["macro"]["f1"]
