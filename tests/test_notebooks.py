@@ -7,7 +7,8 @@ Each notebook is executed with nbclient in the ``python3`` kernel that ipykernel
 into this environment (``.venv/share/jupyter/kernels/python3``; jupyter_client starts it
 with this interpreter), from the repository root. Notebooks that need the default model
 skip while ``model/`` (or ``$PRIVTAG_MODEL``) holds none. Together they take a few
-minutes on two CPU cores, so they are not marked slow: CI runs them.
+minutes on two CPU cores, so running them is marked ``notebook``: out of the fast run,
+run by ``make test-notebooks`` (which CI runs after ``make test``).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def _has_default_model() -> bool:
     return (default_model_dir() / SETTINGS_FILE).is_file()
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_notebook_runs(name):
     if EXPECTED[name] and not _has_default_model():
