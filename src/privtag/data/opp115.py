@@ -42,14 +42,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from datasets import DatasetDict
-
 from privtag.data.records import to_dataset
 from privtag.errors import DataError
+from privtag.extras import missing
 from privtag.labels import LABEL2ID, LABELS
 from privtag.segmentation import readers
 from privtag.segmentation.document import Document, segment
 from privtag.segmentation.units import previous_texts
+
+try:
+    from datasets import DatasetDict
+except ImportError as e:  # an optional dependency: say which extra has it
+    raise missing("train", "datasets") from e
 
 MIN_OVERLAP = 5
 VOTES = {"majority": 2, "union": 1}

@@ -17,10 +17,15 @@ import hashlib
 from collections.abc import Iterable
 
 import numpy as np
-from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
 
 from privtag.errors import DataError
+from privtag.extras import missing
 from privtag.labels import LABELS, label_index
+
+try:
+    from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
+except ImportError as e:  # an optional dependency: say which extra has it
+    raise missing("train", "datasets") from e
 
 #: Columns of every annotated dataset. ``labels`` holds label indices into LABELS.
 #: ``section`` is the heading path; ``previous`` the preceding sentence of the same

@@ -14,13 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from datasets import Dataset, DatasetDict
-
 from privtag.data import importers
 from privtag.data.annotations import read_annotations
 from privtag.data.opp115 import load_opp115
 from privtag.data.records import FEATURES, as_dataset_dict, sentences_to_segments
 from privtag.errors import DataError
+from privtag.extras import missing
+
+try:
+    from datasets import Dataset, DatasetDict
+except ImportError as e:  # an optional dependency: say which extra has it
+    raise missing("train", "datasets") from e
 
 __all__ = ["LEVELS", "load_annotations", "load_source", "load_units"]
 

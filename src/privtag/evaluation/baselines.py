@@ -24,13 +24,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from datasets import Dataset
 
 from privtag.errors import DataError, ModelLoadError
 from privtag.evaluation.harness import check_labels, reference_matrix
+from privtag.extras import missing, require
 from privtag.inference.encoding import Unit, unit_text
 from privtag.labels import LABELS
 from privtag.training.thresholds import tune_thresholds
+
+try:
+    from datasets import Dataset
+except ImportError as e:  # an optional dependency: say which extra has it
+    raise missing("train", "datasets") from e
 
 
 def _any(*phrases: str) -> str:
@@ -259,6 +264,7 @@ class TfidfTagger(_Tagger):
         self.name = name
 
     def _vectorizer(self, vocabulary: dict[str, int] | None = None):
+        require("train", "sklearn")
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         return TfidfVectorizer(

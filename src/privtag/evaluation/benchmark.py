@@ -26,6 +26,7 @@ from privtag.errors import DataError, PrivtagError
 from privtag.evaluation.baselines import RuleTagger, TfidfTagger
 from privtag.evaluation.harness import Comparison, System, compare
 from privtag.evaluation.tables import format_table, pct
+from privtag.extras import require
 from privtag.outputs import atomic_dir, write_text
 
 SECTION = "## Benchmark: model against baselines"
@@ -248,6 +249,8 @@ def run_benchmark(
 def machine() -> str:
     """A one-line description of this machine and the versions that matter."""
     import numpy
+
+    require("train", "sklearn")
     import sklearn
 
     return (

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from datasets import ClassLabel, Dataset
 
 from privtag.data.records import multi_hot, units_of
 from privtag.errors import DataError
@@ -47,9 +46,15 @@ from privtag.evaluation.tables import (
     no_support_note,
     pct,
 )
+from privtag.extras import missing
 from privtag.inference.encoding import Unit
 from privtag.labels import LABELS
 from privtag.outputs import write_text
+
+try:
+    from datasets import ClassLabel, Dataset
+except ImportError as e:  # an optional dependency: say which extra has it
+    raise missing("train", "datasets") from e
 
 _INSTEAD = "most often predicted instead"
 

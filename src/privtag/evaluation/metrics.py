@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from privtag.extras import require
 from privtag.labels import LABELS
 
 _DESCRIPTION = "Per-label, micro, macro and weighted precision/recall/F1 for multi-label tagging."
@@ -167,6 +168,8 @@ def _metric_class() -> type:
     # Built on first use: `import evaluate` also imports transformers and torch (several
     # seconds), and the harness and baselines only need the numpy functions above.
     import datasets
+
+    require("train", "evaluate")
     import evaluate
 
     class MultiLabelPRF(evaluate.Metric):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from privtag.extras import require
 from privtag.labels import LABEL_IDS, LABELS
 from privtag.outputs import atomic_file
 
@@ -28,6 +29,7 @@ def plot_f1(results: Sequence[Evaluation], path: str | Path, title: str | None =
     Error bars are the bootstrap intervals. The format follows the extension (``.png``,
     ``.svg``; PNG when there is none); the file is replaced atomically. Returns the path.
     """
+    require("eval", "matplotlib")
     from matplotlib.figure import Figure  # a bare Figure draws with Agg; no pyplot state
 
     labels = results[0].labels

@@ -14,6 +14,7 @@ import shutil
 import textwrap
 from dataclasses import asdict, dataclass, field
 
+from privtag.extras import require
 from privtag.labels import LABEL_IDS, LABELS
 from privtag.segmentation.document import Document, Sentence
 
@@ -105,6 +106,7 @@ class TaggedPolicy:
 
     def to_dataframe(self):
         """A pandas DataFrame, one row per sentence, one score column per label id."""
+        require("eval", "pandas")
         import pandas as pd
 
         rows = []

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from privtag.errors import DataError
+from privtag.extras import require
 from privtag.training.thresholds import tune_thresholds
 
 RULES = ("per_label", "global", "shrunk", "platt")
@@ -53,6 +54,7 @@ def global_threshold(scores: np.ndarray, y: np.ndarray) -> float:
 
 
 def _platt(scores: np.ndarray, y: np.ndarray, default: np.ndarray) -> np.ndarray:
+    require("train", "sklearn")
     from sklearn.linear_model import LogisticRegression
 
     out = default.copy()

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import logging
 import platform
 import time
@@ -22,17 +21,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from datasets import Dataset, concatenate_datasets
 
 from privtag.data.records import multi_hot, to_dataset, units_of
 from privtag.data.sources import load_units
 from privtag.errors import DataError
 from privtag.evaluation.metrics import f1_scores
+from privtag.extras import missing
 from privtag.inference.encoding import encode
 from privtag.labels import LABELS, NUM_LABELS
-from privtag.outputs import write_text
 from privtag.training.recipe import Recipe
 from privtag.training.thresholds import tune_thresholds
+
+try:
+    from datasets import Dataset, concatenate_datasets
+except ImportError as e:  # an optional dependency: say which extra has it
+    raise missing("train", "datasets") from e
 
 log = logging.getLogger("privtag.training.train")
 
@@ -416,8 +419,3 @@ def _versions() -> dict:
         "datasets": datasets.__version__,
         "python": platform.python_version(),
     }
-
-
-def write_report(path: str | Path, metadata: dict) -> None:
-    """Write the training metadata as JSON (used by the CLI after a run)."""
-    write_text(path, json.dumps(metadata, indent=2, default=str) + "\n")
