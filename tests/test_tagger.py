@@ -299,6 +299,43 @@ def test_default_model_dir_from_environment(trained_tiny, monkeypatch):
     assert Tagger.load().name == trained_tiny.name
 
 
+def test_from_pretrained_order_argument_then_environment_then_shipped(
+    trained_tiny, tmp_path, monkeypatch
+):
+    from privtag.inference.settings import SHIPPED_MODEL_DIR
+    from privtag.inference.tagger import default_model_dir
+
+    monkeypatch.delenv("PRIVTAG_MODEL", raising=False)
+    assert default_model_dir() == SHIPPED_MODEL_DIR
+    assert (SHIPPED_MODEL_DIR / "privtag.json").is_file()
+    monkeypatch.setenv("PRIVTAG_MODEL", str(tmp_path / "nowhere"))
+    assert Tagger.from_pretrained(trained_tiny).name == trained_tiny.name  # argument first
+    with pytest.raises(ModelLoadError, match="nowhere: no such model directory"):
+        Tagger.from_pretrained()
+    with pytest.raises(ModelLoadError, match="model directory '' is empty"):
+        Tagger.from_pretrained("")
+    assert Tagger.load == Tagger.from_pretrained and Tagger.save is Tagger.save_pretrained
+
+
+class _Constant:
+    """A stand-in backend: the Scorer seam takes anything with score(encoded)."""
+
+    def score(self, encoded):
+        return np.full((len(encoded), 12), 0.25, dtype=np.float32)
+
+
+def test_a_scorer_plugs_in_and_device_is_a_setting(trained_tiny):
+    from privtag.inference.backends import Scorer, TorchScorer
+
+    tagger = Tagger.from_pretrained(trained_tiny, device="cpu")
+    assert tagger.settings["device"] == "cpu" and isinstance(tagger.scorer, TorchScorer)
+    assert isinstance(_Constant(), Scorer)
+    tagger.scorer = _Constant()
+    assert np.allclose(tagger.predict_proba(TEXTS), 0.25)
+    with pytest.raises(ModelLoadError, match="device must be one of cpu, cuda, auto"):
+        Tagger.from_pretrained(trained_tiny, device="tpu")
+
+
 # ---------------------------------------------------------------- load errors
 
 

@@ -59,6 +59,9 @@ _FUNCTIONS = {"segment", "train"}
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def __init__(self):
+        self._specs = {}
+
     def find_spec(self, fullname, path=None, target=None):
         if fullname in ALIASES:
             return importlib.util.spec_from_loader(fullname, self)
@@ -71,11 +74,14 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             DeprecationWarning,
             stacklevel=4,
         )
-        return importlib.import_module(new)
+        module = importlib.import_module(new)
+        self._specs[spec.name] = module.__spec__
+        return module
 
     def exec_module(self, module):
         # the import system stamped the old name's spec on the shared module: restore it
-        module.__spec__ = importlib.util.find_spec(module.__name__)
+        old = next(k for k, v in self._specs.items() if v.name == module.__name__)
+        module.__spec__ = self._specs[old]
 
 
 class _Package(types.ModuleType):
