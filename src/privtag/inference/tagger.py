@@ -163,7 +163,9 @@ class Tagger:
                 f"{path / 'tokenizer.json'}: unreadable ({' '.join(str(e).split())}); "
                 "save or download the model again"
             ) from e
-        tagger = cls(model, tokenizer, settings, thresholds, metadata, name=path.name)
+        # the shipped model keeps one name, "model", in a checkout and inside a wheel
+        name = "model" if path.resolve() == SHIPPED_MODEL_DIR.resolve() else path.name
+        tagger = cls(model, tokenizer, settings, thresholds, metadata, name=name)
         return tagger.use_aggregate(aggregate) if aggregate else tagger
 
     #: The name of privtag 0.1 (kept).
