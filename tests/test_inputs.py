@@ -287,12 +287,3 @@ def test_combine_windows_matches_a_loop(owner, seed):
 
 def test_contexts_constant():
     assert CONTEXTS == ("none", "section", "previous", "section+previous")
-
-
-@pytest.mark.parametrize("module", ["inputs", "units", "modelfiles"])
-def test_doctests(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"privtag.{module}"))
-    assert result.failed == 0 and result.attempted > 0

@@ -73,8 +73,9 @@ def test_notebook_is_committed_clean(name):
 
 @pytest.mark.parametrize("name", [n for n, needs in EXPECTED.items() if needs])
 def test_notebook_uses_the_default_model(name):
-    # Tagger.load() without a path: the notebook uses model/ once the model ships there.
-    calls = re.findall(r"Tagger\.load\(([^)]*)\)", "\n".join(_code(_read(name))))
+    # Tagger.from_pretrained() without a path: the notebook uses the shipped model.
+    code = "\n".join(_code(_read(name)))
+    calls = re.findall(r"Tagger\.(?:load|from_pretrained)\(([^)]*)\)", code)
     assert calls and all(args.strip() == "" for args in calls), calls
 
 
