@@ -1,11 +1,17 @@
 """privtag: tag every sentence of a privacy policy with the data practices it states.
 
+The packages follow the pipeline, imports pointing one way: :mod:`privtag.segmentation`
+(a policy to a Document; no torch) <- :mod:`privtag.data` (annotated units) <-
+:mod:`privtag.inference` (the Tagger) <- :mod:`privtag.training` <-
+:mod:`privtag.evaluation`, with the commands (:mod:`privtag.cli`) on top. This module
+is the public API and stays light: names that need torch or datasets load on first use.
+
 Example:
     >>> from privtag import Tagger
-    >>> tagger = Tagger.load()                                   # doctest: +SKIP
+    >>> tagger = Tagger.from_pretrained()                          # doctest: +SKIP
     >>> tagger.predict("We may share your data with advertisers.")  # doctest: +SKIP
     ['Third Party Sharing/Collection']
-    >>> policy = tagger.tag("data/policies/zarget.md")            # doctest: +SKIP
+    >>> policy = tagger.tag_file("data/policies/zarget.md")         # doctest: +SKIP
     >>> print(policy.table())                                     # doctest: +SKIP
 """
 
