@@ -93,8 +93,8 @@ def no_support_note(results: Sequence[Evaluation]) -> str:
     if not absent:
         return ""
     return (
-        f" No support in this data: {', '.join(absent)}; they score 0 and count in the "
-        "macro average (scikit-learn's convention)."
+        f" No support in this data: {', '.join(absent)}; they are left out of the "
+        "macro average (a label nobody annotated can be neither found nor missed)."
     )
 
 
