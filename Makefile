@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test test-browser test-all lint format bench clean adapt
+.PHONY: install demo test test-wheel test-notebooks test-browser test-all lint format bench clean adapt
 
 install: $(VENV)/.installed
 
@@ -22,19 +22,29 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/privtag tag data/policies/zarget.md --table
+	$(BIN)/privtag tag data/policies/zarget.md
 
+# Lint, the fast tests and doctests, then the wheel: built, installed into a fresh venv
+# outside the checkout, and run from / with the model it ships.
 test: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
+	PYTHON=$(BIN)/python .ci/test_wheel
+
+test-wheel: install
+	PYTHON=$(BIN)/python .ci/test_wheel
+
+# The notebooks run end to end (minutes): CI runs them after `make test`.
+test-notebooks: install
+	$(BIN)/python -m pytest -m notebook tests/test_notebooks.py
 
 # the web page in headless Chromium (also part of `make test`; skipped without Chromium)
 test-browser: install
 	$(BIN)/python -m pytest tests/test_browser.py -ra
 
 test-all: install
-	$(BIN)/python -m pytest -m "slow or not slow"
+	$(BIN)/python -m pytest -m "slow or not slow or notebook"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -57,4 +67,4 @@ $(TEACHER_BASE)/model.safetensors:
 	$(BIN)/python benchmarks/fetch_teacher.py --out $(TEACHER_BASE)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info src/*.egg-info

@@ -6,7 +6,7 @@ Usage:
 
 Each VARIANT is ``name:key=value,key=value`` (recipe overrides, applied on top of the
 recipe and of the global ``--set`` ones). Every variant is trained from the same seed,
-then tuned and scored on OPP-115 validation exactly as :func:`privtag.train.train`
+then tuned and scored on OPP-115 validation exactly as :func:`privtag.training.train.train`
 does; the script prints a Markdown table (sentence and segment micro/macro-F1, chosen
 aggregation, minutes) and writes it to ``--out``.
 
@@ -27,9 +27,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main() -> None:
-    from privtag.config import Recipe
     from privtag.outputs import write_text
-    from privtag.train import train
+    from privtag.training.recipe import Recipe
+    from privtag.training.train import train
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--recipe", default="train/default.toml")

@@ -16,9 +16,9 @@ import time
 
 import torch
 
-from privtag.config import Recipe
-from privtag.dapt import corpus_windows, mlm_loss, mlm_model
-from privtag.model import PrivtagClassifier, base_encoder_path, native_bf16
+from privtag.inference.model import PrivtagClassifier, base_encoder_path, native_bf16
+from privtag.training.dapt import corpus_windows, mlm_loss, mlm_model
+from privtag.training.recipe import Recipe
 
 
 def _timed(step, steps: int) -> float:

@@ -21,8 +21,8 @@ def main() -> None:
     import numpy as np
 
     from privtag.data import units_of
-    from privtag.opp115 import load_opp115
-    from privtag.tagger import Tagger
+    from privtag.data.opp115 import load_opp115
+    from privtag.inference.tagger import Tagger
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", required=True, help="the full model directory (a training run)")

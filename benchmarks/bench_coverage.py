@@ -26,7 +26,7 @@ from pathlib import Path
 
 import lxml.html
 
-from privtag import segment
+from privtag.segmentation import segment
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ["ztrenz.md", "zzservers.txt", "contetra.txt", "trustzone.md", "zarget.md"]

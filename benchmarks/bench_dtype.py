@@ -21,11 +21,11 @@ def main() -> None:
     import numpy as np
 
     from privtag.data import multi_hot, units_of
+    from privtag.data.opp115 import load_opp115
+    from privtag.inference.model import native_bf16
+    from privtag.inference.tagger import Tagger
     from privtag.labels import NUM_LABELS
-    from privtag.model import native_bf16
-    from privtag.opp115 import load_opp115
-    from privtag.tagger import Tagger
-    from privtag.thresholds import f1_scores
+    from privtag.training.thresholds import f1_scores
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from privtag import readers, segment
 from privtag.outputs import write_text
-from privtag.sentences import split_sentences
+from privtag.segmentation.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "benchmarks" / "gold"

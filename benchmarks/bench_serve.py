@@ -70,7 +70,7 @@ def wait_healthy(base: str, proc: subprocess.Popen, limit: float) -> float:
 
 
 def paragraphs(policy: Path) -> list[str]:
-    from privtag.segment import segment
+    from privtag.segmentation.document import segment
 
     doc = segment(policy)
     return [doc.text[p.start : p.end] for p in doc.paragraphs if p.last - p.first >= 1]

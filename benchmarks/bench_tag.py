@@ -22,8 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def main() -> None:
     import torch
 
-    from privtag.opp115 import resolve_root
-    from privtag.tagger import Tagger
+    from privtag.data.opp115 import resolve_root
+    from privtag.inference.tagger import Tagger
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None, help="model directory (default: model/)")

@@ -26,9 +26,9 @@ def main() -> None:
     import numpy as np
 
     from privtag.data import multi_hot, units_of
-    from privtag.opp115 import load_opp115
-    from privtag.tagger import Tagger
-    from privtag.thresholds import f1_scores, tune_thresholds
+    from privtag.data.opp115 import load_opp115
+    from privtag.inference.tagger import Tagger
+    from privtag.training.thresholds import f1_scores, tune_thresholds
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None)

@@ -1,6 +1,6 @@
 """Benchmark the fine-tuned tagger against the rule and TF-IDF baselines.
 
-A thin wrapper around ``privtag benchmark`` (see :mod:`privtag.benchmark`); it takes the
+A thin wrapper around ``privtag benchmark`` (see :mod:`privtag.evaluation.benchmark`); it takes the
 same options and, by default, rewrites the benchmark section of benchmarks/RESULTS.md:
 
     python benchmarks/run_benchmark.py --opp115 ../shared/opp115 [--model model/]

@@ -69,7 +69,7 @@ def tiny_encoder(tmp_path_factory) -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from privtag.model import base_encoder_path
+    from privtag.inference.model import base_encoder_path
 
     out = tmp_path_factory.mktemp("tiny_encoder")
     tokenizer = AutoTokenizer.from_pretrained(base_encoder_path())
@@ -87,7 +87,7 @@ def tiny_recipe(tiny_encoder):
     Settings are ``"section.key": value`` pairs applied on top of: the tiny encoder, the
     ``model_data`` fixtures, short windows, 8 steps, seed 7.
     """
-    from privtag.config import Recipe
+    from privtag.training.recipe import Recipe
 
     def make(output_dir, **settings) -> Recipe:
         recipe = Recipe()
@@ -139,7 +139,7 @@ def one_torch_thread():
 @pytest.fixture(scope="session")
 def trained_tiny(tiny_recipe, tmp_path_factory) -> Path:
     """Directory of a tagger trained once per session with ``tiny_recipe`` defaults."""
-    from privtag.train import train
+    from privtag.training.train import train
 
     out = tmp_path_factory.mktemp("trained_tiny")
     before = _set_torch_threads(1)
@@ -153,6 +153,6 @@ def trained_tiny(tiny_recipe, tmp_path_factory) -> Path:
 @pytest.fixture
 def tiny_tagger(trained_tiny, tiny_encoder):
     """A fresh :class:`privtag.Tagger` loaded from ``trained_tiny`` (safe to modify)."""
-    from privtag.tagger import Tagger
+    from privtag.inference.tagger import Tagger
 
     return Tagger.load(trained_tiny, base=tiny_encoder)

@@ -1,4 +1,4 @@
-"""privtag.annotations: validation, one test per kind of problem, and the validate CLI."""
+"""privtag.data.annotations: validation, one test per kind of problem, and the validate CLI."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from annotation_helpers import ACME, SMALL, acme_rows, only, write_jsonl
-from privtag.annotations import read_annotations, validate_annotations
 from privtag.cli import app
 from privtag.data import (
     load_annotations,
 )
+from privtag.data.annotations import read_annotations, validate_annotations
 from privtag.errors import AnnotationError
 
 # ---------------------------------------------------------------- one test per problem

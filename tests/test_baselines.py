@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from datasets import ClassLabel, Dataset, Features, Sequence
 
-from privtag.baselines import RULES, RuleTagger, TfidfTagger
 from privtag.data import FEATURES, to_dataset
 from privtag.errors import DataError, ModelLoadError
+from privtag.evaluation.baselines import RULES, RuleTagger, TfidfTagger
 from privtag.labels import LABELS
 
 

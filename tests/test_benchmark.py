@@ -12,12 +12,12 @@ import pytest
 from datasets import DatasetDict
 from typer.testing import CliRunner
 
-import privtag.benchmark as bench
-import privtag.opp115
-from privtag.baselines import RuleTagger, TfidfTagger
+import privtag.data.opp115
+import privtag.evaluation.benchmark as bench
 from privtag.cli import app
 from privtag.data import load_units, sentences_to_segments, to_dataset
 from privtag.errors import ModelLoadError
+from privtag.evaluation.baselines import RuleTagger, TfidfTagger
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def fake_opp115(fixtures, tmp_path, monkeypatch):
         train=to_dataset([r for r in rows if r["policy"] not in valid]),
         validation=to_dataset([r for r in rows if r["policy"] in valid]),
     )
-    monkeypatch.setattr(privtag.opp115, "load_opp115", lambda root, level="segment", **kw: dd)
+    monkeypatch.setattr(privtag.data.opp115, "load_opp115", lambda root, level="segment", **kw: dd)
     root = tmp_path / "opp115"
     root.mkdir()
     (root / "split.json").write_text(json.dumps({"train": [], "validation": []}))
@@ -183,12 +183,12 @@ def test_benchmark_command_updates_the_results_file(fake_opp115, annotations, tm
 
 @pytest.mark.slow
 def test_the_harness_runs_the_tagger_class(fixtures):
-    """privtag.tagger.Tagger (untrained head on the packaged encoder) through the harness."""
+    """privtag.inference.tagger.Tagger (untrained head on the packaged encoder) through the harness."""
     from transformers import AutoTokenizer
 
-    from privtag.evaluation import evaluate_system
-    from privtag.model import PrivtagClassifier, base_encoder_path
-    from privtag.tagger import Tagger
+    from privtag.evaluation.harness import evaluate_system
+    from privtag.inference.model import PrivtagClassifier, base_encoder_path
+    from privtag.inference.tagger import Tagger
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base_encoder_path())

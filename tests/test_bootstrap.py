@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from privtag.bootstrap import bootstrap_intervals, policy_counts
+from privtag.evaluation.bootstrap import bootstrap_intervals, policy_counts
 
 NAMES = ["x", "y"]
 

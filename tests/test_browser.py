@@ -49,7 +49,7 @@ def tagger(trained_tiny, tiny_encoder, policy_text):
     The tiny model's scores are nearly flat; per-label quantiles of its own scores on
     this policy make every label tag some sentences and not others, as a real model does.
     """
-    from privtag.tagger import Tagger
+    from privtag.inference.tagger import Tagger
 
     tagger = Tagger.load(trained_tiny, base=tiny_encoder)
     policy = tagger.tag(policy_text.encode(), format="text")

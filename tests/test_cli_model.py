@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from privtag.cli import app
-from privtag.config import RecipeError
 from privtag.errors import PolicyReadError
-from privtag.model import COMPACT_FILE
-from privtag.segment import segment
-from privtag.tagger import Tagger
+from privtag.inference.model import COMPACT_FILE
+from privtag.inference.tagger import Tagger
+from privtag.segmentation.document import segment
+from privtag.training.recipe import RecipeError
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

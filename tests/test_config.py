@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from privtag.config import DataConfig, ModelConfig, Recipe, RecipeError, TrainConfig
+from privtag.training.recipe import DataConfig, ModelConfig, Recipe, RecipeError, TrainConfig
 
 ALL_KEYS = [
     f"{t}.{f.name}"

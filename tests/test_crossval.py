@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from privtag.crossval import SCORES_FILE, UNITS_FILE, fold_of, policy_folds, run_crossval
 from privtag.errors import DataError
+from privtag.evaluation.crossval import SCORES_FILE, UNITS_FILE, fold_of, policy_folds, run_crossval
 
 
 def test_policy_folds_partition_every_policy_once():
@@ -78,11 +78,13 @@ def test_run_crossval_scores_each_policy_out_of_fold_and_resumes(tiny_recipe, fi
 
 @pytest.mark.usefixtures("one_torch_thread")
 def test_bfloat16_training_runs_and_rejects_unknown_dtype(tiny_recipe, tmp_path):
-    from privtag.train import train
+    from privtag.training.train import train
 
     tagger = train(
         tiny_recipe(tmp_path / "bf16", **{"train.dtype": "bfloat16", "train.max_steps": 2})
     )
     assert tagger.predict_proba("We use cookies.").shape == (12,)
-    with pytest.raises(DataError, match=r"train\.dtype"):
+    from privtag.training.recipe import RecipeError
+
+    with pytest.raises(RecipeError, match=r"train\.dtype"):
         train(tiny_recipe(tmp_path / "x", **{"train.dtype": "fp8"}))

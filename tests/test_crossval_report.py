@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from privtag.crossval import run_crossval
-from privtag.crossval_report import crossval_report, fold_thresholds, per_unit, shipped_thresholds
+from privtag.evaluation.crossval import run_crossval
+from privtag.evaluation.crossval_report import (
+    crossval_report,
+    fold_thresholds,
+    per_unit,
+    shipped_thresholds,
+)
 
 
 def test_fold_thresholds_never_see_their_own_fold():

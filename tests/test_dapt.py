@@ -8,9 +8,16 @@ import json
 import pytest
 import torch
 
-from privtag.config import Recipe
-from privtag.dapt import corpus_units, dapt, iter_corpus, length_batches, mlm_loss, mlm_model
 from privtag.errors import DataError
+from privtag.training.dapt import (
+    corpus_units,
+    dapt,
+    iter_corpus,
+    length_batches,
+    mlm_loss,
+    mlm_model,
+)
+from privtag.training.recipe import Recipe
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotation_helpers import ACME, SMALL, acme_rows, write_jsonl
-from privtag.annotations import parse_annotations, read_annotations
 from privtag.data import (
     FEATURES,
     SPLITS,
@@ -21,6 +20,7 @@ from privtag.data import (
     split_dataset,
     to_dataset,
 )
+from privtag.data.annotations import parse_annotations, read_annotations
 from privtag.errors import DataError
 from privtag.labels import LABELS
 

@@ -29,11 +29,11 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from privtag import datareport
 from privtag.cli import app, main
-from privtag.datareport import build_report, count_units, kept_by_projection
+from privtag.data import stats as datareport
+from privtag.data.opp115 import load_opp115
+from privtag.data.stats import build_report, count_units, kept_by_projection
 from privtag.labels import LABEL2ID, LABELS, NUM_LABELS
-from privtag.opp115 import load_opp115
 
 
 def _vec(**by_id: int) -> tuple[int, ...]:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from privtag.distill import (
+from privtag.errors import DataError
+from privtag.training.distill import (
     EnsembleTeacher,
     distill_loss,
     load_teacher,
@@ -17,7 +18,6 @@ from privtag.distill import (
     read_scores,
     with_teacher,
 )
-from privtag.errors import DataError
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 NAN = float("nan")
@@ -122,7 +122,7 @@ def test_pseudo_labels_gold_and_corpus_units_resumably(tiny_recipe, tmp_path):
 
 def test_with_teacher_joins_gold_units_and_appends_corpus(tiny_recipe, tmp_path):
     from privtag.data import load_units
-    from privtag.train import _encode_dataset
+    from privtag.training.train import _encode_dataset
 
     recipe = _pseudo_recipe(tiny_recipe, tmp_path, corpus=True)
     pseudo_label(recipe, teacher=Fixed())
@@ -144,7 +144,7 @@ def test_with_teacher_joins_gold_units_and_appends_corpus(tiny_recipe, tmp_path)
 def test_classifier_runs_on_an_mpnet_base(tiny_encoder, tmp_path):
     from transformers import MPNetConfig, MPNetModel
 
-    from privtag.model import PrivtagClassifier, load_model
+    from privtag.inference.model import PrivtagClassifier, load_model
 
     base = tmp_path / "mpnet"
     cfg = MPNetConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2,
@@ -168,7 +168,7 @@ def test_compact_model_from_a_dapt_encoder_rebuilds_embeddings_from_the_package(
     """A DAPT encoder (frozen word embeddings) fine-tuned and saved compact: same 22 MB form."""
     import shutil
 
-    from privtag.model import (
+    from privtag.inference.model import (
         BASE_PACKAGE,
         PrivtagClassifier,
         base_encoder_path,
@@ -194,9 +194,9 @@ def test_compact_model_from_a_dapt_encoder_rebuilds_embeddings_from_the_package(
 def test_chain_dapt_teacher_pseudo_label_distill(tiny_recipe, tiny_encoder, tmp_path):
     from tests.test_dapt import _recipe, write_corpus
 
-    from privtag.dapt import dapt
-    from privtag.tagger import Tagger
-    from privtag.train import train
+    from privtag.inference.tagger import Tagger
+    from privtag.training.dapt import dapt
+    from privtag.training.train import train
 
     corpus = write_corpus(tmp_path / "c.jsonl.gz", 6)
     encoder = dapt(_recipe(tiny_encoder, corpus, tmp_path / "dapt"))

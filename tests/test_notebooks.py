@@ -7,7 +7,8 @@ Each notebook is executed with nbclient in the ``python3`` kernel that ipykernel
 into this environment (``.venv/share/jupyter/kernels/python3``; jupyter_client starts it
 with this interpreter), from the repository root. Notebooks that need the default model
 skip while ``model/`` (or ``$PRIVTAG_MODEL``) holds none. Together they take a few
-minutes on two CPU cores, so they are not marked slow: CI runs them.
+minutes on two CPU cores, so running them is marked ``notebook``: out of the fast run,
+run by ``make test-notebooks`` (which CI runs after ``make test``).
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ def test_notebook_is_committed_clean(name):
 
 @pytest.mark.parametrize("name", [n for n, needs in EXPECTED.items() if needs])
 def test_notebook_uses_the_default_model(name):
-    # Tagger.load() without a path: the notebook uses model/ once the model ships there.
-    calls = re.findall(r"Tagger\.load\(([^)]*)\)", "\n".join(_code(_read(name))))
+    # Tagger.from_pretrained() without a path: the notebook uses the shipped model.
+    code = "\n".join(_code(_read(name)))
+    calls = re.findall(r"Tagger\.(?:load|from_pretrained)\(([^)]*)\)", code)
     assert calls and all(args.strip() == "" for args in calls), calls
 
 
@@ -87,11 +89,12 @@ def test_the_kernel_is_this_environment():
 
 
 def _has_default_model() -> bool:
-    from privtag.tagger import SETTINGS_FILE, default_model_dir
+    from privtag.inference.tagger import SETTINGS_FILE, default_model_dir
 
     return (default_model_dir() / SETTINGS_FILE).is_file()
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_notebook_runs(name):
     if EXPECTED[name] and not _has_default_model():

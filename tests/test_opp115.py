@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from privtag.errors import DataError
-from privtag.labels import LABEL2ID, LABELS
-from privtag.opp115 import (
+from privtag.data.opp115 import (
     load_opp115,
     load_policies,
     policy_records,
@@ -23,6 +21,8 @@ from privtag.opp115 import (
     read_split,
     resolve_root,
 )
+from privtag.errors import DataError
+from privtag.labels import LABEL2ID, LABELS
 
 FP, TP, UC = ("First Party Collection/Use", "Third Party Sharing/Collection", "User Choice/Control")
 IG, PNC, CI = "Introductory/Generic", "Practice not covered", "Privacy contact information"

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privtag.errors import PolicyReadError
-from privtag.markup import read_html, read_opp115
-from privtag.plaintext import looks_like_heading, read_lines
-from privtag.readers import Builder, decode, detect_format, extract_provenance, load
+from privtag.segmentation.markup import read_html, read_opp115
+from privtag.segmentation.plaintext import looks_like_heading, read_lines
+from privtag.segmentation.readers import Builder, decode, detect_format, extract_provenance, load
 
 # --------------------------------------------------------------------------- decoding
 
@@ -71,8 +71,16 @@ def test_load_reads_paths_and_strings(tmp_path):
     f = tmp_path / "p.txt"
     f.write_bytes("We keep logs.".encode("cp1252"))
     assert load(f) == ("We keep logs.", {"path": str(f), "encoding": "utf-8"})
-    assert load(str(f))[1]["path"] == str(f)
     assert load("We keep logs. See policy.md")[1]["path"] is None  # a sentence, not a path
+
+
+def test_a_str_is_text_even_when_it_names_a_file(tmp_path):
+    f = tmp_path / "p.txt"
+    f.write_text("We keep logs.")
+    with pytest.warns(DeprecationWarning, match=r"pass Path\(...\) or use segment_file"):
+        assert load(str(f)) == (str(f), {"path": None, "encoding": None})
+    with pytest.warns(DeprecationWarning):  # a missing file name: text as well, with a hint
+        assert load("missing.md")[1]["path"] is None
     assert load(b"We keep logs.") == ("We keep logs.", {"path": None, "encoding": "utf-8"})
 
 
@@ -80,7 +88,6 @@ def test_load_reads_paths_and_strings(tmp_path):
     "make, message",
     [
         (lambda d: d / "missing.txt", "no such file"),
-        (lambda d: str(d / "missing.md"), "no such file"),
         (lambda d: d, "is a directory"),
     ],
 )

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
-from privtag import segment
 from privtag.cli import main
 from privtag.errors import PolicyReadError, PolicyTypeError
-from privtag.readers import decode_with_notes, detect_format, load
+from privtag.segmentation import segment, segment_file
+from privtag.segmentation.readers import decode_with_notes, detect_format, load
 
 POLICY = "We collect your name and e-mail address. We keep them for two years."
 
@@ -218,7 +219,7 @@ def test_devices_are_refused(path):
     if not os.path.exists(path):
         pytest.skip(f"no {path} here")
     with pytest.raises(PolicyReadError, match="not a regular file"):
-        segment(path)
+        segment(Path(path))
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
@@ -270,4 +271,4 @@ def test_a_path_too_long_for_the_os_is_a_one_line_error(tmp_path):
             segment(tmp_path / name)
         assert len(str(e.value)) < 250 and "\n" not in str(e.value)
     with pytest.raises(PolicyReadError, match="cannot be read"):
-        segment(str(tmp_path / ("a" * 300 + ".txt")))  # a str that looks like a path
+        segment_file(str(tmp_path / ("a" * 300 + ".txt")))  # a file name as a str

@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from privtag.cli import app
 from privtag.errors import OutputError
+from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.labels import LABEL_IDS, LABELS, NUM_LABELS
 from privtag.render import label_summary, render_html
 from privtag.render.assets import initials
-from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
-from privtag.segment import segment
+from privtag.segmentation.document import segment
 
 POLICY = """# Our policy
 

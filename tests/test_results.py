@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
+from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.labels import LABEL_IDS, LABELS
-from privtag.results import TaggedParagraph, TaggedPolicy, TaggedSentence
-from privtag.segment import segment
+from privtag.segmentation.document import segment
 
 POLICY = """# Café Privacy
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from privtag.annotations import parse_annotations
+from privtag.data.annotations import parse_annotations
 from privtag.labels import LABELS
-from privtag.segment import segment
+from privtag.segmentation.document import segment
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "data" / "policies"

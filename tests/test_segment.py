@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from privtag import readers, segment
 from privtag.cli import main
 from privtag.errors import PolicyReadError
-from privtag.segment import Document, iter_jsonl, split_sentences
+from privtag.segmentation import readers, segment
+from privtag.segmentation.document import Document, iter_jsonl, split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ["ztrenz.md", "zzservers.txt", "contetra.txt", "trustzone.md", "zarget.md"]

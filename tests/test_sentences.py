@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from privtag import segment
 from privtag.errors import PolicyReadError
-from privtag.sentences import split_sentences, split_with_titles
+from privtag.segmentation.sentences import split_sentences, split_with_titles
 from test_segment import check_document
 
 

@@ -19,7 +19,7 @@ POLICY = "# Privacy\n\nWe collect your e-mail address. We share it with advertis
 
 @pytest.fixture(scope="module")
 def tagger(trained_tiny, tiny_encoder):
-    from privtag.tagger import Tagger
+    from privtag.inference.tagger import Tagger
 
     return Tagger.load(trained_tiny, base=tiny_encoder)
 

@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from privtag.errors import ModelLoadError, PrivtagError
-from privtag.inputs import UnitError
+from privtag.inference.encoding import UnitError
+from privtag.inference.model import COMPACT_FILE, PrivtagClassifier
+from privtag.inference.tagger import AGGREGATES, Tagger
 from privtag.labels import LABELS, NUM_LABELS
-from privtag.model import COMPACT_FILE, PrivtagClassifier
-from privtag.segment import segment
-from privtag.tagger import AGGREGATES, Tagger
+from privtag.segmentation.document import segment
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -186,6 +186,15 @@ def test_long_sentence_is_scored_over_windows(tiny_tagger):
 # ---------------------------------------------------------------- tag()
 
 
+def test_a_str_is_always_policy_text(tiny_tagger, tmp_path):
+    path = tmp_path / "shop.md"
+    path.write_text(POLICY, encoding="utf-8")
+    with pytest.warns(DeprecationWarning, match="tag_file"):
+        policy = tiny_tagger.tag(str(path))
+    assert [s.text for s in policy.sentences] == [str(path)]
+    assert tiny_tagger.predict(str(path)) == tiny_tagger.predict(str(path) + " ")  # never read
+
+
 def test_tag_accepts_text_path_bytes_and_documents(tiny_tagger, tmp_path):
     path = tmp_path / "shop.md"
     path.write_text(POLICY, encoding="utf-8")
@@ -193,7 +202,7 @@ def test_tag_accepts_text_path_bytes_and_documents(tiny_tagger, tmp_path):
     results = [
         tiny_tagger.tag(POLICY),
         tiny_tagger.tag(path),
-        tiny_tagger.tag(str(path)),
+        tiny_tagger.tag_file(str(path)),
         tiny_tagger.tag(POLICY.encode()),
         tiny_tagger.tag(doc),
     ]
@@ -288,6 +297,43 @@ def test_full_save_replaces_a_compact_save(tiny_tagger, tmp_path, tiny_encoder):
 def test_default_model_dir_from_environment(trained_tiny, monkeypatch):
     monkeypatch.setenv("PRIVTAG_MODEL", str(trained_tiny))
     assert Tagger.load().name == trained_tiny.name
+
+
+def test_from_pretrained_order_argument_then_environment_then_shipped(
+    trained_tiny, tmp_path, monkeypatch
+):
+    from privtag.inference.settings import SHIPPED_MODEL_DIR
+    from privtag.inference.tagger import default_model_dir
+
+    monkeypatch.delenv("PRIVTAG_MODEL", raising=False)
+    assert default_model_dir() == SHIPPED_MODEL_DIR
+    assert (SHIPPED_MODEL_DIR / "privtag.json").is_file()
+    monkeypatch.setenv("PRIVTAG_MODEL", str(tmp_path / "nowhere"))
+    assert Tagger.from_pretrained(trained_tiny).name == trained_tiny.name  # argument first
+    with pytest.raises(ModelLoadError, match="nowhere: no such model directory"):
+        Tagger.from_pretrained()
+    with pytest.raises(ModelLoadError, match="model directory '' is empty"):
+        Tagger.from_pretrained("")
+    assert Tagger.load == Tagger.from_pretrained and Tagger.save is Tagger.save_pretrained
+
+
+class _Constant:
+    """A stand-in backend: the Scorer seam takes anything with score(encoded)."""
+
+    def score(self, encoded):
+        return np.full((len(encoded), 12), 0.25, dtype=np.float32)
+
+
+def test_a_scorer_plugs_in_and_device_is_a_setting(trained_tiny):
+    from privtag.inference.backends import Scorer, TorchScorer
+
+    tagger = Tagger.from_pretrained(trained_tiny, device="cpu")
+    assert tagger.settings["device"] == "cpu" and isinstance(tagger.scorer, TorchScorer)
+    assert isinstance(_Constant(), Scorer)
+    tagger.scorer = _Constant()
+    assert np.allclose(tagger.predict_proba(TEXTS), 0.25)
+    with pytest.raises(ModelLoadError, match="device must be one of cpu, cuda, auto"):
+        Tagger.from_pretrained(trained_tiny, device="tpu")
 
 
 # ---------------------------------------------------------------- load errors

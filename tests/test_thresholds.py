@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import f1_score
 
-from privtag import thresholds
+from privtag.evaluation.metrics import f1_scores
 from privtag.labels import LABELS
-from privtag.thresholds import f1_scores, tune_thresholds
+from privtag.training import thresholds
+from privtag.training.thresholds import tune_thresholds
 
 
 def f1_at(scores: np.ndarray, y: np.ndarray, t: float) -> float:

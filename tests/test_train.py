@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from privtag.annotations import read_annotations
 from privtag.data import load_units, to_dataset
+from privtag.data.annotations import read_annotations
 from privtag.errors import DataError
+from privtag.inference.model import PrivtagClassifier, load_model
+from privtag.inference.tagger import AGGREGATES, Tagger
 from privtag.labels import LABELS, NUM_LABELS
-from privtag.model import PrivtagClassifier, load_model
-from privtag.tagger import AGGREGATES, Tagger
-from privtag.train import _pos_weight, train, tune_tagger
+from privtag.training.train import _pos_weight, train, tune_tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -112,10 +112,12 @@ def test_label_without_examples_is_named_in_a_warning(tiny_recipe, tmp_path, cap
             "train.aggregates": ["max"],
         },
     )
-    with caplog.at_level(logging.WARNING, logger="privtag.train"):
+    with caplog.at_level(logging.WARNING, logger="privtag.training.train"):
         train(recipe)
     warnings = [
-        r for r in caplog.records if r.name == "privtag.train" and r.levelno == logging.WARNING
+        r
+        for r in caplog.records
+        if r.name == "privtag.training.train" and r.levelno == logging.WARNING
     ]
     assert len(warnings) == 1
     message = warnings[0].getMessage()
@@ -129,11 +131,11 @@ def test_label_without_examples_is_named_in_a_warning(tiny_recipe, tmp_path, cap
 def test_all_labels_present_no_warning(tiny_recipe, tmp_path, caplog):
     recipe = tiny_recipe(tmp_path, **{"data.validation": []})
     with (
-        caplog.at_level(logging.WARNING, logger="privtag.train"),
+        caplog.at_level(logging.WARNING, logger="privtag.training.train"),
         pytest.raises(DataError, match="no validation units at level 'segment' in \\[\\]"),
     ):
         train(recipe)
-    assert not [r for r in caplog.records if r.name == "privtag.train"]
+    assert not [r for r in caplog.records if r.name == "privtag.training.train"]
 
 
 def test_empty_training_data(tiny_recipe, tmp_path):

@@ -8,14 +8,14 @@ import pytest
 from privtag.data import load_units, to_dataset
 from privtag.errors import DataError
 from privtag.labels import LABELS
-from privtag.train import _encode_dataset
+from privtag.training.train import _encode_dataset
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
     from transformers import AutoTokenizer
 
-    from privtag.model import base_encoder_path
+    from privtag.inference.model import base_encoder_path
 
     return AutoTokenizer.from_pretrained(base_encoder_path())
 
@@ -89,7 +89,7 @@ def test_bad_target_and_dropout_settings_are_named(tiny_recipe, tokenizer, tmp_p
 
 
 def test_recipe_rejects_bad_new_settings_when_loaded():
-    from privtag.config import Recipe, RecipeError
+    from privtag.training.recipe import Recipe, RecipeError
 
     for item in ("data.targets=fuzzy", "model.context_dropout=2", "train.dtype=fp8"):
         with pytest.raises(RecipeError, match=item.split("=")[0].replace(".", r"\.")):

@@ -61,7 +61,7 @@ def _opp115_input(opp115: Path | None, specs: list[str]) -> Path | None:
     """The OPP-115 directory a command reads, if any of its sources is ``opp115:SPLIT``."""
     if opp115 is not None or not any(s.startswith("opp115:") for s in specs):
         return opp115
-    from privtag.opp115 import default_root
+    from privtag.data.opp115 import default_root
 
     return default_root()
 
@@ -80,7 +80,7 @@ def segment_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sentence.")] = False,
 ) -> None:
     """Print the sentences of a policy with offsets and section path."""
-    from privtag.segment import iter_jsonl, segment
+    from privtag.segmentation.document import iter_jsonl, segment
 
     doc = segment(file, format=format)
     # what the reader repaired or left out goes to stderr
@@ -111,7 +111,7 @@ def validate_cmd(
     ] = None,
 ) -> None:
     """Check annotation files; print every problem, exit with code 1 if there is any."""
-    from privtag.annotations import annotation_files, parse_annotations
+    from privtag.data.annotations import annotation_files, parse_annotations
 
     records, problems = parse_annotations(files, policies)
     n_files = len(annotation_files(files))
@@ -151,11 +151,11 @@ def evaluate_cmd(
     import dataclasses
     import json
 
-    from privtag.benchmark import load_system
-    from privtag.data import LEVELS, load_units
-    from privtag.evaluation import evaluate_system
+    from privtag.data.sources import LEVELS, load_units
+    from privtag.evaluation.benchmark import load_system
+    from privtag.evaluation.harness import evaluate_system
+    from privtag.evaluation.tables import plot_f1
     from privtag.outputs import Outputs, spec_paths, write_text
-    from privtag.report import plot_f1
 
     if level not in (*LEVELS, "both"):
         raise typer.BadParameter(
@@ -213,7 +213,7 @@ def benchmark_cmd(
     force: Force = False,
 ) -> None:
     """Compare the model with the rule and TF-IDF baselines on OPP-115 and the seed data."""
-    from privtag.benchmark import run_benchmark, write_section
+    from privtag.evaluation.benchmark import run_benchmark, write_section
     from privtag.outputs import Outputs
 
     outs = Outputs([_opp115_input(opp115, ["opp115:"]), model, annotations], force)
@@ -258,9 +258,9 @@ def train_cmd(
     force: Force = False,
 ) -> None:
     """Fine-tune a tagger as the recipe says; saves it to train.output_dir."""
-    from privtag.config import Recipe
     from privtag.outputs import Outputs, atomic_dir, spec_paths
-    from privtag.train import train
+    from privtag.training.recipe import Recipe
+    from privtag.training.train import train
 
     r = Recipe.load(recipe, list(overrides or []))
     if opp115:
@@ -325,10 +325,10 @@ def crossval_cmd(
     (resumable), then report every decision rule against TF-IDF and keyword baselines."""
     import json
 
-    from privtag.config import Recipe
-    from privtag.crossval import run_crossval
-    from privtag.crossval_report import crossval_report
+    from privtag.evaluation.crossval import run_crossval
+    from privtag.evaluation.crossval_report import crossval_report
     from privtag.outputs import Outputs, spec_paths, write_text
+    from privtag.training.recipe import Recipe
 
     r = Recipe.load(recipe, list(overrides or []))
     if opp115:
@@ -357,8 +357,8 @@ def export_cmd(
     force: Force = False,
 ) -> None:
     """Write a model in compact form: only what differs from the base encoder, in float16."""
+    from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, atomic_dir
-    from privtag.tagger import Tagger
 
     Outputs([model], force).directory(out, "OUT")
     tagger = Tagger.load(model)
@@ -400,7 +400,7 @@ def tag_cmd(
     A file that cannot be read is reported on stderr and skipped; the exit code is 2 if
     any was (``--strict`` stops at the first instead).
     """
-    from privtag.tagger import Tagger
+    from privtag.inference.tagger import Tagger
 
     tagger = Tagger.load(model, aggregate=aggregate, dtype=dtype)
     failed = 0
@@ -456,8 +456,8 @@ def data_report_cmd(
     """Count units per label in OPP-115 and the seed annotations, and what projection keeps."""
     import datetime
 
-    from privtag.datareport import build_report
-    from privtag.opp115 import default_root
+    from privtag.data.opp115 import default_root
+    from privtag.data.stats import build_report
     from privtag.outputs import Outputs, write_text
 
     # a directory given explicitly must be usable (build_report says why not); the
@@ -508,10 +508,10 @@ def tune_cmd(
     """Re-tune paragraph aggregation and per-label thresholds of a model on validation data."""
     import time
 
-    from privtag.data import load_units
+    from privtag.data.sources import load_units
+    from privtag.inference.tagger import AGGREGATES, Tagger
     from privtag.outputs import Outputs, atomic_dir, spec_paths
-    from privtag.tagger import AGGREGATES, Tagger
-    from privtag.train import tune_tagger
+    from privtag.training.train import tune_tagger
 
     specs = data or ["opp115:validation"]
     outs = Outputs([model, *spec_paths(specs), _opp115_input(opp115, specs)], force)
@@ -558,8 +558,13 @@ def _stage(name: str, module: str, function: str, help: str) -> None:
     app.command(name, help=help)(command)
 
 
-_stage("dapt", "privtag.dapt", "dapt_cmd", "Continue MLM training of the encoder on the corpus.")
-_stage("pseudo-label", "privtag.distill", "pseudo_label_cmd", "Write a teacher's scores.")
+_stage(
+    "dapt",
+    "privtag.training.dapt",
+    "dapt_cmd",
+    "Continue MLM training of the encoder on the corpus.",
+)
+_stage("pseudo-label", "privtag.training.distill", "pseudo_label_cmd", "Write a teacher's scores.")
 
 
 def _recipe_tolerance(tagger) -> float:

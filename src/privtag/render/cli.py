@@ -25,9 +25,9 @@ def report_cmd(
 ) -> None:
     """Write one self-contained HTML report of a policy: highlighted sentences, evidence per
     label, "not addressed" and "weak evidence", filters, thresholds and label meanings."""
+    from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, write_text
     from privtag.render import render_html
-    from privtag.tagger import Tagger
 
     out = Outputs([policy, model], force).file(output, "--output", suffixes=(".html", ".htm"))
     tagger = Tagger.load(model)

@@ -5,7 +5,7 @@ them, so ``import privtag`` and the CLI stay usable without it.
 
 Example:
     >>> from privtag.serve import create_app               # doctest: +SKIP
-    >>> app = create_app(max_bytes=2_000_000)              # loads model/ once
+    >>> app = create_app(max_bytes=2_000_000)  # loads model/ once  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
     from privtag import __version__
 
     if tagger is None:
-        from privtag.tagger import Tagger
+        from privtag.inference.tagger import Tagger
 
         tagger = Tagger.load(model_dir)
     info = model_info(tagger)

@@ -1,0 +1,43 @@
+"""Optional dependencies: a missing one is a one-line error naming the extra to install.
+
+The core install tags policies; training, evaluation and the apps need extras
+(``pyproject.toml``): ``train`` (datasets, accelerate, evaluate, scikit-learn),
+``eval`` (matplotlib, pandas), and the extras later packages add (``serve``,
+``onnx``, ``scale``). Call :func:`require` where an optional package is imported.
+
+Example:
+    >>> require("eval", "json")            # installed: nothing happens
+    >>> require("serve", "no_such_module_xyz")
+    Traceback (most recent call last):
+    ...
+    privtag.errors.MissingExtraError: no_such_module_xyz is not installed; this needs privtag's 'serve' extra: pip install 'privtag[serve]'
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from privtag.errors import MissingExtraError
+
+__all__ = ["missing", "require"]
+
+
+def missing(extra: str, name: str) -> MissingExtraError:
+    """The one-line error for module ``name`` of ``extra`` (for ``except ImportError``)."""
+    return MissingExtraError(
+        f"{name} is not installed; this needs privtag's {extra!r} extra: "
+        f"pip install 'privtag[{extra}]'"
+    )
+
+
+def require(extra: str, *modules: str) -> None:
+    """Import ``modules`` or raise one line naming ``extra``.
+
+    Raises:
+        MissingExtraError: the first module that cannot be imported.
+    """
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            raise missing(extra, name) from e

@@ -1,0 +1,94 @@
+"""Scorers: the seam where a model computes scores (torch today; ONNX, GPU, remote next).
+
+A :class:`Scorer` takes tokenized windows (:class:`~privtag.inference.encoding.Encoded`)
+and returns one row of 12 sigmoid scores per window; everything before (segmentation,
+units, encoding) and after (combining windows, aggregation, thresholds) is shared by
+every backend. :class:`TorchScorer` is the PyTorch implementation.
+
+Example:
+    >>> scorer = TorchScorer(model, batch_size=16)          # doctest: +SKIP
+    >>> scorer.score(encode(tokenizer, ["We keep logs."])).shape  # doctest: +SKIP
+    (1, 12)
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import torch
+
+from privtag.errors import ModelLoadError
+from privtag.inference.encoding import Encoded
+from privtag.labels import NUM_LABELS
+
+__all__ = ["Scorer", "TorchScorer", "resolve_device"]
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """Tokenized windows in, sigmoid scores out: ``score(encoded) -> (len(encoded), 12)``."""
+
+    def score(self, encoded: Encoded) -> np.ndarray: ...
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"cpu"``, ``"cuda"`` or ``"auto"`` (cuda when available) as a torch device.
+
+    Raises:
+        ModelLoadError: ``cuda`` asked for on a machine without it, or an unknown name.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("device 'cuda' is not available here; use device='cpu' or 'auto'")
+    if device not in ("cpu", "cuda"):
+        raise ModelLoadError(f"device must be one of cpu, cuda, auto, not {device!r}")
+    return torch.device(device)
+
+
+class TorchScorer:
+    """Score windows with a PyTorch model, in length-sorted batches.
+
+    Args:
+        model: a :class:`~privtag.inference.model.PrivtagClassifier` (moved to ``device``).
+        batch_size: windows per forward pass.
+        dtype: ``torch.bfloat16`` computes under autocast (weights stay float32).
+        device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
+    """
+
+    def __init__(
+        self, model, batch_size: int = 16, dtype: torch.dtype = torch.float32, device="cpu"
+    ):
+        self.device = resolve_device(device) if isinstance(device, str) else device
+        on = next(model.parameters()).device
+        self.model = model if on == self.device else model.to(self.device)
+        self.batch_size = int(batch_size)
+        self.dtype = dtype
+
+    @torch.inference_mode()
+    def score(self, encoded: Encoded) -> np.ndarray:
+        """Sigmoid scores (windows, 12) of ``encoded``, in its order."""
+        scores = np.zeros((len(encoded), NUM_LABELS), dtype=np.float32)
+        if not len(encoded):
+            return scores
+        # sorted by length, a batch pads least
+        order = np.argsort([len(x) for x in encoded.input_ids], kind="stable")
+        self.model.eval()
+        fast = self.dtype == torch.bfloat16
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b : b + self.batch_size]
+            width = max(len(encoded.input_ids[i]) for i in idx)
+            ids = torch.zeros((len(idx), width), dtype=torch.long)
+            types = torch.zeros_like(ids)
+            mask = torch.zeros_like(ids)
+            for r, i in enumerate(idx):
+                n = len(encoded.input_ids[i])
+                ids[r, :n] = torch.tensor(encoded.input_ids[i])
+                types[r, :n] = torch.tensor(encoded.token_type_ids[i])
+                mask[r, :n] = 1
+            ids, types, mask = (t.to(self.device) for t in (ids, types, mask))
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=fast):
+                logits = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types)
+            scores[idx] = torch.sigmoid(logits.logits.float()).cpu().numpy()
+        return scores

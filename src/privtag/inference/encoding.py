@@ -1,0 +1,155 @@
+"""Turn units (a sentence or paragraph, with its context) into model inputs.
+
+A unit is a ``str`` or a mapping with ``text`` and optionally ``section`` (heading
+path) and ``previous`` (the sentence before it in its paragraph). The context is
+encoded as BERT's second segment: ``[CLS] unit [SEP] heading [SEP] previous [SEP]``,
+with at most ``context_tokens`` tokens of context (the heading first, then the end of
+the previous sentence, which is what refers to the unit), and never more than half
+the window, so the unit's own tokens always have room.
+
+Nothing is truncated silently: a unit longer than the window is split into windows
+of ``max_length`` tokens overlapping by a quarter, each with the same context; the
+caller combines the windows' scores (:func:`combine_windows`, a max: a practice
+stated in any part of a unit is stated by the unit).
+
+Example:
+    >>> enc = encode(tokenizer, [{"text": "We use cookies.", "section": ["Cookies"]}],
+    ...              context="section", max_length=64)          # doctest: +SKIP
+    >>> enc.owner                                              # doctest: +SKIP
+    [0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from privtag.segmentation.units import (
+    Unit,
+    UnitError,
+    check_units,
+    clean_text,
+    unit_previous,
+    unit_section,
+    unit_text,
+)
+
+__all__ = [
+    "CONTEXTS",
+    "MIN_LENGTH",
+    "Encoded",
+    "Unit",
+    "UnitError",
+    "check_units",
+    "clean_text",
+    "combine_windows",
+    "encode",
+    "unit_previous",
+    "unit_section",
+    "unit_text",
+]
+
+CONTEXTS = ("none", "section", "previous", "section+previous")
+#: The shortest window: [CLS], one token of text, [SEP], and one more for context.
+MIN_LENGTH = 4
+
+
+def _context_parts(unit: Unit, mode: str) -> tuple[str, str]:
+    if isinstance(unit, str) or mode == "none":
+        return "", ""
+    heading = ""
+    if "section" in mode:
+        section = [h for h in unit_section(unit) if h != unit_text(unit)]
+        heading = section[-1] if section else ""
+    previous = unit_previous(unit) if "previous" in mode else ""
+    return heading, previous
+
+
+@dataclass
+class Encoded:
+    """Model inputs for windows of units: ``owner[i]`` is the unit of window ``i``."""
+
+    input_ids: list[list[int]]
+    token_type_ids: list[list[int]]
+    owner: list[int]
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+
+def encode(
+    tokenizer,
+    units: Sequence[Unit],
+    context: str = "none",
+    max_length: int = 128,
+    context_tokens: int = 48,
+) -> Encoded:
+    """Encode units into windows (see the module docstring).
+
+    Args:
+        tokenizer: a Hugging Face tokenizer of a BERT-style encoder.
+        units: texts or mappings with ``text``, ``section``, ``previous``.
+        context: one of :data:`CONTEXTS`.
+        max_length: tokens per window, special tokens included.
+        context_tokens: the most tokens of context per window (at most half the window).
+
+    Returns:
+        :class:`Encoded` with one or more windows per unit.
+    """
+    if context not in CONTEXTS:
+        raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, not {context!r}")
+    if max_length < MIN_LENGTH:
+        raise ValueError(
+            f"max_length must be at least {MIN_LENGTH} ([CLS], text, [SEP], context), "
+            f"not {max_length}"
+        )
+    if not units:
+        return Encoded([], [], [])
+    # the context takes at most half the window: a long context with a short max_length
+    # left no room for the unit (windows without a single token of its text)
+    context_tokens = max(0, min(context_tokens, (max_length - 3) // 2))
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    texts = [unit_text(u) for u in units]
+    parts = [_context_parts(u, context) for u in units]
+    tok = tokenizer(
+        [clean_text(t) for t in (*texts, *(h for h, _ in parts), *(p for _, p in parts))],
+        add_special_tokens=False,
+        return_attention_mask=False,
+        return_token_type_ids=False,
+    )["input_ids"]
+    n = len(texts)
+    text_ids, head_ids, prev_ids = tok[:n], tok[n : 2 * n], tok[2 * n :]
+    out = Encoded([], [], [])
+    for i in range(n):
+        ctx = head_ids[i][: context_tokens // 3] if head_ids[i] else []
+        room_prev = context_tokens - len(ctx) - (1 if ctx else 0)
+        if prev_ids[i] and room_prev > 0:
+            ctx = ([*ctx, sep] if ctx else []) + prev_ids[i][-room_prev:]
+        room = max_length - 2 - (len(ctx) + 1 if ctx else 0)
+        ids = text_ids[i] or [tokenizer.unk_token_id]
+        step = max(1, room - room // 4)
+        starts = range(0, max(1, len(ids) - room + step), step) if len(ids) > room else [0]
+        for s in starts:
+            win = ids[s : s + room]
+            first = [cls, *win, sep]
+            second = [*ctx, sep] if ctx else []
+            out.input_ids.append(first + second)
+            out.token_type_ids.append([0] * len(first) + [1] * len(second))
+            out.owner.append(i)
+    return out
+
+
+def combine_windows(scores: np.ndarray, owner: Sequence[int], n_units: int) -> np.ndarray:
+    """Per-unit scores: the max over each unit's windows. ``scores`` is (windows, labels).
+
+    Works for logits as well as probabilities; a unit without windows gets 0.
+    """
+    scores = np.asarray(scores)
+    owner = np.asarray(owner, dtype=np.int64)
+    dtype = scores.dtype if np.issubdtype(scores.dtype, np.floating) else np.float64
+    out = np.full((n_units, scores.shape[1]), -np.inf, dtype=dtype)
+    np.maximum.at(out, owner, scores)
+    out[np.bincount(owner, minlength=n_units) == 0] = 0
+    return out

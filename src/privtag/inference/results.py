@@ -1,0 +1,192 @@
+"""What :meth:`privtag.Tagger.tag` returns: a policy with labels per sentence and paragraph.
+
+Example:
+    >>> policy = tagger.tag("data/policies/zarget.md")           # doctest: +SKIP
+    >>> policy.sentences[3].labels, policy.sentences[3].scores   # doctest: +SKIP
+    >>> print(policy.table())                                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import textwrap
+from dataclasses import asdict, dataclass, field
+
+from privtag.extras import require
+from privtag.labels import LABEL_IDS, LABELS
+from privtag.segmentation.document import Document, Sentence
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedSentence(Sentence):
+    """A :class:`privtag.segmentation.document.Sentence` with its ``labels`` and per-label ``scores``."""
+
+    labels: list[str]
+    scores: dict[str, float]
+
+    @classmethod
+    def of(cls, s: Sentence, labels: list[str], scores) -> TaggedSentence:
+        """``s`` with ``labels`` and ``scores`` (12 floats, in taxonomy order)."""
+        fields = {f.name: getattr(s, f.name) for f in dataclasses.fields(Sentence)}
+        return cls(
+            **fields,
+            labels=labels,
+            scores={name: round(float(v), 4) for name, v in zip(LABELS, scores, strict=True)},
+        )
+
+
+@dataclass
+class TaggedParagraph:
+    """A paragraph (``document.text[start:end]``) with its labels and scores."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    labels: list[str]
+    scores: dict[str, float]
+
+
+@dataclass
+class TaggedPolicy:
+    """A tagged policy: the segmented ``document``, its ``sentences`` and ``paragraphs``."""
+
+    document: Document
+    sentences: list[TaggedSentence]
+    paragraphs: list[TaggedParagraph]
+    model: str = ""
+    metadata: dict = field(default_factory=dict)
+
+    def with_label(self, label: str) -> list[TaggedSentence]:
+        """Sentences carrying ``label`` (display name or short id), strongest first."""
+        from privtag.labels import label_index
+
+        name = LABELS[label_index(label)]
+        return sorted(
+            (s for s in self.sentences if name in s.labels), key=lambda s: -s.scores[name]
+        )
+
+    def summary(self) -> list[dict]:
+        """Per label: sentences and paragraphs that carry it, and the strongest evidence.
+
+        Returns:
+            One dict per label (in taxonomy order): ``label``, ``sentences``,
+            ``paragraphs``, ``evidence`` (text of the highest-scoring sentence with the
+            label, or None) and ``score``.
+        """
+        out = []
+        for name in LABELS:
+            hits = self.with_label(name)
+            out.append(
+                {
+                    "label": name,
+                    "sentences": len(hits),
+                    "paragraphs": sum(name in p.labels for p in self.paragraphs),
+                    "evidence": hits[0].text if hits else None,
+                    "score": hits[0].scores[name] if hits else None,
+                }
+            )
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: model, source metadata, sentences, paragraphs and summary."""
+        return {
+            "model": self.model,
+            "source": {k: v for k, v in self.document.metadata.items() if k != "links"},
+            "sentences": [asdict(s) for s in self.sentences],
+            "paragraphs": [asdict(p) for p in self.paragraphs],
+            "summary": self.summary(),
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The tagged policy as a JSON string (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_html(self, model=None, **options) -> str:
+        """The evidence report: one self-contained HTML page (:func:`privtag.render.render_html`).
+
+        Pass the :class:`~privtag.Tagger` as ``model`` to show its thresholds and versions.
+        """
+        from privtag.render import render_html
+
+        return render_html(self, model, **options)
+
+    def to_dataframe(self):
+        """A pandas DataFrame, one row per sentence, one score column per label id."""
+        require("eval", "pandas")
+        import pandas as pd
+
+        rows = []
+        for s in self.sentences:
+            row = {
+                "id": s.id,
+                "paragraph": s.paragraph,
+                "start": s.start,
+                "end": s.end,
+                "kind": s.kind,
+                "section": " > ".join(s.section),
+                "text": s.text,
+                "labels": s.labels,
+            }
+            row.update({lid: s.scores[name] for lid, name in zip(LABEL_IDS, LABELS, strict=True)})
+            rows.append(row)
+        # the columns are named even without rows, so df["text"] works on any policy
+        columns = [
+            "id",
+            "paragraph",
+            "start",
+            "end",
+            "kind",
+            "section",
+            "text",
+            "labels",
+            *LABEL_IDS,
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def highlight(self, label: str):
+        """Every sentence with its score for ``label``, the tagged ones outlined.
+
+        For notebooks: a pandas ``Styler`` (needs jinja2) with columns ``id``, ``text``
+        and the label's score column, shaded from 0 (white) to 1 (red).
+        """
+        from privtag.labels import label_index
+
+        j = label_index(label)
+        name, column = LABELS[j], LABEL_IDS[j]
+        df = self.to_dataframe()
+        tagged = df["labels"].map(lambda labels: name in labels)
+        outline = "font-weight: bold; outline: 3px solid black"
+        return (
+            df[["id", "text", column]]
+            .style.hide(axis="index")
+            .format({column: "{:.3f}"})
+            .background_gradient(subset=[column], cmap="YlOrRd", vmin=0, vmax=1)
+            .apply(lambda col: [outline if t else "" for t in tagged], subset=[column])
+            .set_properties(subset=["text"], **{"text-align": "left"})
+        )
+
+    def table(self, width: int | None = None) -> str:
+        """A readable per-sentence table for a terminal, then the per-label summary."""
+        width = width or min(shutil.get_terminal_size((120, 20)).columns, 160)
+        text_w = max(30, width - 44)
+        lines = [f"{'#':>4}  {'sentence':<{text_w}}  labels", "-" * width]
+        para = None
+        for s in self.sentences:
+            if para is not None and s.paragraph != para:
+                lines.append("")
+            para = s.paragraph
+            wrapped = textwrap.wrap(s.text, text_w) or [""]
+            short = [LABEL_IDS[LABELS.index(x)] for x in s.labels] or ["-"]
+            for i, chunk in enumerate(wrapped):
+                tag = ", ".join(short) if i == 0 else ""
+                num = s.id.removeprefix("s") if i == 0 else ""
+                lines.append(f"{num:>4}  {chunk:<{text_w}}  {tag}")
+        w = max(map(len, LABELS))
+        lines += ["", f"{'label':<{w}} {'sent.':>5} {'para.':>5}  strongest evidence", "-" * width]
+        for row in self.summary():
+            ev = textwrap.shorten(row["evidence"] or "", max(20, width - 50))
+            lines.append(f"{row['label']:<{w}} {row['sentences']:>5} {row['paragraphs']:>5}  {ev}")
+        return "\n".join(lines)

@@ -1,0 +1,192 @@
+"""Inference settings, and reading and checking the JSON files of a model directory.
+
+:class:`InferenceSettings` is the one typed record of how a model is applied (context,
+windows, aggregation, batch size, dtype, device), saved as ``privtag.json``; this module
+also finds the shipped model (:func:`shipped_model_dir`).
+
+A damaged or hand-edited file must never load into a tagger that quietly scores wrong
+(a NaN threshold never fires, a window longer than the encoder's positions crashes
+mid-run): every field is checked at load time, and each problem is one
+:class:`~privtag.errors.ModelLoadError` line naming the file, the field and the fix.
+
+Example:
+    >>> check_thresholds({"sentence": [0.5] * 12, "paragraph": [0.5] * 12}, "t.json")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from privtag.errors import ModelLoadError
+from privtag.inference.encoding import CONTEXTS, MIN_LENGTH
+from privtag.labels import LABELS, NUM_LABELS
+
+AGGREGATES = ("max", "noisy_or", "direct", "max+direct")
+DEVICES = ("cpu", "cuda", "auto")
+_CHECKOUT_MODEL = Path(__file__).resolve().parents[3] / "model"
+
+
+def shipped_model_dir() -> Path:
+    """The default model: ``privtag/_model`` of an installed wheel, else ``model/`` of a checkout.
+
+    The packaging maps the repository's top-level ``model/`` into the package as
+    ``privtag._model`` (wheel, sdist and editable installs); running from a source tree
+    on ``PYTHONPATH`` finds the checkout's ``model/`` instead.
+    """
+    try:
+        spec = importlib.util.find_spec("privtag._model")
+    except (ImportError, ValueError):
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "config.json").is_file():
+            return Path(location)
+    return _CHECKOUT_MODEL
+
+
+#: The model shipped with privtag (regenerated only by ``--export``).
+SHIPPED_MODEL_DIR = shipped_model_dir()
+
+
+@dataclass
+class InferenceSettings:
+    """How a model is applied: saved with it as ``privtag.json`` (``dtype``/``device`` are not).
+
+    Attributes:
+        context: what context a sentence is encoded with (one of ``CONTEXTS``).
+        max_length: tokens per sentence window; ``paragraph_max_length`` for paragraphs.
+        context_tokens: the most tokens of context per window.
+        aggregate: paragraph scores from sentence scores (one of :data:`AGGREGATES`).
+        batch_size: units per forward pass (small length-sorted batches pad least:
+            16 measured fastest on 2 cores).
+        dtype: ``auto``, ``float32`` or ``bfloat16`` (a load-time choice of this machine).
+        device: ``cpu``, ``cuda`` or ``auto`` (cuda when available).
+
+    Example:
+        >>> InferenceSettings.from_dict({"aggregate": "noisy_or"}).aggregate
+        'noisy_or'
+        >>> InferenceSettings.from_dict({"batch_size": 0})
+        Traceback (most recent call last):
+        ...
+        privtag.errors.ModelLoadError: <settings>: batch_size must be an integer of at least 1, not 0; fix it, or save or download the model again
+    """
+
+    context: str = "section+previous"
+    max_length: int = 128
+    paragraph_max_length: int = 256
+    context_tokens: int = 48
+    aggregate: str = "max"
+    batch_size: int = 16
+    dtype: str = "auto"
+    device: str = "cpu"
+
+    @classmethod
+    def from_dict(cls, raw: dict, path: Path | str = "<settings>") -> InferenceSettings:
+        """Checked settings from a dict (unknown keys such as ``labels`` are ignored).
+
+        Raises:
+            ModelLoadError: naming ``path``, the first bad field and the values it accepts.
+        """
+        check_settings(raw, path)
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+    def to_dict(self) -> dict:
+        """The settings as a plain dict (what ``Tagger.settings`` holds)."""
+        return dataclasses.asdict(self)
+
+
+_FIX = "fix it, or save or download the model again"
+
+
+def read_json_object(path: Path) -> dict:
+    """The JSON object in ``path``.
+
+    Raises:
+        ModelLoadError: unreadable, not JSON, or not an object (e.g. a list).
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelLoadError(
+            f"{path}: unreadable JSON ({e}); the model directory is "
+            "damaged, save or download it again"
+        ) from e
+    if not isinstance(raw, dict):
+        raise ModelLoadError(
+            f"{path}: holds a JSON {type(raw).__name__} where an object is expected; {_FIX}"
+        )
+    return raw
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_settings(settings: dict, path: Path | str, max_positions: int | None = None) -> None:
+    """Check a tagger's settings (``privtag.json``); ``max_positions`` bounds the windows.
+
+    Raises:
+        ModelLoadError: naming the first bad field and the values it accepts.
+    """
+
+    def bad(field: str, what: str) -> ModelLoadError:
+        return ModelLoadError(f"{path}: {field} must be {what}, not {settings[field]!r}; {_FIX}")
+
+    top = max_positions or 100_000
+    for field in ("max_length", "paragraph_max_length"):
+        if field in settings:
+            v = settings[field]
+            if not _is_int(v) or not MIN_LENGTH <= v <= top:
+                raise bad(field, f"an integer from {MIN_LENGTH} to {top} (the encoder's positions)")
+    if "context_tokens" in settings and not (
+        _is_int(settings["context_tokens"]) and settings["context_tokens"] >= 0
+    ):
+        raise bad("context_tokens", "an integer of at least 0")
+    if "batch_size" in settings and not (
+        _is_int(settings["batch_size"]) and settings["batch_size"] >= 1
+    ):
+        raise bad("batch_size", "an integer of at least 1")
+    for field, allowed in (("context", CONTEXTS), ("aggregate", AGGREGATES)):
+        if field in settings and not (
+            isinstance(settings[field], str) and settings[field] in allowed
+        ):
+            raise bad(field, "one of " + ", ".join(allowed))
+    if "device" in settings and settings["device"] not in DEVICES:
+        raise bad("device", "one of " + ", ".join(DEVICES))
+    if settings.get("labels", list(LABELS)) != list(LABELS):
+        raise ModelLoadError(
+            f"{path}: labels differ from privtag's 12 labels; retrain the model with this version"
+        )
+
+
+def check_thresholds(thresholds: dict, path: Path | str) -> None:
+    """Check ``thresholds.json``: 12 finite numbers in [0, 1] per level and aggregate.
+
+    Raises:
+        ModelLoadError: naming the level and, for a bad value, the label.
+    """
+    tuned = thresholds.get("paragraph_by_aggregate", {})
+    if not isinstance(tuned, dict):
+        raise ModelLoadError(
+            f"{path}: 'paragraph_by_aggregate' must be an object of aggregate: 12 thresholds; "
+            f"{_FIX}"
+        )
+    lists = {key: thresholds.get(key) for key in ("sentence", "paragraph")}
+    lists.update({f"paragraph_by_aggregate.{k}": v for k, v in tuned.items()})
+    for key, values in lists.items():
+        if not isinstance(values, list) or len(values) != NUM_LABELS:
+            raise ModelLoadError(
+                f"{path}: '{key}' needs {NUM_LABELS} thresholds, one per label; {_FIX}"
+            )
+        for label, v in zip(LABELS, values, strict=True):
+            ok = isinstance(v, int | float) and not isinstance(v, bool)
+            if not (ok and math.isfinite(v) and 0 <= v <= 1):
+                raise ModelLoadError(
+                    f"{path}: '{key}' threshold of {label!r} is {v!r}; a threshold must be a "
+                    f"number from 0 to 1; {_FIX}"
+                )

@@ -1,0 +1,438 @@
+"""The Tagger: a fine-tuned model that labels sentences, paragraphs and whole policies.
+
+Example:
+    >>> from privtag import Tagger
+    >>> tagger = Tagger.from_pretrained()          # doctest: +SKIP
+    >>> tagger.predict("We may share your data with advertisers.")     # doctest: +SKIP
+    ['Third Party Sharing/Collection']
+    >>> policy = tagger.tag_file("data/policies/zarget.md")            # doctest: +SKIP
+    >>> policy.summary()                                               # doctest: +SKIP
+
+Every text given to :meth:`Tagger.predict_proba` is one unit: it is segmented, and a
+unit of several sentences is scored as a paragraph exactly as :meth:`Tagger.tag`
+scores paragraphs. Sentence scores use the unit's context (see :mod:`privtag.inference.encoding`);
+paragraph scores aggregate the paragraph's sentence scores (``aggregate`` setting:
+``max``; ``noisy_or``; ``direct``, the whole paragraph scored as one unit; or
+``max+direct``, the mean of the two). Sentences and paragraphs have their own
+per-label thresholds, tuned on validation data and saved with the model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from privtag.errors import ModelLoadError
+from privtag.inference.backends import Scorer, TorchScorer
+from privtag.inference.encoding import (
+    Unit,
+    check_units,
+    combine_windows,
+    encode,
+    unit_previous,
+    unit_section,
+    unit_text,
+)
+from privtag.inference.model import (
+    COMPACT_FILE,
+    COMPACT_META,
+    inference_dtype,
+    load_model,
+    save_compact,
+)
+from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
+from privtag.inference.settings import (
+    AGGREGATES,
+    SHIPPED_MODEL_DIR,
+    InferenceSettings,
+    check_settings,
+    check_thresholds,
+    read_json_object,
+)
+from privtag.labels import LABELS, NUM_LABELS
+from privtag.segmentation.document import Document, segment, segment_file
+from privtag.segmentation.units import clean_document, sentence_units, unit_sentences
+
+DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR
+SETTINGS_FILE = "privtag.json"
+THRESHOLDS_FILE = "thresholds.json"
+TRAINING_FILE = "training.json"
+#: See :class:`~privtag.inference.settings.InferenceSettings`.
+DEFAULT_SETTINGS = InferenceSettings().to_dict()
+__all__ = ["AGGREGATES", "DEFAULT_MODEL_DIR", "Tagger", "default_model_dir"]
+
+
+def default_model_dir() -> Path:
+    """``$PRIVTAG_MODEL`` if set, else the model shipped with privtag."""
+    return Path(os.environ.get("PRIVTAG_MODEL") or DEFAULT_MODEL_DIR)
+
+
+class Tagger:
+    """Tag sentences and paragraphs with the 12 practice labels.
+
+    Args:
+        model: a :class:`privtag.inference.model.PrivtagClassifier`.
+        tokenizer: its tokenizer.
+        settings: context and window settings (see ``DEFAULT_SETTINGS``).
+        thresholds: ``{"sentence": [12 floats], "paragraph": [12 floats]}``.
+        metadata: training metadata (data, config, metrics, versions).
+    """
+
+    def __init__(
+        self, model, tokenizer, settings=None, thresholds=None, metadata=None, name: str = "privtag"
+    ):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
+        self.thresholds = thresholds or {
+            "sentence": [0.5] * NUM_LABELS,
+            "paragraph": [0.5] * NUM_LABELS,
+        }
+        self.metadata = metadata or {}
+        self.name = name
+        self._scorer: Scorer | None = None
+
+    # ------------------------------------------------------------------ persistence
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_path: str | Path | None = None,
+        base: str | Path | None = None,
+        aggregate: str | None = None,
+        dtype: str | None = None,
+        device: str | None = None,
+    ) -> Tagger:
+        """Load a saved tagger: ``name_or_path``, else ``$PRIVTAG_MODEL``, else the shipped model.
+
+        Args:
+            name_or_path: a model directory (``""`` is an error, not the default).
+            base: the base encoder directory, for a compact model trained on another
+                encoder than the packaged MiniLM (default: the one it records).
+            aggregate: paragraph aggregation to use instead of the tuned one (see
+                :meth:`use_aggregate`).
+            dtype: ``auto`` (the default: bfloat16 on CPUs that have it natively, about
+                three times faster, else float32), ``float32`` or ``bfloat16``; see
+                :func:`privtag.inference.model.inference_dtype`.
+            device: ``cpu`` (the default), ``cuda`` or ``auto``.
+
+        Raises:
+            ModelLoadError: a missing directory or file, another label set, corrupt weights.
+        """
+        from transformers import AutoTokenizer
+
+        path = name_or_path
+        if path is not None and not str(path).strip():
+            raise ModelLoadError(
+                "model directory '' is empty; give a model directory, or leave it unset "
+                "for the default model"
+            )
+        path = default_model_dir() if path is None else Path(path)
+        if not path.is_dir():
+            raise ModelLoadError(
+                f"{path}: no such model directory; train one with "
+                "`privtag train train/default.toml` or pass --model DIR"
+            )
+        for f in (SETTINGS_FILE, THRESHOLDS_FILE, "config.json", "tokenizer.json"):
+            if not (path / f).is_file():
+                raise ModelLoadError(f"{path}: missing {f}; the model directory is incomplete")
+        settings = read_json_object(path / SETTINGS_FILE)
+        check_settings(settings, path / SETTINGS_FILE)
+        thresholds = read_json_object(path / THRESHOLDS_FILE)
+        check_thresholds(thresholds, path / THRESHOLDS_FILE)
+        if dtype is not None:
+            settings["dtype"] = dtype
+        if device is not None:
+            settings["device"] = device
+            check_settings(settings, "device")
+        inference_dtype(settings.get("dtype", "auto"))  # an unknown name fails here, early
+        meta_file = path / TRAINING_FILE
+        metadata = read_json_object(meta_file) if meta_file.is_file() else {}
+        model = load_model(path, base)
+        # windows longer than the encoder's position table would fail mid-run
+        check_settings(settings, path / SETTINGS_FILE, model.config.max_position_embeddings)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        except Exception as e:  # tokenizers raises its own types on a damaged file
+            raise ModelLoadError(
+                f"{path / 'tokenizer.json'}: unreadable ({' '.join(str(e).split())}); "
+                "save or download the model again"
+            ) from e
+        # the shipped model keeps one name, "model", in a checkout and inside a wheel
+        name = "model" if path.resolve() == SHIPPED_MODEL_DIR.resolve() else path.name
+        tagger = cls(model, tokenizer, settings, thresholds, metadata, name=name)
+        return tagger.use_aggregate(aggregate) if aggregate else tagger
+
+    #: The name of privtag 0.1 (kept).
+    load = from_pretrained
+
+    def use_aggregate(self, aggregate: str) -> Tagger:
+        """Switch the paragraph aggregation, with the thresholds tuned for it in training.
+
+        ``"max"`` scores each sentence once and is about 1.6 times as fast as
+        ``"max+direct"``, which also scores every paragraph as a whole.
+
+        Raises:
+            ModelLoadError: if the model has no thresholds tuned for ``aggregate``.
+        """
+        tuned = self.thresholds.get("paragraph_by_aggregate", {})
+        if aggregate != self.settings["aggregate"]:
+            if aggregate not in tuned:
+                raise ModelLoadError(
+                    f"model {self.name!r} has no paragraph thresholds tuned for aggregate "
+                    f"{aggregate!r} (it has: {', '.join(tuned) or 'none'}); run "
+                    "`privtag tune` with that aggregate"
+                )
+            self.settings["aggregate"] = aggregate
+            self.thresholds["paragraph"] = tuned[aggregate]
+        return self
+
+    def save_pretrained(self, path: str | Path, compact: bool = False) -> Path:
+        """Save model, tokenizer, settings, thresholds and metadata (safetensors and JSON)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if compact:
+            save_compact(self.model, path)
+        else:
+            # a compact file left from an earlier save would be loaded instead
+            for stale in (COMPACT_FILE, COMPACT_META):
+                (path / stale).unlink(missing_ok=True)
+            self.model.save_pretrained(path)
+        self.tokenizer.save_pretrained(path)
+        # dtype and device are this machine's choice at load time, not the model's
+        settings = {k: v for k, v in self.settings.items() if k not in ("dtype", "device")}
+        settings["labels"] = list(LABELS)
+        (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
+        (path / THRESHOLDS_FILE).write_text(json.dumps(self.thresholds, indent=2) + "\n")
+        (path / TRAINING_FILE).write_text(json.dumps(self.metadata, indent=2, default=str) + "\n")
+        return path
+
+    #: The name of privtag 0.1 (kept).
+    save = save_pretrained
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype the model computes in (``settings["dtype"]``, see :meth:`load`).
+
+        The weights stay float32: bfloat16 is applied per operation (``torch.autocast``),
+        so saving a tagger never loses precision.
+        """
+        return inference_dtype(self.settings.get("dtype", "auto"))
+
+    # ------------------------------------------------------------------ scoring
+
+    @property
+    def scorer(self) -> Scorer:
+        """The backend that computes scores: a :class:`TorchScorer` unless one was set.
+
+        The torch scorer is built on each use, so changed settings (batch size, dtype,
+        device) always apply.
+        """
+        if self._scorer is not None:
+            return self._scorer
+        s = self.settings
+        return TorchScorer(self.model, s["batch_size"], self.dtype, s.get("device", "cpu"))
+
+    @scorer.setter
+    def scorer(self, scorer: Scorer) -> None:
+        self._scorer = scorer
+
+    def _score(self, units: Sequence[Unit], max_length: int) -> np.ndarray:
+        """Sigmoid scores (n, 12) of units scored as single inputs (windows combined)."""
+        if not units:
+            return np.zeros((0, NUM_LABELS), dtype=np.float32)
+        s = self.settings
+        enc = encode(self.tokenizer, units, s["context"], max_length, s["context_tokens"])
+        return combine_windows(self.scorer.score(enc), enc.owner, len(units))
+
+    def _paragraph_scores(
+        self,
+        sentence_scores: list[np.ndarray],
+        paragraphs: Sequence[Unit],
+        aggregates: Sequence[str] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Paragraph scores (n, 12) under each aggregation (default: the tagger's own).
+
+        The sentence scores and the direct paragraph pass are computed once and shared
+        by every aggregation asked for.
+        """
+        aggregates = list(aggregates or [self.settings["aggregate"]])
+        for how in aggregates:
+            if how not in AGGREGATES:
+                raise ModelLoadError(
+                    f"aggregate must be one of {', '.join(AGGREGATES)}, not {how!r}"
+                )
+        empty = np.zeros((0, NUM_LABELS), dtype=np.float32)
+        groups = sentence_scores or []
+        best = np.stack([g.max(axis=0) for g in groups]) if groups else empty
+        direct = None
+        if groups and {"direct", "max+direct"} & set(aggregates):
+            direct = self._score(paragraphs, int(self.settings["paragraph_max_length"]))
+        out = {}
+        for how in aggregates:
+            if how == "max" or not groups:
+                out[how] = best
+            elif how == "noisy_or":
+                out[how] = np.stack([1 - np.prod(1 - g, axis=0) for g in groups])
+            elif how == "direct":
+                out[how] = direct
+            else:
+                out[how] = (best + direct) / 2
+        return out
+
+    def _split(self, unit: Unit) -> list[dict]:
+        """Sentences of a unit, each with its context, as :func:`tag` would see them.
+
+        A unit without a single visible character has no sentences.
+        """
+        sentences = unit_sentences(unit_text(unit))
+        # a unit is one paragraph to the caller: its sentences chain across blank lines
+        return sentence_units(sentences, unit_section(unit), unit_previous(unit), False)
+
+    def predict_proba(self, units: Unit | Sequence[Unit]) -> np.ndarray:
+        """Scores in [0, 1]: shape (12,) for one unit, (n, 12) for a list.
+
+        A unit is a sentence or a paragraph (str, or a mapping with ``text`` and
+        optionally ``section``, a list of headings or one heading, and ``previous``).
+        Every unit is text: nothing is read as a file or checked for binary data, and
+        a unit with no visible character (``""``, white space, ``"\\u200b"``) scores 0.
+
+        Raises:
+            UnitError: a unit is not a str or a mapping with a str ``text``
+                (the message names its index).
+        """
+        batch, single = check_units(units)
+        aggregate = self.settings["aggregate"]
+        scores = self._scores_by_aggregate(batch, [aggregate])[0][aggregate]
+        return scores[0] if single else scores
+
+    def predict_proba_by_aggregate(
+        self, units: Sequence[Unit], aggregates: Sequence[str]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Scores of ``units`` under several paragraph aggregations, sharing the work.
+
+        Returns:
+            ``({aggregate: (n, 12) scores}, is_paragraph)``; ``is_paragraph[i]`` says
+            whether unit ``i`` has several sentences (and so uses paragraph thresholds).
+        """
+        out, sizes = self._scores_by_aggregate(check_units(units)[0], aggregates)
+        return out, sizes > 1
+
+    def _scores_by_aggregate(
+        self, units: Sequence[Unit], aggregates: Sequence[str]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """:meth:`predict_proba_by_aggregate` with the number of sentences of each unit."""
+        split = [self._split(u) for u in units]
+        sent = self._score([s for ss in split for s in ss], int(self.settings["max_length"]))
+        is_para = np.array([len(ss) > 1 for ss in split], dtype=bool)
+        single = np.zeros((len(units), NUM_LABELS), dtype=np.float32)
+        ends = np.cumsum([len(ss) for ss in split])
+        groups, para_units = [], []
+        for i, ss in enumerate(split):
+            block = sent[ends[i] - len(ss) : ends[i]]
+            if len(ss) == 1:
+                single[i] = block[0]
+            elif len(ss) > 1:
+                groups.append(block)
+                u = units[i]
+                para_units.append({"text": unit_text(u), "section": unit_section(u)})
+        out = {}
+        for how, scores in self._paragraph_scores(groups, para_units, aggregates).items():
+            out[how] = single.copy()
+            if groups:
+                out[how][is_para] = scores
+        return out, np.array([len(ss) for ss in split], dtype=np.int64)
+
+    def predict(self, units: Unit | Sequence[Unit]) -> list[str] | list[list[str]]:
+        """Label names per unit: a list for one unit, a list of lists for a list.
+
+        Example:
+            >>> tagger.predict(["We may share your data with advertisers."])  # doctest: +SKIP
+            [['Third Party Sharing/Collection']]
+        """
+        batch, single = check_units(units)
+        aggregate = self.settings["aggregate"]
+        by_aggregate, sizes = self._scores_by_aggregate(batch, [aggregate])
+        labels = self._labels(by_aggregate[aggregate], sizes > 1)
+        # a unit without text gets no label, even at a threshold of 0
+        labels = [lab if n else [] for lab, n in zip(labels, sizes, strict=True)]
+        return labels[0] if single else labels
+
+    def decisions(self, scores: np.ndarray, is_paragraph: np.ndarray) -> np.ndarray:
+        """0/1 decisions (n, 12) of scores (n, 12) at the saved thresholds.
+
+        Row ``i`` uses the paragraph thresholds where ``is_paragraph[i]`` (see
+        :meth:`predict_proba_by_aggregate`), else the sentence thresholds.
+        """
+        t_s = np.asarray(self.thresholds["sentence"])
+        t_p = np.asarray(self.thresholds["paragraph"])
+        return scores >= np.where(np.asarray(is_paragraph)[:, None], t_p[None, :], t_s[None, :])
+
+    def _labels(self, scores: np.ndarray, is_para: np.ndarray) -> list[list[str]]:
+        return [[LABELS[j] for j in np.flatnonzero(row)] for row in self.decisions(scores, is_para)]
+
+    # ------------------------------------------------------------------ whole policies
+
+    def tag_file(self, path: str | Path, format: str | None = None) -> TaggedPolicy:
+        """Read, segment and tag the policy file at ``path`` (a ``str`` here is a file name).
+
+        Example:
+            >>> tagger.tag_file("data/policies/zarget.md").summary()  # doctest: +SKIP
+        """
+        return self.tag(segment_file(path, format))
+
+    def tag(self, source: str | bytes | Path | Document, format: str | None = None) -> TaggedPolicy:
+        """Segment and tag a policy: text (a ``str`` is always text), bytes, a file as a
+        :class:`~pathlib.Path` (see :meth:`tag_file`), or a :class:`Document`.
+
+        Returns:
+            :class:`privtag.inference.results.TaggedPolicy` with per-sentence and per-paragraph
+            labels and scores.
+        """
+        doc = clean_document(source if isinstance(source, Document) else segment(source, format))
+        units = sentence_units(doc.sentences)
+        sent = self._score(units, int(self.settings["max_length"]))
+        paras = [p for p in doc.paragraphs if p.last > p.first]
+        groups = [sent[p.first : p.last] for p in paras]
+        para_units = [
+            {"text": doc.text[p.start : p.end], "section": list(p.section)} for p in paras
+        ]
+        # a one-sentence paragraph is scored as a sentence, exactly as predict() does
+        multi = np.array([p.last - p.first > 1 for p in paras], dtype=bool)
+        pscores = np.array([g[0] for g in groups], dtype=np.float32).reshape(-1, NUM_LABELS)
+        if multi.any():
+            pscores[multi] = self._paragraph_scores(
+                [g for g, m in zip(groups, multi, strict=True) if m],
+                [u for u, m in zip(para_units, multi, strict=True) if m],
+            )[self.settings["aggregate"]]
+        s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool))
+        p_labels = self._labels(pscores, multi)
+        sentences = [
+            TaggedSentence.of(s, lab, sc)
+            for s, lab, sc in zip(doc.sentences, s_labels, sent, strict=True)
+        ]
+        paragraphs = [
+            TaggedParagraph(
+                p.index,
+                p.start,
+                p.end,
+                doc.text[p.start : p.end],
+                lab,
+                dict(zip(LABELS, map(float, sc), strict=True)),
+            )
+            for p, lab, sc in zip(paras, p_labels, pscores, strict=True)
+        ]
+        # what decided the labels travels with them, so a report made later can show it
+        decided = {
+            "aggregate": self.settings["aggregate"],
+            "thresholds": {lvl: list(self.thresholds[lvl]) for lvl in ("sentence", "paragraph")},
+        }
+        return TaggedPolicy(doc, sentences, paragraphs, model=self.name, metadata=decided)
+
+    def __repr__(self) -> str:
+        return f"Tagger(name={self.name!r}, settings={self.settings})"

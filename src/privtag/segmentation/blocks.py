@@ -1,0 +1,145 @@
+"""Blocks: the unit of layout every reader produces, and the builder that collects them.
+
+A :class:`Block` is a heading, a list item, a table cell or a run of body text, with
+*runs* mapping its characters back to the source string. :class:`Builder` collapses
+white space while remembering offsets; :class:`Dropped` counts what a reader left out.
+The format readers (:mod:`privtag.segmentation.plaintext`, :mod:`privtag.segmentation.markup`)
+and :mod:`privtag.segmentation.readers` share them from here, so no reader imports another.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: Characters that render as nothing: removed from words (they never split one).
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE), None)
+# A gap that is not exactly one plain space between two visible characters: only
+# these break a run, so a long line costs a handful of regex matches, not one per word.
+_IRREGULAR = re.compile(rf"(?! (?![\s{INVISIBLE}]))[\s{INVISIBLE}]+")
+_EDGE = re.compile(rf"[\s{INVISIBLE}]*")
+
+
+@dataclass(slots=True)
+class Block:
+    """A unit of layout. ``runs`` are ``(offset in text, offset in source, length)``."""
+
+    kind: str  # "heading" | "list_item" | "body"
+    text: str
+    level: int = 0  # heading level 1..6 (0 for non-headings)
+    new_paragraph: bool = True
+    runs: list[tuple[int, int, int]] = field(default_factory=list)
+    segment: int = -1  # OPP-115 segment index (-1 for other formats)
+
+
+@dataclass(slots=True)
+class Dropped:
+    """Text a reader left out of a policy, by reason.
+
+    Attributes:
+        reason: ``"non-text"`` (scripts, styles, the page head: never page text),
+            ``"form control"`` (buttons, menus of options), ``"link list"`` (navigation:
+            text that is almost all links) or ``"furniture"`` (page headers, footers,
+            menus, banners and dialogs holding no policy text).
+        chars: non-white-space characters left out.
+        blocks: elements left out.
+    """
+
+    reason: str
+    chars: int
+    blocks: int
+
+
+#: Reasons that are never page text: a warning about dropped text leaves them out.
+NON_TEXT = "non-text"
+
+
+class Builder:
+    """Collects white-space-collapsed text into blocks, remembering where it came from.
+
+    Example:
+        >>> b = Builder("We  keep\\nlogs.")
+        >>> b.add_span(0, 14)
+        >>> b.flush().text, b.blocks[0].runs
+        ('We keep logs.', [(0, 0, 2), (3, 4, 4), (8, 9, 5)])
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+        self.blocks: list[Block] = []
+        self.links: list[str] = []
+        self._parts: list[str] = []
+        self._runs: list[tuple[int, int, int]] = []
+        self._len = 0
+        self._pending_paragraph = True
+
+    @property
+    def empty(self) -> bool:
+        """True when the open block has no text yet."""
+        return self._len == 0
+
+    def last_char(self) -> str:
+        """The last character of the open block ("" when empty)."""
+        return self._parts[-1][-1:] if self._parts else ""
+
+    def add_span(self, start: int, end: int, glue: bool = False) -> None:
+        """Add the words of ``source[start:end]``; ``glue`` joins the first word to the last."""
+        src = self.source
+        start = _EDGE.match(src, start, end).end()
+        while end > start and (src[end - 1].isspace() or src[end - 1] in INVISIBLE):
+            end -= 1
+        pos = start
+        for m in _IRREGULAR.finditer(src, start, end):
+            self._add(src[pos : m.start()], pos, glue)
+            # a gap of only invisible characters joins its neighbours ("co\u00adop")
+            glue = not any(c.isspace() for c in m.group())
+            pos = m.end()
+        if pos < end:
+            self._add(src[pos:end], pos, glue)
+
+    def add_text(self, text: str, glue: bool = False) -> None:
+        """Add words that have no place in the source (e.g. decoded HTML)."""
+        words = text.translate(_INVISIBLE_TABLE).split()
+        if words:
+            self._add(" ".join(words), None, glue)
+
+    def _add(self, chunk: str, src: int | None, glue: bool) -> None:
+        if not chunk:
+            return
+        if self._len and not glue:
+            self._parts.append(" ")
+            self._len += 1
+        if src is not None:
+            if self._runs:
+                off, s0, n = self._runs[-1]
+                # adjacent in both strings, or one source space that stayed one space:
+                # extend the run instead of starting a new one
+                if off + n == self._len and s0 + n == src:
+                    self._runs[-1] = (off, s0, n + len(chunk))
+                    src = None
+                elif off + n == self._len - 1 and self.source[s0 + n : src] == " ":
+                    self._runs[-1] = (off, s0, n + 1 + len(chunk))
+                    src = None
+            if src is not None:
+                self._runs.append((self._len, src, len(chunk)))
+        self._parts.append(chunk)
+        self._len += len(chunk)
+
+    def paragraph_break(self) -> None:
+        """Make the next block start a new paragraph."""
+        self._pending_paragraph = True
+
+    def flush(self, kind: str = "body", level: int = 0) -> Block | None:
+        """Close the open block (if it has text) as ``kind``; returns it."""
+        blk = None
+        if self._len:
+            blk = Block(kind, "".join(self._parts), level, self._pending_paragraph, self._runs)
+            self.blocks.append(blk)
+            self._pending_paragraph = False
+        self._parts, self._runs, self._len = [], [], 0
+        return blk
+
+    def word_count(self) -> int:
+        """Words in the open block."""
+        return sum(p.count(" ") for p in self._parts) + 1 if self._len else 0

@@ -1,0 +1,489 @@
+"""Blocks of HTML policies: web pages as found on real sites, and OPP-115's sanitized HTML.
+
+Web pages are parsed with lxml (forgiving: unclosed tags and stray ``<`` are read the
+way browsers read them) and walked without recursion, so deeply nested pages are fine.
+OPP-115 files are read with a small tag scanner instead, so every character keeps its
+offset in the source file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from privtag.segmentation.blocks import NON_TEXT, Block, Builder, Dropped
+
+
+def _words(s: str) -> list[str]:
+    return s.split()
+
+
+#: Words that open a sentence: after a bold run-in title ("<b>Cookies</b> We use ...")
+#: they show the title is a heading, not the sentence's subject.
+SENTENCE_STARTERS = frozenset(
+    _words(
+        """we you your our us the this these that those if in for to it its they their please
+    any all when where such as by each some most no upon at on from with under unless
+    although because before after during while however also additionally"""
+    )
+)
+
+# Never page text: code, embedded objects and the page head (its title is metadata).
+_NON_TEXT = {"script", "style", "svg", "canvas", "iframe", "object", "head", "title"}
+_CONTROLS = {"button", "select", "option", "textarea", "input"}
+# Page furniture: dropped unless its text reads as policy text (see _verdict).
+_FURNITURE = {"nav", "aside", "menu", "dialog", "noscript", "template"}
+_PAGE_FURNITURE = {"header", "footer"}  # furniture only outside <main> or <article>
+_PARAGRAPH = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "address",
+    "dl",
+    "ul",
+    "ol",
+    "table",
+    "figure",
+    "hr",
+    "center",
+    "details",
+    "form",
+    "fieldset",
+    "header",
+    "footer",
+    "body",
+    "html",
+}
+_BLOCK = _PARAGRAPH | {
+    "button",  # an accordion or tab toggle: the title of the panel it opens
+    "dt",
+    "dd",
+    "tbody",
+    "thead",
+    "tfoot",
+    "caption",
+    "figcaption",
+    "summary",
+    "legend",
+}
+_BOLD = {"strong", "b"}
+_FURNITURE_TOKEN = re.compile(
+    r"(?:nav|navbar|navigation|menu|main-menu|menubar|breadcrumbs?|site-header|site-footer|"
+    r"header|footer|sidebar|skip-link|skip-to-content|cookie[-_]?(?:banner|notice|consent|bar)|"
+    r"social-share|share-buttons)",
+    re.I,
+)
+_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar"}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_TOGGLE_ATTRS = ("aria-expanded", "aria-controls", "data-toggle", "data-bs-toggle", "data-target")
+_POLICY_TERMS = re.compile(
+    r"privacy|personal|cookie|\bdata\b|information|contact|consent|opt[- ]?out|gdpr|ccpa"
+    r"|third[- ]part|tracking|unsubscribe|collect|disclos|\bshare|\bsell|\bretain|e-?mail"
+    r"|\baddress|location|\bdelet",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"\w[.!?](?=\s|$)")
+
+
+def _measure(t: str | None) -> tuple[int, ...]:
+    """Counts of a text: ``(characters, link characters, words, sentence ends, texts with policy
+    terms, headings)``; the second and last are filled in by :func:`_measure_candidates`."""
+    if not t or t.isspace():
+        return _ZERO
+    words = t.split()
+    return (
+        sum(map(len, words)),
+        0,
+        len(words),
+        len(_SENTENCE_END.findall(t)),
+        _POLICY_TERMS.search(t) is not None,
+        0,
+    )
+
+
+_ZERO = (0, 0, 0, 0, 0, 0)
+
+
+def _candidate(el, tag: str, in_main: bool) -> str | None:
+    """``"furniture"``, ``"hidden"`` or None: whether ``el`` may be left out, and why."""
+    get = el.get
+    if tag in _FURNITURE or (tag in _PAGE_FURNITURE and not in_main):
+        return "furniture"
+    if (get("role") or "").lower() in _FURNITURE_ROLES:
+        return "furniture"
+    if not in_main and tag in {"div", "section", "ul", "ol", "table"}:
+        tokens = (get("class") or "").split() + (get("id") or "").split()
+        if any(_FURNITURE_TOKEN.fullmatch(t) for t in tokens):
+            return "furniture"
+    if (
+        get("hidden") is not None
+        or get("aria-hidden") == "true"
+        or _HIDDEN_STYLE.search(get("style") or "")
+    ):
+        # accordions and tabs hide policy sections until clicked
+        return "hidden"
+    return None
+
+
+def _verdict(counts: tuple[int, ...], kind: str) -> str | None:
+    """Why a candidate is left out (``"link list"``, ``"furniture"``), or None to keep it.
+
+    Menus and link lists go, hidden or not. Other furniture stays when it reads as
+    policy text: a heading (a policy section moved into a box), a few sentences of
+    prose, or a phrase of four words or more about privacy, data or contact.
+    """
+    chars, links, words, ends, terms, headings = counts
+    if not chars:
+        return None
+    if chars - links <= 0.2 * chars:
+        return "link list"
+    if kind == "hidden":
+        return None
+    if headings or (ends >= 2 and words >= 12) or (terms and words >= 4):
+        return None
+    return "furniture"
+
+
+def _measure_candidates(root) -> dict:
+    """The :func:`_measure` counts of every candidate's subtree under ``root``, in one pass.
+
+    Reversed document order visits every element after its descendants, so each
+    subtree is counted once however deeply candidates nest.
+    """
+    acc: dict = {}
+    found: dict = {}
+    for el in reversed(list(root.iter())):
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        children = [acc.pop(child, _ZERO) for child in el]
+        if not tag or tag in _NON_TEXT or tag in _CONTROLS:
+            acc[el] = _ZERO
+            continue
+        parts = [_measure(el.text), *children, *(_measure(child.tail) for child in el)]
+        c = tuple(map(sum, zip(*parts, strict=True)))
+        if tag == "a":
+            c = (c[0], c[0], *c[2:])
+        elif tag in _HEADINGS:
+            c = (*c[:5], c[5] + 1)
+        acc[el] = c
+        if _candidate(el, tag, in_main=False):
+            found[el] = c
+    return found
+
+
+class _HtmlWalker:
+    """Turns an lxml tree into blocks; see :func:`read_html`."""
+
+    def __init__(self) -> None:
+        self.b = Builder("")
+        self.counts: dict = {}  # from _measure_candidates
+        self.dropped_by: dict[str, list[int]] = {}  # reason -> [characters, elements]
+        self.bold = 0  # depth of open <b>/<strong>
+        self.bold_only = True  # all text of the open block so far is bold
+        self.in_list = 0
+        self.in_cell = 0
+        self.in_main = 0
+        self.space = True  # white space since the last text added
+
+    def text(self, t: str | None) -> None:
+        if not t:
+            return
+        if not t.strip():
+            self.space = True
+            return
+        b = self.b
+        if not self.bold and not b.empty and self.bold_only and not self.in_list:
+            self._split_run_in_title(t)
+        if not self.bold:
+            self.bold_only = False
+        b.add_text(t, glue=not self.space and not t[:1].isspace())
+        self.space = t[-1:].isspace()
+
+    def _split_run_in_title(self, following: str) -> None:
+        # "<b>Cookies:</b> We use ..." or "<b>Your choices</b> You may ...": the bold
+        # title is a heading of its own, never glued to the sentence after it.
+        nxt = following.split(None, 1)[0] if following.strip() else ""
+        if not nxt[:1].isupper() or self.b.word_count() > 12 or self.b.last_char() in ".!?,;":
+            return
+        if self.b.last_char() == ":" or nxt.lower().strip("\"'“(") in SENTENCE_STARTERS:
+            self.b.flush("heading")
+            self.space = True
+
+    def flush(self, kind: str = "body", level: int = 0) -> None:
+        b = self.b
+        if kind == "body":
+            if self.in_list:
+                kind = "list_item"
+            elif (
+                self.bold_only
+                and not self.in_cell
+                and not b.empty
+                and b.word_count() <= 15
+                and b.last_char() not in ".;,"
+            ):
+                kind = "heading"
+        b.flush(kind, level)
+        self.bold_only = True
+        self.space = True
+
+    def walk(self, root) -> None:
+        # (element, False) = enter, (element, True) = leave: no recursion on deep pages
+        stack = [(root, False)]
+        while stack:
+            el, leaving = stack.pop()
+            tag = el.tag.lower() if isinstance(el.tag, str) else ""
+            if leaving:
+                self.leave(el, tag)
+                self.text(el.tail)
+                continue
+            if not tag or self.dropped(el, tag):  # comments, processing instructions, furniture
+                self.text(el.tail)
+                continue
+            self.enter(tag)
+            self.text(el.text)
+            stack.append((el, True))
+            stack.extend((child, False) for child in reversed(el))
+
+    def dropped(self, el, tag: str) -> bool:
+        if tag in _NON_TEXT:
+            return self._drop(el, NON_TEXT)
+        if tag in _CONTROLS and not (tag == "button" and any(map(el.get, _TOGGLE_ATTRS))):
+            return self._drop(el, "form control")
+        kind = _candidate(el, tag, self.in_main > 0)
+        if kind is None:
+            return False
+        if el not in self.counts:
+            # counted when first met, nested candidates with it: text outside furniture
+            # is never counted, text inside it once
+            self.counts.update(_measure_candidates(el))
+        counts = self.counts[el]
+        reason = _verdict(counts, kind)
+        return reason is not None and self._drop(el, reason, counts[0])
+
+    def _drop(self, el, reason: str, chars: int | None = None) -> bool:
+        if chars is None:
+            chars = _measure(el.text_content())[0]
+        tally = self.dropped_by.setdefault(reason, [0, 0])
+        tally[0] += chars
+        tally[1] += 1
+        return True
+
+    def dropped_report(self) -> list[Dropped]:
+        """What was left out, by reason, most characters first."""
+        return sorted(
+            (Dropped(r, c, n) for r, (c, n) in self.dropped_by.items()),
+            key=lambda d: (-d.chars, d.reason),
+        )
+
+    def enter(self, tag: str) -> None:
+        b = self.b
+        if tag == "br":
+            empty = b.empty
+            self.flush()
+            if empty:  # <br><br>: a blank line
+                b.paragraph_break()
+        elif tag in _HEADINGS:
+            self.flush()
+            b.paragraph_break()
+            self.bold += 1
+        elif tag == "li":
+            self.flush()
+            self.in_list += 1
+        elif tag in {"td", "th"}:
+            self.flush()
+            self.in_cell += 1
+        elif tag == "tr":
+            self.flush()
+            b.paragraph_break()
+        elif tag in _BLOCK:
+            self.flush()
+            if tag in _PARAGRAPH:
+                b.paragraph_break()
+        elif tag in _BOLD:
+            self.bold += 1
+        if tag in {"main", "article"}:
+            self.in_main += 1
+
+    def leave(self, el, tag: str) -> None:
+        b = self.b
+        if tag in _HEADINGS:
+            self.bold -= 1
+            b.flush("heading", int(tag[1]))
+            b.paragraph_break()
+            self.bold_only, self.space = True, True
+        elif tag == "li":
+            self.flush("list_item")
+            self.in_list -= 1
+        elif tag in {"td", "th"}:
+            self.flush()
+            self.in_cell -= 1
+        elif tag == "button" and b.word_count() <= 15 and b.last_char() not in ".;,":
+            b.flush("heading")
+            self.bold_only, self.space = True, True
+        elif tag in _BLOCK or tag == "tr":
+            self.flush()
+            if tag in _PARAGRAPH or tag == "tr":
+                b.paragraph_break()
+        elif tag in _BOLD:
+            self.bold -= 1
+        elif tag == "a" and el is not None and el.get("href"):
+            b.links.append(el.get("href"))
+        if tag in {"main", "article"}:
+            self.in_main -= 1
+
+
+def read_html(text: str) -> tuple[list[Block], dict]:
+    """Blocks of a web page, and metadata (``title``, ``links``).
+
+    Example:
+        >>> blocks, meta = read_html("<nav>Home</nav><h2>Data</h2><p>We keep logs.</p>")
+        >>> [(b.kind, b.text) for b in blocks]
+        [('heading', 'Data'), ('body', 'We keep logs.')]
+    """
+    import lxml.html
+    from lxml import etree
+
+    meta: dict = {"title": None, "links": [], "dropped": []}
+    if not text.strip():
+        return [], meta
+    # lxml refuses a str that declares its encoding; the bytes are decoded already
+    text = _XML_DECLARATION.sub("", text, count=1)
+    # huge_tree: a 20 MB page is one text node longer than libxml2's default limit
+    parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
+    try:
+        doc = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        doc = None
+    if doc is None or any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        # libxml2 gives up past 2,048 nested elements (thousands of unclosed tags) and
+        # drops the text: read such a page as a flat stream of tags instead
+        return _read_tag_soup(text), meta
+    title = doc.find(".//title")
+    if title is not None:
+        meta["title"] = " ".join(title.text_content().split()) or None
+    # the whole document, head included, so what is left out adds up to text_content()
+    w = _HtmlWalker()
+    w.walk(doc)
+    w.flush()
+    meta["links"] = w.b.links
+    meta["dropped"] = w.dropped_report()
+    return w.b.blocks, meta
+
+
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>")
+
+
+_SOUP = re.compile(
+    r"<!--.*?(?:-->|$)|<(script|style|noscript|template)\b.*?(?:</\1\s*>|$)"
+    r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|[^<]+|<",
+    re.S | re.I,
+)
+
+
+def _read_tag_soup(text: str) -> list[Block]:
+    """Blocks of a page too deeply nested for a tree: tags as a flat stream of events.
+
+    Scripts, styles and comments are dropped; block tags, headings, list items and
+    cells still delimit units. Page furniture (nav, footer) cannot be told apart
+    without a tree, so it is kept.
+    """
+    from html import unescape
+
+    w = _HtmlWalker()
+    for m in _SOUP.finditer(text):
+        if m.group(3):
+            tag = m.group(3).lower()
+            if m.group(2):
+                w.leave(None, tag)
+                w.bold, w.in_list, w.in_cell = max(w.bold, 0), max(w.in_list, 0), max(w.in_cell, 0)
+            else:
+                w.enter(tag)
+        elif not m.group(1) and not m.group().startswith("<!--"):
+            w.text(unescape(m.group()))
+    w.flush()
+    return w.b.blocks
+
+
+# --------------------------------------------------------------------------- OPP-115
+
+_OPP_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)[^>]*>")
+_OPP_BREAK = {"br", "li", "ul", "ol", "blockquote", "p", "div"}
+
+
+def read_opp115(text: str) -> tuple[list[Block], list[tuple[int, int]]]:
+    """Blocks of an OPP-115 sanitized policy and the source span of each ``|||`` segment.
+
+    Each block's ``segment`` is the index of its segment. Empty segments give no
+    block; the returned spans (one per segment, empty ones included) let callers
+    keep segment ids aligned with paragraph indices.
+
+    Example:
+        >>> blocks, spans = read_opp115("<strong>Data</strong> <br> We keep logs.|||")
+        >>> [(b.kind, b.text, b.segment) for b in blocks], spans
+        ([('heading', 'Data', 0), ('body', 'We keep logs.', 0)], [(0, 40), (43, 43)])
+    """
+    b = Builder(text)
+    seg_spans = []
+    start = 0
+    for part in text.split("|||"):
+        seg_spans.append((start, start + len(part)))
+        start += len(part) + 3
+    for seg_id, (s, e) in enumerate(seg_spans):
+        b.paragraph_break()
+        n0 = len(b.blocks)
+        _read_opp_segment(b, text, s, e)
+        for blk in b.blocks[n0:]:
+            blk.segment = seg_id
+    return b.blocks, seg_spans
+
+
+def _read_opp_segment(b: Builder, text: str, s: int, e: int) -> None:
+    pos = s
+    item, strong, strong_only = False, 0, True
+    for m in _OPP_TAG.finditer(text, s, e):
+        _opp_text(b, text, pos, m.start(), strong, strong_only and not item)
+        if text[pos : m.start()].strip() and not strong:
+            strong_only = False
+        pos = m.end()
+        closing, tag = m.group(1) == "/", m.group(2).lower()
+        if tag == "strong" or tag == "b":
+            strong = max(strong + (-1 if closing else 1), 0)
+        elif tag in _OPP_BREAK:
+            _flush_opp(b, item, strong_only)
+            strong_only = True
+            if tag == "li":
+                item = not closing
+    _opp_text(b, text, pos, e, strong, strong_only and not item)
+    if text[pos:e].strip() and not strong:
+        strong_only = False
+    _flush_opp(b, item, strong_only)
+
+
+def _opp_text(b: Builder, text: str, a: int, z: int, strong: int, strong_only: bool) -> None:
+    chunk = text[a:z]
+    if not chunk.strip():
+        return
+    if not strong and strong_only and not b.empty:
+        # a bold run-in title: "<strong>Cookies</strong> We use ..." (see _HtmlWalker)
+        nxt = chunk.split(None, 1)[0]
+        last = b.last_char()
+        if (
+            nxt[:1].isupper()
+            and b.word_count() <= 12
+            and last not in ".!?,;"
+            and (last == ":" or nxt.lower().strip("\"'“(") in SENTENCE_STARTERS)
+        ):
+            b.flush("heading")
+    b.add_span(a, z)
+
+
+def _flush_opp(b: Builder, item: bool, strong_only: bool) -> None:
+    if item:
+        b.flush("list_item")
+    elif strong_only and not b.empty and b.word_count() <= 15 and b.last_char() not in ".;,":
+        b.flush("heading")
+    else:
+        b.flush("body")

@@ -1,0 +1,379 @@
+"""Blocks of a plain-text or Markdown policy (see :mod:`privtag.segmentation.readers` for the formats).
+
+A policy is read line by line. A line is a heading, a list item, a table row, or a
+piece of body text; body lines join the block above them unless that block ended a
+sentence (hard-wrapped prose stays one block, while a line that ends with a full
+stop, colon or semicolon closes its block so the next line starts a new unit).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from privtag.segmentation.blocks import Block, Builder
+
+_BULLET = re.compile(
+    r"[ \t]*(?:[-*+•●▪◦‣·–](?=\s)"
+    r"|(?=\(?[0-9]{1,3}[.)]\s)|(?=\(?[a-zA-Z][.)]\s)|(?=\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)]\s))"
+)
+# A bullet that HTML-to-text conversion turned into an indent of no-break spaces.
+_NBSP_INDENT = re.compile(r"[ \t]*\u00a0[\s\u00a0]*(?=\S)")
+_MD_HEADING = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+")
+_MD_SETEXT = re.compile(r"[ \t]{0,3}(=+|-+)[ \t]*$")
+_MD_QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
+_MD_RULE = re.compile(r"[ \t]*(?:[-*_][ \t]*){3,}$")
+_MD_LINKDEF = re.compile(r"[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S+")
+_MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
+# Neither a link's text nor its target holds a "[", nor an autolink a "<": so each try
+# stops at the next opener and a line of "[" or "<" costs linear time, not quadratic.
+_MD_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(([^)\s\[]*)(?:\s+\"[^\"]*\")?\)")
+_MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>")
+_MD_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>\n]*)?/?>")
+# Only HTML's own elements are markup: "<Company Name>" is a placeholder to keep.
+_HTML_ELEMENTS = frozenset(
+    str.split(
+        """a abbr b bdi bdo big blockquote br center cite code del dfn div em font h1 h2 h3 h4
+    h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strike strong sub sup table
+    tbody td tfoot th thead tr tt u ul dl dt dd section article aside header footer nav main
+    figure figcaption details summary caption"""
+    )
+)
+# Tags that end a line when rendered: their words never glue across them.
+_BREAKING = frozenset(
+    str.split(
+        """br p div hr li ul ol dl dt dd table tbody thead tfoot tr td th h1 h2 h3 h4 h5 h6
+    blockquote pre section article aside header footer nav main figure figcaption details
+    summary caption center"""
+    )
+)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
+# Paired emphasis ("*a*", "**a**text", "_a_") and code ticks; a lone "_ga" or "5*3" stays.
+_MD_EMPH = re.compile(
+    r"(?<![\w*])(\*{1,3})(?=[^\s*])(?:.*?[^\s*])?\1(?!\*)"
+    r"|(?<![\w_])(_{1,3})(?=[^\s_])(?:.*?[^\s_])?\2(?![\w_])"
+    r"|`[^`\n]+`"
+)
+_EMPH_OPEN = re.compile(r"(?<![\w*])\*{1,3}(?=[^\s*])|(?<![\w_])_{1,3}(?=[^\s_])|`")
+_NUMBERED_ITEM = re.compile(r"[ \t]*\(?(?:[0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
+_SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
+
+
+def looks_like_heading(line: str, alone: bool) -> bool:
+    """A short title line: ALL CAPS, a numbered section title, or unpunctuated and alone.
+
+    A line that is not alone (text follows without a blank line) must also be a
+    numbered section title or in Title Case, so hard-wrapped prose is not a heading;
+    a line that is alone but long must be in Title Case, so a lead-in such as "To
+    opt out, visit" is not one either.
+
+    Example:
+        >>> looks_like_heading("2. Information We Collect", alone=False)
+        True
+    """
+    s = line.strip().strip("*_#").strip()
+    if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
+        return False
+    words = s.split()
+    letters = [c for c in s if c.isalpha()]
+    if len(letters) >= 3 and all(c.isupper() for c in letters) and len(words) <= 12:
+        return True
+    if s[-1] in ".,;:!" or len(words) > 12:
+        return False
+    numbered = (
+        bool(_SECTION_NUMBER.match(s))
+        and len(words) <= 10
+        and not (len(words) > 1 and words[1][:1].islower())
+    )
+    if s[-1] == "?":
+        return alone or numbered
+    long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
+    title = bool(long_words) and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
+    if alone:
+        return len(words) <= 8 or title or numbered
+    return (numbered or title) and len(words) <= 10
+
+
+_NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.M)
+
+
+def _line_spans(text: str) -> tuple[list[tuple[int, int]], list[bool]]:
+    """``(spans, nonblank)``: each non-blank line, and one empty span per run of blank lines.
+
+    A run of blank lines acts as one (only its first closes a paragraph), so it gets one
+    entry: a page of a million blank lines costs one step, not a million.
+    """
+    spans: list[tuple[int, int]] = []
+    nonblank: list[bool] = []
+    pos = 0
+    for m in _NONBLANK_LINE.finditer(text):
+        # a blank line lies in between: at the start, any text; later, two line ends
+        if (not spans and m.start() > 0) or (spans and text.count("\n", pos, m.start()) >= 2):
+            spans.append((pos, pos))
+            nonblank.append(False)
+        spans.append(m.span())
+        nonblank.append(True)
+        pos = m.end()
+    if not spans or "\n" in text[pos:]:
+        spans.append((pos, pos))
+        nonblank.append(False)
+    return spans, nonblank
+
+
+def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> list[Block]:
+    """Blocks of a plain-text or Markdown policy.
+
+    A file with (almost) no blank lines is read in *line mode*: each line that ends
+    a sentence closes its paragraph, and list items join the paragraph that leads
+    into them.
+
+    Args:
+        text: the policy with ``\\n`` line ends.
+        markdown: read Markdown markup (headings, quotes, tables, links, emphasis).
+        builder: collects the blocks (and ``links``); a new one when None.
+
+    Returns:
+        The blocks, in order.
+
+    Example:
+        >>> [(b.kind, b.text) for b in read_lines("Data\\n\\n- a name.\\n- an e-mail.", False)]
+        [('heading', 'Data'), ('list_item', 'a name.'), ('list_item', 'an e-mail.')]
+    """
+    b = builder or Builder(text)
+    spans, nonblank = _line_spans(text)
+    n_text = sum(nonblank)
+    n_blank = text.count("\n") + 1 - n_text  # every blank line, not one per run
+    line_mode = n_text >= 8 and n_blank < 0.05 * n_text
+    item = False  # the open block is a list item
+    table = False  # inside a Markdown pipe table
+    skip = -1  # index of a setext underline already used
+
+    def close(paragraph: bool) -> None:
+        nonlocal item
+        b.flush("list_item" if item else "body")
+        item = False
+        if paragraph:
+            b.paragraph_break()
+
+    for i, (s, e) in enumerate(spans):
+        if not nonblank[i]:
+            if i == 0 or nonblank[i - 1]:  # the rest of a run of blank lines changes nothing
+                close(True)
+                table = False
+            continue
+        if i == skip:
+            continue
+        line = text[s:e]
+        lead = 0
+        if markdown:
+            if table or (
+                line.count("|") and i + 1 < len(spans) and _MD_TABLE_RULE.match(text, *spans[i + 1])
+            ):
+                if "|" in line:
+                    close(True)
+                    table = True
+                    if not _MD_TABLE_RULE.match(line):
+                        _add_row(b, text, s, e)
+                    continue
+                table = False
+            if _MD_LINKDEF.match(line):
+                continue
+            if _MD_RULE.match(line):
+                close(True)
+                continue
+            q = _MD_QUOTE.match(line)
+            if q:
+                lead = q.end()
+            h = _MD_HEADING.match(line, lead)
+            underline = (
+                i + 1 < len(spans)
+                and not item
+                and _MD_SETEXT.match(text, *spans[i + 1])
+                and len(line.strip()) <= 120
+            )
+            if h or underline:
+                close(True)
+                _add_inline(b, text, s + (h.end() if h else lead), e, True)
+                level = (
+                    len(h.group(1))
+                    if h
+                    else (1 if "=" in text[spans[i + 1][0] : spans[i + 1][1]] else 2)
+                )
+                b.flush("heading", level)
+                b.paragraph_break()
+                skip = -1 if h else i + 1
+                continue
+        body = line[lead:]
+        prev_blank = i == 0 or not nonblank[i - 1]
+        next_blank = i + 1 >= len(spans) or not nonblank[i + 1]
+        after_stop = b.empty or b.last_char() in ".!?:;"
+        in_list = _NUMBERED_ITEM.match(body) and any(
+            0 <= k < len(spans) and _NUMBERED_ITEM.match(text, *spans[k]) for k in (i - 1, i + 1)
+        )
+        if (
+            (prev_blank or line_mode or after_stop)
+            and not in_list
+            and looks_like_heading(body, alone=prev_blank and next_blank)
+        ):
+            close(True)
+            _add_inline(b, text, s + lead, e, markdown)
+            b.flush("heading", 0)
+            b.paragraph_break()
+            continue
+        bullet = _BULLET.match(line, lead) or _NBSP_INDENT.match(line, lead)
+        if bullet and line[bullet.end() :].strip():
+            lead_in = b.last_char() == ":"
+            close(line_mode and not item and not lead_in)
+            item = True
+            _add_inline(b, text, s + bullet.end(), e, markdown)
+            continue
+        if item and line[:1] not in " \t":
+            close(line_mode)
+        elif not b.empty and after_stop:
+            # the previous line ended a sentence: lines are units (line mode: paragraphs)
+            close(line_mode)
+        _add_inline(b, text, s + lead, e, markdown)
+    close(False)
+    if not line_mode:
+        _mark_paragraph_lists(b.blocks)
+    return b.blocks
+
+
+def _mark_paragraph_lists(blocks: list[Block]) -> None:
+    """Make list items of paragraphs that a lead-in colon introduces as a list.
+
+    Converted pages often lose their bullets: "... in the following circumstances:"
+    then one paragraph per item. A paragraph after the lead-in is an item when the one
+    before it ended with ";" (the list goes on), or when it opens like the first item
+    (both with an -ing word, or both with "To").
+    """
+    paras: list[list[Block]] = []
+    for blk in blocks:
+        if blk.new_paragraph or not paras:
+            paras.append([])
+        paras[-1].append(blk)
+    for i, para in enumerate(paras[:-1]):
+        if para[-1].kind == "heading" or not para[-1].text.endswith(":"):
+            continue
+        following = paras[i + 1 : i + 12]
+        items: list[list[Block]] = []
+        first_shape = _opening_shape(following[0][0].text)
+        for k, nxt in enumerate(following):
+            if any(blk.kind != "body" for blk in nxt):
+                break
+            shape = _opening_shape(nxt[0].text)
+            if items:
+                ok = items[-1][-1].text.endswith((";", "; and", "; or")) or (
+                    shape is not None and shape == first_shape
+                )
+            else:  # the first item: a ";" ends it, or the next paragraph opens alike
+                ok = nxt[-1].text.endswith(";") or (
+                    shape is not None
+                    and k + 1 < len(following)
+                    and _opening_shape(following[k + 1][0].text) == shape
+                )
+            if not ok:
+                break
+            items.append(nxt)
+        if len(items) >= 2:
+            for item in items:
+                for blk in item:
+                    blk.kind = "list_item"
+
+
+def _opening_shape(text: str) -> str | None:
+    word = text.split(None, 1)[0] if text.strip() else ""
+    if word.endswith("ing") and word[:1].isupper():
+        return "ing"
+    return "to" if word == "To" else None
+
+
+def _add_row(b: Builder, text: str, s: int, e: int) -> None:
+    # One table row: a paragraph whose cells are blocks. The outer pipes are optional.
+    cells, pos = [], s
+    for m in re.finditer(r"(?<!\\)\|", text[s:e]):
+        cells.append((pos, s + m.start()))
+        pos = s + m.end()
+    cells.append((pos, e))
+    for a, z in cells:
+        if text[a:z].strip():
+            _add_inline(b, text, a, z, True)
+            b.flush("body")
+    b.paragraph_break()
+
+
+def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> None:
+    if not markdown:
+        b.add_span(start, end)
+        return
+    # Drop Markdown markup (emphasis markers, link targets, tags) but keep its words.
+    cut: list[tuple[int, int]] = []
+    for m in _MD_LINK.finditer(text, start, end):
+        if m.group(1):  # an image: its alt text is not policy text
+            cut.append(m.span())
+            continue
+        cut.append((m.start(), m.start(2)))
+        cut.append((m.end(2), m.end()))
+        b.links.append(m.group(3))
+    for m in _MD_AUTOLINK.finditer(text, start, end):
+        cut.append((m.start(), m.start(1)))
+        cut.append((m.end(1), m.end()))
+        b.links.append(m.group(1))
+    for m in _MD_TAG.finditer(text, start, end):
+        name = m.group(1)
+        if name.lower() in _HTML_ELEMENTS and (name.islower() or name.isupper()):
+            cut.append((m.start(), m.end(), " " if name.lower() in _BREAKING else None))
+    cut.extend((m.start(), m.end()) for m in _MD_ESCAPE.finditer(text, start, end))
+    for m in _ENTITY.finditer(text, start, end):
+        char = html.unescape(m.group())
+        if char != m.group():  # an unknown name stays as written
+            cut.append((m.start(), m.end(), char))
+    for m in _emphasis(text, start, end):
+        width = len(m.group(1) or m.group(2) or "`")  # cut the delimiters, keep the words
+        cut.append((m.start(), m.start() + width))
+        cut.append((m.end() - width, m.end()))
+    if not cut:
+        b.add_span(start, end)
+        return
+    # (start, end[, replacement]): no replacement joins the words around the markup,
+    # " " separates them, other text (a decoded entity) takes the markup's place
+    cut.sort(key=lambda c: c[:2])
+    pos, last = start, ""  # last: the last character kept ("" when nothing yet)
+    for a, z, *repl in [*cut, (end, end)]:
+        if a < pos:
+            continue
+        if a > pos:
+            # "**bold**text" renders as "boldtext": glue pieces that touch across markup
+            b.add_span(pos, a, glue=_joins(last, text[pos]))
+            last = text[a - 1]
+        if repl and repl[0]:
+            b.add_text(repl[0], glue=_joins(last, repl[0][0]))
+            last = repl[0][-1]
+        pos = max(pos, z)
+
+
+def _joins(last: str, nxt: str) -> bool:
+    return bool(last) and not last.isspace() and not nxt.isspace()
+
+
+def _emphasis(text: str, start: int, end: int):
+    """The matches of ``_MD_EMPH.finditer(text, start, end)``, found in linear time.
+
+    A ``*``/``_`` opener that finds no closer proves that no later opener of the same
+    delimiter on its line finds one (the later one's closers are a subset), so those
+    are not tried: "*a *a *a ..." no longer searches the rest of the line per "*".
+    """
+    pos = start
+    dead: dict[str, int] = {}  # delimiter -> end of the line on which it found no closer
+    for o in _EMPH_OPEN.finditer(text, start, end):
+        a, delim = o.start(), o.group()
+        if a < pos or a < dead.get(delim, -1):
+            continue
+        m = _MD_EMPH.match(text, a, end)
+        if m:
+            yield m
+            pos = m.end()
+        elif delim != "`":  # a backtick fails only when another one follows it at once
+            eol = text.find("\n", a, end)
+            dead[delim] = end if eol < 0 else eol

@@ -1,0 +1,447 @@
+"""Fine-tune the encoder on annotated units with the Hugging Face ``Trainer``.
+
+:func:`train` runs a :class:`privtag.training.recipe.Recipe`: it loads sentence and/or segment
+units from every source, encodes them with their context (:mod:`privtag.inference.encoding`),
+fine-tunes :class:`privtag.inference.model.PrivtagClassifier` with BCE loss (optional per-label
+positive weights), evaluates every epoch on validation, keeps the best epoch by
+validation macro-F1 (early stopping), then picks the paragraph aggregation and tunes
+per-label thresholds on validation and saves a :class:`privtag.Tagger`.
+
+Example:
+    >>> from privtag.training.recipe import Recipe
+    >>> tagger = train(Recipe.load("train/default.toml", ["train.epochs=1"]))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from privtag.data.records import multi_hot, to_dataset, units_of
+from privtag.data.sources import load_units
+from privtag.errors import DataError
+from privtag.evaluation.metrics import f1_scores
+from privtag.extras import missing
+from privtag.inference.encoding import encode
+from privtag.labels import LABELS, NUM_LABELS
+from privtag.training.recipe import Recipe, train_bf16
+from privtag.training.thresholds import tune_thresholds
+
+try:
+    from datasets import Dataset, concatenate_datasets
+except ImportError as e:  # an optional dependency: say which extra has it
+    raise missing("train", "datasets") from e
+
+log = logging.getLogger("privtag.training.train")
+
+
+# ---------------------------------------------------------------------------- data
+
+
+def _encode_dataset(
+    tokenizer, ds: Dataset, max_length: int, recipe: Recipe, training: bool = False
+) -> Dataset:
+    """Windows of ``ds``'s units with their targets (``owner``: the unit of each window).
+
+    With ``training``, the recipe's ``model.context_dropout`` share of units (drawn with
+    ``train.seed``) lose their context, and ``data.targets = "soft"`` trains on the
+    annotators' vote shares where a unit has them. Validation always keeps context and
+    0/1 labels: it is what the model is selected on.
+    """
+    m, d = recipe.model, recipe.data
+    units = units_of(ds)
+    if d.targets not in ("hard", "soft"):
+        raise DataError(f"data.targets must be 'hard' or 'soft', not {d.targets!r}")
+    if not 0.0 <= m.context_dropout <= 1.0:
+        raise DataError(f"model.context_dropout must be in [0, 1], not {m.context_dropout}")
+    y = multi_hot(ds["labels"]).astype(np.float32)
+    if training and m.context_dropout > 0:
+        drop = np.random.default_rng(recipe.train.seed).random(len(units)) < m.context_dropout
+        units = [
+            {"text": u["text"]} if dropped else u for u, dropped in zip(units, drop, strict=True)
+        ]
+    if training and d.targets == "soft" and "votes" in ds.features:
+        for i, votes in enumerate(ds["votes"]):
+            if votes:
+                y[i] = votes
+    if training and "teacher" in ds.features:
+        from privtag.training.distill import teacher_targets
+
+        y = teacher_targets(y, ds)
+    enc = encode(tokenizer, units, m.context, max_length, m.context_tokens)
+    return Dataset.from_dict(
+        {
+            "input_ids": enc.input_ids,
+            "token_type_ids": enc.token_type_ids,
+            "attention_mask": [[1] * len(x) for x in enc.input_ids],
+            "labels": y[enc.owner].tolist(),
+            "owner": enc.owner,
+            "length": [len(x) for x in enc.input_ids],
+        }
+    )
+
+
+# ---------------------------------------------------------------------------- training
+
+
+def _pos_weight(y: np.ndarray, how: str, cap: float) -> list[float] | None:
+    if how == "none":
+        return None
+    if how != "sqrt":
+        raise DataError(f"train.pos_weight must be 'none' or 'sqrt', not {how!r}")
+    pos = y.sum(0)
+    neg = len(y) - pos
+    return np.minimum(np.sqrt(neg / np.maximum(pos, 1)), cap).round(4).tolist()
+
+
+def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
+    from transformers import (
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        Trainer,
+        TrainingArguments,
+    )
+
+    t = recipe.train
+    # without validation data (a cross-validation fold) there is nothing to select an
+    # epoch on: train the recipe's epochs and keep the last
+    has_eval = eval_ds is not None
+    eval_owner = np.asarray(eval_ds["owner"]) if has_eval else np.zeros(0, dtype=int)
+    n_units = int(eval_owner.max()) + 1 if len(eval_owner) else 0
+
+    def compute_metrics(pred):
+        scores = 1 / (1 + np.exp(-pred.predictions))
+        per_unit = np.zeros((n_units, NUM_LABELS))
+        np.maximum.at(per_unit, eval_owner, scores)
+        y = np.zeros((n_units, NUM_LABELS))
+        np.maximum.at(y, eval_owner, pred.label_ids)
+        th = tune_thresholds(per_unit, y)
+        f1 = f1_scores(y, per_unit >= th)
+        return {"macro_f1": f1["macro"], "micro_f1": f1["micro"]}
+
+    class _Trainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
+            labels = inputs.get("labels")
+            if labels is None or labels.shape[-1] == NUM_LABELS:
+                return super().compute_loss(model, inputs, return_outputs=return_outputs, **kwargs)
+            # gold then teacher targets: the distillation loss (privtag.training.distill)
+            from privtag.training.distill import distill_loss
+
+            inputs = {k: v for k, v in inputs.items() if k != "labels"}
+            outputs = model(**inputs)
+            pw = getattr(model.config, "pos_weight", None)
+            logits = outputs.logits
+            loss = distill_loss(
+                logits,
+                labels.to(logits.dtype),
+                alpha=t.distill_alpha,
+                temperature=t.distill_temperature,
+                pos_weight=torch.tensor(pw, dtype=logits.dtype) if pw else None,
+            )
+            return (loss, outputs) if return_outputs else loss
+
+        def create_optimizer(self, *args, **kwargs):
+            if self.optimizer is None:
+                head, decay, no_decay = [], [], []
+                for name, p in self.model.named_parameters():
+                    if not p.requires_grad:
+                        continue
+                    if name.startswith("classifier"):
+                        head.append(p)
+                    elif name.endswith("bias") or "LayerNorm" in name:
+                        no_decay.append(p)
+                    else:
+                        decay.append(p)
+                self.optimizer = torch.optim.AdamW(
+                    [
+                        {"params": decay, "lr": t.learning_rate, "weight_decay": t.weight_decay},
+                        {"params": no_decay, "lr": t.learning_rate, "weight_decay": 0.0},
+                        {"params": head, "lr": t.head_learning_rate, "weight_decay": 0.0},
+                    ]
+                )
+            return self.optimizer
+
+    args = TrainingArguments(
+        output_dir=str(Path(t.output_dir) / "checkpoints"),
+        per_device_train_batch_size=t.batch_size,
+        per_device_eval_batch_size=64,
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps,
+        learning_rate=t.learning_rate,
+        warmup_steps=t.warmup,
+        eval_strategy="epoch" if has_eval else "no",
+        save_strategy="epoch",
+        save_total_limit=2,
+        load_best_model_at_end=has_eval,
+        metric_for_best_model="macro_f1" if has_eval else None,
+        greater_is_better=True,
+        logging_steps=t.logging_steps,
+        seed=t.seed,
+        data_seed=t.seed,
+        train_sampling_strategy="group_by_length",
+        report_to="none",
+        use_cpu=True,
+        bf16=train_bf16(t.dtype),
+        dataloader_num_workers=0,
+        remove_unused_columns=True,
+    )
+    return _Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds.remove_columns(["owner"]),
+        eval_dataset=eval_ds.remove_columns(["owner", "length"]) if has_eval else None,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=compute_metrics if has_eval else None,
+        callbacks=[EarlyStoppingCallback(t.early_stopping_patience)] if has_eval else [],
+    )
+
+
+def encode_training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe) -> Dataset:
+    """Windows of every level the recipe trains on, in one Dataset.
+
+    Args:
+        tokenizer: the base encoder's tokenizer.
+        units: ``{"sentence": Dataset, "segment": Dataset}`` of annotated units.
+        recipe: its ``data.levels`` and ``model`` window settings are used.
+
+    Raises:
+        DataError: no units at any of the recipe's levels.
+    """
+    m, d = recipe.model, recipe.data
+    parts = [
+        _encode_dataset(
+            tokenizer,
+            units[lvl],
+            m.max_length if lvl == "sentence" else m.paragraph_max_length,
+            recipe,
+            training=True,
+        )
+        for lvl in d.levels
+        if units[lvl].num_rows
+    ]
+    if not parts:
+        raise DataError(f"no training units in {d.train} at levels {d.levels}; check data.train")
+    train_ds = concatenate_datasets(parts)
+    y_train = np.asarray(train_ds["labels"], dtype=np.float32)[:, :NUM_LABELS]
+    empty = [LABELS[j] for j in np.flatnonzero(np.nansum(y_train, 0) == 0)]
+    if empty:
+        log.warning("no training examples for: %s; the model cannot learn them", ", ".join(empty))
+    return train_ds
+
+
+def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | None):
+    """Fine-tune a fresh classifier on encoded windows; returns the finished ``Trainer``.
+
+    Args:
+        recipe: the model and optimisation settings.
+        tokenizer: the base encoder's tokenizer.
+        train_ds: windows from :func:`_encode_dataset` (one or both levels).
+        eval_ds: validation windows for epoch selection, or None to train the recipe's
+            epochs and keep the last (cross-validation folds: no data to select on).
+
+    Checkpoints go to ``<train.output_dir>/checkpoints`` every epoch; with
+    ``train.resume`` the run continues from the last one.
+    """
+    from privtag.inference.model import PrivtagClassifier
+    from privtag.training.distill import check_settings
+
+    m, t = recipe.model, recipe.train
+    check_settings(t.distill_alpha, t.distill_temperature)
+    y_train = np.asarray(train_ds["labels"], dtype=np.float32)[:, :NUM_LABELS]
+    y_train = y_train[~np.isnan(y_train).any(1)]  # gold units only (distillation adds others)
+    # the recipe's name for the base, not its resolved path: it is recorded in the model
+    model = PrivtagClassifier.from_base(
+        m.base,
+        classifier_dropout=m.dropout,
+        pool_context=m.pool_context,
+        pos_weight=_pos_weight(y_train, t.pos_weight, t.pos_weight_max),
+        distill_alpha=t.distill_alpha,
+        distill_temperature=t.distill_temperature,
+    )
+    if m.freeze_embeddings:
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    trainer = _make_trainer(model, tokenizer, train_ds, eval_ds, recipe)
+    resume = t.resume and any((Path(t.output_dir) / "checkpoints").glob("checkpoint-*"))
+    trainer.train(resume_from_checkpoint=True if resume else None)
+    return trainer
+
+
+def train(recipe: Recipe):
+    """Train, tune and save a tagger as the recipe says; returns the :class:`privtag.Tagger`.
+
+    Raises:
+        DataError: no training units, or a level/aggregate the recipe names does not exist.
+    """
+    from transformers import AutoTokenizer, set_seed
+
+    from privtag.inference.model import base_encoder_path
+    from privtag.inference.tagger import AGGREGATES, Tagger
+
+    started = time.time()
+    t, m, d = recipe.train, recipe.model, recipe.data
+    for level in d.levels:
+        if level not in ("sentence", "segment"):
+            raise DataError(f"data.levels: {level!r} is not 'sentence' or 'segment'")
+    if t.select_on not in ("sentence", "segment"):
+        raise DataError(f"train.select_on: {t.select_on!r} is not 'sentence' or 'segment'")
+    for a in t.aggregates:
+        if a not in AGGREGATES:
+            raise DataError(f"train.aggregates: {a!r} is not one of {', '.join(AGGREGATES)}")
+    set_seed(t.seed)
+    base = base_encoder_path(m.base)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+
+    def load(specs: list[str], level: str) -> Dataset:
+        return load_units(specs, level, d.opp115, d.vote) if specs else to_dataset([])
+
+    units = {
+        lvl: {"train": load(d.train, lvl), "validation": load(d.validation, lvl)}
+        for lvl in ("sentence", "segment")
+    }
+    if d.distill:
+        from privtag.training.distill import with_teacher
+
+        for lvl in d.levels:
+            units[lvl]["train"] = with_teacher(units[lvl]["train"], d.distill, lvl)
+    train_ds = encode_training_set(tokenizer, {lvl: units[lvl]["train"] for lvl in units}, recipe)
+    sel = t.select_on
+    val_len = m.max_length if sel == "sentence" else m.paragraph_max_length
+    if not units[sel]["validation"].num_rows:
+        raise DataError(f"no validation units at level {sel!r} in {d.validation}")
+    eval_ds = _encode_dataset(tokenizer, units[sel]["validation"], val_len, recipe)
+
+    trainer = fit_model(recipe, tokenizer, train_ds, eval_ds)
+    history = [h for h in trainer.state.log_history if "eval_macro_f1" in h]
+
+    settings = {
+        "context": m.context,
+        "max_length": m.max_length,
+        "paragraph_max_length": m.paragraph_max_length,
+        "context_tokens": m.context_tokens,
+        "aggregate": m.aggregate,
+    }
+    tagger = Tagger(trainer.model.eval(), tokenizer, settings)
+    tuning = tune_tagger(
+        tagger,
+        units["sentence"]["validation"],
+        units["segment"]["validation"],
+        t.aggregates,
+        t.aggregate_tolerance,
+    )
+    tagger.metadata = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "recipe": recipe.to_dict(),
+        "data": {
+            lvl: {
+                split: {"units": ds.num_rows, "policies": len(set(ds["policy"]))}
+                for split, ds in units[lvl].items()
+            }
+            for lvl in units
+        },
+        "train_windows": train_ds.num_rows,
+        "epochs_run": trainer.state.epoch,
+        "best_checkpoint": Path(trainer.state.best_model_checkpoint or "").name,
+        "eval_history": history,
+        "validation": tuning,
+        "train_seconds": round(time.time() - started, 1),
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
+        "versions": _versions(),
+    }
+    tagger.save(t.output_dir, compact=t.compact)
+    return tagger
+
+
+def tune_tagger(
+    tagger,
+    sentences: Dataset,
+    segments: Dataset,
+    aggregates: list[str],
+    tolerance: float = 0.0,
+) -> dict:
+    """Pick the paragraph aggregation and per-label thresholds on validation units.
+
+    Sentence thresholds are tuned on ``sentences``. Paragraph thresholds are tuned on the
+    segments of several sentences only: a one-sentence segment is scored and decided as
+    a sentence (as :meth:`privtag.inference.tagger.Tagger.predict` does), so the segment F1
+    returned is the one ``predict`` gets with the saved thresholds. The aggregation with
+    the best segment macro-F1 is kept, unless a one-pass aggregation (``max``,
+    ``noisy_or``: no second pass over whole paragraphs, about 1.6 times faster) comes
+    within ``tolerance`` of it.
+
+    Sets ``tagger.settings["aggregate"]`` and ``tagger.thresholds``; returns per-level
+    metrics at the tuned thresholds (tuned on the same data, so optimistic). Scores are
+    computed in float32 whatever the tagger's dtype, so tuning gives the same thresholds
+    on every machine.
+    """
+    dtype = tagger.settings.get("dtype", "auto")
+    tagger.settings["dtype"] = "float32"
+    try:
+        return _tune(tagger, sentences, segments, aggregates, tolerance)
+    finally:
+        tagger.settings["dtype"] = dtype
+
+
+ONE_PASS = ("max", "noisy_or")
+
+
+def _tune(tagger, sentences, segments, aggregates, tolerance) -> dict:
+    out = {}
+    if sentences.num_rows:
+        units = units_of(sentences)
+        y = multi_hot(sentences["labels"])
+        scores = tagger._score(units, int(tagger.settings["max_length"]))
+        th = tune_thresholds(scores, y)
+        tagger.thresholds["sentence"] = _round_down(th)
+        out["sentence"] = f1_scores(y, scores >= th, per_label=True)
+    if segments.num_rows:
+        y = multi_hot(segments["labels"])
+        all_scores, is_para = tagger.predict_proba_by_aggregate(units_of(segments), aggregates)
+        t_sentence = np.asarray(tagger.thresholds["sentence"])
+        results, by_aggregate = {}, {}
+        for a in aggregates:
+            scores = all_scores[a]
+            th = np.asarray(_round_down(tune_thresholds(scores[is_para], y[is_para])))
+            decide = np.where(is_para[:, None], th[None, :], t_sentence[None, :])
+            results[a] = f1_scores(y, scores >= decide, per_label=True)
+            out[f"segment[{a}]"] = {"micro": results[a]["micro"], "macro": results[a]["macro"]}
+            by_aggregate[a] = th.tolist()
+        best = max(aggregates, key=lambda a: results[a]["macro"])
+        fast = [a for a in aggregates if a in ONE_PASS]
+        if best not in ONE_PASS and fast:
+            quick = max(fast, key=lambda a: results[a]["macro"])
+            if results[best]["macro"] - results[quick]["macro"] <= tolerance:
+                best = quick
+        tagger.settings["aggregate"] = best
+        tagger.thresholds["paragraph"] = by_aggregate[best]
+        # kept so a user can trade speed for accuracy: Tagger.use_aggregate("max+direct")
+        tagger.thresholds["paragraph_by_aggregate"] = by_aggregate
+        out["segment"] = results[best]
+        out["aggregate"] = best
+        out["aggregate_tolerance"] = tolerance
+        out["multi_sentence_segments"] = int(is_para.sum())
+    return out
+
+
+def _round_down(th: np.ndarray) -> list[float]:
+    # rounding up could put a threshold above the very score it was tuned to accept
+    return (np.floor(th * 1e6) / 1e6).tolist()
+
+
+def _versions() -> dict:
+    import datasets
+    import transformers
+
+    import privtag
+
+    return {
+        "privtag": privtag.__version__,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "datasets": datasets.__version__,
+        "python": platform.python_version(),
+    }
