@@ -534,6 +534,13 @@ def tune_cmd(
     typer.echo(f"aggregate: {result.get('aggregate')}; saved to {out or model}")
 
 
+from privtag.batch.command import batch_cmd  # noqa: E402  (commands living in their modules)
+from privtag.diff import diff_cmd  # noqa: E402
+
+app.command("batch")(batch_cmd)
+app.command("diff")(diff_cmd)
+
+
 def _recipe_tolerance(tagger) -> float:
     recipe = tagger.metadata.get("recipe") or {}
     return float((recipe.get("train") or {}).get("aggregate_tolerance", 0.0))

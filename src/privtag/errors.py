@@ -28,3 +28,7 @@ class DataError(PrivtagError, ValueError):
 
 class OutputError(PrivtagError, ValueError):
     """An output cannot be written where asked (it is an input, exists, or is not writable)."""
+
+
+class MissingExtraError(PrivtagError, ImportError):
+    """An optional feature needs a package that is not installed; the message names the extra."""
