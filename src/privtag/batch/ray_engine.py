@@ -20,6 +20,7 @@ docs/batch.md. Needs the ``scale`` extra: ``pip install 'privtag[scale]'``.
 from __future__ import annotations
 
 import logging
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -129,13 +130,20 @@ class RayEngine:
             ds = ds.limit(inputs.limit)
         if done:
             ds = ds.filter(lambda row: row["id"] not in done)
-        return ds
+        # one block per map call: a single file reads as one block, which one actor
+        # would tag alone while the others idle
+        return ds.repartition(target_num_rows_per_block=self.batch_size)
 
     def run(self, inputs: BatchInputs, tagger_factory: Callable, sink) -> BatchStats:
         ray = require_ray()
         if not ray.is_initialized():
+            # a local Ray gets one logical CPU more than the actors take: reading and
+            # writing tasks need one too, and without it they wait forever for a CPU
+            # the actor pool holds (Ray counts reservations, not load)
+            local = self.address is None
             ray.init(
                 address=self.address,
+                num_cpus=math.ceil(self.actors * self.cpus_per_actor) + 1 if local else None,
                 include_dashboard=False,
                 log_to_driver=False,
                 logging_level=logging.WARNING,
