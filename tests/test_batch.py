@@ -198,3 +198,28 @@ def test_missing_ray_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(MissingExtraError, match=r"privtag\[scale\]"):
         require_ray()
+
+
+@pytest.mark.slow  # starting a local Ray takes 20-60 s on a busy 2-core machine
+def test_ray_engine_gives_the_local_engine_rows(tmp_path, records):
+    pytest.importorskip("ray.data")
+    from privtag.batch.ray_engine import RayEngine
+
+    files = tmp_path / "files"
+    files.mkdir()
+    for name in ("zarget.md", "trustzone.md"):
+        (files / name).write_text((POLICIES / name).read_text(encoding="utf-8"))
+    (files / "empty.md").write_text("")
+    inputs = [records, files]
+    local = batch(inputs, tmp_path / "local.parquet", model="rules", engine=QUIET, limit=5)
+    ray = RayEngine(actors=2, batch_size=2, progress=False)
+    remote = batch(inputs, tmp_path / "ray.parquet", model="rules", engine=ray, limit=9)
+    assert local.stats.policies == 5 and remote.stats.policies == 8
+    assert remote.stats.errors == 1  # empty.md, logged by the actor like the local engine
+    key = ["policy_id", "sentence_id"]
+    a = pd.read_parquet(tmp_path / "local.parquet").sort_values(key, ignore_index=True)
+    b = pd.read_parquet(tmp_path / "ray.parquet").sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(a, b[b.policy_id.isin(set(a.policy_id))].reset_index(drop=True))
+    # the same run resumed by the other engine: nothing left to do
+    again = batch(inputs, tmp_path / "ray.parquet", model="rules", engine=QUIET, limit=9)
+    assert again.resumed and again.stats.skipped == 9 and again.stats.policies == 0
