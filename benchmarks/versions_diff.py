@@ -2,7 +2,7 @@
 
 Reads ``../shared/corpus/versions.jsonl.gz`` (Open Terms Archive and ToS;DR version
 histories, ODC-BY 1.0), tags the oldest and the newest version of every service with the
-shipped model, runs :func:`privtag.diff.diff` on each pair and counts, per label, the
+shipped model, runs :func:`privtag.diff` on each pair and counts, per label, the
 services where the label's status changed (addressed <-> not addressed) and where any
 sentence carrying it was added, removed, or relabelled. Prints a Markdown table; with
 ``--json FILE`` also writes per-service counts (service names and numbers only, no
@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from privtag.diff import diff
+from privtag.policy_diff import diff
 from privtag.labels import LABELS
 from privtag.tagger import Tagger
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from privtag.baselines import RuleTagger
 from privtag.batch.taggers import SystemTagger
 from privtag.cli import app
-from privtag.diff import align, diff
+from privtag.policy_diff import align, diff
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "policies" / "zarget.md"
 RETENTION = (
@@ -103,3 +103,10 @@ def test_cli_writes_json_and_html(versions, tmp_path):
     sharing = next(x for x in data["labels"] if x["label"] == "Third Party Sharing/Collection")
     assert sharing["added"] == [SHARING]
     assert SHARING in (tmp_path / "d.html").read_text()
+
+
+def test_privtag_diff_is_the_function_even_after_the_cli_loaded():
+    import privtag
+    import privtag.cli  # noqa: F401  (imports the command's module)
+
+    assert privtag.diff is diff

@@ -28,6 +28,7 @@ __all__ = [
     "Sentence",
     "TaggedPolicy",
     "Tagger",
+    "diff",
     "evaluate_system",
     "load_annotations",
     "load_opp115",
@@ -45,6 +46,7 @@ _LAZY = {
     "load_annotations": "privtag.data",
     "load_opp115": "privtag.opp115",
     "evaluate_system": "privtag.evaluation",
+    "diff": "privtag.policy_diff",  # not privtag/diff.py: importing it would shadow the function
 }
 
 

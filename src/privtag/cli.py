@@ -535,7 +535,7 @@ def tune_cmd(
 
 
 from privtag.batch.command import batch_cmd  # noqa: E402  (commands living in their modules)
-from privtag.diff import diff_cmd  # noqa: E402
+from privtag.policy_diff import diff_cmd  # noqa: E402
 
 app.command("batch")(batch_cmd)
 app.command("diff")(diff_cmd)

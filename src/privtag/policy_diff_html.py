@@ -1,4 +1,4 @@
-"""The HTML view of a :class:`privtag.diff.PolicyDiff`: one self-contained page.
+"""The HTML view of a :class:`privtag.policy_diff.PolicyDiff`: one self-contained page.
 
 A per-label table (sentences in each version, added, removed, relabelled, status), then
 the changed sentences side by side, old on the left and new on the right, each with its
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from privtag.labels import LABEL_IDS, LABELS
 
 if TYPE_CHECKING:
-    from privtag.diff import PolicyDiff
+    from privtag.policy_diff import PolicyDiff
     from privtag.results import TaggedSentence
 
 _STYLE = """

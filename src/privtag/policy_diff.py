@@ -165,7 +165,7 @@ class PolicyDiff:
 
     def to_html(self) -> str:
         """A self-contained HTML page: the per-label table and the changes side by side."""
-        from privtag.diff_html import render
+        from privtag.policy_diff_html import render
 
         return render(self)
 
