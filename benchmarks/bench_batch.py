@@ -12,6 +12,7 @@ the wall time of the whole command, and the peak summed RSS.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 import sys
 import time
@@ -25,10 +26,8 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "policies.j
 def tree_rss(proc: psutil.Process) -> int:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):  # a worker that just ended
             total += p.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -51,8 +50,11 @@ def main() -> None:
         peak = max(peak, tree_rss(ps))
         time.sleep(0.5)
     wall = time.perf_counter() - start
-    print(f"exit {proc.returncode}; wall {wall:.1f} s; peak RSS of the process tree "
-          f"{peak / 2**20:.0f} MiB", flush=True)
+    print(
+        f"exit {proc.returncode}; wall {wall:.1f} s; peak RSS of the process tree "
+        f"{peak / 2**20:.0f} MiB",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from privtag.policy_diff import diff
+from privtag.batch.taggers import load_tagger
 from privtag.labels import LABELS
-from privtag.tagger import Tagger
+from privtag.policy_diff import diff
 
 VERSIONS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "versions.jsonl.gz"
 
@@ -30,14 +30,15 @@ VERSIONS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "versions
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--versions", default=str(VERSIONS))
-    ap.add_argument("--json", help="write per-service counts here")
+    ap.add_argument("--json", help="write per-service counts here (after every service)")
+    ap.add_argument("--model", help="model directory (default: model/), rules, or tfidf:DIR")
     args = ap.parse_args()
     by_service = defaultdict(list)
     with gzip.open(args.versions, "rt", encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
             by_service[r["service"]].append(r)
-    tagger = Tagger.load()
+    tagger = load_tagger(args.model)
     start = time.perf_counter()
     status, touched, per_service, sentences = defaultdict(int), defaultdict(int), {}, 0
     for service, versions in sorted(by_service.items()):
@@ -68,6 +69,8 @@ def main() -> None:
             "changes": changes,
         }
         print(f"{service}: {old['date']} -> {new['date']}, {d.counts()}", flush=True)
+        if args.json:  # written as it goes: a long run stopped early still reports
+            Path(args.json).write_text(json.dumps(per_service, indent=2) + "\n")
     seconds = time.perf_counter() - start
     n = len(per_service)
     print(f"\n{n} services, {sentences} sentences tagged in {seconds:.0f} s\n")
@@ -79,10 +82,10 @@ def main() -> None:
     any_status = sum(
         1 for s in per_service.values() if any("->" in c["status"] for c in s["changes"].values())
     )
-    print(f"\nservices with no change in any practice: {identical} of {n}; with a status "
-          f"change in at least one practice: {any_status} of {n}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(per_service, indent=2) + "\n")
+    print(
+        f"\nservices with no change in any practice: {identical} of {n}; with a status "
+        f"change in at least one practice: {any_status} of {n}"
+    )
 
 
 if __name__ == "__main__":

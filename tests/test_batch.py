@@ -118,7 +118,7 @@ def test_list_of_paths_and_bad_records(tmp_path):
     assert [i.id for i in items][:2] == [str(POLICIES / "zarget.md"), str(tmp_path / "missing.md")]
     assert [i.error is None for i in items] == [True, False, True, False, False]
     assert "invalid JSON" in items[3].error and "no 'text'" in items[4].error
-    with pytest.raises(PolicyReadError, match="nope.md: no such file"):
+    with pytest.raises(PolicyReadError, match=r"nope\.md: no such file"):
         BatchInputs([tmp_path / "nope.md"])
 
 
@@ -153,9 +153,7 @@ def test_resume_after_a_kill_skips_finished_policies(tmp_path, records):
     assert len(STOP["tagged"]) == 4  # the two finished policies were not tagged again
     fresh = batch([records], tmp_path / "fresh.parquet", model="rules", engine=QUIET)
     assert fresh.stats.policies == 6
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(out), pd.read_parquet(tmp_path / "fresh.parquet")
-    )
+    pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(tmp_path / "fresh.parquet"))
     # another level is another run: refused without --force, restarted with it
     with pytest.raises(OutputError, match="--force"):
         batch([records], out, model="rules", level="policy", engine=QUIET)
@@ -177,9 +175,7 @@ def test_diff_against_an_earlier_run(tmp_path, records):
     }
     texts["p9"] = "We use cookies."
     newer = write_records(tmp_path / "newer.jsonl.gz", texts)
-    result = batch(
-        [newer], tmp_path / "new.parquet", model="rules", engine=QUIET, diff_against=old
-    )
+    result = batch([newer], tmp_path / "new.parquet", model="rules", engine=QUIET, diff_against=old)
     comp = result.comparison
     assert (comp.compared, comp.only_old, comp.only_new) == (6, 0, 1)
     assert comp.by_label["Third Party Sharing/Collection"] == 6

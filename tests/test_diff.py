@@ -94,8 +94,16 @@ def test_status_change_and_renderers_escape_policy_text():
 def test_cli_writes_json_and_html(versions, tmp_path):
     result = CliRunner().invoke(
         app,
-        ["diff", *map(str, versions), "--model", "rules", "--json", str(tmp_path / "d.json"),
-         "--html", str(tmp_path / "d.html")],
+        [
+            "diff",
+            *map(str, versions),
+            "--model",
+            "rules",
+            "--json",
+            str(tmp_path / "d.json"),
+            "--html",
+            str(tmp_path / "d.html"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Third Party Sharing/Collection" in result.output
@@ -107,6 +115,6 @@ def test_cli_writes_json_and_html(versions, tmp_path):
 
 def test_privtag_diff_is_the_function_even_after_the_cli_loaded():
     import privtag
-    import privtag.cli  # noqa: F401  (imports the command's module)
+    import privtag.cli  # imports the command's module, privtag.policy_diff
 
     assert privtag.diff is diff
