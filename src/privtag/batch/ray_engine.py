@@ -119,6 +119,10 @@ class RayEngine:
         for spec in inputs.specs:
             if is_records(spec):
                 ds = ray.data.read_json(spec, lines=True).select_columns(["id", "text"])
+                if inputs.limit is not None:
+                    # before the map: otherwise every record of the file is converted
+                    # first (measured: 190 s of a 100-policy run on the 8,615-record corpus)
+                    ds = ds.limit(inputs.limit)
                 parts.append(
                     ds.map_batches(_record_inputs, fn_args=(spec,), batch_format="pyarrow")
                 )
