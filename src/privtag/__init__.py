@@ -37,6 +37,7 @@ __all__ = [
     "Sentence",
     "TaggedPolicy",
     "Tagger",
+    "diff",
     "evaluate_system",
     "load_annotations",
     "load_opp115",
@@ -55,6 +56,7 @@ _LAZY = {
     "load_annotations": "privtag.data",
     "load_opp115": "privtag.data.opp115",
     "evaluate_system": "privtag.evaluation.harness",
+    "diff": "privtag.policy_diff",  # not privtag/diff.py: importing it would shadow the function
 }
 
 

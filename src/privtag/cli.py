@@ -567,6 +567,13 @@ _stage(
 _stage("pseudo-label", "privtag.training.distill", "pseudo_label_cmd", "Write a teacher's scores.")
 
 
+from privtag.batch.command import batch_cmd  # noqa: E402  (commands living in their modules)
+from privtag.policy_diff import diff_cmd  # noqa: E402
+
+app.command("batch")(batch_cmd)
+app.command("diff")(diff_cmd)
+
+
 def _recipe_tolerance(tagger) -> float:
     recipe = tagger.metadata.get("recipe") or {}
     return float((recipe.get("train") or {}).get("aggregate_tolerance", 0.0))

@@ -68,6 +68,14 @@ class TaggedPolicy:
             (s for s in self.sentences if name in s.labels), key=lambda s: -s.scores[name]
         )
 
+    def addressed(self) -> list[str]:
+        """Labels the policy addresses: carried by a sentence or a paragraph (taxonomy order).
+
+        The others are "not addressed"; batch summaries and diffs use this one definition.
+        """
+        seen = {x for unit in [*self.sentences, *self.paragraphs] for x in unit.labels}
+        return [name for name in LABELS if name in seen]
+
     def summary(self) -> list[dict]:
         """Per label: sentences and paragraphs that carry it, and the strongest evidence.
 

@@ -1,0 +1,142 @@
+"""``privtag batch --diff-against OLD``: which policies changed in which practices.
+
+Two runs of the same level are compared policy by policy (by ``policy_id``; policies in
+only one run are counted, not compared). Per policy and label: the number of units
+(sentences, paragraphs; at policy level, sentences) carrying the label in each run, and
+its status, addressed or not. At policy level the status is the run's own (sentences
+or paragraphs); at sentence and paragraph level it is "some row carries the label".
+
+Example:
+    >>> result = compare_runs("old.parquet", "new.parquet")  # doctest: +SKIP
+    >>> result.changed_policies, result.by_label["Data Retention"]  # doctest: +SKIP
+    (12, 3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from privtag.batch.rows import level_of
+from privtag.errors import DataError
+from privtag.labels import LABEL_IDS, LABELS
+
+CHANGE_SCHEMA = pa.schema(
+    [
+        ("policy_id", pa.string()),
+        ("label", pa.string()),
+        ("old", pa.int32()),
+        ("new", pa.int32()),
+        ("change", pa.string()),
+    ]
+)
+
+
+def label_counts(path: str | Path) -> tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``(level, counts, addressed)`` of a batch output (Parquet file or folder of parts).
+
+    ``counts[policy_id]`` holds 12 unit counts, ``addressed[policy_id]`` 12 flags.
+
+    Raises:
+        DataError: the path is not a batch output.
+    """
+    try:
+        data = pads.dataset(str(path), format="parquet")
+        level = level_of(data.schema)
+        columns = ["policy_id", "labels", *(LABEL_IDS if level == "policy" else [])]
+        batches = data.to_batches(columns=columns)
+    except (OSError, pa.ArrowInvalid, KeyError) as e:
+        raise DataError(f"{path}: not a privtag batch output in Parquet ({e})") from e
+    index = {name: j for j, name in enumerate(LABELS)}
+    counts: dict[str, np.ndarray] = {}
+    addressed: dict[str, np.ndarray] = {}
+    for b in batches:
+        rows = b.to_pylist()
+        for r in rows:
+            pid = r["policy_id"]
+            c = counts.setdefault(pid, np.zeros(len(LABELS), dtype=np.int64))
+            a = addressed.setdefault(pid, np.zeros(len(LABELS), dtype=bool))
+            for name in r["labels"] or []:
+                a[index[name]] = True
+                if level != "policy":
+                    c[index[name]] += 1
+            if level == "policy":
+                c[:] = [r[lid] for lid in LABEL_IDS]
+    return level, counts, addressed
+
+
+@dataclass
+class RunComparison:
+    """Per-policy practice changes between two runs (see the module docstring)."""
+
+    level: str
+    compared: int
+    only_old: int
+    only_new: int
+    changes: list[dict] = field(default_factory=list)
+
+    @property
+    def changed_policies(self) -> int:
+        """Policies where at least one label changed status."""
+        return len({c["policy_id"] for c in self.changes if c["change"].endswith("addressed")})
+
+    @property
+    def by_label(self) -> dict[str, int]:
+        """Per label: policies where it changed status."""
+        out = dict.fromkeys(LABELS, 0)
+        for c in self.changes:
+            if c["change"].endswith("addressed"):
+                out[c["label"]] += 1
+        return out
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_pylist(self.changes, schema=CHANGE_SCHEMA)
+
+    def to_text(self) -> str:
+        head = (
+            f"against the earlier run: {self.compared} policies compared "
+            f"({self.only_old} only in it, {self.only_new} new); {self.changed_policies} "
+            "changed status in at least one practice"
+        )
+        lines = [head]
+        for name, n in self.by_label.items():
+            if n:
+                lines.append(f"  {name}: {n}")
+        return "\n".join(lines)
+
+
+def compare_runs(old: str | Path, new: str | Path) -> RunComparison:
+    """Compare two batch outputs of the same level (see the module docstring).
+
+    Raises:
+        DataError: either is not a batch output, or their levels differ.
+    """
+    level_old, counts_old, addr_old = label_counts(old)
+    level_new, counts_new, addr_new = label_counts(new)
+    if level_old != level_new:
+        raise DataError(
+            f"--diff-against {old}: it holds {level_old} rows, this run {level_new} rows; "
+            "compare runs of the same --level"
+        )
+    both = [pid for pid in counts_new if pid in counts_old]
+    result = RunComparison(
+        level_new, len(both), len(counts_old) - len(both), len(counts_new) - len(both)
+    )
+    for pid in both:
+        for j, name in enumerate(LABELS):
+            a, b = int(counts_old[pid][j]), int(counts_new[pid][j])
+            was, now = addr_old[pid][j], addr_new[pid][j]
+            if was != now:
+                change = "addressed" if now else "not addressed"
+            elif a != b:
+                change = "more" if b > a else "fewer"
+            else:
+                continue
+            result.changes.append(
+                {"policy_id": pid, "label": name, "old": a, "new": b, "change": change}
+            )
+    return result

@@ -1,0 +1,197 @@
+"""Where a batch run's rows go: Parquet parts, a progress log, resume, the final outputs.
+
+The parts live in a folder: for ``-o corpus.parquet`` the output itself (a folder that
+``pandas.read_parquet`` reads as one table), for ``.csv`` and ``.jsonl`` a hidden folder
+``.corpus.csv.parts`` next to the output, joined into the output file at the end and then
+removed. The folder holds:
+
+* ``part-00000.parquet``, ...: the rows of a few policies each, each written to a hidden
+  name and renamed into place, so a killed run never leaves half a part;
+* ``_progress.jsonl``: one line per part, appended after the part is in place, with the
+  policy ids it finished and their errors. A part without its line (killed in between)
+  is deleted and its policies are done again;
+* ``_run.json``: the run's settings (inputs, level, model, format).
+
+**Resuming.** A later run with the same output resumes when its settings equal the ones
+in ``_run.json`` (the same inputs, level, model and format; ``--limit`` may differ, so a
+run can be extended): it skips every policy id in the progress log. Other settings, or a
+folder that is not a batch output, need ``--force``, which starts over.
+
+The errors table (``policy_id``, ``path``, ``reason``) is written next to the output as
+``corpus.errors.parquet`` (``.csv``, ``.jsonl``: the output's format) at the end of
+every run, also when it is empty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from privtag.batch.rows import ERROR_SCHEMA, to_table
+from privtag.errors import OutputError
+from privtag.outputs import Outputs, atomic_file, write_text
+
+FORMATS = (".parquet", ".csv", ".jsonl")
+RUN_FILE = "_run.json"
+PROGRESS_FILE = "_progress.jsonl"
+
+
+def errors_path(out: Path) -> Path:
+    """``corpus.parquet`` -> ``corpus.errors.parquet``."""
+    return out.with_name(f"{out.stem}.errors{out.suffix}")
+
+
+def parts_dir(out: Path) -> Path:
+    """The folder of the parts: the output for Parquet, else a hidden sibling."""
+    return out if out.suffix.lower() == ".parquet" else out.with_name(f".{out.name}.parts")
+
+
+class PartSink:
+    """Writes the parts of one run and remembers what is done (see the module docstring).
+
+    Args:
+        out: the output (``.parquet``, ``.csv`` or ``.jsonl``).
+        level: the rows' level.
+        settings: the run's settings, compared with a previous run's to resume.
+        outputs: the command's :class:`privtag.outputs.Outputs` (inputs, ``force``).
+
+    Raises:
+        OutputError: the output cannot be written, or holds another run and no ``force``.
+    """
+
+    def __init__(self, out: Path, level: str, settings: dict, outputs: Outputs):
+        out = Path(out)
+        fmt = out.suffix.lower()
+        if fmt not in FORMATS:
+            raise OutputError(f"-o {out}: the name must end in {', '.join(FORMATS)}")
+        self.out, self.level, self.format = out, level, fmt
+        self.dir = parts_dir(out)
+        self.settings = {**settings, "level": level, "format": fmt}
+        self.resumed = self._same_run() and not outputs.force
+        if fmt == ".parquet":
+            outputs.directory(out, "-o", update=self.resumed)
+        else:
+            outputs.file(out, "-o", update=False)
+            outputs.claim(self.dir, "-o")
+        self.errors_file = outputs.file(errors_path(out), "-o", update=self.resumed)
+        self.done: set[str] = set()
+        self.errors: list[dict] = []
+        self._next = 0
+        self._open()
+
+    def _same_run(self) -> bool:
+        try:
+            before = json.loads((self.dir / RUN_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return before == self.settings
+
+    def _open(self) -> None:
+        if not self.resumed and self.dir.exists():
+            if self.dir.is_dir() and not self.dir.is_symlink():
+                shutil.rmtree(self.dir)  # --force, or a stale hidden folder of ours
+            else:
+                self.dir.unlink()
+        self.dir.mkdir(exist_ok=True)
+        committed = set()
+        log = self.dir / PROGRESS_FILE
+        if self.resumed and log.is_file():
+            for line in log.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue  # the line a kill cut short: its part is redone
+                committed.add(entry["part"])
+                self.done.update(entry["ids"])
+                self.errors.extend(entry["errors"])
+            # keep only whole lines, so the next append does not join a cut one
+            with atomic_file(log) as f:
+                f.writelines(
+                    line + "\n"
+                    for line in log.read_text(encoding="utf-8").splitlines()
+                    if _is_json(line)
+                )
+        for f in self.dir.iterdir():
+            if (f.name.startswith("part-") and f.name not in committed) or f.name.startswith("."):
+                f.unlink()
+        numbers = [int(name[5:10]) for name in committed]
+        self._next = max(numbers, default=-1) + 1
+        write_text(self.dir / RUN_FILE, json.dumps(self.settings, indent=2) + "\n")
+
+    def write(self, ids: list[str], rows: list[dict] | pa.Table, errors: list[dict]) -> None:
+        """Commit one part: the rows of the policies ``ids`` and their errors."""
+        if not ids:
+            return
+        name = f"part-{self._next:05d}.parquet"
+        table = rows if isinstance(rows, pa.Table) else to_table(rows, self.level)
+        with atomic_file(self.dir / name, binary=True) as f:
+            pq.write_table(table, f)
+        line = json.dumps({"part": name, "ids": ids, "errors": errors}, ensure_ascii=False)
+        with open(self.dir / PROGRESS_FILE, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self._next += 1
+        self.done.update(ids)
+        self.errors.extend(errors)
+
+    def parts(self) -> list[Path]:
+        """The committed part files, in order."""
+        return sorted(self.dir.glob("part-*.parquet"))
+
+    def finish(self) -> None:
+        """Write the errors table, and for CSV/JSONL the output (then drop the parts)."""
+        errors = pa.Table.from_pylist(self.errors, schema=ERROR_SCHEMA)
+        write_table(errors, self.errors_file)
+        if self.format == ".parquet":
+            return
+        with atomic_file(self.out, binary=True) as f:
+            for i, part in enumerate(self.parts()):
+                _write_part(pq.read_table(part), f, self.format, header=i == 0)
+        shutil.rmtree(self.dir)
+
+
+def _is_json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    """Write a whole table as Parquet, CSV or JSON lines (by ``path``'s suffix), atomically."""
+    with atomic_file(path, binary=True) as f:
+        if path.suffix.lower() == ".parquet":
+            pq.write_table(table, f)
+        else:
+            _write_part(table, f, path.suffix.lower(), header=True)
+
+
+def _write_part(table: pa.Table, f, fmt: str, header: bool) -> None:
+    df = table.to_pandas()
+    if fmt == ".jsonl":
+        for row in df.to_dict(orient="records"):
+            f.write((json.dumps(_plain(row), ensure_ascii=False) + "\n").encode("utf-8"))
+        return
+    # CSV has no lists: a label list is written as JSON text ("User Access, Edit and
+    # Deletion" holds a comma, so joining names would be ambiguous)
+    for col in df.columns:
+        if pa.types.is_list(table.schema.field(col).type):
+            df[col] = [json.dumps(list(v), ensure_ascii=False) for v in df[col]]
+    f.write(df.to_csv(index=False, header=header).encode("utf-8"))
+
+
+def _plain(row: dict) -> dict:
+    """Numpy values of a pandas row as plain JSON values."""
+    out = {}
+    for k, v in row.items():
+        if hasattr(v, "tolist"):
+            v = v.tolist()
+        out[k] = round(v, 4) if isinstance(v, float) else v
+    return out

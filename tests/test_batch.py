@@ -1,0 +1,221 @@
+"""privtag batch: inputs, rows at three levels, errors, resume after a kill, --diff-against.
+
+The tagger is the keyword baseline (``--model rules``): deterministic and fast, and it
+goes through the same rows, sink and engines as the fine-tuned model.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from privtag.batch import LocalEngine, batch
+from privtag.batch.sources import BatchInputs
+from privtag.batch.taggers import SystemTagger, load_tagger
+from privtag.cli import app
+from privtag.errors import OutputError, PolicyReadError
+from privtag.evaluation.baselines import RuleTagger
+
+POLICIES = Path(__file__).resolve().parents[1] / "data" / "policies"
+RULES = functools.partial(load_tagger, "rules")
+QUIET = LocalEngine(progress=False)
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def write_records(path: Path, texts: dict[str, str]) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        for pid, text in texts.items():
+            f.write(json.dumps({"id": pid, "text": text, "source": "test"}) + "\n")
+    return path
+
+
+@pytest.fixture
+def records(tmp_path) -> Path:
+    texts = {
+        f"p{i}": f"# Policy {i}\n\nWe collect your e-mail address. We share it with "
+        f"advertisers.\n\nWe keep it for {i} days. Contact privacy{i}@example.org."
+        for i in range(6)
+    }
+    return write_records(tmp_path / "records.jsonl.gz", texts)
+
+
+def test_sentence_rows_have_the_documented_columns_and_record_text_is_never_a_path(
+    tmp_path, records
+):
+    # a record whose text names an existing file must be tagged as text, not read
+    (tmp_path / "notes.md").write_text("We sell your data to brokers.", encoding="utf-8")
+    extra = write_records(tmp_path / "extra.jsonl.gz", {"tricky": str(tmp_path / "notes.md")})
+    result = batch([records, extra], tmp_path / "out.parquet", model="rules", engine=QUIET)
+    df = pd.read_parquet(tmp_path / "out.parquet")
+    assert list(df.columns[:8]) == [
+        "policy_id",
+        "sentence_id",
+        "paragraph_id",
+        "section",
+        "start",
+        "end",
+        "text",
+        "labels",
+    ]
+    assert "third_party" in df.columns and "contact" in df.columns
+    assert result.stats.policies == 7 and result.stats.errors == 0
+    p0 = df[df.policy_id == "p0"]
+    assert p0.text.tolist()[1] == "We collect your e-mail address."
+    assert "Third Party Sharing/Collection" in p0.labels.tolist()[2]
+    assert df[df.policy_id == "tricky"].text.tolist() == [str(tmp_path / "notes.md")]
+
+
+def test_paragraph_and_policy_levels(tmp_path, records):
+    batch([records], tmp_path / "para.parquet", model="rules", level="paragraph", engine=QUIET)
+    para = pd.read_parquet(tmp_path / "para.parquet")
+    assert "sentence_id" not in para.columns
+    assert len(para[para.policy_id == "p1"]) == 3  # heading, collect+share, keep+contact
+    batch([records], tmp_path / "pol.jsonl", model="rules", level="policy", engine=QUIET)
+    rows = [json.loads(x) for x in (tmp_path / "pol.jsonl").read_text().splitlines()]
+    assert [r["policy_id"] for r in rows] == [f"p{i}" for i in range(6)]
+    assert rows[0]["third_party"] == 1 and rows[0]["third_party_not_addressed"] is False
+    assert rows[0]["do_not_track_not_addressed"] is True
+    assert "Third Party Sharing/Collection" in rows[0]["labels"]
+    assert not (tmp_path / ".pol.jsonl.parts").exists()  # parts removed once joined
+
+
+def test_folder_with_bad_files_logs_errors_and_exits_0(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "blob.html").write_bytes(bytes(range(256)) * 8)
+    (folder / "empty.md").write_text("")
+    (folder / "good.md").write_text("We share your e-mail with advertisers.\n")
+    (folder / "image.png").write_bytes(b"\x89PNG")  # not a policy extension: not an input
+    out = tmp_path / "out.csv"
+    result = run("batch", folder, "--model", "rules", "-o", out, "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "1 policies tagged" in result.output and "2 errors" in result.output
+    assert set(pd.read_csv(out).policy_id) == {str(folder / "good.md")}
+    errors = pd.read_csv(tmp_path / "out.errors.csv")
+    assert sorted(Path(p).name for p in errors.path) == ["blob.html", "empty.md"]
+    assert all(errors.reason.str.len() > 10)
+    strict = run("batch", folder, "--model", "rules", "-o", tmp_path / "s.csv", "--strict")
+    assert strict.exit_code != 0
+    assert isinstance(strict.exception, PolicyReadError)
+    assert "--strict" in str(strict.exception)
+
+
+def test_list_of_paths_and_bad_records(tmp_path):
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{POLICIES / 'zarget.md'}\n\nmissing.md\n", encoding="utf-8")
+    records = tmp_path / "r.jsonl"
+    records.write_text('{"id": "a", "text": "We use cookies."}\nnot json\n{"id": "b"}\n')
+    items = list(BatchInputs([listing, records]))
+    assert [i.id for i in items][:2] == [str(POLICIES / "zarget.md"), str(tmp_path / "missing.md")]
+    assert [i.error is None for i in items] == [True, False, True, False, False]
+    assert "invalid JSON" in items[3].error and "no 'text'" in items[4].error
+    with pytest.raises(PolicyReadError, match=r"nope\.md: no such file"):
+        BatchInputs([tmp_path / "nope.md"])
+
+
+# resume: a tagger that stops the process (KeyboardInterrupt) after some policies
+STOP = {"after": None, "tagged": []}
+
+
+def _stopping_tagger():
+    inner = SystemTagger(RuleTagger())
+
+    class Stopping:
+        def tag(self, source):
+            if STOP["after"] is not None and len(STOP["tagged"]) >= STOP["after"]:
+                raise KeyboardInterrupt
+            STOP["tagged"].append(source)
+            return inner.tag(source)
+
+    return Stopping()
+
+
+def test_resume_after_a_kill_skips_finished_policies(tmp_path, records):
+    out = tmp_path / "out.parquet"
+    engine = LocalEngine(part_policies=2, progress=False)
+    STOP.update(after=3, tagged=[])
+    with pytest.raises(KeyboardInterrupt):
+        batch([records], out, engine=engine, tagger_factory=_stopping_tagger)
+    # the first two policies were committed as one part; the third was lost with the kill
+    assert len(list(out.glob("part-*.parquet"))) == 1
+    STOP.update(after=None, tagged=[])
+    result = batch([records], out, engine=engine, tagger_factory=_stopping_tagger)
+    assert result.resumed and result.stats.skipped == 2 and result.stats.policies == 4
+    assert len(STOP["tagged"]) == 4  # the two finished policies were not tagged again
+    fresh = batch([records], tmp_path / "fresh.parquet", model="rules", engine=QUIET)
+    assert fresh.stats.policies == 6
+    pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(tmp_path / "fresh.parquet"))
+    # another level is another run: refused without --force, restarted with it
+    with pytest.raises(OutputError, match="--force"):
+        batch([records], out, model="rules", level="policy", engine=QUIET)
+    again = batch([records], out, model="rules", level="policy", engine=QUIET, force=True)
+    assert not again.resumed and len(pd.read_parquet(out)) == 6
+
+
+def test_never_writes_over_an_input(tmp_path, records):
+    with pytest.raises(OutputError, match="input"):
+        batch([tmp_path], tmp_path / "out.parquet", model="rules", engine=QUIET)
+
+
+def test_diff_against_an_earlier_run(tmp_path, records):
+    old = tmp_path / "old.parquet"
+    batch([records], old, model="rules", engine=QUIET)
+    texts = {
+        f"p{i}": f"# Policy {i}\n\nWe collect your e-mail address.\n\nWe keep it for {i} days."
+        for i in range(6)
+    }
+    texts["p9"] = "We use cookies."
+    newer = write_records(tmp_path / "newer.jsonl.gz", texts)
+    result = batch([newer], tmp_path / "new.parquet", model="rules", engine=QUIET, diff_against=old)
+    comp = result.comparison
+    assert (comp.compared, comp.only_old, comp.only_new) == (6, 0, 1)
+    assert comp.by_label["Third Party Sharing/Collection"] == 6
+    assert comp.by_label["Privacy contact information"] == 6
+    assert comp.by_label["Data Retention"] == 0
+    changes = pd.read_parquet(tmp_path / "new.changes.parquet")
+    assert set(changes.change) == {"not addressed"}
+
+
+def test_missing_ray_names_the_extra(monkeypatch):
+    import sys
+
+    from privtag.batch.ray_engine import require_ray
+    from privtag.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(MissingExtraError, match=r"privtag\[scale\]"):
+        require_ray()
+
+
+@pytest.mark.slow  # starting a local Ray takes 20-60 s on a busy 2-core machine
+def test_ray_engine_gives_the_local_engine_rows(tmp_path, records):
+    pytest.importorskip("ray.data")
+    from privtag.batch.ray_engine import RayEngine
+
+    files = tmp_path / "files"
+    files.mkdir()
+    for name in ("zarget.md", "trustzone.md"):
+        (files / name).write_text((POLICIES / name).read_text(encoding="utf-8"))
+    (files / "empty.md").write_text("")
+    inputs = [records, files]
+    local = batch(inputs, tmp_path / "local.parquet", model="rules", engine=QUIET, limit=5)
+    ray = RayEngine(actors=2, batch_size=2, progress=False)
+    remote = batch(inputs, tmp_path / "ray.parquet", model="rules", engine=ray, limit=9)
+    assert local.stats.policies == 5 and remote.stats.policies == 8
+    assert remote.stats.errors == 1  # empty.md, logged by the actor like the local engine
+    key = ["policy_id", "sentence_id"]
+    a = pd.read_parquet(tmp_path / "local.parquet").sort_values(key, ignore_index=True)
+    b = pd.read_parquet(tmp_path / "ray.parquet").sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(a, b[b.policy_id.isin(set(a.policy_id))].reset_index(drop=True))
+    # the same run resumed by the other engine: nothing left to do
+    again = batch(inputs, tmp_path / "ray.parquet", model="rules", engine=QUIET, limit=9)
+    assert again.resumed and again.stats.skipped == 9 and again.stats.policies == 0

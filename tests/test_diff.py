@@ -1,0 +1,120 @@
+"""privtag diff: alignment of two versions and the per-label changes, on an edited seed policy.
+
+The tagger is the keyword baseline wrapped to tag whole policies: deterministic and
+fast, so the test checks the alignment and bookkeeping, not the model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from privtag.batch.taggers import SystemTagger
+from privtag.cli import app
+from privtag.evaluation.baselines import RuleTagger
+from privtag.policy_diff import align, diff
+
+SEED = Path(__file__).resolve().parents[1] / "data" / "policies" / "zarget.md"
+RETENTION = (
+    "We retain personal data we process for as long as an account is active or as needed "
+    "to provide the Service."
+)
+SHARING = "We may sell your e-mail address and browsing history to advertising partners."
+EDITED_FROM = "Additionally, you retain all rights of ownership to your personal data we collect."
+EDITED_TO = "Additionally, you keep all rights of ownership to the personal data we collect."
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory) -> tuple[Path, Path]:
+    """The seed policy and a hand-edited copy: a sharing sentence added, a retention
+    sentence removed, one sentence reworded (so that it no longer mentions retaining)."""
+    old_text = SEED.read_text(encoding="utf-8")
+    assert RETENTION in old_text and EDITED_FROM in old_text
+    new_text = old_text.replace(RETENTION, "").replace(EDITED_FROM, EDITED_TO)
+    anchor = old_text.split("\n\n")[3]
+    new_text = new_text.replace(anchor, anchor + "\n\n" + SHARING, 1)
+    d = tmp_path_factory.mktemp("versions")
+    (d / "old.md").write_text(old_text, encoding="utf-8")
+    (d / "new.md").write_text(new_text, encoding="utf-8")
+    return d / "old.md", d / "new.md"
+
+
+@pytest.fixture(scope="module")
+def result(versions):
+    return diff(*versions, SystemTagger(RuleTagger()))
+
+
+def test_added_sharing_and_removed_retention_sentences(result):
+    sharing = result.label("Third Party Sharing/Collection")
+    assert [s.text for s in sharing.added] == [SHARING]
+    assert sharing.removed == []
+    retention = result.label("Data Retention")
+    assert RETENTION in [s.text for s in retention.removed]
+    assert retention.added == []
+    assert retention.status == "addressed"  # other retention sentences remain
+    # the reworded sentence is matched as edited, and it lost the retention label
+    assert [(p.old.text, p.new.text) for p in retention.lost] == [(EDITED_FROM, EDITED_TO)]
+    assert 0.6 < retention.lost[0].similarity < 1
+    counts = result.counts()
+    assert (counts["added"], counts["removed"], counts["edited"]) == (1, 1, 1)
+    unchanged = [x.label for x in result.labels if not x.changed]
+    assert "Do Not Track" in unchanged
+
+
+def test_alignment_handles_moves_and_keeps_new_order():
+    tagger = SystemTagger(RuleTagger())
+    old = tagger.tag(b"Alpha one here.\n\nBeta two here.\n\nGamma three here.")
+    new = tagger.tag(b"Gamma three here.\n\nAlpha one here.\n\nDelta is new.")
+    pairs = align(old.sentences, new.sentences)
+    assert [(p.kind, p.new.text if p.new else p.old.text) for p in pairs] == [
+        ("same", "Gamma three here."),
+        ("same", "Alpha one here."),
+        ("removed", "Beta two here."),
+        ("added", "Delta is new."),
+    ]
+
+
+def test_status_change_and_renderers_escape_policy_text():
+    tagger = SystemTagger(RuleTagger())
+    old = tagger.tag(b"We keep your data for 30 days.\n\nHello <script>alert(1)</script>.")
+    new = tagger.tag(b"Hello <script>alert(2)</script>.")
+    d = diff(old, new)
+    assert d.label("data_retention").status == "addressed -> not addressed"
+    text = d.to_text()
+    assert "Data Retention" in text and "addressed -> not addressed" in text
+    page = d.to_html()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    data = json.loads(d.to_json())
+    assert data["labels"][4]["removed"] == ["We keep your data for 30 days."]
+
+
+def test_cli_writes_json_and_html(versions, tmp_path):
+    result = CliRunner().invoke(
+        app,
+        [
+            "diff",
+            *map(str, versions),
+            "--model",
+            "rules",
+            "--json",
+            str(tmp_path / "d.json"),
+            "--html",
+            str(tmp_path / "d.html"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Third Party Sharing/Collection" in result.output
+    data = json.loads((tmp_path / "d.json").read_text())
+    sharing = next(x for x in data["labels"] if x["label"] == "Third Party Sharing/Collection")
+    assert sharing["added"] == [SHARING]
+    assert SHARING in (tmp_path / "d.html").read_text()
+
+
+def test_privtag_diff_is_the_function_even_after_the_cli_loaded():
+    import privtag
+    import privtag.cli  # imports the command's module, privtag.policy_diff
+
+    assert privtag.diff is diff
