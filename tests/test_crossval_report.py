@@ -69,3 +69,28 @@ def test_report_on_tiny_folds(tiny_recipe, fixtures, tmp_path):
     th = shipped_thresholds(recipe, tmp_path / "cv", "max", "shrunk")
     assert len(th["sentence"]) == 12 and len(th["paragraph"]) == 12
     assert all(0 <= t <= 1 for t in th["sentence"])
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_partial_report_uses_only_the_folds_done(tiny_recipe, fixtures, tmp_path):
+    import shutil
+
+    from privtag.errors import DataError
+
+    recipe = tiny_recipe(
+        tmp_path / "unused",
+        **{
+            "data.train": ["opp115:train", "opp115:validation"],
+            "data.validation": [],
+            "data.opp115": str(fixtures / "opp115_small"),
+            "train.max_steps": 1,
+            "train.aggregates": ["max"],
+        },
+    )
+    run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
+    shutil.rmtree(tmp_path / "cv" / "fold1")  # as if fold 1 had not run yet
+    with pytest.raises(DataError, match="--partial"):
+        crossval_report(recipe, tmp_path / "cv", n_bootstrap=10)
+    # one fold done is not enough: its thresholds need another fold's scores
+    with pytest.raises(DataError, match="at least two folds"):
+        crossval_report(recipe, tmp_path / "cv", n_bootstrap=10, partial=True)

@@ -319,6 +319,9 @@ def crossval_cmd(
         Path | None, typer.Option("--json", help="Write every figure (JSON) here.")
     ] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Policy resamples.")] = 1000,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Report the folds done so far (at least two).")
+    ] = False,
     force: Force = False,
 ) -> None:
     """Cross-validation by policy over the recipe's OPP-115 policies: train and score K folds
@@ -339,9 +342,12 @@ def crossval_cmd(
     outs.directory(output, "--output", update=True)
     if not report_only:
         run_crossval(r, output, n_folds=folds, seed=seed, only=fold, echo=typer.echo)
-    if fold and not report_only:
-        return  # a partial run: the report needs every fold
-    report = crossval_report(r, output, n_bootstrap=bootstrap)
+    if fold and not (report_only or partial):
+        return  # a run of some folds: report with --report-only (and --partial)
+    report = crossval_report(r, output, n_bootstrap=bootstrap, partial=partial)
+    if len(report.folds_done) < report.n_folds:
+        done = ", ".join(map(str, report.folds_done))
+        typer.echo(f"partial: folds {done} of {report.n_folds} ({report.n_policies} policies)")
     table = report.to_markdown()
     typer.echo(table)
     if markdown:

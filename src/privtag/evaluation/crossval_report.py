@@ -53,10 +53,33 @@ class OutOfFold:
     policy: dict[str, list[str]]
     fold: dict[str, np.ndarray]  # level -> (n,)
     scores: dict[str, np.ndarray] = field(default_factory=dict)  # "sentence", "segment:max", ...
+    done: list[int] = field(default_factory=list)  # the folds whose scores exist
+
+    def subset(self) -> tuple[OutOfFold, dict[str, np.ndarray]]:
+        """Only the units of the folds done, and each level's row indices into the full pool."""
+        keep = {lvl: np.flatnonzero(np.isin(self.fold[lvl], self.done)) for lvl in LEVELS}
+        level_of = {
+            n: "segment" if n.startswith(("segment", "tfidf:segment")) else "sentence"
+            for n in self.scores
+        }
+        sub = OutOfFold(
+            folds=self.folds,
+            y={lvl: self.y[lvl][keep[lvl]] for lvl in LEVELS},
+            policy={lvl: [self.policy[lvl][i] for i in keep[lvl]] for lvl in LEVELS},
+            fold={lvl: self.fold[lvl][keep[lvl]] for lvl in LEVELS},
+            scores={n: v[keep[level_of[n]]] for n, v in self.scores.items()},
+            done=self.done,
+        )
+        return sub, keep
 
 
-def load_out_of_fold(recipe: Recipe, output: str | Path) -> tuple[OutOfFold, dict, dict]:
+def load_out_of_fold(
+    recipe: Recipe, output: str | Path, partial: bool = False
+) -> tuple[OutOfFold, dict, dict]:
     """Read every fold's scores and align them with the gold units.
+
+    With ``partial``, folds not run yet are allowed (at least two must be done): their
+    units keep zero scores, and :meth:`OutOfFold.subset` leaves them out.
 
     Returns:
         ``(oof, pool, extras)``: the scores, and the units of :func:`privtag.evaluation.crossval.load_pool`.
@@ -79,12 +102,16 @@ def load_out_of_fold(recipe: Recipe, output: str | Path) -> tuple[OutOfFold, dic
         policy={lvl: list(pool[lvl]["policy"]) for lvl in LEVELS},
         fold={lvl: fold_of(pool[lvl]["policy"], folds) for lvl in LEVELS},
     )
-    for k in range(len(folds)):
+    oof.done = [k for k in range(len(folds)) if (output / f"fold{k}" / SCORES_FILE).exists()]
+    missing = sorted(set(range(len(folds))) - set(oof.done))
+    if missing and not (partial and len(oof.done) >= 2):
+        need = "at least two folds" if partial else f"fold {missing[0]}"
+        raise DataError(
+            f"{output}: no scores for {need} yet; run `privtag crossval ... --fold "
+            f"{missing[0]}`{'' if partial else ', or report the folds done with --partial'}"
+        )
+    for k in oof.done:
         d = output / f"fold{k}"
-        if not (d / SCORES_FILE).exists():
-            raise DataError(
-                f"{d}: fold {k} has no scores yet; run `privtag crossval ... --fold {k}`"
-            )
         units = json.loads((d / UNITS_FILE).read_text(encoding="utf-8"))
         arrays = np.load(d / SCORES_FILE)
         for name in arrays.files:
@@ -165,6 +192,7 @@ class CrossvalReport:
     n_policies: int
     rows: list[Row]
     lone: dict
+    folds_done: list[int] = field(default_factory=list)
 
     def to_markdown(self) -> str:
         """The RESULTS.md table: micro and macro F1 with 95% policy-bootstrap intervals."""
@@ -263,7 +291,11 @@ def _agreement(a: np.ndarray, b: np.ndarray) -> dict:
 
 
 def crossval_report(
-    recipe: Recipe, output: str | Path, n_bootstrap: int = 1000, fallbacks: bool = True
+    recipe: Recipe,
+    output: str | Path,
+    n_bootstrap: int = 1000,
+    fallbacks: bool = True,
+    partial: bool = False,
 ) -> CrossvalReport:
     """Score a finished run: the model under every decision rule, TF-IDF and keyword rules.
 
@@ -272,11 +304,15 @@ def crossval_report(
         output: the run folder of :func:`privtag.evaluation.crossval.run_crossval`.
         n_bootstrap: policy resamples for the intervals.
         fallbacks: also score each rule with the guaranteed paragraph label.
+        partial: report the folds done so far (at least two); the report says which.
     """
     from privtag.evaluation.baselines import RuleTagger
 
-    oof, pool, extras = load_out_of_fold(recipe, output)
+    oof, pool, extras = load_out_of_fold(recipe, output, partial)
+    # TF-IDF is fitted for every fold (cheap), then both systems are scored on the same units
     tfidf_out_of_fold(recipe, output, oof, pool, extras)
+    oof, keep = oof.subset()
+    pool = {lvl: pool[lvl].select(keep[lvl]) for lvl in LEVELS}
     variants = [(r, False) for r in RULES] + ([(r, True) for r in RULES] if fallbacks else [])
 
     def name(rule: str, fb: bool) -> str:
@@ -313,7 +349,9 @@ def crossval_report(
         sc = keyword.predict_proba(list(pool[lvl]["text"]))
         ev[lvl] = _evaluate(sc >= keyword.thresholds, oof, lvl, "keyword rules", n_bootstrap)
     rows += [*tfidf_rows, Row("keyword rules", "fixed", ev["segment"], ev["sentence"])]
-    return CrossvalReport(len(oof.folds), len(set(oof.policy["segment"])), rows, lone)
+    return CrossvalReport(
+        len(oof.folds), len(set(oof.policy["segment"])), rows, lone, folds_done=oof.done
+    )
 
 
 def shipped_thresholds(
@@ -322,6 +360,7 @@ def shipped_thresholds(
     """Thresholds for a model trained on every pooled policy: ``rule`` fitted on all folds'
     out-of-fold scores (sentence units; multi-sentence segments for paragraphs)."""
     oof, _, _ = load_out_of_fold(recipe, output)
+    oof, _ = oof.subset()
     para = oof.scores["segment_is_para"].astype(bool)
     seg = oof.scores[f"segment:{aggregate}"]
     return {
