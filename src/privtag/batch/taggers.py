@@ -3,9 +3,10 @@
 ``--model`` takes what ``privtag evaluate`` takes: a fine-tuned model directory (the
 default), ``rules`` (the keyword baseline) or ``tfidf:DIR``. The two baselines only
 score units; :class:`SystemTagger` gives them :meth:`tag`, so they yield a
-:class:`privtag.results.TaggedPolicy` like the fine-tuned :class:`privtag.Tagger`.
+:class:`privtag.inference.results.TaggedPolicy` like the fine-tuned :class:`privtag.Tagger`.
 
 Example:
+    >>> from privtag.evaluation.baselines import RuleTagger
     >>> policy = SystemTagger(RuleTagger()).tag(b"We share your e-mail with advertisers.")
     >>> policy.sentences[0].labels
     ['Third Party Sharing/Collection']
