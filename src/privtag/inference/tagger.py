@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from privtag.errors import ModelLoadError
-from privtag.inference.backends import Scorer, TorchScorer
+from privtag.inference.backends import BACKENDS, Scorer, TorchScorer
 from privtag.inference.encoding import (
     Unit,
     check_units,
@@ -107,6 +107,7 @@ class Tagger:
         aggregate: str | None = None,
         dtype: str | None = None,
         device: str | None = None,
+        backend: str = "torch",
     ) -> Tagger:
         """Load a saved tagger: ``name_or_path``, else ``$PRIVTAG_MODEL``, else the shipped model.
 
@@ -120,12 +121,18 @@ class Tagger:
                 three times faster, else float32), ``float32`` or ``bfloat16``; see
                 :func:`privtag.inference.model.inference_dtype`.
             device: ``cpu`` (the default), ``cuda`` or ``auto``.
+            backend: ``torch`` (the default), ``onnx`` (ONNX Runtime, float32) or
+                ``onnx-int8`` (linear layers in int8; see
+                :mod:`privtag.inference.onnx_backend`): the ONNX file in the model
+                directory, else one exported now into a cache keyed by the weights.
 
         Raises:
             ModelLoadError: a missing directory or file, another label set, corrupt weights.
         """
         from transformers import AutoTokenizer
 
+        if backend not in BACKENDS:
+            raise ModelLoadError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         path = name_or_path
         if path is not None and not str(path).strip():
             raise ModelLoadError(
@@ -166,6 +173,11 @@ class Tagger:
         # the shipped model keeps one name, "model", in a checkout and inside a wheel
         name = "model" if path.resolve() == SHIPPED_MODEL_DIR.resolve() else path.name
         tagger = cls(model, tokenizer, settings, thresholds, metadata, name=name)
+        if backend != "torch":
+            from privtag.inference.onnx_backend import OnnxScorer, resolve_onnx
+
+            onnx = resolve_onnx(path, backend == "onnx-int8", model, base)
+            tagger.scorer = OnnxScorer(onnx, settings.get("batch_size", 16))
         return tagger.use_aggregate(aggregate) if aggregate else tagger
 
     #: The name of privtag 0.1 (kept).
