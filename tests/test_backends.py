@@ -143,3 +143,28 @@ def test_tag_many_equals_tag_one_by_one(tiny_tagger):
     for a, b in zip(one, many, strict=True):
         assert a.to_json() == b.to_json()
     assert list(tiny_tagger.tag_many([])) == []
+
+
+def test_int8_made_another_way_is_rebuilt_in_the_cache(model_dir, tiny_encoder):
+    _onnx()
+    from privtag.inference.onnx_backend import INT8_SCHEME
+
+    path = _load(model_dir, tiny_encoder, backend="onnx-int8").scorer.path
+    sidecar = path.with_suffix(".json")
+    made = json.loads(sidecar.read_text())
+    assert made["quantization"] == INT8_SCHEME
+    sidecar.write_text(json.dumps({**made, "quantization": "every linear layer"}))
+    assert _load(model_dir, tiny_encoder, backend="onnx-int8").scorer.path == path
+    assert json.loads(sidecar.read_text()) == made
+
+
+def test_cli_export_onnx_writes_both_files(model_dir):
+    _onnx()
+    from typer.testing import CliRunner
+
+    from privtag.cli import app
+
+    result = CliRunner().invoke(app, ["export-onnx", str(model_dir), "--int8"])
+    assert result.exit_code == 0, result.output
+    assert (model_dir / "model.onnx").is_file() and (model_dir / "model.int8.onnx").is_file()
+    assert "model.int8.onnx" in result.output

@@ -3,7 +3,8 @@
 The model is exported once (:func:`export_onnx`, ``privtag export-onnx MODEL_DIR``)
 to ``model.onnx`` (float32) or ``model.int8.onnx`` (the linear layers' weights
 quantized to int8 per output channel, activations quantized dynamically per batch;
-embeddings, attention products and layer norms stay float32). Each ONNX file has a
+embeddings, attention products, layer norms, the first layer and the feed-forward
+output projections stay float32: see :data:`INT8_SCHEME`). Each ONNX file has a
 ``.json`` sidecar recording the SHA-256 of the weights it was made from, so a file
 left over from other weights is never used: in the model directory it is refused
 with the command that rebuilds it, and an export made at load time lives in a cache
@@ -40,6 +41,12 @@ __all__ = ["OnnxScorer", "export_onnx", "onnx_file", "weights_hash"]
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 #: ONNX operator set of the export (supported by onnxruntime >= 1.14).
 OPSET = 17
+#: What the int8 file quantizes, recorded in its sidecar: a file made another way is stale.
+#: Quantizing every linear layer flipped 0.30% of sentence decisions on the seed
+#: annotations and moved micro F1 by 0.008; keeping the first layer and the
+#: feed-forward down-projections (whose inputs have the widest range) in float32
+#: flipped 0.08% and moved micro and macro F1 by 0.002.
+INT8_SCHEME = "dynamic-int8-per-channel; float32: layer 0, feed-forward output"
 
 
 def onnx_file(directory: str | Path, int8: bool = False) -> Path:
@@ -140,9 +147,12 @@ def export_onnx(
     if _stale_reason(q, digest) is not None:
         import logging
 
+        import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         tmp = q.with_suffix(".onnx.tmp")
+        graph = onnx.load(str(fp32), load_external_data=False).graph
+        keep = [n.name for n in graph.node if _keep_float(n.name)]
         # onnxruntime logs a pre-processing hint at WARNING on every call
         level = logging.getLogger().level
         logging.getLogger().setLevel(logging.ERROR)
@@ -155,6 +165,7 @@ def export_onnx(
                 per_channel=True,
                 op_types_to_quantize=["MatMul", "Gemm"],
                 weight_type=QuantType.QInt8,
+                nodes_to_exclude=keep,
             )
         finally:
             logging.getLogger().setLevel(level)
@@ -162,11 +173,21 @@ def export_onnx(
     return q
 
 
+def _keep_float(node: str) -> bool:
+    """Whether a MatMul of the exported BERT stays float32 in the int8 model."""
+    return "/layer.0/" in node or ("/output/dense/" in node and "/attention/" not in node)
+
+
+def _sidecar(target: Path, digest: str) -> dict:
+    made = {"weights_sha256": digest, "opset": OPSET}
+    return made | ({"quantization": INT8_SCHEME} if target.name.endswith(".int8.onnx") else {})
+
+
 def _publish(tmp: Path, target: Path, digest: str) -> None:
     """Move a finished export into place, sidecar last: a crash leaves no valid pair."""
     os.replace(tmp, target)
     sidecar = target.with_suffix(".json")
-    sidecar.write_text(json.dumps({"weights_sha256": digest, "opset": OPSET}, indent=2) + "\n")
+    sidecar.write_text(json.dumps(_sidecar(target, digest), indent=2) + "\n")
 
 
 def _stale_reason(path: Path, digest: str) -> str | None:
@@ -175,11 +196,15 @@ def _stale_reason(path: Path, digest: str) -> str | None:
         return "missing"
     sidecar = path.with_suffix(".json")
     try:
-        recorded = json.loads(sidecar.read_text(encoding="utf-8")).get("weights_sha256")
-    except (OSError, ValueError, AttributeError):
+        recorded = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = None
+    if not isinstance(recorded, dict):
         return f"{sidecar.name} is missing or unreadable"
-    if recorded != digest:
+    if recorded.get("weights_sha256") != digest:
         return "it was exported from other weights"
+    if recorded != _sidecar(path, digest):
+        return "it was exported by another version of privtag (opset or quantization)"
     return None
 
 
