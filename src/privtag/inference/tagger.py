@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -55,6 +54,7 @@ from privtag.inference.settings import (
     check_thresholds,
     read_json_object,
 )
+from privtag.inference.stream import tag_stream
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.segmentation.document import Document, segment, segment_file
 from privtag.segmentation.units import clean_document, sentence_units, unit_sentences
@@ -438,45 +438,7 @@ class Tagger:
             >>> for policy in tagger.tag_many(Path("policies").glob("*.html")):  # doctest: +SKIP
             ...     print(policy.summary())
         """
-        cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        group: list[tuple[Document, list[dict]]] = []
-        pending = 0
-        for source in sources:
-            doc = self._document(source, format)
-            units = sentence_units(doc.sentences)
-            group.append((doc, units))
-            pending += len(units)
-            if pending >= sentences_per_batch:
-                yield from self._tag_group(group, cache, cache_size)
-                group, pending = [], 0
-        yield from self._tag_group(group, cache, cache_size)
-
-    def _tag_group(
-        self, group: list[tuple[Document, list[dict]]], cache: OrderedDict, cache_size: int
-    ) -> Iterator[TaggedPolicy]:
-        """Score the sentences of ``group`` not in ``cache`` in one pass, then tag each."""
-        keys = [[_unit_key(u) for u in units] for _, units in group]
-        todo: dict[tuple, dict] = {}
-        for ks, (_, units) in zip(keys, group, strict=True):
-            for k, u in zip(ks, units, strict=True):
-                if k not in cache:
-                    todo.setdefault(k, u)
-        fresh = self._score(list(todo.values()), int(self.settings["max_length"]))
-        new = dict(zip(todo, fresh, strict=True))
-        for ks, (doc, _) in zip(keys, group, strict=True):
-            rows = []
-            for k in ks:
-                row = new.get(k)
-                if row is None:
-                    row = cache[k]
-                    cache.move_to_end(k)
-                rows.append(row)
-            sent = np.array(rows, dtype=np.float32).reshape(-1, NUM_LABELS)
-            yield self._tagged(doc, sent)
-        for k, row in new.items():
-            cache[k] = row
-        while len(cache) > cache_size:
-            cache.popitem(last=False)
+        return tag_stream(self, sources, format, sentences_per_batch, cache_size)
 
     @staticmethod
     def _document(source, format: str | None) -> Document:
@@ -523,8 +485,3 @@ class Tagger:
 
     def __repr__(self) -> str:
         return f"Tagger(name={self.name!r}, settings={self.settings})"
-
-
-def _unit_key(unit: dict) -> tuple:
-    """A sentence unit as a cache key: its text and every piece of context it may use."""
-    return (unit_text(unit), tuple(unit_section(unit)), unit_previous(unit))
