@@ -1,67 +1,202 @@
-"""End-to-end tagging throughput: ``Tagger.tag()`` on whole policies, segmentation included.
+"""Tagging throughput and decisions of every scoring path, in one process, on the same policies.
 
 Usage:
-    python benchmarks/bench_tag.py [--model DIR] [--opp115 DIR] [--policies N] [--threads T]
-        [--aggregate max] [--dtype float32]
+    python benchmarks/bench_tag.py [--quick] [--model DIR] [--corpus N] [--opp115 [DIR]]
+        [--threads T] [--paths naive,tag,...]
 
-Prints sentences per second and policies per second over the OPP-115 sanitized
-policies (the model is loaded once, outside the timing; one warm-up policy is not
-timed). Target on a 2-core CPU machine: at least 250 sentences/s.
+Paths (each tags whole policies, segmentation included; the model is loaded outside
+the timing and one warm-up policy is not timed):
+
+- ``naive``: one sentence per forward call, torch float32 (``tag()`` at batch size 1).
+  Its decisions are the reference: float32 torch without padding.
+- ``tag``: ``Tagger.tag()`` as shipped (dtype ``auto``: bfloat16 where native).
+- ``tag-f32``: ``Tagger.tag()`` in float32, batched.
+- ``onnx``, ``onnx-int8``: ``Tagger.tag()`` with the ONNX Runtime backends.
+- ``many``, ``many-onnx``, ``many-onnx-int8``: ``Tagger.tag_many()`` (batches across
+  policies, a cache of repeated sentences) with the shipped torch path and ONNX.
+
+Policies: the seed policies of ``data/policies`` (their annotations give F1), the first
+``--corpus`` policies of ``../shared/corpus`` (unseen, unlabelled) and, with
+``--opp115``, OPP-115's validation policies. Prints sentences/s, the ratio to naive,
+the share of sentence and paragraph decisions that differ from naive, and micro/macro
+F1 on the seed annotations. Absolute figures move with the machine's load: compare
+ratios within one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import platform
 import time
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+PATHS = ("naive", "tag", "tag-f32", "onnx", "onnx-int8", "many", "many-onnx", "many-onnx-int8")
+QUICK = ("naive", "tag", "onnx", "onnx-int8", "many-onnx-int8")
+
+
+def seed_policies() -> tuple[list[tuple[str, Path]], dict[tuple[str, int, int], list[str]]]:
+    """Seed policy files and their gold labels by (policy, start, end)."""
+    from privtag.data.annotations import find_policy
+
+    policies, gold = [], {}
+    for ann_dir, pol_dir in (
+        (ROOT / "data/annotations", ROOT / "data/policies"),
+        (ROOT / "data/annotations/modern", ROOT / "data/policies/modern"),
+    ):
+        for f in sorted(ann_dir.glob("*.jsonl")):
+            path = find_policy(f.stem, pol_dir)
+            if path is None:
+                continue
+            policies.append((f.stem, path))
+            for line in f.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    r = json.loads(line)
+                    gold[(f.stem, r["start"], r["end"])] = r["labels"]
+    return policies, gold
+
+
+def corpus_policies(n: int) -> list[tuple[str, str]]:
+    """The first ``n`` texts of the shared unlabelled corpus (read here, never copied)."""
+    f = ROOT.parent / "shared/corpus/policies.jsonl.gz"
+    if n <= 0 or not f.is_file():
+        return []
+    out = []
+    with gzip.open(f, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            out.append((r["id"], r["text"]))
+            if len(out) == n:
+                break
+    return out
+
+
+def make_runner(name: str, model: str | None):
+    """``(tagger, run)`` for path ``name``: ``run(sources)`` returns the tagged policies."""
+    from privtag.inference.tagger import Tagger
+
+    backend = "torch"
+    if "onnx" in name:
+        backend = "onnx-int8" if name.endswith("int8") else "onnx"
+    dtype = "float32" if name in ("naive", "tag-f32") else None
+    tagger = Tagger.from_pretrained(model, dtype=dtype, backend=backend, aggregate="max")
+    if name == "naive":
+        tagger.settings["batch_size"] = 1
+    if name.startswith("many"):
+        return tagger, lambda sources: list(tagger.tag_many(sources))
+    return tagger, lambda sources: [tagger.tag(s) for s in sources]
+
+
+def decisions(policies) -> tuple:
+    import numpy as np
+
+    from privtag.labels import LABELS
+
+    def rows(items):
+        return np.array([[lab in set(x.labels) for lab in LABELS] for x in items], dtype=bool)
+
+    sent = np.concatenate([rows(p.sentences) for p in policies])
+    para = np.concatenate([rows(p.paragraphs) for p in policies])
+    return sent, para
+
+
+def seed_f1(names, policies, gold) -> dict:
+    import numpy as np
+
+    from privtag.evaluation.metrics import f1_scores
+    from privtag.labels import LABELS
+
+    y, pred = [], []
+    for name, policy in zip(names, policies, strict=True):
+        for s in policy.sentences:
+            g = gold.get((name, s.start, s.end))
+            if g is not None:
+                y.append([lab in g for lab in LABELS])
+                pred.append([lab in s.labels for lab in LABELS])
+    return {**f1_scores(np.array(y), np.array(pred)), "n": len(y)}
 
 
 def main() -> None:
     import torch
 
-    from privtag.data.opp115 import resolve_root
-    from privtag.inference.tagger import Tagger
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None, help="model directory (default: model/)")
-    ap.add_argument("--opp115", default=None, help="OPP-115 directory")
-    ap.add_argument("--policies", type=int, default=0, help="use only the first N policies")
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
-    ap.add_argument("--aggregate", default=None, help="paragraph aggregation (default: tuned)")
-    ap.add_argument("--dtype", default=None, help="auto (default), float32 or bfloat16")
+    ap.add_argument("--quick", action="store_true", help="seed policies only, fewer paths")
+    ap.add_argument("--corpus", type=int, default=20, help="unseen corpus policies (default 20)")
+    ap.add_argument("--opp115", nargs="?", const="", default=None, help="add OPP-115 validation")
+    ap.add_argument("--threads", type=int, default=0, help="torch/ORT threads (default: torch's)")
+    ap.add_argument("--paths", default=None, help=f"comma-separated, of: {','.join(PATHS)}")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    root = resolve_root(args.opp115)
-    files = sorted((root / "sanitized_policies").glob("*.html"))
-    if args.policies:
-        files = files[: args.policies]
-    tagger = Tagger.load(args.model, aggregate=args.aggregate, dtype=args.dtype)
-    tagger.tag(files[0], format="opp115")  # warm-up: first-call allocations
-    n_sent = n_chars = 0
-    start = time.perf_counter()
-    for f in files:
-        policy = tagger.tag(f, format="opp115")
-        n_sent += len(policy.sentences)
-        n_chars += len(policy.document.text)
-    secs = time.perf_counter() - start
+    paths = args.paths.split(",") if args.paths else list(QUICK if args.quick else PATHS)
+    if paths[0] != "naive":
+        paths = ["naive", *[p for p in paths if p != "naive"]]
+    seeds, gold = seed_policies()
+    sources = [(n, p) for n, p in seeds]
+    if not args.quick:
+        sources += corpus_policies(args.corpus)
+    if args.opp115 is not None:
+        from privtag.data.opp115 import read_split, resolve_root
+
+        root = resolve_root(args.opp115 or None)
+        for name in read_split(root)["validation"]:
+            sources.append((name, root / "sanitized_policies" / f"{name}.html"))
+    from privtag.segmentation.document import segment, segment_file
+
+    # segmented once, outside the timing: every path tags the same documents
+    docs = [
+        segment_file(s, "opp115" if s.suffix == ".html" else None)
+        if isinstance(s, Path)
+        else segment(s)
+        for _, s in sources
+    ]
+    names = [n for n, _ in sources]
+    n_seed = len(seeds)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch threads "
-        f"{torch.get_num_threads()}, torch {torch.__version__}"
+        f"{torch.get_num_threads()}, torch {torch.__version__}; "
+        f"{time.strftime('%Y-%m-%d %H:%M')}"
+    )
+    results = {}
+    for name in paths:
+        tagger, run = make_runner(name, args.model)
+        run(docs[:1])  # warm-up: first-call allocations, ORT session set-up
+        start = time.perf_counter()
+        tagged = run(docs)
+        secs = time.perf_counter() - start
+        results[name] = (tagged, secs)
+        del tagger
+    ref_sent, ref_para = decisions(results["naive"][0])
+    n_sent = len(ref_sent)
+    naive_rate = n_sent / results["naive"][1]
+    print(
+        f"policies: {len(docs)} ({n_seed} seed, annotated), sentences: {n_sent}, "
+        f"paragraphs: {len(ref_para)}; aggregate max"
     )
     print(
-        f"model: {args.model or 'model/'} (aggregate={tagger.settings['aggregate']}, "
-        f"context={tagger.settings['context']}, dtype={str(tagger.dtype).removeprefix('torch.')}, "
-        f"batch size {tagger.settings['batch_size']})"
+        "| path | sentences/s | × naive | sentence flips | paragraph flips "
+        "| seed micro F1 | seed macro F1 |"
     )
-    print(f"policies: {len(files)}, sentences: {n_sent}, characters: {n_chars}")
-    print(f"time: {secs:.1f} s")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, (tagged, secs) in results.items():
+        sent, para = decisions(tagged)
+        f1 = seed_f1(names[:n_seed], tagged[:n_seed], gold)
+        rate = n_sent / secs
+        print(
+            f"| {name} | {rate:.0f} | {rate / naive_rate:.2f} | "
+            f"{(sent != ref_sent).mean():.4%} | {(para != ref_para).mean():.4%} | "
+            f"{f1['micro']:.4f} | {f1['macro']:.4f} |"
+        )
     print(
-        f"throughput: {n_sent / secs:.0f} sentences/s, {len(files) / secs:.2f} policies/s, "
-        f"{n_chars / secs / 1e3:.0f} kchar/s"
+        f"(flips: share of the 12 label decisions that differ from naive float32 torch; F1 on "
+        f"{seed_f1(names[:n_seed], results['naive'][0][:n_seed], gold)['n']} annotated sentences)"
     )
 
 

@@ -373,6 +373,28 @@ def export_cmd(
     typer.echo(f"compact model written to {out}")
 
 
+@app.command("export-onnx")
+def export_onnx_cmd(
+    model: Annotated[Path, typer.Argument(help="A trained model directory.")],
+    int8: Annotated[
+        bool, typer.Option("--int8", help="Also write the int8 model (linear layers quantized).")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--output", help="Directory to write to (default: MODEL).")
+    ] = None,
+) -> None:
+    """Export a model to ONNX for `--backend onnx` (needs the onnx extra).
+
+    Each file records the hash of the weights it was made from; a stale one is rebuilt.
+    """
+    from privtag.inference.onnx_backend import export_onnx
+
+    if not (model / "config.json").is_file():
+        raise typer.BadParameter(f"{model}: not a model directory (no config.json)")
+    path = export_onnx(model, int8=int8, output=out)
+    typer.echo(f"ONNX model written to {path}")
+
+
 @app.command("tag")
 def tag_cmd(
     files: Annotated[list[Path], typer.Argument(help="Policy files (text, Markdown, HTML).")],
@@ -400,6 +422,9 @@ def tag_cmd(
     strict: Annotated[
         bool, typer.Option("--strict", help="Stop at the first file that cannot be tagged.")
     ] = False,
+    backend: Annotated[
+        str, typer.Option("--backend", help="torch (default), onnx or onnx-int8.")
+    ] = "torch",
 ) -> None:
     """Tag every sentence and paragraph of one or more policies.
 
@@ -408,7 +433,7 @@ def tag_cmd(
     """
     from privtag.inference.tagger import Tagger
 
-    tagger = Tagger.load(model, aggregate=aggregate, dtype=dtype)
+    tagger = Tagger.load(model, aggregate=aggregate, dtype=dtype, backend=backend)
     failed = 0
     for f in files:
         try:

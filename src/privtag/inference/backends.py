@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -22,7 +23,10 @@ from privtag.errors import ModelLoadError
 from privtag.inference.encoding import Encoded
 from privtag.labels import NUM_LABELS
 
-__all__ = ["Scorer", "TorchScorer", "resolve_device"]
+__all__ = ["BACKENDS", "Scorer", "TorchScorer", "padded_batches", "resolve_device"]
+
+#: Backend names :meth:`~privtag.inference.tagger.Tagger.from_pretrained` accepts.
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 @runtime_checkable
@@ -70,25 +74,37 @@ class TorchScorer:
     def score(self, encoded: Encoded) -> np.ndarray:
         """Sigmoid scores (windows, 12) of ``encoded``, in its order."""
         scores = np.zeros((len(encoded), NUM_LABELS), dtype=np.float32)
-        if not len(encoded):
-            return scores
-        # sorted by length, a batch pads least
-        order = np.argsort([len(x) for x in encoded.input_ids], kind="stable")
         self.model.eval()
         fast = self.dtype == torch.bfloat16
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b : b + self.batch_size]
-            width = max(len(encoded.input_ids[i]) for i in idx)
-            ids = torch.zeros((len(idx), width), dtype=torch.long)
-            types = torch.zeros_like(ids)
-            mask = torch.zeros_like(ids)
-            for r, i in enumerate(idx):
-                n = len(encoded.input_ids[i])
-                ids[r, :n] = torch.tensor(encoded.input_ids[i])
-                types[r, :n] = torch.tensor(encoded.token_type_ids[i])
-                mask[r, :n] = 1
-            ids, types, mask = (t.to(self.device) for t in (ids, types, mask))
+        for idx, ids, types, mask in padded_batches(encoded, self.batch_size):
+            ids, types, mask = (torch.from_numpy(t).to(self.device) for t in (ids, types, mask))
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=fast):
                 logits = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types)
             scores[idx] = torch.sigmoid(logits.logits.float()).cpu().numpy()
         return scores
+
+
+def padded_batches(
+    encoded: Encoded, batch_size: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Length-sorted batches of ``encoded`` as contiguous int64 arrays, for any backend.
+
+    Yields:
+        ``(idx, input_ids, token_type_ids, attention_mask)``: ``idx`` are the windows of
+        the batch (positions in ``encoded``), the arrays are (len(idx), longest) padded
+        with zeros.
+    """
+    # sorted by length, a batch pads least
+    order = np.argsort([len(x) for x in encoded.input_ids], kind="stable")
+    for b in range(0, len(order), batch_size):
+        idx = order[b : b + batch_size]
+        width = max(len(encoded.input_ids[i]) for i in idx)
+        ids = np.zeros((len(idx), width), dtype=np.int64)
+        types = np.zeros_like(ids)
+        mask = np.zeros_like(ids)
+        for r, i in enumerate(idx):
+            n = len(encoded.input_ids[i])
+            ids[r, :n] = encoded.input_ids[i]
+            types[r, :n] = encoded.token_type_ids[i]
+            mask[r, :n] = 1
+        yield idx, ids, types, mask

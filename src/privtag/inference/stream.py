@@ -1,0 +1,76 @@
+"""Tag a stream of policies: sentences batched across policies, repeated ones scored once.
+
+:meth:`privtag.inference.tagger.Tagger.tag_many` is the public entry; the results are
+those of :meth:`~privtag.inference.tagger.Tagger.tag` on each policy.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from privtag.inference.encoding import unit_previous, unit_section, unit_text
+from privtag.inference.results import TaggedPolicy
+from privtag.labels import NUM_LABELS
+from privtag.segmentation.document import Document
+from privtag.segmentation.units import sentence_units
+
+__all__ = ["tag_stream"]
+
+
+def tag_stream(
+    tagger,
+    sources: Iterable[str | bytes | Path | Document],
+    format: str | None,
+    sentences_per_batch: int,
+    cache_size: int,
+) -> Iterator[TaggedPolicy]:
+    """:meth:`Tagger.tag_many <privtag.inference.tagger.Tagger.tag_many>` of ``tagger``."""
+    cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+    group: list[tuple[Document, list[dict]]] = []
+    pending = 0
+    for source in sources:
+        doc = tagger._document(source, format)
+        units = sentence_units(doc.sentences)
+        group.append((doc, units))
+        pending += len(units)
+        if pending >= sentences_per_batch:
+            yield from _tag_group(tagger, group, cache, cache_size)
+            group, pending = [], 0
+    yield from _tag_group(tagger, group, cache, cache_size)
+
+
+def _tag_group(
+    tagger, group: list[tuple[Document, list[dict]]], cache: OrderedDict, cache_size: int
+) -> Iterator[TaggedPolicy]:
+    """Score the sentences of ``group`` not in ``cache`` in one pass, then tag each."""
+    keys = [[_unit_key(u) for u in units] for _, units in group]
+    todo: dict[tuple, dict] = {}
+    for ks, (_, units) in zip(keys, group, strict=True):
+        for k, u in zip(ks, units, strict=True):
+            if k not in cache:
+                todo.setdefault(k, u)
+    fresh = tagger._score(list(todo.values()), int(tagger.settings["max_length"]))
+    new = dict(zip(todo, fresh, strict=True))
+    for ks, (doc, _) in zip(keys, group, strict=True):
+        rows = []
+        for k in ks:
+            row = new.get(k)
+            if row is None:
+                row = cache[k]
+                cache.move_to_end(k)
+            rows.append(row)
+        sent = np.array(rows, dtype=np.float32).reshape(-1, NUM_LABELS)
+        yield tagger._tagged(doc, sent)
+    for k, row in new.items():
+        cache[k] = row
+    while len(cache) > cache_size:
+        cache.popitem(last=False)
+
+
+def _unit_key(unit: dict) -> tuple:
+    """A sentence unit as a cache key: its text and every piece of context it may use."""
+    return (unit_text(unit), tuple(unit_section(unit)), unit_previous(unit))
