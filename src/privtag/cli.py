@@ -55,6 +55,14 @@ def _invocation(ctx: typer.Context) -> str:
 Force = Annotated[
     bool, typer.Option("--force", help="Replace output files or directories that exist.")
 ]
+#: the options every command that reads a recipe shares
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a setting: section.key=value (repeatable)."),
+]
+Opp115Dir = Annotated[
+    Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
+]
 
 
 def _opp115_input(opp115: Path | None, specs: list[str]) -> Path | None:
@@ -234,13 +242,8 @@ def benchmark_cmd(
 @app.command("train")
 def train_cmd(
     recipe: Annotated[Path, typer.Argument(help="Recipe file (TOML), e.g. train/default.toml.")],
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a setting: section.key=value (repeatable)."),
-    ] = None,
-    opp115: Annotated[
-        Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
-    ] = None,
+    overrides: Overrides = None,
+    opp115: Opp115Dir = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Resume from the last checkpoint.")
     ] = False,
@@ -302,13 +305,8 @@ def crossval_cmd(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Fold assignment seed (default: train.seed).")
     ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a setting: section.key=value (repeatable)."),
-    ] = None,
-    opp115: Annotated[
-        Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
-    ] = None,
+    overrides: Overrides = None,
+    opp115: Opp115Dir = None,
     report_only: Annotated[
         bool, typer.Option("--report-only", help="Train nothing: report the folds already run.")
     ] = False,
@@ -520,9 +518,7 @@ def tune_cmd(
         list[str] | None,
         typer.Option("--data", help="Validation source (repeatable); default opp115:validation."),
     ] = None,
-    opp115: Annotated[
-        Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
-    ] = None,
+    opp115: Opp115Dir = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the tuned model here instead.")
     ] = None,
