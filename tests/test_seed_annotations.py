@@ -85,8 +85,8 @@ def test_every_label_is_used_somewhere():
     assert used == set(LABELS), f"never used: {set(LABELS) - used}"
 
 
-def test_modern_set_is_three_attributed_policies():
-    assert [p.stem for p in MODERN] == ["bandcamp", "betterstack", "wire"]
+def test_modern_set_is_attributed_policies():
+    assert [p.stem for p in MODERN] == ["betterstack", "wire"]
     jsonl = sorted(p.stem for p in MODERN_ANNOTATIONS.glob("*.jsonl"))
     assert jsonl == [p.stem for p in MODERN]
     attribution = (MODERN_POLICIES / "ATTRIBUTION.md").read_text(encoding="utf-8")
