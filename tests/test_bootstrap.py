@@ -44,3 +44,18 @@ def test_a_label_never_seen_has_no_interval():
     per_policy = policy_counts(y, y, ["a", "b"])
     out = bootstrap_intervals(per_policy, label_names=NAMES, n_bootstrap=20)
     assert "f1:x" in out and "f1:y" not in out
+
+
+def test_no_resamples_means_no_intervals_and_an_unbounded_difference():
+    from privtag.evaluation.bootstrap import paired_difference
+    from privtag.evaluation.harness import evaluate_decisions
+    from privtag.evaluation.tables import diff_text
+
+    y = np.array([[1, 0], [0, 1], [1, 1]])
+    per_policy = policy_counts(y, y, ["a", "a", "b"])
+    assert bootstrap_intervals(per_policy, label_names=NAMES, n_bootstrap=0) == {}
+    kw = {"label_names": NAMES, "n_bootstrap": 0, "system": "s"}
+    good = evaluate_decisions(y, y, ["a", "a", "b"], **kw)
+    bad = evaluate_decisions(1 - y, y, ["a", "a", "b"], **kw)
+    d = paired_difference(good, bad)
+    assert d[0] == 1.0 and np.isnan(d[1]) and diff_text(d) == "+100.0"

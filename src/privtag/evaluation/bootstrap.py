@@ -63,7 +63,10 @@ def bootstrap_intervals(
     Returns:
         ``{"micro_f1": [lo, hi], "macro_f1": ..., "weighted_f1": ..., "f1:<label>": ...}``;
         no ``f1:<label>`` entry for a label that is neither in the references nor predicted.
+        ``n_bootstrap=0`` asks for no intervals and gives ``{}`` (tables then show none).
     """
+    if n_bootstrap == 0:
+        return {}
     tp, fp, fn = _resample(np.array([per_policy[p] for p in sorted(per_policy)]), n_bootstrap, seed)
     s = scores_from_counts(tp, fp, fn)
     q = [(1 - confidence) / 2 * 100, (1 + confidence) / 2 * 100]
@@ -88,11 +91,15 @@ def paired_difference(a, b, average: str = "micro") -> list[float]:
 
     Raises:
         DataError: the two evaluations were not run on the same policies.
+
+    With ``n_bootstrap=0`` the interval is ``nan`` (nothing was resampled).
     """
     if sorted(a.per_policy) != sorted(b.per_policy):
         raise DataError(f"{a.system} and {b.system} were evaluated on different policies")
     boot = {k: a.settings.get(k, d) for k, d in (("n_bootstrap", 1000), ("seed", 0))}
     conf = a.settings.get("confidence", 0.95)
+    if boot["n_bootstrap"] == 0:
+        return [a.scores[average]["f1"] - b.scores[average]["f1"], float("nan"), float("nan")]
     diffs = []
     for r in (a, b):
         counts_ = np.array([r.per_policy[p] for p in sorted(r.per_policy)])

@@ -283,7 +283,8 @@ def _tfidf_decisions(oof: OutOfFold, rule: str, fallback: bool) -> dict:
     return out
 
 
-def _agreement(a: np.ndarray, b: np.ndarray) -> dict:
+def agreement(a: np.ndarray, b: np.ndarray) -> dict:
+    """How often two 0/1 decision arrays (n, labels) give the same label set, and the same decision."""
     return {
         "same_label_set": float((a == b).all(axis=1).mean()),
         "same_decision": float((a == b).mean()),
@@ -341,7 +342,7 @@ def crossval_report(
                     "tag": {a: row.sentence.scores[a] for a in ("micro", "macro")},
                     "predict": {a: lone_ev.scores[a] for a in ("micro", "macro")},
                     "predict_per_label": lone_ev.scores["per_label"],
-                    "agreement": _agreement(d["sentence"], d["lone"]),
+                    "agreement": agreement(d["sentence"], d["lone"]),
                 }
     keyword = RuleTagger()
     ev = {}

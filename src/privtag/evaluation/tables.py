@@ -99,6 +99,8 @@ def no_support_note(results: Sequence[Evaluation]) -> str:
 
 
 def diff_text(d: Sequence[float]) -> str:
+    if d[1] != d[1]:  # nan: no bootstrap was run, so only the difference itself
+        return f"{100 * d[0]:+.1f}"
     return f"{100 * d[0]:+.1f} [{100 * d[1]:+.1f}, {100 * d[2]:+.1f}]"
 
 
