@@ -86,7 +86,7 @@ def test_every_label_is_used_somewhere():
 
 
 def test_modern_set_is_attributed_policies():
-    assert [p.stem for p in MODERN] == ["betterstack", "wire"]
+    assert [p.stem for p in MODERN] == ["betterstack", "commentcamarche", "wire"]
     jsonl = sorted(p.stem for p in MODERN_ANNOTATIONS.glob("*.jsonl"))
     assert jsonl == [p.stem for p in MODERN]
     attribution = (MODERN_POLICIES / "ATTRIBUTION.md").read_text(encoding="utf-8")
