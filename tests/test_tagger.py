@@ -473,6 +473,34 @@ def test_decisions_use_paragraph_thresholds_on_paragraph_rows(tiny_tagger):
     assert not got[0].any() and got[1].all()
 
 
+
+def test_paragraph_fallback_gives_an_empty_paragraph_its_nearest_label(tiny_tagger):
+    tiny_tagger.thresholds = {"sentence": [0.9] * NUM_LABELS, "paragraph": [0.9] * NUM_LABELS}
+    scores = np.full((3, NUM_LABELS), 0.1)
+    scores[:, 4] = 0.2
+    is_para = np.array([False, True, False])
+    assert not tiny_tagger.decisions(scores, is_para).any()  # fallback "none" by default
+    tiny_tagger.settings["fallback"] = "paragraph"
+    got = tiny_tagger.decisions(scores, is_para)
+    # only the paragraph row gets a label, and it is the one nearest its threshold
+    assert got.sum() == 1 and got[1, 4]
+    # tag() marks every paragraph, one-sentence ones included; sentences never get one
+    tagged = tiny_tagger.tag(segment(POLICY))
+    assert all(p.labels for p in tagged.paragraphs)
+    assert all(len(p.labels) == 1 for p in tagged.paragraphs)
+    assert not any(s.labels for s in tagged.sentences)
+    assert tagged.metadata["fallback"] == "paragraph"
+
+
+def test_fallback_setting_is_checked_at_load():
+    from privtag.errors import ModelLoadError
+    from privtag.inference.settings import InferenceSettings
+
+    assert InferenceSettings.from_dict({"fallback": "paragraph"}).fallback == "paragraph"
+    with pytest.raises(ModelLoadError, match="fallback must be one of none, paragraph"):
+        InferenceSettings.from_dict({"fallback": "sentence"})
+
+
 # ---------------------------------------------------------------- issue 16: bad units
 
 

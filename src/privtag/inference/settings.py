@@ -24,6 +24,7 @@ from pathlib import Path
 
 from privtag.errors import ModelLoadError
 from privtag.inference.encoding import CONTEXTS, MIN_LENGTH
+from privtag.inference.fallback import FALLBACKS
 from privtag.labels import LABELS, NUM_LABELS
 
 AGGREGATES = ("max", "noisy_or", "direct", "max+direct")
@@ -61,6 +62,8 @@ class InferenceSettings:
         max_length: tokens per sentence window; ``paragraph_max_length`` for paragraphs.
         context_tokens: the most tokens of context per window.
         aggregate: paragraph scores from sentence scores (one of :data:`AGGREGATES`).
+        fallback: ``"paragraph"`` gives a paragraph that no label passes its
+            nearest-to-passing label (:mod:`privtag.inference.fallback`); ``"none"`` does not.
         batch_size: units per forward pass (small length-sorted batches pad least:
             16 measured fastest on 2 cores).
         dtype: ``auto``, ``float32`` or ``bfloat16`` (a load-time choice of this machine).
@@ -80,6 +83,7 @@ class InferenceSettings:
     paragraph_max_length: int = 256
     context_tokens: int = 48
     aggregate: str = "max"
+    fallback: str = "none"
     batch_size: int = 16
     dtype: str = "auto"
     device: str = "cpu"
@@ -151,7 +155,11 @@ def check_settings(settings: dict, path: Path | str, max_positions: int | None =
         _is_int(settings["batch_size"]) and settings["batch_size"] >= 1
     ):
         raise bad("batch_size", "an integer of at least 1")
-    for field, allowed in (("context", CONTEXTS), ("aggregate", AGGREGATES)):
+    for field, allowed in (
+        ("context", CONTEXTS),
+        ("aggregate", AGGREGATES),
+        ("fallback", FALLBACKS),
+    ):
         if field in settings and not (
             isinstance(settings[field], str) and settings[field] in allowed
         ):

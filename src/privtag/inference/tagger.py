@@ -38,6 +38,7 @@ from privtag.inference.encoding import (
     unit_section,
     unit_text,
 )
+from privtag.inference.fallback import with_fallback
 from privtag.inference.model import (
     COMPACT_FILE,
     COMPACT_META,
@@ -376,18 +377,33 @@ class Tagger:
         labels = [lab if n else [] for lab, n in zip(labels, sizes, strict=True)]
         return labels[0] if single else labels
 
-    def decisions(self, scores: np.ndarray, is_paragraph: np.ndarray) -> np.ndarray:
+    def decisions(
+        self, scores: np.ndarray, is_paragraph: np.ndarray, paragraph: np.ndarray | None = None
+    ) -> np.ndarray:
         """0/1 decisions (n, 12) of scores (n, 12) at the saved thresholds.
 
         Row ``i`` uses the paragraph thresholds where ``is_paragraph[i]`` (see
-        :meth:`predict_proba_by_aggregate`), else the sentence thresholds.
+        :meth:`predict_proba_by_aggregate`), else the sentence thresholds. With the
+        ``fallback`` setting ``"paragraph"``, a row of ``paragraph`` (default:
+        ``is_paragraph``) that no label passes gets its nearest-to-passing label;
+        :meth:`tag` marks every paragraph, one-sentence ones included, as cross-validation
+        scores them.
         """
         t_s = np.asarray(self.thresholds["sentence"])
         t_p = np.asarray(self.thresholds["paragraph"])
-        return scores >= np.where(np.asarray(is_paragraph)[:, None], t_p[None, :], t_s[None, :])
+        th = np.where(np.asarray(is_paragraph)[:, None], t_p[None, :], t_s[None, :])
+        out = scores >= th
+        if self.settings.get("fallback", "none") == "paragraph":
+            rows = np.flatnonzero(is_paragraph if paragraph is None else paragraph)
+            if len(rows):
+                out[rows] = with_fallback(out[rows], scores[rows], th[rows])
+        return out
 
-    def _labels(self, scores: np.ndarray, is_para: np.ndarray) -> list[list[str]]:
-        return [[LABELS[j] for j in np.flatnonzero(row)] for row in self.decisions(scores, is_para)]
+    def _labels(
+        self, scores: np.ndarray, is_para: np.ndarray, paragraph: np.ndarray | None = None
+    ) -> list[list[str]]:
+        rows = self.decisions(scores, is_para, paragraph)
+        return [[LABELS[j] for j in np.flatnonzero(row)] for row in rows]
 
     # ------------------------------------------------------------------ whole policies
 
@@ -460,7 +476,7 @@ class Tagger:
                 [u for u, m in zip(para_units, multi, strict=True) if m],
             )[self.settings["aggregate"]]
         s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool))
-        p_labels = self._labels(pscores, multi)
+        p_labels = self._labels(pscores, multi, np.ones(len(multi), dtype=bool))
         sentences = [
             TaggedSentence.of(s, lab, sc)
             for s, lab, sc in zip(doc.sentences, s_labels, sent, strict=True)
@@ -479,6 +495,7 @@ class Tagger:
         # what decided the labels travels with them, so a report made later can show it
         decided = {
             "aggregate": self.settings["aggregate"],
+            "fallback": self.settings.get("fallback", "none"),
             "thresholds": {lvl: list(self.thresholds[lvl]) for lvl in ("sentence", "paragraph")},
         }
         return TaggedPolicy(doc, sentences, paragraphs, model=self.name, metadata=decided)

@@ -16,10 +16,9 @@ applies it. The rules differ in how much they trust the fitting data:
   of its score, then 0.5 on the calibrated probability; that is a threshold on the raw
   score at ``sigmoid(-b / a)``.
 
-:func:`with_fallback` adds the guaranteed label: a unit that no label passes gets the
-label whose score is closest to its threshold (on the logit scale). OPP-115 annotators
-leave almost no paragraph without a label, but a third of sentences, so it is meant
-for paragraphs.
+:func:`~privtag.inference.fallback.with_fallback` (re-exported here) adds the guaranteed
+label: a unit that no label passes gets the label whose score is closest to its
+threshold. It lives with inference because a saved model applies it.
 
 Example:
     >>> import numpy as np
@@ -34,17 +33,15 @@ import numpy as np
 
 from privtag.errors import DataError
 from privtag.extras import require
+from privtag.inference.fallback import logit as _logit
+from privtag.inference.fallback import with_fallback
 from privtag.training.thresholds import tune_thresholds
+
+__all__ = ["RULES", "SHRINK_PRIOR", "fit_thresholds", "global_threshold", "with_fallback"]
 
 RULES = ("per_label", "global", "shrunk", "platt")
 #: Positives at which a label's own threshold and the global one weigh the same.
 SHRINK_PRIOR = 50.0
-_EPS = 1e-6
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1 - _EPS)
-    return np.log(p / (1 - p))
 
 
 def global_threshold(scores: np.ndarray, y: np.ndarray) -> float:
@@ -93,20 +90,3 @@ def fit_thresholds(rule: str, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         own = tune_thresholds(scores, y, default=t_global)
         return (n * own + SHRINK_PRIOR * t_global) / (n + SHRINK_PRIOR)
     return _platt(scores, y, np.full(scores.shape[1], t_global))
-
-
-def with_fallback(decisions: np.ndarray, scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Decisions where every unit with no label gets its nearest-to-passing label.
-
-    Args:
-        decisions: (n, k) 0/1; scores: (n, k); thresholds: (k,) or (n, k).
-
-    Returns:
-        (n, k) bool, a copy.
-    """
-    out = np.asarray(decisions, dtype=bool).copy()
-    empty = ~out.any(axis=1)
-    if empty.any():
-        margin = _logit(scores) - _logit(np.broadcast_to(thresholds, np.shape(scores)))
-        out[np.flatnonzero(empty), margin[empty].argmax(axis=1)] = True
-    return out
