@@ -473,7 +473,6 @@ def test_decisions_use_paragraph_thresholds_on_paragraph_rows(tiny_tagger):
     assert not got[0].any() and got[1].all()
 
 
-
 def test_paragraph_fallback_gives_an_empty_paragraph_its_nearest_label(tiny_tagger):
     tiny_tagger.thresholds = {"sentence": [0.9] * NUM_LABELS, "paragraph": [0.9] * NUM_LABELS}
     scores = np.full((3, NUM_LABELS), 0.1)

@@ -258,9 +258,32 @@ def train_cmd(
         Path | None,
         typer.Option("--export", help="Also write the compact model (what model/ ships) here."),
     ] = None,
+    crossval: Annotated[
+        Path | None,
+        typer.Option(
+            "--crossval",
+            help="A finished `privtag crossval` run of this recipe: train on all its policies, "
+            "with the aggregation, decision rule and thresholds it measured best.",
+        ),
+    ] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option(
+            "--decision", help="With --crossval: this rule instead, e.g. 'shrunk + top label'."
+        ),
+    ] = None,
+    aggregate: Annotated[
+        str | None,
+        typer.Option("--aggregate", help="With --crossval: this paragraph aggregation instead."),
+    ] = None,
     force: Force = False,
 ) -> None:
-    """Fine-tune a tagger as the recipe says; saves it to train.output_dir."""
+    """Fine-tune a tagger as the recipe says; saves it to train.output_dir.
+
+    With --crossval RUN the model is the one to ship: trained like each fold of RUN on
+    all of RUN's policies, decided by the row RUN measured best (thresholds fitted on its
+    out-of-fold scores), with RUN's figures recorded in training.json.
+    """
     from privtag.outputs import Outputs, atomic_dir, spec_paths
     from privtag.training.recipe import Recipe
     from privtag.training.train import train
@@ -278,7 +301,14 @@ def train_cmd(
     # training adds checkpoints to its output directory: it may hold files already
     outs.claim(r.train.output_dir, "train.output_dir")
     export = outs.directory(export, "--export")
-    tagger = train(r)
+    if (decision or aggregate) and not crossval:
+        raise typer.BadParameter("--decision and --aggregate need --crossval RUN")
+    if crossval:
+        from privtag.evaluation.crossval_final import train_final
+
+        tagger = train_final(r, crossval, aggregate, decision, echo=typer.echo)
+    else:
+        tagger = train(r)
     v = tagger.metadata.get("validation", {})
     for lvl in ("sentence", "segment"):
         if lvl in v:

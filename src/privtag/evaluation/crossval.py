@@ -92,6 +92,40 @@ def load_pool(recipe: Recipe) -> tuple[dict, dict]:
     return pool, extras
 
 
+#: What a run records of its recipe, to refuse training a final model on another one.
+RECIPE_FILE = "recipe.json"
+
+
+def run_recipe(recipe: Recipe) -> dict:
+    """The recipe fields that decide a fold's model (not where or whether it resumes)."""
+    d = recipe.to_dict()
+    d["train"] = {k: v for k, v in d["train"].items() if k not in ("output_dir", "resume")}
+    return d
+
+
+def check_run_recipe(recipe: Recipe, run: Path) -> bool:
+    """``False`` when ``run`` records no recipe (older runs); raise when it records another.
+
+    Raises:
+        DataError: naming the first setting that differs and what to do.
+    """
+    path = run / RECIPE_FILE
+    if not path.is_file():
+        return False
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    mine = json.loads(json.dumps(run_recipe(recipe)))  # tuples as lists, as saved
+    for section in sorted(set(saved) | set(mine)):
+        a, b = saved.get(section, {}), mine.get(section, {})
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                raise DataError(
+                    f"{path}: the run used {section}.{key} = {a.get(key)!r}, this recipe has "
+                    f"{b.get(key)!r}; pass the run's recipe and --set options, or run "
+                    "cross-validation again for this recipe"
+                )
+    return True
+
+
 def _folds_file(output: Path, folds: list[list[str]], n_folds: int, seed: int) -> list[list[str]]:
     path = output / FOLDS_FILE
     if path.exists():
@@ -154,6 +188,10 @@ def run_crossval(
     for p in pool["segment"]["policy"]:
         sizes[p] = sizes.get(p, 0) + 1
     folds = _folds_file(output, policy_folds(sizes, n_folds, seed, sizes), n_folds, seed)
+    # resuming with other --set options would mix two recipes' folds in one report
+    if not check_run_recipe(recipe, output):
+        text = json.dumps(run_recipe(recipe), indent=1)
+        (output / RECIPE_FILE).write_text(text + "\n", encoding="utf-8")
     tokenizer = AutoTokenizer.from_pretrained(base_encoder_path(recipe.model.base))
     unit_folds = {lvl: fold_of(pool[lvl]["policy"], folds) for lvl in LEVELS}
     for k in only if only is not None else range(n_folds):

@@ -1,0 +1,87 @@
+"""The model to ship after cross-validation: the run's best row, its out-of-fold thresholds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from privtag.errors import DataError
+from privtag.evaluation.crossval import RECIPE_FILE, run_crossval
+from privtag.evaluation.crossval_final import choose_row, parse_rule, train_final
+from privtag.evaluation.crossval_report import crossval_report, shipped_thresholds
+from privtag.inference.tagger import Tagger
+
+
+def test_parse_rule_knows_the_report_names():
+    assert parse_rule("shrunk") == ("shrunk", False)
+    assert parse_rule("per_label + top label") == ("per_label", True)
+    with pytest.raises(DataError, match="'median' is not one of: per_label, global"):
+        parse_rule("median")
+
+
+@pytest.fixture
+def tiny_run(tiny_recipe, fixtures, tmp_path):
+    recipe = tiny_recipe(
+        tmp_path / "final",
+        **{
+            "data.train": ["opp115:train"],
+            "data.validation": ["opp115:validation"],
+            "data.opp115": str(fixtures / "opp115_small"),
+            "train.max_steps": 2,
+            "train.aggregates": ["max", "direct"],
+        },
+    )
+    run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
+    return recipe, tmp_path / "cv"
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_final_model_is_decided_as_the_run_measured(tiny_run, tmp_path):
+    recipe, run = tiny_run
+    assert (run / RECIPE_FILE).is_file()
+    report = crossval_report(recipe, run, n_bootstrap=20)
+    best = choose_row(report, None, None)
+    model_rows = [r for r in report.rows if r.system.startswith("privtag")]
+    assert best.segment.scores["macro"]["f1"] == max(
+        r.segment.scores["macro"]["f1"] for r in model_rows
+    )
+    train_final(recipe, run, "direct", "shrunk + top label", n_bootstrap=20, echo=lambda s: None)
+    tagger = Tagger.from_pretrained(recipe.train.output_dir)
+    assert tagger.settings["aggregate"] == "direct"
+    assert tagger.settings["fallback"] == "paragraph"
+    expected = shipped_thresholds(recipe, run, "direct", "shrunk")
+    assert tagger.thresholds["sentence"] == pytest.approx(expected["sentence"])
+    assert tagger.thresholds["paragraph"] == pytest.approx(expected["paragraph"])
+    assert set(tagger.thresholds["paragraph_by_aggregate"]) == {"max", "direct"}
+    cv = tagger.metadata["crossval"]
+    assert cv["decision"] == "shrunk + top label" and cv["n_policies"] == 2
+    assert cv["recipe_checked"] is True and 0 <= cv["segment"]["macro"] <= 1
+    # trained on every policy of the run, none held out
+    assert tagger.metadata["data"]["segment"]["policies"] == 2
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_final_model_refuses_a_run_of_another_recipe(tiny_run):
+    recipe, run = tiny_run
+    recipe.model.context_dropout = 0.5
+    with pytest.raises(DataError, match=r"model.context_dropout = 0.0, this recipe has 0.5"):
+        train_final(recipe, run, echo=lambda s: None)
+    # resuming the run with the other recipe is refused the same way
+    with pytest.raises(DataError, match="context_dropout"):
+        run_crossval(recipe, run, n_folds=2, echo=lambda s: None)
+    saved = json.loads((run / RECIPE_FILE).read_text())
+    assert saved["model"]["context_dropout"] == 0.0
+
+
+def test_cli_decision_needs_a_crossval_run(tmp_path):
+    from typer.testing import CliRunner
+
+    from privtag.cli import app
+
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('[data]\ntrain = ["opp115:train"]\n')
+    result = CliRunner().invoke(app, ["train", str(recipe), "--decision", "shrunk"])
+    assert (
+        result.exit_code == 2 and "--decision and --aggregate need --crossval RUN" in result.output
+    )
