@@ -1,0 +1,116 @@
+"""The commands that score models: evaluate, benchmark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from privtag.cli.options import Force, invocation, opp115_input
+
+
+def evaluate_cmd(
+    model: Annotated[
+        str, typer.Option("--model", help="rules, tfidf:DIR, or a fine-tuned model directory.")
+    ],
+    data: Annotated[
+        list[str],
+        typer.Option("--data", help="Annotation file or directory, or opp115:SPLIT (repeatable)."),
+    ],
+    level: Annotated[str, typer.Option("--level", help="sentence, segment or both.")] = "sentence",
+    opp115: Annotated[
+        Path | None,
+        typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115)."),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the results as JSON.")
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write the tables as Markdown.")
+    ] = None,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Write a per-label F1 PNG.")] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+    force: Force = False,
+) -> None:
+    """Score a model on annotated data: per-label P/R/F1, intervals, confusions, throughput."""
+    import dataclasses
+    import json
+
+    from privtag.data.sources import LEVELS, load_units
+    from privtag.evaluation.benchmark import load_system
+    from privtag.evaluation.harness import evaluate_system
+    from privtag.evaluation.tables import plot_f1
+    from privtag.outputs import Outputs, spec_paths, write_text
+
+    if level not in (*LEVELS, "both"):
+        raise typer.BadParameter(
+            f"use sentence, segment or both, not {level!r}", param_hint="--level"
+        )
+    outs = Outputs([*spec_paths([*data, model]), opp115_input(opp115, data)], force)
+    json_out = outs.file(json_out, "--json")
+    markdown = outs.file(markdown, "--markdown")
+    chart = outs.file(chart, "--chart", suffixes=(".png", ".svg"))
+    levels = LEVELS if level == "both" else (level,)
+    system = load_system(model)
+    results = []
+    for lvl in levels:
+        units = load_units(data, lvl, opp115)
+        name = f"{' + '.join(data)}, {lvl} level"
+        results.append(evaluate_system(system, units, data_name=name, n_bootstrap=bootstrap))
+        typer.echo(results[-1].to_text() + "\n")
+    if json_out:
+        payload = {"results": [r.to_dict() for r in results]}
+        write_text(json_out, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    if markdown:
+        write_text(markdown, "\n\n".join(r.to_markdown() for r in results) + "\n")
+    if chart:
+        if len(levels) > 1:  # one system at two levels: tell the bars apart
+            results = [
+                dataclasses.replace(r, system=f"{r.system} ({lvl})")
+                for r, lvl in zip(results, levels, strict=True)
+            ]
+        plot_f1(results, chart, title=f"Per-label F1 of {system.name} on {' + '.join(data)}")
+
+
+def benchmark_cmd(
+    ctx: typer.Context,
+    opp115: Annotated[
+        Path | None,
+        typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115)."),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Fine-tuned model directory to include.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Markdown file whose benchmark section is replaced."),
+    ] = Path("benchmarks/RESULTS.md"),
+    annotations: Annotated[
+        Path, typer.Option("--annotations", help="Seed annotations directory.")
+    ] = Path("data/annotations"),
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+    tfidf_out: Annotated[
+        Path | None,
+        typer.Option("--tfidf-out", help="Save the fitted TF-IDF taggers to DIR/<level>."),
+    ] = None,
+    no_write: Annotated[bool, typer.Option("--no-write", help="Print only.")] = False,
+    force: Force = False,
+) -> None:
+    """Compare the model with the rule and TF-IDF baselines on OPP-115 and the seed data."""
+    from privtag.evaluation.benchmark import run_benchmark, write_section
+    from privtag.outputs import Outputs
+
+    outs = Outputs([opp115_input(opp115, ["opp115:"]), model, annotations], force)
+    # --out gets only its benchmark section replaced: an intended update, no --force
+    out = outs.file(None if no_write else out, "--out", update=True)
+    tfidf_out = outs.directory(tfidf_out, "--tfidf-out")
+
+    run = run_benchmark(
+        opp115, model, annotations, n_bootstrap=bootstrap, tfidf_out=tfidf_out, echo=typer.echo
+    )
+    typer.echo(run.to_text())
+    if out:
+        command = invocation(ctx)
+        write_section(out, run.to_markdown(command))
+        typer.echo(f"wrote the benchmark section of {out}")

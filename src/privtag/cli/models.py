@@ -1,0 +1,273 @@
+"""The commands that make models: train, crossval, export, export-onnx, tune, and the
+training stages (dapt, pseudo-label) that live in their own modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from privtag.cli.options import Force, Opp115Dir, Overrides, opp115_input
+
+
+def train_cmd(
+    recipe: Annotated[Path, typer.Argument(help="Recipe file (TOML), e.g. train/default.toml.")],
+    overrides: Overrides = None,
+    opp115: Opp115Dir = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Resume from the last checkpoint.")
+    ] = False,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            help="A local Hugging Face encoder directory (default: the packaged all-MiniLM-L6-v2).",
+        ),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="Also write the compact model (what model/ ships) here."),
+    ] = None,
+    crossval: Annotated[
+        Path | None,
+        typer.Option(
+            "--crossval",
+            help="A finished `privtag crossval` run of this recipe: train on all its policies, "
+            "with the aggregation, decision rule and thresholds it measured best.",
+        ),
+    ] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option(
+            "--decision", help="With --crossval: this rule instead, e.g. 'shrunk + top label'."
+        ),
+    ] = None,
+    aggregate: Annotated[
+        str | None,
+        typer.Option("--aggregate", help="With --crossval: this paragraph aggregation instead."),
+    ] = None,
+    force: Force = False,
+) -> None:
+    """Fine-tune a tagger as the recipe says; saves it to train.output_dir.
+
+    With --crossval RUN the model is the one to ship: trained like each fold of RUN on
+    all of RUN's policies, decided by the row RUN measured best (thresholds fitted on its
+    out-of-fold scores), with RUN's figures recorded in training.json.
+    """
+    from privtag.outputs import Outputs, atomic_dir, spec_paths
+    from privtag.training.recipe import Recipe
+    from privtag.training.train import train
+
+    r = Recipe.load(recipe, list(overrides or []))
+    if opp115:
+        r.data.opp115 = str(opp115)
+    if resume:
+        r.train.resume = True
+    if base:
+        r.model.base = str(base)
+    sources = [*r.data.train, *r.data.validation]
+    inputs = [recipe, *spec_paths(sources), opp115_input(r.data.opp115, sources), r.model.base]
+    outs = Outputs([p for p in inputs if p and Path(p).exists()], force)
+    # training adds checkpoints to its output directory: it may hold files already
+    outs.claim(r.train.output_dir, "train.output_dir")
+    export = outs.directory(export, "--export")
+    if (decision or aggregate) and not crossval:
+        raise typer.BadParameter("--decision and --aggregate need --crossval RUN")
+    if crossval:
+        from privtag.evaluation.crossval_final import train_final
+
+        tagger = train_final(r, crossval, aggregate, decision, echo=typer.echo)
+    else:
+        tagger = train(r)
+    v = tagger.metadata.get("validation", {})
+    for lvl in ("sentence", "segment"):
+        if lvl in v:
+            typer.echo(
+                f"validation {lvl}: micro-F1 {v[lvl]['micro']:.3f}, macro-F1 {v[lvl]['macro']:.3f}"
+            )
+    typer.echo(f"saved to {r.train.output_dir}")
+    if export:
+        with atomic_dir(export) as tmp:
+            tagger.save(tmp, compact=True)
+        typer.echo(f"compact model written to {export}")
+
+
+def crossval_cmd(
+    recipe: Annotated[Path, typer.Argument(help="Recipe file (TOML), e.g. train/default.toml.")],
+    folds: Annotated[int, typer.Option("--folds", help="Number of folds (by policy).")] = 5,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Run folder: fold scores, resumable.")
+    ] = Path("runs/cv"),
+    fold: Annotated[
+        list[int] | None, typer.Option("--fold", help="Run only this fold (repeatable).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Fold assignment seed (default: train.seed).")
+    ] = None,
+    overrides: Overrides = None,
+    opp115: Opp115Dir = None,
+    report_only: Annotated[
+        bool, typer.Option("--report-only", help="Train nothing: report the folds already run.")
+    ] = False,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write the results table (Markdown) here.")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write every figure (JSON) here.")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Policy resamples.")] = 1000,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Report the folds done so far (at least two).")
+    ] = False,
+    force: Force = False,
+) -> None:
+    """Cross-validation by policy over the recipe's OPP-115 policies: train and score K folds
+    (resumable), then report every decision rule against TF-IDF and keyword baselines."""
+    import json
+
+    from privtag.evaluation.crossval import run_crossval
+    from privtag.evaluation.crossval_report import crossval_report
+    from privtag.outputs import Outputs, spec_paths, write_text
+    from privtag.training.recipe import Recipe
+
+    r = Recipe.load(recipe, list(overrides or []))
+    if opp115:
+        r.data.opp115 = str(opp115)
+    outs = Outputs([recipe, *spec_paths([*r.data.train, *r.data.validation]), opp115], force)
+    markdown = outs.file(markdown, "--markdown")
+    json_out = outs.file(json_out, "--json")
+    outs.directory(output, "--output", update=True)
+    if not report_only:
+        run_crossval(r, output, n_folds=folds, seed=seed, only=fold, echo=typer.echo)
+    if fold and not (report_only or partial):
+        return  # a run of some folds: report with --report-only (and --partial)
+    report = crossval_report(r, output, n_bootstrap=bootstrap, partial=partial)
+    if len(report.folds_done) < report.n_folds:
+        done = ", ".join(map(str, report.folds_done))
+        typer.echo(f"partial: folds {done} of {report.n_folds} ({report.n_policies} policies)")
+    table = report.to_markdown()
+    typer.echo(table)
+    if markdown:
+        write_text(markdown, table + "\n")
+    if json_out:
+        write_text(json_out, json.dumps(report.to_dict(), indent=1) + "\n")
+
+
+def export_cmd(
+    model: Annotated[Path, typer.Argument(help="A trained model directory.")],
+    out: Annotated[Path, typer.Argument(help="Where to write the compact model.")],
+    force: Force = False,
+) -> None:
+    """Write a model in compact form: only what differs from the base encoder, in float16."""
+    from privtag.inference.tagger import Tagger
+    from privtag.outputs import Outputs, atomic_dir
+
+    Outputs([model], force).directory(out, "OUT")
+    tagger = Tagger.load(model)
+    with atomic_dir(out) as tmp:
+        tagger.save(tmp, compact=True)
+    typer.echo(f"compact model written to {out}")
+
+
+def export_onnx_cmd(
+    model: Annotated[Path, typer.Argument(help="A trained model directory.")],
+    int8: Annotated[
+        bool, typer.Option("--int8", help="Also write the int8 model (linear layers quantized).")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--output", help="Directory to write to (default: MODEL).")
+    ] = None,
+) -> None:
+    """Export a model to ONNX for `--backend onnx` (needs the onnx extra).
+
+    Each file records the hash of the weights it was made from; a stale one is rebuilt.
+    """
+    from privtag.inference.onnx_backend import export_onnx
+
+    if not (model / "config.json").is_file():
+        raise typer.BadParameter(f"{model}: not a model directory (no config.json)")
+    path = export_onnx(model, int8=int8, output=out)
+    typer.echo(f"ONNX model written to {path}")
+
+
+def tune_cmd(
+    model: Annotated[Path, typer.Argument(help="A trained model directory (updated in place).")],
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", help="Validation source (repeatable); default opp115:validation."),
+    ] = None,
+    opp115: Opp115Dir = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the tuned model here instead.")
+    ] = None,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(
+            "--aggregate-tolerance",
+            help="Keep a one-pass aggregate (max, noisy_or) within this macro-F1 of the best "
+            "(default: the model's recipe value, else 0).",
+        ),
+    ] = None,
+    force: Force = False,
+) -> None:
+    """Re-tune paragraph aggregation and per-label thresholds of a model on validation data."""
+    import time
+
+    from privtag.data.sources import load_units
+    from privtag.inference.tagger import AGGREGATES, Tagger
+    from privtag.outputs import Outputs, atomic_dir, spec_paths
+    from privtag.training.train import tune_tagger
+
+    specs = data or ["opp115:validation"]
+    outs = Outputs([model, *spec_paths(specs), opp115_input(opp115, specs)], force)
+    out = outs.directory(out, "--out")
+    tagger = Tagger.load(model)
+    compact = (model / "compact.safetensors").is_file()
+    result = tune_tagger(
+        tagger,
+        load_units(specs, "sentence", opp115),
+        load_units(specs, "segment", opp115),
+        list(AGGREGATES),
+        _recipe_tolerance(tagger) if tolerance is None else tolerance,
+    )
+    tagger.metadata["validation"] = result
+    tagger.metadata["tuned"] = {
+        "on": specs,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "aggregate_tolerance": result.get("aggregate_tolerance"),
+    }
+    # in place, files the tagger does not write (a model card) are kept
+    with atomic_dir(out or model, update=out is None) as tmp:
+        tagger.save(tmp, compact=compact)
+    for key in ("sentence", "segment"):
+        if key in result:
+            typer.echo(
+                f"{key}: micro-F1 {result[key]['micro']:.3f}, macro-F1 {result[key]['macro']:.3f}"
+            )
+    typer.echo(f"aggregate: {result.get('aggregate')}; saved to {out or model}")
+
+
+def _recipe_tolerance(tagger) -> float:
+    recipe = tagger.metadata.get("recipe") or {}
+    return float((recipe.get("train") or {}).get("aggregate_tolerance", 0.0))
+
+
+def stage(module: str, function: str) -> Callable[..., None]:
+    """A training stage command ``privtag NAME RECIPE [--set k=v]`` that lives in ``module``.
+
+    ``privtag.cli`` registers it under its name; ``module`` is imported only when it runs.
+    """
+
+    def command(
+        recipe: Annotated[Path, typer.Argument(help="Recipe file (TOML).")],
+        overrides: Annotated[
+            list[str] | None, typer.Option("--set", help="section.key=value")
+        ] = None,
+    ) -> None:
+        import importlib
+
+        getattr(importlib.import_module(module), function)(str(recipe), list(overrides or []))
+
+    return command

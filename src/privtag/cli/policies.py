@@ -1,0 +1,178 @@
+"""The commands on policies and annotations: segment, validate, tag, data-report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from privtag.cli.options import Force, invocation
+from privtag.errors import PrivtagError
+
+
+def segment_cmd(
+    file: Annotated[Path, typer.Argument(help="Policy file (text, Markdown or HTML).")],
+    format: Annotated[
+        str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sentence.")] = False,
+) -> None:
+    """Print the sentences of a policy with offsets and section path."""
+    from privtag.segmentation.document import iter_jsonl, segment
+
+    doc = segment(file, format=format)
+    # what the reader repaired or left out goes to stderr
+    for w in doc.warnings:
+        typer.echo(f"privtag: warning: {w}", err=True)
+    out = sys.stdout
+    if as_json:
+        for line in iter_jsonl(doc):
+            out.write(line + "\n")
+        return
+    for s in doc.sentences:
+        section = " > ".join(s.section)
+        out.write(f"{s.start}:{s.end}\t{s.kind}\t{section}\t{s.text}\n")
+
+
+def validate_cmd(
+    files: Annotated[
+        list[Path], typer.Argument(help="Annotation files (.jsonl/.csv) or directories of them.")
+    ],
+    policies: Annotated[
+        Path | None,
+        typer.Option(
+            "--policies",
+            help="Directory of <policy>.<ext> files (default: "
+            "policies/ next to the annotations' directory, else data/policies).",
+        ),
+    ] = None,
+) -> None:
+    """Check annotation files; print every problem, exit with code 1 if there is any."""
+    from privtag.data.annotations import annotation_files, parse_annotations
+
+    records, problems = parse_annotations(files, policies)
+    n_files = len(annotation_files(files))
+    if problems:
+        for p in problems:
+            typer.echo(p)
+        typer.echo(f"FAILED: {len(problems)} problem(s) in {n_files} files")
+        raise typer.Exit(1)
+    typer.echo(f"OK: {len(records)} records in {n_files} files")
+
+
+def tag_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Policy files (text, Markdown, HTML).")],
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model directory (default: model/).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON, one policy per line.")] = False,
+    table: Annotated[bool, typer.Option("--table", help="A readable table (default).")] = True,
+    format: Annotated[
+        str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")
+    ] = None,
+    aggregate: Annotated[
+        str | None,
+        typer.Option(
+            "--aggregate", help="Paragraph aggregation (max is fastest; default: the tuned one)."
+        ),
+    ] = None,
+    dtype: Annotated[
+        str | None,
+        typer.Option(
+            "--dtype",
+            help="auto (bfloat16 where the CPU has it natively, else float32), float32, bfloat16.",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first file that cannot be tagged.")
+    ] = False,
+    backend: Annotated[
+        str, typer.Option("--backend", help="torch (default), onnx or onnx-int8.")
+    ] = "torch",
+) -> None:
+    """Tag every sentence and paragraph of one or more policies.
+
+    A file that cannot be read is reported on stderr and skipped; the exit code is 2 if
+    any was (``--strict`` stops at the first instead).
+    """
+    from privtag.inference.tagger import Tagger
+
+    tagger = Tagger.load(model, aggregate=aggregate, dtype=dtype, backend=backend)
+    failed = 0
+    for f in files:
+        try:
+            policy = tagger.tag(f, format=format)
+        except PrivtagError as e:
+            if strict or len(files) == 1:
+                raise
+            message = str(e) if str(f) in str(e) else f"{f}: {e}"
+            typer.echo(f"privtag: error: {message}", err=True)
+            failed += 1
+            continue
+        # what the reader repaired or left out goes to stderr
+        for w in policy.document.warnings:
+            typer.echo(f"privtag: warning: {w}", err=True)
+        if as_json:
+            typer.echo(policy.to_json())
+        else:
+            if len(files) > 1:
+                typer.echo(f"== {f}")
+            typer.echo(policy.table())
+    if failed:
+        typer.echo(f"privtag: {failed} of {len(files)} files could not be tagged", err=True)
+        raise typer.Exit(2)
+
+
+def data_report_cmd(
+    ctx: typer.Context,
+    opp115: Annotated[
+        Path | None,
+        typer.Option(
+            "--opp115",
+            help="OPP-115 directory (default: ../shared/opp115; left out when not found).",
+        ),
+    ] = None,
+    annotations: Annotated[
+        Path | None,
+        typer.Option(
+            "--annotations",
+            help="Seed annotations directory (default: data/annotations; left out when not found).",
+        ),
+    ] = None,
+    vote: Annotated[
+        str, typer.Option("--vote", help="OPP-115 vote: majority (>= 2 annotators) or union.")
+    ] = "majority",
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the report as Markdown.")
+    ] = None,
+    force: Force = False,
+) -> None:
+    """Count units per label in OPP-115 and the seed annotations, and what projection keeps."""
+    import datetime
+
+    from privtag.data.opp115 import default_root
+    from privtag.data.stats import build_report
+    from privtag.outputs import Outputs, write_text
+
+    # a directory given explicitly must be usable (build_report says why not); the
+    # defaults are only skipped, so the report works with either data set alone
+    if opp115 is None:
+        opp115 = default_root()
+        if opp115 is None:
+            typer.echo("OPP-115 not found (pass --opp115 DIR): left out", err=True)
+    if annotations is None:
+        annotations = Path("data/annotations")
+        if not annotations.is_dir():
+            typer.echo("data/annotations not found (pass --annotations DIR): left out", err=True)
+            annotations = None
+    markdown = Outputs([opp115, annotations], force).file(markdown, "--markdown")
+    report = build_report(opp115, annotations, vote)
+    typer.echo(report.to_text())
+    if markdown:
+        command = invocation(ctx)
+        write_text(
+            markdown, f"`{command}`, run on {datetime.date.today()}.\n\n" + report.to_markdown()
+        )
+        typer.echo(f"wrote {markdown}")
