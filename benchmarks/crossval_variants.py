@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--recipe", type=Path, default=ROOT / "train/default.toml")
     ap.add_argument("--at", help="common decision AGG/RULE, e.g. 'max/shrunk + top label'")
     ap.add_argument("--bootstrap", type=int, default=1000)
-    ap.add_argument("--partial", action="store_true", help="runs with folds still to do")
+    ap.add_argument(
+        "--partial", action="store_true", help="compare on the folds every run has finished"
+    )
     ap.add_argument("--markdown", type=Path)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--force", action="store_true")

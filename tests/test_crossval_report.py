@@ -94,3 +94,27 @@ def test_partial_report_uses_only_the_folds_done(tiny_recipe, fixtures, tmp_path
     # one fold done is not enough: its thresholds need another fold's scores
     with pytest.raises(DataError, match="at least two folds"):
         crossval_report(recipe, tmp_path / "cv", n_bootstrap=10, partial=True)
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_report_on_chosen_folds(tiny_recipe, fixtures, tmp_path):
+    from privtag.errors import DataError
+
+    recipe = tiny_recipe(
+        tmp_path / "unused",
+        **{
+            "data.train": ["opp115:train", "opp115:validation"],
+            "data.validation": [],
+            "data.opp115": str(fixtures / "opp115_small"),
+            "train.max_steps": 1,
+            "train.aggregates": ["max"],
+        },
+    )
+    run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
+    full = crossval_report(recipe, tmp_path / "cv", n_bootstrap=10)
+    chosen = crossval_report(recipe, tmp_path / "cv", n_bootstrap=10, folds=[1, 0])
+    assert [r.segment.scores for r in chosen.rows] == [r.segment.scores for r in full.rows]
+    with pytest.raises(DataError, match=r"fold\(s\) 3 are not"):
+        crossval_report(recipe, tmp_path / "cv", n_bootstrap=10, folds=[0, 3])
+    with pytest.raises(DataError, match="at least two folds"):
+        crossval_report(recipe, tmp_path / "cv", n_bootstrap=10, folds=[0])

@@ -143,7 +143,9 @@ def crossval_cmd(
         run_crossval(r, output, n_folds=folds, seed=seed, only=fold, echo=typer.echo)
     if fold and not (report_only or partial):
         return  # a run of some folds: report with --report-only (and --partial)
-    report = crossval_report(r, output, n_bootstrap=bootstrap, partial=partial)
+    # --report-only --fold K ...: only those folds, e.g. to match another run's folds
+    only = sorted(set(fold)) if (fold and report_only) else None
+    report = crossval_report(r, output, n_bootstrap=bootstrap, partial=partial, folds=only)
     if len(report.folds_done) < report.n_folds:
         done = ", ".join(map(str, report.folds_done))
         typer.echo(f"partial: folds {done} of {report.n_folds} ({report.n_policies} policies)")

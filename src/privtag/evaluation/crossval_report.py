@@ -74,12 +74,14 @@ class OutOfFold:
 
 
 def load_out_of_fold(
-    recipe: Recipe, output: str | Path, partial: bool = False
+    recipe: Recipe, output: str | Path, partial: bool = False, folds: list[int] | None = None
 ) -> tuple[OutOfFold, dict, dict]:
     """Read every fold's scores and align them with the gold units.
 
     With ``partial``, folds not run yet are allowed (at least two must be done): their
-    units keep zero scores, and :meth:`OutOfFold.subset` leaves them out.
+    units keep zero scores, and :meth:`OutOfFold.subset` leaves them out. ``folds``
+    keeps only those folds (each must be done): two runs compared on the folds both
+    have finished are compared on the same policies.
 
     Returns:
         ``(oof, pool, extras)``: the scores, and the units of :func:`privtag.evaluation.crossval.load_pool`.
@@ -90,6 +92,7 @@ def load_out_of_fold(
     output = Path(output)
     if not (output / FOLDS_FILE).exists():
         raise DataError(f"{output}: no {FOLDS_FILE}; run `privtag crossval RECIPE -o {output}`")
+    folds_kept = folds
     folds = json.loads((output / FOLDS_FILE).read_text(encoding="utf-8"))["folds"]
     pool, extras = load_pool(recipe)
     keys = {
@@ -103,7 +106,17 @@ def load_out_of_fold(
         fold={lvl: fold_of(pool[lvl]["policy"], folds) for lvl in LEVELS},
     )
     oof.done = [k for k in range(len(folds)) if (output / f"fold{k}" / SCORES_FILE).exists()]
+    if folds_kept is not None:
+        absent = sorted(set(folds_kept) - set(oof.done))
+        if absent or len(set(folds_kept)) < 2:
+            raise DataError(
+                f"{output}: a report needs at least two folds that are done; fold(s) "
+                f"{', '.join(map(str, absent)) or '(fewer than two given)'} are not"
+            )
+        oof.done = sorted(set(folds_kept))
     missing = sorted(set(range(len(folds))) - set(oof.done))
+    if folds_kept is not None:
+        missing = []
     if missing and not (partial and len(oof.done) >= 2):
         need = "at least two folds" if partial else f"fold {missing[0]}"
         raise DataError(
@@ -297,6 +310,7 @@ def crossval_report(
     n_bootstrap: int = 1000,
     fallbacks: bool = True,
     partial: bool = False,
+    folds: list[int] | None = None,
 ) -> CrossvalReport:
     """Score a finished run: the model under every decision rule, TF-IDF and keyword rules.
 
@@ -306,10 +320,12 @@ def crossval_report(
         n_bootstrap: policy resamples for the intervals.
         fallbacks: also score each rule with the guaranteed paragraph label.
         partial: report the folds done so far (at least two); the report says which.
+        folds: report only these folds (each done), e.g. to compare two runs on the
+            folds both have finished.
     """
     from privtag.evaluation.baselines import RuleTagger
 
-    oof, pool, extras = load_out_of_fold(recipe, output, partial)
+    oof, pool, extras = load_out_of_fold(recipe, output, partial, folds)
     # TF-IDF is fitted for every fold (cheap), then both systems are scored on the same units
     tfidf_out_of_fold(recipe, output, oof, pool, extras)
     oof, keep = oof.subset()
