@@ -41,7 +41,7 @@ test-notebooks: install
 
 # the web page in headless Chromium (also part of `make test`; skipped without Chromium)
 test-browser: install
-	$(BIN)/python -m pytest tests/test_browser.py -ra
+	$(BIN)/python -m pytest tests/apps/test_browser.py -ra
 
 test-all: install
 	$(BIN)/python -m pytest -m "slow or not slow or notebook"

@@ -20,7 +20,7 @@ from privtag.training.train import _pos_weight, train, tune_tagger
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-MODEL_DATA = Path(__file__).resolve().parent / "fixtures" / "model_data"
+MODEL_DATA = Path(__file__).resolve().parents[1] / "fixtures" / "model_data"
 
 
 def bce(tagger, ds) -> float:
@@ -319,7 +319,7 @@ def test_select_on_must_be_a_level(tiny_recipe, tmp_path):
 
 def test_units_without_a_paragraph_are_not_merged(tmp_path):
 
-    export = Path(__file__).resolve().parent / "fixtures" / "data_exports" / "doccano.jsonl"
+    export = Path(__file__).resolve().parents[1] / "fixtures" / "data_exports" / "doccano.jsonl"
     sentences = load_units([f"doccano:{export}"], "sentence")
     assert set(sentences["paragraph"]) == {-1}
     segments = load_units([f"doccano:{export}"], "segment")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from privtag import segment
 from privtag.errors import PolicyReadError
 from privtag.segmentation.sentences import split_sentences, split_with_titles
-from test_segment import check_document
+from test_document import check_document
 
 
 def check_spans(text: str, spans: list[tuple[int, int]], max_chars: int = 1000) -> None:

@@ -191,7 +191,7 @@ def test_train_opp115_path_is_kept_verbatim(tiny_recipe, tmp_path):
 
 
 def test_tune_rewrites_thresholds_and_records_the_data(trained_tiny, tmp_path):
-    data = Path(__file__).resolve().parent / "fixtures" / "model_data" / "validation"
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "model_data" / "validation"
     out = tmp_path / "tuned"
     result = CliRunner().invoke(
         app, ["tune", str(trained_tiny), "--data", str(data), "--out", str(out)]

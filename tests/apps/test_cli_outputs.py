@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from privtag.cli import app
 from privtag.errors import DataError, OutputError, PrivtagError
 
-MODEL_DATA = Path(__file__).resolve().parent / "fixtures" / "model_data"
+MODEL_DATA = Path(__file__).resolve().parents[1] / "fixtures" / "model_data"
 
 
 @pytest.fixture

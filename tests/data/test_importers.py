@@ -22,7 +22,7 @@ from privtag.data.importers import (
 from privtag.errors import AnnotationError, DataError
 from privtag.labels import LABELS
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXPORTS = FIXTURES / "data_exports"
 SMALL = FIXTURES / "data_small"
 KEPT = ("policy", "unit_id", "text", "labels", "section", "start", "end", "paragraph", "previous")

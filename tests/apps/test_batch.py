@@ -22,7 +22,7 @@ from privtag.cli import app
 from privtag.errors import OutputError, PolicyReadError
 from privtag.evaluation.baselines import RuleTagger
 
-POLICIES = Path(__file__).resolve().parents[1] / "data" / "policies"
+POLICIES = Path(__file__).resolve().parents[2] / "data" / "policies"
 RULES = functools.partial(load_tagger, "rules")
 QUIET = LocalEngine(progress=False)
 

@@ -17,7 +17,7 @@ from privtag.cli import app
 from privtag.evaluation.baselines import RuleTagger
 from privtag.policy_diff import align, diff
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "policies" / "zarget.md"
+SEED = Path(__file__).resolve().parents[2] / "data" / "policies" / "zarget.md"
 RETENTION = (
     "We retain personal data we process for as long as an account is active or as needed "
     "to provide the Service."

@@ -17,7 +17,7 @@ from privtag.errors import PolicyReadError
 from privtag.segmentation import readers, segment
 from privtag.segmentation.document import Document, iter_jsonl, split_sentences
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ["ztrenz.md", "zzservers.txt", "contetra.txt", "trustzone.md", "zarget.md"]
 
 
