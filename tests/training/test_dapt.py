@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 
 import pytest
 import torch
 
+from corpus_helpers import POLICY, write_corpus
+from corpus_helpers import dapt_recipe as _recipe
 from privtag.errors import DataError
 from privtag.training.dapt import (
     corpus_units,
@@ -17,23 +18,8 @@ from privtag.training.dapt import (
     mlm_loss,
     mlm_model,
 )
-from privtag.training.recipe import Recipe
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-POLICY = (
-    "# Privacy Policy\n\nWe collect your email address and name when you register.\n"
-    "We share them with advertisers for marketing.\n\n## Choices\n\n"
-    "You may opt out of marketing emails at any time by writing to us."
-)
-
-
-def write_corpus(path, n: int = 12) -> str:
-    """A gzipped JSONL corpus of ``n`` invented policies."""
-    with gzip.open(path, "wt", encoding="utf-8") as f:
-        for i in range(n):
-            f.write(json.dumps({"id": f"doc{i}", "text": f"{POLICY} Case {i}."}) + "\n")
-    return str(path)
 
 
 def test_mlm_head_is_tied_to_frozen_word_embeddings(tiny_encoder):
@@ -96,22 +82,6 @@ def test_length_batches_group_similar_lengths():
     assert sorted(i for b in batches for i in b) == list(range(8))
     assert all(abs(lengths[b[0]] - lengths[b[-1]]) <= 3 for b in batches)
     assert batches == length_batches(lengths, 2, seed=0)
-
-
-def _recipe(tiny_encoder, corpus, out, **more) -> Recipe:
-    sets = {
-        "model.base": str(tiny_encoder),
-        "model.max_length": 32,
-        "data.corpus": corpus,
-        "data.corpus_sample": 1.0,
-        "train.output_dir": str(out),
-        "train.max_steps": 4,
-        "train.batch_size": 4,
-        "train.save_steps": 2,
-        "train.learning_rate": 1e-3,
-        **more,
-    }
-    return Recipe.load(None, [f"{k}={v}" for k, v in sets.items()])
 
 
 def test_dapt_saves_an_encoder_and_resumes_to_the_same_weights(tiny_encoder, tmp_path):

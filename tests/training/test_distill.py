@@ -84,7 +84,7 @@ def test_ensemble_teacher_averages_members():
 
 
 def _pseudo_recipe(tiny_recipe, tmp_path, corpus, **more):
-    from tests.training.test_dapt import write_corpus
+    from corpus_helpers import write_corpus
 
     settings = {
         "data.corpus": write_corpus(tmp_path / "c.jsonl.gz", 3) if corpus else "",
@@ -192,8 +192,8 @@ def test_compact_model_from_a_dapt_encoder_rebuilds_embeddings_from_the_package(
 
 
 def test_chain_dapt_teacher_pseudo_label_distill(tiny_recipe, tiny_encoder, tmp_path):
-    from tests.training.test_dapt import _recipe, write_corpus
-
+    from corpus_helpers import dapt_recipe as _recipe
+    from corpus_helpers import write_corpus
     from privtag.inference.tagger import Tagger
     from privtag.training.dapt import dapt
     from privtag.training.train import train
