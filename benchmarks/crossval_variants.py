@@ -68,15 +68,26 @@ def main(argv: list[str] | None = None) -> dict:
     outs.file(args.markdown, "--markdown", (".md",))
     outs.file(args.json, "--json", (".json",))
     recipe = Recipe.load(args.recipe)
-    variants = []
+    specs = []
     for spec in args.runs:
         name, _, run = spec.partition("=")
         if not run:
             ap.error(f"{spec!r}: give NAME=RUN_DIR")
-        report = crossval_report(
-            recipe, Path(run), n_bootstrap=args.bootstrap, partial=args.partial
+        specs.append((name, Path(run)))
+    common_folds = None
+    if args.partial:
+        # every run on the folds all of them have finished: the same policies throughout
+        done = [{int(p.parent.name[4:]) for p in run.glob("fold*/scores.npz")} for _, run in specs]
+        common_folds = sorted(set.intersection(*done))
+        print(f"folds done in every run: {common_folds}")
+    variants = [
+        (
+            name,
+            str(run),
+            crossval_report(recipe, run, n_bootstrap=args.bootstrap, folds=common_folds),
         )
-        variants.append((name, run, report))
+        for name, run in specs
+    ]
 
     first_best = choose_row(variants[0][2], None, None)
     at = args.at or f"{first_best.system[len('privtag (') : -1]}/{first_best.rule}"
