@@ -115,6 +115,31 @@ def tiny_recipe(tiny_encoder):
     return make
 
 
+@pytest.fixture
+def tiny_opp115_run(tiny_recipe, tmp_path):
+    """A function ``(**settings) -> (recipe, run_dir)``: a 2-fold crossval run, done.
+
+    The recipe pools the small OPP-115 fixture (``opp115:train`` and
+    ``opp115:validation``, two policies), 2 steps per fold, aggregates max and direct;
+    ``settings`` override any of it (``output_dir`` names ``train.output_dir``'s folder).
+    """
+    from privtag.evaluation.crossval import run_crossval
+
+    def make(output_dir: str = "unused", **settings):
+        defaults = {
+            "data.train": ["opp115:train"],
+            "data.validation": ["opp115:validation"],
+            "data.opp115": str(FIXTURES / "opp115_small"),
+            "train.max_steps": 2,
+            "train.aggregates": ["max", "direct"],
+        }
+        recipe = tiny_recipe(tmp_path / output_dir, **{**defaults, **settings})
+        run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
+        return recipe, tmp_path / "cv"
+
+    return make
+
+
 def _set_torch_threads(n: int) -> int:
     """Set torch's intra-op thread count; returns the previous one."""
     import torch

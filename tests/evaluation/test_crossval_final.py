@@ -21,19 +21,8 @@ def test_parse_rule_knows_the_report_names():
 
 
 @pytest.fixture
-def tiny_run(tiny_recipe, fixtures, tmp_path):
-    recipe = tiny_recipe(
-        tmp_path / "final",
-        **{
-            "data.train": ["opp115:train"],
-            "data.validation": ["opp115:validation"],
-            "data.opp115": str(fixtures / "opp115_small"),
-            "train.max_steps": 2,
-            "train.aggregates": ["max", "direct"],
-        },
-    )
-    run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
-    return recipe, tmp_path / "cv"
+def tiny_run(tiny_opp115_run):
+    return tiny_opp115_run("final")
 
 
 @pytest.mark.usefixtures("one_torch_thread")

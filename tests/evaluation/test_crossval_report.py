@@ -5,13 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from privtag.evaluation.crossval import run_crossval
 from privtag.evaluation.crossval_report import (
     crossval_report,
     fold_thresholds,
     per_unit,
     shipped_thresholds,
 )
+
+#: Both OPP-115 splits pooled for training, one step per fold, one aggregate.
+POOLED = {
+    "data.train": ["opp115:train", "opp115:validation"],
+    "data.validation": [],
+    "train.max_steps": 1,
+    "train.aggregates": ["max"],
+}
 
 
 def test_fold_thresholds_never_see_their_own_fold():
@@ -37,18 +44,8 @@ def test_fit_on_limits_the_units_fitted():
 
 
 @pytest.mark.usefixtures("one_torch_thread")
-def test_report_on_tiny_folds(tiny_recipe, fixtures, tmp_path):
-    recipe = tiny_recipe(
-        tmp_path / "unused",
-        **{
-            "data.train": ["opp115:train"],
-            "data.validation": ["opp115:validation"],
-            "data.opp115": str(fixtures / "opp115_small"),
-            "train.max_steps": 2,
-            "train.aggregates": ["max", "direct"],
-        },
-    )
-    run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
+def test_report_on_tiny_folds(tiny_opp115_run, tmp_path):
+    recipe, _ = tiny_opp115_run()
     report = crossval_report(recipe, tmp_path / "cv", n_bootstrap=20)
     systems = {(r.system, r.rule) for r in report.rows}
     assert ("privtag (max)", "shrunk + top label") in systems
@@ -72,22 +69,12 @@ def test_report_on_tiny_folds(tiny_recipe, fixtures, tmp_path):
 
 
 @pytest.mark.usefixtures("one_torch_thread")
-def test_partial_report_uses_only_the_folds_done(tiny_recipe, fixtures, tmp_path):
+def test_partial_report_uses_only_the_folds_done(tiny_opp115_run, tmp_path):
     import shutil
 
     from privtag.errors import DataError
 
-    recipe = tiny_recipe(
-        tmp_path / "unused",
-        **{
-            "data.train": ["opp115:train", "opp115:validation"],
-            "data.validation": [],
-            "data.opp115": str(fixtures / "opp115_small"),
-            "train.max_steps": 1,
-            "train.aggregates": ["max"],
-        },
-    )
-    run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
+    recipe, _ = tiny_opp115_run(**POOLED)
     shutil.rmtree(tmp_path / "cv" / "fold1")  # as if fold 1 had not run yet
     with pytest.raises(DataError, match="--partial"):
         crossval_report(recipe, tmp_path / "cv", n_bootstrap=10)
@@ -97,20 +84,10 @@ def test_partial_report_uses_only_the_folds_done(tiny_recipe, fixtures, tmp_path
 
 
 @pytest.mark.usefixtures("one_torch_thread")
-def test_report_on_chosen_folds(tiny_recipe, fixtures, tmp_path):
+def test_report_on_chosen_folds(tiny_opp115_run, tmp_path):
     from privtag.errors import DataError
 
-    recipe = tiny_recipe(
-        tmp_path / "unused",
-        **{
-            "data.train": ["opp115:train", "opp115:validation"],
-            "data.validation": [],
-            "data.opp115": str(fixtures / "opp115_small"),
-            "train.max_steps": 1,
-            "train.aggregates": ["max"],
-        },
-    )
-    run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
+    recipe, _ = tiny_opp115_run(**POOLED)
     full = crossval_report(recipe, tmp_path / "cv", n_bootstrap=10)
     chosen = crossval_report(recipe, tmp_path / "cv", n_bootstrap=10, folds=[1, 0])
     assert [r.segment.scores for r in chosen.rows] == [r.segment.scores for r in full.rows]
