@@ -227,7 +227,8 @@ def run_crossval(
     return output
 
 
-def _settings(recipe: Recipe) -> dict:
+def tagger_settings(recipe: Recipe) -> dict:
+    """A tagger's settings from the recipe's model section; scores in float32."""
     m = recipe.model
     return {
         "context": m.context,
@@ -248,7 +249,7 @@ def score_fold(model, tokenizer, recipe: Recipe, held: Mapping, fold_dir: Path) 
     """
     from privtag.inference.tagger import Tagger
 
-    tagger = Tagger(model, tokenizer, _settings(recipe))
+    tagger = Tagger(model, tokenizer, tagger_settings(recipe))
     aggregates = list(recipe.train.aggregates)
     sent, seg = held["sentence"], held["segment"]
     arrays = {"sentence": tagger._score(units_of(sent), int(recipe.model.max_length))}

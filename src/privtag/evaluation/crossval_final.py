@@ -28,9 +28,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from privtag.errors import DataError
-from privtag.evaluation.crossval import LEVELS, check_run_recipe, load_pool
-from privtag.evaluation.crossval_report import CrossvalReport, Row, crossval_report
-from privtag.evaluation.crossval_report import shipped_thresholds as oof_thresholds
+from privtag.evaluation.crossval import LEVELS, check_run_recipe, load_pool, tagger_settings
+from privtag.evaluation.crossval_report import (
+    CrossvalReport,
+    Row,
+    crossval_report,
+    load_out_of_fold,
+    oof_thresholds,
+)
 from privtag.training.decision import RULES
 from privtag.training.recipe import Recipe
 
@@ -105,6 +110,7 @@ def train_final(
     Raises:
         DataError: an unfinished run, a run of another recipe, or an unknown rule.
     """
+    import torch
     from datasets import concatenate_datasets
     from transformers import AutoTokenizer, set_seed
 
@@ -130,7 +136,8 @@ def train_final(
     aggregates = [
         a for a in recipe.train.aggregates if f"privtag ({a})" in {r.system for r in report.rows}
     ]
-    by_aggregate = {a: oof_thresholds(recipe, run, a, base_rule) for a in aggregates}
+    oof = load_out_of_fold(recipe, run)[0].subset()[0]
+    by_aggregate = {a: oof_thresholds(oof, a, base_rule) for a in aggregates}
 
     r = copy.deepcopy(recipe)
     set_seed(r.train.seed)
@@ -145,15 +152,9 @@ def train_final(
         f"({units['sentence'].num_rows} sentences, {units['segment'].num_rows} segments)"
     )
     trainer = fit_model(r, tokenizer, encode_training_set(tokenizer, units, r), None)
-    m = r.model
-    settings = {
-        "context": m.context,
-        "max_length": m.max_length,
-        "paragraph_max_length": m.paragraph_max_length,
-        "context_tokens": m.context_tokens,
-        "aggregate": agg,
-        "fallback": "paragraph" if fallback else "none",
-    }
+    settings = tagger_settings(r)
+    del settings["dtype"]  # a load-time choice of each machine, as Tagger.save knows
+    settings.update(aggregate=agg, fallback="paragraph" if fallback else "none")
     thresholds = {
         "sentence": by_aggregate[agg]["sentence"],
         "paragraph": by_aggregate[agg]["paragraph"],
@@ -181,14 +182,8 @@ def train_final(
         },
         "epochs_run": trainer.state.epoch,
         "train_seconds": round(time.time() - started, 1),
-        "machine": f"{platform.machine()}, {_threads()} threads",
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
         "versions": _versions(),
     }
     tagger.save(r.train.output_dir, compact=r.train.compact)
     return tagger
-
-
-def _threads() -> int:
-    import torch
-
-    return torch.get_num_threads()

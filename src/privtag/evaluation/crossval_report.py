@@ -115,9 +115,7 @@ def load_out_of_fold(
             )
         oof.done = sorted(set(folds_kept))
     missing = sorted(set(range(len(folds))) - set(oof.done))
-    if folds_kept is not None:
-        missing = []
-    if missing and not (partial and len(oof.done) >= 2):
+    if missing and folds_kept is None and not (partial and len(oof.done) >= 2):
         need = "at least two folds" if partial else f"fold {missing[0]}"
         raise DataError(
             f"{output}: no scores for {need} yet; run `privtag crossval ... --fold "
@@ -377,7 +375,11 @@ def shipped_thresholds(
     """Thresholds for a model trained on every pooled policy: ``rule`` fitted on all folds'
     out-of-fold scores (sentence units; multi-sentence segments for paragraphs)."""
     oof, _, _ = load_out_of_fold(recipe, output)
-    oof, _ = oof.subset()
+    return oof_thresholds(oof.subset()[0], aggregate, rule)
+
+
+def oof_thresholds(oof: OutOfFold, aggregate: str, rule: str) -> dict[str, list[float]]:
+    """:func:`shipped_thresholds` on out-of-fold scores already loaded (and subset)."""
     para = oof.scores["segment_is_para"].astype(bool)
     seg = oof.scores[f"segment:{aggregate}"]
     return {
