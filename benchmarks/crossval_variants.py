@@ -33,19 +33,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _f(e, a: str) -> str:
-    lo, hi = e.intervals[f"{a}_f1"]
-    return f"{100 * e.scores[a]['f1']:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
-
-
-def _d(d: list[float]) -> str:
-    return f"{100 * d[0]:+.1f} [{100 * d[1]:+.1f}, {100 * d[2]:+.1f}]"
-
-
 def main(argv: list[str] | None = None) -> dict:
     from privtag.evaluation.bootstrap import paired_difference
     from privtag.evaluation.crossval_final import choose_row
     from privtag.evaluation.crossval_report import crossval_report
+    from privtag.evaluation.tables import diff_text, f1_cell
     from privtag.outputs import Outputs, write_text
     from privtag.training.recipe import Recipe
 
@@ -110,11 +102,11 @@ def main(argv: list[str] | None = None) -> dict:
     for (name, row), (_, run, rep) in zip(common, variants, strict=True):
         d_seg = [paired_difference(row.segment, ref.segment, a) for a in ("micro", "macro")]
         d_sen = paired_difference(row.sentence, ref.sentence, "macro")
-        delta = "-" if row is ref else f"{_d(d_seg[0])} / {_d(d_seg[1])}"
+        delta = "-" if row is ref else f"{diff_text(d_seg[0])} / {diff_text(d_seg[1])}"
         lines.append(
-            f"| {name} | {agg}, {rule} | {_f(row.segment, 'micro')} | {_f(row.segment, 'macro')} "
-            f"| {_f(row.sentence, 'micro')} | {_f(row.sentence, 'macro')} | {delta} | "
-            f"{'-' if row is ref else _d(d_sen)} |"
+            f"| {name} | {agg}, {rule} | {f1_cell(row.segment, 'micro')} | {f1_cell(row.segment, 'macro')} "
+            f"| {f1_cell(row.sentence, 'micro')} | {f1_cell(row.sentence, 'macro')} | {delta} | "
+            f"{'-' if row is ref else diff_text(d_sen)} |"
         )
         figures["variants"][name] = {
             "run": run,
@@ -142,8 +134,8 @@ def main(argv: list[str] | None = None) -> dict:
         p = {a: v["f1"] for a, v in lone.get("predict", {}).items()}
         vs = best.vs_tfidf
         lines.append(
-            f"| {name} | {b_agg}, {best.rule} | {_f(best.segment, 'micro')} | "
-            f"{_f(best.segment, 'macro')} | {_d(vs['segment micro'])} / {_d(vs['segment macro'])} | "
+            f"| {name} | {b_agg}, {best.rule} | {f1_cell(best.segment, 'micro')} | "
+            f"{f1_cell(best.segment, 'macro')} | {diff_text(vs['segment micro'])} / {diff_text(vs['segment macro'])} | "
             f"{100 * t.get('micro', 0):.1f} / {100 * t.get('macro', 0):.1f} | "
             f"{100 * p.get('micro', 0):.1f} / {100 * p.get('macro', 0):.1f} | "
             f"{100 * lone.get('agreement', {}).get('same_label_set', 0):.1f}% |"

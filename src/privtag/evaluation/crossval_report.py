@@ -37,11 +37,12 @@ from privtag.evaluation.crossval import (
     load_pool,
 )
 from privtag.evaluation.harness import Evaluation, evaluate_decisions
-from privtag.evaluation.tables import format_table, pct
+from privtag.evaluation.tables import diff_text, f1_cell, format_table
 from privtag.training.decision import RULES, fit_thresholds, with_fallback
 from privtag.training.recipe import Recipe
 
 TFIDF_FILE = "tfidf.npz"
+AVG = ("micro", "macro")
 
 
 @dataclass
@@ -208,22 +209,13 @@ class CrossvalReport:
     def to_markdown(self) -> str:
         """The RESULTS.md table: micro and macro F1 with 95% policy-bootstrap intervals."""
 
-        def cell(e: Evaluation, a: str) -> str:
-            lo, hi = e.intervals[f"{a}_f1"]
-            return f"{pct(e.scores[a]['f1'])} [{pct(lo)}, {pct(hi)}]"
-
         head = ["system", "decision", "segment micro", "segment macro"]
         head += ["sentence micro", "sentence macro", "segment Δ vs TF-IDF (micro / macro)"]
         rows = []
         for r in self.rows:
             d = r.vs_tfidf
-            diff = " / ".join(
-                f"{d[k][0] * 100:+.1f} [{d[k][1] * 100:+.1f}, {d[k][2] * 100:+.1f}]"
-                for k in ("segment micro", "segment macro")
-                if k in d
-            )
-            cells = [cell(r.segment, "micro"), cell(r.segment, "macro")]
-            cells += [cell(r.sentence, "micro"), cell(r.sentence, "macro")]
+            diff = " / ".join(diff_text(d[k]) for k in ("segment micro", "segment macro") if k in d)
+            cells = [f1_cell(getattr(r, lvl), a) for lvl in ("segment", "sentence") for a in AVG]
             rows.append([r.system, r.rule, *cells, diff or "-"])
         return format_table(head, rows, markdown=True)
 

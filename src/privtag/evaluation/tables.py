@@ -84,6 +84,12 @@ def pct(x: float) -> str:
     return f"{100 * x:.1f}"
 
 
+def f1_cell(evaluation, average: str) -> str:
+    """``"77.3 [75.5, 79.1]"``: an Evaluation's F1 for ``average`` with its interval, in %."""
+    interval = evaluation.intervals.get(f"{average}_f1")
+    return f"{pct(evaluation.scores[average]['f1'])} {interval_text(interval)}".rstrip()
+
+
 def interval_text(interval: Sequence[float] | None) -> str:
     return "" if interval is None else f"[{pct(interval[0])}, {pct(interval[1])}]"
 
