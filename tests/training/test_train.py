@@ -210,6 +210,8 @@ def test_pos_weight():
 class StubTagger:
     """Scores fixed in advance: tune_tagger needs only _score, settings and thresholds."""
 
+    one_pass = False  # a window per sentence: scored by _score
+
     def __init__(self, scores):
         self.scores = np.asarray(scores, dtype=np.float32)
         self.settings = {"max_length": 16, "aggregate": "max"}

@@ -231,6 +231,7 @@ def tagger_settings(recipe: Recipe) -> dict:
     """A tagger's settings from the recipe's model section; scores in float32."""
     m = recipe.model
     return {
+        "encoding": m.encoding,
         "context": m.context,
         "max_length": m.max_length,
         "paragraph_max_length": m.paragraph_max_length,
@@ -248,11 +249,12 @@ def score_fold(model, tokenizer, recipe: Recipe, held: Mapping, fold_dir: Path) 
     ``segment:<agg>`` for each of the recipe's aggregates, with ``segment_is_para``.
     """
     from privtag.inference.tagger import Tagger
+    from privtag.training.paragraphs import sentence_scores
 
     tagger = Tagger(model, tokenizer, tagger_settings(recipe))
     aggregates = list(recipe.train.aggregates)
     sent, seg = held["sentence"], held["segment"]
-    arrays = {"sentence": tagger._score(units_of(sent), int(recipe.model.max_length))}
+    arrays = {"sentence": sentence_scores(tagger, sent)}  # as tag() scores them
     lone, lone_para = tagger.predict_proba_by_aggregate(list(sent["text"]), aggregates)
     arrays.update({f"lone:{a}": v for a, v in lone.items()}, lone_is_para=lone_para)
     scores, is_para = tagger.predict_proba_by_aggregate(units_of(seg), aggregates)

@@ -1,7 +1,8 @@
 """Scorers: the seam where a model computes scores (torch today; ONNX, GPU, remote next).
 
 A :class:`Scorer` takes tokenized windows (:class:`~privtag.inference.encoding.Encoded`)
-and returns one row of 12 sigmoid scores per window; everything before (segmentation,
+and returns one row of 12 sigmoid scores per window, or per span when the windows
+carry spans (one pass per paragraph: :mod:`privtag.inference.paragraphs`); everything before (segmentation,
 units, encoding) and after (combining windows, aggregation, thresholds) is shared by
 every backend. :class:`TorchScorer` is the PyTorch implementation.
 
@@ -21,9 +22,17 @@ import torch
 
 from privtag.errors import ModelLoadError
 from privtag.inference.encoding import Encoded
+from privtag.inference.paragraphs import span_weights
 from privtag.labels import NUM_LABELS
 
-__all__ = ["BACKENDS", "Scorer", "TorchScorer", "padded_batches", "resolve_device"]
+__all__ = [
+    "BACKENDS",
+    "Scorer",
+    "TorchScorer",
+    "padded_batches",
+    "resolve_device",
+    "span_batches",
+]
 
 #: Backend names :meth:`~privtag.inference.tagger.Tagger.from_pretrained` accepts.
 BACKENDS = ("torch", "onnx", "onnx-int8")
@@ -31,7 +40,10 @@ BACKENDS = ("torch", "onnx", "onnx-int8")
 
 @runtime_checkable
 class Scorer(Protocol):
-    """Tokenized windows in, sigmoid scores out: ``score(encoded) -> (len(encoded), 12)``."""
+    """Tokenized windows in, sigmoid scores out: ``score(encoded) -> (rows, 12)``.
+
+    A row per window, or per span when ``encoded.spans`` is set (windows in order).
+    """
 
     def score(self, encoded: Encoded) -> np.ndarray: ...
 
@@ -72,16 +84,33 @@ class TorchScorer:
 
     @torch.inference_mode()
     def score(self, encoded: Encoded) -> np.ndarray:
-        """Sigmoid scores (windows, 12) of ``encoded``, in its order."""
-        scores = np.zeros((len(encoded), NUM_LABELS), dtype=np.float32)
+        """Sigmoid scores of ``encoded`` in its order: (windows, 12), or (spans, 12)."""
         self.model.eval()
         fast = self.dtype == torch.bfloat16
-        for idx, ids, types, mask in padded_batches(encoded, self.batch_size):
-            ids, types, mask = (torch.from_numpy(t).to(self.device) for t in (ids, types, mask))
+
+        def run(ids, types, mask, weights=None):
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            if weights is not None:
+                feed["span_weights"] = weights
+            feed = {k: torch.from_numpy(v).to(self.device) for k, v in feed.items()}
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=fast):
-                logits = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types)
-            scores[idx] = torch.sigmoid(logits.logits.float()).cpu().numpy()
+                logits = self.model(**feed).logits
+            return torch.sigmoid(logits.float()).cpu().numpy()
+
+        if encoded.spans is not None:
+            return _score_spans(run, encoded, self.batch_size)
+        scores = np.zeros((len(encoded), NUM_LABELS), dtype=np.float32)
+        for idx, ids, types, mask in padded_batches(encoded, self.batch_size):
+            scores[idx] = run(ids, types, mask)
         return scores
+
+
+def _score_spans(run, encoded: Encoded, batch_size: int) -> np.ndarray:
+    """Rows of ``run(ids, types, mask, weights) -> (batch, rows, 12)`` in span order."""
+    scores = np.zeros((sum(len(s) for s in encoded.spans), NUM_LABELS), dtype=np.float32)
+    for rows, valid, ids, types, mask, weights in span_batches(encoded, batch_size):
+        scores[rows] = run(ids, types, mask, weights)[valid]
+    return scores
 
 
 def padded_batches(
@@ -108,3 +137,23 @@ def padded_batches(
             types[r, :n] = encoded.token_type_ids[i]
             mask[r, :n] = 1
         yield idx, ids, types, mask
+
+
+def span_batches(encoded: Encoded, batch_size: int):
+    """:func:`padded_batches` of windows with spans, plus their pooling weights.
+
+    Yields:
+        ``(rows, valid, input_ids, token_type_ids, attention_mask, span_weights)``:
+        ``span_weights`` (batch, most spans, width) averages each span's tokens;
+        ``valid`` (batch, most spans) marks real spans, and ``rows`` gives their
+        positions in the output (windows in order, spans in order).
+    """
+    starts = np.cumsum([0, *(len(s) for s in encoded.spans)])
+    for idx, ids, types, mask in padded_batches(encoded, batch_size):
+        spans = [encoded.spans[i] for i in idx]
+        weights = span_weights(spans, ids.shape[1])
+        valid = np.zeros(weights.shape[:2], dtype=bool)
+        for r, s in enumerate(spans):
+            valid[r, : len(s)] = True
+        rows = np.concatenate([starts[i] + np.arange(len(encoded.spans[i])) for i in idx])
+        yield rows, valid, ids, types, mask, weights

@@ -69,11 +69,19 @@ def _context_parts(unit: Unit, mode: str) -> tuple[str, str]:
 
 @dataclass
 class Encoded:
-    """Model inputs for windows of units: ``owner[i]`` is the unit of window ``i``."""
+    """Model inputs for windows of units: ``owner[i]`` is the unit of window ``i``.
+
+    ``spans`` is None when each window is scored once, by the mean of its unit's tokens
+    (:func:`encode`). Otherwise ``spans[i]`` lists the token ranges ``(start, end)`` of
+    window ``i`` that are each pooled into a row of scores, in order
+    (:func:`privtag.inference.paragraphs.encode_paragraphs`): a scorer then returns one
+    row per span, windows in order.
+    """
 
     input_ids: list[list[int]]
     token_type_ids: list[list[int]]
     owner: list[int]
+    spans: list[list[tuple[int, int]]] | None = None
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -123,22 +131,40 @@ def encode(
     text_ids, head_ids, prev_ids = tok[:n], tok[n : 2 * n], tok[2 * n :]
     out = Encoded([], [], [])
     for i in range(n):
-        ctx = head_ids[i][: context_tokens // 3] if head_ids[i] else []
-        room_prev = context_tokens - len(ctx) - (1 if ctx else 0)
-        if prev_ids[i] and room_prev > 0:
-            ctx = ([*ctx, sep] if ctx else []) + prev_ids[i][-room_prev:]
+        ctx = context_ids(head_ids[i], prev_ids[i], context_tokens, sep)
         room = max_length - 2 - (len(ctx) + 1 if ctx else 0)
-        ids = text_ids[i] or [tokenizer.unk_token_id]
-        step = max(1, room - room // 4)
-        starts = range(0, max(1, len(ids) - room + step), step) if len(ids) > room else [0]
-        for s in starts:
-            win = ids[s : s + room]
-            first = [cls, *win, sep]
-            second = [*ctx, sep] if ctx else []
-            out.input_ids.append(first + second)
-            out.token_type_ids.append([0] * len(first) + [1] * len(second))
+        for win in split_windows(text_ids[i] or [tokenizer.unk_token_id], room):
+            ids, types = window(cls, sep, win, ctx)
+            out.input_ids.append(ids)
+            out.token_type_ids.append(types)
             out.owner.append(i)
     return out
+
+
+def context_ids(heading: list[int], previous: list[int], budget: int, sep: int) -> list[int]:
+    """The context tokens of a window: the heading's first tokens (a third of ``budget``
+    at most), then ``[SEP]`` and the end of the previous sentence, in ``budget`` tokens."""
+    ctx = heading[: budget // 3] if heading else []
+    room_prev = budget - len(ctx) - (1 if ctx else 0)
+    if previous and room_prev > 0:
+        ctx = ([*ctx, sep] if ctx else []) + previous[-room_prev:]
+    return ctx
+
+
+def split_windows(ids: list[int], room: int) -> list[list[int]]:
+    """``ids`` in pieces of at most ``room`` tokens, overlapping by a quarter (one piece
+    when it fits)."""
+    if len(ids) <= room:
+        return [ids]
+    step = max(1, room - room // 4)
+    return [ids[s : s + room] for s in range(0, max(1, len(ids) - room + step), step)]
+
+
+def window(cls: int, sep: int, text: list[int], ctx: list[int]) -> tuple[list[int], list[int]]:
+    """``([CLS] text [SEP] ctx [SEP], token types)``: the text is segment 0, the context 1."""
+    first = [cls, *text, sep]
+    second = [*ctx, sep] if ctx else []
+    return first + second, [0] * len(first) + [1] * len(second)
 
 
 def combine_windows(scores: np.ndarray, owner: Sequence[int], n_units: int) -> np.ndarray:

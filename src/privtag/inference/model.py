@@ -149,17 +149,28 @@ class PrivtagClassifier(BertPreTrainedModel):
         attention_mask: torch.Tensor,
         token_type_ids: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
+        span_weights: torch.Tensor | None = None,
+        label_mask: torch.Tensor | None = None,
         **_: object,
     ) -> SequenceClassifierOutput:
-        """Logits of shape ``(batch, num_labels)``; loss when ``labels`` (float multi-hot) given."""
+        """Logits ``(batch, num_labels)``; loss when ``labels`` (float multi-hot) given.
+
+        With ``span_weights`` (batch, rows, tokens), each row is a weighted mean of the
+        tokens (one pass per paragraph: a row per sentence, plus one for the paragraph;
+        :mod:`privtag.inference.paragraphs`): logits are (batch, rows, num_labels),
+        ``labels`` likewise, and ``label_mask`` (batch, rows) marks the rows scored.
+        """
         types = {"token_type_ids": token_type_ids} if self._token_types else {}
         hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, **types)
         hidden = hidden.last_hidden_state
-        mask = attention_mask
-        if token_type_ids is not None and not getattr(self.config, "pool_context", False):
-            mask = attention_mask * (token_type_ids == 0)
-        mask = mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        if span_weights is not None:
+            pooled = torch.matmul(span_weights.to(hidden.dtype), hidden)
+        else:
+            mask = attention_mask
+            if token_type_ids is not None and not getattr(self.config, "pool_context", False):
+                mask = attention_mask * (token_type_ids == 0)
+            mask = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         logits = self.classifier(self.dropout(pooled))
         loss = None
         # targets of another width (gold + teacher scores, for distillation) are scored by
@@ -169,9 +180,16 @@ class PrivtagClassifier(BertPreTrainedModel):
             # the meta device while from_pretrained builds the model, and keep no values.
             pw = getattr(self.config, "pos_weight", None)
             pw = torch.tensor(pw, dtype=logits.dtype, device=logits.device) if pw else None
-            loss = nn.functional.binary_cross_entropy_with_logits(
-                logits, labels.to(logits.dtype), pos_weight=pw
-            )
+            if label_mask is None:
+                loss = nn.functional.binary_cross_entropy_with_logits(
+                    logits, labels.to(logits.dtype), pos_weight=pw
+                )
+            else:  # padding rows of a window with fewer sentences count for nothing
+                each = nn.functional.binary_cross_entropy_with_logits(
+                    logits, labels.to(logits.dtype), pos_weight=pw, reduction="none"
+                )
+                keep = label_mask.to(each.dtype).unsqueeze(-1)
+                loss = (each * keep).sum() / (keep.sum() * self.num_labels).clamp(min=1)
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
 

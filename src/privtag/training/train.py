@@ -108,6 +108,7 @@ def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
     )
 
     t = recipe.train
+    spans = "spans" in train_ds.features
     # without validation data (a cross-validation fold) there is nothing to select an
     # epoch on: train the recipe's epochs and keep the last
     has_eval = eval_ds is not None
@@ -188,14 +189,23 @@ def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
         use_cpu=True,
         bf16=train_bf16(t.dtype),
         dataloader_num_workers=0,
-        remove_unused_columns=True,
+        # paragraph windows: the collator turns spans into pooling weights
+        remove_unused_columns=not spans,
+        # the model's forward also takes label_mask, which is an input, not a target
+        label_names=["labels"],
     )
+    if spans:
+        from privtag.training.paragraphs import SpanCollator
+
+        collator = SpanCollator(tokenizer.pad_token_id or 0)
+    else:
+        collator = DataCollatorWithPadding(tokenizer)
     return _Trainer(
         model=model,
         args=args,
         train_dataset=train_ds.remove_columns(["owner"]),
         eval_dataset=eval_ds.remove_columns(["owner", "length"]) if has_eval else None,
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=collator,
         compute_metrics=compute_metrics if has_eval else None,
         callbacks=[EarlyStoppingCallback(t.early_stopping_patience)] if has_eval else [],
     )
@@ -213,6 +223,16 @@ def encode_training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe) ->
         DataError: no units at any of the recipe's levels.
     """
     m, d = recipe.model, recipe.data
+    if m.encoding == "paragraph":
+        from privtag.training.paragraphs import encode_paragraph_dataset, label_rows
+
+        # one pass per paragraph trains both levels at once: sentence rows and the
+        # paragraph row of every window
+        train_ds = encode_paragraph_dataset(tokenizer, units["sentence"], units["segment"], recipe)
+        if not train_ds.num_rows:
+            raise DataError(f"no training sentences in {d.train}; check data.train")
+        _warn_empty(label_rows(train_ds))
+        return train_ds
     parts = [
         _encode_dataset(
             tokenizer,
@@ -227,11 +247,14 @@ def encode_training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe) ->
     if not parts:
         raise DataError(f"no training units in {d.train} at levels {d.levels}; check data.train")
     train_ds = concatenate_datasets(parts)
-    y_train = np.asarray(train_ds["labels"], dtype=np.float32)[:, :NUM_LABELS]
+    _warn_empty(np.asarray(train_ds["labels"], dtype=np.float32)[:, :NUM_LABELS])
+    return train_ds
+
+
+def _warn_empty(y_train: np.ndarray) -> None:
     empty = [LABELS[j] for j in np.flatnonzero(np.nansum(y_train, 0) == 0)]
     if empty:
         log.warning("no training examples for: %s; the model cannot learn them", ", ".join(empty))
-    return train_ds
 
 
 def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | None):
@@ -252,7 +275,12 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
 
     m, t = recipe.model, recipe.train
     check_settings(t.distill_alpha, t.distill_temperature)
-    y_train = np.asarray(train_ds["labels"], dtype=np.float32)[:, :NUM_LABELS]
+    if "spans" in train_ds.features:
+        from privtag.training.paragraphs import label_rows
+
+        y_train = label_rows(train_ds)
+    else:
+        y_train = np.asarray(train_ds["labels"], dtype=np.float32)[:, :NUM_LABELS]
     y_train = y_train[~np.isnan(y_train).any(1)]  # gold units only (distillation adds others)
     # the recipe's name for the base, not its resolved path: it is recorded in the model
     model = PrivtagClassifier.from_base(
@@ -314,11 +342,16 @@ def train(recipe: Recipe):
     if not units[sel]["validation"].num_rows:
         raise DataError(f"no validation units at level {sel!r} in {d.validation}")
     eval_ds = _encode_dataset(tokenizer, units[sel]["validation"], val_len, recipe)
+    if m.encoding == "paragraph":
+        # its windows score rows, not units: no epoch selection (as in cross-validation
+        # folds); the recipe's epochs are trained, and validation tunes the thresholds
+        eval_ds = None
 
     trainer = fit_model(recipe, tokenizer, train_ds, eval_ds)
     history = [h for h in trainer.state.log_history if "eval_macro_f1" in h]
 
     settings = {
+        "encoding": m.encoding,
         "context": m.context,
         "max_length": m.max_length,
         "paragraph_max_length": m.paragraph_max_length,
@@ -392,9 +425,10 @@ ONE_PASS = ("max", "noisy_or")
 def _tune(tagger, sentences, segments, aggregates, tolerance) -> dict:
     out = {}
     if sentences.num_rows:
-        units = units_of(sentences)
+        from privtag.training.paragraphs import sentence_scores
+
         y = multi_hot(sentences["labels"])
-        scores = tagger._score(units, int(tagger.settings["max_length"]))
+        scores = sentence_scores(tagger, sentences)
         th = tune_thresholds(scores, y)
         tagger.thresholds["sentence"] = _round_down(th)
         out["sentence"] = f1_scores(y, scores >= th, per_label=True)

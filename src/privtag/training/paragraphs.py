@@ -1,0 +1,205 @@
+"""Training data for one pass per paragraph (``model.encoding = "paragraph"``).
+
+Annotated sentences are regrouped into their paragraphs (rows of one policy with the
+same ``paragraph`` index, in text order) and encoded with
+:func:`~privtag.inference.paragraphs.encode_paragraphs`, the builder ``Tagger.tag``
+uses. Every window has a target per score row: the paragraph's own labels (its
+segment unit's, else the union of its sentences') for row 0, each sentence's labels
+for its row. :class:`SpanCollator` pads windows and builds the pooling weights.
+
+Context dropout (``model.context_dropout = p``) here means: a share ``p`` of paragraphs
+lose their heading, and a share ``p`` of sentences are added again as lone windows, as
+``Tagger.predict`` sees a sentence given alone.
+
+Example:
+    >>> groups = paragraph_groups(sentences)                 # doctest: +SKIP
+    >>> [len(rows) for _, rows in groups][:3]                 # doctest: +SKIP
+    [1, 4, 2]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from privtag.data.records import multi_hot, units_of
+from privtag.errors import DataError
+from privtag.inference.paragraphs import encode_paragraphs, span_weights
+from privtag.labels import NUM_LABELS
+
+try:
+    from datasets import Dataset
+except ImportError as e:  # an optional dependency: say which extra has it
+    from privtag.extras import missing
+
+    raise missing("train", "datasets") from e
+
+__all__ = [
+    "SpanCollator",
+    "encode_paragraph_dataset",
+    "paragraph_groups",
+    "paragraph_units",
+    "sentence_scores",
+]
+
+
+def paragraph_groups(sentences: Dataset) -> list[tuple[tuple, list[int]]]:
+    """``[((policy, paragraph), row indices in text order)]`` of a sentence dataset.
+
+    A row without a paragraph index (-1) is a paragraph of its own. Groups come in
+    order of their first row.
+    """
+    groups: dict[tuple, list[int]] = {}
+    policies, paras = sentences["policy"], sentences["paragraph"]
+    for i, (policy, para) in enumerate(zip(policies, paras, strict=True)):
+        key = (policy, para) if para >= 0 else (policy, f"row{i}")
+        groups.setdefault(key, []).append(i)
+    starts = sentences["start"]
+    return [(key, sorted(rows, key=lambda i: starts[i])) for key, rows in groups.items()]
+
+
+def paragraph_units(sentences: Dataset, groups: list[tuple[tuple, list[int]]]) -> list[dict]:
+    """One unit per group for :func:`encode_paragraphs`: its sentences and heading path
+    (the first sentence's, without the sentence itself, as ``Tagger.tag`` takes it)."""
+    texts, sections = sentences["text"], sentences["section"]
+    out = []
+    for _, rows in groups:
+        first = rows[0]
+        section = [h for h in sections[first] if h != texts[first]]
+        out.append({"sentences": [texts[i] for i in rows], "section": section})
+    return out
+
+
+def _targets(ds: Dataset, soft: bool) -> np.ndarray:
+    y = multi_hot(ds["labels"]).astype(np.float32) if ds.num_rows else np.zeros((0, NUM_LABELS))
+    if soft and "votes" in ds.features:
+        for i, votes in enumerate(ds["votes"]):
+            if votes:
+                y[i] = votes
+    return y.astype(np.float32)
+
+
+def encode_paragraph_dataset(
+    tokenizer, sentences: Dataset, segments: Dataset, recipe, training: bool = True
+) -> Dataset:
+    """Paragraph windows of annotated units with a target per score row.
+
+    Args:
+        tokenizer: the base encoder's tokenizer.
+        sentences: annotated sentence units (with ``policy``, ``paragraph``, ``start``).
+        segments: the same policies' segment units, whose labels are the paragraphs'
+            targets (a paragraph without one takes the union of its sentences').
+        recipe: ``model`` window and context settings, ``data.targets``,
+            ``model.context_dropout`` and ``train.seed``.
+        training: apply soft targets and context dropout (else 0/1 labels, full context).
+
+    Returns:
+        A Dataset with ``input_ids``, ``token_type_ids``, ``spans`` (token ranges per
+        row), ``labels`` (rows x 12), ``owner`` (the paragraph of each window), ``length``.
+
+    Raises:
+        DataError: distillation targets, which one pass per paragraph does not take yet.
+    """
+    m, d = recipe.model, recipe.data
+    if "teacher" in sentences.features:
+        raise DataError(
+            "model.encoding = 'paragraph' does not train on teacher scores yet; "
+            "distil with model.encoding = 'sentence'"
+        )
+    soft = training and d.targets == "soft"
+    y_sent, y_seg = _targets(sentences, soft), _targets(segments, soft)
+    seg_row = {
+        (p, k): i
+        for i, (p, k) in enumerate(zip(segments["policy"], segments["paragraph"], strict=True))
+        if k >= 0
+    }
+    groups = paragraph_groups(sentences)
+    units = paragraph_units(sentences, groups)
+    rows_of = [rows for _, rows in groups]
+    para_y = [
+        y_seg[seg_row[key]] if key in seg_row else y_sent[rows].max(0) for key, rows in groups
+    ]
+    if training and m.context_dropout > 0:
+        rng = np.random.default_rng(recipe.train.seed)
+        for unit, dropped in zip(units, rng.random(len(units)) < m.context_dropout, strict=True):
+            if dropped:
+                unit["section"] = []
+        texts = sentences["text"]
+        for i in np.flatnonzero(rng.random(sentences.num_rows) < m.context_dropout):
+            units.append({"sentences": [texts[i]]})
+            rows_of.append([int(i)])
+            para_y.append(y_sent[i])
+    enc = encode_paragraphs(tokenizer, units, m.context, m.paragraph_max_length, m.context_tokens)
+    sentence_row = [i for rows in rows_of for i in rows]  # numbered as encode_paragraphs does
+    labels, r = [], 0
+    for spans in enc.spans:
+        rows = []
+        for _ in spans:
+            s = enc.row_sentence[r]
+            rows.append(para_y[enc.row_paragraph[r]] if s < 0 else y_sent[sentence_row[s]])
+            r += 1
+        labels.append(np.asarray(rows, dtype=np.float32).tolist())
+    return Dataset.from_dict(
+        {
+            "input_ids": enc.input_ids,
+            "token_type_ids": enc.token_type_ids,
+            "spans": [[list(s) for s in spans] for spans in enc.spans],
+            "labels": labels,
+            "owner": enc.owner,
+            "length": [len(x) for x in enc.input_ids],
+        }
+    )
+
+
+def label_rows(ds: Dataset) -> np.ndarray:
+    """Every score row's target of a paragraph dataset, stacked: (rows, 12)."""
+    rows = [np.asarray(x, dtype=np.float32).reshape(-1, NUM_LABELS) for x in ds["labels"]]
+    return np.concatenate(rows) if rows else np.zeros((0, NUM_LABELS), dtype=np.float32)
+
+
+class SpanCollator:
+    """Pad paragraph windows into a batch: ids, types, mask, pooling weights, row targets.
+
+    Args:
+        pad_token_id: the tokenizer's padding id.
+    """
+
+    def __init__(self, pad_token_id: int = 0):
+        self.pad_token_id = pad_token_id
+
+    def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        width = max(len(f["input_ids"]) for f in features)
+        n_rows = max(len(f["spans"]) for f in features)
+        ids = np.full((len(features), width), self.pad_token_id, dtype=np.int64)
+        types = np.zeros_like(ids)
+        mask = np.zeros_like(ids)
+        labels = np.zeros((len(features), n_rows, NUM_LABELS), dtype=np.float32)
+        keep = np.zeros((len(features), n_rows), dtype=np.float32)
+        for b, f in enumerate(features):
+            n = len(f["input_ids"])
+            ids[b, :n], types[b, :n], mask[b, :n] = f["input_ids"], f["token_type_ids"], 1
+            y = np.asarray(f["labels"], dtype=np.float32).reshape(-1, NUM_LABELS)
+            labels[b, : len(y)] = y
+            keep[b, : len(y)] = 1
+        weights = span_weights([[tuple(s) for s in f["spans"]] for f in features], width)
+        batch = {
+            "input_ids": ids,
+            "token_type_ids": types,
+            "attention_mask": mask,
+            "span_weights": weights,
+            "labels": labels,
+            "label_mask": keep,
+        }
+        return {k: torch.from_numpy(v) for k, v in batch.items()}
+
+
+def sentence_scores(tagger, sentences: Dataset) -> np.ndarray:
+    """Scores (n, 12) of annotated sentences as :meth:`Tagger.tag` scores them in their
+    policy: each with its context, or in one pass over its paragraph."""
+    if not tagger.one_pass:
+        return tagger._score(units_of(sentences), int(tagger.settings["max_length"]))
+    groups = paragraph_groups(sentences)
+    scores, _ = tagger._score_paragraphs(paragraph_units(sentences, groups))
+    out = np.zeros_like(scores)
+    out[[i for _, rows in groups for i in rows]] = scores
+    return out
