@@ -175,6 +175,20 @@ def trained_tiny(tiny_recipe, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def trained_tiny_paragraph(tiny_recipe, tmp_path_factory) -> Path:
+    """Directory of a tiny tagger that reads one pass per paragraph (trained once)."""
+    from privtag.training.train import train
+
+    out = tmp_path_factory.mktemp("trained_tiny_paragraph")
+    before = _set_torch_threads(1)
+    try:
+        train(tiny_recipe(out, **{"model.encoding": "paragraph", "model.context_dropout": 0.3}))
+    finally:
+        _set_torch_threads(before)
+    return out
+
+
 @pytest.fixture
 def tiny_tagger(trained_tiny, tiny_encoder):
     """A fresh :class:`privtag.Tagger` loaded from ``trained_tiny`` (safe to modify)."""

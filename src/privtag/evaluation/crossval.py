@@ -249,7 +249,7 @@ def score_fold(model, tokenizer, recipe: Recipe, held: Mapping, fold_dir: Path) 
     ``segment:<agg>`` for each of the recipe's aggregates, with ``segment_is_para``.
     """
     from privtag.inference.tagger import Tagger
-    from privtag.training.paragraphs import sentence_scores
+    from privtag.training.paragraph_data import sentence_scores
 
     tagger = Tagger(model, tokenizer, tagger_settings(recipe))
     aggregates = list(recipe.train.aggregates)

@@ -31,6 +31,7 @@ __all__ = [
     "TorchScorer",
     "padded_batches",
     "resolve_device",
+    "score_spans",
     "span_batches",
 ]
 
@@ -98,15 +99,18 @@ class TorchScorer:
             return torch.sigmoid(logits.float()).cpu().numpy()
 
         if encoded.spans is not None:
-            return _score_spans(run, encoded, self.batch_size)
+            return score_spans(run, encoded, self.batch_size)
         scores = np.zeros((len(encoded), NUM_LABELS), dtype=np.float32)
         for idx, ids, types, mask in padded_batches(encoded, self.batch_size):
             scores[idx] = run(ids, types, mask)
         return scores
 
 
-def _score_spans(run, encoded: Encoded, batch_size: int) -> np.ndarray:
-    """Rows of ``run(ids, types, mask, weights) -> (batch, rows, 12)`` in span order."""
+def score_spans(run, encoded: Encoded, batch_size: int) -> np.ndarray:
+    """Scores (spans, 12) of windows with spans, in span order, for any backend.
+
+    ``run(ids, types, mask, weights) -> (batch, rows, 12)`` scores one padded batch.
+    """
     scores = np.zeros((sum(len(s) for s in encoded.spans), NUM_LABELS), dtype=np.float32)
     for rows, valid, ids, types, mask, weights in span_batches(encoded, batch_size):
         scores[rows] = run(ids, types, mask, weights)[valid]

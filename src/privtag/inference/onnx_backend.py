@@ -31,7 +31,7 @@ import torch
 
 from privtag.errors import ModelLoadError
 from privtag.extras import require
-from privtag.inference.backends import padded_batches
+from privtag.inference.backends import padded_batches, score_spans
 from privtag.inference.encoding import Encoded
 from privtag.inference.model import COMPACT_FILE, COMPACT_META, base_encoder_path
 from privtag.labels import NUM_LABELS
@@ -91,6 +91,28 @@ class _Probabilities(torch.nn.Module):
         return torch.sigmoid(out.logits)
 
 
+class _SpanProbabilities(_Probabilities):
+    """The graph of a one-pass-per-paragraph model: a row of scores per pooled span."""
+
+    def forward(self, input_ids, attention_mask, token_type_ids, span_weights):
+        out = self.model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            span_weights=span_weights,
+        )
+        return torch.sigmoid(out.logits)
+
+
+def reads_paragraphs(model_dir: str | Path) -> bool:
+    """Whether the model in ``model_dir`` reads one pass per paragraph (its ``privtag.json``)."""
+    settings = Path(model_dir) / "privtag.json"
+    if not settings.is_file():
+        return False
+    raw = json.loads(settings.read_text(encoding="utf-8"))
+    return isinstance(raw, dict) and raw.get("encoding") == "paragraph"
+
+
 def export_onnx(
     model_dir: str | Path,
     int8: bool = False,
@@ -120,31 +142,40 @@ def export_onnx(
     out_dir = Path(output) if output is not None else model_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     digest = weights_hash(model_dir, base)
+    spans = reads_paragraphs(model_dir)
     fp32 = onnx_file(out_dir)
-    if _stale_reason(fp32, digest) is not None:
+    if _stale_reason(fp32, digest, spans) is not None:
         model = model if model is not None else load_model(model_dir, base)
         ids = torch.ones((2, 8), dtype=torch.long)
+        args = (ids, torch.ones_like(ids), torch.zeros_like(ids))
         axes = {k: {0: "batch", 1: "tokens"} for k in INPUTS} | {"scores": {0: "batch"}}
+        names = list(INPUTS)
+        if spans:
+            args = (*args, torch.full((2, 3, 8), 1 / 8))
+            axes |= {"span_weights": {0: "batch", 1: "rows", 2: "tokens"}}
+            axes["scores"] = {0: "batch", 1: "rows"}
+            names.append("span_weights")
+        graph = (_SpanProbabilities if spans else _Probabilities)(model.eval())
         tmp = fp32.with_suffix(".onnx.tmp")
         with warnings.catch_warnings():
             # the TorchScript exporter is deprecated in favour of dynamo, which needs
             # onnxscript; this graph (a BERT) exports the same either way
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _Probabilities(model.eval()),
-                (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+                graph,
+                args,
                 str(tmp),
                 dynamo=False,
-                input_names=list(INPUTS),
+                input_names=names,
                 output_names=["scores"],
                 dynamic_axes=axes,
                 opset_version=OPSET,
             )
-        _publish(tmp, fp32, digest)
+        _publish(tmp, fp32, digest, spans)
     if not int8:
         return fp32
     q = onnx_file(out_dir, int8=True)
-    if _stale_reason(q, digest) is not None:
+    if _stale_reason(q, digest, spans) is not None:
         import logging
 
         import onnx
@@ -169,7 +200,7 @@ def export_onnx(
             )
         finally:
             logging.getLogger().setLevel(level)
-        _publish(tmp, q, digest)
+        _publish(tmp, q, digest, spans)
     return q
 
 
@@ -178,19 +209,21 @@ def _keep_float(node: str) -> bool:
     return "/layer.0/" in node or ("/output/dense/" in node and "/attention/" not in node)
 
 
-def _sidecar(target: Path, digest: str) -> dict:
+def _sidecar(target: Path, digest: str, spans: bool = False) -> dict:
     made = {"weights_sha256": digest, "opset": OPSET}
+    # a graph that pools one row per span is another graph: a file of the other kind is stale
+    made |= {"pooling": "spans"} if spans else {}
     return made | ({"quantization": INT8_SCHEME} if target.name.endswith(".int8.onnx") else {})
 
 
-def _publish(tmp: Path, target: Path, digest: str) -> None:
+def _publish(tmp: Path, target: Path, digest: str, spans: bool = False) -> None:
     """Move a finished export into place, sidecar last: a crash leaves no valid pair."""
     os.replace(tmp, target)
     sidecar = target.with_suffix(".json")
-    sidecar.write_text(json.dumps(_sidecar(target, digest), indent=2) + "\n")
+    sidecar.write_text(json.dumps(_sidecar(target, digest, spans), indent=2) + "\n")
 
 
-def _stale_reason(path: Path, digest: str) -> str | None:
+def _stale_reason(path: Path, digest: str, spans: bool = False) -> str | None:
     """Why ``path`` cannot be used for weights ``digest`` (None: it can)."""
     if not path.is_file():
         return "missing"
@@ -203,7 +236,9 @@ def _stale_reason(path: Path, digest: str) -> str | None:
         return f"{sidecar.name} is missing or unreadable"
     if recorded.get("weights_sha256") != digest:
         return "it was exported from other weights"
-    if recorded != _sidecar(path, digest):
+    if recorded.get("pooling") != _sidecar(path, digest, spans).get("pooling"):
+        return "it pools another way than the model's encoding setting (privtag.json)"
+    if recorded != _sidecar(path, digest, spans):
         return "it was exported by another version of privtag (opset or quantization)"
     return None
 
@@ -221,16 +256,18 @@ def resolve_onnx(model_dir: str | Path, int8: bool, model=None, base=None) -> Pa
     """
     model_dir = Path(model_dir)
     digest = weights_hash(model_dir, base)
+    spans = reads_paragraphs(model_dir)
     own = onnx_file(model_dir, int8)
     if own.is_file():
-        reason = _stale_reason(own, digest)
+        reason = _stale_reason(own, digest, spans)
         if reason is not None:
             raise ModelLoadError(
                 f"{own}: stale ONNX model ({reason}); rebuild it with `privtag export-onnx "
                 f"{model_dir}{' --int8' if int8 else ''}` or delete it"
             )
         return own
-    return export_onnx(model_dir, int8, cache_dir() / "onnx" / digest[:16], model, base)
+    cache = cache_dir() / "onnx" / (digest[:16] + ("-spans" if spans else ""))
+    return export_onnx(model_dir, int8, cache, model, base)
 
 
 class OnnxScorer:
@@ -264,7 +301,27 @@ class OnnxScorer:
         self.batch_size = int(batch_size)
 
     def score(self, encoded: Encoded) -> np.ndarray:
-        """Sigmoid scores (windows, 12) of ``encoded``, in its order."""
+        """Sigmoid scores of ``encoded`` in its order: (windows, 12), or (spans, 12).
+
+        Raises:
+            ModelLoadError: windows with spans given to a graph that has no span input,
+                or the reverse (a file exported for another encoding setting).
+        """
+        spans = "span_weights" in {i.name for i in self.session.get_inputs()}
+        if spans != (encoded.spans is not None):
+            raise ModelLoadError(
+                f"{self.path}: exported for encoding = "
+                f"{'paragraph' if spans else 'sentence'}, but the tagger reads "
+                f"{'paragraphs' if encoded.spans is not None else 'sentences'}; export the "
+                "model again (`privtag export-onnx MODEL_DIR`)"
+            )
+        if spans:
+
+            def run(ids, types, mask, weights):
+                feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+                return self.session.run(None, feed | {"span_weights": weights})[0]
+
+            return score_spans(run, encoded, self.batch_size)
         scores = np.zeros((len(encoded), NUM_LABELS), dtype=np.float32)
         for idx, ids, types, mask in padded_batches(encoded, self.batch_size):
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}

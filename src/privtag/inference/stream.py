@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from privtag.inference.encoding import unit_previous, unit_section, unit_text
+from privtag.inference.paragraphs import document_paragraphs
 from privtag.inference.results import TaggedPolicy
 from privtag.labels import NUM_LABELS
 from privtag.segmentation.document import Document
@@ -32,15 +33,17 @@ def tag_stream(
     cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
     group: list[tuple[Document, list[dict]]] = []
     pending = 0
+    # one pass per paragraph: a paragraph (its sentences and heading) is the cached unit
+    tag_group = _tag_paragraph_group if tagger.one_pass else _tag_group
     for source in sources:
         doc = tagger._document(source, format)
-        units = sentence_units(doc.sentences)
+        units = document_paragraphs(doc) if tagger.one_pass else sentence_units(doc.sentences)
         group.append((doc, units))
-        pending += len(units)
+        pending += len(doc.sentences)
         if pending >= sentences_per_batch:
-            yield from _tag_group(tagger, group, cache, cache_size)
+            yield from tag_group(tagger, group, cache, cache_size)
             group, pending = [], 0
-    yield from _tag_group(tagger, group, cache, cache_size)
+    yield from tag_group(tagger, group, cache, cache_size)
 
 
 def _tag_group(
@@ -65,10 +68,49 @@ def _tag_group(
             rows.append(row)
         sent = np.array(rows, dtype=np.float32).reshape(-1, NUM_LABELS)
         yield tagger._tagged(doc, sent)
+    _remember(cache, new, cache_size)
+
+
+def _remember(cache: OrderedDict, new: dict, cache_size: int) -> None:
     for k, row in new.items():
         cache[k] = row
     while len(cache) > cache_size:
         cache.popitem(last=False)
+
+
+def _tag_paragraph_group(
+    tagger, group: list[tuple[Document, list[dict]]], cache: OrderedDict, cache_size: int
+) -> Iterator[TaggedPolicy]:
+    """:func:`_tag_group` for one pass per paragraph: each new paragraph scored once."""
+    keys = [[_paragraph_key(p) for p in paras] for _, paras in group]
+    todo: dict[tuple, dict] = {}
+    for ks, (_, paras) in zip(keys, group, strict=True):
+        for k, p in zip(ks, paras, strict=True):
+            if k not in cache:
+                todo.setdefault(k, p)
+    sent, direct = tagger._score_paragraphs(list(todo.values()))
+    ends = np.cumsum([len(p["sentences"]) for p in todo.values()], dtype=np.int64)
+    new = {
+        k: (sent[end - len(p["sentences"]) : end], direct[i])
+        for i, ((k, p), end) in enumerate(zip(todo.items(), ends, strict=True))
+    }
+    for ks, (doc, _) in zip(keys, group, strict=True):
+        blocks = []
+        for k in ks:
+            block = new.get(k)
+            if block is None:
+                block = cache[k]
+                cache.move_to_end(k)
+            blocks.append(block)
+        rows = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros((0, NUM_LABELS))
+        paras = np.array([b[1] for b in blocks], dtype=np.float32).reshape(-1, NUM_LABELS)
+        yield tagger._tagged(doc, rows.astype(np.float32), paras)
+    _remember(cache, new, cache_size)
+
+
+def _paragraph_key(paragraph: dict) -> tuple:
+    """A paragraph unit as a cache key: its sentences and its heading path."""
+    return (tuple(paragraph["sentences"]), tuple(paragraph.get("section") or ()))
 
 
 def _unit_key(unit: dict) -> tuple:

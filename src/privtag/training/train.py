@@ -195,7 +195,7 @@ def _make_trainer(model, tokenizer, train_ds, eval_ds, recipe: Recipe):
         label_names=["labels"],
     )
     if spans:
-        from privtag.training.paragraphs import SpanCollator
+        from privtag.training.paragraph_data import SpanCollator
 
         collator = SpanCollator(tokenizer.pad_token_id or 0)
     else:
@@ -224,7 +224,7 @@ def encode_training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe) ->
     """
     m, d = recipe.model, recipe.data
     if m.encoding == "paragraph":
-        from privtag.training.paragraphs import encode_paragraph_dataset, label_rows
+        from privtag.training.paragraph_data import encode_paragraph_dataset, label_rows
 
         # one pass per paragraph trains both levels at once: sentence rows and the
         # paragraph row of every window
@@ -276,7 +276,7 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
     m, t = recipe.model, recipe.train
     check_settings(t.distill_alpha, t.distill_temperature)
     if "spans" in train_ds.features:
-        from privtag.training.paragraphs import label_rows
+        from privtag.training.paragraph_data import label_rows
 
         y_train = label_rows(train_ds)
     else:
@@ -425,7 +425,7 @@ ONE_PASS = ("max", "noisy_or")
 def _tune(tagger, sentences, segments, aggregates, tolerance) -> dict:
     out = {}
     if sentences.num_rows:
-        from privtag.training.paragraphs import sentence_scores
+        from privtag.training.paragraph_data import sentence_scores
 
         y = multi_hot(sentences["labels"])
         scores = sentence_scores(tagger, sentences)
