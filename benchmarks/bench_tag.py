@@ -1,26 +1,32 @@
 """Tagging throughput and decisions of every scoring path, in one process, on the same policies.
 
 Usage:
-    python benchmarks/bench_tag.py [--quick] [--model DIR] [--corpus N] [--opp115 [DIR]]
-        [--threads T] [--paths naive,tag,...]
+    python benchmarks/bench_tag.py [--quick] [--model DIR] [--reference DIR] [--corpus N]
+        [--opp115 [DIR]] [--threads T] [--paths naive,tag,...]
 
 Paths (each tags whole policies, segmentation included; the model is loaded outside
-the timing and one warm-up policy is not timed):
+the timing and one warm-up policy is not timed), each with the model's own settings
+(aggregation, thresholds):
 
-- ``naive``: one sentence per forward call, torch float32 (``tag()`` at batch size 1).
-  Its decisions are the reference: float32 torch without padding.
-- ``tag``: ``Tagger.tag()`` as shipped (dtype ``auto``: bfloat16 where native).
-- ``tag-f32``: ``Tagger.tag()`` in float32, batched.
+- ``naive``: one unit per forward call, torch float32 (``tag()`` at batch size 1): one
+  sentence per call for a model that reads sentences, one paragraph for one that reads
+  paragraphs. The first path of the run: every ratio is to it.
+- ``tag``: ``Tagger.tag()`` as shipped (torch, dtype ``auto``: bfloat16 where native).
+- ``tag-f32``: ``Tagger.tag()`` in float32, batched: the reference for flips.
 - ``onnx``, ``onnx-int8``: ``Tagger.tag()`` with the ONNX Runtime backends.
 - ``many``, ``many-onnx``, ``many-onnx-int8``: ``Tagger.tag_many()`` (batches across
-  policies, a cache of repeated sentences) with the shipped torch path and ONNX.
+  policies, a cache of repeated units) with the shipped torch path and ONNX.
+
+A path ending in ``@ref`` runs the ``--reference`` model instead (for example the
+previous default model, which reads sentences): ``naive@ref`` is then the issue's naive
+loop, one sentence per forward call, and ``tag@ref`` today's path.
 
 Policies: the seed policies of ``data/policies`` (their annotations give F1), the first
 ``--corpus`` policies of ``../shared/corpus`` (unseen, unlabelled) and, with
-``--opp115``, OPP-115's validation policies. Prints sentences/s, the ratio to naive,
-the share of sentence and paragraph decisions that differ from naive, and micro/macro
-F1 on the seed annotations. Absolute figures move with the machine's load: compare
-ratios within one run.
+``--opp115``, OPP-115's validation policies. Prints sentences/s, the ratio to the first
+path, the share of sentence and paragraph decisions that differ from the same model's
+float32 torch path (``tag-f32``), and micro/macro F1 on the seed annotations. Absolute
+figures move with the machine's load: compare ratios within one run.
 """
 
 from __future__ import annotations
@@ -38,7 +44,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHS = ("naive", "tag", "tag-f32", "onnx", "onnx-int8", "many", "many-onnx", "many-onnx-int8")
-QUICK = ("naive", "tag", "onnx", "onnx-int8", "many-onnx-int8")
+QUICK = ("naive", "tag-f32", "tag", "onnx", "onnx-int8", "many-onnx-int8")
+REFERENCE = ("naive@ref", "tag-f32@ref", "tag@ref")
 
 
 def seed_policies() -> tuple[list[tuple[str, Path]], dict[tuple[str, int, int], list[str]]]:
@@ -85,7 +92,7 @@ def make_runner(name: str, model: str | None):
     if "onnx" in name:
         backend = "onnx-int8" if name.endswith("int8") else "onnx"
     dtype = "float32" if name in ("naive", "tag-f32") else None
-    tagger = Tagger.from_pretrained(model, dtype=dtype, backend=backend, aggregate="max")
+    tagger = Tagger.from_pretrained(model, dtype=dtype, backend=backend)
     if name == "naive":
         tagger.settings["batch_size"] = 1
     if name.startswith("many"):
@@ -127,6 +134,9 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None, help="model directory (default: model/)")
+    ap.add_argument(
+        "--reference", default=None, help="another model for the @ref paths (e.g. the previous one)"
+    )
     ap.add_argument("--quick", action="store_true", help="seed policies only, fewer paths")
     ap.add_argument("--corpus", type=int, default=20, help="unseen corpus policies (default 20)")
     ap.add_argument("--opp115", nargs="?", const="", default=None, help="add OPP-115 validation")
@@ -136,8 +146,12 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     paths = args.paths.split(",") if args.paths else list(QUICK if args.quick else PATHS)
-    if paths[0] != "naive":
-        paths = ["naive", *[p for p in paths if p != "naive"]]
+    if args.reference and not args.paths:
+        paths = [*REFERENCE, *paths]
+    for model in {p.endswith("@ref") for p in paths}:  # every model's flips need its float32
+        f32 = "tag-f32@ref" if model else "tag-f32"
+        if f32 not in paths:
+            paths.append(f32)
     seeds, gold = seed_policies()
     sources = [(n, p) for n, p in seeds]
     if not args.quick:
@@ -164,39 +178,50 @@ def main() -> None:
         f"{torch.get_num_threads()}, torch {torch.__version__}; "
         f"{time.strftime('%Y-%m-%d %H:%M')}"
     )
-    results = {}
+    results, models = {}, {}
     for name in paths:
-        tagger, run = make_runner(name, args.model)
+        ref = name.endswith("@ref")
+        if ref and not args.reference:
+            raise SystemExit(f"path {name} needs --reference DIR")
+        tagger, run = make_runner(name.removesuffix("@ref"), args.reference if ref else args.model)
+        models[name] = (
+            f"{tagger.name}: encoding {tagger.settings.get('encoding', 'sentence')}, "
+            f"aggregate {tagger.settings['aggregate']}"
+        )
         run(docs[:1])  # warm-up: first-call allocations, ORT session set-up
         start = time.perf_counter()
         tagged = run(docs)
         secs = time.perf_counter() - start
         results[name] = (tagged, secs)
         del tagger
-    ref_sent, ref_para = decisions(results["naive"][0])
-    n_sent = len(ref_sent)
-    naive_rate = n_sent / results["naive"][1]
+    first = paths[0]
+    n_sent = sum(len(d.sentences) for d in docs)
+    base_rate = n_sent / results[first][1]
+    print(f"policies: {len(docs)} ({n_seed} seed, annotated), sentences: {n_sent}")
+    for name in dict.fromkeys(("tag-f32@ref", "tag-f32")):
+        if name in models:
+            print(f"model{' (@ref)' if name.endswith('@ref') else ''}: {models[name]}")
     print(
-        f"policies: {len(docs)} ({n_seed} seed, annotated), sentences: {n_sent}, "
-        f"paragraphs: {len(ref_para)}; aggregate max"
-    )
-    print(
-        "| path | sentences/s | × naive | sentence flips | paragraph flips "
+        f"| path | sentences/s | × {first} | sentence flips | paragraph flips "
         "| seed micro F1 | seed macro F1 |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, (tagged, secs) in results.items():
+        ref_sent, ref_para = decisions(
+            results["tag-f32@ref" if name.endswith("@ref") else "tag-f32"][0]
+        )
         sent, para = decisions(tagged)
         f1 = seed_f1(names[:n_seed], tagged[:n_seed], gold)
         rate = n_sent / secs
         print(
-            f"| {name} | {rate:.0f} | {rate / naive_rate:.2f} | "
+            f"| {name} | {rate:.0f} | {rate / base_rate:.2f} | "
             f"{(sent != ref_sent).mean():.4%} | {(para != ref_para).mean():.4%} | "
             f"{f1['micro']:.4f} | {f1['macro']:.4f} |"
         )
     print(
-        f"(flips: share of the 12 label decisions that differ from naive float32 torch; F1 on "
-        f"{seed_f1(names[:n_seed], results['naive'][0][:n_seed], gold)['n']} annotated sentences)"
+        "(flips: share of the 12 label decisions that differ from the same model's float32 "
+        f"torch path, tag-f32; F1 on {seed_f1(names[:n_seed], results[first][0][:n_seed], gold)['n']}"
+        " annotated sentences)"
     )
 
 
