@@ -8,13 +8,8 @@ Example:
     >>> policy = tagger.tag_file("data/policies/zarget.md")            # doctest: +SKIP
     >>> policy.summary()                                               # doctest: +SKIP
 
-Every text given to :meth:`Tagger.predict_proba` is one unit: it is segmented, and a
-unit of several sentences is scored as a paragraph exactly as :meth:`Tagger.tag`
-scores paragraphs. Sentence scores use the unit's context (see :mod:`privtag.inference.encoding`);
-paragraph scores aggregate the paragraph's sentence scores (``aggregate`` setting:
-``max``; ``noisy_or``; ``direct``, the whole paragraph scored as one unit; or
-``max+direct``, the mean of the two). Sentences and paragraphs have their own
-per-label thresholds, tuned on validation data and saved with the model.
+Scoring (units to scores, scores to labels) lives in :mod:`privtag.inference.scoring`;
+this module keeps loading, saving and the public API.
 """
 
 from __future__ import annotations
@@ -28,17 +23,9 @@ import numpy as np
 import torch
 
 from privtag.errors import ModelLoadError
+from privtag.inference import scoring
 from privtag.inference.backends import BACKENDS, Scorer, TorchScorer
-from privtag.inference.encoding import (
-    Unit,
-    check_units,
-    combine_windows,
-    encode,
-    unit_previous,
-    unit_section,
-    unit_text,
-)
-from privtag.inference.fallback import with_fallback
+from privtag.inference.encoding import Unit, check_units
 from privtag.inference.model import (
     COMPACT_FILE,
     COMPACT_META,
@@ -46,7 +33,7 @@ from privtag.inference.model import (
     load_model,
     save_compact,
 )
-from privtag.inference.paragraphs import combine_rows, document_paragraphs, encode_paragraphs
+from privtag.inference.paragraphs import document_paragraphs
 from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.inference.settings import (
     AGGREGATES,
@@ -59,7 +46,7 @@ from privtag.inference.settings import (
 from privtag.inference.stream import tag_stream
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.segmentation.document import Document, segment, segment_file
-from privtag.segmentation.units import clean_document, sentence_units, unit_sentences
+from privtag.segmentation.units import clean_document, sentence_units
 
 DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR
 SETTINGS_FILE = "privtag.json"
@@ -257,82 +244,20 @@ class Tagger:
     def scorer(self, scorer: Scorer) -> None:
         self._scorer = scorer
 
-    def _score(self, units: Sequence[Unit], max_length: int) -> np.ndarray:
-        """Sigmoid scores (n, 12) of units scored as single inputs (windows combined)."""
-        if not units:
-            return np.zeros((0, NUM_LABELS), dtype=np.float32)
-        s = self.settings
-        enc = encode(self.tokenizer, units, s["context"], max_length, s["context_tokens"])
-        return combine_windows(self.scorer.score(enc), enc.owner, len(units))
-
     @property
     def one_pass(self) -> bool:
         """Whether the model reads one pass per paragraph (``encoding = "paragraph"``)."""
         return self.settings.get("encoding", "sentence") == "paragraph"
 
-    def _score_paragraphs(self, paragraphs: Sequence[dict]) -> tuple[np.ndarray, np.ndarray]:
-        """``(sentence scores, direct paragraph scores)`` of paragraphs in one pass each.
-
-        ``paragraphs`` are mappings with ``sentences`` (str), ``section`` and
-        ``previous`` (see :func:`~privtag.inference.paragraphs.encode_paragraphs`).
-        """
-        s = self.settings
-        enc = encode_paragraphs(
-            self.tokenizer,
-            paragraphs,
-            s["context"],
-            int(s["paragraph_max_length"]),
-            s["context_tokens"],
-        )
-        if not enc.n_sentences:
-            empty = np.zeros((0, NUM_LABELS), dtype=np.float32)
-            return empty, np.zeros((len(paragraphs), NUM_LABELS), dtype=np.float32)
-        return combine_rows(self.scorer.score(enc), enc, len(paragraphs))
-
-    def _paragraph_scores(
-        self,
-        sentence_scores: list[np.ndarray],
-        paragraphs: Sequence[Unit],
-        aggregates: Sequence[str] | None = None,
-        direct: np.ndarray | None = None,
-    ) -> dict[str, np.ndarray]:
-        """Paragraph scores (n, 12) under each aggregation (default: the tagger's own).
-
-        The sentence scores and the direct paragraph pass are computed once and shared
-        by every aggregation asked for; ``direct`` is that pass when it is done already
-        (one pass per paragraph).
-        """
-        aggregates = list(aggregates or [self.settings["aggregate"]])
-        for how in aggregates:
-            if how not in AGGREGATES:
-                raise ModelLoadError(
-                    f"aggregate must be one of {', '.join(AGGREGATES)}, not {how!r}"
-                )
-        empty = np.zeros((0, NUM_LABELS), dtype=np.float32)
-        groups = sentence_scores or []
-        best = np.stack([g.max(axis=0) for g in groups]) if groups else empty
-        if direct is None and groups and {"direct", "max+direct"} & set(aggregates):
-            direct = self._score(paragraphs, int(self.settings["paragraph_max_length"]))
-        out = {}
-        for how in aggregates:
-            if how == "max" or not groups:
-                out[how] = best
-            elif how == "noisy_or":
-                out[how] = np.stack([1 - np.prod(1 - g, axis=0) for g in groups])
-            elif how == "direct":
-                out[how] = direct
-            else:
-                out[how] = (best + direct) / 2
-        return out
-
-    def _split(self, unit: Unit) -> list[dict]:
-        """Sentences of a unit, each with its context, as :func:`tag` would see them.
-
-        A unit without a single visible character has no sentences.
-        """
-        sentences = unit_sentences(unit_text(unit))
-        # a unit is one paragraph to the caller: its sentences chain across blank lines
-        return sentence_units(sentences, unit_section(unit), unit_previous(unit), False)
+    # The scoring functions, bound as methods under the names the stream, training and
+    # cross-validation call (see privtag.inference.scoring for why they live there).
+    _score = scoring.score_units
+    _score_paragraphs = scoring.score_paragraphs
+    _paragraph_scores = scoring.paragraph_scores
+    _split = staticmethod(scoring.split_unit)
+    _scores_by_aggregate = scoring.scores_by_aggregate
+    decisions = scoring.decisions
+    _labels = scoring.label_names
 
     def predict_proba(self, units: Unit | Sequence[Unit]) -> np.ndarray:
         """Scores in [0, 1]: shape (12,) for one unit, (n, 12) for a list.
@@ -363,46 +288,6 @@ class Tagger:
         out, sizes = self._scores_by_aggregate(check_units(units)[0], aggregates)
         return out, sizes > 1
 
-    def _scores_by_aggregate(
-        self, units: Sequence[Unit], aggregates: Sequence[str]
-    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """:meth:`predict_proba_by_aggregate` with the number of sentences of each unit."""
-        split = [self._split(u) for u in units]
-        direct_all = None
-        if self.one_pass:
-            sent, direct_all = self._score_paragraphs(
-                [
-                    {
-                        "sentences": [s["text"] for s in ss],
-                        "section": unit_section(u),
-                        "previous": unit_previous(u),
-                    }
-                    for u, ss in zip(units, split, strict=True)
-                ]
-            )
-        else:
-            sent = self._score([s for ss in split for s in ss], int(self.settings["max_length"]))
-        is_para = np.array([len(ss) > 1 for ss in split], dtype=bool)
-        single = np.zeros((len(units), NUM_LABELS), dtype=np.float32)
-        ends = np.cumsum([len(ss) for ss in split])
-        groups, para_units = [], []
-        for i, ss in enumerate(split):
-            block = sent[ends[i] - len(ss) : ends[i]]
-            if len(ss) == 1:
-                single[i] = block[0]
-            elif len(ss) > 1:
-                groups.append(block)
-                u = units[i]
-                para_units.append({"text": unit_text(u), "section": unit_section(u)})
-        direct = direct_all[[len(ss) > 1 for ss in split]] if direct_all is not None else None
-        out = {}
-        by_aggregate = self._paragraph_scores(groups, para_units, aggregates, direct)
-        for how, scores in by_aggregate.items():
-            out[how] = single.copy()
-            if groups:
-                out[how][is_para] = scores
-        return out, np.array([len(ss) for ss in split], dtype=np.int64)
-
     def predict(self, units: Unit | Sequence[Unit]) -> list[str] | list[list[str]]:
         """Label names per unit: a list for one unit, a list of lists for a list.
 
@@ -417,34 +302,6 @@ class Tagger:
         # a unit without text gets no label, even at a threshold of 0
         labels = [lab if n else [] for lab, n in zip(labels, sizes, strict=True)]
         return labels[0] if single else labels
-
-    def decisions(
-        self, scores: np.ndarray, is_paragraph: np.ndarray, paragraph: np.ndarray | None = None
-    ) -> np.ndarray:
-        """0/1 decisions (n, 12) of scores (n, 12) at the saved thresholds.
-
-        Row ``i`` uses the paragraph thresholds where ``is_paragraph[i]`` (see
-        :meth:`predict_proba_by_aggregate`), else the sentence thresholds. With the
-        ``fallback`` setting ``"paragraph"``, a row of ``paragraph`` (default:
-        ``is_paragraph``) that no label passes gets its nearest-to-passing label;
-        :meth:`tag` marks every paragraph, one-sentence ones included, as cross-validation
-        scores them.
-        """
-        t_s = np.asarray(self.thresholds["sentence"])
-        t_p = np.asarray(self.thresholds["paragraph"])
-        th = np.where(np.asarray(is_paragraph)[:, None], t_p[None, :], t_s[None, :])
-        out = scores >= th
-        if self.settings.get("fallback", "none") == "paragraph":
-            rows = np.flatnonzero(is_paragraph if paragraph is None else paragraph)
-            if len(rows):
-                out[rows] = with_fallback(out[rows], scores[rows], th[rows])
-        return out
-
-    def _labels(
-        self, scores: np.ndarray, is_para: np.ndarray, paragraph: np.ndarray | None = None
-    ) -> list[list[str]]:
-        rows = self.decisions(scores, is_para, paragraph)
-        return [[LABELS[j] for j in np.flatnonzero(row)] for row in rows]
 
     # ------------------------------------------------------------------ whole policies
 
@@ -508,20 +365,7 @@ class Tagger:
     ) -> TaggedPolicy:
         """The tagged policy of ``doc`` given its sentence scores (n sentences, 12), and
         the direct score of each paragraph with sentences when one pass made it."""
-        paras = [p for p in doc.paragraphs if p.last > p.first]
-        groups = [sent[p.first : p.last] for p in paras]
-        para_units = [
-            {"text": doc.text[p.start : p.end], "section": list(p.section)} for p in paras
-        ]
-        # a one-sentence paragraph is scored as a sentence, exactly as predict() does
-        multi = np.array([p.last - p.first > 1 for p in paras], dtype=bool)
-        pscores = np.array([g[0] for g in groups], dtype=np.float32).reshape(-1, NUM_LABELS)
-        if multi.any():
-            pscores[multi] = self._paragraph_scores(
-                [g for g, m in zip(groups, multi, strict=True) if m],
-                [u for u, m in zip(para_units, multi, strict=True) if m],
-                direct=direct[multi] if direct is not None else None,
-            )[self.settings["aggregate"]]
+        paras, multi, pscores = scoring.document_paragraph_scores(self, doc, sent, direct)
         s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool))
         p_labels = self._labels(pscores, multi, np.ones(len(multi), dtype=bool))
         sentences = [
