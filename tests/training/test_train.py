@@ -16,7 +16,8 @@ from privtag.errors import DataError
 from privtag.inference.model import PrivtagClassifier, load_model
 from privtag.inference.tagger import AGGREGATES, Tagger
 from privtag.labels import LABELS, NUM_LABELS
-from privtag.training.train import _pos_weight, train, tune_tagger
+from privtag.training.train import train, tune_tagger
+from privtag.training.trainer import pos_weights
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -199,9 +200,9 @@ def test_pos_weight():
     y = np.zeros((10, NUM_LABELS))
     y[:1, 0] = 1  # 1 positive, 9 negatives
     y[:5, 1] = 1  # 5 and 5
-    w = _pos_weight(y, "sqrt", 2.5)
+    w = pos_weights(y, "sqrt", 2.5)
     assert w[0] == 2.5 and w[1] == 1.0 and w[2] == 2.5  # capped; no positives: capped too
-    assert _pos_weight(y, "none", 2.5) is None
+    assert pos_weights(y, "none", 2.5) is None
 
 
 # ---------------------------------------------------------------- tuning
