@@ -115,6 +115,18 @@ def test_context_dropout_adds_lone_sentences_and_drops_headings(units, tokenizer
     assert none.num_rows == 3 and any(1 in t for t in none["token_type_ids"])
 
 
+def test_a_level_left_out_of_the_recipe_gets_no_target(units, tokenizer):
+    sentences, segments = units
+    recipe = _recipe()
+    recipe.data.levels = ["sentence"]
+    ds = encode_paragraph_dataset(tokenizer, sentences, segments, recipe, training=False)
+    batch = SpanCollator(tokenizer.pad_token_id)([ds[0], ds[2]])
+    assert batch["label_mask"].tolist() == [[0, 1, 1], [0, 1, 0]]  # paragraph rows off
+    assert not torch.isnan(batch["labels"]).any()
+    rows = label_rows(ds)
+    assert np.isnan(rows).any(1).sum() == 3  # one paragraph row per window
+
+
 def test_teacher_scores_are_refused_with_the_way_out(units, tokenizer):
     sentences, segments = units
     with_teacher = sentences.add_column("teacher", [[0.5] * NUM_LABELS] * sentences.num_rows)

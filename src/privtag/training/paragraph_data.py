@@ -96,6 +96,7 @@ def encode_paragraph_dataset(
     Returns:
         A Dataset with ``input_ids``, ``token_type_ids``, ``spans`` (token ranges per
         row), ``labels`` (rows x 12), ``owner`` (the paragraph of each window), ``length``.
+        Rows of a level not in ``data.levels`` have NaN targets and are not trained on.
 
     Raises:
         DataError: distillation targets, which one pass per paragraph does not take yet.
@@ -131,12 +132,18 @@ def encode_paragraph_dataset(
             para_y.append(y_sent[i])
     enc = encode_paragraphs(tokenizer, units, m.context, m.paragraph_max_length, m.context_tokens)
     sentence_row = [i for rows in rows_of for i in rows]  # numbered as encode_paragraphs does
+    # a level the recipe does not train on gets no target (NaN: the collator masks it)
+    skip = np.full(NUM_LABELS, np.nan, dtype=np.float32)
+    para_on, sent_on = "segment" in d.levels, "sentence" in d.levels
     labels, r = [], 0
     for spans in enc.spans:
         rows = []
         for _ in spans:
             s = enc.row_sentence[r]
-            rows.append(para_y[enc.row_paragraph[r]] if s < 0 else y_sent[sentence_row[s]])
+            if s < 0:
+                rows.append(para_y[enc.row_paragraph[r]] if para_on else skip)
+            else:
+                rows.append(y_sent[sentence_row[s]] if sent_on else skip)
             r += 1
         labels.append(np.asarray(rows, dtype=np.float32).tolist())
     return Dataset.from_dict(
@@ -179,8 +186,9 @@ class SpanCollator:
             n = len(f["input_ids"])
             ids[b, :n], types[b, :n], mask[b, :n] = f["input_ids"], f["token_type_ids"], 1
             y = np.asarray(f["labels"], dtype=np.float32).reshape(-1, NUM_LABELS)
-            labels[b, : len(y)] = y
-            keep[b, : len(y)] = 1
+            scored = ~np.isnan(y).any(1)  # rows of a level the recipe does not train on
+            labels[b, : len(y)] = np.nan_to_num(y)
+            keep[b, : len(y)] = scored
         weights = span_weights([[tuple(s) for s in f["spans"]] for f in features], width)
         batch = {
             "input_ids": ids,
