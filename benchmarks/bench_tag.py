@@ -2,7 +2,7 @@
 
 Usage:
     python benchmarks/bench_tag.py [--quick] [--model DIR] [--reference DIR] [--corpus N]
-        [--opp115 [DIR]] [--threads T] [--paths naive,tag,...]
+        [--opp115 [DIR]] [--threads T] [--batch-size N] [--paths naive,tag,...]
 
 Paths (each tags whole policies, segmentation included; the model is loaded outside
 the timing and one warm-up policy is not timed), each with the model's own settings
@@ -84,7 +84,7 @@ def corpus_policies(n: int) -> list[tuple[str, str]]:
     return out
 
 
-def make_runner(name: str, model: str | None):
+def make_runner(name: str, model: str | None, batch_size: int = 0):
     """``(tagger, run)`` for path ``name``: ``run(sources)`` returns the tagged policies."""
     from privtag.inference.tagger import Tagger
 
@@ -93,6 +93,10 @@ def make_runner(name: str, model: str | None):
         backend = "onnx-int8" if name.endswith("int8") else "onnx"
     dtype = "float32" if name in ("naive", "tag-f32") else None
     tagger = Tagger.from_pretrained(model, dtype=dtype, backend=backend)
+    if batch_size:
+        tagger.settings["batch_size"] = batch_size
+        if hasattr(tagger.scorer, "batch_size"):  # an ONNX scorer keeps its own
+            tagger.scorer.batch_size = batch_size
     if name == "naive":
         tagger.settings["batch_size"] = 1
     if name.startswith("many"):
@@ -141,6 +145,9 @@ def main() -> None:
     ap.add_argument("--corpus", type=int, default=20, help="unseen corpus policies (default 20)")
     ap.add_argument("--opp115", nargs="?", const="", default=None, help="add OPP-115 validation")
     ap.add_argument("--threads", type=int, default=0, help="torch/ORT threads (default: torch's)")
+    ap.add_argument(
+        "--batch-size", type=int, default=0, help="windows per forward pass (default: the model's)"
+    )
     ap.add_argument("--paths", default=None, help=f"comma-separated, of: {','.join(PATHS)}")
     args = ap.parse_args()
     if args.threads:
@@ -183,7 +190,9 @@ def main() -> None:
         ref = name.endswith("@ref")
         if ref and not args.reference:
             raise SystemExit(f"path {name} needs --reference DIR")
-        tagger, run = make_runner(name.removesuffix("@ref"), args.reference if ref else args.model)
+        tagger, run = make_runner(
+            name.removesuffix("@ref"), args.reference if ref else args.model, args.batch_size
+        )
         models[name] = (
             f"{tagger.name}: encoding {tagger.settings.get('encoding', 'sentence')}, "
             f"aggregate {tagger.settings['aggregate']}"
