@@ -56,15 +56,48 @@ CONTEXTS = ("none", "section", "previous", "section+previous")
 MIN_LENGTH = 4
 
 
-def _context_parts(unit: Unit, mode: str) -> tuple[str, str]:
-    if isinstance(unit, str) or mode == "none":
-        return "", ""
+def context_texts(
+    section: Sequence[str], previous: str, mode: str, own: str = ""
+) -> tuple[str, str]:
+    """``(heading, previous sentence)`` a window of context ``mode`` reads ('' when unused).
+
+    The heading is the innermost of ``section`` that is not the text itself (``own``):
+    a heading is not its own section.
+    """
     heading = ""
     if "section" in mode:
-        section = [h for h in unit_section(unit) if h != unit_text(unit)]
-        heading = section[-1] if section else ""
-    previous = unit_previous(unit) if "previous" in mode else ""
-    return heading, previous
+        kept = [h for h in section if h != own]
+        heading = kept[-1] if kept else ""
+    return heading, previous if "previous" in mode else ""
+
+
+def window_budget(context: str, max_length: int, context_tokens: int) -> int:
+    """The most context tokens a window of ``max_length`` takes, after checking both.
+
+    The context takes at most half the window: a long context with a short
+    ``max_length`` left no room for the text (windows without a single token of it).
+
+    Raises:
+        ValueError: an unknown ``context`` or a ``max_length`` below :data:`MIN_LENGTH`.
+    """
+    if context not in CONTEXTS:
+        raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, not {context!r}")
+    if max_length < MIN_LENGTH:
+        raise ValueError(
+            f"max_length must be at least {MIN_LENGTH} ([CLS], text, [SEP], context), "
+            f"not {max_length}"
+        )
+    return max(0, min(context_tokens, (max_length - 3) // 2))
+
+
+def token_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:
+    """Token ids of each text, without special tokens, in one tokenizer call."""
+    return tokenizer(
+        [clean_text(t) for t in texts],
+        add_special_tokens=False,
+        return_attention_mask=False,
+        return_token_type_ids=False,
+    )["input_ids"]
 
 
 @dataclass
@@ -106,27 +139,13 @@ def encode(
     Returns:
         :class:`Encoded` with one or more windows per unit.
     """
-    if context not in CONTEXTS:
-        raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, not {context!r}")
-    if max_length < MIN_LENGTH:
-        raise ValueError(
-            f"max_length must be at least {MIN_LENGTH} ([CLS], text, [SEP], context), "
-            f"not {max_length}"
-        )
+    context_tokens = window_budget(context, max_length, context_tokens)
     if not units:
         return Encoded([], [], [])
-    # the context takes at most half the window: a long context with a short max_length
-    # left no room for the unit (windows without a single token of its text)
-    context_tokens = max(0, min(context_tokens, (max_length - 3) // 2))
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     texts = [unit_text(u) for u in units]
-    parts = [_context_parts(u, context) for u in units]
-    tok = tokenizer(
-        [clean_text(t) for t in (*texts, *(h for h, _ in parts), *(p for _, p in parts))],
-        add_special_tokens=False,
-        return_attention_mask=False,
-        return_token_type_ids=False,
-    )["input_ids"]
+    parts = [context_texts(unit_section(u), unit_previous(u), context, unit_text(u)) for u in units]
+    tok = token_ids(tokenizer, (*texts, *(h for h, _ in parts), *(p for _, p in parts)))
     n = len(texts)
     text_ids, head_ids, prev_ids = tok[:n], tok[n : 2 * n], tok[2 * n :]
     out = Encoded([], [], [])

@@ -30,13 +30,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from privtag.inference.encoding import (
-    CONTEXTS,
-    MIN_LENGTH,
     Encoded,
-    clean_text,
     context_ids,
+    context_texts,
     split_windows,
+    token_ids,
     window,
+    window_budget,
 )
 from privtag.labels import NUM_LABELS
 from privtag.segmentation.document import Document
@@ -105,26 +105,18 @@ def encode_paragraphs(
     Returns:
         :class:`ParagraphEncoded`; a paragraph without sentences has no window.
     """
-    if context not in CONTEXTS:
-        raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, not {context!r}")
-    if max_length < MIN_LENGTH:
-        raise ValueError(f"max_length must be at least {MIN_LENGTH}, not {max_length}")
+    context_tokens = window_budget(context, max_length, context_tokens)
     out = ParagraphEncoded([], [], [], [], [], [])
     texts = [s for p in paragraphs for s in p["sentences"]]
     out.n_sentences = len(texts)
     if not texts:
         return out
-    context_tokens = max(0, min(context_tokens, (max_length - 3) // 2))
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
-    use_head, use_prev = "section" in context, "previous" in context
-    heads = [(p.get("section") or [""])[-1] if use_head else "" for p in paragraphs]
-    befores = [(p.get("previous") or "") if use_prev else "" for p in paragraphs]
-    tok = tokenizer(
-        [clean_text(t) for t in (*texts, *heads, *befores)],
-        add_special_tokens=False,
-        return_attention_mask=False,
-        return_token_type_ids=False,
-    )["input_ids"]
+    use_prev = "previous" in context
+    parts = [
+        context_texts(p.get("section") or [], p.get("previous") or "", context) for p in paragraphs
+    ]
+    tok = token_ids(tokenizer, (*texts, *(h for h, _ in parts), *(b for _, b in parts)))
     n, k = len(texts), len(paragraphs)
     sent_ids, head_ids, before_ids = tok[:n], tok[n : n + k], tok[n + k :]
     first = 0
