@@ -7,7 +7,7 @@ those of :meth:`~privtag.inference.tagger.Tagger.tag` on each policy.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -50,62 +50,67 @@ def _tag_group(
     tagger, group: list[tuple[Document, list[dict]]], cache: OrderedDict, cache_size: int
 ) -> Iterator[TaggedPolicy]:
     """Score the sentences of ``group`` not in ``cache`` in one pass, then tag each."""
-    keys = [[_unit_key(u) for u in units] for _, units in group]
-    todo: dict[tuple, dict] = {}
-    for ks, (_, units) in zip(keys, group, strict=True):
-        for k, u in zip(ks, units, strict=True):
-            if k not in cache:
-                todo.setdefault(k, u)
-    fresh = tagger._score(list(todo.values()), int(tagger.settings["max_length"]))
-    new = dict(zip(todo, fresh, strict=True))
-    for ks, (doc, _) in zip(keys, group, strict=True):
-        rows = []
-        for k in ks:
-            row = new.get(k)
-            if row is None:
-                row = cache[k]
-                cache.move_to_end(k)
-            rows.append(row)
-        sent = np.array(rows, dtype=np.float32).reshape(-1, NUM_LABELS)
-        yield tagger._tagged(doc, sent)
-    _remember(cache, new, cache_size)
 
+    def score(units: list[dict]) -> list[np.ndarray]:
+        return list(tagger._score(units, int(tagger.settings["max_length"])))
 
-def _remember(cache: OrderedDict, new: dict, cache_size: int) -> None:
-    for k, row in new.items():
-        cache[k] = row
-    while len(cache) > cache_size:
-        cache.popitem(last=False)
+    for doc, rows in _cached(group, _unit_key, score, cache, cache_size):
+        yield tagger._tagged(doc, np.array(rows, dtype=np.float32).reshape(-1, NUM_LABELS))
 
 
 def _tag_paragraph_group(
     tagger, group: list[tuple[Document, list[dict]]], cache: OrderedDict, cache_size: int
 ) -> Iterator[TaggedPolicy]:
-    """:func:`_tag_group` for one pass per paragraph: each new paragraph scored once."""
-    keys = [[_paragraph_key(p) for p in paras] for _, paras in group]
-    todo: dict[tuple, dict] = {}
-    for ks, (_, paras) in zip(keys, group, strict=True):
-        for k, p in zip(ks, paras, strict=True):
-            if k not in cache:
-                todo.setdefault(k, p)
-    sent, direct = tagger._score_paragraphs(list(todo.values()))
-    ends = np.cumsum([len(p["sentences"]) for p in todo.values()], dtype=np.int64)
-    new = {
-        k: (sent[end - len(p["sentences"]) : end], direct[i])
-        for i, ((k, p), end) in enumerate(zip(todo.items(), ends, strict=True))
-    }
-    for ks, (doc, _) in zip(keys, group, strict=True):
-        blocks = []
-        for k in ks:
-            block = new.get(k)
-            if block is None:
-                block = cache[k]
-                cache.move_to_end(k)
-            blocks.append(block)
+    """:func:`_tag_group` for one pass per paragraph: each new paragraph scored once.
+
+    A paragraph's cached value is ``(its sentences' scores, its direct score)``.
+    """
+
+    def score(paragraphs: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+        sent, direct = tagger._score_paragraphs(paragraphs)
+        ends = np.cumsum([len(p["sentences"]) for p in paragraphs], dtype=np.int64)
+        starts = ends - [len(p["sentences"]) for p in paragraphs]
+        return [(sent[a:z], direct[i]) for i, (a, z) in enumerate(zip(starts, ends, strict=True))]
+
+    for doc, blocks in _cached(group, _paragraph_key, score, cache, cache_size):
         rows = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros((0, NUM_LABELS))
         paras = np.array([b[1] for b in blocks], dtype=np.float32).reshape(-1, NUM_LABELS)
         yield tagger._tagged(doc, rows.astype(np.float32), paras)
-    _remember(cache, new, cache_size)
+
+
+def _cached(
+    group: list[tuple[Document, list[dict]]],
+    key: Callable[[dict], tuple],
+    score: Callable[[list[dict]], list],
+    cache: OrderedDict,
+    cache_size: int,
+) -> Iterator[tuple[Document, list]]:
+    """``(doc, value of each of its units)`` for a group, scoring only units not cached.
+
+    The units of the whole group that are not in ``cache`` are scored together, once
+    each (``score`` returns one value per unit); the new values enter the cache, least
+    recently used out, once the group is done.
+    """
+    keys = [[key(u) for u in units] for _, units in group]
+    todo: dict[tuple, dict] = {}
+    for ks, (_, units) in zip(keys, group, strict=True):
+        for k, u in zip(ks, units, strict=True):
+            if k not in cache:
+                todo.setdefault(k, u)
+    new = dict(zip(todo, score(list(todo.values())), strict=True))
+    for ks, (doc, _) in zip(keys, group, strict=True):
+        values = []
+        for k in ks:
+            value = new.get(k)
+            if value is None:
+                value = cache[k]
+                cache.move_to_end(k)
+            values.append(value)
+        yield doc, values
+    for k, value in new.items():
+        cache[k] = value
+    while len(cache) > cache_size:
+        cache.popitem(last=False)
 
 
 def _paragraph_key(paragraph: dict) -> tuple:
