@@ -200,6 +200,17 @@ def multi_hot(
     return out
 
 
+def unit_targets(dataset: Dataset, soft: bool = False) -> np.ndarray:
+    """Training targets (n, 12) float32: 0/1 labels, or with ``soft`` each unit's vote
+    shares where it has them (OPP-115's annotators; other units keep 0/1)."""
+    y = multi_hot(dataset["labels"]) if dataset.num_rows else np.zeros((0, len(LABELS)))
+    if soft and "votes" in dataset.features:
+        for i, votes in enumerate(dataset["votes"]):
+            if votes:
+                y[i] = votes
+    return y.astype(np.float32)
+
+
 def units_of(dataset: Dataset) -> list[dict]:
     """Model inputs (``text``, ``section``, ``previous``) for every row of a FEATURES dataset."""
     cols = [c for c in ("text", "section", "previous") if c in dataset.features]

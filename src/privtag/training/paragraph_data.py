@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from privtag.data.records import multi_hot, units_of
+from privtag.data.records import unit_targets, units_of
 from privtag.errors import DataError
 from privtag.inference.paragraphs import encode_paragraphs, span_weights
 from privtag.labels import NUM_LABELS
@@ -70,15 +70,6 @@ def paragraph_units(sentences: Dataset, groups: list[tuple[tuple, list[int]]]) -
     return out
 
 
-def _targets(ds: Dataset, soft: bool) -> np.ndarray:
-    y = multi_hot(ds["labels"]).astype(np.float32) if ds.num_rows else np.zeros((0, NUM_LABELS))
-    if soft and "votes" in ds.features:
-        for i, votes in enumerate(ds["votes"]):
-            if votes:
-                y[i] = votes
-    return y.astype(np.float32)
-
-
 def encode_paragraph_dataset(
     tokenizer, sentences: Dataset, segments: Dataset, recipe, training: bool = True
 ) -> Dataset:
@@ -108,7 +99,7 @@ def encode_paragraph_dataset(
             "distil with model.encoding = 'sentence'"
         )
     soft = training and d.targets == "soft"
-    y_sent, y_seg = _targets(sentences, soft), _targets(segments, soft)
+    y_sent, y_seg = unit_targets(sentences, soft), unit_targets(segments, soft)
     seg_row = {
         (p, k): i
         for i, (p, k) in enumerate(zip(segments["policy"], segments["paragraph"], strict=True))

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from privtag.data.records import multi_hot, to_dataset, units_of
+from privtag.data.records import multi_hot, to_dataset, unit_targets, units_of
 from privtag.data.sources import load_units
 from privtag.errors import DataError
 from privtag.evaluation.metrics import f1_scores
@@ -61,16 +61,12 @@ def _encode_dataset(
         raise DataError(f"data.targets must be 'hard' or 'soft', not {d.targets!r}")
     if not 0.0 <= m.context_dropout <= 1.0:
         raise DataError(f"model.context_dropout must be in [0, 1], not {m.context_dropout}")
-    y = multi_hot(ds["labels"]).astype(np.float32)
+    y = unit_targets(ds, soft=training and d.targets == "soft")
     if training and m.context_dropout > 0:
         drop = np.random.default_rng(recipe.train.seed).random(len(units)) < m.context_dropout
         units = [
             {"text": u["text"]} if dropped else u for u, dropped in zip(units, drop, strict=True)
         ]
-    if training and d.targets == "soft" and "votes" in ds.features:
-        for i, votes in enumerate(ds["votes"]):
-            if votes:
-                y[i] = votes
     if training and "teacher" in ds.features:
         from privtag.training.distill import teacher_targets
 
