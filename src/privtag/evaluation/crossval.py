@@ -229,16 +229,8 @@ def run_crossval(
 
 def tagger_settings(recipe: Recipe) -> dict:
     """A tagger's settings from the recipe's model section; scores in float32."""
-    m = recipe.model
-    return {
-        "encoding": m.encoding,
-        "context": m.context,
-        "max_length": m.max_length,
-        "paragraph_max_length": m.paragraph_max_length,
-        "context_tokens": m.context_tokens,
-        "aggregate": m.aggregate,
-        "dtype": "float32",  # thresholds are fitted on these scores: the same on every machine
-    }
+    # thresholds are fitted on these scores: float32 gives the same on every machine
+    return {**recipe.model.tagger_settings(), "dtype": "float32"}
 
 
 def score_fold(model, tokenizer, recipe: Recipe, held: Mapping, fold_dir: Path) -> None:

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from privtag.errors import DataError
-from privtag.evaluation.crossval import LEVELS, check_run_recipe, load_pool, tagger_settings
+from privtag.evaluation.crossval import LEVELS, check_run_recipe, load_pool
 from privtag.evaluation.crossval_report import (
     CrossvalReport,
     Row,
@@ -152,8 +152,8 @@ def train_final(
         f"({units['sentence'].num_rows} sentences, {units['segment'].num_rows} segments)"
     )
     trainer = fit_model(r, tokenizer, encode_training_set(tokenizer, units, r), None)
-    settings = tagger_settings(r)
-    del settings["dtype"]  # a load-time choice of each machine, as Tagger.save knows
+    # no dtype: a load-time choice of each machine, as Tagger.save knows
+    settings = r.model.tagger_settings()
     settings.update(aggregate=agg, fallback="paragraph" if fallback else "none")
     thresholds = {
         "sentence": by_aggregate[agg]["sentence"],

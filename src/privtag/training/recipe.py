@@ -81,6 +81,18 @@ class ModelConfig:
     # model scores a lone sentence (predict) as well as one in its policy (tag)
     context_dropout: float = 0.0
 
+    def tagger_settings(self) -> dict:
+        """The inference settings a model trained with this config is applied with
+        (saved as its ``privtag.json``; see ``InferenceSettings``)."""
+        return {
+            "encoding": self.encoding,
+            "context": self.context,
+            "max_length": self.max_length,
+            "paragraph_max_length": self.paragraph_max_length,
+            "context_tokens": self.context_tokens,
+            "aggregate": self.aggregate,
+        }
+
 
 @dataclass
 class TrainConfig:

@@ -226,15 +226,7 @@ def train(recipe: Recipe):
     trainer = fit_model(recipe, tokenizer, train_ds, eval_ds)
     history = [h for h in trainer.state.log_history if "eval_macro_f1" in h]
 
-    settings = {
-        "encoding": m.encoding,
-        "context": m.context,
-        "max_length": m.max_length,
-        "paragraph_max_length": m.paragraph_max_length,
-        "context_tokens": m.context_tokens,
-        "aggregate": m.aggregate,
-    }
-    tagger = Tagger(trainer.model.eval(), tokenizer, settings)
+    tagger = Tagger(trainer.model.eval(), tokenizer, m.tagger_settings())
     tuning = tune_tagger(
         tagger,
         units["sentence"]["validation"],
