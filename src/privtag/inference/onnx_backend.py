@@ -299,6 +299,8 @@ class OnnxScorer:
             ) from e
         self.path = Path(path)
         self.batch_size = int(batch_size)
+        # a graph exported for one pass per paragraph pools spans (its extra input)
+        self.spans = "span_weights" in {i.name for i in self.session.get_inputs()}
 
     def score(self, encoded: Encoded) -> np.ndarray:
         """Sigmoid scores of ``encoded`` in its order: (windows, 12), or (spans, 12).
@@ -307,7 +309,7 @@ class OnnxScorer:
             ModelLoadError: windows with spans given to a graph that has no span input,
                 or the reverse (a file exported for another encoding setting).
         """
-        spans = "span_weights" in {i.name for i in self.session.get_inputs()}
+        spans = self.spans
         if spans != (encoded.spans is not None):
             raise ModelLoadError(
                 f"{self.path}: exported for encoding = "

@@ -87,9 +87,6 @@ def score_paragraphs(tagger: Tagger, paragraphs: Sequence[dict]) -> tuple[np.nda
         int(s["paragraph_max_length"]),
         s["context_tokens"],
     )
-    if not enc.n_sentences:
-        empty = np.zeros((0, NUM_LABELS), dtype=np.float32)
-        return empty, np.zeros((len(paragraphs), NUM_LABELS), dtype=np.float32)
     return combine_rows(tagger.scorer.score(enc), enc, len(paragraphs))
 
 
