@@ -156,8 +156,6 @@ def span_batches(encoded: Encoded, batch_size: int):
     for idx, ids, types, mask in padded_batches(encoded, batch_size):
         spans = [encoded.spans[i] for i in idx]
         weights = span_weights(spans, ids.shape[1])
-        valid = np.zeros(weights.shape[:2], dtype=bool)
-        for r, s in enumerate(spans):
-            valid[r, : len(s)] = True
+        valid = weights.any(axis=2)  # a padding row pools nothing; every span holds a token
         rows = np.concatenate([starts[i] + np.arange(len(encoded.spans[i])) for i in idx])
         yield rows, valid, ids, types, mask, weights

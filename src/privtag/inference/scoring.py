@@ -174,7 +174,7 @@ def scores_by_aggregate(
             groups.append(block)
             u = units[i]
             para_units.append({"text": unit_text(u), "section": unit_section(u)})
-    direct = direct_all[[len(ss) > 1 for ss in split]] if direct_all is not None else None
+    direct = direct_all[is_para] if direct_all is not None else None
     out = {}
     by_aggregate = tagger._paragraph_scores(groups, para_units, aggregates, direct)
     for how, scores in by_aggregate.items():
