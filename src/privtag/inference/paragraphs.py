@@ -124,42 +124,34 @@ def encode_paragraphs(
         ids = [
             sent_ids[first + j] or [tokenizer.unk_token_id] for j in range(len(para["sentences"]))
         ]
-        _pack(
-            out,
-            p,
-            first,
-            ids,
-            head_ids[p],
-            before_ids[p],
-            use_prev,
-            context_tokens,
-            max_length,
-            cls,
-            sep,
+        windows = _windows(
+            ids, head_ids[p], before_ids[p], use_prev, context_tokens, max_length, sep
         )
+        for pieces, ctx in windows:
+            _emit(out, p, [(first + j, piece) for j, piece in pieces], ctx, cls, sep)
         first += len(ids)
     return out
 
 
-def _pack(out, p, first, ids, heading, before, use_prev, budget, max_length, cls, sep) -> None:
-    """Append paragraph ``p``'s windows (sentences ``first``... with token ``ids``) to ``out``."""
-    j = 0
-    previous = before
+def _windows(ids, heading, before, use_prev, budget, max_length, sep):
+    """``(pieces, context)`` of each window of one paragraph whose sentences have token
+    ``ids``: pieces are ``(sentence index, its tokens in the window)``, in order."""
+    j, previous = 0, before
     while j < len(ids):
         ctx = context_ids(heading, previous if use_prev else [], budget, sep)
         room = max_length - 2 - (len(ctx) + 1 if ctx else 0)
         if len(ids[j]) > room:  # a sentence longer than a window: windows of its own
             for piece in split_windows(ids[j], room):
-                _emit(out, p, [(first + j, piece)], ctx, cls, sep)
+                yield [(j, piece)], ctx
             previous, j = ids[j], j + 1
             continue
-        batch, used = [], 0
+        pieces, used = [], 0
         while j < len(ids) and used + len(ids[j]) <= room:
-            batch.append((first + j, ids[j]))
+            pieces.append((j, ids[j]))
             used += len(ids[j])
             j += 1
-        _emit(out, p, batch, ctx, cls, sep)
-        previous = batch[-1][1]
+        yield pieces, ctx
+        previous = pieces[-1][1]
 
 
 def _emit(out: ParagraphEncoded, p: int, sentences: list, ctx: list[int], cls: int, sep: int):
