@@ -123,20 +123,17 @@ def encode_paragraph_dataset(
             para_y.append(y_sent[i])
     enc = encode_paragraphs(tokenizer, units, m.context, m.paragraph_max_length, m.context_tokens)
     sentence_row = [i for rows in rows_of for i in rows]  # numbered as encode_paragraphs does
+    para_t = np.asarray(para_y, dtype=np.float32).reshape(-1, NUM_LABELS)
+    sent_t = y_sent[sentence_row]
     # a level the recipe does not train on gets no target (NaN: the collator masks it)
-    skip = np.full(NUM_LABELS, np.nan, dtype=np.float32)
-    para_on, sent_on = "segment" in d.levels, "sentence" in d.levels
-    labels, r = [], 0
-    for spans in enc.spans:
-        rows = []
-        for _ in spans:
-            s = enc.row_sentence[r]
-            if s < 0:
-                rows.append(para_y[enc.row_paragraph[r]] if para_on else skip)
-            else:
-                rows.append(y_sent[sentence_row[s]] if sent_on else skip)
-            r += 1
-        labels.append(np.asarray(rows, dtype=np.float32).tolist())
+    if "segment" not in d.levels:
+        para_t[:] = np.nan
+    if "sentence" not in d.levels:
+        sent_t[:] = np.nan
+    rs, rp = np.asarray(enc.row_sentence, dtype=np.int64), np.asarray(enc.row_paragraph)
+    targets = np.where((rs < 0)[:, None], para_t[rp], sent_t[np.maximum(rs, 0)])
+    ends = np.cumsum([len(spans) for spans in enc.spans], dtype=np.int64)
+    labels = [t.tolist() for t in np.split(targets, ends[:-1])] if len(ends) else []
     return Dataset.from_dict(
         {
             "input_ids": enc.input_ids,
