@@ -95,7 +95,7 @@ def make_runner(name: str, model: str | None, batch_size: int = 0):
     tagger = Tagger.from_pretrained(model, dtype=dtype, backend=backend)
     if batch_size:
         tagger.settings["batch_size"] = batch_size
-        if hasattr(tagger.scorer, "batch_size"):  # an ONNX scorer keeps its own
+        if backend != "torch":  # an ONNX scorer keeps its own; torch's reads the settings
             tagger.scorer.batch_size = batch_size
     if name == "naive":
         tagger.settings["batch_size"] = 1
