@@ -121,6 +121,14 @@ def crossval_cmd(
     partial: Annotated[
         bool, typer.Option("--partial", help="Report the folds done so far (at least two).")
     ] = False,
+    keep_models: Annotated[
+        bool,
+        typer.Option(
+            "--keep-models",
+            help="Save each fold's model in <output>/fold<k>/model (about 90 MB each): "
+            "the teacher of a student distilled under the same folds.",
+        ),
+    ] = False,
     force: Force = False,
 ) -> None:
     """Cross-validation by policy over the recipe's OPP-115 policies: train and score K folds
@@ -140,7 +148,9 @@ def crossval_cmd(
     json_out = outs.file(json_out, "--json")
     outs.directory(output, "--output", update=True)
     if not report_only:
-        run_crossval(r, output, n_folds=folds, seed=seed, only=fold, echo=typer.echo)
+        run_crossval(
+            r, output, n_folds=folds, seed=seed, only=fold, keep_models=keep_models, echo=typer.echo
+        )
     if fold and not (report_only or partial):
         return  # a run of some folds: report with --report-only (and --partial)
     # --report-only --fold K ...: only those folds, e.g. to match another run's folds

@@ -114,12 +114,15 @@ def check_run_recipe(recipe: Recipe, run: Path) -> bool:
         return False
     saved = json.loads(path.read_text(encoding="utf-8"))
     mine = json.loads(json.dumps(run_recipe(recipe)))  # tuples as lists, as saved
+    # a setting added since the run was made was, in effect, at its default then
+    defaults = json.loads(json.dumps(run_recipe(Recipe())))
     for section in sorted(set(saved) | set(mine)):
         a, b = saved.get(section, {}), mine.get(section, {})
         for key in sorted(set(a) | set(b)):
-            if a.get(key) != b.get(key):
+            old = a.get(key, defaults.get(section, {}).get(key))
+            if old != b.get(key):
                 raise DataError(
-                    f"{path}: the run used {section}.{key} = {a.get(key)!r}, this recipe has "
+                    f"{path}: the run used {section}.{key} = {old!r}, this recipe has "
                     f"{b.get(key)!r}; pass the run's recipe and --set options, or run "
                     "cross-validation again for this recipe"
                 )
@@ -155,6 +158,7 @@ def run_crossval(
     seed: int | None = None,
     only: Sequence[int] | None = None,
     keep_checkpoints: bool = False,
+    keep_models: bool = False,
     echo: Callable[[str], None] = print,
 ) -> Path:
     """Train and score every fold not done yet; returns ``output``.
@@ -167,6 +171,9 @@ def run_crossval(
         seed: the fold assignment seed (default: the recipe's ``train.seed``).
         only: fold indices to run (default: all).
         keep_checkpoints: keep each fold's Trainer checkpoints (hundreds of MB each).
+        keep_models: save each fold's model in ``fold<k>/model`` (a tagger, float32,
+            about 90 MB): a teacher for distilling a student under the same folds, since
+            it never saw the fold's held-out policies.
 
     Raises:
         DataError: no OPP-115 source, too few policies, or folds that differ from a
@@ -219,6 +226,10 @@ def run_crossval(
         trainer = fit_model(r, tokenizer, encode_training_set(tokenizer, train_units, r), None)
         held = {lvl: pool[lvl].select(np.flatnonzero(unit_folds[lvl] == k)) for lvl in LEVELS}
         score_fold(trainer.model.eval(), tokenizer, r, held, fold_dir)
+        if keep_models:
+            from privtag.inference.tagger import Tagger
+
+            Tagger(trainer.model, tokenizer, r.model.tagger_settings()).save(fold_dir / "model")
         meta = {"fold": k, "policies": folds[k], "seconds": round(time.time() - started, 1)}
         (fold_dir / "fold.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         if not keep_checkpoints:

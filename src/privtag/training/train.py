@@ -158,6 +158,7 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
     else:
         y_train = np.asarray(train_ds["labels"], dtype=np.float32)[:, :NUM_LABELS]
     y_train = y_train[~np.isnan(y_train).any(1)]  # gold units only (distillation adds others)
+    depth = {"num_hidden_layers": _layers(m)} if m.layers else {}
     # the recipe's name for the base, not its resolved path: it is recorded in the model
     model = PrivtagClassifier.from_base(
         m.base,
@@ -166,6 +167,7 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
         pos_weight=pos_weights(y_train, t.pos_weight, t.pos_weight_max),
         distill_alpha=t.distill_alpha,
         distill_temperature=t.distill_temperature,
+        **depth,
     )
     if m.freeze_embeddings:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -173,6 +175,21 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
     resume = t.resume and any((Path(t.output_dir) / "checkpoints").glob("checkpoint-*"))
     trainer.train(resume_from_checkpoint=True if resume else None)
     return trainer
+
+
+def _layers(m) -> int:
+    """``model.layers``, checked against the base encoder's depth."""
+    from transformers import AutoConfig
+
+    from privtag.inference.model import base_encoder_path
+
+    depth = AutoConfig.from_pretrained(base_encoder_path(m.base)).num_hidden_layers
+    if not 0 < m.layers <= depth:
+        raise DataError(
+            f"model.layers = {m.layers}: the base encoder {m.base!r} has {depth} layers; "
+            f"keep 1 to {depth}, or 0 for all"
+        )
+    return m.layers
 
 
 def train(recipe: Recipe):
