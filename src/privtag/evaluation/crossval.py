@@ -183,8 +183,9 @@ def run_crossval(
     from transformers import AutoTokenizer, set_seed
 
     import privtag.inference.tagger  # noqa: F401  (score_fold's; see below)
+    import privtag.training.paragraph_distill  # noqa: F401  (a distilled fold's)
     from privtag.inference.model import base_encoder_path
-    from privtag.training.train import encode_training_set, fit_model
+    from privtag.training.train import fit_model, training_set
 
     # A run takes hours: every module a fold needs is imported now, not at its end, when
     # the source tree may hold other code (a crash at scoring cost a fold's training once).
@@ -223,7 +224,7 @@ def run_crossval(
             f"({train_units['sentence'].num_rows} sentences, "
             f"{train_units['segment'].num_rows} segments), scoring {len(folds[k])}"
         )
-        trainer = fit_model(r, tokenizer, encode_training_set(tokenizer, train_units, r), None)
+        trainer = fit_model(r, tokenizer, training_set(tokenizer, train_units, r, fold=k), None)
         held = {lvl: pool[lvl].select(np.flatnonzero(unit_folds[lvl] == k)) for lvl in LEVELS}
         score_fold(trainer.model.eval(), tokenizer, r, held, fold_dir)
         if keep_models:

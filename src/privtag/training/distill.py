@@ -186,6 +186,11 @@ def pseudo_label(recipe: Recipe, teacher=None) -> Path:
     from privtag.training.dapt import corpus_units
 
     d, t = recipe.data, recipe.train
+    if recipe.model.encoding == "paragraph":
+        raise DataError(
+            "a one-pass student (model.encoding = 'paragraph') reads its teacher directly "
+            "while it trains: no pseudo-label stage; run privtag train with train.teacher set"
+        )
     if not d.distill:
         raise DataError("data.distill is not set: name the directory for the teacher's scores")
     out = Path(d.distill)

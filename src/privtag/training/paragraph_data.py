@@ -23,7 +23,6 @@ import numpy as np
 import torch
 
 from privtag.data.records import unit_targets, units_of
-from privtag.errors import DataError
 from privtag.inference.paragraphs import encode_paragraphs, span_weights
 from privtag.labels import NUM_LABELS
 
@@ -89,17 +88,23 @@ def encode_paragraph_dataset(
         row), ``labels`` (rows x 12), ``owner`` (the paragraph of each window), ``length``.
         Rows of a level not in ``data.levels`` have NaN targets and are not trained on.
 
-    Raises:
-        DataError: distillation targets, which one pass per paragraph does not take yet.
+    With ``teacher`` and ``teacher_paragraph`` columns on ``sentences``
+    (:func:`privtag.training.paragraph_distill.with_paragraph_teacher`) and ``training``,
+    ``labels`` are 24 per row: gold, then the teacher's score.
     """
     m, d = recipe.model, recipe.data
-    if "teacher" in sentences.features:
-        raise DataError(
-            "model.encoding = 'paragraph' does not train on teacher scores yet; "
-            "distil with model.encoding = 'sentence'"
-        )
     soft = training and d.targets == "soft"
     y_sent, y_seg = unit_targets(sentences, soft), unit_targets(segments, soft)
+    # distillation (privtag.training.paragraph_distill): every row's target is gold, then
+    # the teacher; a paragraph's teacher score is its direct one, a sentence's its score in
+    # its paragraph (also when context dropout shows it alone)
+    distil = training and "teacher" in sentences.features
+    if distil:
+        t_sent = np.asarray(sentences["teacher"], dtype=np.float32).reshape(-1, NUM_LABELS)
+        t_para = np.asarray(sentences["teacher_paragraph"], dtype=np.float32)
+        t_para = t_para.reshape(-1, NUM_LABELS)
+        y_sent = np.concatenate([y_sent, t_sent], axis=1)
+        y_seg = np.concatenate([y_seg, np.full_like(y_seg, np.nan)], axis=1)
     seg_row = {
         (p, k): i
         for i, (p, k) in enumerate(zip(segments["policy"], segments["paragraph"], strict=True))
@@ -111,6 +116,9 @@ def encode_paragraph_dataset(
     para_y = [
         y_seg[seg_row[key]] if key in seg_row else y_sent[rows].max(0) for key, rows in groups
     ]
+    if distil:
+        for g, (_, rows) in enumerate(groups):
+            para_y[g] = np.concatenate([para_y[g][:NUM_LABELS], t_para[rows[0]]])
     if training and m.context_dropout > 0:
         rng = np.random.default_rng(recipe.train.seed)
         for unit, dropped in zip(units, rng.random(len(units)) < m.context_dropout, strict=True):
@@ -123,7 +131,8 @@ def encode_paragraph_dataset(
             para_y.append(y_sent[i])
     enc = encode_paragraphs(tokenizer, units, m.context, m.paragraph_max_length, m.context_tokens)
     sentence_row = [i for rows in rows_of for i in rows]  # numbered as encode_paragraphs does
-    para_t = np.asarray(para_y, dtype=np.float32).reshape(-1, NUM_LABELS)
+    width = y_sent.shape[1]
+    para_t = np.asarray(para_y, dtype=np.float32).reshape(-1, width)
     sent_t = y_sent[sentence_row]
     # a level the recipe does not train on gets no target (NaN: the collator masks it)
     if "segment" not in d.levels:
@@ -132,6 +141,12 @@ def encode_paragraph_dataset(
         sent_t[:] = np.nan
     rs, rp = np.asarray(enc.row_sentence, dtype=np.int64), np.asarray(enc.row_paragraph)
     targets = np.where((rs < 0)[:, None], para_t[rp], sent_t[np.maximum(rs, 0)])
+    return window_dataset(enc, targets)
+
+
+def window_dataset(enc, targets: np.ndarray) -> Dataset:
+    """The training Dataset of paragraph windows ``enc`` with one target per score row
+    (``targets``: (rows, 12), or (rows, 24) gold then teacher), rows in ``enc``'s order."""
     ends = np.cumsum([len(spans) for spans in enc.spans], dtype=np.int64)
     labels = [t.tolist() for t in np.split(targets, ends[:-1])] if len(ends) else []
     return Dataset.from_dict(
@@ -147,9 +162,13 @@ def encode_paragraph_dataset(
 
 
 def label_rows(ds: Dataset) -> np.ndarray:
-    """Every score row's target of a paragraph dataset, stacked: (rows, 12)."""
-    rows = [np.asarray(x, dtype=np.float32).reshape(-1, NUM_LABELS) for x in ds["labels"]]
-    return np.concatenate(rows) if rows else np.zeros((0, NUM_LABELS), dtype=np.float32)
+    """Every score row's gold target of a paragraph dataset, stacked: (rows, 12); NaN for
+    rows without gold (a level not trained on, corpus paragraphs under distillation)."""
+    # each window's labels are nested (rows, width): width 12, or 24 with a teacher
+    rows = [np.asarray(x, dtype=np.float32) for x in ds["labels"]]
+    if not rows:
+        return np.zeros((0, NUM_LABELS), dtype=np.float32)
+    return np.concatenate(rows)[:, :NUM_LABELS]
 
 
 class SpanCollator:
@@ -168,15 +187,20 @@ class SpanCollator:
         ids = np.full((len(features), width), self.pad_token_id, dtype=np.int64)
         types = np.zeros_like(ids)
         mask = np.zeros_like(ids)
-        labels = np.zeros((len(features), n_rows, NUM_LABELS), dtype=np.float32)
+        cols = len(features[0]["labels"][0])
+        distil = cols == 2 * NUM_LABELS  # gold then teacher: NaN halves stay for the loss
+        labels = np.full((len(features), n_rows, cols), np.nan if distil else 0, np.float32)
         keep = np.zeros((len(features), n_rows), dtype=np.float32)
         for b, f in enumerate(features):
             n = len(f["input_ids"])
             ids[b, :n], types[b, :n], mask[b, :n] = f["input_ids"], f["token_type_ids"], 1
-            y = np.asarray(f["labels"], dtype=np.float32).reshape(-1, NUM_LABELS)
-            scored = ~np.isnan(y).any(1)  # rows of a level the recipe does not train on
-            labels[b, : len(y)] = np.nan_to_num(y)
-            keep[b, : len(y)] = scored
+            y = np.asarray(f["labels"], dtype=np.float32)
+            if distil:  # a row counts when it has gold or a teacher score
+                labels[b, : len(y)] = y
+                keep[b, : len(y)] = ~np.isnan(y).all(1)
+            else:  # rows of a level the recipe does not train on have NaN targets
+                labels[b, : len(y)] = np.nan_to_num(y)
+                keep[b, : len(y)] = ~np.isnan(y).any(1)
         weights = span_weights([[tuple(s) for s in f["spans"]] for f in features], width)
         batch = {
             "input_ids": ids,

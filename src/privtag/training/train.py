@@ -127,6 +127,18 @@ def encode_training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe) ->
     return train_ds
 
 
+def training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe, fold: int | None = None):
+    """The training windows of ``units``: :func:`encode_training_set`, or for a one-pass
+    model with ``train.teacher`` the distillation set
+    (:func:`privtag.training.paragraph_distill.distilled_training_set`; ``fold`` picks a
+    cross-validation fold's teacher)."""
+    if recipe.model.encoding == "paragraph" and recipe.train.teacher:
+        from privtag.training.paragraph_distill import distilled_training_set
+
+        return distilled_training_set(tokenizer, units, recipe, fold)
+    return encode_training_set(tokenizer, units, recipe)
+
+
 def _warn_empty(y_train: np.ndarray) -> None:
     empty = [LABELS[j] for j in np.flatnonzero(np.nansum(y_train, 0) == 0)]
     if empty:
@@ -224,12 +236,17 @@ def train(recipe: Recipe):
         lvl: {"train": load(d.train, lvl), "validation": load(d.validation, lvl)}
         for lvl in ("sentence", "segment")
     }
+    if d.distill and m.encoding == "paragraph":
+        raise DataError(
+            "data.distill holds sentence-window teacher scores; a one-pass student reads its "
+            "teacher directly: unset data.distill and name the teacher in train.teacher"
+        )
     if d.distill:
         from privtag.training.distill import with_teacher
 
         for lvl in d.levels:
             units[lvl]["train"] = with_teacher(units[lvl]["train"], d.distill, lvl)
-    train_ds = encode_training_set(tokenizer, {lvl: units[lvl]["train"] for lvl in units}, recipe)
+    train_ds = training_set(tokenizer, {lvl: units[lvl]["train"] for lvl in units}, recipe)
     sel = t.select_on
     val_len = m.max_length if sel == "sentence" else m.paragraph_max_length
     if not units[sel]["validation"].num_rows:

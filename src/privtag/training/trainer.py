@@ -107,10 +107,13 @@ def make_trainer(model, tokenizer, train_ds: Dataset, eval_ds: Dataset | None, r
             inputs = {k: v for k, v in inputs.items() if k != "labels"}
             outputs = model(**inputs)
             pw = getattr(model.config, "pos_weight", None)
-            logits = outputs.logits
+            logits, labels = outputs.logits, labels.to(outputs.logits.dtype)
+            if "label_mask" in inputs:  # paragraph windows: the real rows, flattened
+                rows = inputs["label_mask"].bool()
+                logits, labels = logits[rows], labels[rows]
             loss = distill_loss(
                 logits,
-                labels.to(logits.dtype),
+                labels,
                 alpha=t.distill_alpha,
                 temperature=t.distill_temperature,
                 pos_weight=torch.tensor(pw, dtype=logits.dtype) if pw else None,

@@ -1,0 +1,230 @@
+"""Distillation for one pass per paragraph: a teacher's score for every score row.
+
+A teacher (one or several one-pass taggers, averaged) reads paragraphs exactly as
+:meth:`privtag.Tagger.tag` does, and its scores become the teacher half of each row's
+target: 24 numbers, gold then teacher, mixed by
+:func:`privtag.training.distill.distill_loss`.
+
+- Annotated paragraphs (:func:`with_paragraph_teacher`): each sentence's row learns the
+  teacher's score of that sentence in its paragraph as well as its gold labels; the
+  paragraph row learns the teacher's direct score of the paragraph. A sentence that
+  context dropout shows alone learns the in-paragraph score too, which pulls
+  ``predict()`` on a lone sentence towards ``tag()``.
+- Corpus paragraphs (:func:`corpus_paragraphs`, :func:`encode_corpus_dataset`): no gold,
+  the teacher's scores only: the unlabelled policies are where distillation can teach
+  what 95 annotated policies cannot.
+
+The teacher is read straight from its model directories (``train.teacher``): with a
+one-pass model, scoring tens of thousands of paragraphs takes minutes, not a separate
+resumable stage. Under cross-validation each fold's teacher is that fold's model
+(``{fold}`` in the path), which never saw the fold's held-out policies.
+
+Example:
+    >>> teacher = load_paragraph_teacher(["runs/cv-teacher/fold0/model"])   # doctest: +SKIP
+    >>> units = corpus_paragraphs("../shared/corpus/policies.jsonl.gz", 100)  # doctest: +SKIP
+    >>> sentences, paragraphs = teacher_scores(teacher, units)               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from privtag.errors import DataError, PolicyReadError
+from privtag.inference.paragraphs import document_paragraphs, encode_paragraphs
+from privtag.labels import NUM_LABELS
+
+log = logging.getLogger("privtag.training.paragraph_distill")
+
+__all__ = [
+    "corpus_paragraphs",
+    "encode_corpus_dataset",
+    "load_paragraph_teacher",
+    "teacher_scores",
+    "with_paragraph_teacher",
+]
+
+
+def load_paragraph_teacher(specs: Sequence[str]) -> list:
+    """Open the teacher's members (model directories), each a one-pass tagger.
+
+    Raises:
+        DataError: no member, or a member that is not a one-pass (paragraph) model.
+    """
+    from privtag.inference.tagger import Tagger
+
+    if not specs:
+        raise DataError("a teacher needs at least one model directory; set train.teacher")
+    members = []
+    for spec in specs:
+        tagger = Tagger.load(spec, dtype="float32")
+        if not tagger.one_pass:
+            raise DataError(
+                f"{spec}: the teacher of a one-pass student must read one pass per paragraph "
+                "(model.encoding = 'paragraph'); train it so, or distil with "
+                "model.encoding = 'sentence'"
+            )
+        members.append(tagger)
+    return members
+
+
+def teacher_scores(members: Sequence, paragraphs: Sequence[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """``(sentence scores (n_sentences, 12), paragraph scores (n_paragraphs, 12))``.
+
+    The mean of the members' probabilities; a paragraph's score is its direct one (the
+    row that pools all its tokens), as the student's paragraph row computes it.
+    """
+    from privtag.inference.scoring import score_paragraphs
+
+    sent = para = None
+    for m in members:
+        s, p = score_paragraphs(m, paragraphs)
+        sent = s if sent is None else sent + s
+        para = p if para is None else para + p
+    n = len(members)
+    return (sent / n).astype(np.float32), (para / n).astype(np.float32)
+
+
+def with_paragraph_teacher(members: Sequence, sentences):
+    """``sentences`` with columns ``teacher`` (the sentence's score in its paragraph) and
+    ``teacher_paragraph`` (its paragraph's score), read by
+    :func:`privtag.training.paragraph_data.encode_paragraph_dataset`."""
+    from privtag.training.paragraph_data import paragraph_groups, paragraph_units
+
+    groups = paragraph_groups(sentences)
+    sent, para = teacher_scores(members, paragraph_units(sentences, groups))
+    rows = [i for _, r in groups for i in r]
+    by_row = np.zeros((sentences.num_rows, NUM_LABELS), dtype=np.float32)
+    by_row[rows] = sent
+    para_of = np.zeros_like(by_row)
+    for g, (_, r) in enumerate(groups):
+        para_of[r] = para[g]
+    return sentences.add_column("teacher", by_row.tolist()).add_column(
+        "teacher_paragraph", para_of.tolist()
+    )
+
+
+def corpus_paragraphs(
+    path: str | Path, n: int, sample: float = 1.0, seed: int = 0, min_words: int = 4
+) -> list[dict]:
+    """Up to ``n`` paragraphs of the unlabelled corpus, as ``Tagger.tag`` reads them.
+
+    Policies are segmented like any input (:func:`privtag.segment`, Markdown); a
+    paragraph of under ``min_words`` words (menus, link lists) is left out.
+
+    Returns:
+        Units for :func:`~privtag.inference.paragraphs.encode_paragraphs`: ``sentences``,
+        ``section``, and ``policy`` (the corpus id, for the record).
+    """
+    from privtag.segmentation.document import segment
+    from privtag.training.dapt import iter_corpus
+
+    out: list[dict] = []
+    if n <= 0:
+        return out
+    for doc in iter_corpus(path, sample, seed):
+        try:
+            units = document_paragraphs(segment(doc["text"], format="markdown"))
+        except PolicyReadError:
+            continue  # an empty policy has nothing to teach
+        for unit in units:
+            if sum(len(s.split()) for s in unit["sentences"]) >= min_words:
+                out.append({**unit, "policy": doc["id"]})
+                if len(out) >= n:
+                    return out
+    return out
+
+
+def encode_corpus_dataset(
+    tokenizer, paragraphs: Sequence[dict], sent: np.ndarray, para: np.ndarray, recipe
+):
+    """Windows of unlabelled paragraphs whose every row targets the teacher's score.
+
+    Args:
+        tokenizer: the student's tokenizer.
+        paragraphs: units from :func:`corpus_paragraphs`.
+        sent, para: :func:`teacher_scores` of ``paragraphs``.
+        recipe: the student's ``model`` window settings and ``data.levels`` (a level not
+            trained on gets no target).
+
+    Returns:
+        The columns of :func:`~privtag.training.paragraph_data.encode_paragraph_dataset`,
+        with ``labels`` of 24 per row: NaN gold, then the teacher.
+    """
+    from privtag.training.paragraph_data import window_dataset
+
+    m, levels = recipe.model, recipe.data.levels
+    enc = encode_paragraphs(
+        tokenizer, paragraphs, m.context, m.paragraph_max_length, m.context_tokens
+    )
+    rs, rp = np.asarray(enc.row_sentence, dtype=np.int64), np.asarray(enc.row_paragraph)
+    teacher = np.where((rs < 0)[:, None], para[rp], sent[np.maximum(rs, 0)])
+    if "segment" not in levels:
+        teacher[rs < 0] = np.nan
+    if "sentence" not in levels:
+        teacher[rs >= 0] = np.nan
+    gold = np.full_like(teacher, np.nan)
+    return window_dataset(enc, np.concatenate([gold, teacher], axis=1))
+
+
+def teacher_specs(specs: Sequence[str], fold: int | None) -> list[str]:
+    """``train.teacher`` with ``{fold}`` filled in under cross-validation.
+
+    Raises:
+        DataError: a ``{fold}`` path outside cross-validation.
+    """
+    if fold is None:
+        if any("{fold}" in s for s in specs):
+            raise DataError(
+                f"train.teacher {list(specs)} has a {{fold}} path, which only cross-validation "
+                "fills in; name one model directory to train a single model"
+            )
+        return list(specs)
+    return [s.replace("{fold}", str(fold)) for s in specs]
+
+
+def distilled_training_set(tokenizer, units: dict, recipe, fold: int | None = None):
+    """Paragraph windows of the annotated ``units`` and of ``data.corpus_units`` corpus
+    paragraphs, every row with the teacher's score next to its gold target.
+
+    Args:
+        tokenizer: the student's tokenizer.
+        units: ``{"sentence": Dataset, "segment": Dataset}`` of annotated units.
+        recipe: ``train.teacher`` (one-pass model directories, averaged),
+            ``data.corpus``, ``data.corpus_units``, ``data.corpus_sample``, ``train.seed``.
+        fold: under cross-validation, the fold whose teacher ``{fold}`` names.
+
+    Returns:
+        One Dataset for :func:`privtag.training.train.fit_model`.
+    """
+    import time
+
+    from datasets import concatenate_datasets
+
+    from privtag.training.train import encode_training_set
+
+    d, t = recipe.data, recipe.train
+    if t.distill_alpha >= 1.0:
+        raise DataError(
+            "train.teacher is set but train.distill_alpha = 1 trains on gold only; set it "
+            "below 1 (0.5 mixes gold and teacher equally), or leave train.teacher empty"
+        )
+    started = time.time()
+    members = load_paragraph_teacher(teacher_specs(t.teacher, fold))
+    units = {**units, "sentence": with_paragraph_teacher(members, units["sentence"])}
+    parts = [encode_training_set(tokenizer, units, recipe)]
+    paragraphs = corpus_paragraphs(d.corpus, d.corpus_units, d.corpus_sample, t.seed)
+    if paragraphs:
+        sent, para = teacher_scores(members, paragraphs)
+        parts.append(encode_corpus_dataset(tokenizer, paragraphs, sent, para, recipe))
+    log.info(
+        "teacher scores: %d annotated sentences, %d corpus paragraphs (%d sentences) in %.0f s",
+        units["sentence"].num_rows,
+        len(paragraphs),
+        sum(len(p["sentences"]) for p in paragraphs),
+        time.time() - started,
+    )
+    return concatenate_datasets(parts)
