@@ -182,7 +182,7 @@ def run_crossval(
     from datasets import concatenate_datasets
     from transformers import AutoTokenizer, set_seed
 
-    import privtag.inference.tagger  # noqa: F401  (score_fold's; see below)
+    import privtag.inference.tagger
     import privtag.training.paragraph_distill  # noqa: F401  (a distilled fold's)
     from privtag.inference.model import base_encoder_path
     from privtag.training.train import fit_model, training_set
