@@ -182,8 +182,9 @@ def run_crossval(
     from datasets import concatenate_datasets
     from transformers import AutoTokenizer, set_seed
 
+    # score_fold's and a distilled fold's (see below)
     import privtag.inference.tagger
-    import privtag.training.paragraph_distill  # noqa: F401  (a distilled fold's)
+    import privtag.training.paragraph_distill  # noqa: F401
     from privtag.inference.model import base_encoder_path
     from privtag.training.train import fit_model, training_set
 
