@@ -74,3 +74,26 @@ def test_cli_decision_needs_a_crossval_run(tmp_path):
     assert (
         result.exit_code == 2 and "--decision and --aggregate need --crossval RUN" in result.output
     )
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_run_recipe_check_knows_new_settings_and_fold_teachers(tiny_run):
+    from privtag.evaluation.crossval import check_run_recipe
+
+    recipe, run = tiny_run
+    path = run / RECIPE_FILE
+    saved = json.loads(path.read_text())
+    # a run made before model.layers existed was, in effect, at its default (0: all)
+    del saved["model"]["layers"]
+    saved["train"]["teacher"] = ["runs/cv-teacher/fold{fold}/model"]
+    path.write_text(json.dumps(saved))
+    recipe.train.teacher = ["runs/teacher"]  # the final model's teacher saw every policy
+    assert check_run_recipe(recipe, run) is True
+    recipe.model.layers = 3
+    with pytest.raises(DataError, match=r"model.layers = 0, this recipe has 3"):
+        check_run_recipe(recipe, run)
+    recipe.model.layers = 0
+    saved["train"]["teacher"] = ["runs/teacher-a"]  # no {fold}: the same teacher is required
+    path.write_text(json.dumps(saved))
+    with pytest.raises(DataError, match=r"train\.teacher"):
+        check_run_recipe(recipe, run)

@@ -116,7 +116,7 @@ def train_final(
 
     from privtag.inference.model import base_encoder_path
     from privtag.inference.tagger import Tagger
-    from privtag.training.train import _versions, encode_training_set, fit_model
+    from privtag.training.train import _versions, fit_model, training_set
 
     started = time.time()
     run = Path(run)
@@ -151,7 +151,7 @@ def train_final(
         f"training on {len(set(units['segment']['policy']))} policies "
         f"({units['sentence'].num_rows} sentences, {units['segment'].num_rows} segments)"
     )
-    trainer = fit_model(r, tokenizer, encode_training_set(tokenizer, units, r), None)
+    trainer = fit_model(r, tokenizer, training_set(tokenizer, units, r), None)
     # no dtype: a load-time choice of each machine, as Tagger.save knows
     settings = r.model.tagger_settings()
     settings.update(aggregate=agg, fallback="paragraph" if fallback else "none")
