@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from privtag.cli import main
 from privtag.errors import PolicyReadError
-from privtag.segmentation import readers, segment
+from privtag.segmentation import loading, segment
 from privtag.segmentation.document import Document, iter_jsonl, split_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -228,7 +228,7 @@ _TEXTS = st.lists(st.one_of(_PIECES, st.text(_CHARS, max_size=12)), max_size=40)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXTS, st.sampled_from(["text", "markdown"]), st.integers(40, 400))
 def test_text_and_markdown_invariants(source, fmt, max_chars):
-    assume(readers._as_path(source) is None)  # "/" or "." names a directory, not a policy
+    assume(loading._as_path(source) is None)  # "/" or "." names a directory, not a policy
     try:
         doc = segment(source, format=fmt, max_sentence_chars=max_chars)
     except PolicyReadError:

@@ -46,7 +46,7 @@ from privtag.data.records import to_dataset
 from privtag.errors import DataError
 from privtag.extras import missing
 from privtag.labels import LABEL2ID, LABELS
-from privtag.segmentation import readers
+from privtag.segmentation import loading
 from privtag.segmentation.document import Document, segment
 from privtag.segmentation.units import previous_texts
 
@@ -143,7 +143,7 @@ def read_policy(root: Path, name: str, errant: set[tuple[str, str]] | None = Non
     # Source offsets of the segments: annotators' span indices count from there. Decode
     # as the segmenter does: Path.read_text would turn "\r\n" into "\n" and keep a BOM,
     # shifting every later segment against the segmenter's source offsets.
-    source, _ = readers.load(html)
+    source, _ = loading.load(html)
     starts, pos = [], 0
     for part in source.split("|||"):
         starts.append(pos)

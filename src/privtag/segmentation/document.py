@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from privtag.errors import PolicyReadError, PolicyTypeError
-from privtag.segmentation import readers
+from privtag.segmentation import loading, readers
 from privtag.segmentation.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
 
 #: Warn when more than this share of a page's text is left out as furniture.
@@ -171,7 +171,7 @@ def segment(
     Args:
         source: policy text, raw bytes, or a path (a :class:`~pathlib.Path`; a ``str``
             naming an existing file, or a one-line path-like ``str`` ending in
-            .txt/.md/.html, is read as a path; see :func:`privtag.segmentation.readers.load`).
+            .txt/.md/.html, is read as a path; see :func:`privtag.segmentation.loading.load`).
         format: ``"text"``, ``"markdown"``, ``"html"`` or ``"opp115"``; detected when None.
         max_sentence_chars: longer sentences are cut on a word boundary.
         max_bytes: refuse policy files larger than this (default 50 MB, or
@@ -197,7 +197,7 @@ def segment(
     """
     if not (format is None or isinstance(format, str)):
         raise PolicyTypeError(f"format must be a str or None, not {type(format).__name__}")
-    raw, meta = readers.load(source, max_bytes)
+    raw, meta = loading.load(source, max_bytes)
     name = meta["path"] or "<text>"
     if format is None:
         format = readers.detect_format(raw, meta["path"])

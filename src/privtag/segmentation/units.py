@@ -128,7 +128,7 @@ def unit_sentences(text: str) -> list[Sentence]:
     """The sentences of a unit's text, segmented as a plain-text paragraph.
 
     A unit is text, never a file: a str with a line break is never looked up as a
-    path nor checked for binary data (see :func:`privtag.segmentation.readers.load`). A text with no
+    path nor checked for binary data (see :func:`privtag.segmentation.loading.load`). A text with no
     visible character has no sentences; a provenance note (which the segmenter leaves
     out of a policy) is a sentence of a unit.
     """

@@ -1,0 +1,91 @@
+"""Loading: bytes decoded in the right encoding, files read safely, or refused in one line."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from privtag.errors import PolicyReadError
+from privtag.segmentation.loading import decode, load
+
+# --------------------------------------------------------------------------- decoding
+
+TEXT = "Café “Lumière” costs €5 – we don’t sell data."
+
+
+@pytest.mark.parametrize(
+    "data, encoding",
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8-sig"),
+        (codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), "utf-16"),
+        (codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "utf-16"),
+        (TEXT.encode("utf-16-le"), "utf-16-le"),  # no BOM: found by its zero bytes
+        (TEXT.encode("cp1252"), "cp1252"),
+    ],
+)
+def test_decode_encodings(data, encoding):
+    assert decode(data) == (TEXT, encoding)
+
+
+def test_decode_latin1_text_reads_the_same():
+    text = "Señor Pérez © 2020, ½ price, Daten über Sie, à bientôt."
+    assert decode(text.encode("latin-1"))[0] == text
+
+
+def test_decode_reads_bytes_cp1252_leaves_undefined_as_latin1():
+    # 0x81 is undefined in cp1252: read as Latin-1 within the cp1252 text, as browsers do
+    assert decode(b"caf\xe9 \x81 don\x92t") == ("café \x81 don\u2019t", "cp1252")
+
+
+def test_decode_honours_a_declared_html_charset():
+    page = '<html><head><meta charset="iso-8859-15"></head><body>Prix: 5 \xa4</body></html>'
+    text, enc = decode(page.encode("latin-1"))
+    assert enc == "iso8859-15" and "5 €" in text
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "is a PDF"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "ZIP archive"),
+        (bytes(range(256)) * 4, "binary"),
+        (b"ab\x00cd\x01\x02\x03" * 100, "binary"),
+    ],
+)
+def test_decode_rejects_binary(data, message):
+    with pytest.raises(PolicyReadError, match=message):
+        decode(data, "x.bin")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_load_reads_paths_and_strings(tmp_path):
+    f = tmp_path / "p.txt"
+    f.write_bytes("We keep logs.".encode("cp1252"))
+    assert load(f) == ("We keep logs.", {"path": str(f), "encoding": "utf-8"})
+    assert load("We keep logs. See policy.md")[1]["path"] is None  # a sentence, not a path
+
+
+def test_a_str_is_text_even_when_it_names_a_file(tmp_path):
+    f = tmp_path / "p.txt"
+    f.write_text("We keep logs.")
+    with pytest.warns(DeprecationWarning, match=r"pass Path\(...\) or use segment_file"):
+        assert load(str(f)) == (str(f), {"path": None, "encoding": None})
+    with pytest.warns(DeprecationWarning):  # a missing file name: text as well, with a hint
+        assert load("missing.md")[1]["path"] is None
+    assert load(b"We keep logs.") == ("We keep logs.", {"path": None, "encoding": "utf-8"})
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d / "missing.txt", "no such file"),
+        (lambda d: d, "is a directory"),
+    ],
+)
+def test_load_errors(tmp_path, make, message):
+    with pytest.raises(PolicyReadError, match=message):
+        load(make(tmp_path))
