@@ -1,9 +1,10 @@
 """Blocks of HTML policies: web pages as found on real sites, and OPP-115's sanitized HTML.
 
 Web pages are parsed with lxml (forgiving: unclosed tags and stray ``<`` are read the
-way browsers read them) and walked without recursion, so deeply nested pages are fine.
-OPP-115 files are read with a small tag scanner instead, so every character keeps its
-offset in the source file.
+way browsers read them) and walked without recursion, so deeply nested pages are fine;
+what of a page is furniture or hidden, and whether it stays, is judged in
+:mod:`privtag.segmentation.furniture`. OPP-115 files are read with a small tag scanner
+instead, so every character keeps its offset in the source file.
 """
 
 from __future__ import annotations
@@ -11,6 +12,15 @@ from __future__ import annotations
 import re
 
 from privtag.segmentation.blocks import NON_TEXT, Block, Builder, Dropped
+from privtag.segmentation.furniture import (
+    CONTROL_TAGS,
+    HEADING_TAGS,
+    NON_TEXT_TAGS,
+    candidate,
+    measure,
+    measure_candidates,
+    verdict,
+)
 
 
 def _words(s: str) -> list[str]:
@@ -27,12 +37,6 @@ SENTENCE_STARTERS = frozenset(
     )
 )
 
-# Never page text: code, embedded objects and the page head (its title is metadata).
-_NON_TEXT = {"script", "style", "svg", "canvas", "iframe", "object", "head", "title"}
-_CONTROLS = {"button", "select", "option", "textarea", "input"}
-# Page furniture: dropped unless its text reads as policy text (see _verdict).
-_FURNITURE = {"nav", "aside", "menu", "dialog", "noscript", "template"}
-_PAGE_FURNITURE = {"header", "footer"}  # furniture only outside <main> or <article>
 _PARAGRAPH = {
     "p",
     "div",
@@ -70,108 +74,7 @@ _BLOCK = _PARAGRAPH | {
     "legend",
 }
 _BOLD = {"strong", "b"}
-_FURNITURE_TOKEN = re.compile(
-    r"(?:nav|navbar|navigation|menu|main-menu|menubar|breadcrumbs?|site-header|site-footer|"
-    r"header|footer|sidebar|skip-link|skip-to-content|cookie[-_]?(?:banner|notice|consent|bar)|"
-    r"social-share|share-buttons)",
-    re.I,
-)
-_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar"}
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _TOGGLE_ATTRS = ("aria-expanded", "aria-controls", "data-toggle", "data-bs-toggle", "data-target")
-_POLICY_TERMS = re.compile(
-    r"privacy|personal|cookie|\bdata\b|information|contact|consent|opt[- ]?out|gdpr|ccpa"
-    r"|third[- ]part|tracking|unsubscribe|collect|disclos|\bshare|\bsell|\bretain|e-?mail"
-    r"|\baddress|location|\bdelet",
-    re.I,
-)
-_SENTENCE_END = re.compile(r"\w[.!?](?=\s|$)")
-
-
-def _measure(t: str | None) -> tuple[int, ...]:
-    """Counts of a text: ``(characters, link characters, words, sentence ends, texts with policy
-    terms, headings)``; the second and last are filled in by :func:`_measure_candidates`."""
-    if not t or t.isspace():
-        return _ZERO
-    words = t.split()
-    return (
-        sum(map(len, words)),
-        0,
-        len(words),
-        len(_SENTENCE_END.findall(t)),
-        _POLICY_TERMS.search(t) is not None,
-        0,
-    )
-
-
-_ZERO = (0, 0, 0, 0, 0, 0)
-
-
-def _candidate(el, tag: str, in_main: bool) -> str | None:
-    """``"furniture"``, ``"hidden"`` or None: whether ``el`` may be left out, and why."""
-    get = el.get
-    if tag in _FURNITURE or (tag in _PAGE_FURNITURE and not in_main):
-        return "furniture"
-    if (get("role") or "").lower() in _FURNITURE_ROLES:
-        return "furniture"
-    if not in_main and tag in {"div", "section", "ul", "ol", "table"}:
-        tokens = (get("class") or "").split() + (get("id") or "").split()
-        if any(_FURNITURE_TOKEN.fullmatch(t) for t in tokens):
-            return "furniture"
-    if (
-        get("hidden") is not None
-        or get("aria-hidden") == "true"
-        or _HIDDEN_STYLE.search(get("style") or "")
-    ):
-        # accordions and tabs hide policy sections until clicked
-        return "hidden"
-    return None
-
-
-def _verdict(counts: tuple[int, ...], kind: str) -> str | None:
-    """Why a candidate is left out (``"link list"``, ``"furniture"``), or None to keep it.
-
-    Menus and link lists go, hidden or not. Other furniture stays when it reads as
-    policy text: a heading (a policy section moved into a box), a few sentences of
-    prose, or a phrase of four words or more about privacy, data or contact.
-    """
-    chars, links, words, ends, terms, headings = counts
-    if not chars:
-        return None
-    if chars - links <= 0.2 * chars:
-        return "link list"
-    if kind == "hidden":
-        return None
-    if headings or (ends >= 2 and words >= 12) or (terms and words >= 4):
-        return None
-    return "furniture"
-
-
-def _measure_candidates(root) -> dict:
-    """The :func:`_measure` counts of every candidate's subtree under ``root``, in one pass.
-
-    Reversed document order visits every element after its descendants, so each
-    subtree is counted once however deeply candidates nest.
-    """
-    acc: dict = {}
-    found: dict = {}
-    for el in reversed(list(root.iter())):
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        children = [acc.pop(child, _ZERO) for child in el]
-        if not tag or tag in _NON_TEXT or tag in _CONTROLS:
-            acc[el] = _ZERO
-            continue
-        parts = [_measure(el.text), *children, *(_measure(child.tail) for child in el)]
-        c = tuple(map(sum, zip(*parts, strict=True)))
-        if tag == "a":
-            c = (c[0], c[0], *c[2:])
-        elif tag in _HEADINGS:
-            c = (*c[:5], c[5] + 1)
-        acc[el] = c
-        if _candidate(el, tag, in_main=False):
-            found[el] = c
-    return found
 
 
 class _HtmlWalker:
@@ -179,7 +82,7 @@ class _HtmlWalker:
 
     def __init__(self) -> None:
         self.b = Builder("")
-        self.counts: dict = {}  # from _measure_candidates
+        self.counts: dict = {}  # from measure_candidates
         self.dropped_by: dict[str, list[int]] = {}  # reason -> [characters, elements]
         self.bold = 0  # depth of open <b>/<strong>
         self.bold_only = True  # all text of the open block so far is bold
@@ -248,24 +151,24 @@ class _HtmlWalker:
             stack.extend((child, False) for child in reversed(el))
 
     def dropped(self, el, tag: str) -> bool:
-        if tag in _NON_TEXT:
+        if tag in NON_TEXT_TAGS:
             return self._drop(el, NON_TEXT)
-        if tag in _CONTROLS and not (tag == "button" and any(map(el.get, _TOGGLE_ATTRS))):
+        if tag in CONTROL_TAGS and not (tag == "button" and any(map(el.get, _TOGGLE_ATTRS))):
             return self._drop(el, "form control")
-        kind = _candidate(el, tag, self.in_main > 0)
+        kind = candidate(el, tag, self.in_main > 0)
         if kind is None:
             return False
         if el not in self.counts:
             # counted when first met, nested candidates with it: text outside furniture
             # is never counted, text inside it once
-            self.counts.update(_measure_candidates(el))
+            self.counts.update(measure_candidates(el))
         counts = self.counts[el]
-        reason = _verdict(counts, kind)
+        reason = verdict(counts, kind)
         return reason is not None and self._drop(el, reason, counts[0])
 
     def _drop(self, el, reason: str, chars: int | None = None) -> bool:
         if chars is None:
-            chars = _measure(el.text_content())[0]
+            chars = measure(el.text_content())[0]
         tally = self.dropped_by.setdefault(reason, [0, 0])
         tally[0] += chars
         tally[1] += 1
@@ -285,7 +188,7 @@ class _HtmlWalker:
             self.flush()
             if empty:  # <br><br>: a blank line
                 b.paragraph_break()
-        elif tag in _HEADINGS:
+        elif tag in HEADING_TAGS:
             self.flush()
             b.paragraph_break()
             self.bold += 1
@@ -309,7 +212,7 @@ class _HtmlWalker:
 
     def leave(self, el, tag: str) -> None:
         b = self.b
-        if tag in _HEADINGS:
+        if tag in HEADING_TAGS:
             self.bold -= 1
             b.flush("heading", int(tag[1]))
             b.paragraph_break()

@@ -1,0 +1,126 @@
+"""Page furniture and hidden content of web pages: what is left out of a policy, and why.
+
+Menus, headers, footers, banners and dialogs (by tag, ARIA role or class name) and
+hidden elements (accordions and tabs) are *candidates*. Each is judged by the text it
+holds, counted in one pass over the tree: link lists go, hidden or not; other
+furniture stays when it reads as policy text. :mod:`privtag.segmentation.markup` asks
+this module as it walks a page and reports what was left out by reason.
+
+Example:
+    >>> verdict(measure("Home About Contact"), "furniture")
+    'furniture'
+    >>> verdict(measure("We collect your e-mail address."), "furniture") is None
+    True
+"""
+
+from __future__ import annotations
+
+import re
+
+# Never page text: code, embedded objects and the page head (its title is metadata).
+NON_TEXT_TAGS = {"script", "style", "svg", "canvas", "iframe", "object", "head", "title"}
+CONTROL_TAGS = {"button", "select", "option", "textarea", "input"}
+# Page furniture: dropped unless its text reads as policy text (see verdict).
+_FURNITURE = {"nav", "aside", "menu", "dialog", "noscript", "template"}
+_PAGE_FURNITURE = {"header", "footer"}  # furniture only outside <main> or <article>
+_FURNITURE_TOKEN = re.compile(
+    r"(?:nav|navbar|navigation|menu|main-menu|menubar|breadcrumbs?|site-header|site-footer|"
+    r"header|footer|sidebar|skip-link|skip-to-content|cookie[-_]?(?:banner|notice|consent|bar)|"
+    r"social-share|share-buttons)",
+    re.I,
+)
+_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar"}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_POLICY_TERMS = re.compile(
+    r"privacy|personal|cookie|\bdata\b|information|contact|consent|opt[- ]?out|gdpr|ccpa"
+    r"|third[- ]part|tracking|unsubscribe|collect|disclos|\bshare|\bsell|\bretain|e-?mail"
+    r"|\baddress|location|\bdelet",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"\w[.!?](?=\s|$)")
+
+
+def measure(t: str | None) -> tuple[int, ...]:
+    """Counts of a text: ``(characters, link characters, words, sentence ends, texts with policy
+    terms, headings)``; the second and last are filled in by :func:`measure_candidates`."""
+    if not t or t.isspace():
+        return _ZERO
+    words = t.split()
+    return (
+        sum(map(len, words)),
+        0,
+        len(words),
+        len(_SENTENCE_END.findall(t)),
+        _POLICY_TERMS.search(t) is not None,
+        0,
+    )
+
+
+_ZERO = (0, 0, 0, 0, 0, 0)
+
+
+def candidate(el, tag: str, in_main: bool) -> str | None:
+    """``"furniture"``, ``"hidden"`` or None: whether ``el`` may be left out, and why."""
+    get = el.get
+    if tag in _FURNITURE or (tag in _PAGE_FURNITURE and not in_main):
+        return "furniture"
+    if (get("role") or "").lower() in _FURNITURE_ROLES:
+        return "furniture"
+    if not in_main and tag in {"div", "section", "ul", "ol", "table"}:
+        tokens = (get("class") or "").split() + (get("id") or "").split()
+        if any(_FURNITURE_TOKEN.fullmatch(t) for t in tokens):
+            return "furniture"
+    if (
+        get("hidden") is not None
+        or get("aria-hidden") == "true"
+        or _HIDDEN_STYLE.search(get("style") or "")
+    ):
+        # accordions and tabs hide policy sections until clicked
+        return "hidden"
+    return None
+
+
+def verdict(counts: tuple[int, ...], kind: str) -> str | None:
+    """Why a candidate is left out (``"link list"``, ``"furniture"``), or None to keep it.
+
+    Menus and link lists go, hidden or not. Other furniture stays when it reads as
+    policy text: a heading (a policy section moved into a box), a few sentences of
+    prose, or a phrase of four words or more about privacy, data or contact.
+    """
+    chars, links, words, ends, terms, headings = counts
+    if not chars:
+        return None
+    if chars - links <= 0.2 * chars:
+        return "link list"
+    if kind == "hidden":
+        return None
+    if headings or (ends >= 2 and words >= 12) or (terms and words >= 4):
+        return None
+    return "furniture"
+
+
+def measure_candidates(root) -> dict:
+    """The :func:`measure` counts of every candidate's subtree under ``root``, in one pass.
+
+    Reversed document order visits every element after its descendants, so each
+    subtree is counted once however deeply candidates nest.
+    """
+    acc: dict = {}
+    found: dict = {}
+    for el in reversed(list(root.iter())):
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        children = [acc.pop(child, _ZERO) for child in el]
+        if not tag or tag in NON_TEXT_TAGS or tag in CONTROL_TAGS:
+            acc[el] = _ZERO
+            continue
+        parts = [measure(el.text), *children, *(measure(child.tail) for child in el)]
+        c = tuple(map(sum, zip(*parts, strict=True)))
+        if tag == "a":
+            c = (c[0], c[0], *c[2:])
+        elif tag in HEADING_TAGS:
+            c = (*c[:5], c[5] + 1)
+        acc[el] = c
+        if candidate(el, tag, in_main=False):
+            found[el] = c
+    return found
