@@ -1,7 +1,7 @@
 """Data: annotated units for training and evaluation, from every source privtag reads.
 
-This package owns the annotation format and its validator
-(:mod:`~privtag.data.annotations`), importers of other tools' exports
+This package owns the annotation format (:mod:`~privtag.data.annotation_format`) and
+its validator (:mod:`~privtag.data.annotations`), importers of other tools' exports
 (:mod:`~privtag.data.importers`: Label Studio, doccano), the OPP-115 corpus
 (:mod:`~privtag.data.opp115`), the records every source becomes
 (:mod:`~privtag.data.records`: ``FEATURES``, splits, multi-hot labels), source strings

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from privtag.data.annotations import suggest_label
+from privtag.data.annotation_format import suggest_label
 from privtag.errors import AnnotationError, DataError
 from privtag.labels import LABELS, label_index
 from privtag.outputs import write_text

@@ -1,0 +1,231 @@
+"""The annotation format: its fields, files read into rows, and the checks of one row alone.
+
+A record is one sentence of a policy, one JSON object per line of a ``.jsonl`` file or one
+row of a ``.csv`` file (``labels`` joined by ``;``, ``section`` by ``" > "``); the fields
+are :data:`FIELDS`. Checks that need the policy text (offsets, one record per sentence of
+the segmenter, duplicates, coverage) are :mod:`privtag.data.annotations`'s. Problems go
+to a ``bad(...)`` callback, so a file's problems are all reported at once.
+
+Example:
+    >>> problems = []
+    >>> check_row({"policy": "acme", "sentence_id": "s1", "start": 0, "end": 3, "text": "Hi.",
+    ...            "labels": ["Data Securty"], "section": []}, lambda *a: problems.append(a))
+    True
+    >>> problems
+    [('labels', "unknown label 'Data Securty'", "did you mean 'Data Security'?")]
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from privtag.labels import LABEL_IDS, LABELS, label_index
+
+#: Fields of an annotation record and how to write them (used in error messages).
+FIELDS = {
+    "policy": 'a string: the policy file name without extension, e.g. "zarget"',
+    "sentence_id": 'a string unique within the policy, e.g. "s12"',
+    "start": "an integer: character offset of the sentence in the policy text",
+    "end": "an integer: character offset just after the sentence",
+    "text": "a string: the sentence, exactly as in the policy text",
+    "labels": 'a list of label names, e.g. ["Data Security"] ([] for none)',
+    "section": 'a list of headings, outermost first, e.g. ["Privacy", "Cookies"]',
+    "note": "a string (optional)",
+}
+_TYPES = {"start": int, "end": int, "labels": list, "section": list}
+#: Longest policy name: with an extension it must stay a valid file name (255 bytes).
+MAX_POLICY_NAME = 200
+
+
+def suggest_label(name: str) -> str:
+    """A hint naming the valid label closest to ``name`` (display names and short ids).
+
+    Example:
+        >>> suggest_label("Data Securty")
+        "did you mean 'Data Security'?"
+    """
+    keys = {k.lower(): k for k in (*LABELS, *LABEL_IDS)}
+    near = difflib.get_close_matches(str(name).strip().lower(), keys, n=1, cutoff=0.5)
+    if near:
+        return f"did you mean {keys[near[0]]!r}?"
+    return "use one of: " + "; ".join(LABELS)
+
+
+def annotation_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand ``paths``: files as given, directories to their ``*.jsonl`` and ``*.csv`` files."""
+    out: list[Path] = []
+    for p in map(Path, [paths] if isinstance(paths, str | Path) else paths):
+        out.extend(
+            sorted(q for q in p.iterdir() if q.suffix in (".jsonl", ".csv")) if p.is_dir() else [p]
+        )
+    return out
+
+
+def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
+    """(line, raw dict) of every record of a .jsonl or .csv file.
+
+    Problems go to ``bad(line, field, what, fix)``; a file that cannot be read gives none.
+    """
+    try:
+        content = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        bad(1, "file", "file not found", "check the path")
+        return []
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as e:
+        bad(1, "file", f"cannot read it ({e.__class__.__name__})", "save it as UTF-8 text")
+        return []
+    content = content.removeprefix("\ufeff")
+    rows: list[tuple[int, dict]] = []
+    if path.suffix == ".csv":
+        reader = csv.DictReader(content.splitlines(keepends=True))
+        missing = [f for f in FIELDS if f != "note" and f not in (reader.fieldnames or [])]
+        if missing:
+            bad(
+                1,
+                "columns",
+                f"missing column(s) {', '.join(missing)}",
+                "the header row must name: " + ",".join(FIELDS),
+            )
+            return []
+        for row in reader:
+            # line_num is the row's last line (a quoted cell may span several)
+            rows.append((reader.line_num, _from_csv(row, reader.line_num, bad)))
+        return rows
+    if path.suffix != ".jsonl":
+        bad(
+            1,
+            "file",
+            f"unknown annotation file type {path.suffix!r}",
+            "use .jsonl or .csv (a Label Studio or doccano export: use `labelstudio:` or "
+            "`doccano:` sources, see privtag.data.importers)",
+        )
+        return []
+    # only "\n" ends a record: json.dumps(ensure_ascii=False) writes U+2028 and other
+    # characters splitlines() breaks on raw inside strings
+    for n, text in enumerate(content.split("\n"), 1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as e:
+            bad(
+                n,
+                "json",
+                f"invalid JSON ({e.msg} at column {e.colno})",
+                "write one complete JSON object per line",
+            )
+            continue
+        if not isinstance(obj, dict):
+            bad(
+                n,
+                "json",
+                f"expected a JSON object, got {type(obj).__name__}",
+                'write {"policy": ..., "sentence_id": ..., ...} on the line',
+            )
+            continue
+        rows.append((n, obj))
+    return rows
+
+
+def _from_csv(row: dict, line: int, bad) -> dict:
+    out: dict = {k: v for k, v in row.items() if k is not None and v is not None}
+    if None in row:
+        bad(line, "columns", "more cells than columns", "quote cells that contain commas")
+    for key in ("start", "end"):
+        if out.get(key, "").strip().lstrip("-").isdigit():  # else the type check reports it
+            out[key] = int(out[key])
+    out["labels"] = [x.strip() for x in out.get("labels", "").split(";") if x.strip()]
+    out["section"] = [x.strip() for x in out.get("section", "").split(" > ") if x.strip()]
+    if not out.get("note"):
+        out.pop("note", None)
+    return out
+
+
+def check_row(obj: dict, bad) -> bool:
+    """Check fields and types of one raw record; True when it can be checked further.
+
+    Problems go to ``bad(field, what, fix)``, every one of the record (see the module example).
+    """
+    ok = True
+    for key in obj:
+        if key not in FIELDS:
+            near = difflib.get_close_matches(key, FIELDS, n=1)
+            fix = (
+                f"rename it to {near[0]!r}"
+                if near and near[0] not in obj
+                else "remove it (free text goes in 'note')"
+            )
+            bad(key, f"unknown field {key!r}", fix)
+    for key, how in FIELDS.items():
+        if key not in obj:
+            if key != "note":
+                bad(key, "missing field", f"add it: {how}")
+                ok = False
+            continue
+        value, typ = obj[key], _TYPES.get(key, str)
+        good = isinstance(value, typ) and not isinstance(value, bool)
+        if good and typ is list:
+            good = all(isinstance(x, str) for x in value)
+        if not good:
+            bad(key, f"wrong type: {json.dumps(value, ensure_ascii=False)[:60]}", f"write {how}")
+            ok = False
+    # label names are checked even when another field is wrong: every problem at once
+    if isinstance(obj.get("labels"), list):
+        _check_labels(obj["labels"], bad)
+    if not ok:
+        return False
+    if (
+        not obj["policy"].strip()
+        or any(c in obj["policy"] for c in "/\\")
+        or obj["policy"].startswith(".")
+        or not obj["policy"].isprintable()
+        or len(obj["policy"]) > MAX_POLICY_NAME
+    ):
+        shown = obj["policy"][:60] + ("..." if len(obj["policy"]) > 60 else "")
+        bad(
+            "policy",
+            f"invalid policy name {shown!r}",
+            f"write {FIELDS['policy']} (at most {MAX_POLICY_NAME} printable characters)",
+        )
+        ok = False
+    if not obj["sentence_id"].strip():
+        bad("sentence_id", "empty id", f"write {FIELDS['sentence_id']}")
+    if not obj["text"].strip():
+        bad(
+            "text",
+            "empty text",
+            "copy the sentence from `privtag segment POLICY_FILE --json`, or delete the line",
+        )
+        ok = False
+    elif obj["start"] < 0:
+        bad("start", f"negative offset {obj['start']}", "write the offset in the policy text")
+        ok = False
+    elif obj["end"] - obj["start"] != len(obj["text"]):
+        bad(
+            "end",
+            f"end - start is {obj['end'] - obj['start']} but the text has "
+            f"{len(obj['text'])} characters",
+            "set end = start + length of text",
+        )
+        ok = False
+    return ok
+
+
+def _check_labels(names: list, bad) -> None:
+    """Unknown and repeated label names of one record (a name and its id are one label)."""
+    seen: dict[int, str] = {}
+    for name in names:
+        if not isinstance(name, str):
+            continue  # the type check reports it
+        try:
+            i = label_index(name)
+        except KeyError:
+            bad("labels", f"unknown label {name!r}", suggest_label(name))
+            continue
+        if i in seen:
+            bad("labels", f"{LABELS[i]!r} is listed twice", "list each label once")
+        seen[i] = name
