@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -346,3 +347,15 @@ def test_reading_skips_empty_files_but_not_when_all_are_empty(tmp_path):
     assert read_annotations([empty, path]) == read_annotations(path)
     with pytest.raises(DataError, match=r"no annotation records in .*empty\.jsonl"):
         read_annotations(empty)
+
+
+def test_policies_of_a_subfolder_are_its_mirror_under_policies(tmp_path):
+    # data/annotations/modern/x.jsonl is checked against data/policies/modern/x.*
+    (tmp_path / "annotations" / "modern").mkdir(parents=True)
+    shutil.copytree(SMALL / "policies", tmp_path / "policies" / "modern")
+    shutil.copy(ACME, tmp_path / "annotations" / "modern" / "acme.jsonl")
+    assert validate_annotations(tmp_path / "annotations" / "modern" / "acme.jsonl") == []
+    # the repository's own subfolder, from any working directory
+    repo = Path(__file__).resolve().parents[2] / "data" / "annotations" / "modern"
+    if any(repo.glob("*.jsonl")):
+        assert validate_annotations(sorted(repo.glob("*.jsonl"))) == []

@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from privtag.data.records import to_dataset
-from privtag.errors import DataError
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.training.paragraph_data import (
     SpanCollator,
@@ -127,11 +126,25 @@ def test_a_level_left_out_of_the_recipe_gets_no_target(units, tokenizer):
     assert np.isnan(rows).any(1).sum() == 3  # one paragraph row per window
 
 
-def test_teacher_scores_are_refused_with_the_way_out(units, tokenizer):
+def test_teacher_half_of_lone_sentences_is_their_score_in_the_paragraph(units, tokenizer):
     sentences, segments = units
-    with_teacher = sentences.add_column("teacher", [[0.5] * NUM_LABELS] * sentences.num_rows)
-    with pytest.raises(DataError, match="encoding = 'sentence'"):
-        encode_paragraph_dataset(tokenizer, with_teacher, segments, _recipe())
+    t_sent = np.arange(sentences.num_rows, dtype=np.float32)[:, None] / 10 + np.zeros(NUM_LABELS)
+    taught = sentences.add_column("teacher", t_sent.tolist()).add_column(
+        "teacher_paragraph", (t_sent + 0.5).tolist()
+    )
+    # context dropout 1: every paragraph loses its heading and every sentence comes again alone
+    ds = encode_paragraph_dataset(tokenizer, taught, segments, _recipe(context_dropout=1.0))
+    windows = [np.asarray(x, dtype=np.float32) for x in ds["labels"]]
+    assert all(w.shape[1] == 2 * NUM_LABELS for w in windows)
+    lone = windows[-sentences.num_rows :]  # appended after the paragraphs, in row order
+    for i, w in enumerate(lone):
+        assert np.allclose(w[:, NUM_LABELS:], t_sent[i])  # both rows: the in-paragraph score
+    first = windows[0]  # paragraph a/0: rows 1 then 0 in text order
+    assert np.allclose(first[0, NUM_LABELS:], t_sent[1] + 0.5)
+    assert np.allclose(first[1:, NUM_LABELS:], t_sent[[1, 0]])
+    # without training (validation) the teacher is not read
+    plain = encode_paragraph_dataset(tokenizer, taught, segments, _recipe(), training=False)
+    assert np.asarray(plain["labels"][0]).shape[1] == NUM_LABELS
 
 
 def test_collator_pads_windows_rows_and_masks_padding_rows(units, tokenizer):

@@ -45,7 +45,8 @@ from privtag.segmentation.units import previous_texts
 
 POLICY_EXTENSIONS = (".md", ".txt", ".html", ".htm")
 _NO_RECORDS = "no records"
-_REPO_POLICIES = Path(__file__).resolve().parents[2] / "data" / "policies"
+# src/privtag/data/annotations.py -> the repository root's data/policies
+_REPO_POLICIES = Path(__file__).resolve().parents[3] / "data" / "policies"
 
 
 def find_policy(name: str, policies_dir: Path) -> Path | None:
@@ -64,11 +65,18 @@ def find_policy(name: str, policies_dir: Path) -> Path | None:
 
 
 def _policies_dir(file: Path, given: str | Path | None) -> Path:
-    # data/annotations/x.jsonl -> data/policies; else the repository's data/policies
+    # data/annotations/x.jsonl -> data/policies, data/annotations/modern/x.jsonl ->
+    # data/policies/modern; else the repository's data/policies
     if given is not None:
         return Path(given)
-    sibling = file.resolve().parent.parent / "policies"
-    found = sibling if sibling.is_dir() else _REPO_POLICIES
+    here = file.resolve().parent
+    found = _REPO_POLICIES
+    for up in (here, *here.parents):
+        if up.name == "annotations":
+            mirror = up.parent / "policies" / here.relative_to(up)
+            if mirror.is_dir():
+                found = mirror
+            break
     # relative to the working directory when inside it, so messages stay short
     return found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
 

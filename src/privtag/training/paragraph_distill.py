@@ -43,6 +43,7 @@ __all__ = [
     "corpus_paragraphs",
     "encode_corpus_dataset",
     "load_paragraph_teacher",
+    "teach",
     "teacher_scores",
     "with_paragraph_teacher",
 ]
@@ -186,9 +187,8 @@ def teacher_specs(specs: Sequence[str], fold: int | None) -> list[str]:
     return [s.replace("{fold}", str(fold)) for s in specs]
 
 
-def distilled_training_set(tokenizer, units: dict, recipe, fold: int | None = None):
-    """Paragraph windows of the annotated ``units`` and of ``data.corpus_units`` corpus
-    paragraphs, every row with the teacher's score next to its gold target.
+def teach(tokenizer, units: dict, recipe, fold: int | None = None):
+    """The teacher's scores for a one-pass student's training: ``(units, corpus)``.
 
     Args:
         tokenizer: the student's tokenizer.
@@ -198,13 +198,14 @@ def distilled_training_set(tokenizer, units: dict, recipe, fold: int | None = No
         fold: under cross-validation, the fold whose teacher ``{fold}`` names.
 
     Returns:
-        One Dataset for :func:`privtag.training.train.fit_model`.
+        ``units`` with the teacher's columns on the sentences (encode them with
+        :func:`privtag.training.train.encode_training_set`), and the windows of
+        ``data.corpus_units`` corpus paragraphs (None without any).
+
+    Raises:
+        DataError: ``train.distill_alpha`` of 1, which would ignore the teacher.
     """
     import time
-
-    from datasets import concatenate_datasets
-
-    from privtag.training.train import encode_training_set
 
     d, t = recipe.data, recipe.train
     if t.distill_alpha >= 1.0:
@@ -215,11 +216,11 @@ def distilled_training_set(tokenizer, units: dict, recipe, fold: int | None = No
     started = time.time()
     members = load_paragraph_teacher(teacher_specs(t.teacher, fold))
     units = {**units, "sentence": with_paragraph_teacher(members, units["sentence"])}
-    parts = [encode_training_set(tokenizer, units, recipe)]
     paragraphs = corpus_paragraphs(d.corpus, d.corpus_units, d.corpus_sample, t.seed)
+    corpus = None
     if paragraphs:
         sent, para = teacher_scores(members, paragraphs)
-        parts.append(encode_corpus_dataset(tokenizer, paragraphs, sent, para, recipe))
+        corpus = encode_corpus_dataset(tokenizer, paragraphs, sent, para, recipe)
     log.info(
         "teacher scores: %d annotated sentences, %d corpus paragraphs (%d sentences) in %.0f s",
         units["sentence"].num_rows,
@@ -227,4 +228,4 @@ def distilled_training_set(tokenizer, units: dict, recipe, fold: int | None = No
         sum(len(p["sentences"]) for p in paragraphs),
         time.time() - started,
     )
-    return concatenate_datasets(parts)
+    return units, corpus

@@ -129,13 +129,15 @@ def encode_training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe) ->
 
 def training_set(tokenizer, units: dict[str, Dataset], recipe: Recipe, fold: int | None = None):
     """The training windows of ``units``: :func:`encode_training_set`, or for a one-pass
-    model with ``train.teacher`` the distillation set
-    (:func:`privtag.training.paragraph_distill.distilled_training_set`; ``fold`` picks a
+    model with ``train.teacher`` the same windows with the teacher's scores, plus corpus
+    paragraphs (:func:`privtag.training.paragraph_distill.teach`; ``fold`` picks a
     cross-validation fold's teacher)."""
     if recipe.model.encoding == "paragraph" and recipe.train.teacher:
-        from privtag.training.paragraph_distill import distilled_training_set
+        from privtag.training.paragraph_distill import teach
 
-        return distilled_training_set(tokenizer, units, recipe, fold)
+        units, corpus = teach(tokenizer, units, recipe, fold)
+        gold = encode_training_set(tokenizer, units, recipe)
+        return concatenate_datasets([gold, corpus]) if corpus is not None else gold
     return encode_training_set(tokenizer, units, recipe)
 
 
