@@ -189,7 +189,7 @@ def test_distilled_student_trains_and_is_cross_validated(
     base = tiny_recipe(tmp_path / "t", **cv)
     run_crossval(base, tmp_path / "cv-t", n_folds=2, keep_models=True, echo=lambda s: None)
     assert (tmp_path / "cv-t/fold1/model/config.json").is_file()
-    fold_teacher = {"train.teacher": [str(tmp_path / "cv-t/fold{fold}/model")]}
+    fold_teacher = {"train.teacher": [str(tmp_path / "cv-t/fold{fold}/model"), "tfidf"]}
     distil = tiny_recipe(tmp_path / "s", **{**cv, **settings, **fold_teacher})
     run_crossval(distil, tmp_path / "cv-s", n_folds=2, echo=lambda s: None)
     with np.load(tmp_path / "cv-s/fold1/scores.npz") as z:
@@ -201,3 +201,29 @@ def test_layers_beyond_the_base_are_refused(tiny_recipe, tmp_path):
 
     with pytest.raises(DataError, match="has 2 layers"):
         train(tiny_recipe(tmp_path, **{"model.layers": 3}))
+
+
+def test_tfidf_member_scores_each_level_with_its_own_model(teacher):
+    from privtag.data.records import to_dataset
+    from privtag.training.paragraph_distill import TfidfMember
+
+    words = ["email address", "partners share", "opt out choice", "contact us mail"]
+    rows = [
+        {"policy": f"p{i}", "unit_id": str(i), "text": f"{words[i % 4]} number {i}",
+         "labels": [LABELS[i % 4]]}
+        for i in range(16)
+    ]  # fmt: skip
+    units = {"sentence": to_dataset(rows), "segment": to_dataset(rows[::-1])}
+    member = load_paragraph_teacher(["tfidf"], units, seed=3)[0]
+    assert isinstance(member, TfidfMember)
+    paragraphs = [{"sentences": ["We share with partners.", "Opt out here."]}]
+    sent, para = member.score_paragraphs(paragraphs)
+    assert np.allclose(sent, member.sentence.predict_proba(paragraphs[0]["sentences"]))
+    assert np.allclose(
+        para, member.segment.predict_proba(["We share with partners. Opt out here."])
+    )
+    mixed = teacher_scores([teacher[0], member], paragraphs)
+    alone = teacher_scores(teacher, paragraphs)
+    assert np.allclose(mixed[0], (alone[0] + sent) / 2, atol=1e-6)
+    with pytest.raises(DataError, match="fitted on training units"):
+        load_paragraph_teacher(["tfidf"])

@@ -66,17 +66,16 @@ def find_policy(name: str, policies_dir: Path) -> Path | None:
 
 def _policies_dir(file: Path, given: str | Path | None) -> Path:
     # data/annotations/x.jsonl -> data/policies, data/annotations/modern/x.jsonl ->
-    # data/policies/modern; else the repository's data/policies
+    # data/policies/modern, any/dir/x.jsonl -> any/policies; else the repository's
     if given is not None:
         return Path(given)
     here = file.resolve().parent
-    found = _REPO_POLICIES
+    candidates = [here.parent / "policies"]
     for up in (here, *here.parents):
         if up.name == "annotations":
-            mirror = up.parent / "policies" / here.relative_to(up)
-            if mirror.is_dir():
-                found = mirror
+            candidates.insert(0, up.parent / "policies" / here.relative_to(up))
             break
+    found = next((c for c in candidates if c.is_dir()), _REPO_POLICIES)
     # relative to the working directory when inside it, so messages stay short
     return found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
 

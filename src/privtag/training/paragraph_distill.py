@@ -1,6 +1,7 @@
 """Distillation for one pass per paragraph: a teacher's score for every score row.
 
-A teacher (one or several one-pass taggers, averaged) reads paragraphs exactly as
+A teacher (one or several one-pass taggers, and optionally TF-IDF + LR fitted on the same
+training units: ``train.teacher = [DIR, "tfidf"]``; their scores averaged) reads paragraphs as
 :meth:`privtag.Tagger.tag` does, and its scores become the teacher half of each row's
 target: 24 numbers, gold then teacher, mixed by
 :func:`privtag.training.distill.distill_loss`.
@@ -49,11 +50,50 @@ __all__ = [
 ]
 
 
-def load_paragraph_teacher(specs: Sequence[str]) -> list:
-    """Open the teacher's members (model directories), each a one-pass tagger.
+#: A teacher member that is not a directory: TF-IDF + logistic regression fitted on the
+#: student's own training units, so under cross-validation it is fitted per fold.
+TFIDF_MEMBER = "tfidf"
+
+
+class TfidfMember:
+    """TF-IDF + LR as a member of a paragraph teacher: sentence rows are scored by a
+    model fitted on sentence units, paragraph rows (the sentences joined) by one fitted
+    on segment units, as the cross-validation report scores TF-IDF at each level.
+
+    Args:
+        sentence, segment: fitted :class:`privtag.evaluation.baselines.TfidfTagger`.
+    """
+
+    def __init__(self, sentence, segment):
+        self.sentence = sentence
+        self.segment = segment
+
+    @classmethod
+    def fit(cls, units: dict, seed: int = 0) -> TfidfMember:
+        """Fit both levels on ``{"sentence": Dataset, "segment": Dataset}``."""
+        from privtag.evaluation.baselines import TfidfTagger
+
+        return cls(*(TfidfTagger(seed=seed).fit(units[lvl]) for lvl in ("sentence", "segment")))
+
+    def score_paragraphs(self, paragraphs: Sequence[dict]) -> tuple[np.ndarray, np.ndarray]:
+        """``(sentence scores, paragraph scores)``, as :func:`teacher_scores` takes them."""
+        texts = [t for p in paragraphs for t in p["sentences"]]
+        sent = self.sentence.predict_proba(texts) if texts else np.zeros((0, NUM_LABELS))
+        para = self.segment.predict_proba([" ".join(p["sentences"]) for p in paragraphs])
+        return np.asarray(sent, dtype=np.float32), np.asarray(para, dtype=np.float32)
+
+
+def load_paragraph_teacher(specs: Sequence[str], units: dict | None = None, seed: int = 0) -> list:
+    """Open the teacher's members: one-pass model directories, and ``"tfidf"``.
+
+    Args:
+        specs: ``train.teacher``.
+        units: the student's training units, which a ``"tfidf"`` member is fitted on.
+        seed: the TF-IDF member's seed.
 
     Raises:
-        DataError: no member, or a member that is not a one-pass (paragraph) model.
+        DataError: no member, a member that is not a one-pass (paragraph) model, or
+            ``"tfidf"`` without training units.
     """
     from privtag.inference.tagger import Tagger
 
@@ -61,6 +101,11 @@ def load_paragraph_teacher(specs: Sequence[str]) -> list:
         raise DataError("a teacher needs at least one model directory; set train.teacher")
     members = []
     for spec in specs:
+        if spec == TFIDF_MEMBER:
+            if units is None:
+                raise DataError("the teacher member 'tfidf' is fitted on training units; pass them")
+            members.append(TfidfMember.fit(units, seed))
+            continue
         tagger = Tagger.load(spec, dtype="float32")
         if not tagger.one_pass:
             raise DataError(
@@ -82,7 +127,10 @@ def teacher_scores(members: Sequence, paragraphs: Sequence[dict]) -> tuple[np.nd
 
     sent = para = None
     for m in members:
-        s, p = score_paragraphs(m, paragraphs)
+        if isinstance(m, TfidfMember):
+            s, p = m.score_paragraphs(paragraphs)
+        else:
+            s, p = score_paragraphs(m, paragraphs)
         sent = s if sent is None else sent + s
         para = p if para is None else para + p
     n = len(members)
@@ -193,7 +241,7 @@ def teach(tokenizer, units: dict, recipe, fold: int | None = None):
     Args:
         tokenizer: the student's tokenizer.
         units: ``{"sentence": Dataset, "segment": Dataset}`` of annotated units.
-        recipe: ``train.teacher`` (one-pass model directories, averaged),
+        recipe: ``train.teacher`` (one-pass model directories and ``"tfidf"``, averaged),
             ``data.corpus``, ``data.corpus_units``, ``data.corpus_sample``, ``train.seed``.
         fold: under cross-validation, the fold whose teacher ``{fold}`` names.
 
@@ -214,7 +262,7 @@ def teach(tokenizer, units: dict, recipe, fold: int | None = None):
             "below 1 (0.5 mixes gold and teacher equally), or leave train.teacher empty"
         )
     started = time.time()
-    members = load_paragraph_teacher(teacher_specs(t.teacher, fold))
+    members = load_paragraph_teacher(teacher_specs(t.teacher, fold), units, t.seed)
     units = {**units, "sentence": with_paragraph_teacher(members, units["sentence"])}
     paragraphs = corpus_paragraphs(d.corpus, d.corpus_units, d.corpus_sample, t.seed)
     corpus = None
