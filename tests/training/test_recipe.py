@@ -69,6 +69,24 @@ def test_shipped_default_recipe_loads(root):
     assert r.model.freeze_embeddings is True
 
 
+def test_adaptation_chain_recipes_cross_validate_the_same_student(root):
+    from privtag.evaluation.crossval import run_recipe
+
+    teacher = Recipe.load(root / "train" / "teacher.toml")
+    student = Recipe.load(root / "train" / "distill.toml")
+    assert teacher.model.encoding == student.model.encoding == "paragraph"
+    assert student.train.teacher == [teacher.train.output_dir, "tfidf"]
+    assert 0 < student.train.distill_alpha < 1 and student.data.corpus_units > 0
+    # the student differs from the teacher only in what distillation adds
+    a, b = run_recipe(teacher), run_recipe(student)
+    differ = {(s, k) for s in a for k in a[s] if a[s][k] != b[s][k]}
+    assert differ == {
+        ("data", "corpus_units"),
+        ("train", "teacher"),
+        ("train", "distill_alpha"),
+    }
+
+
 def test_overrides_parse_toml_literals_and_win_over_the_file(toml):
     r = Recipe.load(
         toml("[train]\nepochs = 3\n"),
