@@ -54,17 +54,19 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-# The adaptation chain (train/teacher.toml -> distill.toml): fold teachers, the student under
-# the same folds, then the final teacher and student. Every stage resumes where it stopped.
-# About 2.5 hours on a 2-core CPU (benchmarks/RESULTS.md, "Distillation"). DAPT is its own
-# target: its cross-validated gain was within noise, so the chain does not wait for it.
+# The adaptation chain, which makes model/: the teacher (train/default.toml, gold only) per
+# fold and on every policy, then the student (train/distill.toml) under the same folds and
+# on every policy. Every stage resumes where it stopped. About 3 hours on a 2-core CPU
+# (benchmarks/RESULTS.md, "Distillation"). DAPT is its own target: its cross-validated gain
+# was within noise, so the chain does not wait for it.
 FOLD_TEACHER = '["runs/cv-teacher/fold{fold}/model","tfidf"]'
 adapt: install
-	$(BIN)/privtag crossval train/teacher.toml --folds 5 -o runs/cv-teacher --keep-models
+	$(BIN)/privtag crossval train/default.toml --folds 5 -o runs/cv-teacher --keep-models
 	$(BIN)/privtag crossval train/distill.toml --folds 5 -o runs/cv-distil \
 		--set train.teacher=$(FOLD_TEACHER)
-	$(BIN)/privtag train train/teacher.toml --crossval runs/cv-teacher --force
-	$(BIN)/privtag train train/distill.toml --crossval runs/cv-distil --export runs/distill/model --force
+	$(BIN)/privtag train train/default.toml --crossval runs/cv-teacher \
+		--set train.output_dir=runs/teacher --force
+	$(BIN)/privtag train train/distill.toml --crossval runs/cv-distil --export model --force
 
 dapt: install
 	$(BIN)/privtag dapt train/dapt.toml --set train.resume=true

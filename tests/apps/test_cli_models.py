@@ -167,6 +167,13 @@ def test_train_command(tiny_recipe, tmp_path):
     assert meta["recipe"]["train"]["max_steps"] == 1
     assert meta["recipe"]["train"]["aggregates"] == ["max"]
     assert (tmp_path / "exported" / COMPACT_FILE).is_file()
+    # exporting again over it (--force) replaces the weights but keeps the model card
+    (tmp_path / "exported" / "MODEL_CARD.md").write_text("# card\n")
+    (tmp_path / "exported" / "stale.bin").write_text("x")
+    again = CliRunner().invoke(app, ["export", str(out), str(tmp_path / "exported"), "--force"])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "exported" / "MODEL_CARD.md").read_text() == "# card\n"
+    assert not (tmp_path / "exported" / "stale.bin").exists()
 
 
 def test_train_command_rejects_unknown_settings(tiny_recipe, tmp_path):

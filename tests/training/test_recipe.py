@@ -72,10 +72,10 @@ def test_shipped_default_recipe_loads(root):
 def test_adaptation_chain_recipes_cross_validate_the_same_student(root):
     from privtag.evaluation.crossval import run_recipe
 
-    teacher = Recipe.load(root / "train" / "teacher.toml")
+    teacher = Recipe.load(root / "train" / "default.toml")
     student = Recipe.load(root / "train" / "distill.toml")
     assert teacher.model.encoding == student.model.encoding == "paragraph"
-    assert student.train.teacher == [teacher.train.output_dir, "tfidf"]
+    assert student.train.teacher == ["runs/teacher", "tfidf"]
     assert 0 < student.train.distill_alpha < 1 and student.data.corpus_units > 0
     # the student differs from the teacher only in what distillation adds
     a, b = run_recipe(teacher), run_recipe(student)

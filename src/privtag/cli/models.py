@@ -3,6 +3,7 @@ training stages (dapt, pseudo-label) that live in their own modules."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -91,6 +92,7 @@ def train_cmd(
     if export:
         with atomic_dir(export) as tmp:
             tagger.save(tmp, compact=True)
+            _keep_card(export, tmp)
         typer.echo(f"compact model written to {export}")
 
 
@@ -180,7 +182,20 @@ def export_cmd(
     tagger = Tagger.load(model)
     with atomic_dir(out) as tmp:
         tagger.save(tmp, compact=True)
+        _keep_card(out, tmp)
     typer.echo(f"compact model written to {out}")
+
+
+#: A model directory's card: written by people, not by training.
+CARD = "MODEL_CARD.md"
+
+
+def _keep_card(target: Path, tmp: Path) -> None:
+    # re-exporting into model/ replaces the directory as a whole; its card is carried
+    # over (to be updated to the new figures) rather than deleted with the old weights
+    card = Path(target) / CARD
+    if card.is_file():
+        shutil.copy2(card, tmp / CARD)
 
 
 def export_onnx_cmd(
