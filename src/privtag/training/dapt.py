@@ -37,12 +37,16 @@ import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from privtag.errors import DataError
 from privtag.training.recipe import Recipe, train_bf16
+
+if TYPE_CHECKING:  # annotations only
+    from privtag.segmentation.document import Document
 
 log = logging.getLogger("privtag.dapt")
 CHECKPOINT = "checkpoint"
@@ -82,6 +86,22 @@ def iter_corpus(path: str | Path, sample: float = 1.0, seed: int = 0) -> Iterato
             yield {"id": key, "text": text}
 
 
+def segmented_corpus(
+    path: str | Path, sample: float = 1.0, seed: int = 0
+) -> Iterator[tuple[str, Document]]:
+    """``(id, Document)`` of each policy :func:`iter_corpus` reads, segmented as any input
+    (Markdown); a policy with no text is skipped, as it has nothing to learn from."""
+    from privtag.errors import PolicyReadError
+    from privtag.segmentation.document import segment
+
+    for doc in iter_corpus(path, sample, seed):
+        try:
+            seg = segment(doc["text"], format="markdown")
+        except PolicyReadError:
+            continue
+        yield doc["id"], seg
+
+
 def corpus_units(
     path: str | Path,
     level: str = "sentence",
@@ -96,30 +116,24 @@ def corpus_units(
     Yields:
         ``{"policy", "unit_id", "text", "section", "previous"}`` dicts.
     """
-    from privtag.errors import PolicyReadError
-    from privtag.segmentation.document import segment
     from privtag.segmentation.units import sentence_units
 
     if level not in ("sentence", "segment"):
         raise DataError(f"level must be 'sentence' or 'segment', not {level!r}")
-    for doc in iter_corpus(path, sample, seed):
-        try:
-            seg = segment(doc["text"], format="markdown")
-        except PolicyReadError:
-            continue  # an empty policy has nothing to learn from
+    for key, seg in segmented_corpus(path, sample, seed):
         if level == "sentence":
             body = [s for s in seg.sentences if s.kind != "heading"]
             units = zip(body, sentence_units(body), strict=True)
             for s, unit in units:
                 if len(s.text.split()) >= min_words:
-                    yield {"policy": doc["id"], "unit_id": s.id, **unit}
+                    yield {"policy": key, "unit_id": s.id, **unit}
             continue
         for p in seg.paragraphs:
             text = seg.text[p.start : p.end]
             if len(text.split()) >= min_words:
                 section = list(p.section)
                 yield {
-                    "policy": doc["id"],
+                    "policy": key,
                     "unit_id": f"p{p.index}",
                     "text": text,
                     "section": section,

@@ -95,16 +95,6 @@ def encode_paragraph_dataset(
     m, d = recipe.model, recipe.data
     soft = training and d.targets == "soft"
     y_sent, y_seg = unit_targets(sentences, soft), unit_targets(segments, soft)
-    # distillation (privtag.training.paragraph_distill): every row's target is gold, then
-    # the teacher; a paragraph's teacher score is its direct one, a sentence's its score in
-    # its paragraph (also when context dropout shows it alone)
-    distil = training and "teacher" in sentences.features
-    if distil:
-        t_sent = np.asarray(sentences["teacher"], dtype=np.float32).reshape(-1, NUM_LABELS)
-        t_para = np.asarray(sentences["teacher_paragraph"], dtype=np.float32)
-        t_para = t_para.reshape(-1, NUM_LABELS)
-        y_sent = np.concatenate([y_sent, t_sent], axis=1)
-        y_seg = np.concatenate([y_seg, np.full_like(y_seg, np.nan)], axis=1)
     seg_row = {
         (p, k): i
         for i, (p, k) in enumerate(zip(segments["policy"], segments["paragraph"], strict=True))
@@ -116,9 +106,18 @@ def encode_paragraph_dataset(
     para_y = [
         y_seg[seg_row[key]] if key in seg_row else y_sent[rows].max(0) for key, rows in groups
     ]
-    if distil:
-        for g, (_, rows) in enumerate(groups):
-            para_y[g] = np.concatenate([para_y[g][:NUM_LABELS], t_para[rows[0]]])
+    if training and "teacher" in sentences.features:
+        # distillation (privtag.training.paragraph_distill): every row's target is gold,
+        # then the teacher; a paragraph's teacher score is its direct one, a sentence's its
+        # score in its paragraph (also when context dropout shows it alone)
+        t_sent = np.asarray(sentences["teacher"], dtype=np.float32).reshape(-1, NUM_LABELS)
+        t_para = np.asarray(sentences["teacher_paragraph"], dtype=np.float32)
+        t_para = t_para.reshape(-1, NUM_LABELS)
+        y_sent = np.concatenate([y_sent, t_sent], axis=1)
+        para_y = [
+            np.concatenate([y, t_para[rows[0]]])
+            for y, (_, rows) in zip(para_y, groups, strict=True)
+        ]
     if training and m.context_dropout > 0:
         rng = np.random.default_rng(recipe.train.seed)
         for unit, dropped in zip(units, rng.random(len(units)) < m.context_dropout, strict=True):
@@ -131,17 +130,21 @@ def encode_paragraph_dataset(
             para_y.append(y_sent[i])
     enc = encode_paragraphs(tokenizer, units, m.context, m.paragraph_max_length, m.context_tokens)
     sentence_row = [i for rows in rows_of for i in rows]  # numbered as encode_paragraphs does
-    width = y_sent.shape[1]
-    para_t = np.asarray(para_y, dtype=np.float32).reshape(-1, width)
-    sent_t = y_sent[sentence_row]
-    # a level the recipe does not train on gets no target (NaN: the collator masks it)
-    if "segment" not in d.levels:
-        para_t[:] = np.nan
-    if "sentence" not in d.levels:
-        sent_t[:] = np.nan
+    para_t = np.asarray(para_y, dtype=np.float32).reshape(-1, y_sent.shape[1])
+    return window_dataset(enc, row_targets(enc, para_t, y_sent[sentence_row], d.levels))
+
+
+def row_targets(enc, paragraphs: np.ndarray, sentences: np.ndarray, levels) -> np.ndarray:
+    """The target of each score row of ``enc``: its paragraph's row of ``paragraphs`` for a
+    paragraph row, its sentence's row of ``sentences`` (numbered as ``enc`` numbers them)
+    for a sentence row; NaN for a level not in ``levels`` (the collator masks it)."""
     rs, rp = np.asarray(enc.row_sentence, dtype=np.int64), np.asarray(enc.row_paragraph)
-    targets = np.where((rs < 0)[:, None], para_t[rp], sent_t[np.maximum(rs, 0)])
-    return window_dataset(enc, targets)
+    targets = np.where((rs < 0)[:, None], paragraphs[rp], sentences[np.maximum(rs, 0)])
+    if "segment" not in levels:
+        targets[rs < 0] = np.nan
+    if "sentence" not in levels:
+        targets[rs >= 0] = np.nan
+    return targets.astype(np.float32)
 
 
 def window_dataset(enc, targets: np.ndarray) -> Dataset:

@@ -29,12 +29,13 @@ Example:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from privtag.errors import DataError, PolicyReadError
+from privtag.errors import DataError
 from privtag.inference.paragraphs import document_paragraphs, encode_paragraphs
 from privtag.labels import NUM_LABELS
 
@@ -168,20 +169,15 @@ def corpus_paragraphs(
         Units for :func:`~privtag.inference.paragraphs.encode_paragraphs`: ``sentences``,
         ``section``, and ``policy`` (the corpus id, for the record).
     """
-    from privtag.segmentation.document import segment
-    from privtag.training.dapt import iter_corpus
+    from privtag.training.dapt import segmented_corpus
 
     out: list[dict] = []
     if n <= 0:
         return out
-    for doc in iter_corpus(path, sample, seed):
-        try:
-            units = document_paragraphs(segment(doc["text"], format="markdown"))
-        except PolicyReadError:
-            continue  # an empty policy has nothing to teach
-        for unit in units:
+    for key, doc in segmented_corpus(path, sample, seed):
+        for unit in document_paragraphs(doc):
             if sum(len(s.split()) for s in unit["sentences"]) >= min_words:
-                out.append({**unit, "policy": doc["id"]})
+                out.append({**unit, "policy": key})
                 if len(out) >= n:
                     return out
     return out
@@ -203,18 +199,13 @@ def encode_corpus_dataset(
         The columns of :func:`~privtag.training.paragraph_data.encode_paragraph_dataset`,
         with ``labels`` of 24 per row: NaN gold, then the teacher.
     """
-    from privtag.training.paragraph_data import window_dataset
+    from privtag.training.paragraph_data import row_targets, window_dataset
 
-    m, levels = recipe.model, recipe.data.levels
+    m = recipe.model
     enc = encode_paragraphs(
         tokenizer, paragraphs, m.context, m.paragraph_max_length, m.context_tokens
     )
-    rs, rp = np.asarray(enc.row_sentence, dtype=np.int64), np.asarray(enc.row_paragraph)
-    teacher = np.where((rs < 0)[:, None], para[rp], sent[np.maximum(rs, 0)])
-    if "segment" not in levels:
-        teacher[rs < 0] = np.nan
-    if "sentence" not in levels:
-        teacher[rs >= 0] = np.nan
+    teacher = row_targets(enc, para, sent, recipe.data.levels)
     gold = np.full_like(teacher, np.nan)
     return window_dataset(enc, np.concatenate([gold, teacher], axis=1))
 
@@ -253,8 +244,6 @@ def teach(tokenizer, units: dict, recipe, fold: int | None = None):
     Raises:
         DataError: ``train.distill_alpha`` of 1, which would ignore the teacher.
     """
-    import time
-
     d, t = recipe.data, recipe.train
     if t.distill_alpha >= 1.0:
         raise DataError(
