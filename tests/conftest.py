@@ -121,11 +121,12 @@ def tiny_opp115_run(tiny_recipe, tmp_path):
 
     The recipe pools the small OPP-115 fixture (``opp115:train`` and
     ``opp115:validation``, two policies), 2 steps per fold, aggregates max and direct;
-    ``settings`` override any of it (``output_dir`` names ``train.output_dir``'s folder).
+    ``settings`` override any of it (``output_dir`` names ``train.output_dir``'s folder,
+    ``run`` the run's, ``keep_models`` keeps each fold's model).
     """
     from privtag.evaluation.crossval import run_crossval
 
-    def make(output_dir: str = "unused", **settings):
+    def make(output_dir: str = "unused", run: str = "cv", keep_models: bool = False, **settings):
         defaults = {
             "data.train": ["opp115:train"],
             "data.validation": ["opp115:validation"],
@@ -134,8 +135,10 @@ def tiny_opp115_run(tiny_recipe, tmp_path):
             "train.aggregates": ["max", "direct"],
         }
         recipe = tiny_recipe(tmp_path / output_dir, **{**defaults, **settings})
-        run_crossval(recipe, tmp_path / "cv", n_folds=2, echo=lambda s: None)
-        return recipe, tmp_path / "cv"
+        run_crossval(
+            recipe, tmp_path / run, n_folds=2, keep_models=keep_models, echo=lambda s: None
+        )
+        return recipe, tmp_path / run
 
     return make
 

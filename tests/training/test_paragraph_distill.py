@@ -55,14 +55,12 @@ def _sentences():
     )  # fmt: skip
 
 
-def test_teacher_scores_are_the_teachers_tag_scores(teacher, tiny_encoder, trained_tiny_paragraph):
-    from privtag.inference.tagger import Tagger
-
-    text = "# Data\n\nWe collect your email. We share it.\n\nYou may opt out of emails."
-    tagger = Tagger.load(trained_tiny_paragraph, base=tiny_encoder, dtype="float32")
+def test_teacher_scores_are_the_teachers_tag_scores(teacher):
     from privtag.inference.paragraphs import document_paragraphs
     from privtag.segmentation.document import segment
 
+    text = "# Data\n\nWe collect your email. We share it.\n\nYou may opt out of emails."
+    tagger = teacher[0]
     doc = segment(text, format="markdown")
     sent, para = teacher_scores(teacher, document_paragraphs(doc))
     tagged = tagger.tag(doc)
@@ -151,9 +149,8 @@ def test_teacher_must_read_one_pass_and_fold_paths(trained_tiny, tmp_path):
 
 
 def test_distilled_student_trains_and_is_cross_validated(
-    tiny_recipe, trained_tiny_paragraph, corpus, tmp_path, fixtures
+    tiny_recipe, tiny_opp115_run, trained_tiny_paragraph, corpus, tmp_path
 ):
-    from privtag.evaluation.crossval import run_crossval
     from privtag.inference.tagger import Tagger
     from privtag.training.train import train
 
@@ -178,20 +175,11 @@ def test_distilled_student_trains_and_is_cross_validated(
     with pytest.raises(DataError, match="distill_alpha"):
         train(student)
     # under cross-validation: teachers kept per fold, then a student reading fold{k}'s
-    cv = {
-        "data.train": ["opp115:train"],
-        "data.validation": ["opp115:validation"],
-        "data.opp115": str(fixtures / "opp115_small"),
-        "train.max_steps": 2,
-        "train.aggregates": ["max", "direct"],
-        "model.encoding": "paragraph",
-    }
-    base = tiny_recipe(tmp_path / "t", **cv)
-    run_crossval(base, tmp_path / "cv-t", n_folds=2, keep_models=True, echo=lambda s: None)
+    paragraph = {"model.encoding": "paragraph"}
+    tiny_opp115_run("t", run="cv-t", keep_models=True, **paragraph)
     assert (tmp_path / "cv-t/fold1/model/config.json").is_file()
     fold_teacher = {"train.teacher": [str(tmp_path / "cv-t/fold{fold}/model"), "tfidf"]}
-    distil = tiny_recipe(tmp_path / "s", **{**cv, **settings, **fold_teacher})
-    run_crossval(distil, tmp_path / "cv-s", n_folds=2, echo=lambda s: None)
+    tiny_opp115_run("s", run="cv-s", **{**paragraph, **settings, **fold_teacher})
     with np.load(tmp_path / "cv-s/fold1/scores.npz") as z:
         assert np.isfinite(z["sentence"]).all()
 
