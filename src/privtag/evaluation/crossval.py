@@ -229,11 +229,9 @@ def run_crossval(
         )
         trainer = fit_model(r, tokenizer, training_set(tokenizer, train_units, r, fold=k), None)
         held = {lvl: pool[lvl].select(np.flatnonzero(unit_folds[lvl] == k)) for lvl in LEVELS}
-        score_fold(trainer.model.eval(), tokenizer, r, held, fold_dir)
+        tagger = score_fold(trainer.model.eval(), tokenizer, r, held, fold_dir)
         if keep_models:
-            from privtag.inference.tagger import Tagger
-
-            Tagger(trainer.model, tokenizer, r.model.tagger_settings()).save(fold_dir / "model")
+            tagger.save(fold_dir / "model")  # its dtype is not saved: a load-time choice
         meta = {"fold": k, "policies": folds[k], "seconds": round(time.time() - started, 1)}
         (fold_dir / "fold.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         if not keep_checkpoints:
@@ -248,12 +246,16 @@ def tagger_settings(recipe: Recipe) -> dict:
     return {**recipe.model.tagger_settings(), "dtype": "float32"}
 
 
-def score_fold(model, tokenizer, recipe: Recipe, held: Mapping, fold_dir: Path) -> None:
+def score_fold(model, tokenizer, recipe: Recipe, held: Mapping, fold_dir: Path):
     """Score a fold's held-out units every way the report compares, and save the scores.
 
     Saved arrays: ``sentence`` (with context, as :meth:`Tagger.tag` scores), ``lone:<agg>``
     (the sentence text alone, as :meth:`Tagger.predict` scores it) with ``lone_is_para``,
     ``segment:<agg>`` for each of the recipe's aggregates, with ``segment_is_para``.
+
+    Returns:
+        The fold's :class:`~privtag.inference.tagger.Tagger` (the run keeps it with
+        ``keep_models``).
     """
     from privtag.inference.tagger import Tagger
     from privtag.training.paragraph_data import sentence_scores
@@ -276,3 +278,4 @@ def score_fold(model, tokenizer, recipe: Recipe, held: Mapping, fold_dir: Path) 
     tmp = fold_dir / "scores.tmp.npz"
     np.savez_compressed(tmp, **arrays)
     tmp.replace(fold_dir / SCORES_FILE)
+    return tagger
