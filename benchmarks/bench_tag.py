@@ -11,8 +11,11 @@ the timing and one warm-up policy is not timed), each with the model's own setti
 - ``naive``: one unit per forward call, torch float32 (``tag()`` at batch size 1): one
   sentence per call for a model that reads sentences, one paragraph for one that reads
   paragraphs. The first path of the run: every ratio is to it.
-- ``tag``: ``Tagger.tag()`` as shipped (torch, dtype ``auto``: bfloat16 where native).
-- ``tag-f32``: ``Tagger.tag()`` in float32, batched: the reference for flips.
+- ``tag``: ``Tagger.tag()`` as shipped (torch, dtype ``auto``: bfloat16 where native;
+  paragraph windows packed end to end, ``pack_tokens``).
+- ``tag-pad``: the same without packing (length-sorted padded batches of ``batch_size``
+  windows: the default until packing).
+- ``tag-f32``: ``Tagger.tag()`` in float32, padded batches: the reference for flips.
 - ``onnx``, ``onnx-int8``: ``Tagger.tag()`` with the ONNX Runtime backends.
 - ``many``, ``many-onnx``, ``many-onnx-int8``: ``Tagger.tag_many()`` (batches across
   policies, a cache of repeated units) with the shipped torch path and ONNX.
@@ -43,8 +46,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
-PATHS = ("naive", "tag", "tag-f32", "onnx", "onnx-int8", "many", "many-onnx", "many-onnx-int8")
-QUICK = ("naive", "tag-f32", "tag", "onnx", "onnx-int8", "many-onnx-int8")
+PATHS = (
+    "naive",
+    "tag",
+    "tag-pad",
+    "tag-f32",
+    "onnx",
+    "onnx-int8",
+    "many",
+    "many-onnx",
+    "many-onnx-int8",
+)
+QUICK = ("naive", "tag-f32", "tag", "tag-pad", "onnx", "onnx-int8", "many-onnx-int8")
 REFERENCE = ("naive@ref", "tag-f32@ref", "tag@ref")
 
 
@@ -99,6 +112,8 @@ def make_runner(name: str, model: str | None, batch_size: int = 0):
             tagger.scorer.batch_size = batch_size
     if name == "naive":
         tagger.settings["batch_size"] = 1
+    if name in ("naive", "tag-f32", "tag-pad"):
+        tagger.settings["pack_tokens"] = 0
     if name.startswith("many"):
         return tagger, lambda sources: list(tagger.tag_many(sources))
     return tagger, lambda sources: [tagger.tag(s) for s in sources]

@@ -22,6 +22,7 @@ import torch
 
 from privtag.errors import ModelLoadError
 from privtag.inference.encoding import Encoded
+from privtag.inference.packing import packed_batches
 from privtag.inference.paragraphs import span_weights
 from privtag.labels import NUM_LABELS
 
@@ -72,16 +73,29 @@ class TorchScorer:
         batch_size: windows per forward pass.
         dtype: ``torch.bfloat16`` computes under autocast (weights stay float32).
         device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
+        pack_tokens: windows with spans (one pass per paragraph) are packed end to end
+            into rows of ``pack_capacity`` tokens, this many tokens a pass
+            (:mod:`privtag.inference.packing`); 0 pads length-sorted batches of
+            ``batch_size`` windows instead. Only a BERT encoder packs.
+        pack_capacity: tokens per packed row (the model's ``paragraph_max_length``).
     """
 
     def __init__(
-        self, model, batch_size: int = 16, dtype: torch.dtype = torch.float32, device="cpu"
+        self,
+        model,
+        batch_size: int = 16,
+        dtype: torch.dtype = torch.float32,
+        device="cpu",
+        pack_tokens: int = 0,
+        pack_capacity: int = 256,
     ):
         self.device = resolve_device(device) if isinstance(device, str) else device
         on = next(model.parameters()).device
         self.model = model if on == self.device else model.to(self.device)
         self.batch_size = int(batch_size)
         self.dtype = dtype
+        self.pack_tokens = int(pack_tokens)
+        self.pack_capacity = int(pack_capacity)
 
     @torch.inference_mode()
     def score(self, encoded: Encoded) -> np.ndarray:
@@ -89,15 +103,28 @@ class TorchScorer:
         self.model.eval()
         fast = self.dtype == torch.bfloat16
 
-        def run(ids, types, mask, weights=None):
+        def run(ids, types, mask, weights=None, positions=None):
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             if weights is not None:
                 feed["span_weights"] = weights
+            if positions is not None:
+                feed["position_ids"] = positions
             feed = {k: torch.from_numpy(v).to(self.device) for k, v in feed.items()}
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=fast):
                 logits = self.model(**feed).logits
             return torch.sigmoid(logits.float()).cpu().numpy()
 
+        if (
+            encoded.spans is not None
+            and self.pack_tokens
+            and self.model.config.model_type == "bert"
+        ):
+            scores = np.zeros((sum(len(s) for s in encoded.spans), NUM_LABELS), np.float32)
+            for b in packed_batches(encoded, self.pack_capacity, self.pack_tokens):
+                mask = b.attention_mask()
+                out = run(b.input_ids, b.token_type_ids, mask, b.span_weights, b.position_ids)
+                scores[b.rows] = out[b.valid]
+            return scores
         if encoded.spans is not None:
             return score_spans(run, encoded, self.batch_size)
         scores = np.zeros((len(encoded), NUM_LABELS), dtype=np.float32)

@@ -151,6 +151,7 @@ class PrivtagClassifier(BertPreTrainedModel):
         labels: torch.Tensor | None = None,
         span_weights: torch.Tensor | None = None,
         label_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
         **_: object,
     ) -> SequenceClassifierOutput:
         """Logits ``(batch, num_labels)``; loss when ``labels`` (float multi-hot) given.
@@ -159,9 +160,13 @@ class PrivtagClassifier(BertPreTrainedModel):
         tokens (one pass per paragraph: a row per sentence, plus one for the paragraph;
         :mod:`privtag.inference.paragraphs`): logits are (batch, rows, num_labels),
         ``labels`` likewise, and ``label_mask`` (batch, rows) marks the rows scored.
+        Packed windows (:mod:`privtag.inference.packing`) pass ``position_ids`` and a
+        (batch, 1, tokens, tokens) boolean ``attention_mask``.
         """
-        types = {"token_type_ids": token_type_ids} if self._token_types else {}
-        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, **types)
+        extra = {"token_type_ids": token_type_ids} if self._token_types else {}
+        if position_ids is not None:
+            extra["position_ids"] = position_ids
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, **extra)
         hidden = hidden.last_hidden_state
         if span_weights is not None:
             pooled = torch.matmul(span_weights.to(hidden.dtype), hidden)

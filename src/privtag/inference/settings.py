@@ -71,6 +71,10 @@ class InferenceSettings:
             nearest-to-passing label (:mod:`privtag.inference.fallback`); ``"none"`` does not.
         batch_size: units per forward pass (small length-sorted batches pad least:
             16 measured fastest on 2 cores).
+        pack_tokens: with one pass per paragraph, windows are packed end to end (no
+            padding) into rows of ``paragraph_max_length`` tokens, this many tokens a
+            pass (:mod:`privtag.inference.packing`; about 1.2 times faster on 2 cores,
+            ``benchmarks/RESULTS.md``); 0 pads batches of ``batch_size`` windows.
         dtype: ``auto``, ``float32`` or ``bfloat16`` (a load-time choice of this machine).
         device: ``cpu``, ``cuda`` or ``auto`` (cuda when available).
 
@@ -91,6 +95,7 @@ class InferenceSettings:
     aggregate: str = "max"
     fallback: str = "none"
     batch_size: int = 16
+    pack_tokens: int = 2048
     dtype: str = "auto"
     device: str = "cpu"
 
@@ -161,6 +166,10 @@ def check_settings(settings: dict, path: Path | str, max_positions: int | None =
         _is_int(settings["batch_size"]) and settings["batch_size"] >= 1
     ):
         raise bad("batch_size", "an integer of at least 1")
+    if "pack_tokens" in settings and not (
+        _is_int(settings["pack_tokens"]) and settings["pack_tokens"] >= 0
+    ):
+        raise bad("pack_tokens", "an integer of at least 0 (0: no packing)")
     for field, allowed in (
         ("encoding", ENCODINGS),
         ("context", CONTEXTS),

@@ -238,7 +238,14 @@ class Tagger:
         if self._scorer is not None:
             return self._scorer
         s = self.settings
-        return TorchScorer(self.model, s["batch_size"], self.dtype, s.get("device", "cpu"))
+        return TorchScorer(
+            self.model,
+            s["batch_size"],
+            self.dtype,
+            s.get("device", "cpu"),
+            pack_tokens=s.get("pack_tokens", 0),
+            pack_capacity=s.get("paragraph_max_length", 256),
+        )
 
     @scorer.setter
     def scorer(self, scorer: Scorer) -> None:
