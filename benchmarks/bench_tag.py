@@ -2,7 +2,8 @@
 
 Usage:
     python benchmarks/bench_tag.py [--quick] [--model DIR] [--reference DIR] [--corpus N]
-        [--opp115 [DIR]] [--threads T] [--batch-size N] [--paths naive,tag,...]
+        [--opp115 [DIR]] [--threads T] [--batch-size N] [--pack-tokens N]
+        [--paths naive,tag,...]
 
 Paths (each tags whole policies, segmentation included; the model is loaded outside
 the timing and one warm-up policy is not timed), each with the model's own settings
@@ -97,7 +98,7 @@ def corpus_policies(n: int) -> list[tuple[str, str]]:
     return out
 
 
-def make_runner(name: str, model: str | None, batch_size: int = 0):
+def make_runner(name: str, model: str | None, batch_size: int = 0, pack_tokens: int = -1):
     """``(tagger, run)`` for path ``name``: ``run(sources)`` returns the tagged policies."""
     from privtag.inference.tagger import Tagger
 
@@ -110,6 +111,8 @@ def make_runner(name: str, model: str | None, batch_size: int = 0):
         tagger.settings["batch_size"] = batch_size
         if backend != "torch":  # an ONNX scorer keeps its own; torch's reads the settings
             tagger.scorer.batch_size = batch_size
+    if pack_tokens >= 0:
+        tagger.settings["pack_tokens"] = pack_tokens
     if name == "naive":
         tagger.settings["batch_size"] = 1
     if name in ("naive", "tag-f32", "tag-pad"):
@@ -163,6 +166,9 @@ def main() -> None:
     ap.add_argument(
         "--batch-size", type=int, default=0, help="windows per forward pass (default: the model's)"
     )
+    ap.add_argument(
+        "--pack-tokens", type=int, default=-1, help="tokens per packed pass (default: the model's)"
+    )
     ap.add_argument("--paths", default=None, help=f"comma-separated, of: {','.join(PATHS)}")
     args = ap.parse_args()
     if args.threads:
@@ -206,7 +212,10 @@ def main() -> None:
         if ref and not args.reference:
             raise SystemExit(f"path {name} needs --reference DIR")
         tagger, run = make_runner(
-            name.removesuffix("@ref"), args.reference if ref else args.model, args.batch_size
+            name.removesuffix("@ref"),
+            args.reference if ref else args.model,
+            args.batch_size,
+            args.pack_tokens,
         )
         models[name] = (
             f"{tagger.name}: encoding {tagger.settings.get('encoding', 'sentence')}, "
