@@ -69,7 +69,7 @@ adapt: install
 	$(BIN)/privtag train train/distill.toml --crossval runs/cv-distil --export model --force
 
 # A faster student: the same chain and teacher (run `make adapt` first), with the encoder's
-# first 3 layers only. About 1.8 times the default's speed, for some accuracy
+# first 3 layers only. About 1.9 times the default's speed, for some accuracy
 # (benchmarks/RESULTS.md, "A smaller student"); written to model-fast/, not shipped.
 adapt-fast: install
 	$(BIN)/privtag crossval train/distill.toml --folds 5 -o runs/cv-distil-l3 \

@@ -29,8 +29,10 @@ Policies: the seed policies of ``data/policies`` (their annotations give F1), th
 ``--corpus`` policies of ``../shared/corpus`` (unseen, unlabelled) and, with
 ``--opp115``, OPP-115's validation policies. Prints sentences/s, the ratio to the first
 path, the share of sentence and paragraph decisions that differ from the same model's
-float32 torch path (``tag-f32``), and micro/macro F1 on the seed annotations. Absolute
-figures move with the machine's load: compare ratios within one run.
+float32 torch path (``tag-f32``), and micro/macro F1 on the seed annotations and, with
+``--opp115``, on the OPP-115 validation sentences (majority vote; those policies are read
+and segmented as training reads them). Absolute figures move with the machine's load:
+compare ratios within one run.
 """
 
 from __future__ import annotations
@@ -135,7 +137,24 @@ def decisions(policies) -> tuple:
     return sent, para
 
 
-def seed_f1(names, policies, gold) -> dict:
+def opp115_policies(root: Path, names: list[str]) -> tuple[list, dict]:
+    """OPP-115 policies as privtag segments them for training, and their sentence gold.
+
+    Gold is the majority vote of the annotators, projected on sentences as in training
+    (``privtag.data.opp115.policy_records``), keyed by (policy, start, end) like the seeds'.
+    """
+    from privtag.data.opp115 import policy_records, read_policy
+
+    docs, gold = [], {}
+    for name in names:
+        policy = read_policy(root, name)
+        docs.append(policy.doc)
+        for r in policy_records(policy, "sentence"):
+            gold[(name, r["start"], r["end"])] = r["labels"]
+    return docs, gold
+
+
+def gold_f1(names, policies, gold) -> dict:
     import numpy as np
 
     from privtag.evaluation.metrics import f1_scores
@@ -184,22 +203,20 @@ def main() -> None:
     sources = [(n, p) for n, p in seeds]
     if not args.quick:
         sources += corpus_policies(args.corpus)
+    from privtag.segmentation.document import segment, segment_file
+
+    # segmented once, outside the timing: every path tags the same documents
+    docs = [segment_file(s) if isinstance(s, Path) else segment(s) for _, s in sources]
+    names = [n for n, _ in sources]
+    opp_gold: dict = {}
     if args.opp115 is not None:
         from privtag.data.opp115 import read_split, resolve_root
 
         root = resolve_root(args.opp115 or None)
-        for name in read_split(root)["validation"]:
-            sources.append((name, root / "sanitized_policies" / f"{name}.html"))
-    from privtag.segmentation.document import segment, segment_file
-
-    # segmented once, outside the timing: every path tags the same documents
-    docs = [
-        segment_file(s, "opp115" if s.suffix == ".html" else None)
-        if isinstance(s, Path)
-        else segment(s)
-        for _, s in sources
-    ]
-    names = [n for n, _ in sources]
+        opp_names = read_split(root)["validation"]
+        opp_docs, opp_gold = opp115_policies(root, opp_names)
+        docs += opp_docs
+        names += opp_names
     n_seed = len(seeds)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch threads "
@@ -237,24 +254,37 @@ def main() -> None:
     print(
         f"| path | sentences/s | × {first} | sentence flips | paragraph flips "
         "| seed micro F1 | seed macro F1 |"
+        + (" OPP-115 val micro F1 | macro F1 |" if opp_gold else "")
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if opp_gold else "")
+    )
     for name, (tagged, secs) in results.items():
         ref_sent, ref_para = decisions(
             results["tag-f32@ref" if name.endswith("@ref") else "tag-f32"][0]
         )
         sent, para = decisions(tagged)
-        f1 = seed_f1(names[:n_seed], tagged[:n_seed], gold)
+        f1 = gold_f1(names[:n_seed], tagged[:n_seed], gold)
+        opp = ""
+        if opp_gold:
+            o = gold_f1(names, tagged, opp_gold)
+            opp = f" {o['micro']:.4f} | {o['macro']:.4f} |"
         rate = n_sent / secs
         print(
             f"| {name} | {rate:.0f} | {rate / base_rate:.2f} | "
             f"{(sent != ref_sent).mean():.4%} | {(para != ref_para).mean():.4%} | "
-            f"{f1['micro']:.4f} | {f1['macro']:.4f} |"
+            f"{f1['micro']:.4f} | {f1['macro']:.4f} |{opp}"
         )
     print(
         "(flips: share of the 12 label decisions that differ from the same model's float32 "
-        f"torch path, tag-f32; F1 on {seed_f1(names[:n_seed], results[first][0][:n_seed], gold)['n']}"
-        " annotated sentences)"
+        f"torch path, tag-f32; F1 on {gold_f1(names[:n_seed], results[first][0][:n_seed], gold)['n']}"
+        " annotated seed sentences"
+        + (
+            f" and {gold_f1(names, results[first][0], opp_gold)['n']} OPP-115 validation "
+            "sentences, majority vote)"
+            if opp_gold
+            else ")"
+        )
     )
 
 
