@@ -90,3 +90,20 @@ def paragraph_tagger_f32(trained_tiny_paragraph, tiny_encoder):
     from privtag.inference.tagger import Tagger
 
     return Tagger.from_pretrained(trained_tiny_paragraph, base=tiny_encoder, dtype="float32")
+
+
+def test_the_default_path_agrees_with_padded_float32(trained_tiny_paragraph, tiny_encoder):
+    """bfloat16 autocast over packed windows (the default) against the float32 reference."""
+    from privtag.inference.tagger import Tagger
+
+    policy = "\n\n".join(
+        f"We collect your email address {i}. We share it with partners for {i} days."
+        for i in range(6)
+    )
+    ref = Tagger.from_pretrained(trained_tiny_paragraph, base=tiny_encoder, dtype="float32")
+    ref.settings["pack_tokens"] = 0
+    got = Tagger.from_pretrained(trained_tiny_paragraph, base=tiny_encoder, dtype="bfloat16")
+    assert got.scorer.pack_tokens > 0
+    a, b = ref.tag(policy), got.tag(policy)
+    for x, y in zip(a.sentences + a.paragraphs, b.sentences + b.paragraphs, strict=True):
+        assert list(y.scores.values()) == pytest.approx(list(x.scores.values()), abs=0.03)
