@@ -114,33 +114,37 @@ class TorchScorer:
                 logits = self.model(**feed).logits
             return torch.sigmoid(logits.float()).cpu().numpy()
 
-        if (
-            encoded.spans is not None
-            and self.pack_tokens
-            and self.model.config.model_type == "bert"
-        ):
-            scores = np.zeros((sum(len(s) for s in encoded.spans), NUM_LABELS), np.float32)
-            for b in packed_batches(encoded, self.pack_capacity, self.pack_tokens):
-                mask = b.attention_mask()
-                out = run(b.input_ids, b.token_type_ids, mask, b.span_weights, b.position_ids)
-                scores[b.rows] = out[b.valid]
-            return scores
         if encoded.spans is not None:
-            return score_spans(run, encoded, self.batch_size)
+            packed = None
+            if self.pack_tokens and self.model.config.model_type == "bert":
+                packed = (
+                    (
+                        b.rows,
+                        b.valid,
+                        b.input_ids,
+                        b.token_type_ids,
+                        b.attention_mask(),
+                        b.span_weights,
+                        b.position_ids,
+                    )
+                    for b in packed_batches(encoded, self.pack_capacity, self.pack_tokens)
+                )
+            return score_spans(run, encoded, self.batch_size, packed)
         scores = np.zeros((len(encoded), NUM_LABELS), dtype=np.float32)
         for idx, ids, types, mask in padded_batches(encoded, self.batch_size):
             scores[idx] = run(ids, types, mask)
         return scores
 
 
-def score_spans(run, encoded: Encoded, batch_size: int) -> np.ndarray:
+def score_spans(run, encoded: Encoded, batch_size: int, batches=None) -> np.ndarray:
     """Scores (spans, 12) of windows with spans, in span order, for any backend.
 
-    ``run(ids, types, mask, weights) -> (batch, rows, 12)`` scores one padded batch.
+    ``batches`` yields ``(rows, valid, *inputs)`` (default: :func:`span_batches`, padded);
+    ``run(*inputs) -> (batch, rows, 12)`` scores one batch.
     """
     scores = np.zeros((sum(len(s) for s in encoded.spans), NUM_LABELS), dtype=np.float32)
-    for rows, valid, ids, types, mask, weights in span_batches(encoded, batch_size):
-        scores[rows] = run(ids, types, mask, weights)[valid]
+    for rows, valid, *inputs in batches or span_batches(encoded, batch_size):
+        scores[rows] = run(*inputs)[valid]
     return scores
 
 

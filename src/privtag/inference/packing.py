@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from privtag.inference.encoding import Encoded
+from privtag.inference.paragraphs import span_weights
 
 __all__ = ["PackedBatch", "pack_rows", "packed_batches"]
 
@@ -119,21 +120,22 @@ def packed_batches(encoded: Encoded, capacity: int, budget: int) -> Iterator[Pac
         ids = np.zeros((len(group), width), dtype=np.int64)
         types, positions = np.zeros_like(ids), np.zeros_like(ids)
         window = np.full_like(ids, -1)
-        weights = np.zeros((len(group), most, width), dtype=np.float32)
+        spans: list[list[tuple[int, int]]] = []  # each row's spans, at their row offsets
         valid = np.zeros((len(group), most), dtype=bool)
         out = np.zeros((len(group), most), dtype=np.int64)
         for r, row in enumerate(group):
-            at, k = 0, 0
+            at, row_spans, dest = 0, [], []
             for j, i in enumerate(row):
                 n = lengths[i]
                 ids[r, at : at + n] = encoded.input_ids[i]
                 types[r, at : at + n] = encoded.token_type_ids[i]
                 positions[r, at : at + n] = np.arange(n)
                 window[r, at : at + n] = j
-                for q, (s, e) in enumerate(encoded.spans[i]):
-                    weights[r, k, at + s : at + e] = 1.0 / max(1, e - s)
-                    valid[r, k] = True
-                    out[r, k] = starts[i] + q
-                    k += 1
+                row_spans += [(at + s, at + e) for s, e in encoded.spans[i]]
+                dest += range(starts[i], starts[i + 1])
                 at += n
+            valid[r, : len(dest)] = True
+            out[r, : len(dest)] = dest
+            spans.append(row_spans)
+        weights = span_weights(spans, width)  # (rows, most, width): most spans of any row
         yield PackedBatch(ids, types, positions, window, weights, valid, out[valid])
