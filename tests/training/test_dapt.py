@@ -68,6 +68,10 @@ def test_corpus_is_streamed_sampled_and_bad_lines_named(tmp_path):
     assert any(u["section"] == ["Privacy Policy", "Choices"] for u in sentences)
     paragraphs = list(corpus_units(path, "segment"))
     assert len(paragraphs) < len(sentences)
+    ids = [d["id"] for d in iter_corpus(path)]
+    kept = [d["id"] for d in iter_corpus(path, exclude={ids[0], ids[7]})]
+    assert kept == ids[1:7] + ids[8:]  # an excluded policy is never read, by any stage
+    assert all(u["policy"] != ids[0] for u in corpus_units(path, "segment", exclude={ids[0]}))
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n')
     with pytest.raises(DataError, match=r"bad.jsonl:2: .*'text'"):

@@ -35,7 +35,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,11 +55,15 @@ CHECKPOINT = "checkpoint"
 # ------------------------------------------------------------------------- corpus
 
 
-def iter_corpus(path: str | Path, sample: float = 1.0, seed: int = 0) -> Iterator[dict]:
+def iter_corpus(
+    path: str | Path, sample: float = 1.0, seed: int = 0, exclude: Collection[str] = ()
+) -> Iterator[dict]:
     """Policies of a JSONL corpus (``id`` and ``text`` per line), read one line at a time.
 
     ``sample`` keeps that share of policies, chosen by a hash of ``seed`` and the id, so
-    a small budget still draws from the whole file (it is sorted by source).
+    a small budget still draws from the whole file (it is sorted by source). Policies
+    whose id is in ``exclude`` (``data.corpus_exclude``: the modern check set, which is for
+    measurement only) are never read, so no training stage sees their text.
 
     Raises:
         DataError: missing file, or a line that is not a JSON object with ``text``.
@@ -79,6 +83,8 @@ def iter_corpus(path: str | Path, sample: float = 1.0, seed: int = 0) -> Iterato
                 raise DataError(
                     f"{p}:{n}: not a JSON object with a 'text' field ({e}); fix or drop the line"
                 ) from e
+            if key in exclude:
+                continue
             if sample < 1.0:
                 h = hashlib.sha1(f"{seed}:{key}".encode()).digest()
                 if int.from_bytes(h[:4], "big") / 2**32 >= sample:
@@ -87,14 +93,14 @@ def iter_corpus(path: str | Path, sample: float = 1.0, seed: int = 0) -> Iterato
 
 
 def segmented_corpus(
-    path: str | Path, sample: float = 1.0, seed: int = 0
+    path: str | Path, sample: float = 1.0, seed: int = 0, exclude: Collection[str] = ()
 ) -> Iterator[tuple[str, Document]]:
     """``(id, Document)`` of each policy :func:`iter_corpus` reads, segmented as any input
     (Markdown); a policy with no text is skipped, as it has nothing to learn from."""
     from privtag.errors import PolicyReadError
     from privtag.segmentation.document import segment
 
-    for doc in iter_corpus(path, sample, seed):
+    for doc in iter_corpus(path, sample, seed, exclude):
         try:
             seg = segment(doc["text"], format="markdown")
         except PolicyReadError:
@@ -108,6 +114,7 @@ def corpus_units(
     sample: float = 1.0,
     seed: int = 0,
     min_words: int = 4,
+    exclude: Collection[str] = (),
 ) -> Iterator[dict]:
     """Units of the corpus as ``tag()`` sees them: sentences or paragraphs with context.
 
@@ -120,7 +127,7 @@ def corpus_units(
 
     if level not in ("sentence", "segment"):
         raise DataError(f"level must be 'sentence' or 'segment', not {level!r}")
-    for key, seg in segmented_corpus(path, sample, seed):
+    for key, seg in segmented_corpus(path, sample, seed, exclude):
         if level == "sentence":
             body = [s for s in seg.sentences if s.kind != "heading"]
             units = zip(body, sentence_units(body), strict=True)
@@ -147,7 +154,9 @@ def corpus_windows(tokenizer, recipe: Recipe) -> list[list[int]]:
     room = m.max_length - 2
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     windows, total = [], 0
-    units = corpus_units(d.corpus, "segment", d.corpus_sample, recipe.train.seed)
+    units = corpus_units(
+        d.corpus, "segment", d.corpus_sample, recipe.train.seed, exclude=d.corpus_exclude
+    )
     for unit in units:
         ids = tokenizer(unit["text"], add_special_tokens=False)["input_ids"]
         for s in range(0, len(ids), room):

@@ -202,7 +202,7 @@ def pseudo_label(recipe: Recipe, teacher=None) -> Path:
     for level in d.levels:
         jobs = {"gold": _gold_units(recipe, level)}
         if d.corpus_units > 0:
-            units = corpus_units(d.corpus, level, d.corpus_sample, t.seed)
+            units = corpus_units(d.corpus, level, d.corpus_sample, t.seed, exclude=d.corpus_exclude)
             jobs["corpus"] = itertools.islice(units, d.corpus_units)
         for source, units in jobs.items():
             for k, chunk in enumerate(_chunks(units, max(t.save_steps, 1))):

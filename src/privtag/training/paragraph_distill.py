@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -158,12 +158,18 @@ def with_paragraph_teacher(members: Sequence, sentences):
 
 
 def corpus_paragraphs(
-    path: str | Path, n: int, sample: float = 1.0, seed: int = 0, min_words: int = 4
+    path: str | Path,
+    n: int,
+    sample: float = 1.0,
+    seed: int = 0,
+    min_words: int = 4,
+    exclude: Collection[str] = (),
 ) -> list[dict]:
     """Up to ``n`` paragraphs of the unlabelled corpus, as ``Tagger.tag`` reads them.
 
     Policies are segmented like any input (:func:`privtag.segment`, Markdown); a
-    paragraph of under ``min_words`` words (menus, link lists) is left out.
+    paragraph of under ``min_words`` words (menus, link lists) is left out, and so is every
+    policy whose id is in ``exclude``.
 
     Returns:
         Units for :func:`~privtag.inference.paragraphs.encode_paragraphs`: ``sentences``,
@@ -174,7 +180,7 @@ def corpus_paragraphs(
     out: list[dict] = []
     if n <= 0:
         return out
-    for key, doc in segmented_corpus(path, sample, seed):
+    for key, doc in segmented_corpus(path, sample, seed, exclude):
         for unit in document_paragraphs(doc):
             if sum(len(s.split()) for s in unit["sentences"]) >= min_words:
                 out.append({**unit, "policy": key})
@@ -253,7 +259,9 @@ def teach(tokenizer, units: dict, recipe, fold: int | None = None):
     started = time.time()
     members = load_paragraph_teacher(teacher_specs(t.teacher, fold), units, t.seed)
     units = {**units, "sentence": with_paragraph_teacher(members, units["sentence"])}
-    paragraphs = corpus_paragraphs(d.corpus, d.corpus_units, d.corpus_sample, t.seed)
+    paragraphs = corpus_paragraphs(
+        d.corpus, d.corpus_units, d.corpus_sample, t.seed, exclude=d.corpus_exclude
+    )
     corpus = None
     if paragraphs:
         sent, para = teacher_scores(members, paragraphs)

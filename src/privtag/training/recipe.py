@@ -56,6 +56,8 @@ class DataConfig:
     corpus_sample: float = 0.25  # share of its policies read (hashed ids: the whole file)
     corpus_tokens: int = 2_000_000  # DAPT's token budget
     corpus_units: int = 0  # corpus units to pseudo-label per level (privtag pseudo-label)
+    # corpus ids no stage may read: policies kept for measurement (the modern check set)
+    corpus_exclude: list[str] = field(default_factory=list)
     # teacher scores from privtag pseudo-label: a directory, used by privtag train
     distill: str | None = None
 
