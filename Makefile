@@ -54,20 +54,20 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-# The adaptation chain, which makes model/: the teacher (train/default.toml, gold only) per
-# fold and on every policy, then the student (train/distill.toml) under the same folds and
-# on every policy. Every stage resumes where it stopped. About 3 hours on a 2-core CPU
-# (benchmarks/RESULTS.md, "Distillation"). DAPT is its own target: alone it gained nothing
-# measurable, but as the student's base (--set model.base=runs/dapt/encoder on the student's
-# two commands) it gained +0.8 segment micro and +2.1 sentence macro under cross-validation.
+# The adaptation chain, which makes model/: DAPT of the encoder on corpus policies
+# (train/dapt.toml), the teacher (train/default.toml, gold only) per fold and on every
+# policy, then the student (train/distill.toml, on the DAPT encoder) under the same folds
+# and on every policy. Every stage resumes where it stopped. About 4 hours on a 2-core CPU
+# (benchmarks/RESULTS.md, "Distillation"). DAPT alone gained nothing measurable; as the
+# student's base it gained +0.8 segment micro and +2.1 sentence macro under cross-validation.
 FOLD_TEACHER = '["runs/cv-teacher/fold{fold}/model","tfidf"]'
-adapt: install
+adapt: dapt
 	$(BIN)/privtag crossval train/default.toml --folds 5 -o runs/cv-teacher --keep-models
-	$(BIN)/privtag crossval train/distill.toml --folds 5 -o runs/cv-distil \
+	$(BIN)/privtag crossval train/distill.toml --folds 5 -o runs/cv-distil-dapt \
 		--set train.teacher=$(FOLD_TEACHER)
 	$(BIN)/privtag train train/default.toml --crossval runs/cv-teacher \
 		--set train.output_dir=runs/teacher --force
-	$(BIN)/privtag train train/distill.toml --crossval runs/cv-distil --export model --force
+	$(BIN)/privtag train train/distill.toml --crossval runs/cv-distil-dapt --export model --force
 
 # A faster student: the same chain and teacher (run `make adapt` first), with the encoder's
 # first 3 layers only. About 1.9 times the default's speed, for some accuracy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -76,15 +77,29 @@ def test_adaptation_chain_recipes_cross_validate_the_same_student(root):
     student = Recipe.load(root / "train" / "distill.toml")
     assert teacher.model.encoding == student.model.encoding == "paragraph"
     assert student.train.teacher == ["runs/teacher", "tfidf"]
+    dapt = Recipe.load(root / "train" / "dapt.toml")
+    assert Path(student.model.base) == Path(dapt.train.output_dir) / "encoder"
     assert 0 < student.train.distill_alpha < 1 and student.data.corpus_units > 0
     # the student differs from the teacher only in what distillation adds
     a, b = run_recipe(teacher), run_recipe(student)
     differ = {(s, k) for s in a for k in a[s] if a[s][k] != b[s][k]}
     assert differ == {
+        ("model", "base"),  # the student starts from the DAPT encoder
         ("data", "corpus_units"),
+        ("data", "corpus_exclude"),
         ("train", "teacher"),
         ("train", "distill_alpha"),
     }
+
+
+def test_corpus_stages_exclude_the_modern_check_set(root):
+    """The check set is for measurement only: no stage that reads the corpus may see it."""
+    attribution = (root / "data" / "policies" / "modern" / "ATTRIBUTION.md").read_text()
+    check_set = set(re.findall(r"`(opentermsarchive:[^`]+)`", attribution))
+    assert len(check_set) == len(list((root / "data" / "policies" / "modern").glob("*.md"))) - 1
+    for name in ("dapt.toml", "distill.toml"):
+        r = Recipe.load(root / "train" / name)
+        assert set(r.data.corpus_exclude) == check_set, name
 
 
 def test_overrides_parse_toml_literals_and_win_over_the_file(toml):
