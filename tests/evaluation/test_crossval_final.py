@@ -97,3 +97,33 @@ def test_run_recipe_check_knows_new_settings_and_fold_teachers(tiny_run):
     path.write_text(json.dumps(saved))
     with pytest.raises(DataError, match=r"train\.teacher"):
         check_run_recipe(recipe, run)
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_run_refuses_a_base_encoder_changed_in_place(tiny_run, tmp_path):
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from privtag.evaluation.crossval import ENCODER_KEY, check_run_recipe, encoder_fingerprint
+
+    recipe, run = tiny_run
+    path = run / RECIPE_FILE
+    saved = json.loads(path.read_text())
+    assert saved[ENCODER_KEY] == encoder_fingerprint(recipe.model.base)
+    # the same path, other weights: as if the encoder were adapted again where it was
+    moved = tmp_path / "encoder"
+    shutil.copytree(recipe.model.base, moved)
+    saved[ENCODER_KEY] = encoder_fingerprint(str(moved))
+    recipe.model.base = str(moved)
+    saved["model"]["base"] = str(moved)
+    path.write_text(json.dumps(saved))
+    assert check_run_recipe(recipe, run) is True
+    weights = load_file(moved / "model.safetensors")
+    name = next(iter(weights))
+    weights[name] = weights[name] + 1
+    save_file(weights, moved / "model.safetensors")
+    with pytest.raises(DataError, match=r"holds other weights than the run was made with"):
+        check_run_recipe(recipe, run)
+    with pytest.raises(DataError, match="other weights"):
+        train_final(recipe, run, echo=lambda s: None)

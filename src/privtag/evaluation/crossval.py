@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import shutil
@@ -94,6 +95,32 @@ def load_pool(recipe: Recipe) -> tuple[dict, dict]:
 
 #: What a run records of its recipe, to refuse training a final model on another one.
 RECIPE_FILE = "recipe.json"
+#: recipe.json's record of the base encoder's weights (not a recipe setting)
+ENCODER_KEY = "encoder"
+
+
+def encoder_fingerprint(base: str | None) -> dict:
+    """``{"base", "sha256"}`` of the base encoder's ``model.safetensors``.
+
+    A run records it because a path says nothing of what it holds: an encoder adapted
+    again in place (``runs/dapt/encoder``) would pass a check of the recipe alone, and the
+    run's out-of-fold thresholds would then ship with weights they were never fitted to.
+
+    Raises:
+        DataError: the encoder directory or its weights are missing.
+    """
+    from privtag.errors import ModelLoadError
+    from privtag.inference.model import base_encoder_path
+
+    try:
+        path = base_encoder_path(base) / "model.safetensors"
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except (ModelLoadError, OSError) as e:
+        raise DataError(f"model.base = {base!r}: cannot read its weights ({e})") from e
+    return {"base": base, "sha256": digest.hexdigest()}
 
 
 def run_recipe(recipe: Recipe) -> dict:
@@ -106,6 +133,9 @@ def run_recipe(recipe: Recipe) -> dict:
 def check_run_recipe(recipe: Recipe, run: Path) -> bool:
     """``False`` when ``run`` records no recipe (older runs); raise when it records another.
 
+    Also raises when the run recorded its base encoder's fingerprint
+    (:func:`encoder_fingerprint`) and the encoder at ``model.base`` now holds other weights.
+
     Raises:
         DataError: naming the first setting that differs and what to do.
     """
@@ -113,6 +143,7 @@ def check_run_recipe(recipe: Recipe, run: Path) -> bool:
     if not path.is_file():
         return False
     saved = json.loads(path.read_text(encoding="utf-8"))
+    encoder = saved.pop(ENCODER_KEY, None)  # runs made before it was recorded have none
     mine = json.loads(json.dumps(run_recipe(recipe)))  # tuples as lists, as saved
     # a setting added since the run was made was, in effect, at its default then
     defaults = json.loads(json.dumps(run_recipe(Recipe())))
@@ -128,6 +159,12 @@ def check_run_recipe(recipe: Recipe, run: Path) -> bool:
                     f"{b.get(key)!r}; pass the run's recipe and --set options, or run "
                     "cross-validation again for this recipe"
                 )
+    if encoder and encoder_fingerprint(recipe.model.base)["sha256"] != encoder["sha256"]:
+        raise DataError(
+            f"{path}: the base encoder at model.base = {recipe.model.base!r} holds other "
+            "weights than the run was made with (SHA-256 differs); restore that encoder, "
+            "or run cross-validation again on this one"
+        )
     return True
 
 
@@ -201,7 +238,8 @@ def run_crossval(
     folds = _folds_file(output, policy_folds(sizes, n_folds, seed, sizes), n_folds, seed)
     # resuming with other --set options would mix two recipes' folds in one report
     if not check_run_recipe(recipe, output):
-        text = json.dumps(run_recipe(recipe), indent=1)
+        record = {**run_recipe(recipe), ENCODER_KEY: encoder_fingerprint(recipe.model.base)}
+        text = json.dumps(record, indent=1)
         (output / RECIPE_FILE).write_text(text + "\n", encoding="utf-8")
     tokenizer = AutoTokenizer.from_pretrained(base_encoder_path(recipe.model.base))
     unit_folds = {lvl: fold_of(pool[lvl]["policy"], folds) for lvl in LEVELS}
