@@ -277,14 +277,8 @@ def main() -> None:
         )
     print(
         "(flips: share of the 12 label decisions that differ from the same model's float32 "
-        f"torch path, tag-f32; F1 on {gold_f1(names[:n_seed], results[first][0][:n_seed], gold)['n']}"
-        " annotated seed sentences"
-        + (
-            f" and {gold_f1(names, results[first][0], opp_gold)['n']} OPP-115 validation "
-            "sentences, majority vote)"
-            if opp_gold
-            else ")"
-        )
+        f"torch path, tag-f32; F1 on {f1['n']} annotated seed sentences"
+        + (f" and {o['n']} OPP-115 validation sentences, majority vote)" if opp_gold else ")")
     )
 
 

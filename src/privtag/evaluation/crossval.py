@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import logging
 import shutil
@@ -100,7 +99,7 @@ ENCODER_KEY = "encoder"
 
 
 def encoder_fingerprint(base: str | None) -> dict:
-    """``{"base", "sha256"}`` of the base encoder's ``model.safetensors``.
+    """``{"base", "sha256"}`` of the base encoder (:func:`privtag.inference.model.weights_hash`).
 
     A run records it because a path says nothing of what it holds: an encoder adapted
     again in place (``runs/dapt/encoder``) would pass a check of the recipe alone, and the
@@ -110,17 +109,12 @@ def encoder_fingerprint(base: str | None) -> dict:
         DataError: the encoder directory or its weights are missing.
     """
     from privtag.errors import ModelLoadError
-    from privtag.inference.model import base_encoder_path
+    from privtag.inference.model import base_encoder_path, weights_hash
 
     try:
-        path = base_encoder_path(base) / "model.safetensors"
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
+        return {"base": base, "sha256": weights_hash(base_encoder_path(base))}
     except (ModelLoadError, OSError) as e:
         raise DataError(f"model.base = {base!r}: cannot read its weights ({e})") from e
-    return {"base": base, "sha256": digest.hexdigest()}
 
 
 def run_recipe(recipe: Recipe) -> dict:

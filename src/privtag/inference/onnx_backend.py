@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import warnings
@@ -33,7 +32,7 @@ from privtag.errors import ModelLoadError
 from privtag.extras import require
 from privtag.inference.backends import padded_batches, score_spans
 from privtag.inference.encoding import Encoded
-from privtag.inference.model import COMPACT_FILE, COMPACT_META, base_encoder_path
+from privtag.inference.model import weights_hash
 from privtag.labels import NUM_LABELS
 
 __all__ = ["OnnxScorer", "export_onnx", "onnx_file", "weights_hash"]
@@ -52,29 +51,6 @@ INT8_SCHEME = "dynamic-int8-per-channel; float32: layer 0, feed-forward output"
 def onnx_file(directory: str | Path, int8: bool = False) -> Path:
     """Where the ONNX model of ``directory`` lives: ``model.onnx`` or ``model.int8.onnx``."""
     return Path(directory) / ("model.int8.onnx" if int8 else "model.onnx")
-
-
-def weights_hash(model_dir: str | Path, base: str | Path | None = None) -> str:
-    """SHA-256 over the files that fix a model's scores: config and weights.
-
-    A compact model's word embeddings come from its base encoder, so the base's
-    weights count too.
-    """
-    model_dir = Path(model_dir)
-    files = [model_dir / "config.json"]
-    if (model_dir / COMPACT_FILE).is_file():
-        files.append(model_dir / COMPACT_FILE)
-        meta = json.loads((model_dir / COMPACT_META).read_text(encoding="utf-8"))
-        if meta.get("omitted"):
-            files.append(base_encoder_path(base or meta.get("base")) / "model.safetensors")
-    else:
-        files.append(model_dir / "model.safetensors")
-    h = hashlib.sha256()
-    for f in files:
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
 
 
 class _Probabilities(torch.nn.Module):
