@@ -11,6 +11,7 @@ data/annotations/README.md).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,15 @@ SEEDS = sorted(p for p in POLICIES.iterdir() if p.suffix in (".md", ".txt") and 
 MODERN_POLICIES = POLICIES / "modern"
 MODERN_ANNOTATIONS = ANNOTATIONS / "modern"
 MODERN = sorted(p for p in MODERN_POLICIES.glob("*.md") if p.stem != "ATTRIBUTION")
+# the modern development set: current policies for fitting (threshold profiles, training)
+DEV_POLICIES = POLICIES / "modern-dev"
+DEV_ANNOTATIONS = ANNOTATIONS / "modern-dev"
+DEV = sorted(p for p in DEV_POLICIES.glob("*.md") if p.stem != "ATTRIBUTION")
+#: each set of current policies: (policies, annotations, file names)
+CURRENT = {
+    "check": (MODERN_POLICIES, MODERN_ANNOTATIONS, ["betterstack", "commentcamarche", "wire"]),
+    "dev": (DEV_POLICIES, DEV_ANNOTATIONS, ["mozilla", "protonvpn", "qobuz"]),
+}
 REQUIRED = ("policy", "sentence_id", "start", "end", "text", "labels", "section")
 ALLOWED = (*REQUIRED, "note")
 
@@ -44,10 +54,12 @@ def test_five_seed_policies_are_annotated():
 
 
 def _annotations_dir(path: Path) -> Path:
-    return MODERN_ANNOTATIONS if path.parent == MODERN_POLICIES else ANNOTATIONS
+    return {MODERN_POLICIES: MODERN_ANNOTATIONS, DEV_POLICIES: DEV_ANNOTATIONS}.get(
+        path.parent, ANNOTATIONS
+    )
 
 
-@pytest.mark.parametrize("path", SEEDS + MODERN, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SEEDS + MODERN + DEV, ids=lambda p: p.stem)
 def test_one_record_per_sentence(path: Path):
     doc = segment(path)
     records = _records(path.stem, _annotations_dir(path))
@@ -66,7 +78,7 @@ def test_one_record_per_sentence(path: Path):
         assert r["section"] == list(s.section), s.id
 
 
-@pytest.mark.parametrize("path", SEEDS + MODERN, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SEEDS + MODERN + DEV, ids=lambda p: p.stem)
 def test_record_fields_and_labels(path: Path):
     for r in _records(path.stem, _annotations_dir(path)):
         where = f"{path.stem} {r.get('sentence_id')}"
@@ -85,28 +97,41 @@ def test_every_label_is_used_somewhere():
     assert used == set(LABELS), f"never used: {set(LABELS) - used}"
 
 
-def test_modern_set_is_attributed_policies():
-    assert [p.stem for p in MODERN] == ["betterstack", "commentcamarche", "wire"]
-    jsonl = sorted(p.stem for p in MODERN_ANNOTATIONS.glob("*.jsonl"))
-    assert jsonl == [p.stem for p in MODERN]
-    attribution = (MODERN_POLICIES / "ATTRIBUTION.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("which", CURRENT)
+def test_modern_sets_are_attributed_policies(which: str):
+    policies, annotations, names = CURRENT[which]
+    files = sorted(p for p in policies.glob("*.md") if p.stem != "ATTRIBUTION")
+    assert [p.stem for p in files] == names
+    assert sorted(p.stem for p in annotations.glob("*.jsonl")) == names
+    attribution = (policies / "ATTRIBUTION.md").read_text(encoding="utf-8")
     assert "Open Data Commons Attribution License v1.0" in attribution
-    assert all(f"`{p.name}`" in attribution for p in MODERN)
+    assert all(f"`{p.name}`" in attribution for p in files)
 
 
-def test_modern_set_validates():
-    records, problems = parse_annotations([MODERN_ANNOTATIONS], MODERN_POLICIES)
+@pytest.mark.parametrize("which", CURRENT)
+def test_modern_sets_validate(which: str):
+    policies, annotations, _ = CURRENT[which]
+    records, problems = parse_annotations([annotations], policies)
     assert problems == []
-    assert len(records) == sum(len(segment(p).sentences) for p in MODERN)
+    files = [p for p in policies.glob("*.md") if p.stem != "ATTRIBUTION"]
+    assert len(records) == sum(len(segment(p).sentences) for p in files)
 
 
-@pytest.mark.parametrize("path", MODERN, ids=lambda p: p.stem)
+def test_the_dev_and_check_sets_share_no_policy():
+    assert not {p.stem for p in MODERN} & {p.stem for p in DEV}
+    check = (MODERN_POLICIES / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    dev = (DEV_POLICIES / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    ids = lambda text: set(re.findall(r"`(opentermsarchive:[^`]+)`", text))  # noqa: E731
+    assert ids(check) and ids(dev) and not ids(check) & ids(dev)
+
+
+@pytest.mark.parametrize("path", MODERN + DEV, ids=lambda p: p.stem)
 def test_modern_records_cover_every_character(path: Path):
     # Whatever the segmenter leaves between two sentences must be whitespace, so that no
-    # text of a measurement policy escapes annotation.
+    # text of a current policy escapes annotation.
     doc = segment(path)
     covered = [False] * len(doc.text)
-    for r in _records(path.stem, MODERN_ANNOTATIONS):
+    for r in _records(path.stem, _annotations_dir(path)):
         covered[r["start"] : r["end"]] = [True] * (r["end"] - r["start"])
     uncovered = [i for i, c in enumerate(covered) if not c and not doc.text[i].isspace()]
     assert not uncovered, f"{path.stem}: text outside any record at {uncovered[:5]}"
