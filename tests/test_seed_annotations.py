@@ -31,10 +31,19 @@ MODERN = sorted(p for p in MODERN_POLICIES.glob("*.md") if p.stem != "ATTRIBUTIO
 DEV_POLICIES = POLICIES / "modern-dev"
 DEV_ANNOTATIONS = ANNOTATIONS / "modern-dev"
 DEV = sorted(p for p in DEV_POLICIES.glob("*.md") if p.stem != "ATTRIBUTION")
+# the modern training set: current policies to train on
+TRAIN_POLICIES = POLICIES / "modern-train"
+TRAIN_ANNOTATIONS = ANNOTATIONS / "modern-train"
+TRAIN = sorted(p for p in TRAIN_POLICIES.glob("*.md") if p.stem != "ATTRIBUTION")
 #: each set of current policies: (policies, annotations, file names)
 CURRENT = {
     "check": (MODERN_POLICIES, MODERN_ANNOTATIONS, ["betterstack", "commentcamarche", "wire"]),
     "dev": (DEV_POLICIES, DEV_ANNOTATIONS, ["mozilla", "protonvpn", "qobuz"]),
+    "train": (
+        TRAIN_POLICIES,
+        TRAIN_ANNOTATIONS,
+        ["mullvad", "olvid", "sourcehut", "tildes", "wordpress"],
+    ),
 }
 REQUIRED = ("policy", "sentence_id", "start", "end", "text", "labels", "section")
 ALLOWED = (*REQUIRED, "note")
@@ -54,12 +63,15 @@ def test_five_seed_policies_are_annotated():
 
 
 def _annotations_dir(path: Path) -> Path:
-    return {MODERN_POLICIES: MODERN_ANNOTATIONS, DEV_POLICIES: DEV_ANNOTATIONS}.get(
-        path.parent, ANNOTATIONS
-    )
+    folders = {
+        MODERN_POLICIES: MODERN_ANNOTATIONS,
+        DEV_POLICIES: DEV_ANNOTATIONS,
+        TRAIN_POLICIES: TRAIN_ANNOTATIONS,
+    }
+    return folders.get(path.parent, ANNOTATIONS)
 
 
-@pytest.mark.parametrize("path", SEEDS + MODERN + DEV, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SEEDS + MODERN + DEV + TRAIN, ids=lambda p: p.stem)
 def test_one_record_per_sentence(path: Path):
     doc = segment(path)
     records = _records(path.stem, _annotations_dir(path))
@@ -78,7 +90,7 @@ def test_one_record_per_sentence(path: Path):
         assert r["section"] == list(s.section), s.id
 
 
-@pytest.mark.parametrize("path", SEEDS + MODERN + DEV, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SEEDS + MODERN + DEV + TRAIN, ids=lambda p: p.stem)
 def test_record_fields_and_labels(path: Path):
     for r in _records(path.stem, _annotations_dir(path)):
         where = f"{path.stem} {r.get('sentence_id')}"
@@ -117,15 +129,18 @@ def test_modern_sets_validate(which: str):
     assert len(records) == sum(len(segment(p).sentences) for p in files)
 
 
-def test_the_dev_and_check_sets_share_no_policy():
-    assert not {p.stem for p in MODERN} & {p.stem for p in DEV}
-    check = (MODERN_POLICIES / "ATTRIBUTION.md").read_text(encoding="utf-8")
-    dev = (DEV_POLICIES / "ATTRIBUTION.md").read_text(encoding="utf-8")
-    ids = lambda text: set(re.findall(r"`(opentermsarchive:[^`]+)`", text))  # noqa: E731
-    assert ids(check) and ids(dev) and not ids(check) & ids(dev)
+def test_the_modern_sets_share_no_policy():
+    def ids(folder: Path) -> set[str]:
+        text = (folder / "ATTRIBUTION.md").read_text(encoding="utf-8")
+        return set(re.findall(r"`(opentermsarchive:[^`]+)`", text))
+
+    sets = [ids(policies) for policies, _, _ in CURRENT.values()]
+    assert all(sets) and sum(map(len, sets)) == len(set().union(*sets))
+    names = [n for _, _, ns in CURRENT.values() for n in ns]
+    assert len(names) == len(set(names))
 
 
-@pytest.mark.parametrize("path", MODERN + DEV, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", MODERN + DEV + TRAIN, ids=lambda p: p.stem)
 def test_modern_records_cover_every_character(path: Path):
     # Whatever the segmenter leaves between two sentences must be whitespace, so that no
     # text of a current policy escapes annotation.
