@@ -21,6 +21,9 @@ Run (about a minute on 2 cores)::
 
     python benchmarks/bench_modern.py                  # the shipped model
     python benchmarks/bench_modern.py --model runs/x   # any fine-tuned model directory
+    python benchmarks/bench_modern.py --thresholds modern  # a threshold profile
+    python benchmarks/bench_modern.py --annotations data/annotations/modern-dev \
+        --policies data/policies/modern-dev --name "modern dev set"
     python benchmarks/bench_modern.py --markdown benchmarks/modern.md --force
 """
 
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--model", default=None, help="model directory (default: the shipped one)")
     ap.add_argument("--annotations", type=Path, default=ROOT / "data/annotations/modern")
     ap.add_argument("--policies", type=Path, default=ROOT / "data/policies/modern")
+    ap.add_argument("--thresholds", default=None, help="threshold profile (e.g. modern)")
+    ap.add_argument("--name", default="modern check set", help="what the set is called")
     ap.add_argument("--common", type=int, default=20, help="gold sentences for a common label")
     ap.add_argument("--markdown", type=Path, help="also write the tables here")
     ap.add_argument("--json", type=Path, help="also write every figure here")
@@ -79,7 +84,7 @@ def main(argv: list[str] | None = None) -> dict:
     outs.file(args.markdown, "--markdown", (".md",))
     outs.file(args.json, "--json", (".json",))
 
-    tagger = Tagger.from_pretrained(args.model)
+    tagger = Tagger.from_pretrained(args.model, thresholds=args.thresholds)
     rules = RuleTagger()
     gold, tagged, lone, keyword, policies = [], [], [], [], []
     seconds = dict.fromkeys(("rules (lone)", "predict() lone", "tag() in policy"), 0.0)
@@ -113,7 +118,7 @@ def main(argv: list[str] | None = None) -> dict:
         "predict() lone": hot(lone),
         "tag() in policy": hot(tagged),
     }
-    name = f"modern check set, sentences ({len(set(policies))} policies)"
+    name = f"{args.name}, sentences ({len(set(policies))} policies)"
     results = [
         evaluate_decisions(d, y, policies, system=s, data_name=name, seconds=seconds[s])
         for s, d in decided.items()
@@ -138,7 +143,8 @@ def main(argv: list[str] | None = None) -> dict:
             )
 
     lines = [
-        f"Model: {args.model or 'shipped (model/)'}; {len(y)} sentences.",
+        f"Model: {args.model or 'shipped (model/)'}, thresholds "
+        f"{args.thresholds or 'default'}; {len(y)} sentences.",
         "",
         table.to_markdown(),
         "",
@@ -159,6 +165,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(text)
     figures = {
         "model": args.model or "shipped",
+        "thresholds": args.thresholds or "default",
         "n_sentences": len(y),
         "results": {r.system: r.scores for r in results},
         "agreement": agree,

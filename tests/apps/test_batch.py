@@ -19,7 +19,7 @@ from privtag.batch import LocalEngine, batch
 from privtag.batch.sources import BatchInputs
 from privtag.batch.taggers import SystemTagger, load_tagger
 from privtag.cli import app
-from privtag.errors import OutputError, PolicyReadError
+from privtag.errors import ModelLoadError, OutputError, PolicyReadError
 from privtag.evaluation.baselines import RuleTagger
 
 POLICIES = Path(__file__).resolve().parents[2] / "data" / "policies"
@@ -219,3 +219,8 @@ def test_ray_engine_gives_the_local_engine_rows(tmp_path, records):
     # the same run resumed by the other engine: nothing left to do
     again = batch(inputs, tmp_path / "ray.parquet", model="rules", engine=QUIET, limit=9)
     assert again.resumed and again.stats.skipped == 9 and again.stats.policies == 0
+
+
+def test_a_threshold_profile_needs_a_fine_tuned_model():
+    with pytest.raises(ModelLoadError, match="--thresholds modern needs a fine-tuned model"):
+        load_tagger("rules", thresholds="modern")

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from privtag.cli import app
-from privtag.errors import PolicyReadError
+from privtag.errors import ModelLoadError, PolicyReadError
 from privtag.inference.model import COMPACT_FILE
 from privtag.inference.tagger import Tagger
 from privtag.segmentation.document import segment
@@ -212,6 +212,40 @@ def test_tune_rewrites_thresholds_and_records_the_data(trained_tiny, tmp_path):
         tuned.thresholds["paragraph"]
         == (tuned.thresholds["paragraph_by_aggregate"][tuned.settings["aggregate"]])
     )
+
+
+def test_tune_profile_fits_a_profile_that_tag_thresholds_uses(trained_tiny, tmp_path):
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "model_data" / "validation"
+    out = tmp_path / "profiled"
+    result = CliRunner().invoke(
+        app,
+        ["tune", str(trained_tiny), "--profile", "modern", "--data", str(data), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "profile 'modern': scale" in result.output and "--thresholds modern" in result.output
+    tuned, before = Tagger.load(out), Tagger.load(trained_tiny)
+    assert tuned.thresholds["profiles"]["modern"]["fitted_on"] == [str(data)]
+    assert tuned.thresholds["sentence"] == before.thresholds["sentence"]  # kept as tuned
+    policy = tmp_path / "shop.md"
+    policy.write_text(POLICY)
+    result = CliRunner().invoke(
+        app, ["tag", str(policy), "--model", str(out), "--json", "--thresholds", "modern"]
+    )
+    assert result.exit_code == 0, result.output
+    tagged = json.loads(result.stdout.splitlines()[0])
+    assert tagged["decision"]["profile"] == "modern"
+    result = CliRunner().invoke(
+        app, ["tag", str(policy), "--model", str(out), "--thresholds", "legal"]
+    )
+    assert isinstance(result.exception, ModelLoadError)
+    assert "no threshold profile 'legal' (it has: default, modern)" in str(result.exception)
+
+
+def test_tune_profile_needs_data(trained_tiny, tmp_path):
+    result = CliRunner().invoke(
+        app, ["tune", str(trained_tiny), "--profile", "modern", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code != 0 and "--profile needs --data" in result.output
 
 
 def test_train_base_option_sets_the_encoder(tiny_recipe, tiny_encoder, tmp_path):

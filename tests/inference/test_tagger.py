@@ -619,6 +619,17 @@ def edit(path, change):
             "'paragraph_by_aggregate.max' threshold of 'First Party Collection/Use' is 2.0",
         ),
         ("thresholds.json", lambda d: list(d), "holds a JSON list where an object is expected"),
+        ("thresholds.json", lambda d: {**d, "profiles": [0.5]}, "'profiles' must be an object"),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"m": {"scale": 0}}},
+            "threshold profile 'm' needs a 'scale' above 0 and at most 2.0",
+        ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"default": {"scale": 0.5}}},
+            "may not be called 'default'",
+        ),
         ("privtag.json", lambda d: list(d), "holds a JSON list where an object is expected"),
         ("training.json", lambda d: [d], "holds a JSON list where an object is expected"),
         ("privtag.json", lambda d: {**d, "max_length": 2}, "max_length must be an integer from 4"),
@@ -653,3 +664,48 @@ def test_a_config_that_disagrees_with_the_weights_is_refused(copy, tiny_encoder)
     edit(copy / "config.json", lambda d: {**d, "num_hidden_layers": 3})
     with pytest.raises(ModelLoadError, match=r"missing weights \['bert.encoder.layer.2"):
         Tagger.load(copy, base=tiny_encoder)
+
+
+# ---------------------------------------------------------------- threshold profiles
+
+PROFILE_POLICY = """# Privacy
+
+We collect your e-mail address when you sign up. We share it with our payment processor.
+You can unsubscribe from our e-mails at any time. Write to privacy@example.com with questions.
+"""
+
+
+def test_a_threshold_profile_scales_every_decision_and_is_recorded(tiny_tagger):
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    base = tiny_tagger.tag(PROFILE_POLICY)
+    low = tiny_tagger.use_thresholds("low").tag(PROFILE_POLICY)
+    t_s, t_p = tiny_tagger.decision_thresholds()
+    assert np.allclose(t_s, 0.5 * np.asarray(tiny_tagger.thresholds["sentence"]))
+    assert np.allclose(t_p, 0.5 * np.asarray(tiny_tagger.thresholds["paragraph"]))
+    assert low.metadata["profile"] == "low" and base.metadata["profile"] == "default"
+    assert low.metadata["thresholds"]["sentence"] == pytest.approx(t_s.tolist())
+    for b, lo in zip(base.sentences, low.sentences, strict=True):
+        assert set(b.labels) <= set(lo.labels)  # lower thresholds only add labels
+        for name, t in zip(LABELS, t_s, strict=True):
+            if abs(lo.scores[name] - t) > 1e-4:  # scores are rounded to 4 places
+                assert (name in lo.labels) == (lo.scores[name] > t), (lo.text, name)
+    assert (
+        tiny_tagger.use_thresholds("default").tag(PROFILE_POLICY).metadata["profile"] == "default"
+    )
+
+
+def test_an_unknown_profile_is_refused_naming_those_the_model_has(tiny_tagger):
+    tiny_tagger.thresholds["profiles"] = {"modern": {"scale": 0.6}}
+    with pytest.raises(ModelLoadError, match=r"no threshold profile 'legal' \(it has: default, mo"):
+        tiny_tagger.use_thresholds("legal")
+    assert tiny_tagger.profile == "default"
+
+
+def test_a_profile_is_saved_with_the_model_and_selected_at_load(copy, tiny_encoder):
+    edit(copy / "thresholds.json", lambda d: {**d, "profiles": {"modern": {"scale": 0.6}}})
+    plain = Tagger.load(copy, base=tiny_encoder)
+    modern = Tagger.load(copy, base=tiny_encoder, thresholds="modern")
+    assert plain.profile == "default" and modern.profile == "modern"
+    assert np.allclose(modern.decision_thresholds()[0], 0.6 * plain.decision_thresholds()[0])
+    with pytest.raises(ModelLoadError, match="no threshold profile 'other'"):
+        Tagger.load(copy, base=tiny_encoder, thresholds="other")

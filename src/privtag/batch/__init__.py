@@ -70,6 +70,7 @@ def batch(
     diff_against: str | Path | None = None,
     aggregate: str | None = None,
     dtype: str | None = None,
+    thresholds: str | None = None,
 ) -> BatchResult:
     """Tag many policies into one table; resume the same run if it was interrupted.
 
@@ -86,7 +87,7 @@ def batch(
         tagger_factory: makes the tagger (default: loads ``model``); must pickle for Ray.
         diff_against: an earlier run's Parquet output to compare with (see
             :mod:`privtag.batch.compare`); the changes go to ``OUT.changes.<ext>``.
-        aggregate, dtype: as for :meth:`privtag.Tagger.load`.
+        aggregate, dtype, thresholds: as for :meth:`privtag.Tagger.load`.
 
     Raises:
         PolicyReadError: an input does not exist; with a strict engine, the first failure.
@@ -102,12 +103,13 @@ def batch(
         outputs.inputs.append(Path(diff_against))
     out = Path(out)
     changes = changes_path(out) if diff_against is not None else None
-    factory = tagger_factory or functools.partial(load_tagger, model, aggregate, dtype)
+    factory = tagger_factory or functools.partial(load_tagger, model, aggregate, dtype, thresholds)
     settings = {
         "inputs": [str(Path(s).resolve()) for s in items.specs],
         "model": model_fingerprint(model) if tagger_factory is None else _describe(tagger_factory),
         "aggregate": aggregate,
         "dtype": dtype,
+        "thresholds": thresholds,
     }
     sink = PartSink(out, level, settings, outputs)
     changes = outputs.file(changes, "--diff-against", update=sink.resumed)

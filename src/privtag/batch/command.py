@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from privtag.cli.options import ThresholdProfile
+
 
 def batch_cmd(
     inputs: Annotated[
@@ -41,6 +43,7 @@ def batch_cmd(
         str | None, typer.Option("--aggregate", help="Paragraph aggregation (default: tuned).")
     ] = None,
     dtype: Annotated[str | None, typer.Option("--dtype", help="auto, float32 or bfloat16.")] = None,
+    thresholds: ThresholdProfile = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the output instead of resuming it.")
@@ -77,6 +80,7 @@ def batch_cmd(
         diff_against=diff_against,
         aggregate=aggregate,
         dtype=dtype,
+        thresholds=thresholds,
     )
     if result.resumed:
         typer.echo(f"resumed the run in {out}", err=True)

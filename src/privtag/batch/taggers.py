@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from privtag.errors import ModelLoadError
 from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.labels import LABELS
 from privtag.segmentation.document import Document, segment
@@ -62,7 +63,12 @@ class SystemTagger:
         return TaggedPolicy(doc, sentences, paragraphs, model=self.name)
 
 
-def load_tagger(model: str | None = None, aggregate: str | None = None, dtype: str | None = None):
+def load_tagger(
+    model: str | None = None,
+    aggregate: str | None = None,
+    dtype: str | None = None,
+    thresholds: str | None = None,
+):
     """A tagger (``tag(source) -> TaggedPolicy``) from a ``--model`` value (``None``: the default model directory).
 
     Module-level, so ``functools.partial(load_tagger, ...)`` pickles for Ray actors.
@@ -70,10 +76,16 @@ def load_tagger(model: str | None = None, aggregate: str | None = None, dtype: s
     if model == "rules" or (model or "").startswith("tfidf:"):
         from privtag.evaluation.benchmark import load_system
 
+        if thresholds:
+            raise ModelLoadError(
+                f"--thresholds {thresholds} needs a fine-tuned model; {model} has its own "
+                "thresholds: leave --thresholds out"
+            )
+
         return SystemTagger(load_system(model))
     from privtag.inference.tagger import Tagger
 
-    return Tagger.load(model, aggregate=aggregate, dtype=dtype)
+    return Tagger.load(model, aggregate=aggregate, dtype=dtype, thresholds=thresholds)
 
 
 def model_fingerprint(model: str | None) -> str:

@@ -237,9 +237,24 @@ def tune_cmd(
             "(default: the model's recipe value, else 0).",
         ),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="Fit this threshold profile (one factor on every tuned threshold) on --data, "
+            "annotated sentences of another kind of policy, instead of re-tuning; the tuned "
+            "thresholds are kept.",
+        ),
+    ] = None,
     force: Force = False,
 ) -> None:
-    """Re-tune paragraph aggregation and per-label thresholds of a model on validation data."""
+    """Re-tune paragraph aggregation and per-label thresholds of a model on validation data.
+
+    With --profile NAME, fit a named threshold profile instead (``privtag tag
+    --thresholds NAME`` uses it), e.g. on current policies annotated under
+    data/annotations/GUIDELINES.md:
+    ``privtag tune model --profile modern --data data/annotations/modern-dev``.
+    """
     import time
 
     from privtag.data.sources import load_units
@@ -252,6 +267,9 @@ def tune_cmd(
     out = outs.directory(out, "--out")
     tagger = Tagger.load(model)
     compact = (model / "compact.safetensors").is_file()
+    if profile:
+        _fit_profile(tagger, profile, data, opp115, out or model, compact, model)
+        return
     result = tune_tagger(
         tagger,
         load_units(specs, "sentence", opp115),
@@ -274,6 +292,30 @@ def tune_cmd(
                 f"{key}: micro-F1 {result[key]['micro']:.3f}, macro-F1 {result[key]['macro']:.3f}"
             )
     typer.echo(f"aggregate: {result.get('aggregate')}; saved to {out or model}")
+
+
+def _fit_profile(tagger, name, data, opp115, out, compact, model) -> None:
+    from privtag.data.sources import load_units
+    from privtag.outputs import atomic_dir
+    from privtag.training.profiles import tune_profile
+
+    if not data:
+        raise typer.BadParameter(
+            "--profile needs --data: annotated sentences of the policies the profile is for",
+            param_hint="--data",
+        )
+    try:
+        fit = tune_profile(tagger, load_units(data, "sentence", opp115), name, data)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--profile") from e
+    with atomic_dir(out, update=out == model) as tmp:
+        tagger.save(tmp, compact=compact)
+    typer.echo(
+        f"profile {name!r}: scale {fit['scale']:g} on {fit['sentences']} sentences of "
+        f"{fit['policies']} policies; mean micro-F1 (in policy, alone) "
+        f"{fit['micro_before']:.3f} -> {fit['micro_after']:.3f} on those same sentences"
+    )
+    typer.echo(f"saved to {out}; use it with --thresholds {name}")
 
 
 def _recipe_tolerance(tagger) -> float:

@@ -41,6 +41,15 @@ Overrides = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a setting: section.key=value (repeatable)."),
 ]
+#: the --thresholds option of every command that tags
+ThresholdProfile = Annotated[
+    str | None,
+    typer.Option(
+        "--thresholds",
+        help="Threshold profile saved with the model (the shipped one has 'modern', for "
+        "current policies: more recall, less precision); default: the tuned thresholds.",
+    ),
+]
 Opp115Dir = Annotated[
     Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
 ]

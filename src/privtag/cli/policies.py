@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import Force, invocation
+from privtag.cli.options import Force, ThresholdProfile, invocation
 from privtag.errors import PrivtagError
 
 
@@ -91,6 +91,7 @@ def tag_cmd(
     backend: Annotated[
         str, typer.Option("--backend", help="torch (default), onnx or onnx-int8.")
     ] = "torch",
+    thresholds: ThresholdProfile = None,
 ) -> None:
     """Tag every sentence and paragraph of one or more policies.
 
@@ -99,7 +100,9 @@ def tag_cmd(
     """
     from privtag.inference.tagger import Tagger
 
-    tagger = Tagger.load(model, aggregate=aggregate, dtype=dtype, backend=backend)
+    tagger = Tagger.load(
+        model, aggregate=aggregate, dtype=dtype, backend=backend, thresholds=thresholds
+    )
     failed = 0
     for f in files:
         try:

@@ -99,9 +99,11 @@ class TaggedPolicy:
         return out
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: model, source metadata, sentences, paragraphs and summary."""
+        """JSON-ready dict: model, what decided the labels (aggregation, threshold profile,
+        thresholds), source metadata, sentences, paragraphs and summary."""
         return {
             "model": self.model,
+            "decision": self.metadata,
             "source": {k: v for k, v in self.document.metadata.items() if k != "links"},
             "sentences": [asdict(s) for s in self.sentences],
             "paragraphs": [asdict(p) for p in self.paragraphs],

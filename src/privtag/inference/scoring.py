@@ -232,8 +232,7 @@ def decisions(
         >>> tagger.decisions(np.full((1, 12), 0.9), np.array([False]))  # doctest: +SKIP
         array([[ True,  True, ...]])
     """
-    t_s = np.asarray(tagger.thresholds["sentence"])
-    t_p = np.asarray(tagger.thresholds["paragraph"])
+    t_s, t_p = tagger.decision_thresholds()
     th = np.where(np.asarray(is_paragraph)[:, None], t_p[None, :], t_s[None, :])
     out = scores >= th
     if tagger.settings.get("fallback", "none") == "paragraph":

@@ -214,3 +214,44 @@ def check_thresholds(thresholds: dict, path: Path | str) -> None:
                     f"{path}: '{key}' threshold of {label!r} is {v!r}; a threshold must be a "
                     f"number from 0 to 1; {_FIX}"
                 )
+    profiles = thresholds.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ModelLoadError(f"{path}: 'profiles' must be an object of name: profile; {_FIX}")
+    for name, profile in profiles.items():
+        scale = profile.get("scale") if isinstance(profile, dict) else None
+        ok = isinstance(scale, int | float) and not isinstance(scale, bool)
+        if name == DEFAULT_PROFILE or not (ok and math.isfinite(scale) and 0 < scale <= MAX_SCALE):
+            raise ModelLoadError(
+                f"{path}: threshold profile {name!r} needs a 'scale' above 0 and at most "
+                f"{MAX_SCALE} (and may not be called {DEFAULT_PROFILE!r}); refit it with "
+                f"`privtag tune MODEL --profile NAME --data ANNOTATIONS`, or {_FIX}"
+            )
+
+
+#: The name of a model's own tuned thresholds, as opposed to a profile fitted later.
+DEFAULT_PROFILE = "default"
+#: The largest scale a profile may apply (thresholds above 1 would never fire).
+MAX_SCALE = 2.0
+
+
+def profile_scale(thresholds: dict, name: str, model: str = "model") -> float:
+    """The factor threshold profile ``name`` applies to every tuned threshold (1.0: default).
+
+    A profile (``thresholds.json`` ``"profiles"``, written by ``privtag tune --profile``)
+    is one factor fitted on annotated sentences of another kind of policy than the
+    thresholds were tuned on: today's policies score lower than OPP-115's, so a
+    profile fitted on them lowers every threshold alike.
+
+    Raises:
+        ModelLoadError: no profile of that name, naming those the model has.
+    """
+    if name == DEFAULT_PROFILE:
+        return 1.0
+    profiles = thresholds.get("profiles", {})
+    if name not in profiles:
+        have = ", ".join([DEFAULT_PROFILE, *profiles])
+        raise ModelLoadError(
+            f"model {model!r} has no threshold profile {name!r} (it has: {have}); fit one with "
+            f"`privtag tune MODEL --profile {name} --data ANNOTATIONS`"
+        )
+    return float(profiles[name]["scale"])

@@ -37,10 +37,12 @@ from privtag.inference.paragraphs import document_paragraphs
 from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.inference.settings import (
     AGGREGATES,
+    DEFAULT_PROFILE,
     SHIPPED_MODEL_DIR,
     InferenceSettings,
     check_settings,
     check_thresholds,
+    profile_scale,
     read_json_object,
 )
 from privtag.inference.stream import tag_stream
@@ -69,12 +71,21 @@ class Tagger:
         model: a :class:`privtag.inference.model.PrivtagClassifier`.
         tokenizer: its tokenizer.
         settings: context and window settings (see ``DEFAULT_SETTINGS``).
-        thresholds: ``{"sentence": [12 floats], "paragraph": [12 floats]}``.
+        thresholds: ``{"sentence": [12 floats], "paragraph": [12 floats]}``, and
+            optionally ``"profiles"`` (see :meth:`use_thresholds`).
         metadata: training metadata (data, config, metrics, versions).
+        profile: the threshold profile in use (``"default"``: the tuned thresholds).
     """
 
     def __init__(
-        self, model, tokenizer, settings=None, thresholds=None, metadata=None, name: str = "privtag"
+        self,
+        model,
+        tokenizer,
+        settings=None,
+        thresholds=None,
+        metadata=None,
+        name: str = "privtag",
+        profile: str = DEFAULT_PROFILE,
     ):
         self.model = model
         self.tokenizer = tokenizer
@@ -85,6 +96,7 @@ class Tagger:
         }
         self.metadata = metadata or {}
         self.name = name
+        self.profile = profile
         self._scorer: Scorer | None = None
 
     # ------------------------------------------------------------------ persistence
@@ -98,6 +110,7 @@ class Tagger:
         dtype: str | None = None,
         device: str | None = None,
         backend: str = "torch",
+        thresholds: str | None = None,
     ) -> Tagger:
         """Load a saved tagger: ``name_or_path``, else ``$PRIVTAG_MODEL``, else the shipped model.
 
@@ -115,6 +128,8 @@ class Tagger:
                 ``onnx-int8`` (linear layers in int8; see
                 :mod:`privtag.inference.onnx_backend`): the ONNX file in the model
                 directory, else one exported now into a cache keyed by the weights.
+            thresholds: a threshold profile saved with the model instead of its tuned
+                thresholds (see :meth:`use_thresholds`), e.g. ``"modern"``.
 
         Raises:
             ModelLoadError: a missing directory or file, another label set, corrupt weights.
@@ -140,8 +155,8 @@ class Tagger:
                 raise ModelLoadError(f"{path}: missing {f}; the model directory is incomplete")
         settings = read_json_object(path / SETTINGS_FILE)
         check_settings(settings, path / SETTINGS_FILE)
-        thresholds = read_json_object(path / THRESHOLDS_FILE)
-        check_thresholds(thresholds, path / THRESHOLDS_FILE)
+        table = read_json_object(path / THRESHOLDS_FILE)
+        check_thresholds(table, path / THRESHOLDS_FILE)
         if dtype is not None:
             settings["dtype"] = dtype
         if device is not None:
@@ -162,12 +177,14 @@ class Tagger:
             ) from e
         # the shipped model keeps one name, "model", in a checkout and inside a wheel
         name = "model" if path.resolve() == SHIPPED_MODEL_DIR.resolve() else path.name
-        tagger = cls(model, tokenizer, settings, thresholds, metadata, name=name)
+        tagger = cls(model, tokenizer, settings, table, metadata, name=name)
         if backend != "torch":
             from privtag.inference.onnx_backend import OnnxScorer, resolve_onnx
 
             onnx = resolve_onnx(path, backend == "onnx-int8", model, base)
             tagger.scorer = OnnxScorer(onnx, settings.get("batch_size", 16))
+        if thresholds:
+            tagger.use_thresholds(thresholds)
         return tagger.use_aggregate(aggregate) if aggregate else tagger
 
     #: The name of privtag 0.1 (kept).
@@ -193,6 +210,34 @@ class Tagger:
             self.settings["aggregate"] = aggregate
             self.thresholds["paragraph"] = tuned[aggregate]
         return self
+
+    def use_thresholds(self, profile: str) -> Tagger:
+        """Decide with a threshold profile saved with the model, or ``"default"``.
+
+        A profile scales every tuned threshold (sentence and paragraph) by one factor
+        fitted on annotated sentences of another kind of policy
+        (``privtag tune MODEL --profile NAME --data ANNOTATIONS``). The shipped model has
+        ``"modern"``, fitted on current policies: more recall there, less precision on
+        OPP-115-like ones (``benchmarks/RESULTS.md``).
+
+        Raises:
+            ModelLoadError: the model has no such profile (the message lists those it has).
+
+        Example:
+            >>> Tagger.from_pretrained().use_thresholds("modern")  # doctest: +SKIP
+        """
+        profile_scale(self.thresholds, profile, self.name)  # an unknown name fails here
+        self.profile = profile
+        return self
+
+    def decision_thresholds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(sentence, paragraph)`` thresholds (12 each) that decide labels now:
+        the tuned ones, scaled by the threshold profile in use."""
+        scale = profile_scale(self.thresholds, self.profile, self.name)
+        return tuple(
+            np.clip(np.asarray(self.thresholds[lvl], dtype=float) * scale, 0.0, 1.0)
+            for lvl in ("sentence", "paragraph")
+        )
 
     def save_pretrained(self, path: str | Path, compact: bool = False) -> Path:
         """Save model, tokenizer, settings, thresholds and metadata (safetensors and JSON)."""
@@ -391,10 +436,12 @@ class Tagger:
             for p, lab, sc in zip(paras, p_labels, pscores, strict=True)
         ]
         # what decided the labels travels with them, so a report made later can show it
+        t_sentence, t_paragraph = self.decision_thresholds()
         decided = {
             "aggregate": self.settings["aggregate"],
             "fallback": self.settings.get("fallback", "none"),
-            "thresholds": {lvl: list(self.thresholds[lvl]) for lvl in ("sentence", "paragraph")},
+            "profile": self.profile,
+            "thresholds": {"sentence": t_sentence.tolist(), "paragraph": t_paragraph.tolist()},
         }
         return TaggedPolicy(doc, sentences, paragraphs, model=self.name, metadata=decided)
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from privtag.cli.options import ThresholdProfile
+
 
 def report_cmd(
     policy: Annotated[Path, typer.Argument(help="Policy file (text, Markdown or HTML).")],
@@ -22,6 +24,7 @@ def report_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="Replace output files or directories that exist.")
     ] = False,
+    thresholds: ThresholdProfile = None,
 ) -> None:
     """Write one self-contained HTML report of a policy: highlighted sentences, evidence per
     label, "not addressed" and "weak evidence", filters, thresholds and label meanings."""
@@ -30,7 +33,7 @@ def report_cmd(
     from privtag.render import render_html
 
     out = Outputs([policy, model], force).file(output, "--output", suffixes=(".html", ".htm"))
-    tagger = Tagger.load(model)
+    tagger = Tagger.load(model, thresholds=thresholds)
     tagged = tagger.tag(policy, format=format)
     write_text(out, render_html(tagged, tagger))
     typer.echo(f"wrote {out}")

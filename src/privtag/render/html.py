@@ -261,6 +261,7 @@ def _model(info: dict, weak_margin: float) -> str:
         ("trained", info.get("trained")),
         ("thresholds tuned", info.get("tuned")),
         ("paragraph aggregation", info.get("aggregate")),
+        ("threshold profile", info.get("profile")),
     ]
     out.append(
         '<p class="meta">'

@@ -28,8 +28,9 @@ def model_info(tagger) -> dict:
     """Name, versions, aggregation and per-label thresholds of a :class:`privtag.Tagger`.
 
     Returns:
-        ``{"name", "privtag", "trained", "tuned", "aggregate", "thresholds"}`` where
-        ``thresholds`` is ``{"sentence": {label: t}, "paragraph": {label: t}}``.
+        ``{"name", "privtag", "trained", "tuned", "aggregate", "profile", "thresholds"}``
+        where ``thresholds`` is ``{"sentence": {label: t}, "paragraph": {label: t}}``, the
+        thresholds in use (the threshold ``profile`` applied).
 
     Example:
         >>> model_info(tagger)["thresholds"]["sentence"]["Data Security"]  # doctest: +SKIP
@@ -44,10 +45,12 @@ def model_info(tagger) -> dict:
         "trained": meta.get("date"),
         "tuned": (meta.get("tuned") or {}).get("date"),
         "aggregate": tagger.settings.get("aggregate"),
+        "profile": tagger.profile,
         "thresholds": {
             level: {name: round(float(t), 4) for name, t in zip(LABELS, ts, strict=True)}
-            for level, ts in tagger.thresholds.items()
-            if level in ("sentence", "paragraph") and len(ts) == NUM_LABELS
+            for level, ts in zip(
+                ("sentence", "paragraph"), tagger.decision_thresholds(), strict=True
+            )
         },
     }
 
@@ -65,6 +68,7 @@ def describe(model, policy=None) -> dict:
         return {
             "name": getattr(policy, "model", "") or "unknown",
             "aggregate": meta.get("aggregate"),
+            "profile": meta.get("profile"),
             "thresholds": {
                 level: {name: round(float(t), 4) for name, t in zip(LABELS, ts, strict=True)}
                 for level, ts in recorded.items()

@@ -1,0 +1,98 @@
+"""Threshold profiles: one factor on every tuned threshold, fitted for another kind of policy.
+
+A model's thresholds are tuned on the policies it was cross-validated on (OPP-115, 2015).
+Today's policies, annotated under ``data/annotations/GUIDELINES.md``, score lower: at
+those thresholds the shipped model finds half of their practices or fewer, with
+precision near 0.9 (``benchmarks/RESULTS.md``, "Threshold profiles"). Refitting twelve
+thresholds on a few hundred sentences would fit their noise, so a profile is one number:
+the factor that, applied to every sentence and paragraph threshold, gives the best
+micro-F1 on the annotated sentences, scored both as :meth:`Tagger.tag` scores them (in
+their paragraph, with their heading) and as :meth:`Tagger.predict` does (alone).
+
+The profile is saved in ``thresholds.json`` beside the tuned thresholds, which it leaves
+as they are; :meth:`privtag.Tagger.use_thresholds` (``--thresholds NAME``) selects it.
+
+Example:
+    >>> import numpy as np
+    >>> y = np.array([[1, 0], [1, 0], [0, 1]])
+    >>> s = np.array([[0.45, 0.1], [0.8, 0.1], [0.1, 0.4]])
+    >>> fit_scale(y, [s], np.array([0.9, 0.9]))["scale"]  # the largest that takes 0.4
+    0.4
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from privtag.data.records import multi_hot
+from privtag.evaluation.metrics import f1_scores
+from privtag.inference.settings import DEFAULT_PROFILE
+
+#: The factors tried: from half-way to zero up to half as high again.
+SCALES = tuple(round(0.2 + 0.05 * i, 2) for i in range(27))  # 0.20 ... 1.50
+
+
+def fit_scale(
+    y: np.ndarray, score_sets: list[np.ndarray], thresholds: np.ndarray
+) -> dict[str, float]:
+    """The factor of :data:`SCALES` that maximises mean micro-F1 over ``score_sets``.
+
+    Args:
+        y: (n, 12) 0/1 gold labels.
+        score_sets: (n, 12) score arrays of the same sentences (e.g. in policy, alone).
+        thresholds: (12,) the tuned sentence thresholds.
+
+    Returns:
+        ``{"scale", "micro_before", "micro_after"}``: the factor (ties go to the one
+        nearest 1, the smallest change) and the mean micro-F1 at 1 and at it.
+    """
+    thresholds = np.asarray(thresholds, dtype=float)
+
+    def micro(scale: float) -> float:
+        th = np.clip(thresholds * scale, 0.0, 1.0)
+        return float(np.mean([f1_scores(y, s >= th)["micro"] for s in score_sets]))
+
+    by_scale = {s: micro(s) for s in SCALES}
+    best = max(SCALES, key=lambda s: (round(by_scale[s], 9), -abs(s - 1.0)))
+    return {"scale": best, "micro_before": micro(1.0), "micro_after": by_scale[best]}
+
+
+def tune_profile(tagger, sentences, name: str, sources: list[str]) -> dict:
+    """Fit threshold profile ``name`` on annotated ``sentences`` and add it to ``tagger``.
+
+    ``sentences`` are sentence units with gold labels
+    (:func:`privtag.data.sources.load_units`); each is scored in its paragraph, as
+    ``tag()`` scores it, and alone, as ``predict()`` does, in float32 so that the fit is
+    the same on every machine.
+
+    Returns:
+        The profile saved in ``tagger.thresholds["profiles"][name]``: ``scale``, the
+        sources, the numbers of sentences and policies, and micro-F1 before and after.
+
+    Raises:
+        ValueError: ``name`` is ``"default"`` (the tuned thresholds themselves).
+    """
+    from privtag.training.paragraph_data import sentence_scores
+
+    if name == DEFAULT_PROFILE:
+        raise ValueError(f"a profile cannot be called {DEFAULT_PROFILE!r}; choose another name")
+    dtype = tagger.settings.get("dtype", "auto")
+    tagger.settings["dtype"] = "float32"
+    try:
+        y = multi_hot(sentences["labels"])
+        in_policy = sentence_scores(tagger, sentences)
+        alone = tagger.predict_proba(list(sentences["text"]))  # no context: as predict()
+    finally:
+        tagger.settings["dtype"] = dtype
+    fit = fit_scale(y, [in_policy, alone], np.asarray(tagger.thresholds["sentence"]))
+    profile = {
+        **fit,
+        "fitted_on": sources,
+        "sentences": len(y),
+        "policies": len(set(sentences["policy"])),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    tagger.thresholds.setdefault("profiles", {})[name] = profile
+    return profile

@@ -1,0 +1,62 @@
+"""Threshold profiles: one factor on every tuned threshold, fitted on annotated sentences."""
+
+from __future__ import annotations
+
+import copy
+import doctest
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from privtag.data.sources import load_units
+from privtag.training import profiles
+from privtag.training.profiles import SCALES, fit_scale, tune_profile
+
+VALIDATION = Path(__file__).resolve().parents[1] / "fixtures" / "model_data" / "validation"
+
+
+def test_doctest():
+    assert doctest.testmod(profiles).failed == 0
+
+
+def test_fit_scale_lowers_thresholds_that_miss_low_scoring_positives():
+    # two labels at 0.8; the positives score 0.5 and 0.45, the negatives 0.1 and 0.3:
+    # any factor from 0.4 (0.32 > 0.3) to 0.55 (0.44 < 0.45) decides all four rows right
+    y = np.array([[1, 0], [0, 1], [0, 0], [0, 0]])
+    s = np.array([[0.5, 0.1], [0.1, 0.45], [0.3, 0.1], [0.1, 0.3]])
+    fit = fit_scale(y, [s], np.array([0.8, 0.8]))
+    assert fit["scale"] == 0.55  # the largest of the best: nearest to no change
+    assert fit["micro_before"] == 0.0 and fit["micro_after"] == 1.0
+
+
+def test_fit_scale_keeps_the_tuned_thresholds_when_nothing_is_gained():
+    y = np.array([[1], [0]])
+    s = np.array([[0.99], [0.01]])  # right at every factor tried
+    assert fit_scale(y, [s], np.array([0.5]))["scale"] == 1.0
+
+
+def test_fit_scale_averages_micro_f1_over_the_score_sets():
+    y = np.array([[1], [0]])
+    right, wrong = np.array([[0.9], [0.1]]), np.array([[0.1], [0.9]])
+    fit = fit_scale(y, [right, wrong], np.array([0.5]))
+    assert fit["micro_before"] == pytest.approx(0.5)  # 1.0 and 0.0
+
+
+def test_tune_profile_adds_a_profile_and_leaves_the_tuned_thresholds(tiny_tagger):
+    before = copy.deepcopy(tiny_tagger.thresholds)
+    tiny_tagger.settings["dtype"] = "bfloat16"
+    units = load_units([str(VALIDATION)], "sentence")
+    fit = tune_profile(tiny_tagger, units, "modern", [str(VALIDATION)])
+    assert fit["scale"] in SCALES
+    assert fit["sentences"] == units.num_rows and fit["policies"] == 1
+    assert fit["micro_after"] >= fit["micro_before"]
+    assert tiny_tagger.thresholds["profiles"]["modern"] is fit
+    assert {k: v for k, v in tiny_tagger.thresholds.items() if k != "profiles"} == before
+    assert tiny_tagger.settings["dtype"] == "bfloat16"  # scored in float32, then restored
+
+
+def test_default_cannot_be_a_profile_name(tiny_tagger):
+    units = load_units([str(VALIDATION)], "sentence")
+    with pytest.raises(ValueError, match="cannot be called 'default'"):
+        tune_profile(tiny_tagger, units, "default", [str(VALIDATION)])
