@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from privtag.cli.options import ThresholdProfile
+
 DEFAULT_MAX_BYTES = 2_000_000
 
 
@@ -22,6 +24,7 @@ def serve_cmd(
     max_bytes: Annotated[
         int, typer.Option("--max-bytes", help="Largest request body accepted (413 beyond).")
     ] = DEFAULT_MAX_BYTES,
+    thresholds: ThresholdProfile = None,
 ) -> None:
     """Serve a page to paste or drop a policy and see its report, and a JSON API
     (POST /api/tag, POST /api/predict, GET /healthz; documented at /docs)."""
@@ -30,8 +33,9 @@ def serve_cmd(
     require_serve_extra()
     import uvicorn
 
+    from privtag.inference.tagger import Tagger
     from privtag.serve.app import create_app
 
-    app = create_app(model_dir=model, max_bytes=max_bytes)
+    app = create_app(Tagger.load(model, thresholds=thresholds), max_bytes=max_bytes)
     typer.echo(f"privtag: serving on http://{host}:{port}/ (Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
