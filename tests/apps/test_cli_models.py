@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -268,3 +269,25 @@ def test_train_base_option_sets_the_encoder(tiny_recipe, tiny_encoder, tmp_path)
     )
     assert result.exit_code == 0, result.output
     assert Tagger.load(out).metadata["recipe"]["model"]["base"] == str(tiny_encoder)
+
+
+def test_evaluate_at_a_threshold_profile(trained_tiny, tmp_path):
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "model_data" / "validation"
+    model = tmp_path / "m"
+    shutil.copytree(trained_tiny, model, ignore=shutil.ignore_patterns("checkpoints"))
+    th = json.loads((model / "thresholds.json").read_text())
+    th["profiles"] = {"low": {"scale": 0.2}}
+    (model / "thresholds.json").write_text(json.dumps(th))
+    runs = {}
+    for profile in (None, "low"):
+        out = tmp_path / f"{profile}.json"
+        args = ["evaluate", "--model", str(model), "--data", str(data), "--json", str(out)]
+        result = CliRunner().invoke(app, args + (["--thresholds", profile] if profile else []))
+        assert result.exit_code == 0, result.output
+        runs[profile] = json.loads(out.read_text())["results"][0]
+    # thresholds at a fifth of the tuned ones: as many labels at least, so recall cannot fall
+    assert runs["low"]["scores"]["micro"]["recall"] >= runs[None]["scores"]["micro"]["recall"]
+    result = CliRunner().invoke(
+        app, ["evaluate", "--model", "rules", "--data", str(data), "--thresholds", "low"]
+    )
+    assert isinstance(result.exception, ModelLoadError)

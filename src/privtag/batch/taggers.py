@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from privtag.errors import ModelLoadError
 from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.labels import LABELS
 from privtag.segmentation.document import Document, segment
@@ -76,13 +75,7 @@ def load_tagger(
     if model == "rules" or (model or "").startswith("tfidf:"):
         from privtag.evaluation.benchmark import load_system
 
-        if thresholds:
-            raise ModelLoadError(
-                f"--thresholds {thresholds} needs a fine-tuned model; {model} has its own "
-                "thresholds: leave --thresholds out"
-            )
-
-        return SystemTagger(load_system(model))
+        return SystemTagger(load_system(model, thresholds))  # which refuses a profile
     from privtag.inference.tagger import Tagger
 
     return Tagger.load(model, aggregate=aggregate, dtype=dtype, thresholds=thresholds)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import Force, invocation, opp115_input
+from privtag.cli.options import Force, ThresholdProfile, invocation, opp115_input
 
 
 def evaluate_cmd(
@@ -31,6 +31,7 @@ def evaluate_cmd(
     ] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="Write a per-label F1 PNG.")] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+    thresholds: ThresholdProfile = None,
     force: Force = False,
 ) -> None:
     """Score a model on annotated data: per-label P/R/F1, intervals, confusions, throughput."""
@@ -52,7 +53,7 @@ def evaluate_cmd(
     markdown = outs.file(markdown, "--markdown")
     chart = outs.file(chart, "--chart", suffixes=(".png", ".svg"))
     levels = LEVELS if level == "both" else (level,)
-    system = load_system(model)
+    system = load_system(model, thresholds)
     results = []
     for lvl in levels:
         units = load_units(data, lvl, opp115)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from privtag.data.opp115 import default_root
 from privtag.data.sources import load_units
-from privtag.errors import DataError, PrivtagError
+from privtag.errors import DataError, ModelLoadError, PrivtagError
 from privtag.evaluation.baselines import RuleTagger, TfidfTagger
 from privtag.evaluation.harness import Comparison, System, compare
 from privtag.evaluation.tables import format_table, pct
@@ -52,19 +52,28 @@ So their figures are context for the segment-level tables, not a like-for-like c
 """
 
 
-def load_system(spec: str) -> System:
+def load_system(spec: str, thresholds: str | None = None) -> System:
     """A system from a ``--model`` value: ``rules``, ``tfidf:DIR``, or a fine-tuned model DIR.
 
+    ``thresholds`` names a threshold profile of a fine-tuned model
+    (:meth:`privtag.Tagger.use_thresholds`).
+
     Raises:
-        ModelLoadError: the directory does not hold a model of that kind.
+        ModelLoadError: the directory does not hold a model of that kind, or a profile was
+            asked of a system without one.
     """
+    if thresholds and (spec == "rules" or spec.startswith("tfidf:")):
+        raise ModelLoadError(
+            f"--thresholds {thresholds} needs a fine-tuned model; {spec} has its own "
+            "thresholds: leave --thresholds out"
+        )
     if spec == "rules":
         return RuleTagger()
     if spec.startswith("tfidf:"):
         return TfidfTagger.load(spec.split(":", 1)[1])
     from privtag.inference.tagger import Tagger  # torch and transformers: only when asked for
 
-    return Tagger.load(spec)
+    return Tagger.load(spec, thresholds=thresholds)
 
 
 def policies_trained_on(system: object) -> set[str] | None:
