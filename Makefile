@@ -27,8 +27,8 @@ demo: install
 # Lint, the fast tests and doctests, then the wheel: built, installed into a fresh venv
 # outside the checkout, and run from / with the model it ships.
 test: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
 	$(BIN)/python -m pytest
 	PYTHON=$(BIN)/python .ci/test_wheel
 
@@ -47,12 +47,12 @@ test-all: install
 	$(BIN)/python -m pytest -m "slow or not slow or notebook"
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
 
 format: install
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks notebooks
+	$(BIN)/ruff check --fix src tests benchmarks notebooks
 
 # The adaptation chain, which makes model/: DAPT of the encoder on corpus policies
 # (train/dapt.toml), the teacher (train/default.toml, gold only) per fold and on every
