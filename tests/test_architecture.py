@@ -114,8 +114,19 @@ def test_the_graph_sees_the_modules():
     assert "privtag.segmentation.units" in ours and "torch" in theirs
 
 
+def _with_parents(name: str, importer: str) -> set[str]:
+    # importing privtag.cli.options runs privtag/cli/__init__.py first: an edge too, unless
+    # that package is the importer's own (Python has started it before the importer)
+    parts = name.split(".")
+    parents = {".".join(parts[:i]) for i in range(2, len(parts))}
+    return {name} | {p for p in parents if not importer.startswith(p + ".")}
+
+
 def test_no_import_cycles():
-    graph = {m: {n for n in GRAPH[m][0] if n in MODULES and n != m} for m in MODULES}
+    graph = {
+        m: {p for n in GRAPH[m][0] for p in _with_parents(n, m) if p in MODULES and p != m}
+        for m in MODULES
+    }
     index, low, stack, on, cycles = {}, {}, [], set(), []
 
     def visit(v: str) -> None:  # Tarjan's strongly connected components

@@ -32,6 +32,7 @@ from typing import Annotated
 import typer
 
 from privtag.inference.results import TaggedPolicy, TaggedSentence
+from privtag.inference.settings import PROFILE_HELP
 from privtag.labels import LABELS, label_index
 
 #: the least similarity for two different sentences to count as one edited sentence
@@ -312,6 +313,7 @@ def diff_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="Replace output files that exist.")
     ] = False,
+    thresholds: Annotated[str | None, typer.Option("--thresholds", help=PROFILE_HELP)] = None,
 ) -> None:
     """Show what changed between two versions of a policy, practice by practice."""
     from privtag.batch.taggers import load_tagger
@@ -322,7 +324,8 @@ def diff_cmd(
     json_out = outs.file(json_out, "--json", suffixes=(".json",))
     html = outs.file(html, "--html", suffixes=(".html", ".htm"))
     docs = [segment(old), segment(new)]  # a bad file fails before the model loads
-    result = diff(*docs, load_tagger(model), threshold=threshold, names=(str(old), str(new)))
+    tagger = load_tagger(model, thresholds=thresholds)
+    result = diff(*docs, tagger, threshold=threshold, names=(str(old), str(new)))
     typer.echo(result.to_text())
     if json_out:
         write_text(json_out, result.to_json() + "\n")

@@ -109,8 +109,9 @@ def batch(
         "model": model_fingerprint(model) if tagger_factory is None else _describe(tagger_factory),
         "aggregate": aggregate,
         "dtype": dtype,
-        "thresholds": thresholds,
     }
+    if thresholds and thresholds != "default":  # absent otherwise: older runs still resume
+        settings["thresholds"] = thresholds
     sink = PartSink(out, level, settings, outputs)
     changes = outputs.file(changes, "--diff-against", update=sink.resumed)
     engine = engine or LocalEngine()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import ThresholdProfile
+from privtag.inference.settings import PROFILE_HELP
 
 
 def batch_cmd(
@@ -43,7 +43,7 @@ def batch_cmd(
         str | None, typer.Option("--aggregate", help="Paragraph aggregation (default: tuned).")
     ] = None,
     dtype: Annotated[str | None, typer.Option("--dtype", help="auto, float32 or bfloat16.")] = None,
-    thresholds: ThresholdProfile = None,
+    thresholds: Annotated[str | None, typer.Option("--thresholds", help=PROFILE_HELP)] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the output instead of resuming it.")

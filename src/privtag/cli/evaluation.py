@@ -54,6 +54,8 @@ def evaluate_cmd(
     chart = outs.file(chart, "--chart", suffixes=(".png", ".svg"))
     levels = LEVELS if level == "both" else (level,)
     system = load_system(model, thresholds)
+    if thresholds and thresholds != "default":  # results name the profile they were made at
+        system.name = f"{system.name} (thresholds {thresholds})"
     results = []
     for lvl in levels:
         units = load_units(data, lvl, opp115)

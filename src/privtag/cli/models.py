@@ -262,6 +262,16 @@ def tune_cmd(
     from privtag.outputs import Outputs, atomic_dir, spec_paths
     from privtag.training.train import tune_tagger
 
+    if profile and not data:  # before any work, like every other bad argument
+        raise typer.BadParameter(
+            "--profile needs --data: annotated sentences of the policies the profile is for",
+            param_hint="--data",
+        )
+    if profile and tolerance is not None:
+        raise typer.BadParameter(
+            "--aggregate-tolerance re-tunes the aggregate; --profile keeps it: give one of them",
+            param_hint="--aggregate-tolerance",
+        )
     specs = data or ["opp115:validation"]
     outs = Outputs([model, *spec_paths(specs), opp115_input(opp115, specs)], force)
     out = outs.directory(out, "--out")
@@ -270,6 +280,7 @@ def tune_cmd(
     if profile:
         _fit_profile(tagger, profile, data, opp115, out or model, compact, model)
         return
+    dropped = sorted(tagger.thresholds.pop("profiles", {}))  # fitted on the old thresholds
     result = tune_tagger(
         tagger,
         load_units(specs, "sentence", opp115),
@@ -292,6 +303,11 @@ def tune_cmd(
                 f"{key}: micro-F1 {result[key]['micro']:.3f}, macro-F1 {result[key]['macro']:.3f}"
             )
     typer.echo(f"aggregate: {result.get('aggregate')}; saved to {out or model}")
+    if dropped:
+        typer.echo(
+            f"threshold profiles dropped (fitted on the old thresholds): {', '.join(dropped)}; "
+            "refit with `privtag tune MODEL --profile NAME --data ANNOTATIONS`"
+        )
 
 
 def _fit_profile(tagger, name, data, opp115, out, compact, model) -> None:
@@ -299,11 +315,6 @@ def _fit_profile(tagger, name, data, opp115, out, compact, model) -> None:
     from privtag.outputs import atomic_dir
     from privtag.training.profiles import tune_profile
 
-    if not data:
-        raise typer.BadParameter(
-            "--profile needs --data: annotated sentences of the policies the profile is for",
-            param_hint="--data",
-        )
     try:
         fit = tune_profile(tagger, load_units(data, "sentence", opp115), name, data)
     except ValueError as e:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from privtag.inference.settings import PROFILE_HELP
+
 
 def invocation(ctx: typer.Context) -> str:
     """The running command as a user would type it, rebuilt from its parsed parameters.
@@ -41,15 +43,9 @@ Overrides = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a setting: section.key=value (repeatable)."),
 ]
-#: the --thresholds option of every command that tags
-ThresholdProfile = Annotated[
-    str | None,
-    typer.Option(
-        "--thresholds",
-        help="Threshold profile saved with the model (the shipped one has 'modern', for "
-        "current policies: more recall, less precision); default: the tuned thresholds.",
-    ),
-]
+#: the --thresholds option of the commands in this package that tag (commands of feature
+#: packages declare it with the same help: importing privtag.cli there would be a cycle)
+ThresholdProfile = Annotated[str | None, typer.Option("--thresholds", help=PROFILE_HELP)]
 Opp115Dir = Annotated[
     Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
 ]

@@ -219,7 +219,8 @@ def decisions(
     is_paragraph: np.ndarray,
     paragraph: np.ndarray | None = None,
 ) -> np.ndarray:
-    """0/1 decisions (n, 12) of scores (n, 12) at the saved thresholds.
+    """0/1 decisions (n, 12) of scores (n, 12) at the thresholds in use (the saved ones,
+    scaled by the threshold profile: :meth:`~privtag.inference.tagger.Tagger.decision_thresholds`).
 
     Row ``i`` uses the paragraph thresholds where ``is_paragraph[i]`` (see
     :meth:`~privtag.inference.tagger.Tagger.predict_proba_by_aggregate`), else the

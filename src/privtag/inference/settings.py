@@ -232,6 +232,11 @@ def check_thresholds(thresholds: dict, path: Path | str) -> None:
 DEFAULT_PROFILE = "default"
 #: The largest scale a profile may apply (thresholds above 1 would never fire).
 MAX_SCALE = 2.0
+#: The help of every command's ``--thresholds`` option.
+PROFILE_HELP = (
+    "Threshold profile saved with the model (the shipped one has 'modern', for current "
+    "policies: more recall, less precision); default: the tuned thresholds."
+)
 
 
 def profile_scale(thresholds: dict, name: str, model: str = "model") -> float:

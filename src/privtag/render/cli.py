@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import ThresholdProfile
+from privtag.inference.settings import PROFILE_HELP
 
 
 def report_cmd(
@@ -24,7 +24,7 @@ def report_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="Replace output files or directories that exist.")
     ] = False,
-    thresholds: ThresholdProfile = None,
+    thresholds: Annotated[str | None, typer.Option("--thresholds", help=PROFILE_HELP)] = None,
 ) -> None:
     """Write one self-contained HTML report of a policy: highlighted sentences, evidence per
     label, "not addressed" and "weak evidence", filters, thresholds and label meanings."""

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import ThresholdProfile
+from privtag.inference.settings import PROFILE_HELP
 
 DEFAULT_MAX_BYTES = 2_000_000
 
@@ -24,7 +24,7 @@ def serve_cmd(
     max_bytes: Annotated[
         int, typer.Option("--max-bytes", help="Largest request body accepted (413 beyond).")
     ] = DEFAULT_MAX_BYTES,
-    thresholds: ThresholdProfile = None,
+    thresholds: Annotated[str | None, typer.Option("--thresholds", help=PROFILE_HELP)] = None,
 ) -> None:
     """Serve a page to paste or drop a policy and see its report, and a JSON API
     (POST /api/tag, POST /api/predict, GET /healthz; documented at /docs)."""

@@ -30,7 +30,7 @@ from privtag.data.records import multi_hot
 from privtag.evaluation.metrics import f1_scores
 from privtag.inference.settings import DEFAULT_PROFILE
 
-#: The factors tried: from half-way to zero up to half as high again.
+#: The factors tried: from a fifth of each tuned threshold up to half as high again.
 SCALES = tuple(round(0.2 + 0.05 * i, 2) for i in range(27))  # 0.20 ... 1.50
 
 
