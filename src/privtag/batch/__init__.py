@@ -23,6 +23,7 @@ from privtag.batch.local import BatchStats, LocalEngine
 from privtag.batch.rows import LEVELS
 from privtag.batch.sink import PartSink, errors_path
 from privtag.batch.sources import BatchInputs
+from privtag.inference.settings import DEFAULT_PROFILE
 from privtag.outputs import Outputs, spec_paths
 
 __all__ = ["LEVELS", "BatchInputs", "BatchResult", "BatchStats", "Engine", "LocalEngine", "batch"]
@@ -110,7 +111,7 @@ def batch(
         "aggregate": aggregate,
         "dtype": dtype,
     }
-    if thresholds and thresholds != "default":  # absent otherwise: older runs still resume
+    if thresholds and thresholds != DEFAULT_PROFILE:  # absent otherwise: older runs resume
         settings["thresholds"] = thresholds
     sink = PartSink(out, level, settings, outputs)
     changes = outputs.file(changes, "--diff-against", update=sink.resumed)

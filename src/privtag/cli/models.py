@@ -255,12 +255,8 @@ def tune_cmd(
     data/annotations/GUIDELINES.md:
     ``privtag tune model --profile modern --data data/annotations/modern-dev``.
     """
-    import time
-
-    from privtag.data.sources import load_units
-    from privtag.inference.tagger import AGGREGATES, Tagger
+    from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, atomic_dir, spec_paths
-    from privtag.training.train import tune_tagger
 
     if profile and not data:  # before any work, like every other bad argument
         raise typer.BadParameter(
@@ -278,8 +274,26 @@ def tune_cmd(
     tagger = Tagger.load(model)
     compact = (model / "compact.safetensors").is_file()
     if profile:
-        _fit_profile(tagger, profile, data, opp115, out or model, compact, model)
-        return
+        lines = _fit_profile(tagger, profile, data, opp115)
+    else:
+        lines = _retune(tagger, specs, opp115, tolerance)
+    # in place, files the tagger does not write (a model card) are kept
+    with atomic_dir(out or model, update=out is None) as tmp:
+        tagger.save(tmp, compact=compact)
+    for line in lines:
+        typer.echo(line)
+    typer.echo(
+        f"saved to {out or model}" + (f"; use it with --thresholds {profile}" if profile else "")
+    )
+
+
+def _retune(tagger, specs, opp115, tolerance) -> list[str]:
+    import time
+
+    from privtag.data.sources import load_units
+    from privtag.inference.tagger import AGGREGATES
+    from privtag.training.train import tune_tagger
+
     dropped = sorted(tagger.thresholds.pop("profiles", {}))  # fitted on the old thresholds
     result = tune_tagger(
         tagger,
@@ -294,39 +308,33 @@ def tune_cmd(
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "aggregate_tolerance": result.get("aggregate_tolerance"),
     }
-    # in place, files the tagger does not write (a model card) are kept
-    with atomic_dir(out or model, update=out is None) as tmp:
-        tagger.save(tmp, compact=compact)
-    for key in ("sentence", "segment"):
-        if key in result:
-            typer.echo(
-                f"{key}: micro-F1 {result[key]['micro']:.3f}, macro-F1 {result[key]['macro']:.3f}"
-            )
-    typer.echo(f"aggregate: {result.get('aggregate')}; saved to {out or model}")
+    lines = [
+        f"{key}: micro-F1 {result[key]['micro']:.3f}, macro-F1 {result[key]['macro']:.3f}"
+        for key in ("sentence", "segment")
+        if key in result
+    ]
+    lines.append(f"aggregate: {result.get('aggregate')}")
     if dropped:
-        typer.echo(
+        lines.append(
             f"threshold profiles dropped (fitted on the old thresholds): {', '.join(dropped)}; "
             "refit with `privtag tune MODEL --profile NAME --data ANNOTATIONS`"
         )
+    return lines
 
 
-def _fit_profile(tagger, name, data, opp115, out, compact, model) -> None:
+def _fit_profile(tagger, name, data, opp115) -> list[str]:
     from privtag.data.sources import load_units
-    from privtag.outputs import atomic_dir
     from privtag.training.profiles import tune_profile
 
     try:
         fit = tune_profile(tagger, load_units(data, "sentence", opp115), name, data)
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--profile") from e
-    with atomic_dir(out, update=out == model) as tmp:
-        tagger.save(tmp, compact=compact)
-    typer.echo(
+    return [
         f"profile {name!r}: scale {fit['scale']:g} on {fit['sentences']} sentences of "
         f"{fit['policies']} policies; mean micro-F1 (in policy, alone) "
         f"{fit['micro_before']:.3f} -> {fit['micro_after']:.3f} on those same sentences"
-    )
-    typer.echo(f"saved to {out}; use it with --thresholds {name}")
+    ]
 
 
 def _recipe_tolerance(tagger) -> float:

@@ -188,6 +188,17 @@ def check_settings(settings: dict, path: Path | str, max_positions: int | None =
         )
 
 
+#: The name of a model's own tuned thresholds, as opposed to a profile fitted later.
+DEFAULT_PROFILE = "default"
+#: The largest scale a profile may apply (thresholds above 1 would never fire).
+MAX_SCALE = 2.0
+#: The help of every command's ``--thresholds`` option.
+PROFILE_HELP = (
+    "Threshold profile saved with the model (the shipped one has 'modern', for current "
+    "policies: more recall, less precision); default: the tuned thresholds."
+)
+
+
 def check_thresholds(thresholds: dict, path: Path | str) -> None:
     """Check ``thresholds.json``: 12 finite numbers in [0, 1] per level and aggregate.
 
@@ -226,17 +237,6 @@ def check_thresholds(thresholds: dict, path: Path | str) -> None:
                 f"{MAX_SCALE} (and may not be called {DEFAULT_PROFILE!r}); refit it with "
                 f"`privtag tune MODEL --profile NAME --data ANNOTATIONS`, or {_FIX}"
             )
-
-
-#: The name of a model's own tuned thresholds, as opposed to a profile fitted later.
-DEFAULT_PROFILE = "default"
-#: The largest scale a profile may apply (thresholds above 1 would never fire).
-MAX_SCALE = 2.0
-#: The help of every command's ``--thresholds`` option.
-PROFILE_HELP = (
-    "Threshold profile saved with the model (the shipped one has 'modern', for current "
-    "policies: more recall, less precision); default: the tuned thresholds."
-)
 
 
 def profile_scale(thresholds: dict, name: str, model: str = "model") -> float:

@@ -29,6 +29,7 @@ import numpy as np
 from privtag.data.records import multi_hot
 from privtag.evaluation.metrics import f1_scores
 from privtag.inference.settings import DEFAULT_PROFILE
+from privtag.training.thresholds import float32_scoring
 
 #: The factors tried: from a fifth of each tuned threshold up to half as high again.
 SCALES = tuple(round(0.2 + 0.05 * i, 2) for i in range(27))  # 0.20 ... 1.50
@@ -54,9 +55,9 @@ def fit_scale(
         th = np.clip(thresholds * scale, 0.0, 1.0)
         return float(np.mean([f1_scores(y, s >= th)["micro"] for s in score_sets]))
 
-    by_scale = {s: micro(s) for s in SCALES}
+    by_scale = {s: micro(s) for s in SCALES}  # 1.0 is among them: the tuned thresholds
     best = max(SCALES, key=lambda s: (round(by_scale[s], 9), -abs(s - 1.0)))
-    return {"scale": best, "micro_before": micro(1.0), "micro_after": by_scale[best]}
+    return {"scale": best, "micro_before": by_scale[1.0], "micro_after": by_scale[best]}
 
 
 def tune_profile(tagger, sentences, name: str, sources: list[str]) -> dict:
@@ -78,14 +79,10 @@ def tune_profile(tagger, sentences, name: str, sources: list[str]) -> dict:
 
     if name == DEFAULT_PROFILE:
         raise ValueError(f"a profile cannot be called {DEFAULT_PROFILE!r}; choose another name")
-    dtype = tagger.settings.get("dtype", "auto")
-    tagger.settings["dtype"] = "float32"
-    try:
-        y = multi_hot(sentences["labels"])
+    with float32_scoring(tagger):
         in_policy = sentence_scores(tagger, sentences)
         alone = tagger.predict_proba(list(sentences["text"]))  # no context: as predict()
-    finally:
-        tagger.settings["dtype"] = dtype
+    y = multi_hot(sentences["labels"])
     fit = fit_scale(y, [in_policy, alone], np.asarray(tagger.thresholds["sentence"]))
     profile = {
         **fit,

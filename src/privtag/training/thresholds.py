@@ -12,7 +12,25 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
+
+
+@contextmanager
+def float32_scoring(tagger) -> Iterator[None]:
+    """Score in float32 inside the block, whatever ``tagger``'s dtype, then restore it.
+
+    Anything fitted on scores (thresholds, profiles) is then the same on every machine,
+    bfloat16-capable or not.
+    """
+    dtype = tagger.settings.get("dtype", "auto")
+    tagger.settings["dtype"] = "float32"
+    try:
+        yield
+    finally:
+        tagger.settings["dtype"] = dtype
 
 
 def tune_thresholds(

@@ -31,7 +31,7 @@ from privtag.extras import missing
 from privtag.inference.encoding import encode
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.training.recipe import Recipe
-from privtag.training.thresholds import tune_thresholds
+from privtag.training.thresholds import float32_scoring, tune_thresholds
 from privtag.training.trainer import make_trainer, pos_weights
 
 try:
@@ -315,12 +315,8 @@ def tune_tagger(
     computed in float32 whatever the tagger's dtype, so tuning gives the same thresholds
     on every machine.
     """
-    dtype = tagger.settings.get("dtype", "auto")
-    tagger.settings["dtype"] = "float32"
-    try:
+    with float32_scoring(tagger):
         return _tune(tagger, sentences, segments, aggregates, tolerance)
-    finally:
-        tagger.settings["dtype"] = dtype
 
 
 ONE_PASS = ("max", "noisy_or")
