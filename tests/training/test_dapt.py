@@ -17,6 +17,7 @@ from privtag.training.dapt import (
     length_batches,
     mlm_loss,
     mlm_model,
+    spread_per_policy,
 )
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -74,6 +75,8 @@ def test_corpus_is_streamed_sampled_and_bad_lines_named(tmp_path):
     assert all(u["policy"] != ids[0] for u in corpus_units(path, "segment", exclude={ids[0]}))
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n')
+    with pytest.raises(DataError, match="corpus_per_policy"):
+        list(spread_per_policy(paragraphs, -1))
     with pytest.raises(DataError, match=r"bad.jsonl:2: .*'text'"):
         list(iter_corpus(bad))
     with pytest.raises(DataError, match="no such corpus"):
@@ -107,3 +110,18 @@ def test_dapt_saves_an_encoder_and_resumes_to_the_same_weights(tiny_encoder, tmp
     assert (straight / "tokenizer.json").is_file()
     with pytest.raises(DataError, match="mlm_probability"):
         dapt(_recipe(tiny_encoder, corpus, tmp_path / "x", **{"train.mlm_probability": 1.5}))
+
+
+def test_spread_per_policy_caps_each_policy_and_keeps_its_ends():
+    units = [{"policy": p, "i": i} for p, n in (("a", 7), ("b", 2), ("c", 1)) for i in range(n)]
+    kept = list(spread_per_policy(units, 3))
+    assert [(u["policy"], u["i"]) for u in kept] == [
+        ("a", 0),
+        ("a", 3),
+        ("a", 6),
+        ("b", 0),
+        ("b", 1),
+        ("c", 0),
+    ]
+    assert list(spread_per_policy(units, 0)) == units  # no cap
+    assert [u["i"] for u in spread_per_policy(units, 1)] == [0, 0, 0]

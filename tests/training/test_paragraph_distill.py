@@ -105,6 +105,9 @@ def test_corpus_paragraphs_have_teacher_rows_only(teacher, tiny_recipe, corpus, 
     assert len(paragraphs) == 5 and paragraphs[0]["policy"] == "doc0"
     assert all(sum(len(s.split()) for s in p["sentences"]) >= 4 for p in paragraphs)
     assert corpus_paragraphs(corpus, 0) == []
+    capped = corpus_paragraphs(corpus, 5, per_policy=1)  # the budget spread over policies
+    assert [p["policy"] for p in capped] == sorted({p["policy"] for p in capped})
+    assert len(capped) == min(5, len({p["policy"] for p in corpus_paragraphs(corpus, 10**6)}))
     recipe = tiny_recipe(tmp_path, **{"model.encoding": "paragraph"})
     tok = AutoTokenizer.from_pretrained(recipe.model.base)
     sent, para = teacher_scores(teacher, paragraphs)

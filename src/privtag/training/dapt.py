@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import logging
 import math
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,6 +147,34 @@ def corpus_units(
                     "section": section,
                     "previous": "",
                 }
+
+
+def spread_per_policy(units: Iterable[dict], per_policy: int) -> Iterator[dict]:
+    """At most ``per_policy`` units of each policy, evenly spaced through it (0: all).
+
+    ``units`` come grouped by their ``"policy"`` key, as the corpus readers yield them.
+    Evenly spaced rather than the first few, so a policy gives its middle and end, not only
+    its opening (introductions and navigation).
+
+    >>> units = [{"policy": "a", "i": i} for i in range(5)] + [{"policy": "b", "i": 0}]
+    >>> [(u["policy"], u["i"]) for u in spread_per_policy(units, 2)]
+    [('a', 0), ('a', 4), ('b', 0)]
+    """
+    if per_policy < 0:
+        raise DataError(f"data.corpus_per_policy must be 0 (no cap) or more, not {per_policy}")
+    if per_policy == 0:
+        yield from units
+        return
+    for _, group in itertools.groupby(units, key=lambda u: u["policy"]):
+        items = list(group)
+        if len(items) <= per_policy:
+            yield from items
+        elif per_policy == 1:
+            yield items[0]
+        else:
+            last = len(items) - 1
+            for k in range(per_policy):
+                yield items[round(k * last / (per_policy - 1))]
 
 
 def corpus_windows(tokenizer, recipe: Recipe) -> list[list[int]]:

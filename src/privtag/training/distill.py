@@ -183,7 +183,7 @@ def pseudo_label(recipe: Recipe, teacher=None) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from privtag.training.dapt import corpus_units
+    from privtag.training.dapt import corpus_units, spread_per_policy
 
     d, t = recipe.data, recipe.train
     if recipe.model.encoding == "paragraph":
@@ -203,6 +203,7 @@ def pseudo_label(recipe: Recipe, teacher=None) -> Path:
         jobs = {"gold": _gold_units(recipe, level)}
         if d.corpus_units > 0:
             units = corpus_units(d.corpus, level, d.corpus_sample, t.seed, exclude=d.corpus_exclude)
+            units = spread_per_policy(units, d.corpus_per_policy)
             jobs["corpus"] = itertools.islice(units, d.corpus_units)
         for source, units in jobs.items():
             for k, chunk in enumerate(_chunks(units, max(t.save_steps, 1))):
@@ -237,6 +238,7 @@ def pseudo_label(recipe: Recipe, teacher=None) -> Path:
         "levels": d.levels,
         "corpus": d.corpus,
         "corpus_units": d.corpus_units,
+        "corpus_per_policy": d.corpus_per_policy,
         "seconds_last_run": round(time.time() - started, 1),
     }
     (out / "pseudo.json").write_text(json.dumps(meta, indent=2) + "\n")

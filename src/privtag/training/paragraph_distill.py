@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Collection, Sequence
@@ -164,29 +165,31 @@ def corpus_paragraphs(
     seed: int = 0,
     min_words: int = 4,
     exclude: Collection[str] = (),
+    per_policy: int = 0,
 ) -> list[dict]:
     """Up to ``n`` paragraphs of the unlabelled corpus, as ``Tagger.tag`` reads them.
 
     Policies are segmented like any input (:func:`privtag.segment`, Markdown); a
     paragraph of under ``min_words`` words (menus, link lists) is left out, and so is every
-    policy whose id is in ``exclude``.
+    policy whose id is in ``exclude``. ``per_policy`` (``data.corpus_per_policy``) keeps at
+    most that many paragraphs of one policy, evenly spaced through it, so the budget is
+    spread over many policies instead of filled by the first few (0: no cap).
 
     Returns:
         Units for :func:`~privtag.inference.paragraphs.encode_paragraphs`: ``sentences``,
         ``section``, and ``policy`` (the corpus id, for the record).
     """
-    from privtag.training.dapt import segmented_corpus
+    from privtag.training.dapt import segmented_corpus, spread_per_policy
 
-    out: list[dict] = []
     if n <= 0:
-        return out
-    for key, doc in segmented_corpus(path, sample, seed, exclude):
-        for unit in document_paragraphs(doc):
-            if sum(len(s.split()) for s in unit["sentences"]) >= min_words:
-                out.append({**unit, "policy": key})
-                if len(out) >= n:
-                    return out
-    return out
+        return []
+    units = (
+        {**unit, "policy": key}
+        for key, doc in segmented_corpus(path, sample, seed, exclude)
+        for unit in document_paragraphs(doc)
+        if sum(len(s.split()) for s in unit["sentences"]) >= min_words
+    )
+    return list(itertools.islice(spread_per_policy(units, per_policy), n))
 
 
 def encode_corpus_dataset(
@@ -260,7 +263,12 @@ def teach(tokenizer, units: dict, recipe, fold: int | None = None):
     members = load_paragraph_teacher(teacher_specs(t.teacher, fold), units, t.seed)
     units = {**units, "sentence": with_paragraph_teacher(members, units["sentence"])}
     paragraphs = corpus_paragraphs(
-        d.corpus, d.corpus_units, d.corpus_sample, t.seed, exclude=d.corpus_exclude
+        d.corpus,
+        d.corpus_units,
+        d.corpus_sample,
+        t.seed,
+        exclude=d.corpus_exclude,
+        per_policy=d.corpus_per_policy,
     )
     corpus = None
     if paragraphs:

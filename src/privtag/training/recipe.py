@@ -56,6 +56,9 @@ class DataConfig:
     corpus_sample: float = 0.25  # share of its policies read (hashed ids: the whole file)
     corpus_tokens: int = 2_000_000  # DAPT's token budget
     corpus_units: int = 0  # corpus units to pseudo-label per level (privtag pseudo-label)
+    # at most this many units of one policy (0: no cap), spread evenly through it; without a
+    # cap the first policies read fill the whole budget (4,000 paragraphs: 39 policies)
+    corpus_per_policy: int = 0
     # corpus ids no stage may read: policies kept for measurement (the modern check set)
     corpus_exclude: list[str] = field(default_factory=list)
     # teacher scores from privtag pseudo-label: a directory, used by privtag train
