@@ -1,7 +1,8 @@
 """What a threshold profile costs on OPP-115 (cross-validated) and buys on a modern set.
 
-A profile (``privtag tune MODEL --profile NAME --data ANNOTATIONS``) scales every tuned
-threshold by one factor fitted on annotated sentences of current policies. This script
+A profile (``privtag tune MODEL --profile NAME --data ANNOTATIONS``) scales the tuned
+thresholds by factors (a shared one, and each label's shrunk toward it) fitted on
+annotated sentences of current policies. This script
 measures it where it was not fitted:
 
 - **OPP-115, out of fold**: a cross-validation run's scores (``privtag crossval``), each
@@ -34,8 +35,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def opp115_rows(recipe_path: Path, run: Path, decision: str, scale: float, n_bootstrap: int):
-    """Markdown rows: OPP-115 out-of-fold F1 at the tuned thresholds and at ``scale``."""
+def opp115_rows(
+    recipe_path: Path, run: Path, decision: str, scales, name: str, n_bootstrap: int
+) -> list[str]:
+    """Markdown rows: OPP-115 out-of-fold F1 at the tuned thresholds and at ``scales``
+    (12 factors, one per label: the profile ``name``)."""
     from privtag.evaluation.bootstrap import paired_difference
     from privtag.evaluation.crossval_report import _evaluate, load_out_of_fold, model_decisions
     from privtag.evaluation.tables import diff_text, f1_cell
@@ -46,22 +50,22 @@ def opp115_rows(recipe_path: Path, run: Path, decision: str, scale: float, n_boo
     rule = rule.removesuffix(" + top label")
     oof, _, _ = load_out_of_fold(Recipe.load(recipe_path), run)
     evals = {}
-    for name, s in (("tuned", 1.0), (f"x {scale:g}", scale)):
+    for row, s in (("tuned", 1.0), (name, scales)):
         d = model_decisions(oof, agg, rule, fallback, scale=s)
-        evals[name] = {
-            "segment": _evaluate(d["segment"], oof, "segment", name, n_bootstrap),
-            "sentence": _evaluate(d["sentence"], oof, "sentence", name, n_bootstrap),
-            "lone": _evaluate(d["lone"], oof, "sentence", name, n_bootstrap),
+        evals[row] = {
+            "segment": _evaluate(d["segment"], oof, "segment", row, n_bootstrap),
+            "sentence": _evaluate(d["sentence"], oof, "sentence", row, n_bootstrap),
+            "lone": _evaluate(d["lone"], oof, "sentence", row, n_bootstrap),
         }
     rows = []
-    for name, ev in evals.items():
+    for row, ev in evals.items():
         cells = [
             f1_cell(ev[lvl], a)
             for lvl in ("segment", "sentence", "lone")
             for a in ("micro", "macro")
         ]
-        rows.append(f"| {name} | " + " | ".join(cells) + " |")
-    base, prof = evals["tuned"], evals[f"x {scale:g}"]
+        rows.append(f"| {row} | " + " | ".join(cells) + " |")
+    base, prof = evals["tuned"], evals[name]
     diffs = [
         diff_text(paired_difference(prof[lvl], base[lvl], a))
         for lvl in ("segment", "sentence", "lone")
@@ -74,7 +78,7 @@ def opp115_rows(recipe_path: Path, run: Path, decision: str, scale: float, n_boo
 def main(argv: list[str] | None = None) -> None:
     import bench_modern
 
-    from privtag.inference.settings import profile_scale
+    from privtag.inference.settings import profile_scales
     from privtag.inference.tagger import Tagger
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -93,20 +97,22 @@ def main(argv: list[str] | None = None) -> None:
 
     disable_progress_bar()
     tagger = Tagger.from_pretrained(args.model)
-    scale = profile_scale(tagger.thresholds, args.profile, tagger.name)
+    scales = profile_scales(tagger.thresholds, args.profile, tagger.name)
     cv = tagger.metadata.get("crossval") or {}
     run = args.run or (Path(cv["run"]) if cv.get("run") else None)
     if run is None:
         ap.error(f"{tagger.name} records no cross-validation run; pass --run RUN")
     decision = args.decision or f"{cv.get('aggregate', 'max')}/{cv.get('decision', 'shrunk')}"
-    print(f"Profile {args.profile!r} of {tagger.name}: scale {scale:g}; decision {decision}.\n")
+    factors = ", ".join(f"{v:.2f}" for v in scales)
+    print(f"Profile {args.profile!r} of {tagger.name}: factors {factors}; decision {decision}.\n")
     print(f"OPP-115, out of fold ({run}), F1 in % with 95% intervals over policies:\n")
     print(
         "| thresholds | segment micro | segment macro | sentence micro | sentence macro "
         "| lone micro | lone macro |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    print("\n".join(opp115_rows(args.recipe, run, decision, scale, args.bootstrap)))
+    rows = opp115_rows(args.recipe, run, decision, scales, args.profile, args.bootstrap)
+    print("\n".join(rows))
     for thresholds in (None, args.profile):
         print()
         bench_modern.main(

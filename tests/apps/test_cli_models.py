@@ -223,7 +223,11 @@ def test_tune_profile_fits_a_profile_that_tag_thresholds_uses(trained_tiny, tmp_
         ["tune", str(trained_tiny), "--profile", "modern", "--data", str(data), "--out", str(out)],
     )
     assert result.exit_code == 0, result.output
-    assert "profile 'modern': scale" in result.output and "--thresholds modern" in result.output
+    assert (
+        "profile 'modern': shared scale" in result.output
+        and "(per label)" in result.output
+        and "--thresholds modern" in result.output
+    )
     tuned, before = Tagger.load(out), Tagger.load(trained_tiny)
     assert tuned.thresholds["profiles"]["modern"]["fitted_on"] == [str(data)]
     assert tuned.thresholds["sentence"] == before.thresholds["sentence"]  # kept as tuned

@@ -623,7 +623,17 @@ def edit(path, change):
         (
             "thresholds.json",
             lambda d: {**d, "profiles": {"m": {"scale": 0}}},
-            "threshold profile 'm' needs a 'scale' above 0 and at most 2.0",
+            "threshold profile 'm' needs a 'scale' .* above 0 and at most 2.0",
+        ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"m": {"scale": 0.5, "label_scales": [0.5] * 11}}},
+            "threshold profile 'm' needs a 'scale' \\(and, if it has them, 12 'label_scales'\\)",
+        ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"m": {"scale": 0.5, "label_scales": [0.5] * 11 + [3]}}},
+            "threshold profile 'm' needs",
         ),
         (
             "thresholds.json",
@@ -692,6 +702,16 @@ def test_a_threshold_profile_scales_every_decision_and_is_recorded(tiny_tagger):
     assert (
         tiny_tagger.use_thresholds("default").tag(PROFILE_POLICY).metadata["profile"] == "default"
     )
+
+
+def test_a_profile_with_label_scales_gives_each_label_its_own_factor(tiny_tagger):
+    factors = [0.3 + 0.05 * j for j in range(12)]
+    tiny_tagger.thresholds["profiles"] = {"mixed": {"scale": 0.5, "label_scales": factors}}
+    t_s, t_p = tiny_tagger.use_thresholds("mixed").decision_thresholds()
+    assert np.allclose(t_s, np.asarray(factors) * tiny_tagger.thresholds["sentence"])
+    assert np.allclose(t_p, np.asarray(factors) * tiny_tagger.thresholds["paragraph"])
+    tagged = tiny_tagger.tag(PROFILE_POLICY)
+    assert tagged.metadata["thresholds"]["paragraph"] == pytest.approx(t_p.tolist())
 
 
 def test_an_unknown_profile_is_refused_naming_those_the_model_has(tiny_tagger):

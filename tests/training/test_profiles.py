@@ -1,4 +1,4 @@
-"""Threshold profiles: one factor on every tuned threshold, fitted on annotated sentences."""
+"""Threshold profiles: factors on the tuned thresholds, fitted on annotated sentences."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from privtag.data.sources import load_units
 from privtag.training import profiles
-from privtag.training.profiles import SCALES, fit_scale, tune_profile
+from privtag.training.profiles import SCALES, fit_label_scales, fit_scale, tune_profile
 
 VALIDATION = Path(__file__).resolve().parents[1] / "fixtures" / "model_data" / "validation"
 
@@ -43,6 +43,23 @@ def test_fit_scale_averages_micro_f1_over_the_score_sets():
     assert fit["micro_before"] == pytest.approx(0.5)  # 1.0 and 0.0
 
 
+def test_label_scales_are_each_labels_best_shrunk_toward_the_shared_factor():
+    # label 0: 100 positives at 0.3, negatives at 0.05; its own best factor is the largest
+    # with 0.8 * f <= 0.3 (0.35). Label 1: 2 positives, its best 0.25. Label 2: none.
+    n = 200
+    y = np.zeros((n, 3), dtype=int)
+    y[:100, 0] = 1
+    y[:2, 1] = 1
+    s = np.full((n, 3), 0.05)
+    s[:100, 0] = 0.3
+    s[:2, 1] = 0.2
+    got = fit_label_scales(y, [s], np.array([0.8, 0.8, 0.8]), scale=1.0, prior=50.0)
+    assert got[0] == pytest.approx((100 * 0.35 + 50 * 1.0) / 150)  # mostly its own
+    assert got[1] == pytest.approx((2 * 0.25 + 50 * 1.0) / 52)  # mostly the shared one
+    assert got[2] == 1.0  # no positives: the shared factor
+    assert np.all(got <= 1.0) and got[0] < got[1]
+
+
 def test_tune_profile_adds_a_profile_and_leaves_the_tuned_thresholds(tiny_tagger):
     before = copy.deepcopy(tiny_tagger.thresholds)
     tiny_tagger.settings["dtype"] = "bfloat16"
@@ -51,6 +68,8 @@ def test_tune_profile_adds_a_profile_and_leaves_the_tuned_thresholds(tiny_tagger
     assert fit["scale"] in SCALES
     assert fit["sentences"] == units.num_rows and fit["policies"] == 1
     assert fit["micro_after"] >= fit["micro_before"]
+    assert len(fit["label_scales"]) == 12 and all(0 < v <= 1.5 for v in fit["label_scales"])
+    assert 0.0 <= fit["micro_label_scales"] <= 1.0
     assert tiny_tagger.thresholds["profiles"]["modern"] is fit
     assert {k: v for k, v in tiny_tagger.thresholds.items() if k != "profiles"} == before
     assert tiny_tagger.settings["dtype"] == "bfloat16"  # scored in float32, then restored

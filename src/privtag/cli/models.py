@@ -330,10 +330,13 @@ def _fit_profile(tagger, name, data, opp115) -> list[str]:
         fit = tune_profile(tagger, load_units(data, "sentence", opp115), name, data)
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--profile") from e
+    factors = fit["label_scales"]
     return [
-        f"profile {name!r}: scale {fit['scale']:g} on {fit['sentences']} sentences of "
+        f"profile {name!r}: shared scale {fit['scale']:g}, per label "
+        f"{min(factors):.2f}-{max(factors):.2f}, on {fit['sentences']} sentences of "
         f"{fit['policies']} policies; mean micro-F1 (in policy, alone) "
-        f"{fit['micro_before']:.3f} -> {fit['micro_after']:.3f} on those same sentences"
+        f"{fit['micro_before']:.3f} -> {fit['micro_after']:.3f} (shared) -> "
+        f"{fit['micro_label_scales']:.3f} (per label) on those same sentences"
     ]
 
 

@@ -252,12 +252,17 @@ def _evaluate(decisions, oof: OutOfFold, level: str, system: str, n_bootstrap: i
 
 
 def model_decisions(
-    oof: OutOfFold, aggregate: str, rule: str, fallback: bool, scale: float = 1.0
+    oof: OutOfFold,
+    aggregate: str,
+    rule: str,
+    fallback: bool,
+    scale: float | np.ndarray = 1.0,
 ) -> dict:
     """Decisions of the fine-tuned model at each level (and for lone sentences), cross-fitted.
 
-    ``scale`` multiplies every fitted threshold, as a threshold profile does
-    (:mod:`privtag.training.profiles`): what a profile fitted elsewhere costs here.
+    ``scale`` (a number, or 12 factors, one per label) multiplies the fitted thresholds,
+    as a threshold profile does (:mod:`privtag.training.profiles`): what a profile fitted
+    elsewhere costs here.
 
     Returns:
         ``{"sentence": (n, 12), "segment": (m, 12), "lone": (n, 12)}`` 0/1 arrays.
@@ -267,7 +272,7 @@ def model_decisions(
     seg = oof.scores[f"segment:{aggregate}"]
     para = oof.scores["segment_is_para"].astype(bool)
     th_p = fold_thresholds(rule, seg, oof.y["segment"], f_g, fit_on=para)
-    if scale != 1.0:
+    if np.any(np.asarray(scale) != 1.0):
         th_s, th_p = ({k: np.clip(v * scale, 0, 1) for k, v in t.items()} for t in (th_s, th_p))
     th_seg = np.where(para[:, None], per_unit(th_p, f_g), per_unit(th_s, f_g))
     d_seg = seg >= th_seg

@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from privtag.errors import ModelLoadError
 from privtag.inference.encoding import CONTEXTS, MIN_LENGTH
 from privtag.inference.fallback import FALLBACKS
@@ -230,28 +232,43 @@ def check_thresholds(thresholds: dict, path: Path | str) -> None:
         raise ModelLoadError(f"{path}: 'profiles' must be an object of name: profile; {_FIX}")
     for name, profile in profiles.items():
         scale = profile.get("scale") if isinstance(profile, dict) else None
-        ok = isinstance(scale, int | float) and not isinstance(scale, bool)
-        if name == DEFAULT_PROFILE or not (ok and math.isfinite(scale) and 0 < scale <= MAX_SCALE):
+        per_label = profile.get("label_scales", [scale] * NUM_LABELS) if scale is not None else None
+        ok = isinstance(per_label, list) and len(per_label) == NUM_LABELS
+        ok = ok and all(_is_scale(v) for v in [scale, *per_label])
+        if name == DEFAULT_PROFILE or not ok:
             raise ModelLoadError(
-                f"{path}: threshold profile {name!r} needs a 'scale' above 0 and at most "
-                f"{MAX_SCALE} (and may not be called {DEFAULT_PROFILE!r}); refit it with "
+                f"{path}: threshold profile {name!r} needs a 'scale' (and, if it has them, "
+                f"{NUM_LABELS} 'label_scales') above 0 and at most {MAX_SCALE}, and may not be "
+                f"called {DEFAULT_PROFILE!r}; refit it with "
                 f"`privtag tune MODEL --profile NAME --data ANNOTATIONS`, or {_FIX}"
             )
 
 
-def profile_scale(thresholds: dict, name: str, model: str = "model") -> float:
-    """The factor threshold profile ``name`` applies to every tuned threshold (1.0: default).
+def _is_scale(v) -> bool:
+    ok = isinstance(v, int | float) and not isinstance(v, bool)
+    return ok and math.isfinite(v) and 0 < v <= MAX_SCALE
+
+
+def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndarray:
+    """The factors (12,) threshold profile ``name`` applies to the tuned thresholds.
 
     A profile (``thresholds.json`` ``"profiles"``, written by ``privtag tune --profile``)
-    is one factor fitted on annotated sentences of another kind of policy than the
-    thresholds were tuned on: today's policies score lower than OPP-115's, so a
-    profile fitted on them lowers every threshold alike.
+    is fitted on annotated sentences of another kind of policy than the thresholds were
+    tuned on: today's policies score lower than OPP-115's, so a profile fitted on them
+    lowers the thresholds. It holds one ``scale`` and, since 2026-11-30, ``label_scales``:
+    each label's own factor, shrunk toward ``scale`` (a profile without them applies
+    ``scale`` to every label). ``"default"`` is the tuned thresholds: all ones.
 
     Raises:
         ModelLoadError: no profile of that name, naming those the model has.
+
+    Example:
+        >>> th = {"profiles": {"modern": {"scale": 0.5}}}
+        >>> profile_scales(th, "modern")[:3].tolist(), profile_scales(th, "default").tolist()[0]
+        ([0.5, 0.5, 0.5], 1.0)
     """
     if name == DEFAULT_PROFILE:
-        return 1.0
+        return np.ones(NUM_LABELS)
     profiles = thresholds.get("profiles", {})
     if name not in profiles:
         have = ", ".join([DEFAULT_PROFILE, *profiles])
@@ -259,4 +276,5 @@ def profile_scale(thresholds: dict, name: str, model: str = "model") -> float:
             f"model {model!r} has no threshold profile {name!r} (it has: {have}); fit one with "
             f"`privtag tune MODEL --profile {name} --data ANNOTATIONS`"
         )
-    return float(profiles[name]["scale"])
+    profile = profiles[name]
+    return np.asarray(profile.get("label_scales", [profile["scale"]] * NUM_LABELS), dtype=float)

@@ -42,7 +42,7 @@ from privtag.inference.settings import (
     InferenceSettings,
     check_settings,
     check_thresholds,
-    profile_scale,
+    profile_scales,
     read_json_object,
 )
 from privtag.inference.stream import tag_stream
@@ -214,8 +214,8 @@ class Tagger:
     def use_thresholds(self, profile: str) -> Tagger:
         """Decide with a threshold profile saved with the model, or ``"default"``.
 
-        A profile scales every tuned threshold (sentence and paragraph) by one factor
-        fitted on annotated sentences of another kind of policy
+        A profile scales the tuned thresholds (sentence and paragraph) by factors fitted
+        on annotated sentences of another kind of policy
         (``privtag tune MODEL --profile NAME --data ANNOTATIONS``). The shipped model has
         ``"modern"``, fitted on current policies: more recall there, less precision on
         OPP-115-like ones (``benchmarks/RESULTS.md``).
@@ -226,14 +226,14 @@ class Tagger:
         Example:
             >>> Tagger.from_pretrained().use_thresholds("modern")  # doctest: +SKIP
         """
-        profile_scale(self.thresholds, profile, self.name)  # an unknown name fails here
+        profile_scales(self.thresholds, profile, self.name)  # an unknown name fails here
         self.profile = profile
         return self
 
     def decision_thresholds(self) -> tuple[np.ndarray, np.ndarray]:
         """The ``(sentence, paragraph)`` thresholds (12 each) that decide labels now:
-        the tuned ones, scaled by the threshold profile in use."""
-        scale = profile_scale(self.thresholds, self.profile, self.name)
+        the tuned ones, times the threshold profile's factors (each label its own)."""
+        scale = profile_scales(self.thresholds, self.profile, self.name)
         return tuple(
             np.clip(np.asarray(self.thresholds[lvl], dtype=float) * scale, 0.0, 1.0)
             for lvl in ("sentence", "paragraph")

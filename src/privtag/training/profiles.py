@@ -1,13 +1,19 @@
-"""Threshold profiles: one factor on every tuned threshold, fitted for another kind of policy.
+"""Threshold profiles: factors on the tuned thresholds, fitted for another kind of policy.
 
 A model's thresholds are tuned on the policies it was cross-validated on (OPP-115, 2015).
 Today's policies, annotated under ``data/annotations/GUIDELINES.md``, score lower: at
 those thresholds the shipped model finds half of their practices or fewer, with
 precision near 0.9 (``benchmarks/RESULTS.md``, "Threshold profiles"). Refitting twelve
-thresholds on a few hundred sentences would fit their noise, so a profile is one number:
-the factor that, applied to every sentence and paragraph threshold, gives the best
-micro-F1 on the annotated sentences, scored both as :meth:`Tagger.tag` scores them (in
-their paragraph, with their heading) and as :meth:`Tagger.predict` does (alone).
+thresholds freely on a few hundred sentences would fit their noise, so a profile is
+fitted in two steps, on the annotated sentences scored both as :meth:`Tagger.tag` scores
+them (in their paragraph, with their heading) and as :meth:`Tagger.predict` does (alone):
+
+1. one shared factor, applied to every sentence and paragraph threshold, that gives the
+   best mean micro-F1 (:func:`fit_scale`);
+2. each label's own best factor, shrunk toward the shared one by its number of positives
+   with the prior the ``shrunk`` decision rule uses
+   (:data:`privtag.training.decision.SHRINK_PRIOR`): a label seen 10 times keeps about a
+   sixth of its own fit (:func:`fit_label_scales`).
 
 The profile is saved in ``thresholds.json`` beside the tuned thresholds, which it leaves
 as they are; :meth:`privtag.Tagger.use_thresholds` (``--thresholds NAME``) selects it.
@@ -29,6 +35,7 @@ import numpy as np
 from privtag.data.records import multi_hot
 from privtag.evaluation.metrics import f1_scores
 from privtag.inference.settings import DEFAULT_PROFILE
+from privtag.training.decision import SHRINK_PRIOR
 from privtag.training.thresholds import float32_scoring
 
 #: The factors tried: from a fifth of each tuned threshold up to half as high again.
@@ -60,6 +67,56 @@ def fit_scale(
     return {"scale": best, "micro_before": by_scale[1.0], "micro_after": by_scale[best]}
 
 
+def fit_label_scales(
+    y: np.ndarray,
+    score_sets: list[np.ndarray],
+    thresholds: np.ndarray,
+    scale: float,
+    prior: float = SHRINK_PRIOR,
+) -> np.ndarray:
+    """Each label's factor: its own F1-best of :data:`SCALES`, shrunk toward ``scale``.
+
+    Args:
+        y: (n, 12) 0/1 gold labels.
+        score_sets: (n, 12) score arrays of the same sentences (e.g. in policy, alone).
+        thresholds: (12,) the tuned sentence thresholds.
+        scale: the shared factor (:func:`fit_scale`), which a label with no positives keeps.
+        prior: positives at which a label's own factor and the shared one weigh the same.
+
+    Returns:
+        (12,) factors ``(n * own + prior * scale) / (n + prior)``, ``n`` each label's
+        positives; ``own`` maximises the label's mean F1 over ``score_sets`` (ties go to
+        the factor nearest ``scale``).
+
+    Example:
+        >>> y = np.array([[1, 0], [1, 0], [0, 1]])
+        >>> s = np.array([[0.45, 0.1], [0.8, 0.1], [0.1, 0.4]])
+        >>> fit_label_scales(y, [s], np.array([0.9, 0.9]), 1.0, prior=2.0).round(2).tolist()
+        [0.75, 0.8]
+    """
+    y = np.asarray(y) > 0
+    thresholds = np.asarray(thresholds, dtype=float)
+    out = np.full(y.shape[1], float(scale))
+    for j in range(y.shape[1]):
+        n = int(y[:, j].sum())
+        if n == 0:
+            continue
+
+        def label_f1(factor: float, j: int = j) -> float:
+            t = min(thresholds[j] * factor, 1.0)
+            return float(np.mean([_f1(y[:, j], s[:, j] >= t) for s in score_sets]))
+
+        own = max(SCALES, key=lambda f: (round(label_f1(f), 9), -abs(f - scale)))
+        out[j] = (n * own + prior * scale) / (n + prior)
+    return out
+
+
+def _f1(gold: np.ndarray, pred: np.ndarray) -> float:
+    tp = int((gold & pred).sum())
+    wrong = int((gold != pred).sum())
+    return 2 * tp / (2 * tp + wrong) if tp else 0.0
+
+
 def tune_profile(tagger, sentences, name: str, sources: list[str]) -> dict:
     """Fit threshold profile ``name`` on annotated ``sentences`` and add it to ``tagger``.
 
@@ -69,8 +126,10 @@ def tune_profile(tagger, sentences, name: str, sources: list[str]) -> dict:
     the same on every machine.
 
     Returns:
-        The profile saved in ``tagger.thresholds["profiles"][name]``: ``scale``, the
-        sources, the numbers of sentences and policies, and micro-F1 before and after.
+        The profile saved in ``tagger.thresholds["profiles"][name]``: ``scale`` (shared),
+        ``label_scales`` (each label's, :func:`fit_label_scales`), the sources, the
+        numbers of sentences and policies, and mean micro-F1 at the tuned thresholds, at
+        ``scale`` and at ``label_scales``, on those same sentences.
 
     Raises:
         ValueError: ``name`` is ``"default"`` (the tuned thresholds themselves).
@@ -83,9 +142,14 @@ def tune_profile(tagger, sentences, name: str, sources: list[str]) -> dict:
         in_policy = sentence_scores(tagger, sentences)
         alone = tagger.predict_proba(list(sentences["text"]))  # no context: as predict()
     y = multi_hot(sentences["labels"])
-    fit = fit_scale(y, [in_policy, alone], np.asarray(tagger.thresholds["sentence"]))
+    thresholds = np.asarray(tagger.thresholds["sentence"], dtype=float)
+    fit = fit_scale(y, [in_policy, alone], thresholds)
+    per_label = fit_label_scales(y, [in_policy, alone], thresholds, fit["scale"])
+    decided = [s >= np.clip(thresholds * per_label, 0.0, 1.0) for s in (in_policy, alone)]
     profile = {
         **fit,
+        "label_scales": [round(float(v), 4) for v in per_label],
+        "micro_label_scales": float(np.mean([f1_scores(y, p)["micro"] for p in decided])),
         "fitted_on": sources,
         "sentences": len(y),
         "policies": len(set(sentences["policy"])),
