@@ -241,7 +241,8 @@ def tune_cmd(
         str | None,
         typer.Option(
             "--profile",
-            help="Fit this threshold profile (one factor on every tuned threshold) on --data, "
+            help="Fit this threshold profile (factors on the tuned thresholds: one shared, "
+            "and each label's shrunk toward it) on --data, "
             "annotated sentences of another kind of policy, instead of re-tuning; the tuned "
             "thresholds are kept.",
         ),
@@ -253,7 +254,8 @@ def tune_cmd(
     With --profile NAME, fit a named threshold profile instead (``privtag tag
     --thresholds NAME`` uses it), e.g. on current policies annotated under
     data/annotations/GUIDELINES.md:
-    ``privtag tune model --profile modern --data data/annotations/modern-dev``.
+    ``privtag tune model --profile modern --data data/annotations/modern-dev
+    --data data/annotations/modern-train``.
     """
     from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, atomic_dir, spec_paths
