@@ -121,6 +121,16 @@ def f1_scores(y: np.ndarray, pred: np.ndarray, per_label: bool = False) -> dict:
     return out
 
 
+def label_f1(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Each label's F1 (columns of 0/1 ``y`` and ``pred``, shape (n, k)) as a (k,) array.
+
+    Example:
+        >>> label_f1([[1, 0], [1, 1]], [[1, 0], [0, 0]]).tolist()
+        [0.6666666666666666, 0.0]
+    """
+    return np.asarray(scores_from_counts(*counts(np.asarray(pred) > 0, np.asarray(y) > 0))["f1"])
+
+
 def prf(
     predictions: np.ndarray, references: np.ndarray, label_names: Sequence[str] = LABELS
 ) -> dict:

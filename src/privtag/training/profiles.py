@@ -33,7 +33,7 @@ import time
 import numpy as np
 
 from privtag.data.records import multi_hot
-from privtag.evaluation.metrics import f1_scores
+from privtag.evaluation.metrics import f1_scores, label_f1
 from privtag.inference.settings import DEFAULT_PROFILE
 from privtag.training.decision import SHRINK_PRIOR
 from privtag.training.thresholds import float32_scoring
@@ -96,25 +96,23 @@ def fit_label_scales(
     """
     y = np.asarray(y) > 0
     thresholds = np.asarray(thresholds, dtype=float)
+    # (scales, labels): each label's mean F1 over the score sets at every factor
+    by_scale = np.array(
+        [
+            np.mean([label_f1(y, s >= np.clip(thresholds * f, 0.0, 1.0)) for s in score_sets], 0)
+            for f in SCALES
+        ]
+    )
     out = np.full(y.shape[1], float(scale))
     for j in range(y.shape[1]):
         n = int(y[:, j].sum())
         if n == 0:
             continue
-
-        def label_f1(factor: float, j: int = j) -> float:
-            t = min(thresholds[j] * factor, 1.0)
-            return float(np.mean([_f1(y[:, j], s[:, j] >= t) for s in score_sets]))
-
-        own = max(SCALES, key=lambda f: (round(label_f1(f), 9), -abs(f - scale)))
-        out[j] = (n * own + prior * scale) / (n + prior)
+        k = max(
+            range(len(SCALES)), key=lambda k: (round(by_scale[k, j], 9), -abs(SCALES[k] - scale))
+        )
+        out[j] = (n * SCALES[k] + prior * scale) / (n + prior)
     return out
-
-
-def _f1(gold: np.ndarray, pred: np.ndarray) -> float:
-    tp = int((gold & pred).sum())
-    wrong = int((gold != pred).sum())
-    return 2 * tp / (2 * tp + wrong) if tp else 0.0
 
 
 def tune_profile(tagger, sentences, name: str, sources: list[str]) -> dict:
