@@ -7,8 +7,10 @@ others, as ``tune --profile`` does, and decides the held-out one three ways:
 
 - ``tuned``: the model's own thresholds (no profile);
 - ``shared``: one factor on every threshold (:func:`privtag.training.profiles.fit_scale`);
-- ``per label``: each label's factor, shrunk toward the shared one
-  (:func:`privtag.training.profiles.fit_label_scales`).
+- ``per label``: each label's F1-best factor, shrunk toward the shared one
+  (:func:`privtag.training.profiles.fit_label_scales`, ``--objective f1``);
+- ``balanced``: each label's factor that decides it as often as it was annotated
+  (:func:`privtag.training.profiles.fit_label_rates`, ``--objective balanced``).
 
 Every sentence is scored once in its paragraph (as ``tag()`` does) and once alone (as
 ``predict()`` does), in float32. It prints micro/macro F1 (%) of the pooled held-out
@@ -37,9 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def held_out_decisions(y, sets, policies, thresholds) -> dict[str, list[np.ndarray]]:
     """``{way: [decisions of each score set]}``, each policy decided by a fit on the others."""
-    from privtag.training.profiles import fit_label_scales, fit_scale
+    from privtag.training.profiles import fit_label_rates, fit_label_scales, fit_scale
 
-    ways = {"tuned": [], "shared": [], "per label": []}
+    ways = {"tuned": [], "shared": [], "per label": [], "balanced": []}
     out = {w: [np.zeros(s.shape, dtype=np.int8) for s in sets] for w in ways}
     for p in sorted(set(policies)):
         held, rest = policies == p, policies != p
@@ -49,6 +51,7 @@ def held_out_decisions(y, sets, policies, thresholds) -> dict[str, list[np.ndarr
             "tuned": np.ones_like(thresholds),
             "shared": np.full_like(thresholds, shared),
             "per label": fit_label_scales(y[rest], fitted, thresholds, shared),
+            "balanced": fit_label_rates(y[rest], fitted, thresholds, shared),
         }
         for way, f in factors.items():
             t = np.clip(thresholds * f, 0.0, 1.0)
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     for way, ev in evals.items():
         cells = [f1_cell(e, a) for e in ev for a in ("micro", "macro")]
         print(f"| {way} | " + " | ".join(cells) + " |")
-    for a, b in (("per label", "shared"), ("shared", "tuned")):
+    for a, b in (("per label", "shared"), ("balanced", "per label"), ("shared", "tuned")):
         cells = [
             diff_text(paired_difference(x, z, avg))
             for x, z in zip(evals[a], evals[b], strict=True)

@@ -224,7 +224,7 @@ def test_tune_profile_fits_a_profile_that_tag_thresholds_uses(trained_tiny, tmp_
     )
     assert result.exit_code == 0, result.output
     assert (
-        "profile 'modern': shared scale" in result.output
+        "profile 'modern' (f1): shared scale" in result.output
         and "(per label)" in result.output
         and "--thresholds modern" in result.output
     )
@@ -244,6 +244,22 @@ def test_tune_profile_fits_a_profile_that_tag_thresholds_uses(trained_tiny, tmp_
     )
     assert isinstance(result.exception, ModelLoadError)
     assert "no threshold profile 'legal' (it has: default, modern)" in str(result.exception)
+
+
+def test_tune_objective_is_checked_before_any_work(trained_tiny, tmp_path):
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "model_data" / "validation"
+    args = ["tune", str(trained_tiny), "--data", str(data), "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, [*args, "--profile", "p", "--objective", "recall"])
+    words = " ".join(result.output.replace("│", " ").split())  # the error box wraps lines
+    assert result.exit_code == 2 and "must be one of f1, balanced, not 'recall'" in words
+    result = CliRunner().invoke(app, [*args, "--objective", "balanced"])
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "--objective is for fitting a threshold profile" in words
+    assert not (tmp_path / "o").exists()
+    result = CliRunner().invoke(app, [*args, "--profile", "counts", "--objective", "balanced"])
+    assert result.exit_code == 0 and "profile 'counts' (balanced)" in result.output, result.output
+    saved = json.loads((tmp_path / "o" / "thresholds.json").read_text())["profiles"]["counts"]
+    assert saved["objective"] == "balanced"
 
 
 def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(trained_tiny, tmp_path):

@@ -11,7 +11,13 @@ import pytest
 
 from privtag.data.sources import load_units
 from privtag.training import profiles
-from privtag.training.profiles import SCALES, fit_label_scales, fit_scale, tune_profile
+from privtag.training.profiles import (
+    SCALES,
+    fit_label_rates,
+    fit_label_scales,
+    fit_scale,
+    tune_profile,
+)
 
 VALIDATION = Path(__file__).resolve().parents[1] / "fixtures" / "model_data" / "validation"
 
@@ -58,6 +64,28 @@ def test_label_scales_are_each_labels_best_shrunk_toward_the_shared_factor():
     assert got[1] == pytest.approx((2 * 0.25 + 50 * 1.0) / 52)  # mostly the shared one
     assert got[2] == 1.0  # no positives: the shared factor
     assert np.all(got <= 1.0) and got[0] < got[1]
+
+
+def test_balanced_factors_decide_each_label_as_often_as_it_was_annotated():
+    rng = np.random.default_rng(0)
+    y = (rng.random((300, 3)) < [0.3, 0.1, 0.0]).astype(int)
+    scores = np.clip(0.35 * y + rng.random((300, 3)) * 0.6, 0, 1)  # positives score higher
+    thresholds = np.array([0.9, 0.9, 0.9])
+    got = fit_label_rates(y, [scores, scores * 0.9], thresholds, scale=0.5)
+    for j in (0, 1):
+        decided = np.mean(
+            [(s[:, j] >= thresholds[j] * got[j]).sum() for s in (scores, scores * 0.9)]
+        )
+        assert abs(decided - y[:, j].sum()) <= 2  # counts matched, on a grid of 0.01
+    assert got[2] == 0.5  # no positives: the shared factor
+
+
+def test_tune_profile_fits_the_objective_it_is_given(tiny_tagger):
+    units = load_units([str(VALIDATION)], "sentence")
+    fit = tune_profile(tiny_tagger, units, "counts", [str(VALIDATION)], objective="balanced")
+    assert fit["objective"] == "balanced" and len(fit["label_scales"]) == 12
+    with pytest.raises(ValueError, match="objective must be one of f1, balanced, not 'recall'"):
+        tune_profile(tiny_tagger, units, "x", [str(VALIDATION)], objective="recall")
 
 
 def test_tune_profile_adds_a_profile_and_leaves_the_tuned_thresholds(tiny_tagger):

@@ -242,11 +242,20 @@ def tune_cmd(
         typer.Option(
             "--profile",
             help="Fit this threshold profile (factors on the tuned thresholds: one shared, "
-            "and each label's shrunk toward it) on --data, "
+            "and each label's own) on --data, "
             "annotated sentences of another kind of policy, instead of re-tuning; the tuned "
             "thresholds are kept.",
         ),
     ] = None,
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--objective",
+            help="With --profile: fit each label's factor for 'f1' (best F1, shrunk toward "
+            "the shared factor) or 'balanced' (as many labels decided as annotated: "
+            "precision = recall, unbiased counts).",
+        ),
+    ] = "f1",
     force: Force = False,
 ) -> None:
     """Re-tune paragraph aggregation and per-label thresholds of a model on validation data.
@@ -265,6 +274,17 @@ def tune_cmd(
             "--profile needs --data: annotated sentences of the policies the profile is for",
             param_hint="--data",
         )
+    from privtag.training.profiles import OBJECTIVES
+
+    if objective not in OBJECTIVES:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(OBJECTIVES)}, not {objective!r}", param_hint="--objective"
+        )
+    if objective != "f1" and not profile:
+        raise typer.BadParameter(
+            "--objective is for fitting a threshold profile: add --profile NAME",
+            param_hint="--objective",
+        )
     if profile and tolerance is not None:
         raise typer.BadParameter(
             "--aggregate-tolerance re-tunes the aggregate; --profile keeps it: give one of them",
@@ -276,7 +296,7 @@ def tune_cmd(
     tagger = Tagger.load(model)
     compact = (model / "compact.safetensors").is_file()
     if profile:
-        lines = _fit_profile(tagger, profile, data, opp115)
+        lines = _fit_profile(tagger, profile, data, opp115, objective)
     else:
         lines = _retune(tagger, specs, opp115, tolerance)
     # in place, files the tagger does not write (a model card) are kept
@@ -324,17 +344,17 @@ def _retune(tagger, specs, opp115, tolerance) -> list[str]:
     return lines
 
 
-def _fit_profile(tagger, name, data, opp115) -> list[str]:
+def _fit_profile(tagger, name, data, opp115, objective) -> list[str]:
     from privtag.data.sources import load_units
     from privtag.training.profiles import tune_profile
 
     try:
-        fit = tune_profile(tagger, load_units(data, "sentence", opp115), name, data)
+        fit = tune_profile(tagger, load_units(data, "sentence", opp115), name, data, objective)
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--profile") from e
     factors = fit["label_scales"]
     return [
-        f"profile {name!r}: shared scale {fit['scale']:g}, per label "
+        f"profile {name!r} ({objective}): shared scale {fit['scale']:g}, per label "
         f"{min(factors):.2f}-{max(factors):.2f}, on {fit['sentences']} sentences of "
         f"{fit['policies']} policies; mean micro-F1 (in policy, alone) "
         f"{fit['micro_before']:.3f} -> {fit['micro_after']:.3f} (shared) -> "

@@ -40,6 +40,11 @@ from privtag.training.thresholds import float32_scoring
 
 #: The factors tried: from a fifth of each tuned threshold up to half as high again.
 SCALES = tuple(round(0.2 + 0.05 * i, 2) for i in range(27))  # 0.20 ... 1.50
+#: The factors a ``balanced`` profile tries: finer, since a count can be matched more
+#: closely than F1 can be told apart on a few hundred sentences.
+FINE_SCALES = tuple(round(0.1 + 0.01 * i, 2) for i in range(141))  # 0.10 ... 1.50
+#: What a profile's per-label factors are fitted for (``privtag tune --objective``).
+OBJECTIVES = ("f1", "balanced")
 
 
 def fit_scale(
@@ -115,38 +120,89 @@ def fit_label_scales(
     return out
 
 
-def tune_profile(tagger, sentences, name: str, sources: list[str]) -> dict:
+def fit_label_rates(
+    y: np.ndarray, score_sets: list[np.ndarray], thresholds: np.ndarray, scale: float
+) -> np.ndarray:
+    """Each label's factor that makes it as frequent in the decisions as in the gold.
+
+    The ``balanced`` objective: a label predicted as often as annotators gave it has
+    precision equal to recall, so counts over a corpus ("how many policies say they sell
+    data") come out unbiased, the goal of quantification rather than classification
+    (Forman, "Quantifying counts and costs via classification", Data Mining and Knowledge
+    Discovery 17, 2008). Not shrunk: pulling a factor toward the F1-best shared one would
+    bring back the imbalance it removes, and a count is a steadier target than an F1 peak
+    (``benchmarks/profile_loo.py`` measures it on held-out policies).
+
+    Args:
+        y: (n, 12) 0/1 gold labels.
+        score_sets: (n, 12) score arrays of the same sentences (e.g. in policy, alone).
+        thresholds: (12,) the tuned sentence thresholds.
+        scale: the shared factor, which a label with no positives keeps.
+
+    Returns:
+        (12,) factors of :data:`FINE_SCALES`: each label's mean number of decisions over
+        ``score_sets`` nearest its number of positives (ties go to the one nearest ``scale``).
+
+    Example:
+        >>> y = np.array([[1], [1], [0], [0]])
+        >>> s = np.array([[0.6], [0.3], [0.2], [0.1]])
+        >>> fit_label_rates(y, [s], np.array([0.8]), 1.0).tolist()  # 2 decided: >= 0.24
+        [0.37]
+    """
+    y = np.asarray(y) > 0
+    thresholds = np.asarray(thresholds, dtype=float)
+    factors = np.asarray(FINE_SCALES)
+    cut = np.clip(thresholds[None, :] * factors[:, None], 0.0, 1.0)  # (factors, labels)
+    # (factors, labels): decisions per label at each factor, averaged over the score sets
+    decided = np.mean([(s[None, :, :] >= cut[:, None, :]).sum(1) for s in score_sets], 0)
+    out = np.full(y.shape[1], float(scale))
+    for j in range(y.shape[1]):
+        n = int(y[:, j].sum())
+        if n:
+            miss = np.round(np.abs(decided[:, j] - n), 9)
+            out[j] = min(factors[miss == miss.min()], key=lambda f: abs(f - scale))
+    return out
+
+
+def tune_profile(tagger, sentences, name: str, sources: list[str], objective: str = "f1") -> dict:
     """Fit threshold profile ``name`` on annotated ``sentences`` and add it to ``tagger``.
 
     ``sentences`` are sentence units with gold labels
     (:func:`privtag.data.sources.load_units`); each is scored in its paragraph, as
     ``tag()`` scores it, and alone, as ``predict()`` does, in float32 so that the fit is
-    the same on every machine.
+    the same on every machine. ``objective`` is what each label's factor is fitted for:
+    ``"f1"`` (:func:`fit_label_scales`) or ``"balanced"``, precision equal to recall
+    (:func:`fit_label_rates`).
 
     Returns:
         The profile saved in ``tagger.thresholds["profiles"][name]``: ``scale`` (shared),
-        ``label_scales`` (each label's, :func:`fit_label_scales`), the sources, the
-        numbers of sentences and policies, and mean micro-F1 at the tuned thresholds, at
-        ``scale`` and at ``label_scales``, on those same sentences.
+        ``label_scales`` (each label's), ``objective``, the sources, the numbers of
+        sentences and policies, and mean micro-F1 at the tuned thresholds, at ``scale``
+        and at ``label_scales``, on those same sentences.
 
     Raises:
-        ValueError: ``name`` is ``"default"`` (the tuned thresholds themselves).
+        ValueError: ``name`` is ``"default"`` (the tuned thresholds themselves), or an
+            unknown ``objective``.
     """
     from privtag.training.paragraph_data import sentence_scores
 
     if name == DEFAULT_PROFILE:
         raise ValueError(f"a profile cannot be called {DEFAULT_PROFILE!r}; choose another name")
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
     with float32_scoring(tagger):
         in_policy = sentence_scores(tagger, sentences)
         alone = tagger.predict_proba(list(sentences["text"]))  # no context: as predict()
     y = multi_hot(sentences["labels"])
     thresholds = np.asarray(tagger.thresholds["sentence"], dtype=float)
     fit = fit_scale(y, [in_policy, alone], thresholds)
-    per_label = fit_label_scales(y, [in_policy, alone], thresholds, fit["scale"])
+    fit_labels = fit_label_rates if objective == "balanced" else fit_label_scales
+    per_label = fit_labels(y, [in_policy, alone], thresholds, fit["scale"])
     decided = [s >= np.clip(thresholds * per_label, 0.0, 1.0) for s in (in_policy, alone)]
     profile = {
         **fit,
         "label_scales": [round(float(v), 4) for v in per_label],
+        "objective": objective,
         "micro_label_scales": float(np.mean([f1_scores(y, p)["micro"] for p in decided])),
         "fitted_on": sources,
         "sentences": len(y),
