@@ -197,7 +197,8 @@ MAX_SCALE = 2.0
 #: The help of every command's ``--thresholds`` option.
 PROFILE_HELP = (
     "Threshold profile saved with the model (the shipped one has 'modern', for current "
-    "policies: more recall, less precision); default: the tuned thresholds."
+    "policies: more recall, less precision; and 'modern-balanced': precision = recall, for "
+    "counts); default: the tuned thresholds."
 )
 
 
