@@ -217,8 +217,10 @@ class Tagger:
         A profile scales the tuned thresholds (sentence and paragraph) by factors fitted
         on annotated sentences of another kind of policy
         (``privtag tune MODEL --profile NAME --data ANNOTATIONS``). The shipped model has
-        ``"modern"``, fitted on current policies: more recall there, less precision on
-        OPP-115-like ones (``benchmarks/RESULTS.md``).
+        ``"modern"``, fitted on current policies for F1: more recall there, less precision
+        on OPP-115-like ones; and ``"modern-balanced"``, fitted on the same policies so that
+        each label is decided about as often as annotated, for counts
+        (``benchmarks/RESULTS.md``, "Threshold profiles").
 
         Raises:
             ModelLoadError: the model has no such profile (the message lists those it has).
