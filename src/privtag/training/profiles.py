@@ -13,7 +13,9 @@ them (in their paragraph, with their heading) and as :meth:`Tagger.predict` does
 2. each label's own best factor, shrunk toward the shared one by its number of positives
    with the prior the ``shrunk`` decision rule uses
    (:data:`privtag.training.decision.SHRINK_PRIOR`): a label seen 10 times keeps about a
-   sixth of its own fit (:func:`fit_label_scales`).
+   sixth of its own fit (:func:`fit_label_scales`). With ``objective="balanced"`` each
+   label's factor is instead the one that decides it as often as it was annotated
+   (precision = recall, for unbiased counts; :func:`fit_label_rates`).
 
 The profile is saved in ``thresholds.json`` beside the tuned thresholds, which it leaves
 as they are; :meth:`privtag.Tagger.use_thresholds` (``--thresholds NAME``) selects it.
@@ -146,7 +148,7 @@ def fit_label_rates(
     Example:
         >>> y = np.array([[1], [1], [0], [0]])
         >>> s = np.array([[0.6], [0.3], [0.2], [0.1]])
-        >>> fit_label_rates(y, [s], np.array([0.8]), 1.0).tolist()  # 2 decided: >= 0.24
+        >>> fit_label_rates(y, [s], np.array([0.8]), 1.0).tolist()  # 0.8 x 0.37 = 0.296
         [0.37]
     """
     y = np.asarray(y) > 0
