@@ -215,6 +215,11 @@ def test_to_dict_round_trips_through_overrides():
     ("setting", "message"),
     [
         ("train.epochs=-1", "train.epochs must be a number above 0, not -1.0"),
+        (
+            "data.corpus_per_policy=-2",
+            "data.corpus_per_policy must be an integer of at least 0 (0: no cap), not -2",
+        ),
+        ("data.corpus_units=-1", "data.corpus_units must be an integer of at least 0, not -1"),
         ("train.epochs=nan", "train.epochs must be a number above 0, not nan"),
         ("train.epochs=inf", "train.epochs must be a number above 0, not inf"),
         ("train.batch_size=0", "train.batch_size must be an integer of at least 1, not 0"),

@@ -250,6 +250,8 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model.dropout": (lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "data.vote": (lambda v: v in ("majority", "union"), "majority or union"),
     "data.targets": (lambda v: v in ("hard", "soft"), "hard or soft"),
+    "data.corpus_units": (_not_negative, "an integer of at least 0"),
+    "data.corpus_per_policy": (_not_negative, "an integer of at least 0 (0: no cap)"),
     "model.context_dropout": (lambda v: 0 <= v <= 1, "a number from 0 to 1"),
     "train.dtype": (lambda v: v in ("float32", "bfloat16", "auto"), "float32, bfloat16 or auto"),
     "train.output_dir": (
