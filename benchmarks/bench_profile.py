@@ -1,7 +1,7 @@
 """What a threshold profile costs on OPP-115 (cross-validated) and buys on a modern set.
 
 A profile (``privtag tune MODEL --profile NAME --data ANNOTATIONS``) scales the tuned
-thresholds by factors (a shared one, and each label's shrunk toward it) fitted on
+thresholds by factors (a shared one, and each label's own) fitted on
 annotated sentences of current policies. This script
 measures it where it was not fitted:
 
