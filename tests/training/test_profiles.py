@@ -80,6 +80,17 @@ def test_balanced_factors_decide_each_label_as_often_as_it_was_annotated():
     assert got[2] == 0.5  # no positives: the shared factor
 
 
+def test_a_labels_own_factor_never_raises_its_tuned_threshold():
+    # one positive at 0.95, negatives at 0.7 and 0.8, threshold 0.6: matching the count
+    # needs a factor above 1.33, which would put the threshold above 0.8 on one positive
+    y = np.array([[1], [0], [0]])
+    s = np.array([[0.95], [0.7], [0.8]])
+    assert fit_label_rates(y, [s], np.array([0.6]), scale=0.5).tolist() == [1.0]
+    assert fit_label_rates(y, [s], np.array([0.6]), scale=1.2).tolist() == [1.2]
+    f1_fit = fit_label_scales(y, [s], np.array([0.6]), scale=1.0, prior=0.0)
+    assert f1_fit.tolist() == [1.0]  # its own best would be 1.35 or more
+
+
 def test_tune_profile_fits_the_objective_it_is_given(tiny_tagger):
     units = load_units([str(VALIDATION)], "sentence")
     fit = tune_profile(tiny_tagger, units, "counts", [str(VALIDATION)], objective="balanced")

@@ -49,6 +49,14 @@ FINE_SCALES = tuple(round(0.1 + 0.01 * i, 2) for i in range(141))  # 0.10 ... 1.
 OBJECTIVES = ("f1", "balanced")
 
 
+def _capped(factors: np.ndarray, scale: float) -> np.ndarray:
+    # A label's own factor never raises its threshold (beyond what the shared factor does):
+    # the tuned thresholds come from out-of-fold scores of many policies, a profile from a
+    # few, where a rare label's fit can land anywhere (Do Not Track, 4 positives in 8
+    # policies, asked for a threshold of 0.94). Measured: benchmarks/profile_loo.py.
+    return np.minimum(factors, max(1.0, float(scale)))
+
+
 def fit_scale(
     y: np.ndarray, score_sets: list[np.ndarray], thresholds: np.ndarray
 ) -> dict[str, float]:
@@ -93,7 +101,8 @@ def fit_label_scales(
     Returns:
         (12,) factors ``(n * own + prior * scale) / (n + prior)``, ``n`` each label's
         positives; ``own`` maximises the label's mean F1 over ``score_sets`` (ties go to
-        the factor nearest ``scale``).
+        the factor nearest ``scale``). None is above the larger of 1 and ``scale``: a
+        profile fitted on a few policies does not raise a label's tuned threshold.
 
     Example:
         >>> y = np.array([[1, 0], [1, 0], [0, 1]])
@@ -119,7 +128,7 @@ def fit_label_scales(
             range(len(SCALES)), key=lambda k: (round(by_scale[k, j], 9), -abs(SCALES[k] - scale))
         )
         out[j] = (n * SCALES[k] + prior * scale) / (n + prior)
-    return out
+    return _capped(out, scale)
 
 
 def fit_label_rates(
@@ -143,7 +152,8 @@ def fit_label_rates(
 
     Returns:
         (12,) factors of :data:`FINE_SCALES`: each label's mean number of decisions over
-        ``score_sets`` nearest its number of positives (ties go to the one nearest ``scale``).
+        ``score_sets`` nearest its number of positives (ties go to the one nearest
+        ``scale``), at most the larger of 1 and ``scale``, as in :func:`fit_label_scales`.
 
     Example:
         >>> y = np.array([[1], [1], [0], [0]])
@@ -163,7 +173,7 @@ def fit_label_rates(
         if n:
             miss = np.round(np.abs(decided[:, j] - n), 9)
             out[j] = min(factors[miss == miss.min()], key=lambda f: abs(f - scale))
-    return out
+    return _capped(out, scale)
 
 
 def tune_profile(tagger, sentences, name: str, sources: list[str], objective: str = "f1") -> dict:
