@@ -13,7 +13,7 @@ others, as ``tune --profile`` does, and decides the held-out one three ways:
   (:func:`privtag.training.profiles.fit_label_rates`, ``--objective balanced``).
 
 Every sentence is scored once in its paragraph (as ``tag()`` does) and once alone (as
-``predict()`` does), in float32. It prints micro/macro F1 (%) of the pooled held-out
+``predict()`` does), in float32 (:func:`privtag.training.profiles.profile_scores`). It prints micro/macro F1 (%) of the pooled held-out
 decisions with 95% bootstrap intervals over policies, the paired differences, and
 precision/recall of the common labels. Nothing here reads the modern check set unless
 ``--data`` names it.
@@ -63,15 +63,13 @@ def held_out_decisions(y, sets, policies, thresholds) -> dict[str, list[np.ndarr
 def main(argv: list[str] | None = None) -> None:
     from datasets.utils.logging import disable_progress_bar
 
-    from privtag.data.records import multi_hot
     from privtag.data.sources import load_units
     from privtag.evaluation.bootstrap import paired_difference
     from privtag.evaluation.harness import evaluate_decisions
     from privtag.evaluation.tables import diff_text, f1_cell
     from privtag.inference.tagger import Tagger
     from privtag.labels import LABELS
-    from privtag.training.paragraph_data import sentence_scores
-    from privtag.training.thresholds import float32_scoring
+    from privtag.training.profiles import profile_scores
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=None, help="model directory (default: the shipped one)")
@@ -83,9 +81,7 @@ def main(argv: list[str] | None = None) -> None:
 
     tagger = Tagger.from_pretrained(args.model)
     units = load_units(args.data, "sentence")
-    with float32_scoring(tagger):
-        sets = [sentence_scores(tagger, units), tagger.predict_proba(list(units["text"]))]
-    y = multi_hot(units["labels"], len(LABELS), np.int8)
+    y, sets = profile_scores(tagger, units)  # as privtag tune --profile scores them
     policies = np.asarray(units["policy"], dtype=object).astype(str)
     thresholds = np.asarray(tagger.thresholds["sentence"], dtype=float)
     decided = held_out_decisions(y, sets, policies, thresholds)

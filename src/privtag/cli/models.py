@@ -268,14 +268,13 @@ def tune_cmd(
     """
     from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, atomic_dir, spec_paths
+    from privtag.training.profiles import OBJECTIVES
 
     if profile and not data:  # before any work, like every other bad argument
         raise typer.BadParameter(
             "--profile needs --data: annotated sentences of the policies the profile is for",
             param_hint="--data",
         )
-    from privtag.training.profiles import OBJECTIVES
-
     if objective not in OBJECTIVES:
         raise typer.BadParameter(
             f"must be one of {', '.join(OBJECTIVES)}, not {objective!r}", param_hint="--objective"

@@ -232,10 +232,9 @@ def check_thresholds(thresholds: dict, path: Path | str) -> None:
     if not isinstance(profiles, dict):
         raise ModelLoadError(f"{path}: 'profiles' must be an object of name: profile; {_FIX}")
     for name, profile in profiles.items():
-        scale = profile.get("scale") if isinstance(profile, dict) else None
-        per_label = profile.get("label_scales", [scale] * NUM_LABELS) if scale is not None else None
+        per_label = _label_scales(profile) if isinstance(profile, dict) else None
         ok = isinstance(per_label, list) and len(per_label) == NUM_LABELS
-        ok = ok and all(_is_scale(v) for v in [scale, *per_label])
+        ok = ok and all(_is_scale(v) for v in [profile.get("scale"), *per_label])
         if name == DEFAULT_PROFILE or not ok:
             raise ModelLoadError(
                 f"{path}: threshold profile {name!r} needs a 'scale' (and, if it has them, "
@@ -243,6 +242,11 @@ def check_thresholds(thresholds: dict, path: Path | str) -> None:
                 f"called {DEFAULT_PROFILE!r}; refit it with "
                 f"`privtag tune MODEL --profile NAME --data ANNOTATIONS`, or {_FIX}"
             )
+
+
+def _label_scales(profile: dict):
+    # a profile written before per-label factors applies its one scale to every label
+    return profile.get("label_scales", [profile.get("scale")] * NUM_LABELS)
 
 
 def _is_scale(v) -> bool:
@@ -256,9 +260,9 @@ def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndar
     A profile (``thresholds.json`` ``"profiles"``, written by ``privtag tune --profile``)
     is fitted on annotated sentences of another kind of policy than the thresholds were
     tuned on: today's policies score lower than OPP-115's, so a profile fitted on them
-    lowers the thresholds. It holds one ``scale`` and, since 2026-11-30, ``label_scales``:
-    each label's own factor, shrunk toward ``scale`` (a profile without them applies
-    ``scale`` to every label). ``"default"`` is the tuned thresholds: all ones.
+    lowers the thresholds. It holds one shared ``scale`` and ``label_scales``, each
+    label's own factor (a profile written before those applies ``scale`` to every label).
+    ``"default"`` is the tuned thresholds: all ones.
 
     Raises:
         ModelLoadError: no profile of that name, naming those the model has.
@@ -277,5 +281,4 @@ def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndar
             f"model {model!r} has no threshold profile {name!r} (it has: {have}); fit one with "
             f"`privtag tune MODEL --profile {name} --data ANNOTATIONS`"
         )
-    profile = profiles[name]
-    return np.asarray(profile.get("label_scales", [profile["scale"]] * NUM_LABELS), dtype=float)
+    return np.asarray(_label_scales(profiles[name]), dtype=float)

@@ -176,13 +176,26 @@ def fit_label_rates(
     return _capped(out, scale)
 
 
+def profile_scores(tagger, sentences) -> tuple[np.ndarray, list[np.ndarray]]:
+    """What a profile is fitted on: ``(y, [in_policy, alone])`` of annotated sentences.
+
+    ``y`` (n, 12) int8 gold labels; the scores (n, 12) of each sentence in its paragraph, as
+    ``tag()`` scores it, and alone, as ``predict()`` does, both in float32 so that a fit is
+    the same on every machine.
+    """
+    from privtag.training.paragraph_data import sentence_scores
+
+    with float32_scoring(tagger):
+        in_policy = sentence_scores(tagger, sentences)
+        alone = tagger.predict_proba(list(sentences["text"]))  # no context: as predict()
+    return multi_hot(sentences["labels"], dtype=np.int8), [in_policy, alone]
+
+
 def tune_profile(tagger, sentences, name: str, sources: list[str], objective: str = "f1") -> dict:
     """Fit threshold profile ``name`` on annotated ``sentences`` and add it to ``tagger``.
 
     ``sentences`` are sentence units with gold labels
-    (:func:`privtag.data.sources.load_units`); each is scored in its paragraph, as
-    ``tag()`` scores it, and alone, as ``predict()`` does, in float32 so that the fit is
-    the same on every machine. ``objective`` is what each label's factor is fitted for:
+    (:func:`privtag.data.sources.load_units`), scored by :func:`profile_scores`. ``objective`` is what each label's factor is fitted for:
     ``"f1"`` (:func:`fit_label_scales`) or ``"balanced"``, precision equal to recall
     (:func:`fit_label_rates`).
 
@@ -196,21 +209,16 @@ def tune_profile(tagger, sentences, name: str, sources: list[str], objective: st
         ValueError: ``name`` is ``"default"`` (the tuned thresholds themselves), or an
             unknown ``objective``.
     """
-    from privtag.training.paragraph_data import sentence_scores
-
     if name == DEFAULT_PROFILE:
         raise ValueError(f"a profile cannot be called {DEFAULT_PROFILE!r}; choose another name")
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
-    with float32_scoring(tagger):
-        in_policy = sentence_scores(tagger, sentences)
-        alone = tagger.predict_proba(list(sentences["text"]))  # no context: as predict()
-    y = multi_hot(sentences["labels"])
+    y, score_sets = profile_scores(tagger, sentences)
     thresholds = np.asarray(tagger.thresholds["sentence"], dtype=float)
-    fit = fit_scale(y, [in_policy, alone], thresholds)
+    fit = fit_scale(y, score_sets, thresholds)
     fit_labels = fit_label_rates if objective == "balanced" else fit_label_scales
-    per_label = fit_labels(y, [in_policy, alone], thresholds, fit["scale"])
-    decided = [s >= np.clip(thresholds * per_label, 0.0, 1.0) for s in (in_policy, alone)]
+    per_label = fit_labels(y, score_sets, thresholds, fit["scale"])
+    decided = [s >= np.clip(thresholds * per_label, 0.0, 1.0) for s in score_sets]
     profile = {
         **fit,
         "label_scales": [round(float(v), 4) for v in per_label],
