@@ -638,7 +638,22 @@ def edit(path, change):
         (
             "thresholds.json",
             lambda d: {**d, "profiles": {"default": {"scale": 0.5}}},
-            "may not be called 'default'",
+            "may not be called 'default' or 'auto'",
+        ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"auto": {"scale": 0.5}}},
+            "may not be called 'default' or 'auto'",
+        ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"m": {"scale": 0.5}}, "auto": {"gdpr_era": "modern"}},
+            "'auto' must be .*one of the model's profiles \\(m\\).*privtag tune MODEL .*--auto",
+        ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "auto": "m"},
+            "'auto' must be .*\\(it has none\\)",
         ),
         ("privtag.json", lambda d: list(d), "holds a JSON list where an object is expected"),
         ("training.json", lambda d: [d], "holds a JSON list where an object is expected"),
@@ -716,16 +731,55 @@ def test_a_profile_with_label_scales_gives_each_label_its_own_factor(tiny_tagger
 
 def test_an_unknown_profile_is_refused_naming_those_the_model_has(tiny_tagger):
     tiny_tagger.thresholds["profiles"] = {"modern": {"scale": 0.6}}
-    with pytest.raises(ModelLoadError, match=r"no threshold profile 'legal' \(it has: default, mo"):
+    with pytest.raises(
+        ModelLoadError, match=r"no threshold profile 'legal' \(it has: auto, default, mo"
+    ):
         tiny_tagger.use_thresholds("legal")
-    assert tiny_tagger.profile == "default"
+    assert tiny_tagger.profile == "auto"
 
 
 def test_a_profile_is_saved_with_the_model_and_selected_at_load(copy, tiny_encoder):
     edit(copy / "thresholds.json", lambda d: {**d, "profiles": {"modern": {"scale": 0.6}}})
     plain = Tagger.load(copy, base=tiny_encoder)
     modern = Tagger.load(copy, base=tiny_encoder, thresholds="modern")
-    assert plain.profile == "default" and modern.profile == "modern"
+    assert plain.profile == "auto" and modern.profile == "modern"
     assert np.allclose(modern.decision_thresholds()[0], 0.6 * plain.decision_thresholds()[0])
     with pytest.raises(ModelLoadError, match="no threshold profile 'other'"):
         Tagger.load(copy, base=tiny_encoder, thresholds="other")
+
+
+GDPR_POLICY = PROFILE_POLICY + "We process your data on the legal basis of the GDPR.\n"
+
+
+def test_auto_gives_a_policy_under_todays_laws_the_models_profile_and_says_why(tiny_tagger):
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    tiny_tagger.thresholds["auto"] = {"gdpr_era": "low"}
+    assert tiny_tagger.profile == "auto"
+    current, older = tiny_tagger.tag(GDPR_POLICY), tiny_tagger.tag(PROFILE_POLICY)
+    assert current.metadata["profile"] == "low" and older.metadata["profile"] == "default"
+    assert current.metadata["profile_chosen_by"] == {
+        "rule": "auto",
+        "gdpr_era_terms": ["GDPR", "legal basis"],
+    }
+    assert older.metadata["profile_chosen_by"]["gdpr_era_terms"] == []
+    low = tiny_tagger.decision_thresholds("low")[0]
+    assert current.metadata["thresholds"]["sentence"] == pytest.approx(low.tolist())
+    explicit = tiny_tagger.use_thresholds("low").tag(GDPR_POLICY)
+    assert [s.labels for s in current.sentences] == [s.labels for s in explicit.sentences]
+    assert "profile_chosen_by" not in explicit.metadata  # chosen by the user, not the rule
+    # tag_many decides each policy by its own text, as tag() does
+    tiny_tagger.use_thresholds("auto")
+    many = list(tiny_tagger.tag_many([GDPR_POLICY, PROFILE_POLICY]))
+    assert [m.metadata["profile"] for m in many] == ["low", "default"]
+
+
+def test_auto_keeps_the_tuned_thresholds_for_units_alone(tiny_tagger):
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    tiny_tagger.thresholds["auto"] = {"gdpr_era": "low"}
+    # a sentence alone does not say when its policy was written, even one naming the GDPR
+    text = "We process your data on the legal basis of the GDPR."
+    scores = tiny_tagger.predict_proba(text)
+    tuned = np.asarray(tiny_tagger.thresholds["sentence"])
+    want = [name for name, x, t in zip(LABELS, scores, tuned, strict=True) if x >= t]
+    assert tiny_tagger.predict(text) == want
+    assert np.allclose(tiny_tagger.decision_thresholds()[0], tuned)

@@ -114,7 +114,8 @@ def test_tune_profile_adds_a_profile_and_leaves_the_tuned_thresholds(tiny_tagger
     assert tiny_tagger.settings["dtype"] == "bfloat16"  # scored in float32, then restored
 
 
-def test_default_cannot_be_a_profile_name(tiny_tagger):
+@pytest.mark.parametrize("name", ["default", "auto"])
+def test_default_and_auto_cannot_be_profile_names(tiny_tagger, name):
     units = load_units([str(VALIDATION)], "sentence")
-    with pytest.raises(ValueError, match="cannot be called 'default'"):
-        tune_profile(tiny_tagger, units, "default", [str(VALIDATION)])
+    with pytest.raises(ValueError, match=f"cannot be called {name!r}"):
+        tune_profile(tiny_tagger, units, name, [str(VALIDATION)])

@@ -218,9 +218,10 @@ def decisions(
     scores: np.ndarray,
     is_paragraph: np.ndarray,
     paragraph: np.ndarray | None = None,
+    profile: str | None = None,
 ) -> np.ndarray:
-    """0/1 decisions (n, 12) of scores (n, 12) at the thresholds in use (the saved ones,
-    scaled by the threshold profile: :meth:`~privtag.inference.tagger.Tagger.decision_thresholds`).
+    """0/1 decisions (n, 12) of scores (n, 12) at the thresholds of ``profile`` (default:
+    the one in use; :meth:`~privtag.inference.tagger.Tagger.decision_thresholds`).
 
     Row ``i`` uses the paragraph thresholds where ``is_paragraph[i]`` (see
     :meth:`~privtag.inference.tagger.Tagger.predict_proba_by_aggregate`), else the
@@ -233,7 +234,7 @@ def decisions(
         >>> tagger.decisions(np.full((1, 12), 0.9), np.array([False]))  # doctest: +SKIP
         array([[ True,  True, ...]])
     """
-    t_s, t_p = tagger.decision_thresholds()
+    t_s, t_p = tagger.decision_thresholds(profile)
     th = np.where(np.asarray(is_paragraph)[:, None], t_p[None, :], t_s[None, :])
     out = scores >= th
     if tagger.settings.get("fallback", "none") == "paragraph":
@@ -244,8 +245,12 @@ def decisions(
 
 
 def label_names(
-    tagger: Tagger, scores: np.ndarray, is_para: np.ndarray, paragraph: np.ndarray | None = None
+    tagger: Tagger,
+    scores: np.ndarray,
+    is_para: np.ndarray,
+    paragraph: np.ndarray | None = None,
+    profile: str | None = None,
 ) -> list[list[str]]:
     """The label names of each row that :func:`decisions` accepts."""
-    rows = tagger.decisions(scores, is_para, paragraph)
+    rows = tagger.decisions(scores, is_para, paragraph, profile)
     return [[LABELS[j] for j in np.flatnonzero(row)] for row in rows]

@@ -26,6 +26,7 @@ import numpy as np
 
 from privtag.errors import ModelLoadError
 from privtag.inference.encoding import CONTEXTS, MIN_LENGTH
+from privtag.inference.era import gdpr_era_terms
 from privtag.inference.fallback import FALLBACKS
 from privtag.inference.paragraphs import ENCODINGS
 from privtag.labels import LABELS, NUM_LABELS
@@ -192,13 +193,20 @@ def check_settings(settings: dict, path: Path | str, max_positions: int | None =
 
 #: The name of a model's own tuned thresholds, as opposed to a profile fitted later.
 DEFAULT_PROFILE = "default"
+#: The name of the rule that picks a policy's profile from its own text (the default):
+#: the model's ``"auto"`` profile for a policy that uses terms of today's privacy laws
+#: (:mod:`privtag.inference.era`), the tuned thresholds for any other, and for units
+#: given without their policy (``predict()``).
+AUTO_PROFILE = "auto"
 #: The largest scale a profile may apply (thresholds above 1 would never fire).
 MAX_SCALE = 2.0
 #: The help of every command's ``--thresholds`` option.
 PROFILE_HELP = (
-    "Threshold profile saved with the model (the shipped one has 'modern', for current "
-    "policies: more recall, less precision; and 'modern-balanced': precision = recall, for "
-    "counts); default: the tuned thresholds."
+    "Threshold profile saved with the model: 'auto' (the default) uses the model's profile "
+    "for current policies on a policy that names today's privacy laws (GDPR, CCPA, ...) "
+    "and the tuned thresholds on any other; 'default': the tuned thresholds always; the "
+    "shipped model also has 'modern' (current policies, best F1) and 'modern-balanced' "
+    "(current policies, precision = recall: what 'auto' uses)."
 )
 
 
@@ -235,13 +243,22 @@ def check_thresholds(thresholds: dict, path: Path | str) -> None:
         per_label = _label_scales(profile) if isinstance(profile, dict) else None
         ok = isinstance(per_label, list) and len(per_label) == NUM_LABELS
         ok = ok and all(_is_scale(v) for v in [profile.get("scale"), *per_label])
-        if name == DEFAULT_PROFILE or not ok:
+        if name in (DEFAULT_PROFILE, AUTO_PROFILE) or not ok:
             raise ModelLoadError(
                 f"{path}: threshold profile {name!r} needs a 'scale' (and, if it has them, "
                 f"{NUM_LABELS} 'label_scales') above 0 and at most {MAX_SCALE}, and may not be "
-                f"called {DEFAULT_PROFILE!r}; refit it with "
+                f"called {DEFAULT_PROFILE!r} or {AUTO_PROFILE!r}; refit it with "
                 f"`privtag tune MODEL --profile NAME --data ANNOTATIONS`, or {_FIX}"
             )
+    auto = thresholds.get(AUTO_PROFILE)
+    if auto is not None and (
+        not isinstance(auto, dict) or set(auto) != {"gdpr_era"} or auto["gdpr_era"] not in profiles
+    ):
+        raise ModelLoadError(
+            f"{path}: 'auto' must be {{\"gdpr_era\": NAME}}, NAME one of the model's "
+            f"profiles ({', '.join(profiles) or 'it has none'}), not {auto!r}; set it with "
+            f"`privtag tune MODEL --profile NAME --data ANNOTATIONS --auto`, or {_FIX}"
+        )
 
 
 def _label_scales(profile: dict):
@@ -252,6 +269,30 @@ def _label_scales(profile: dict):
 def _is_scale(v) -> bool:
     ok = isinstance(v, int | float) and not isinstance(v, bool)
     return ok and math.isfinite(v) and 0 < v <= MAX_SCALE
+
+
+def resolve_profile(thresholds: dict, name: str, text: str | None = None) -> tuple[str, list[str]]:
+    """The profile that decides a policy under ``name``, and the terms that chose it.
+
+    ``name`` other than ``"auto"`` is returned as it is. Under ``"auto"``, a policy
+    ``text`` that uses terms of today's privacy laws
+    (:func:`privtag.inference.era.gdpr_era_terms`) gets the model's ``"auto"`` profile
+    (``thresholds.json`` ``{"auto": {"gdpr_era": NAME}}``, set by ``privtag tune --auto``);
+    any other text, no text (units scored alone), or a model without that entry gets the
+    tuned thresholds, ``"default"``.
+
+    Example:
+        >>> th = {"profiles": {"modern": {"scale": 0.5}}, "auto": {"gdpr_era": "modern"}}
+        >>> resolve_profile(th, "auto", "Our legal basis under the GDPR is consent.")
+        ('modern', ['GDPR', 'legal basis'])
+        >>> resolve_profile(th, "auto", "We use cookies."), resolve_profile(th, "auto")
+        (('default', []), ('default', []))
+    """
+    if name != AUTO_PROFILE:
+        return name, []
+    target = (thresholds.get(AUTO_PROFILE) or {}).get("gdpr_era")
+    terms = gdpr_era_terms(text) if target and text else []
+    return (target, terms) if terms else (DEFAULT_PROFILE, [])
 
 
 def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndarray:
@@ -272,11 +313,12 @@ def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndar
         >>> profile_scales(th, "modern")[:3].tolist(), profile_scales(th, "default").tolist()[0]
         ([0.5, 0.5, 0.5], 1.0)
     """
+    name = resolve_profile(thresholds, name)[0]  # with no policy text, "auto" is "default"
     if name == DEFAULT_PROFILE:
         return np.ones(NUM_LABELS)
     profiles = thresholds.get("profiles", {})
     if name not in profiles:
-        have = ", ".join([DEFAULT_PROFILE, *profiles])
+        have = ", ".join([AUTO_PROFILE, DEFAULT_PROFILE, *profiles])
         raise ModelLoadError(
             f"model {model!r} has no threshold profile {name!r} (it has: {have}); fit one with "
             f"`privtag tune MODEL --profile {name} --data ANNOTATIONS`"

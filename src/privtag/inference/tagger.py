@@ -37,13 +37,14 @@ from privtag.inference.paragraphs import document_paragraphs
 from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.inference.settings import (
     AGGREGATES,
-    DEFAULT_PROFILE,
+    AUTO_PROFILE,
     SHIPPED_MODEL_DIR,
     InferenceSettings,
     check_settings,
     check_thresholds,
     profile_scales,
     read_json_object,
+    resolve_profile,
 )
 from privtag.inference.stream import tag_stream
 from privtag.labels import LABELS, NUM_LABELS
@@ -74,7 +75,8 @@ class Tagger:
         thresholds: ``{"sentence": [12 floats], "paragraph": [12 floats]}``, and
             optionally ``"profiles"`` (see :meth:`use_thresholds`).
         metadata: training metadata (data, config, metrics, versions).
-        profile: the threshold profile in use (``"default"``: the tuned thresholds).
+        profile: the threshold profile in use: ``"auto"`` (each policy's own, see
+            :meth:`use_thresholds`), ``"default"`` (the tuned thresholds) or a profile name.
     """
 
     def __init__(
@@ -85,7 +87,7 @@ class Tagger:
         thresholds=None,
         metadata=None,
         name: str = "privtag",
-        profile: str = DEFAULT_PROFILE,
+        profile: str = AUTO_PROFILE,
     ):
         self.model = model
         self.tokenizer = tokenizer
@@ -212,7 +214,7 @@ class Tagger:
         return self
 
     def use_thresholds(self, profile: str) -> Tagger:
-        """Decide with a threshold profile saved with the model, or ``"default"``.
+        """Decide with a threshold profile saved with the model, ``"default"`` or ``"auto"``.
 
         A profile scales the tuned thresholds (sentence and paragraph) by factors fitted
         on annotated sentences of another kind of policy
@@ -221,6 +223,12 @@ class Tagger:
         on OPP-115-like ones; and ``"modern-balanced"``, fitted on the same policies so that
         each label is decided about as often as annotated, for counts
         (``benchmarks/RESULTS.md``, "Threshold profiles").
+
+        ``"auto"`` (the default) picks per policy: :meth:`tag` gives a policy that uses
+        terms of today's privacy laws (GDPR, CCPA, ...; :mod:`privtag.inference.era`) the
+        model's ``"auto"`` profile (``modern-balanced`` for the shipped model), and any
+        other policy the tuned thresholds, as it does units scored alone
+        (:meth:`predict`: a sentence alone does not say when it was written).
 
         Raises:
             ModelLoadError: the model has no such profile (the message lists those it has).
@@ -232,10 +240,21 @@ class Tagger:
         self.profile = profile
         return self
 
-    def decision_thresholds(self) -> tuple[np.ndarray, np.ndarray]:
-        """The ``(sentence, paragraph)`` thresholds (12 each) that decide labels now:
-        the tuned ones, times the threshold profile's factors (each label its own)."""
-        scale = profile_scales(self.thresholds, self.profile, self.name)
+    def profile_for(self, text: str | None = None) -> tuple[str, list[str]]:
+        """The profile that decides the policy ``text`` (None: units alone), and the
+        terms that chose it under ``"auto"`` (see :meth:`use_thresholds`).
+
+        Example:
+            >>> Tagger.from_pretrained().profile_for("Your rights under the GDPR.")  # doctest: +SKIP
+            ('modern-balanced', ['GDPR'])
+        """
+        return resolve_profile(self.thresholds, self.profile, text)
+
+    def decision_thresholds(self, profile: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(sentence, paragraph)`` thresholds (12 each) that decide labels: the tuned
+        ones, times the factors (each label its own) of ``profile`` (default: the profile
+        in use, for units alone)."""
+        scale = profile_scales(self.thresholds, profile or self.profile, self.name)
         return tuple(
             np.clip(np.asarray(self.thresholds[lvl], dtype=float) * scale, 0.0, 1.0)
             for lvl in ("sentence", "paragraph")
@@ -420,8 +439,9 @@ class Tagger:
         """The tagged policy of ``doc`` given its sentence scores (n sentences, 12), and
         the direct score of each paragraph with sentences when one pass made it."""
         paras, multi, pscores = scoring.document_paragraph_scores(self, doc, sent, direct)
-        s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool))
-        p_labels = self._labels(pscores, multi, np.ones(len(multi), dtype=bool))
+        profile, terms = self.profile_for(doc.text)
+        s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool), profile=profile)
+        p_labels = self._labels(pscores, multi, np.ones(len(multi), dtype=bool), profile=profile)
         sentences = [
             TaggedSentence.of(s, lab, sc)
             for s, lab, sc in zip(doc.sentences, s_labels, sent, strict=True)
@@ -438,13 +458,15 @@ class Tagger:
             for p, lab, sc in zip(paras, p_labels, pscores, strict=True)
         ]
         # what decided the labels travels with them, so a report made later can show it
-        t_sentence, t_paragraph = self.decision_thresholds()
+        t_sentence, t_paragraph = self.decision_thresholds(profile)
         decided = {
             "aggregate": self.settings["aggregate"],
             "fallback": self.settings.get("fallback", "none"),
-            "profile": self.profile,
+            "profile": profile,
             "thresholds": {"sentence": t_sentence.tolist(), "paragraph": t_paragraph.tolist()},
         }
+        if self.profile == AUTO_PROFILE:  # why this profile: the terms the policy uses
+            decided["profile_chosen_by"] = {"rule": AUTO_PROFILE, "gdpr_era_terms": terms}
         return TaggedPolicy(doc, sentences, paragraphs, model=self.name, metadata=decided)
 
     def __repr__(self) -> str:

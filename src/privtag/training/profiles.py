@@ -36,7 +36,7 @@ import numpy as np
 
 from privtag.data.records import multi_hot
 from privtag.evaluation.metrics import f1_scores, label_f1
-from privtag.inference.settings import DEFAULT_PROFILE
+from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
 from privtag.training.decision import SHRINK_PRIOR
 from privtag.training.thresholds import float32_scoring
 
@@ -206,11 +206,11 @@ def tune_profile(tagger, sentences, name: str, sources: list[str], objective: st
         and at ``label_scales``, on those same sentences.
 
     Raises:
-        ValueError: ``name`` is ``"default"`` (the tuned thresholds themselves), or an
-            unknown ``objective``.
+        ValueError: ``name`` is ``"default"`` (the tuned thresholds themselves) or
+            ``"auto"`` (the rule that picks a profile), or an unknown ``objective``.
     """
-    if name == DEFAULT_PROFILE:
-        raise ValueError(f"a profile cannot be called {DEFAULT_PROFILE!r}; choose another name")
+    if name in (DEFAULT_PROFILE, AUTO_PROFILE):  # the names of the tuned thresholds and the rule
+        raise ValueError(f"a profile cannot be called {name!r}; choose another name")
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
     y, score_sets = profile_scores(tagger, sentences)
