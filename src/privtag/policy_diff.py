@@ -252,15 +252,14 @@ def diff(old, new, tagger=None, *, threshold: float = THRESHOLD, names=None) -> 
     Returns:
         :class:`PolicyDiff`.
     """
-    policies = []
-    for source in (old, new):
-        if not isinstance(source, TaggedPolicy):
-            if tagger is None:
-                from privtag.inference.tagger import Tagger
+    policies = [old, new]
+    todo = [i for i, p in enumerate(policies) if not isinstance(p, TaggedPolicy)]
+    if todo:
+        if tagger is None:
+            from privtag.inference.tagger import Tagger
 
-                tagger = Tagger.load()
-            source = tagger.tag(source)
-        policies.append(source)
+            tagger = Tagger.load()
+        policies = _tag_alike(tagger, policies, todo)
     before, after = policies
     pairs = align(before.sentences, after.sentences, threshold)
     was, now = set(before.addressed()), set(after.addressed())
@@ -291,6 +290,38 @@ def diff(old, new, tagger=None, *, threshold: float = THRESHOLD, names=None) -> 
             for p, label in ((before, "old"), (after, "new"))
         )
     return PolicyDiff(before, after, pairs, changes, tuple(names))
+
+
+def _tag_alike(tagger, policies: list, todo: list[int]) -> list:
+    """``policies`` with those at ``todo`` tagged, both versions at the same thresholds.
+
+    Under the ``"auto"`` profile each policy's text picks its thresholds; a version written
+    before the GDPR and one after would then be decided differently, and the diff would
+    report labels the thresholds moved, not the text. So the pair is decided as one: if
+    either version names today's privacy laws, both get the model's profile for them.
+    """
+    from privtag.inference.settings import AUTO_PROFILE
+
+    if getattr(tagger, "profile", None) != AUTO_PROFILE:  # a baseline has no profiles
+        return [tagger.tag(p) if i in todo else p for i, p in enumerate(policies)]
+    # the documents tag() would read, segmented once
+    docs = [tagger._document(p, None) if i in todo else p.document for i, p in enumerate(policies)]
+    profile, terms = tagger.profile_for("\n".join(d.text for d in docs))
+    try:
+        tagger.use_thresholds(profile)
+        tagged = [
+            tagger.tag(d) if i in todo else p
+            for i, (d, p) in enumerate(zip(docs, policies, strict=True))
+        ]
+    finally:
+        tagger.use_thresholds(AUTO_PROFILE)
+    for i in todo:  # say why, as tag() does under "auto"
+        tagged[i].metadata["profile_chosen_by"] = {
+            "rule": AUTO_PROFILE,
+            "gdpr_era_terms": terms,
+            "both_versions": True,
+        }
+    return tagged
 
 
 __all__ = ["LabelChange", "Pair", "PolicyDiff", "align", "diff"]

@@ -243,7 +243,7 @@ def test_tune_profile_fits_a_profile_that_tag_thresholds_uses(trained_tiny, tmp_
         app, ["tag", str(policy), "--model", str(out), "--thresholds", "legal"]
     )
     assert isinstance(result.exception, ModelLoadError)
-    assert "no threshold profile 'legal' (it has: default, modern)" in str(result.exception)
+    assert "no threshold profile 'legal' (it has: auto, default, modern)" in str(result.exception)
 
 
 def test_tune_objective_is_checked_before_any_work(trained_tiny, tmp_path):
@@ -267,15 +267,22 @@ def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(train
     model = tmp_path / "m"
     shutil.copytree(trained_tiny, model, ignore=shutil.ignore_patterns("checkpoints"))
     (model / "MODEL_CARD.md").write_text("card")
-    result = CliRunner().invoke(app, ["tune", str(model), "--profile", "cur", "--data", str(data)])
+    result = CliRunner().invoke(
+        app, ["tune", str(model), "--profile", "cur", "--data", str(data), "--auto"]
+    )
     assert result.exit_code == 0, result.output
+    assert "--thresholds auto now gives 'cur'" in result.output
     assert (model / "MODEL_CARD.md").read_text() == "card"
-    assert "cur" in json.loads((model / "thresholds.json").read_text())["profiles"]
-    # re-tuning changes the thresholds a profile was fitted on: the profile goes, saying so
+    saved = json.loads((model / "thresholds.json").read_text())
+    assert "cur" in saved["profiles"] and saved["auto"] == {"gdpr_era": "cur"}
+    # re-tuning changes the thresholds a profile was fitted on: the profile goes, saying so,
+    # and so does the rule that named it
     result = CliRunner().invoke(app, ["tune", str(model), "--data", str(data)])
     assert result.exit_code == 0, result.output
     assert "threshold profiles dropped (fitted on the old thresholds): cur" in result.output
-    assert "profiles" not in json.loads((model / "thresholds.json").read_text())
+    saved = json.loads((model / "thresholds.json").read_text())
+    assert "profiles" not in saved and "auto" not in saved
+    Tagger.load(model)  # still a valid model
 
 
 def test_tune_profile_needs_data(trained_tiny, tmp_path):
@@ -283,6 +290,15 @@ def test_tune_profile_needs_data(trained_tiny, tmp_path):
         app, ["tune", str(trained_tiny), "--profile", "modern", "--out", str(tmp_path / "o")]
     )
     assert result.exit_code != 0 and "--profile needs --data" in result.output
+
+
+def test_tune_auto_needs_profile(trained_tiny, tmp_path):
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "model_data" / "validation"
+    args = ["tune", str(trained_tiny), "--data", str(data), "--auto", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, args)
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "--auto names the profile fitted by --profile" in words
+    assert not (tmp_path / "o").exists()
 
 
 def test_train_base_option_sets_the_encoder(tiny_recipe, tiny_encoder, tmp_path):

@@ -118,3 +118,20 @@ def test_privtag_diff_is_the_function_even_after_the_cli_loaded():
     import privtag.cli  # imports the command's module, privtag.policy_diff
 
     assert privtag.diff is diff
+
+
+def test_under_auto_both_versions_are_decided_at_the_same_thresholds(tiny_tagger):
+    # the later version names the GDPR; deciding it alone with the profile for current
+    # policies would report labels that the thresholds, not the text, changed
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    tiny_tagger.thresholds["auto"] = {"gdpr_era": "low"}
+    old = "# Privacy\n\nWe collect your e-mail address. We share it with partners.\n"
+    new = old + "We rely on legitimate interests under the GDPR.\n"
+    d = diff(old.encode(), new.encode(), tiny_tagger)
+    assert [p.metadata["profile"] for p in (d.old, d.new)] == ["low", "low"]
+    assert d.old.metadata["profile_chosen_by"]["gdpr_era_terms"] == ["GDPR", "legitimate interest"]
+    assert tiny_tagger.profile == "auto"  # restored
+    unchanged = [p for p in d.pairs if p.kind == "same"]
+    assert unchanged and all(p.old.labels == p.new.labels for p in unchanged)
+    # alone, the older version would have been decided at the tuned thresholds
+    assert tiny_tagger.tag(old.encode()).metadata["profile"] == "default"

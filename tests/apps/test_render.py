@@ -206,3 +206,22 @@ def test_a_tagged_policy_remembers_the_thresholds_that_tagged_it(tiny_tagger, po
     assert "0.5 is assumed" not in html
     assert "0.123" in html
     assert policy.metadata["thresholds"]["sentence"] == [0.123] * NUM_LABELS
+
+
+def test_a_policy_recording_its_decision_overrides_the_models_thresholds():
+    # under --thresholds auto a policy's thresholds depend on the policy: the summary and
+    # the page use what the policy records, not what the model would use for units alone
+    policy = fake_tag(POLICY, threshold=0.4)
+    policy.metadata = {
+        "profile": "modern",
+        "profile_chosen_by": {"rule": "auto", "gdpr_era_terms": ["GDPR", "legal basis"]},
+        "thresholds": {"sentence": [0.4] * NUM_LABELS, "paragraph": [0.4] * NUM_LABELS},
+    }
+    rows = {r["id"]: r for r in label_summary(policy, INFO)}
+    assert rows["data_retention"]["threshold"] == 0.4  # the policy's, not INFO's 0.5
+    assert rows["data_retention"]["status"] == "addressed"
+    html = render_html(policy, INFO)
+    assert "threshold profile: modern (auto: the policy names GDPR, legal basis)" in html
+    policy.metadata["profile_chosen_by"]["gdpr_era_terms"] = []
+    policy.metadata["profile"] = "default"
+    assert "default (auto: no term of today&#x27;s privacy laws)" in render_html(policy, INFO)

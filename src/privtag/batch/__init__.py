@@ -23,7 +23,7 @@ from privtag.batch.local import BatchStats, LocalEngine
 from privtag.batch.rows import LEVELS
 from privtag.batch.sink import PartSink, errors_path
 from privtag.batch.sources import BatchInputs
-from privtag.inference.settings import DEFAULT_PROFILE
+from privtag.inference.settings import AUTO_PROFILE
 from privtag.outputs import Outputs, spec_paths
 
 __all__ = ["LEVELS", "BatchInputs", "BatchResult", "BatchStats", "Engine", "LocalEngine", "batch"]
@@ -111,8 +111,9 @@ def batch(
         "aggregate": aggregate,
         "dtype": dtype,
     }
-    if thresholds and thresholds != DEFAULT_PROFILE:  # absent otherwise: older runs resume
-        settings["thresholds"] = thresholds
+    # always recorded: a run decided under another profile (or before "auto" was the
+    # default) does not resume into different decisions
+    settings["thresholds"] = thresholds or AUTO_PROFILE
     sink = PartSink(out, level, settings, outputs)
     changes = outputs.file(changes, "--diff-against", update=sink.resumed)
     engine = engine or LocalEngine()

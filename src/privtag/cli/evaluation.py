@@ -42,7 +42,7 @@ def evaluate_cmd(
     from privtag.evaluation.benchmark import load_system
     from privtag.evaluation.harness import evaluate_system
     from privtag.evaluation.tables import plot_f1
-    from privtag.inference.settings import DEFAULT_PROFILE
+    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
     from privtag.outputs import Outputs, spec_paths, write_text
 
     if level not in (*LEVELS, "both"):
@@ -55,7 +55,8 @@ def evaluate_cmd(
     chart = outs.file(chart, "--chart", suffixes=(".png", ".svg"))
     levels = LEVELS if level == "both" else (level,)
     system = load_system(model, thresholds)
-    if thresholds and thresholds != DEFAULT_PROFILE:  # results name the profile they used
+    # results name the profile they used; units scored alone decide "auto" as "default"
+    if thresholds not in (None, DEFAULT_PROFILE, AUTO_PROFILE):
         system.name = f"{system.name} (thresholds {thresholds})"
     results = []
     for lvl in levels:

@@ -256,6 +256,14 @@ def tune_cmd(
             "precision = recall, unbiased counts).",
         ),
     ] = "f1",
+    auto: Annotated[
+        bool,
+        typer.Option(
+            "--auto",
+            help="With --profile: also make it the profile that --thresholds auto (the "
+            "default) gives a policy naming today's privacy laws (GDPR, CCPA, ...).",
+        ),
+    ] = False,
     force: Force = False,
 ) -> None:
     """Re-tune paragraph aggregation and per-label thresholds of a model on validation data.
@@ -279,6 +287,10 @@ def tune_cmd(
         raise typer.BadParameter(
             f"must be one of {', '.join(OBJECTIVES)}, not {objective!r}", param_hint="--objective"
         )
+    if auto and not profile:
+        raise typer.BadParameter(
+            "--auto names the profile fitted by --profile NAME: add --profile", param_hint="--auto"
+        )
     if objective != "f1" and not profile:
         raise typer.BadParameter(
             "--objective is for fitting a threshold profile: add --profile NAME",
@@ -296,6 +308,9 @@ def tune_cmd(
     compact = (model / "compact.safetensors").is_file()
     if profile:
         lines = _fit_profile(tagger, profile, data, opp115, objective)
+        if auto:
+            tagger.thresholds["auto"] = {"gdpr_era": profile}
+            lines.append(f"--thresholds auto now gives {profile!r} to policies under today's laws")
     else:
         lines = _retune(tagger, specs, opp115, tolerance)
     # in place, files the tagger does not write (a model card) are kept
@@ -316,6 +331,7 @@ def _retune(tagger, specs, opp115, tolerance) -> list[str]:
     from privtag.training.train import tune_tagger
 
     dropped = sorted(tagger.thresholds.pop("profiles", {}))  # fitted on the old thresholds
+    tagger.thresholds.pop("auto", None)  # it names one of them
     result = tune_tagger(
         tagger,
         load_units(specs, "sentence", opp115),

@@ -58,26 +58,43 @@ def model_info(tagger) -> dict:
 def describe(model, policy=None) -> dict:
     """``model`` as a :func:`model_info` dict: a Tagger, such a dict already, or None.
 
-    With None, what the policy records of the tagger that tagged it is used (its name,
-    aggregation and thresholds, set by :meth:`privtag.Tagger.tag`); a policy built by
-    hand records none, and the summary then assumes :data:`DEFAULT_THRESHOLD`.
+    What the policy records of the decision that tagged it (set by
+    :meth:`privtag.Tagger.tag`: its threshold profile and thresholds, which under the
+    ``"auto"`` profile depend on the policy) replaces the model's. With None, the rest
+    (name, aggregation) also comes from the policy; a policy built by hand records none,
+    and the summary then assumes :data:`DEFAULT_THRESHOLD`.
     """
+    meta = getattr(policy, "metadata", None) or {}
+    recorded = {
+        level: {name: round(float(t), 4) for name, t in zip(LABELS, ts, strict=True)}
+        for level, ts in (meta.get("thresholds") or {}).items()
+        if len(ts) == NUM_LABELS
+    }
+    decided = {"profile": profile_text(meta), "thresholds": recorded} if recorded else {}
     if model is None:
-        meta = getattr(policy, "metadata", None) or {}
-        recorded = meta.get("thresholds") or {}
         return {
             "name": getattr(policy, "model", "") or "unknown",
             "aggregate": meta.get("aggregate"),
-            "profile": meta.get("profile"),
-            "thresholds": {
-                level: {name: round(float(t), 4) for name, t in zip(LABELS, ts, strict=True)}
-                for level, ts in recorded.items()
-                if len(ts) == NUM_LABELS
-            },
+            "profile": profile_text(meta),
+            "thresholds": recorded,
         }
-    if isinstance(model, dict):
-        return model
-    return model_info(model)
+    info = model if isinstance(model, dict) else model_info(model)
+    return {**info, **decided}
+
+
+def profile_text(meta: dict) -> str | None:
+    """A tagged policy's threshold profile, and under ``"auto"`` why it was chosen.
+
+    Example:
+        >>> profile_text({"profile": "modern", "profile_chosen_by": {"gdpr_era_terms": ["GDPR"]}})
+        'modern (auto: the policy names GDPR)'
+    """
+    profile, chosen = meta.get("profile"), meta.get("profile_chosen_by")
+    if not chosen:
+        return profile
+    terms = chosen.get("gdpr_era_terms") or []
+    why = f"the policy names {', '.join(terms)}" if terms else "no term of today's privacy laws"
+    return f"{profile} (auto: {why})"
 
 
 def sentence_threshold(info: dict, label: str) -> float:
