@@ -87,11 +87,14 @@ def main(argv: list[str] | None = None) -> dict:
     tagger = Tagger.from_pretrained(args.model, thresholds=args.thresholds)
     rules = RuleTagger()
     gold, tagged, lone, keyword, policies = [], [], [], [], []
+    chosen = {}  # the profile tag() used for each policy ("auto" picks per policy)
     seconds = dict.fromkeys(("rules (lone)", "predict() lone", "tag() in policy"), 0.0)
     for path, records in gold_records(args.annotations, args.policies):
         t0 = time.perf_counter()
-        by_offsets = {(s.start, s.end): s.labels for s in tagger.tag_file(path).sentences}
+        policy = tagger.tag_file(path)
         seconds["tag() in policy"] += time.perf_counter() - t0
+        by_offsets = {(s.start, s.end): s.labels for s in policy.sentences}
+        chosen[path.stem] = policy.metadata["profile"]
         texts = [r["text"] for r in records]
         for r in records:
             if (r["start"], r["end"]) not in by_offsets:
@@ -142,9 +145,10 @@ def main(argv: list[str] | None = None) -> dict:
                 )
             )
 
+    per_policy = ", ".join(f"{k}: {v}" for k, v in chosen.items())
     lines = [
-        f"Model: {args.model or 'shipped (model/)'}, thresholds "
-        f"{args.thresholds or 'default'}; {len(y)} sentences.",
+        f"Model: {args.model or 'shipped (model/)'}, thresholds {tagger.profile} (tag(): "
+        f"{per_policy}; predict(): {tagger.profile_for()[0]}); {len(y)} sentences.",
         "",
         table.to_markdown(),
         "",
@@ -165,7 +169,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(text)
     figures = {
         "model": args.model or "shipped",
-        "thresholds": args.thresholds or "default",
+        "thresholds": tagger.profile,
+        "tag_profiles": chosen,
         "n_sentences": len(y),
         "results": {r.system: r.scores for r in results},
         "agreement": agree,

@@ -113,13 +113,10 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     rows = opp115_rows(args.recipe, run, decision, scales, args.profile, args.bootstrap)
     print("\n".join(rows))
-    for thresholds in (None, args.profile):
+    for thresholds in ("default", args.profile):  # the tuned thresholds, then the profile
         print()
         bench_modern.main(
-            [
-                *(["--model", args.model] if args.model else []),
-                *(["--thresholds", thresholds] if thresholds else []),
-            ]
+            [*(["--model", args.model] if args.model else []), "--thresholds", thresholds]
         )
 
 

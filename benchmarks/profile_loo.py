@@ -10,7 +10,11 @@ others, as ``tune --profile`` does, and decides the held-out one three ways:
 - ``per label``: each label's F1-best factor, shrunk toward the shared one
   (:func:`privtag.training.profiles.fit_label_scales`, ``--objective f1``);
 - ``balanced``: each label's factor that decides it as often as it was annotated
-  (:func:`privtag.training.profiles.fit_label_rates`, ``--objective balanced``).
+  (:func:`privtag.training.profiles.fit_label_rates`, ``--objective balanced``);
+- ``auto``: what ``--thresholds auto`` does with a balanced profile: in policy, the
+  balanced factors if the held-out policy's text names today's privacy laws
+  (:func:`privtag.inference.era.gdpr_era_terms`), else the tuned thresholds; alone,
+  the tuned thresholds.
 
 Every sentence is scored once in its paragraph (as ``tag()`` does) and once alone (as
 ``predict()`` does), in float32 (:func:`privtag.training.profiles.profile_scores`). It prints micro/macro F1 (%) of the pooled held-out
@@ -37,11 +41,17 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def held_out_decisions(y, sets, policies, thresholds) -> dict[str, list[np.ndarray]]:
-    """``{way: [decisions of each score set]}``, each policy decided by a fit on the others."""
+def held_out_decisions(y, sets, policies, thresholds, current=None) -> dict[str, list[np.ndarray]]:
+    """``{way: [decisions of each score set]}``, each policy decided by a fit on the others.
+
+    ``sets`` are ``[in policy, alone]`` scores; ``current`` (policy -> whether ``auto``
+    reads it as current) adds the ``auto`` way.
+    """
     from privtag.training.profiles import fit_label_rates, fit_label_scales, fit_scale
 
     ways = {"tuned": [], "shared": [], "per label": [], "balanced": []}
+    if current is not None:
+        ways["auto"] = []
     out = {w: [np.zeros(s.shape, dtype=np.int8) for s in sets] for w in ways}
     for p in sorted(set(policies)):
         held, rest = policies == p, policies != p
@@ -57,23 +67,36 @@ def held_out_decisions(y, sets, policies, thresholds) -> dict[str, list[np.ndarr
             t = np.clip(thresholds * f, 0.0, 1.0)
             for k, s in enumerate(sets):
                 out[way][k][held] = s[held] >= t
+        if current is not None:
+            in_policy = factors["balanced"] if current[p] else factors["tuned"]
+            for k, f in enumerate((in_policy, factors["tuned"])):
+                out["auto"][k][held] = sets[k][held] >= np.clip(thresholds * f, 0.0, 1.0)
     return out
 
 
 def main(argv: list[str] | None = None) -> None:
     from datasets.utils.logging import disable_progress_bar
 
+    from privtag.data.annotations import find_policy
     from privtag.data.sources import load_units
     from privtag.evaluation.bootstrap import paired_difference
     from privtag.evaluation.harness import evaluate_decisions
     from privtag.evaluation.tables import diff_text, f1_cell
+    from privtag.inference.era import gdpr_era_terms
     from privtag.inference.tagger import Tagger
     from privtag.labels import LABELS
+    from privtag.segmentation.document import segment_file
     from privtag.training.profiles import profile_scores
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=None, help="model directory (default: the shipped one)")
     ap.add_argument("--data", nargs="+", required=True, help="annotated current policies")
+    ap.add_argument(
+        "--policies",
+        nargs="+",
+        default=None,
+        help="policy folders of --data (default: each annotations folder's data/policies twin)",
+    )
     ap.add_argument("--common", type=int, default=20, help="gold sentences for a common label")
     ap.add_argument("--bootstrap", type=int, default=1000)
     args = ap.parse_args(argv)
@@ -84,13 +107,21 @@ def main(argv: list[str] | None = None) -> None:
     y, sets = profile_scores(tagger, units)  # as privtag tune --profile scores them
     policies = np.asarray(units["policy"], dtype=object).astype(str)
     thresholds = np.asarray(tagger.thresholds["sentence"], dtype=float)
-    decided = held_out_decisions(y, sets, policies, thresholds)
+    folders = args.policies or [d.replace("annotations", "policies") for d in args.data]
+    current = {}
+    for name in sorted(set(policies)):
+        path = next((f for d in folders if (f := find_policy(name, Path(d)))), None)
+        if path is None:
+            raise SystemExit(f"no policy file {name}.* in {', '.join(folders)}; pass --policies")
+        current[name] = bool(gdpr_era_terms(segment_file(path).text))
+    decided = held_out_decisions(y, sets, policies, thresholds, current)
 
     calls = ("tag() in policy", "predict() alone")
     n_pol = len(set(policies))
     print(
         f"{tagger.name}: leave one policy out over {n_pol} policies, {len(y)} sentences "
-        f"({', '.join(args.data)}). F1 in %, 95% intervals over policies.\n"
+        f"({', '.join(args.data)}). F1 in %, 95% intervals over policies. Read as current "
+        f"by auto: {', '.join(k for k, v in current.items() if v) or 'none'}.\n"
     )
     print("| thresholds | " + " | ".join(f"{c} micro | {c} macro" for c in calls) + " |")
     print("|---|" + "---:|" * 4)
@@ -106,7 +137,9 @@ def main(argv: list[str] | None = None) -> None:
     for way, ev in evals.items():
         cells = [f1_cell(e, a) for e in ev for a in ("micro", "macro")]
         print(f"| {way} | " + " | ".join(cells) + " |")
-    for a, b in (("per label", "shared"), ("balanced", "per label"), ("shared", "tuned")):
+    pairs = [("per label", "shared"), ("balanced", "per label"), ("shared", "tuned")]
+    pairs += [("auto", "tuned"), ("balanced", "auto")]
+    for a, b in pairs:
         cells = [
             diff_text(paired_difference(x, z, avg))
             for x, z in zip(evals[a], evals[b], strict=True)
