@@ -307,14 +307,10 @@ def _tag_alike(tagger, policies: list, todo: list[int]) -> list:
     # the documents tag() would read, segmented once
     docs = [tagger._document(p, None) if i in todo else p.document for i, p in enumerate(policies)]
     profile, terms = tagger.profile_for("\n".join(d.text for d in docs))
-    try:
-        tagger.use_thresholds(profile)
-        tagged = [
-            tagger.tag(d) if i in todo else p
-            for i, (d, p) in enumerate(zip(docs, policies, strict=True))
-        ]
-    finally:
-        tagger.use_thresholds(AUTO_PROFILE)
+    tagged = [
+        tagger.tag(d, thresholds=profile) if i in todo else p
+        for i, (d, p) in enumerate(zip(docs, policies, strict=True))
+    ]
     for i in todo:  # say why, as tag() does under "auto"
         tagged[i].metadata["profile_chosen_by"] = {
             "rule": AUTO_PROFILE,

@@ -130,7 +130,7 @@ def test_under_auto_both_versions_are_decided_at_the_same_thresholds(tiny_tagger
     d = diff(old.encode(), new.encode(), tiny_tagger)
     assert [p.metadata["profile"] for p in (d.old, d.new)] == ["low", "low"]
     assert d.old.metadata["profile_chosen_by"]["gdpr_era_terms"] == ["GDPR", "legitimate interest"]
-    assert tiny_tagger.profile == "auto"  # restored
+    assert tiny_tagger.profile == "auto"  # the tagger is not switched
     unchanged = [p for p in d.pairs if p.kind == "same"]
     assert unchanged and all(p.old.labels == p.new.labels for p in unchanged)
     # alone, the older version would have been decided at the tuned thresholds

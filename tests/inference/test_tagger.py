@@ -783,3 +783,16 @@ def test_auto_keeps_the_tuned_thresholds_for_units_alone(tiny_tagger):
     want = [name for name, x, t in zip(LABELS, scores, tuned, strict=True) if x >= t]
     assert tiny_tagger.predict(text) == want
     assert np.allclose(tiny_tagger.decision_thresholds()[0], tuned)
+
+
+def test_tag_takes_a_profile_for_one_policy(tiny_tagger):
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    low = tiny_tagger.tag(PROFILE_POLICY, thresholds="low")
+    assert low.metadata["profile"] == "low" and "profile_chosen_by" not in low.metadata
+    assert low.metadata["thresholds"]["sentence"] == pytest.approx(
+        tiny_tagger.decision_thresholds("low")[0].tolist()
+    )
+    assert tiny_tagger.profile == "auto"  # the tagger's own is untouched
+    assert tiny_tagger.tag(PROFILE_POLICY).metadata["profile"] == "default"
+    with pytest.raises(ModelLoadError, match="no threshold profile 'legal'"):
+        tiny_tagger.tag(PROFILE_POLICY, thresholds="legal")

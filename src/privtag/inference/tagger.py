@@ -386,19 +386,36 @@ class Tagger:
         """
         return self.tag(segment_file(path, format))
 
-    def tag(self, source: str | bytes | Path | Document, format: str | None = None) -> TaggedPolicy:
+    def tag(
+        self,
+        source: str | bytes | Path | Document,
+        format: str | None = None,
+        thresholds: str | None = None,
+    ) -> TaggedPolicy:
         """Segment and tag a policy: text (a ``str`` is always text), bytes, a file as a
         :class:`~pathlib.Path` (see :meth:`tag_file`), or a :class:`Document`.
+
+        Args:
+            source: the policy.
+            format: ``text``, ``markdown`` or ``html`` (default: detected).
+            thresholds: a threshold profile for this policy only (default: the tagger's,
+                see :meth:`use_thresholds`).
 
         Returns:
             :class:`privtag.inference.results.TaggedPolicy` with per-sentence and per-paragraph
             labels and scores.
+
+        Raises:
+            ModelLoadError: ``thresholds`` names no profile of the model.
         """
+        if thresholds is not None:  # an unknown name fails before any work
+            profile_scales(self.thresholds, thresholds, self.name)
         doc = self._document(source, format)
         if self.one_pass:
-            return self._tagged(doc, *self._score_paragraphs(document_paragraphs(doc)))
-        units = sentence_units(doc.sentences)
-        return self._tagged(doc, self._score(units, int(self.settings["max_length"])))
+            scores = self._score_paragraphs(document_paragraphs(doc))
+        else:
+            scores = (self._score(sentence_units(doc.sentences), int(self.settings["max_length"])),)
+        return self._tagged(doc, *scores, profile=thresholds)
 
     def tag_many(
         self,
@@ -434,12 +451,18 @@ class Tagger:
         return clean_document(source if isinstance(source, Document) else segment(source, format))
 
     def _tagged(
-        self, doc: Document, sent: np.ndarray, direct: np.ndarray | None = None
+        self,
+        doc: Document,
+        sent: np.ndarray,
+        direct: np.ndarray | None = None,
+        profile: str | None = None,
     ) -> TaggedPolicy:
         """The tagged policy of ``doc`` given its sentence scores (n sentences, 12), and
-        the direct score of each paragraph with sentences when one pass made it."""
+        the direct score of each paragraph with sentences when one pass made it, decided
+        under threshold ``profile`` (default: the tagger's)."""
         paras, multi, pscores = scoring.document_paragraph_scores(self, doc, sent, direct)
-        profile, terms = self.profile_for(doc.text)
+        requested = profile or self.profile
+        profile, terms = resolve_profile(self.thresholds, requested, doc.text)
         s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool), profile=profile)
         p_labels = self._labels(pscores, multi, np.ones(len(multi), dtype=bool), profile=profile)
         sentences = [
@@ -465,7 +488,7 @@ class Tagger:
             "profile": profile,
             "thresholds": {"sentence": t_sentence.tolist(), "paragraph": t_paragraph.tolist()},
         }
-        if self.profile == AUTO_PROFILE:  # why this profile: the terms the policy uses
+        if requested == AUTO_PROFILE:  # why this profile: the terms the policy uses
             decided["profile_chosen_by"] = {"rule": AUTO_PROFILE, "gdpr_era_terms": terms}
         return TaggedPolicy(doc, sentences, paragraphs, model=self.name, metadata=decided)
 
