@@ -130,6 +130,10 @@ class PolicyDiff:
             "new": self.names[1],
             "sentences": {"old": len(self.old.sentences), "new": len(self.new.sentences)},
             "alignment": self.counts(),
+            "profiles": {
+                "old": self.old.metadata.get("profile"),
+                "new": self.new.metadata.get("profile"),
+            },
             "labels": [c.to_dict() for c in self.labels],
             "pairs": [p.to_dict() for p in self.pairs if p.kind != "same"],
         }
@@ -146,6 +150,14 @@ class PolicyDiff:
             f"{c['added']} added, {c['removed']} removed",
             "",
         ]
+        profiles = [p.metadata.get("profile") for p in (self.old, self.new)]
+        if profiles[0] != profiles[1]:
+            lines[-1:] = [
+                f"note: the versions were decided with different threshold profiles "
+                f"({profiles[0]}, {profiles[1]}): some changes may come from the thresholds; "
+                "tag both at one profile (privtag diff does, given the two files)",
+                "",
+            ]
         w = max(map(len, LABELS))
         head = f"{'label':<{w}}  {'old':>4} {'new':>4} {'+':>4} {'-':>4} {'~':>4}  status"
         lines += [head, "-" * len(head)]
@@ -297,27 +309,35 @@ def _tag_alike(tagger, policies: list, todo: list[int]) -> list:
 
     Under the ``"auto"`` profile each policy's text picks its thresholds; a version written
     before the GDPR and one after would then be decided differently, and the diff would
-    report labels the thresholds moved, not the text. So the pair is decided as one: if
-    either version names today's privacy laws, both get the model's profile for them.
+    report labels the thresholds moved, not the text. So the pair is decided as one: a
+    version tagged already keeps its recorded profile and the other is tagged at it;
+    otherwise, if either version names today's privacy laws, both get the model's profile
+    for them.
     """
     from privtag.inference.settings import AUTO_PROFILE
 
     if getattr(tagger, "profile", None) != AUTO_PROFILE:  # a baseline has no profiles
         return [tagger.tag(p) if i in todo else p for i, p in enumerate(policies)]
+    recorded = [p.metadata.get("profile") for i, p in enumerate(policies) if i not in todo]
     # the documents tag() would read, segmented once
-    docs = [tagger._document(p, None) if i in todo else p.document for i, p in enumerate(policies)]
-    profile, terms = tagger.profile_for("\n".join(d.text for d in docs))
-    tagged = [
-        tagger.tag(d, thresholds=profile) if i in todo else p
-        for i, (d, p) in enumerate(zip(docs, policies, strict=True))
-    ]
-    for i in todo:  # say why, as tag() does under "auto"
-        tagged[i].metadata["profile_chosen_by"] = {
-            "rule": AUTO_PROFILE,
-            "gdpr_era_terms": terms,
-            "both_versions": True,
-        }
-    return tagged
+    docs = {i: tagger._document(policies[i], None) for i in todo}
+    if recorded and recorded[0]:
+        profile, terms = recorded[0], []
+    else:
+        chosen = [tagger.profile_for(d.text) for d in docs.values()]  # each text on its own
+        profile = next((name for name, found in chosen if found), chosen[0][0])
+        terms = sorted({t for _, found in chosen for t in found})
+    out = list(policies)
+    for i, doc in docs.items():
+        out[i] = tagger.tag(doc, thresholds=profile)
+        if not recorded:  # say why, as tag() does under "auto"
+            own = tagger.profile_for(doc.text)[1]
+            out[i].metadata["profile_chosen_by"] = {
+                "rule": AUTO_PROFILE,
+                "gdpr_era_terms": own,
+                "versions_terms": terms,
+            }
+    return out
 
 
 __all__ = ["LabelChange", "Pair", "PolicyDiff", "align", "diff"]

@@ -21,6 +21,7 @@ from privtag.batch.taggers import SystemTagger, load_tagger
 from privtag.cli import app
 from privtag.errors import ModelLoadError, OutputError, PolicyReadError
 from privtag.evaluation.baselines import RuleTagger
+from privtag.labels import LABEL_IDS
 
 POLICIES = Path(__file__).resolve().parents[2] / "data" / "policies"
 RULES = functools.partial(load_tagger, "rules")
@@ -224,3 +225,44 @@ def test_ray_engine_gives_the_local_engine_rows(tmp_path, records):
 def test_a_threshold_profile_needs_a_fine_tuned_model():
     with pytest.raises(ModelLoadError, match="--thresholds modern needs a fine-tuned model"):
         load_tagger("rules", thresholds="modern")
+
+
+def test_auto_and_default_are_a_baselines_own_thresholds():
+    for name in ("auto", "default", None):
+        assert load_tagger("rules", thresholds=name) is not None
+
+
+def _policy_table(profiles: dict, with_profile: bool = True):
+    from privtag.batch.rows import to_table
+
+    rows = []
+    for pid, profile in profiles.items():
+        row = {"policy_id": pid, "sentences": 1, "paragraphs": 1, "chars": 10, "labels": []}
+        for lid in LABEL_IDS:
+            row[lid] = 0
+            row[f"{lid}_not_addressed"] = True
+        rows.append({**row, "profile": profile} if with_profile else row)
+    table = to_table(rows, "policy")
+    return table if with_profile else table.drop_columns(["profile"])
+
+
+def test_comparing_runs_says_when_a_policy_was_decided_at_other_thresholds(tmp_path):
+    import pyarrow.parquet as pq
+
+    from privtag.batch.compare import compare_runs
+
+    old, new, older = tmp_path / "old.parquet", tmp_path / "new.parquet", tmp_path / "x.parquet"
+    pq.write_table(_policy_table({"a": "default", "b": "default"}), old)
+    pq.write_table(_policy_table({"a": "default", "b": "modern-balanced"}), new)
+    pq.write_table(_policy_table({"a": None, "b": None}, with_profile=False), older)
+    comp = compare_runs(old, new)
+    assert comp.other_profile == 1 and not comp.changes
+    assert "1 of the compared policies were decided with different threshold profiles" in (
+        comp.to_text()
+    )
+    assert compare_runs(old, old).other_profile == 0
+    assert "note:" not in compare_runs(old, old).to_text()
+    unknown = compare_runs(older, new)  # a run written before outputs recorded profiles
+    assert unknown.other_profile is None and "does not record its threshold profiles" in (
+        unknown.to_text()
+    )

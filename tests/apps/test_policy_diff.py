@@ -129,9 +129,30 @@ def test_under_auto_both_versions_are_decided_at_the_same_thresholds(tiny_tagger
     new = old + "We rely on legitimate interests under the GDPR.\n"
     d = diff(old.encode(), new.encode(), tiny_tagger)
     assert [p.metadata["profile"] for p in (d.old, d.new)] == ["low", "low"]
-    assert d.old.metadata["profile_chosen_by"]["gdpr_era_terms"] == ["GDPR", "legitimate interest"]
+    assert d.old.metadata["profile_chosen_by"] == {
+        "rule": "auto",
+        "gdpr_era_terms": [],  # its own text names none: it follows the later version
+        "versions_terms": ["GDPR", "legitimate interest"],
+    }
+    assert d.new.metadata["profile_chosen_by"]["gdpr_era_terms"] == ["GDPR", "legitimate interest"]
+    assert d.to_dict()["profiles"] == {"old": "low", "new": "low"}
+    assert "note:" not in d.to_text()
     assert tiny_tagger.profile == "auto"  # the tagger is not switched
     unchanged = [p for p in d.pairs if p.kind == "same"]
     assert unchanged and all(p.old.labels == p.new.labels for p in unchanged)
     # alone, the older version would have been decided at the tuned thresholds
     assert tiny_tagger.tag(old.encode()).metadata["profile"] == "default"
+
+
+def test_a_version_tagged_before_sets_the_profile_of_the_other(tiny_tagger):
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    tiny_tagger.thresholds["auto"] = {"gdpr_era": "low"}
+    old = "# Privacy\n\nWe collect your e-mail address. We share it with partners.\n"
+    new = old + "We rely on legitimate interests under the GDPR.\n"
+    tagged_old = tiny_tagger.tag(old.encode())  # decided alone: the tuned thresholds
+    d = diff(tagged_old, new.encode(), tiny_tagger)
+    assert [p.metadata["profile"] for p in (d.old, d.new)] == ["default", "default"]
+    # two versions tagged apart, at different profiles: the diff says so
+    d = diff(tagged_old, tiny_tagger.tag(new.encode()), tiny_tagger)
+    assert d.to_dict()["profiles"] == {"old": "default", "new": "low"}
+    assert "note: the versions were decided with different threshold profiles" in d.to_text()

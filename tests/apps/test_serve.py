@@ -163,3 +163,20 @@ def test_missing_extra_is_one_line_naming_it(monkeypatch):
         "the web service needs uvicorn, which is not installed; "
         "install it with: pip install 'privtag[serve]'"
     )
+
+
+def test_api_tag_reports_the_thresholds_that_decided_the_policy(trained_tiny, tiny_encoder):
+    from privtag.inference.tagger import Tagger
+
+    tagger = Tagger.load(trained_tiny, base=tiny_encoder)  # its own: the profile changes
+    tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    tagger.thresholds["auto"] = {"gdpr_era": "low"}
+    client = TestClient(create_app(tagger))
+    text = POLICY + "\nOur legal basis under the GDPR is consent.\n"
+    data = client.post("/api/tag", json={"text": text, "format": "markdown"}).json()
+    assert data["decision"]["profile"] == "low"
+    assert data["model"]["profile"].startswith("low (auto: the policy names GDPR")
+    want = tagger.decision_thresholds("low")[0]
+    got = [data["model"]["thresholds"]["sentence"][name] for name in LABELS]
+    assert got == pytest.approx(want.tolist(), abs=1e-4)
+    assert data["decision"]["thresholds"]["sentence"] == pytest.approx(want.tolist())

@@ -36,10 +36,14 @@ CHANGE_SCHEMA = pa.schema(
 )
 
 
-def label_counts(path: str | Path) -> tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """``(level, counts, addressed)`` of a batch output (Parquet file or folder of parts).
+def label_counts(
+    path: str | Path,
+) -> tuple[str, dict[str, np.ndarray], dict[str, np.ndarray], dict[str, str | None] | None]:
+    """``(level, counts, addressed, profiles)`` of a batch output (Parquet file or folder).
 
-    ``counts[policy_id]`` holds 12 unit counts, ``addressed[policy_id]`` 12 flags.
+    ``counts[policy_id]`` holds 12 unit counts, ``addressed[policy_id]`` 12 flags,
+    ``profiles[policy_id]`` the threshold profile that decided it (None for a run written
+    before batch outputs recorded it).
 
     Raises:
         DataError: the path is not a batch output.
@@ -47,13 +51,16 @@ def label_counts(path: str | Path) -> tuple[str, dict[str, np.ndarray], dict[str
     try:
         data = pads.dataset(str(path), format="parquet")
         level = level_of(data.schema)
+        recorded = "profile" in data.schema.names
         columns = ["policy_id", "labels", *(LABEL_IDS if level == "policy" else [])]
+        columns += ["profile"] if recorded else []
         batches = data.to_batches(columns=columns)
     except (OSError, pa.ArrowInvalid, KeyError) as e:
         raise DataError(f"{path}: not a privtag batch output in Parquet ({e})") from e
     index = {name: j for j, name in enumerate(LABELS)}
     counts: dict[str, np.ndarray] = {}
     addressed: dict[str, np.ndarray] = {}
+    profiles: dict[str, str | None] = {}
     for b in batches:
         rows = b.to_pylist()
         for r in rows:
@@ -66,7 +73,9 @@ def label_counts(path: str | Path) -> tuple[str, dict[str, np.ndarray], dict[str
                     c[index[name]] += 1
             if level == "policy":
                 c[:] = [r[lid] for lid in LABEL_IDS]
-    return level, counts, addressed
+            if recorded:
+                profiles[pid] = r["profile"]
+    return level, counts, addressed, profiles if recorded else None
 
 
 @dataclass
@@ -78,6 +87,9 @@ class RunComparison:
     only_old: int
     only_new: int
     changes: list[dict] = field(default_factory=list)
+    #: compared policies that the two runs decided with different threshold profiles (their
+    #: changes may come from the thresholds, not the text); None: a run does not say
+    other_profile: int | None = 0
 
     @property
     def changed_policies(self) -> int:
@@ -106,6 +118,18 @@ class RunComparison:
         for name, n in self.by_label.items():
             if n:
                 lines.append(f"  {name}: {n}")
+        if self.other_profile is None:
+            lines.append(
+                "note: a run does not record its threshold profiles (written before privtag "
+                "recorded them): changes may come from the thresholds; re-run it"
+            )
+        elif self.other_profile:
+            lines.append(
+                f"note: {self.other_profile} of the compared policies were decided with "
+                "different threshold profiles in the two runs, so some of their changes come "
+                "from the thresholds, not the text; run both with the same fixed --thresholds "
+                "(e.g. default) to compare like for like"
+            )
         return "\n".join(lines)
 
 
@@ -115,8 +139,8 @@ def compare_runs(old: str | Path, new: str | Path) -> RunComparison:
     Raises:
         DataError: either is not a batch output, or their levels differ.
     """
-    level_old, counts_old, addr_old = label_counts(old)
-    level_new, counts_new, addr_new = label_counts(new)
+    level_old, counts_old, addr_old, prof_old = label_counts(old)
+    level_new, counts_new, addr_new, prof_new = label_counts(new)
     if level_old != level_new:
         raise DataError(
             f"--diff-against {old}: it holds {level_old} rows, this run {level_new} rows; "
@@ -126,6 +150,10 @@ def compare_runs(old: str | Path, new: str | Path) -> RunComparison:
     result = RunComparison(
         level_new, len(both), len(counts_old) - len(both), len(counts_new) - len(both)
     )
+    if prof_old is None or prof_new is None:
+        result.other_profile = None
+    else:
+        result.other_profile = sum(prof_old[pid] != prof_new[pid] for pid in both)
     for pid in both:
         for j, name in enumerate(LABELS):
             a, b = int(counts_old[pid][j]), int(counts_new[pid][j])

@@ -13,6 +13,9 @@ Columns, by ``level``:
   labels the policy addresses), and per label id the number of sentences carrying it
   (``third_party``) and a flag ``third_party_not_addressed``.
 
+Every level also has ``profile``: the threshold profile that decided the policy (under
+``--thresholds auto`` it can differ from one policy to the next; null for a baseline).
+
 Example:
     >>> rows = policy_rows("p1", tagger.tag("data/policies/zarget.md"), "policy")  # doctest: +SKIP
     >>> rows[0]["third_party_not_addressed"]                                      # doctest: +SKIP
@@ -42,6 +45,7 @@ _UNIT = [
     ("text", pa.string()),
     ("labels", _LIST),
     *_SCORES,
+    ("profile", pa.string()),
 ]
 SCHEMAS = {
     "sentence": pa.schema([("policy_id", pa.string()), ("sentence_id", pa.string()), *_UNIT]),
@@ -55,6 +59,7 @@ SCHEMAS = {
             ("labels", _LIST),
             *((lid, pa.int32()) for lid in LABEL_IDS),
             *((f"{lid}_not_addressed", pa.bool_()) for lid in LABEL_IDS),
+            ("profile", pa.string()),
         ]
     ),
 }
@@ -78,6 +83,7 @@ def _scores(scores: dict[str, float]) -> dict[str, float]:
 def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
     """The rows of one tagged policy at ``level`` (see the module docstring)."""
     doc = policy.document
+    profile = (policy.metadata or {}).get("profile")
     if level == "sentence":
         return [
             {
@@ -90,6 +96,7 @@ def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
                 "text": s.text,
                 "labels": list(s.labels),
                 **_scores(s.scores),
+                "profile": profile,
             }
             for s in policy.sentences
         ]
@@ -104,6 +111,7 @@ def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
                 "text": p.text,
                 "labels": list(p.labels),
                 **_scores(p.scores),
+                "profile": profile,
             }
             for p in policy.paragraphs
         ]
@@ -116,6 +124,7 @@ def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
         "paragraphs": len(policy.paragraphs),
         "chars": len(doc.text),
         "labels": addressed,
+        "profile": profile,
     }
     for lid, name in zip(LABEL_IDS, LABELS, strict=True):
         row[lid] = sum(name in s.labels for s in policy.sentences)

@@ -30,7 +30,8 @@ def model_info(tagger) -> dict:
     Returns:
         ``{"name", "privtag", "trained", "tuned", "aggregate", "profile", "thresholds"}``
         where ``thresholds`` is ``{"sentence": {label: t}, "paragraph": {label: t}}``, the
-        thresholds in use (the threshold ``profile`` applied).
+        thresholds in use for units alone (the threshold ``profile`` applied; under
+        ``"auto"`` a tagged policy records its own, which :func:`describe` prefers).
 
     Example:
         >>> model_info(tagger)["thresholds"]["sentence"]["Data Security"]  # doctest: +SKIP
@@ -46,12 +47,19 @@ def model_info(tagger) -> dict:
         "tuned": (meta.get("tuned") or {}).get("date"),
         "aggregate": tagger.settings.get("aggregate"),
         "profile": tagger.profile,
-        "thresholds": {
-            level: {name: round(float(t), 4) for name, t in zip(LABELS, ts, strict=True)}
-            for level, ts in zip(
-                ("sentence", "paragraph"), tagger.decision_thresholds(), strict=True
-            )
-        },
+        "thresholds": by_label(
+            dict(zip(("sentence", "paragraph"), tagger.decision_thresholds(), strict=True))
+        ),
+    }
+
+
+def by_label(thresholds: dict) -> dict:
+    """``{level: {label: threshold}}`` (4 places) of ``{level: 12 thresholds}``; a level
+    without 12 values is left out."""
+    return {
+        level: {name: round(float(t), 4) for name, t in zip(LABELS, ts, strict=True)}
+        for level, ts in thresholds.items()
+        if len(ts) == NUM_LABELS
     }
 
 
@@ -65,11 +73,7 @@ def describe(model, policy=None) -> dict:
     and the summary then assumes :data:`DEFAULT_THRESHOLD`.
     """
     meta = getattr(policy, "metadata", None) or {}
-    recorded = {
-        level: {name: round(float(t), 4) for name, t in zip(LABELS, ts, strict=True)}
-        for level, ts in (meta.get("thresholds") or {}).items()
-        if len(ts) == NUM_LABELS
-    }
+    recorded = by_label(meta.get("thresholds") or {})
     decided = {"profile": profile_text(meta), "thresholds": recorded} if recorded else {}
     if model is None:
         return {
@@ -92,8 +96,13 @@ def profile_text(meta: dict) -> str | None:
     profile, chosen = meta.get("profile"), meta.get("profile_chosen_by")
     if not chosen:
         return profile
-    terms = chosen.get("gdpr_era_terms") or []
-    why = f"the policy names {', '.join(terms)}" if terms else "no term of today's privacy laws"
+    terms, pair = chosen.get("gdpr_era_terms") or [], chosen.get("versions_terms") or []
+    if terms:
+        why = f"the policy names {', '.join(terms)}"
+    elif pair:  # privtag diff decides two versions alike
+        why = f"decided as the other version, which names {', '.join(pair)}"
+    else:
+        why = "no term of today's privacy laws"
     return f"{profile} (auto: {why})"
 
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from privtag.errors import PrivtagError
 from privtag.labels import LABELS
 from privtag.render.assets import PAGE_JS
-from privtag.render.summary import label_summary, model_info
+from privtag.render.summary import describe, label_summary, model_info
 from privtag.serve.docs import docs_page
 from privtag.serve.page import FORMATS, PAGE_CSP, home, report_page
 
@@ -167,7 +167,7 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
     def api_tag(req: TagRequest) -> dict:
         policy = tag(req.text, req.format)
         out = policy.to_dict()
-        out["model"] = info
+        out["model"] = describe(info, policy)  # under "auto": this policy's profile
         out["summary"] = label_summary(policy, info)
         return out
 
