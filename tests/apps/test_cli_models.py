@@ -280,6 +280,7 @@ def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(train
     result = CliRunner().invoke(app, ["tune", str(model), "--data", str(data)])
     assert result.exit_code == 0, result.output
     assert "threshold profiles dropped (fitted on the old thresholds): cur" in result.output
+    assert "add --auto to make it the one --thresholds auto uses" in result.output
     saved = json.loads((model / "thresholds.json").read_text())
     assert "profiles" not in saved and "auto" not in saved
     Tagger.load(model)  # still a valid model

@@ -53,3 +53,11 @@ def test_a_large_text_of_near_misses_names_no_term():
     # measured in benchmarks/bench_era.py)
     text = ("legitimate " * 50_000) + ("right to " * 50_000) + ("general data protection " * 20_000)
     assert gdpr_era_terms(text) == []
+
+
+@pytest.mark.parametrize("pattern", ["e?privacy", "(?:a|b)c", "x|\\bfoo"])
+def test_a_term_must_start_with_a_required_letter(pattern):
+    from privtag.inference.era import _initials
+
+    with pytest.raises(ValueError, match="must start with a required letter"):
+        _initials(pattern)

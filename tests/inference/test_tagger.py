@@ -655,6 +655,11 @@ def edit(path, change):
             lambda d: {**d, "auto": "m"},
             "'auto' must be .*\\(it has none\\)",
         ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"m": {"scale": 0.5}}, "auto": {"gdpr_era": ["m"]}},
+            "'auto' must be .*not \\{'gdpr_era': \\['m'\\]\\}",
+        ),
         ("privtag.json", lambda d: list(d), "holds a JSON list where an object is expected"),
         ("training.json", lambda d: [d], "holds a JSON list where an object is expected"),
         ("privtag.json", lambda d: {**d, "max_length": 2}, "max_length must be an integer from 4"),
@@ -796,3 +801,10 @@ def test_tag_takes_a_profile_for_one_policy(tiny_tagger):
     assert tiny_tagger.tag(PROFILE_POLICY).metadata["profile"] == "default"
     with pytest.raises(ModelLoadError, match="no threshold profile 'legal'"):
         tiny_tagger.tag(PROFILE_POLICY, thresholds="legal")
+
+
+def test_a_model_without_a_profile_for_current_policies_records_no_reason(tiny_tagger):
+    # it never looks for the terms, so it must not say it found none
+    tagged = tiny_tagger.tag(GDPR_POLICY)
+    assert tagged.metadata["profile"] == "default"
+    assert "profile_chosen_by" not in tagged.metadata

@@ -331,7 +331,7 @@ def _retune(tagger, specs, opp115, tolerance) -> list[str]:
     from privtag.training.train import tune_tagger
 
     dropped = sorted(tagger.thresholds.pop("profiles", {}))  # fitted on the old thresholds
-    tagger.thresholds.pop("auto", None)  # it names one of them
+    auto = tagger.thresholds.pop("auto", None)  # it names one of them
     result = tune_tagger(
         tagger,
         load_units(specs, "sentence", opp115),
@@ -355,6 +355,7 @@ def _retune(tagger, specs, opp115, tolerance) -> list[str]:
         lines.append(
             f"threshold profiles dropped (fitted on the old thresholds): {', '.join(dropped)}; "
             "refit with `privtag tune MODEL --profile NAME --data ANNOTATIONS`"
+            + (" (add --auto to make it the one --thresholds auto uses)" if auto else "")
         )
     return lines
 

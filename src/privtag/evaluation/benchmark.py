@@ -62,7 +62,12 @@ def load_system(spec: str, thresholds: str | None = None) -> System:
         ModelLoadError: the directory does not hold a model of that kind, or a profile was
             asked of a system without one.
     """
-    if thresholds and (spec == "rules" or spec.startswith("tfidf:")):
+    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
+
+    baseline = spec == "rules" or spec.startswith("tfidf:")
+    if baseline and thresholds in (AUTO_PROFILE, DEFAULT_PROFILE):
+        thresholds = None  # a baseline's own thresholds are its default
+    if thresholds and baseline:
         raise ModelLoadError(
             f"--thresholds {thresholds} needs a fine-tuned model; {spec} has its own "
             "thresholds: leave --thresholds out"

@@ -51,8 +51,12 @@ def _initials(pattern: str) -> set[str]:
         if ch == "|" and depth == 0:
             starts.append(i + 1)
     first = [pattern[i] for i in starts]
-    if not all(ch.isalpha() for ch in first):
-        raise ValueError(f"era term pattern {pattern!r}: each alternative must start with a letter")
+    optional = any(pattern[i + 1 : i + 2] in ("?", "*", "{") for i in starts)
+    if optional or not all(ch.isalpha() for ch in first):
+        # the look-ahead would skip matches that start past an optional first letter
+        raise ValueError(
+            f"era term pattern {pattern!r}: each alternative must start with a required letter"
+        )
     return {c for ch in first for c in (ch.lower(), ch.upper())}
 
 

@@ -252,7 +252,10 @@ def check_thresholds(thresholds: dict, path: Path | str) -> None:
             )
     auto = thresholds.get(AUTO_PROFILE)
     if auto is not None and (
-        not isinstance(auto, dict) or set(auto) != {"gdpr_era"} or auto["gdpr_era"] not in profiles
+        not isinstance(auto, dict)
+        or set(auto) != {"gdpr_era"}
+        or not isinstance(auto["gdpr_era"], str)
+        or auto["gdpr_era"] not in profiles
     ):
         raise ModelLoadError(
             f"{path}: 'auto' must be {{\"gdpr_era\": NAME}}, NAME one of the model's "
@@ -303,7 +306,8 @@ def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndar
     tuned on: today's policies score lower than OPP-115's, so a profile fitted on them
     lowers the thresholds. It holds one shared ``scale`` and ``label_scales``, each
     label's own factor (a profile written before those applies ``scale`` to every label).
-    ``"default"`` is the tuned thresholds: all ones.
+    ``"default"`` is the tuned thresholds: all ones; so is ``"auto"`` here, with no policy
+    text to read (see :func:`resolve_profile`).
 
     Raises:
         ModelLoadError: no profile of that name, naming those the model has.

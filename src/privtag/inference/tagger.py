@@ -488,7 +488,9 @@ class Tagger:
             "profile": profile,
             "thresholds": {"sentence": t_sentence.tolist(), "paragraph": t_paragraph.tolist()},
         }
-        if requested == AUTO_PROFILE:  # why this profile: the terms the policy uses
+        if requested == AUTO_PROFILE and self.thresholds.get(AUTO_PROFILE):
+            # why this profile: the terms the policy uses (a model without a profile for
+            # current policies never looks, so it records no reason)
             decided["profile_chosen_by"] = {"rule": AUTO_PROFILE, "gdpr_era_terms": terms}
         return TaggedPolicy(doc, sentences, paragraphs, model=self.name, metadata=decided)
 
