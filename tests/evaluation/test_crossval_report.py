@@ -95,3 +95,17 @@ def test_report_on_chosen_folds(tiny_opp115_run, tmp_path):
         crossval_report(recipe, tmp_path / "cv", n_bootstrap=10, folds=[0, 3])
     with pytest.raises(DataError, match="at least two folds"):
         crossval_report(recipe, tmp_path / "cv", n_bootstrap=10, folds=[0])
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_a_fold_that_did_not_learn_is_flagged_in_every_report(tiny_opp115_run, tmp_path):
+    import json
+
+    recipe, _ = tiny_opp115_run(**POOLED)
+    meta_file = tmp_path / "cv" / "fold1" / "fold.json"
+    meta = json.loads(meta_file.read_text())
+    assert "loss" in meta  # recorded for every fold (None: too few logged steps to tell)
+    meta["loss"] = {"first": 0.65, "last": 0.53, "stalled": True}
+    meta_file.write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match=r"fold\(s\) 1 did not learn"):
+        crossval_report(recipe, tmp_path / "cv", n_bootstrap=10)

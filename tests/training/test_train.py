@@ -327,3 +327,16 @@ def test_units_without_a_paragraph_are_not_merged(tmp_path):
     assert set(sentences["paragraph"]) == {-1}
     segments = load_units([f"doccano:{export}"], "segment")
     assert segments.num_rows == sentences.num_rows
+
+
+def test_loss_check_tells_a_run_that_learned_from_one_that_did_not():
+    from privtag.training.train import loss_check
+
+    logs = lambda xs: [{"loss": x} for x in xs] + [{"eval_loss": 9.0}]  # noqa: E731
+    # healthy runs of the shipped recipes end at 0.28-0.47 of their first logged loss
+    assert loss_check(logs([0.59, 0.30, 0.20, 0.18] + [0.16] * 6 + [0.17]))["stalled"] is False
+    assert loss_check(logs([0.56, 0.40, 0.30] + [0.26] * 7 + [0.25]))["stalled"] is False
+    # mpnet-base at 5e-5 collapsed to the label priors
+    flat = loss_check(logs([0.65, 0.54, 0.54, 0.52] + [0.53] * 6 + [0.52]))
+    assert flat == {"first": 0.65, "last": 0.5267, "stalled": True}
+    assert loss_check(logs([0.65, 0.54, 0.53] * 3)) is None  # too few logs to tell

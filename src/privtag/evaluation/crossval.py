@@ -219,7 +219,7 @@ def run_crossval(
     import privtag.inference.tagger
     import privtag.training.paragraph_distill  # noqa: F401
     from privtag.inference.model import base_encoder_path
-    from privtag.training.train import fit_model, training_set
+    from privtag.training.train import fit_model, loss_check, training_set
 
     # A run takes hours: every module a fold needs is imported now, not at its end, when
     # the source tree may hold other code (a crash at scoring cost a fold's training once).
@@ -265,6 +265,7 @@ def run_crossval(
         if keep_models:
             tagger.save(fold_dir / "model")  # its dtype is not saved: a load-time choice
         meta = {"fold": k, "policies": folds[k], "seconds": round(time.time() - started, 1)}
+        meta["loss"] = loss_check(trainer.state.log_history)  # a stalled fold is flagged
         (fold_dir / "fold.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         if not keep_checkpoints:
             shutil.rmtree(fold_dir / "checkpoints", ignore_errors=True)

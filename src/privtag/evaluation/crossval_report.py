@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,15 @@ class OutOfFold:
         return sub, keep
 
 
+def _stalled(fold_dir: Path) -> bool:
+    """Whether a fold's training was recorded as not learning (runs before it: no)."""
+    try:
+        meta = json.loads((fold_dir / "fold.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool((meta.get("loss") or {}).get("stalled"))
+
+
 def load_out_of_fold(
     recipe: Recipe, output: str | Path, partial: bool = False, folds: list[int] | None = None
 ) -> tuple[OutOfFold, dict, dict]:
@@ -121,6 +131,14 @@ def load_out_of_fold(
         raise DataError(
             f"{output}: no scores for {need} yet; run `privtag crossval ... --fold "
             f"{missing[0]}`{'' if partial else ', or report the folds done with --partial'}"
+        )
+    stalled = [k for k in oof.done if _stalled(output / f"fold{k}")]
+    if stalled:
+        warnings.warn(
+            f"{output}: fold(s) {', '.join(map(str, stalled))} did not learn (training loss "
+            "flat; fold.json 'loss'): their scores are about the label priors and pull every "
+            "figure down; train them again with a lower train.learning_rate",
+            stacklevel=2,
         )
     for k in oof.done:
         d = output / f"fold{k}"

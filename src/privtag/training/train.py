@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -147,6 +148,35 @@ def _warn_empty(y_train: np.ndarray) -> None:
         log.warning("no training examples for: %s; the model cannot learn them", ", ".join(empty))
 
 
+#: A run whose last three logged training losses average above this share of its first
+#: did not learn. Healthy privtag runs end at 0.28-0.47 of it (the default, distilled and
+#: one-pass recipes); mpnet-base at the default learning rate collapsed to the label
+#: priors at about 0.8 in two folds of three (``benchmarks/RESULTS.md``, "A larger teacher").
+STALL_RATIO = 0.6
+#: Logged losses needed to judge (the shipped recipes log 20-30 times a run).
+MIN_LOGS = 10
+
+
+class StalledTrainingWarning(UserWarning):
+    """Training ended with about the loss it started with: the model did not learn."""
+
+
+def loss_check(log_history: list[dict]) -> dict | None:
+    """``{"first", "last", "stalled"}`` of a run's logged training loss (``last``: the mean of
+    the last three logs); None with fewer than :data:`MIN_LOGS` logs: a short run (a test's
+    few steps) has not had the time to learn.
+
+    Example:
+        >>> loss_check([{"loss": x} for x in (0.65, 0.54, 0.55, 0.52, 0.53, 0.53) * 2])["stalled"]
+        True
+    """
+    losses = [float(h["loss"]) for h in log_history if "loss" in h]
+    if len(losses) < MIN_LOGS:
+        return None
+    first, last = losses[0], float(np.mean(losses[-3:]))
+    return {"first": round(first, 4), "last": round(last, 4), "stalled": last > STALL_RATIO * first}
+
+
 def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | None):
     """Fine-tune a fresh classifier on encoded windows; returns the finished ``Trainer``.
 
@@ -158,7 +188,8 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
             epochs and keep the last (cross-validation folds: no data to select on).
 
     Checkpoints go to ``<train.output_dir>/checkpoints`` every epoch; with
-    ``train.resume`` the run continues from the last one.
+    ``train.resume`` the run continues from the last one. A run that did not learn
+    (:func:`loss_check`) warns with :class:`StalledTrainingWarning`, naming the fix.
     """
     from privtag.inference.model import PrivtagClassifier
     from privtag.training.distill import check_settings
@@ -188,6 +219,16 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
     trainer = make_trainer(model, tokenizer, train_ds, eval_ds, recipe)
     resume = t.resume and any((Path(t.output_dir) / "checkpoints").glob("checkpoint-*"))
     trainer.train(resume_from_checkpoint=True if resume else None)
+    check = loss_check(trainer.state.log_history)
+    if check and check["stalled"]:
+        warnings.warn(
+            f"training did not learn: the loss went from {check['first']:.3f} to "
+            f"{check['last']:.3f}, so the model scores about the label priors; lower "
+            f"train.learning_rate (now {t.learning_rate:g}; 2e-5 suits a 110M-parameter "
+            "base) and train again",
+            StalledTrainingWarning,
+            stacklevel=2,
+        )
     return trainer
 
 
@@ -282,6 +323,7 @@ def train(recipe: Recipe):
         },
         "train_windows": train_ds.num_rows,
         "epochs_run": trainer.state.epoch,
+        "loss": loss_check(trainer.state.log_history),
         "best_checkpoint": Path(trainer.state.best_model_checkpoint or "").name,
         "eval_history": history,
         "validation": tuning,
