@@ -11,7 +11,9 @@ Run::
 
     python benchmarks/fold_ap.py --fold 0 runs/cv-teacher runs/cv-mpnet [--recipe train/default.toml]
 
-A run folder is a ``privtag crossval -o`` folder (its ``fold{K}``), or a fold folder itself.
+A run folder is a ``privtag crossval -o`` folder (its ``fold{K}``), or a fold folder itself;
+``A+B`` scores the mean of the runs' scores, as an ensemble teacher of their fold models
+would.
 """
 
 from __future__ import annotations
@@ -53,11 +55,19 @@ def main(argv: list[str] | None = None) -> None:
         "| run | policies | segment macro AP | segment micro AP | sentence macro AP | sentence micro AP |"
     )
     print("|---|---:|---:|---:|---:|---:|")
-    for run in args.runs:
+
+    def fold_dir(run: str) -> Path:
         d = Path(run) / f"fold{args.fold}"
-        d = d if d.is_dir() else Path(run)
-        units = json.loads((d / UNITS_FILE).read_text(encoding="utf-8"))
-        scores = np.load(d / SCORES_FILE)
+        return d if d.is_dir() else Path(run)
+
+    for run in args.runs:
+        dirs = [fold_dir(r) for r in run.split("+")]
+        units = json.loads((dirs[0] / UNITS_FILE).read_text(encoding="utf-8"))
+        for d in dirs[1:]:  # members must score the same units in the same order
+            if json.loads((d / UNITS_FILE).read_text(encoding="utf-8")) != units:
+                raise SystemExit(f"{d}: other units than {dirs[0]}; not the same folds")
+        members = [np.load(d / SCORES_FILE) for d in dirs]
+        scores = {n: np.mean([m[n] for m in members], axis=0) for n in ("segment:max", "sentence")}
         cells = []
         for lvl, name in (("segment", "segment:max"), ("sentence", "sentence")):
             keys = zip(units[lvl]["policy"], units[lvl]["unit_id"], strict=True)
