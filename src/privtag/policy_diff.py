@@ -314,27 +314,27 @@ def _tag_alike(tagger, policies: list, todo: list[int]) -> list:
     otherwise, if either version names today's privacy laws, both get the model's profile
     for them.
     """
-    from privtag.inference.settings import AUTO_PROFILE
+    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
 
     if getattr(tagger, "profile", None) != AUTO_PROFILE:  # a baseline has no profiles
         return [tagger.tag(p) if i in todo else p for i, p in enumerate(policies)]
     recorded = [p.metadata.get("profile") for i, p in enumerate(policies) if i not in todo]
     # the documents tag() would read, segmented once
     docs = {i: tagger._document(policies[i], None) for i in todo}
+    chosen: dict = {}
     if recorded and recorded[0]:
         profile, terms = recorded[0], []
     else:
-        chosen = [tagger.profile_for(d.text) for d in docs.values()]  # each text on its own
-        profile = next((name for name, found in chosen if found), chosen[0][0])
-        terms = sorted({t for _, found in chosen for t in found})
+        chosen = {i: tagger.profile_for(d.text) for i, d in docs.items()}  # each on its own
+        profile = next((name for name, found in chosen.values() if found), DEFAULT_PROFILE)
+        terms = sorted({t for _, found in chosen.values() for t in found})
     out = list(policies)
     for i, doc in docs.items():
         out[i] = tagger.tag(doc, thresholds=profile)
         if not recorded:  # say why, as tag() does under "auto"
-            own = tagger.profile_for(doc.text)[1]
             out[i].metadata["profile_chosen_by"] = {
                 "rule": AUTO_PROFILE,
-                "gdpr_era_terms": own,
+                "gdpr_era_terms": chosen[i][1],
                 "versions_terms": terms,
             }
     return out
