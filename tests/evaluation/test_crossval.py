@@ -76,6 +76,7 @@ def test_run_crossval_scores_each_policy_out_of_fold_and_resumes(tiny_recipe, fi
         run_crossval(recipe, out, n_folds=2, echo=lines.append)
 
 
+@pytest.mark.filterwarnings("ignore::privtag.inference.model.EmulatedBfloat16Warning")
 @pytest.mark.usefixtures("one_torch_thread")
 def test_bfloat16_training_runs_and_rejects_unknown_dtype(tiny_recipe, tmp_path):
     from privtag.training.train import train

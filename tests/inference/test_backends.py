@@ -58,6 +58,7 @@ def _check_agrees(reference, other, tolerance: float) -> None:
     assert ((got >= t) == (ref >= t))[sure].all()
 
 
+@pytest.mark.filterwarnings("ignore::privtag.inference.model.EmulatedBfloat16Warning")
 def test_bfloat16_agrees_with_float32(model_dir, tiny_encoder):
     reference = _load(model_dir, tiny_encoder, dtype="float32")
     _check_agrees(reference, _load(model_dir, tiny_encoder, dtype="bfloat16"), 0.03)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -19,12 +20,14 @@ from privtag.inference.model import (
     COMPACT_META,
     DTYPES,
     FROZEN,
+    EmulatedBfloat16Warning,
     PrivtagClassifier,
     base_encoder_path,
     inference_dtype,
     load_model,
     native_bf16,
     save_compact,
+    warn_if_emulated,
 )
 from privtag.labels import ID2LABEL, LABEL2ID, LABELS, NUM_LABELS
 
@@ -362,6 +365,35 @@ def test_inference_dtype_names():
     with pytest.raises(ModelLoadError, match="dtype must be one of auto, float32, bfloat16"):
         inference_dtype("float16")
     assert DTYPES == ("auto", "float32", "bfloat16")
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_explicit_bfloat16_warns_only_where_it_is_emulated(monkeypatch, native):
+    import privtag.inference.model as model_module
+
+    monkeypatch.setattr(model_module, "native_bf16", lambda: native)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        warn_if_emulated("bfloat16", "train.dtype")
+        warn_if_emulated("auto")  # auto never picks emulated bfloat16: nothing to say
+        warn_if_emulated("float32")
+    got = [w for w in seen if issubclass(w.category, EmulatedBfloat16Warning)]
+    if native:
+        assert got == []
+    else:
+        assert len(got) == 1
+        assert "train.dtype = 'auto'" in str(got[0].message)
+
+
+def test_loading_in_emulated_bfloat16_warns(monkeypatch, trained_tiny, tiny_encoder):
+    import privtag.inference.model as model_module
+    from privtag.inference.tagger import Tagger
+
+    monkeypatch.setattr(model_module, "native_bf16", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(EmulatedBfloat16Warning, match="dtype = 'auto'"):
+        Tagger.from_pretrained(trained_tiny, base=tiny_encoder, dtype="bfloat16")
 
 
 # ---------------------------------------------------------------- issue 16: config vs weights

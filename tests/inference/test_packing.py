@@ -92,6 +92,7 @@ def paragraph_tagger_f32(trained_tiny_paragraph, tiny_encoder):
     return Tagger.from_pretrained(trained_tiny_paragraph, base=tiny_encoder, dtype="float32")
 
 
+@pytest.mark.filterwarnings("ignore::privtag.inference.model.EmulatedBfloat16Warning")
 def test_the_default_path_agrees_with_padded_float32(trained_tiny_paragraph, tiny_encoder):
     """bfloat16 autocast over packed windows (the default) against the float32 reference."""
     from privtag.inference.tagger import Tagger

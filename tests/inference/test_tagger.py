@@ -441,6 +441,7 @@ def test_scores_by_aggregate_match_one_aggregate_at_a_time(tiny_tagger):
 # ---------------------------------------------------------------- dtype
 
 
+@pytest.mark.filterwarnings("ignore::privtag.inference.model.EmulatedBfloat16Warning")
 def test_bfloat16_scores_are_close_to_float32(trained_tiny, tiny_encoder):
     exact = Tagger.load(trained_tiny, base=tiny_encoder, dtype="float32")
     fast = Tagger.load(trained_tiny, base=tiny_encoder, dtype="bfloat16")
@@ -451,6 +452,7 @@ def test_bfloat16_scores_are_close_to_float32(trained_tiny, tiny_encoder):
     assert not np.array_equal(a, b)  # bfloat16 really was used
 
 
+@pytest.mark.filterwarnings("ignore::privtag.inference.model.EmulatedBfloat16Warning")
 def test_saving_a_bfloat16_tagger_keeps_float32_weights(trained_tiny, tiny_encoder, tmp_path):
     fast = Tagger.load(trained_tiny, base=tiny_encoder, dtype="bfloat16")
     out = fast.save(tmp_path / "resaved")

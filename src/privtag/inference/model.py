@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 
 import torch
@@ -56,12 +57,33 @@ def native_bf16() -> bool:
         return False
 
 
+class EmulatedBfloat16Warning(UserWarning):
+    """bfloat16 was asked for on a CPU that only emulates it (several times slower)."""
+
+
+def warn_if_emulated(name: str, what: str = "dtype") -> None:
+    """Warn when ``name`` is ``bfloat16`` and this machine would emulate it.
+
+    On a CPU without AVX-512 BF16 or AMX, and no CUDA device, bfloat16 products are
+    emulated: ``tag()`` ran 6 times slower than in float32 on a 2-core AMD EPYC (AVX2;
+    ``benchmarks/RESULTS.md``, run 6). ``auto`` never picks it there; an explicit choice
+    is kept, and this says what it costs.
+    """
+    if name == "bfloat16" and not native_bf16() and not torch.cuda.is_available():
+        warnings.warn(
+            f"{what} = 'bfloat16' on a CPU without native bfloat16 (AVX-512 BF16 or AMX): it "
+            f"is emulated, several times slower than float32; use {what} = 'auto'",
+            EmulatedBfloat16Warning,
+            stacklevel=3,
+        )
+
+
 def inference_dtype(name: str) -> torch.dtype:
     """The torch dtype for a :data:`DTYPES` name (``auto``: see :func:`native_bf16`).
 
     bfloat16 (weights kept in float32, products in bfloat16 by ``torch.autocast``) moves
     sentence scores by under 0.01 on OPP-115 and runs about 2.5 times faster on CPUs with
-    native support: ``python benchmarks/bench_tag.py --dtype float32`` to compare.
+    native support (``python benchmarks/bench_tag.py --paths tag,tag-f32`` compares).
 
     Raises:
         ModelLoadError: ``name`` is not one of :data:`DTYPES`.

@@ -32,6 +32,7 @@ from privtag.inference.model import (
     inference_dtype,
     load_model,
     save_compact,
+    warn_if_emulated,
 )
 from privtag.inference.paragraphs import document_paragraphs
 from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
@@ -165,6 +166,7 @@ class Tagger:
             settings["device"] = device
             check_settings(settings, "device")
         inference_dtype(settings.get("dtype", "auto"))  # an unknown name fails here, early
+        warn_if_emulated(settings.get("dtype", "auto"))
         meta_file = path / TRAINING_FILE
         metadata = read_json_object(meta_file) if meta_file.is_file() else {}
         model = load_model(path, base)

@@ -305,8 +305,9 @@ def train_bf16(dtype: str) -> bool:
     """
     if dtype not in ("float32", "bfloat16", "auto"):
         raise RecipeError(f"train.dtype must be float32, bfloat16 or auto, not {dtype!r}")
-    if dtype != "auto":
-        return dtype == "bfloat16"
-    from privtag.inference.model import native_bf16  # torch: only when training asks
+    from privtag.inference.model import native_bf16, warn_if_emulated  # torch: when training asks
 
+    if dtype != "auto":
+        warn_if_emulated(dtype, "train.dtype")
+        return dtype == "bfloat16"
     return native_bf16()
