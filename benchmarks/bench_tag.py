@@ -33,6 +33,14 @@ float32 torch path (``tag-f32``), and micro/macro F1 on the seed annotations and
 ``--opp115``, on the OPP-115 validation sentences (majority vote; those policies are read
 and segmented as training reads them). Absolute figures move with the machine's load:
 compare ratios within one run.
+
+It also prints where each path stands against the machine: the tokens it encodes per
+sentence, the rate of the encoder's linear layers (2 FLOP per weight per token: a lower
+bound of the work, attention excluded) and that rate as a share of this machine's
+measured matrix-product peak (``torch.mm`` on the shapes of those layers, in float32 and,
+where the CPU has it natively, bfloat16). From these, the line ``13 x naive needs``
+says what rate of linear-layer arithmetic the issue's target would take at the default
+path's tokens per sentence.
 """
 
 from __future__ import annotations
@@ -122,6 +130,47 @@ def make_runner(name: str, model: str | None, batch_size: int = 0, pack_tokens: 
     if name.startswith("many"):
         return tagger, lambda sources: list(tagger.tag_many(sources))
     return tagger, lambda sources: [tagger.tag(s) for s in sources]
+
+
+class CountingScorer:
+    """A scorer that counts the tokens it is given, then scores with ``inner``."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.tokens = 0
+
+    def score(self, encoded):
+        self.tokens += sum(len(x) for x in encoded.input_ids)
+        return self.inner.score(encoded)
+
+
+def linear_flops_per_token(model) -> int:
+    """FLOP per token of the encoder's linear layers: 2 per weight (a multiply and an add)."""
+    import torch
+
+    return sum(
+        2 * m.weight.numel()
+        for name, m in model.named_modules()
+        if isinstance(m, torch.nn.Linear) and ".layer." in name
+    )
+
+
+def gemm_peak(dtype, hidden: int, inner: int, tokens: int = 2048, repeat: int = 20) -> float:
+    """GFLOP/s of ``torch.mm`` on the shapes of the encoder's feed-forward layers."""
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(tokens, hidden, generator=g).to(dtype)
+    up, down = (
+        torch.randn(a, b, generator=g).to(dtype) for a, b in ((hidden, inner), (inner, hidden))
+    )
+    for _ in range(3):
+        torch.mm(torch.mm(x, up), down)
+    start = time.perf_counter()
+    for _ in range(repeat):
+        torch.mm(torch.mm(x, up), down)
+    secs = time.perf_counter() - start
+    return repeat * 2 * 2 * tokens * hidden * inner / secs / 1e9
 
 
 def decisions(policies) -> tuple:
@@ -223,7 +272,7 @@ def main() -> None:
         f"{torch.get_num_threads()}, torch {torch.__version__}; "
         f"{time.strftime('%Y-%m-%d %H:%M')}"
     )
-    results, models = {}, {}
+    results, models, work = {}, {}, {}
     for name in paths:
         ref = name.endswith("@ref")
         if ref and not args.reference:
@@ -239,10 +288,14 @@ def main() -> None:
             f"aggregate {tagger.settings['aggregate']}"
         )
         run(docs[:1])  # warm-up: first-call allocations, ORT session set-up
+        # the torch scorer is rebuilt from the settings on each use: fix it for the count
+        counter = tagger.scorer = CountingScorer(tagger.scorer)
         start = time.perf_counter()
         tagged = run(docs)
         secs = time.perf_counter() - start
         results[name] = (tagged, secs)
+        work[name] = (counter.tokens, linear_flops_per_token(tagger.model), tagger.dtype)
+        config = tagger.model.config
         del tagger
     first = paths[0]
     n_sent = sum(len(d.sentences) for d in docs)
@@ -275,10 +328,43 @@ def main() -> None:
             f"{(sent != ref_sent).mean():.4%} | {(para != ref_para).mean():.4%} | "
             f"{f1['micro']:.4f} | {f1['macro']:.4f} |{opp}"
         )
+    print_roofline(results, work, n_sent, base_rate, config)
     print(
         "(flips: share of the 12 label decisions that differ from the same model's float32 "
         f"torch path, tag-f32; F1 on {f1['n']} annotated seed sentences"
         + (f" and {o['n']} OPP-115 validation sentences, majority vote)" if opp_gold else ")")
+    )
+
+
+def print_roofline(results, work, n_sent, base_rate, config, target: float = 13.0) -> None:
+    """Each path's arithmetic rate against this machine's measured matrix-product peak."""
+    import torch
+
+    from privtag.inference.model import native_bf16
+
+    dtypes = [torch.float32] + ([torch.bfloat16] if native_bf16() else [])
+    peak = {d: gemm_peak(d, config.hidden_size, config.intermediate_size) for d in dtypes}
+    print(
+        "\n| path | tokens / sentence | linear GFLOP/s | share of the GEMM peak |\n"
+        "| --- | ---: | ---: | ---: |"
+    )
+    for name, (_, secs) in results.items():
+        tokens, flops, dtype = work[name]
+        rate = tokens * flops / secs / 1e9
+        top = peak.get(dtype, peak[torch.float32])
+        print(f"| {name} | {tokens / n_sent:.1f} | {rate:.1f} | {rate / top:.0%} |")
+    print(
+        "GEMM peak (torch.mm, the feed-forward shapes, 2,048 tokens, "
+        f"{torch.get_num_threads()} threads): "
+        + ", ".join(f"{str(d).removeprefix('torch.')} {v:.0f} GFLOP/s" for d, v in peak.items())
+    )
+    tokens, flops, dtype = work.get("tag", next(iter(work.values())))
+    need = target * base_rate * tokens / n_sent * flops / 1e9
+    top = peak.get(dtype, peak[torch.float32])
+    print(
+        f"{target:g} x naive needs {target * base_rate:.0f} sentences/s: at tag's "
+        f"{tokens / n_sent:.1f} tokens a sentence, {need:.0f} GFLOP/s of linear layers, "
+        f"{need / top:.0%} of the {str(dtype).removeprefix('torch.')} GEMM peak"
     )
 
 
