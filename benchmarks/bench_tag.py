@@ -17,6 +17,8 @@ the timing and one warm-up policy is not timed), each with the model's own setti
 - ``tag-pad``: the same without packing (length-sorted padded batches of ``batch_size``
   windows: the default until packing).
 - ``tag-f32``: ``Tagger.tag()`` in float32, padded batches: the reference for flips.
+- ``tag-bf16``: ``Tagger.tag()`` in bfloat16 whether or not the CPU has it natively (on
+  one that emulates it, what an explicit ``dtype="bfloat16"`` costs).
 - ``onnx``, ``onnx-int8``: ``Tagger.tag()`` with the ONNX Runtime backends.
 - ``many``, ``many-onnx``, ``many-onnx-int8``: ``Tagger.tag_many()`` (batches across
   policies, a cache of repeated units) with the shipped torch path and ONNX.
@@ -62,6 +64,7 @@ PATHS = (
     "tag",
     "tag-pad",
     "tag-f32",
+    "tag-bf16",
     "onnx",
     "onnx-int8",
     "many",
@@ -115,7 +118,7 @@ def make_runner(name: str, model: str | None, batch_size: int = 0, pack_tokens: 
     backend = "torch"
     if "onnx" in name:
         backend = "onnx-int8" if name.endswith("int8") else "onnx"
-    dtype = "float32" if name in ("naive", "tag-f32") else None
+    dtype = {"naive": "float32", "tag-f32": "float32", "tag-bf16": "bfloat16"}.get(name)
     tagger = Tagger.from_pretrained(model, dtype=dtype, backend=backend)
     if batch_size:
         tagger.settings["batch_size"] = batch_size
