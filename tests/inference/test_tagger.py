@@ -805,6 +805,24 @@ def test_tag_takes_a_profile_for_one_policy(tiny_tagger):
         tiny_tagger.tag(PROFILE_POLICY, thresholds="legal")
 
 
+def test_predict_takes_a_profile_for_one_call_and_matches_tag(tiny_tagger):
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    tiny_tagger.thresholds["auto"] = {"gdpr_era": "low"}
+    policy = tiny_tagger.tag(GDPR_POLICY)
+    assert policy.metadata["profile"] == "low"
+    sentence = policy.sentences[-1]
+    scores = tiny_tagger.predict_proba(sentence.text)
+    low = tiny_tagger.decision_thresholds("low")[0]
+    want = [name for name, x, t in zip(LABELS, scores, low, strict=True) if x >= t]
+    assert want != tiny_tagger.predict(sentence.text)  # the profile decides this sentence
+    assert tiny_tagger.predict(sentence.text, thresholds=policy.metadata["profile"]) == want
+    assert tiny_tagger.predict([sentence.text], thresholds="low") == [want]
+    assert tiny_tagger.profile == "auto"  # the tagger's own is untouched
+    assert tiny_tagger.predict(sentence.text) == tiny_tagger.predict(sentence.text, "default")
+    with pytest.raises(ModelLoadError, match="no threshold profile 'legal'"):
+        tiny_tagger.predict(sentence.text, thresholds="legal")
+
+
 def test_a_model_without_a_profile_for_current_policies_records_no_reason(tiny_tagger):
     # it never looks for the terms, so it must not say it found none
     tagged = tiny_tagger.tag(GDPR_POLICY)

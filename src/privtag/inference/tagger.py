@@ -363,17 +363,32 @@ class Tagger:
         out, sizes = self._scores_by_aggregate(check_units(units)[0], aggregates)
         return out, sizes > 1
 
-    def predict(self, units: Unit | Sequence[Unit]) -> list[str] | list[list[str]]:
+    def predict(
+        self, units: Unit | Sequence[Unit], thresholds: str | None = None
+    ) -> list[str] | list[list[str]]:
         """Label names per unit: a list for one unit, a list of lists for a list.
+
+        Args:
+            units: a unit or a list of units (see :meth:`predict_proba`).
+            thresholds: a threshold profile for this call only (default: the tagger's; see
+                :meth:`use_thresholds`). To decide sentences of a policy as :meth:`tag`
+                decided the policy, pass its ``metadata["profile"]``.
+
+        Raises:
+            ModelLoadError: ``thresholds`` names no profile of the model.
 
         Example:
             >>> tagger.predict(["We may share your data with advertisers."])  # doctest: +SKIP
             [['Third Party Sharing/Collection']]
+            >>> policy = tagger.tag(text)                                       # doctest: +SKIP
+            >>> tagger.predict(sentence, thresholds=policy.metadata["profile"])  # doctest: +SKIP
         """
+        if thresholds is not None:  # an unknown name fails before any work
+            profile_scales(self.thresholds, thresholds, self.name)
         batch, single = check_units(units)
         aggregate = self.settings["aggregate"]
         by_aggregate, sizes = self._scores_by_aggregate(batch, [aggregate])
-        labels = self._labels(by_aggregate[aggregate], sizes > 1)
+        labels = self._labels(by_aggregate[aggregate], sizes > 1, profile=thresholds)
         # a unit without text gets no label, even at a threshold of 0
         labels = [lab if n else [] for lab, n in zip(labels, sizes, strict=True)]
         return labels[0] if single else labels
