@@ -222,8 +222,21 @@ def gold_f1(names, policies, gold) -> dict:
     return {**f1_scores(np.array(y), np.array(pred)), "n": len(y)}
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "cpu unknown"
+
+
 def main() -> None:
     import torch
+
+    from privtag.inference.model import native_bf16
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None, help="model directory (default: model/)")
@@ -271,9 +284,9 @@ def main() -> None:
         names += opp_names
     n_seed = len(seeds)
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch threads "
-        f"{torch.get_num_threads()}, torch {torch.__version__}; "
-        f"{time.strftime('%Y-%m-%d %H:%M')}"
+        f"machine: {platform.machine()}, {cpu_name()}, {os.cpu_count()} cores, torch threads "
+        f"{torch.get_num_threads()}, torch {torch.__version__}, native bfloat16: "
+        f"{'yes' if native_bf16() else 'no'}; {time.strftime('%Y-%m-%d %H:%M')}"
     )
     results, models, work = {}, {}, {}
     for name in paths:
