@@ -10,6 +10,9 @@ member. The result is written as a run folder of its own, which ``privtag crossv
 Thresholds are then fitted on the ensemble's out-of-fold scores of the other folds, as
 for a single model: nothing is tuned on the fold it is scored on.
 
+With ``--partial``, only the folds every run has finished (at least two) are written, and
+the report reads the result with its own ``--partial``.
+
 Run::
 
     python benchmarks/crossval_ensemble.py runs/cv-default runs/cv-cd3 runs/cv-cd3-soft \\
@@ -45,6 +48,9 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("-o", "--output", type=Path, required=True, help="the ensemble's run folder")
     ap.add_argument("--tfidf", action="store_true", help="add TF-IDF + LR as a member")
     ap.add_argument("--recipe", type=Path, default=ROOT / "train/default.toml")
+    ap.add_argument(
+        "--partial", action="store_true", help="only the folds every run has done (two or more)"
+    )
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args(argv)
     disable_progress_bar()
@@ -56,8 +62,12 @@ def main(argv: list[str] | None = None) -> Path:
         raise DataError("the runs were dealt into different folds; an ensemble needs the same")
     members = []
     for run in args.runs:
-        oof, pool, extras = load_out_of_fold(recipe, run)  # every fold must be done
+        # every fold must be done, unless --partial
+        oof, pool, extras = load_out_of_fold(recipe, run, partial=args.partial)
         members.append(oof)
+    done = sorted(set.intersection(*(set(m.done) for m in members)))
+    if len(done) < 2:
+        raise DataError("the runs have fewer than two folds done in common")
     names = sorted(set.intersection(*(set(m.scores) for m in members)))
     names = [n for n in names if not n.startswith("tfidf:")]
     flags = [n for n in names if n.endswith("_is_para")]
@@ -77,11 +87,11 @@ def main(argv: list[str] | None = None) -> Path:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     (out / FOLDS_FILE).write_text(next(iter(folds_text)), encoding="utf-8")
-    about = {"ensemble_of": [str(r) for r in args.runs], "tfidf": args.tfidf}
+    about = {"ensemble_of": [str(r) for r in args.runs], "tfidf": args.tfidf, "folds": done}
     (out / "ensemble.json").write_text(json.dumps(about, indent=1) + "\n", encoding="utf-8")
     oof = members[0]
     ids = {lvl: list(pool[lvl]["unit_id"]) for lvl in LEVELS}
-    for k in range(len(oof.folds)):
+    for k in done:  # a fold not written is a fold not done, for every reader
         rows = {lvl: np.flatnonzero(oof.fold[lvl] == k) for lvl in LEVELS}
         arrays = {}
         for n in [*mean, *flags]:
