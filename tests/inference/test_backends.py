@@ -64,6 +64,21 @@ def test_bfloat16_agrees_with_float32(model_dir, tiny_encoder):
     _check_agrees(reference, _load(model_dir, tiny_encoder, dtype="bfloat16"), 0.03)
 
 
+def test_bfloat16_warns_for_torch_only_where_emulated(model_dir, tiny_encoder, monkeypatch):
+    import warnings
+
+    import privtag.inference.model as model_module
+
+    _onnx()
+    monkeypatch.setattr(model_module, "native_bf16", lambda: False)
+    monkeypatch.setattr(model_module.torch.cuda, "is_available", lambda: False)
+    with pytest.warns(model_module.EmulatedBfloat16Warning):
+        _load(model_dir, tiny_encoder, dtype="bfloat16")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", model_module.EmulatedBfloat16Warning)
+        _load(model_dir, tiny_encoder, dtype="bfloat16", backend="onnx")  # never computes it
+
+
 @pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
 def test_onnx_agrees_with_torch_float32(model_dir, tiny_encoder, backend):
     _onnx()

@@ -65,7 +65,7 @@ def warn_if_emulated(name: str, what: str = "dtype") -> None:
     """Warn when ``name`` is ``bfloat16`` and this machine would emulate it.
 
     On a CPU without AVX-512 BF16 or AMX, and no CUDA device, bfloat16 products are
-    emulated: ``tag()`` ran 6 times slower than in float32 on a 2-core AMD EPYC (AVX2;
+    emulated: ``tag()`` ran 5.8 times slower than in float32 on a 2-core AMD EPYC (AVX2;
     ``benchmarks/RESULTS.md``, run 6). ``auto`` never picks it there; an explicit choice
     is kept, and this says what it costs.
     """

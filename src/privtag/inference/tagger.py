@@ -166,7 +166,8 @@ class Tagger:
             settings["device"] = device
             check_settings(settings, "device")
         inference_dtype(settings.get("dtype", "auto"))  # an unknown name fails here, early
-        warn_if_emulated(settings.get("dtype", "auto"))
+        if backend == "torch":  # an ONNX session computes in its own types
+            warn_if_emulated(settings.get("dtype", "auto"))
         meta_file = path / TRAINING_FILE
         metadata = read_json_object(meta_file) if meta_file.is_file() else {}
         model = load_model(path, base)
