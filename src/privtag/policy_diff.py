@@ -318,24 +318,25 @@ def _tag_alike(tagger, policies: list, todo: list[int]) -> list:
 
     if getattr(tagger, "profile", None) != AUTO_PROFILE:  # a baseline has no profiles
         return [tagger.tag(p) if i in todo else p for i, p in enumerate(policies)]
-    recorded = [p.metadata.get("profile") for i, p in enumerate(policies) if i not in todo]
+    recorded = next(
+        (p.metadata.get("profile") for i, p in enumerate(policies) if i not in todo), None
+    )
     # the documents tag() would read, segmented once
     docs = {i: tagger._document(policies[i], None) for i in todo}
-    chosen: dict = {}
-    if recorded and recorded[0]:
-        profile, terms = recorded[0], []
-    else:
-        chosen = {i: tagger.profile_for(d.text) for i, d in docs.items()}  # each on its own
-        profile = next((name for name, found in chosen.values() if found), DEFAULT_PROFILE)
-        terms = sorted({t for _, found in chosen.values() for t in found})
+    chosen = {} if recorded else {i: tagger.profile_for(d.text) for i, d in docs.items()}
+    profile = recorded or next((name for name, found in chosen.values() if found), DEFAULT_PROFILE)
+    versions = sorted({t for _, found in chosen.values() for t in found})
+    # say why when the rule chose, as tag() does under "auto" (a model without a profile for
+    # current policies never looks, so it gives no reason)
+    say_why = bool(chosen) and bool(tagger.thresholds.get(AUTO_PROFILE))
     out = list(policies)
     for i, doc in docs.items():
         out[i] = tagger.tag(doc, thresholds=profile)
-        if not recorded:  # say why, as tag() does under "auto"
+        if say_why:
             out[i].metadata["profile_chosen_by"] = {
                 "rule": AUTO_PROFILE,
                 "gdpr_era_terms": chosen[i][1],
-                "versions_terms": terms,
+                "versions_terms": versions,
             }
     return out
 

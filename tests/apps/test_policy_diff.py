@@ -156,3 +156,20 @@ def test_a_version_tagged_before_sets_the_profile_of_the_other(tiny_tagger):
     d = diff(tagged_old, tiny_tagger.tag(new.encode()), tiny_tagger)
     assert d.to_dict()["profiles"] == {"old": "default", "new": "low"}
     assert "note: the versions were decided with different threshold profiles" in d.to_text()
+
+
+def test_a_diff_gives_the_rules_reason_exactly_when_the_rule_chose(tiny_tagger):
+    old = "# Privacy\n\nWe collect your e-mail address. We share it with partners.\n"
+    new = old + "We rely on legitimate interests under the GDPR.\n"
+    # a model without a profile for current policies never looks, so it gives no reason
+    d = diff(old.encode(), new.encode(), tiny_tagger)
+    assert [p.metadata["profile"] for p in (d.old, d.new)] == ["default", "default"]
+    assert all("profile_chosen_by" not in p.metadata for p in (d.old, d.new))
+    # a partner tagged before profiles were recorded sets none: the rule chooses, and says so
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    tiny_tagger.thresholds["auto"] = {"gdpr_era": "low"}
+    tagged_old = tiny_tagger.tag(old.encode())
+    del tagged_old.metadata["profile"]
+    d = diff(tagged_old, new.encode(), tiny_tagger)
+    assert d.new.metadata["profile"] == "low"
+    assert d.new.metadata["profile_chosen_by"]["gdpr_era_terms"] == ["GDPR", "legitimate interest"]
