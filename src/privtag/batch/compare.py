@@ -147,13 +147,14 @@ def compare_runs(old: str | Path, new: str | Path) -> RunComparison:
             "compare runs of the same --level"
         )
     both = [pid for pid in counts_new if pid in counts_old]
+    known = prof_old is not None and prof_new is not None
     result = RunComparison(
-        level_new, len(both), len(counts_old) - len(both), len(counts_new) - len(both)
+        level_new,
+        len(both),
+        len(counts_old) - len(both),
+        len(counts_new) - len(both),
+        other_profile=sum(prof_old[pid] != prof_new[pid] for pid in both) if known else None,
     )
-    if prof_old is None or prof_new is None:
-        result.other_profile = None
-    else:
-        result.other_profile = sum(prof_old[pid] != prof_new[pid] for pid in both)
     for pid in both:
         for j, name in enumerate(LABELS):
             a, b = int(counts_old[pid][j]), int(counts_new[pid][j])
