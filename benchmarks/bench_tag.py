@@ -283,10 +283,11 @@ def main() -> None:
         docs += opp_docs
         names += opp_names
     n_seed = len(seeds)
+    bf16 = native_bf16()
     print(
         f"machine: {platform.machine()}, {cpu_name()}, {os.cpu_count()} cores, torch threads "
         f"{torch.get_num_threads()}, torch {torch.__version__}, native bfloat16: "
-        f"{'yes' if native_bf16() else 'no'}; {time.strftime('%Y-%m-%d %H:%M')}"
+        f"{'yes' if bf16 else 'no'}; {time.strftime('%Y-%m-%d %H:%M')}"
     )
     results, models, work = {}, {}, {}
     for name in paths:
@@ -311,7 +312,7 @@ def main() -> None:
         secs = time.perf_counter() - start
         results[name] = (tagged, secs)
         work[name] = (counter.tokens, linear_flops_per_token(tagger.model), tagger.dtype)
-        config = tagger.model.config
+        config = tagger.model.config  # every path's model is a MiniLM-L6: one set of shapes
         del tagger
     first = paths[0]
     n_sent = sum(len(d.sentences) for d in docs)
@@ -344,7 +345,7 @@ def main() -> None:
             f"{(sent != ref_sent).mean():.4%} | {(para != ref_para).mean():.4%} | "
             f"{f1['micro']:.4f} | {f1['macro']:.4f} |{opp}"
         )
-    print_roofline(results, work, n_sent, base_rate, config)
+    print_roofline(results, work, n_sent, base_rate, config, bf16)
     print(
         "(flips: share of the 12 label decisions that differ from the same model's float32 "
         f"torch path, tag-f32; F1 on {f1['n']} annotated seed sentences"
@@ -352,14 +353,19 @@ def main() -> None:
     )
 
 
-def print_roofline(results, work, n_sent, base_rate, config, target: float = 13.0) -> None:
-    """Each path's arithmetic rate against this machine's measured matrix-product peak."""
+def print_roofline(
+    results, work, n_sent, base_rate, config, bf16: bool, target: float = 13.0
+) -> None:
+    """Each path's arithmetic rate against this machine's measured matrix-product peak
+    (``bf16``: the CPU has native bfloat16, whose peak is measured too)."""
     import torch
 
-    from privtag.inference.model import native_bf16
-
-    dtypes = [torch.float32] + ([torch.bfloat16] if native_bf16() else [])
+    dtypes = [torch.float32] + ([torch.bfloat16] if bf16 else [])
     peak = {d: gemm_peak(d, config.hidden_size, config.intermediate_size) for d in dtypes}
+
+    def top(dtype) -> float:  # a path in another type (int8 ONNX) is set against float32
+        return peak.get(dtype, peak[torch.float32])
+
     print(
         "\n| path | tokens / sentence | linear GFLOP/s | share of the GEMM peak |\n"
         "| --- | ---: | ---: | ---: |"
@@ -367,8 +373,7 @@ def print_roofline(results, work, n_sent, base_rate, config, target: float = 13.
     for name, (_, secs) in results.items():
         tokens, flops, dtype = work[name]
         rate = tokens * flops / secs / 1e9
-        top = peak.get(dtype, peak[torch.float32])
-        print(f"| {name} | {tokens / n_sent:.1f} | {rate:.1f} | {rate / top:.0%} |")
+        print(f"| {name} | {tokens / n_sent:.1f} | {rate:.1f} | {rate / top(dtype):.0%} |")
     print(
         "GEMM peak (torch.mm, the feed-forward shapes, 2,048 tokens, "
         f"{torch.get_num_threads()} threads): "
@@ -379,11 +384,10 @@ def print_roofline(results, work, n_sent, base_rate, config, target: float = 13.
         return  # the target is a multiple of the naive loop, for tag()
     tokens, flops, dtype = work["tag"]
     need = target * base_rate * tokens / n_sent * flops / 1e9
-    top = peak.get(dtype, peak[torch.float32])
     print(
         f"{target:g} x naive needs {target * base_rate:.0f} sentences/s: at tag's "
         f"{tokens / n_sent:.1f} tokens a sentence, {need:.0f} GFLOP/s of linear layers, "
-        f"{need / top:.0%} of the {str(dtype).removeprefix('torch.')} GEMM peak"
+        f"{need / top(dtype):.0%} of the {str(dtype).removeprefix('torch.')} GEMM peak"
     )
 
 
