@@ -120,6 +120,35 @@ def test_markdown_headings_lists_quotes_links():
     assert b.links == ["https://x.example", "https://y.example"]
 
 
+@pytest.mark.parametrize(
+    "md, expected",
+    [
+        # a label and a colon before prose is not a link reference definition
+        ("[Note]: We sell your data.", ["[Note]: We sell your data."]),
+        ("Intro.\n\n[1]: We share your e-mail.", ["Intro.", "[1]: We share your e-mail."]),
+        # a definition (destination and optional title, nothing else) is not text
+        ('Intro.\n\n[1]: https://z.example "A title"\n\nEnd.', ["Intro.", "End."]),
+        ("Intro.\n\n[1]: <https://z.example>\n\nEnd.", ["Intro.", "End."]),
+    ],
+)
+def test_markdown_only_real_link_definitions_are_left_out(md, expected):
+    assert [b.text for b in read_lines(md, True)] == expected
+
+
+@pytest.mark.parametrize(
+    "md, expected",
+    [
+        ("Use `<b>` tags.", "Use <b> tags."),  # a code span is literal
+        ("Type `[a](b)` and `*c*` here.", "Type [a](b) and *c* here."),
+        ("Wrap names in \\<b> tags.", "Wrap names in <b> tags."),  # an escaped "<" opens no tag
+        ("Path C:\\\\.", "Path C:\\."),  # an escaped backslash stays, once
+        ("Not \\*emphasis\\* but *this*.", "Not *emphasis* but this."),
+    ],
+)
+def test_markdown_code_spans_and_escapes_keep_their_characters(md, expected):
+    assert [b.text for b in read_lines(md, True)] == [expected]
+
+
 def test_markdown_table_cells_are_blocks_and_rows_paragraphs():
     md = "Intro:\n\n| Name | Purpose |\n|:---|---:|\n| _ga | Analytics. Two years. |\n| | empty |\n\nAfter."
     blocks = read_lines(md, True)
@@ -245,6 +274,28 @@ def test_html_malformed_keeps_the_text():
 def test_html_deep_nesting_does_not_recurse():
     html = "<div>" * 5000 + "Deep text." + "</div>" * 10 + "<span>" * 3000 + "More."
     assert [b.text for b in read_html(html)[0]] == ["Deep text.", "More."]
+
+
+def test_html_deep_nesting_fallback_keeps_noscript_and_template_text():
+    deep = "<div>" * 2100  # past libxml2's depth limit: read as a stream of tags
+    for tag in ("noscript", "template"):
+        html = deep + f"<{tag}>We collect your e-mail address.</{tag}><p>Contact us.</p>"
+        assert [b.text for b in read_html(html)[0]] == [
+            "We collect your e-mail address.",
+            "Contact us.",
+        ]
+
+
+def test_html_deep_nesting_fallback_never_reads_a_tag_across_a_less_than_sign():
+    # An unclosed "<a" fails at the next "<" instead of scanning to the end of the page
+    # for a ">": "<a<a<a..." costs linear time, not quadratic (speed itself is measured
+    # in benchmarks, not here).
+    from privtag.segmentation.markup import _SOUP
+
+    assert _SOUP.match("<a<p>We keep logs.").group() == "<"
+    assert _SOUP.match('<a href="/x">We keep logs.').group() == '<a href="/x">'
+    html = "<div>" * 2100 + "<a" * 50 + "<p>We keep logs.</p>"
+    assert read_html(html)[0][-1].text.endswith("We keep logs.")
 
 
 def test_html_without_text_gives_no_blocks():

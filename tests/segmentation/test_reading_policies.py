@@ -95,11 +95,33 @@ def test_link_lists_and_short_furniture_go_and_are_reported():
     assert by["link list"] == (len("HomeAboutusShop|Blog"), 2)
     assert by["furniture"] == (len("Copyright2024Acme."), 1)
     assert by["form control"] == (len("Accept"), 1)
-    assert by["non-text"][1] == 1  # the head, with its title and script
+    assert by["non-text"][1] == 2  # the title and the script (the head is walked)
     assert json.loads(json.dumps(doc.to_dict()))["dropped"][0]["reason"] == "link list"
     lost = 20 + 18 + 6
     assert doc.dropped_share == pytest.approx(lost / (lost + len(nonws(POLICY))))
     assert len(doc.warnings) == 1 and "left out as page furniture" in doc.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        # after </html>, and after </body>: a browser shows it in the body
+        f"<p>Intro.</p></body></html><p>{POLICY}</p>",
+        # HTML5 pages without <body>: libxml2 puts elements it does not know in the head
+        f"<!DOCTYPE html><meta charset=utf-8><title>T</title><main><p>{POLICY}</p></main>",
+        f"<title>T</title><article><p>{POLICY}</p></article>",
+        f"<meta charset=utf-8><noscript><p>{POLICY}</p></noscript>",
+        # a lone surrogate stopped libxml2 in the middle of the page
+        f"<p>Intro.\ud800</p><p>{POLICY}</p>",
+        # a named anchor is not a link: its text is no link list
+        f'<div hidden><a name="data">{POLICY}</a></div>',
+    ],
+)
+def test_page_text_the_html_parser_used_to_lose_is_kept(page):
+    doc = segment(page, format="html")
+    assert nonws(POLICY) in nonws(doc.text)
+    assert sentences(doc)[-2:] == POLICY.split(" We ")[0:1] + ["We " + POLICY.split(" We ")[1]]
+    assert doc.warnings == []
 
 
 def test_small_furniture_does_not_warn():

@@ -20,6 +20,21 @@ _INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE), None)
 _IRREGULAR = re.compile(rf"(?! (?![\s{INVISIBLE}]))[\s{INVISIBLE}]+")
 _EDGE = re.compile(rf"[\s{INVISIBLE}]*")
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate (``"\\ud800"``) replaced by U+FFFD.
+
+    Such code points cannot be encoded as UTF-8, so a tokenizer fails on them; the
+    replacement keeps the length, so offsets into the text stay valid.
+
+    Example:
+        >>> clean_text("a\\ud800b") == "a\\ufffdb"
+        True
+    """
+    return _SURROGATE.sub("\ufffd", text)
+
 
 @dataclass(slots=True)
 class Block:

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 
-# Never page text: code, embedded objects and the page head (its title is metadata).
-NON_TEXT_TAGS = {"script", "style", "svg", "canvas", "iframe", "object", "head", "title"}
+# Never page text: code, embedded objects and the page's title (metadata). Not <head> as
+# a whole: without a <body> tag, libxml2 puts the elements it does not know (<main>,
+# <article>, <noscript>) in the head, policy text and all.
+NON_TEXT_TAGS = {"script", "style", "svg", "canvas", "iframe", "object", "title"}
 CONTROL_TAGS = {"button", "select", "option", "textarea", "input"}
 # Page furniture: dropped unless its text reads as policy text (see verdict).
 _FURNITURE = {"nav", "aside", "menu", "dialog", "noscript", "template"}
@@ -116,7 +118,7 @@ def measure_candidates(root) -> dict:
             continue
         parts = [measure(el.text), *children, *(measure(child.tail) for child in el)]
         c = tuple(map(sum, zip(*parts, strict=True)))
-        if tag == "a":
+        if tag == "a" and el.get("href") is not None:  # <a name=...> is an anchor, not a link
             c = (c[0], c[0], *c[2:])
         elif tag in HEADING_TAGS:
             c = (*c[:5], c[5] + 1)

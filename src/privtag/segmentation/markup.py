@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from privtag.segmentation.blocks import NON_TEXT, Block, Builder, Dropped
+from privtag.segmentation.blocks import NON_TEXT, Block, Builder, Dropped, clean_text
 from privtag.segmentation.furniture import (
     CONTROL_TAGS,
     HEADING_TAGS,
@@ -254,6 +254,9 @@ def read_html(text: str) -> tuple[list[Block], dict]:
         return [], meta
     # lxml refuses a str that declares its encoding; the bytes are decoded already
     text = _XML_DECLARATION.sub("", text, count=1)
+    # libxml2 stops reading at a lone surrogate and drops everything after "</html>";
+    # a browser shows both (U+FFFD for the surrogate), and so must we
+    text = _DOCUMENT_END.sub(" ", clean_text(text))
     # huge_tree: a 20 MB page is one text node longer than libxml2's default limit
     parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
     try:
@@ -277,11 +280,17 @@ def read_html(text: str) -> tuple[list[Block], dict]:
 
 
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>")
+# An end tag of the body or page is only a hint: browsers put what follows in the body.
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
 
 
+# A tag holds no "<": an unclosed one fails at the next "<", so "<a<a<a..." is read in
+# linear time (it would scan to the end of the page once per "<a" otherwise). Only code
+# is dropped: <noscript> and <template> may hold policy text, and without a tree the
+# reader cannot judge furniture, so their text is kept like the rest.
 _SOUP = re.compile(
-    r"<!--.*?(?:-->|$)|<(script|style|noscript|template)\b.*?(?:</\1\s*>|$)"
-    r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|[^<]+|<",
+    r"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)"
+    r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>|[^<]+|<",
     re.S | re.I,
 )
 

@@ -8,8 +8,10 @@ stop, colon or semicolon closes its block so the next line starts a new unit).
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+import sys
 
 from privtag.segmentation.blocks import Block, Builder
 
@@ -23,7 +25,12 @@ _MD_HEADING = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+")
 _MD_SETEXT = re.compile(r"[ \t]{0,3}(=+|-+)[ \t]*$")
 _MD_QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
 _MD_RULE = re.compile(r"[ \t]*(?:[-*_][ \t]*){3,}$")
-_MD_LINKDEF = re.compile(r"[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S+")
+# A link reference definition is a label, one destination and an optional title, and
+# nothing else on its line: "[Note]: We sell your data." is prose, and is kept.
+_MD_LINKDEF = re.compile(
+    r"[ \t]{0,3}\[[^\]\n]+\]:[ \t]*(?:<[^<>\n]*>|[^\s<]\S*)"
+    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$"
+)
 _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 # Neither a link's text nor its target holds a "[", nor an autolink a "<": so each try
 # stops at the next opener and a line of "[" or "<" costs linear time, not quadratic.
@@ -48,7 +55,9 @@ _BREAKING = frozenset(
     )
 )
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>])")
+# A backslash escape: the backslash goes, the character after it stays and opens no markup.
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
+_MD_CODE = re.compile(r"`[^`\n]+`")
 # Paired emphasis ("*a*", "**a**text", "_a_") and code ticks; a lone "_ga" or "5*3" stays.
 _MD_EMPH = re.compile(
     r"(?<![\w*])(\*{1,3})(?=[^\s*])(?:.*?[^\s*])?\1(?!\*)"
@@ -308,28 +317,40 @@ def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> 
         b.add_span(start, end)
         return
     # Drop Markdown markup (emphasis markers, link targets, tags) but keep its words.
+    # Inside a code span everything is literal, and an escaped character opens nothing.
+    escaped: set[int] = set()
     cut: list[tuple[int, int]] = []
-    for m in _MD_LINK.finditer(text, start, end):
+    for m in _MD_ESCAPE.finditer(text, start, end):
+        cut.append((m.start(), m.start() + 1))
+        escaped.add(m.start(1))
+    code = [m.span() for m in _MD_CODE.finditer(text, start, end) if m.start() not in escaped]
+    if code:
+        cut = [c for c in cut if not _inside(code, c[0])]
+        escaped = {i for i in escaped if not _inside(code, i)}
+
+    def markup(matches):
+        return (m for m in matches if m.start() not in escaped and not _inside(code, m.start()))
+
+    for m in markup(_MD_LINK.finditer(text, start, end)):
         if m.group(1):  # an image: its alt text is not policy text
             cut.append(m.span())
             continue
         cut.append((m.start(), m.start(2)))
         cut.append((m.end(2), m.end()))
         b.links.append(m.group(3))
-    for m in _MD_AUTOLINK.finditer(text, start, end):
+    for m in markup(_MD_AUTOLINK.finditer(text, start, end)):
         cut.append((m.start(), m.start(1)))
         cut.append((m.end(1), m.end()))
         b.links.append(m.group(1))
-    for m in _MD_TAG.finditer(text, start, end):
+    for m in markup(_MD_TAG.finditer(text, start, end)):
         name = m.group(1)
         if name.lower() in _HTML_ELEMENTS and (name.islower() or name.isupper()):
             cut.append((m.start(), m.end(), " " if name.lower() in _BREAKING else None))
-    cut.extend((m.start(), m.end()) for m in _MD_ESCAPE.finditer(text, start, end))
-    for m in _ENTITY.finditer(text, start, end):
+    for m in markup(_ENTITY.finditer(text, start, end)):
         char = html.unescape(m.group())
         if char != m.group():  # an unknown name stays as written
             cut.append((m.start(), m.end(), char))
-    for m in _emphasis(text, start, end):
+    for m in markup(_emphasis(text, start, end)):
         width = len(m.group(1) or m.group(2) or "`")  # cut the delimiters, keep the words
         cut.append((m.start(), m.start() + width))
         cut.append((m.end() - width, m.end()))
@@ -351,6 +372,12 @@ def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> 
             b.add_text(repl[0], glue=_joins(last, repl[0][0]))
             last = repl[0][-1]
         pos = max(pos, z)
+
+
+def _inside(spans: list[tuple[int, int]], i: int) -> bool:
+    """Whether offset ``i`` lies strictly inside one of ``spans`` (sorted, not overlapping)."""
+    k = bisect.bisect_right(spans, (i, sys.maxsize)) - 1
+    return k >= 0 and spans[k][0] < i < spans[k][1] - 1
 
 
 def _joins(last: str, nxt: str) -> bool:

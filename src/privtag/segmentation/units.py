@@ -18,33 +18,19 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from privtag.errors import PolicyReadError, PrivtagError
+from privtag.segmentation.blocks import clean_text
 from privtag.segmentation.document import Document, Sentence, segment
 from privtag.segmentation.readers import extract_provenance
 
 Unit = str | Mapping
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _ONE = "a str or a mapping with a str 'text' (and optional 'section', 'previous')"
 
 
 class UnitError(PrivtagError, TypeError, ValueError):
     """A unit given to the tagger is not a str or a mapping with a str ``text``."""
-
-
-def clean_text(text: str) -> str:
-    """``text`` with every lone surrogate (``"\\ud800"``) replaced by U+FFFD.
-
-    Such code points cannot be encoded as UTF-8, so a tokenizer fails on them; the
-    replacement keeps the length, so offsets into the text stay valid.
-
-    Example:
-        >>> clean_text("a\\ud800b") == "a\\ufffdb"
-        True
-    """
-    return _SURROGATE.sub("\ufffd", text)
 
 
 def unit_text(unit: Unit) -> str:
