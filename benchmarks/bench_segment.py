@@ -363,6 +363,12 @@ ADVERSARIAL = {
     "nested list (indent)": ("markdown", lambda n: _nested(n)),
     "nested quotes '> > >'": ("markdown", lambda n: "> " * (n // 2) + "We collect data."),
     "nested HTML <div>": ("html", lambda n: "<div>" * (n // 5) + "We collect data."),
+    # past libxml2's depth limit the page is read as a stream of tags; a tag never spans a
+    # "<", so unclosed openers cost linear time there (they were quadratic)
+    "deep page of unclosed '<a'": (
+        "html",
+        lambda n: "<div>" * 2100 + "<a" * ((n - 10_500) // 2) + "We collect data.",
+    ),
 }
 
 

@@ -305,7 +305,14 @@ def _read_tag_soup(text: str) -> list[Block]:
     from html import unescape
 
     w = _HtmlWalker()
+    run: list[str] = []  # text between two tags arrives in pieces ("<", "a" for "<a<a")
     for m in _SOUP.finditer(text):
+        if not m.group(3) and not m.group(1) and not m.group().startswith("<!--"):
+            run.append(m.group())
+            continue
+        if run:  # one call per run of text, not per piece: "<a<a<a..." stays fast
+            w.text(unescape("".join(run)))
+            run.clear()
         if m.group(3):
             tag = m.group(3).lower()
             if m.group(2):
@@ -313,8 +320,8 @@ def _read_tag_soup(text: str) -> list[Block]:
                 w.bold, w.in_list, w.in_cell = max(w.bold, 0), max(w.in_list, 0), max(w.in_cell, 0)
             else:
                 w.enter(tag)
-        elif not m.group(1) and not m.group().startswith("<!--"):
-            w.text(unescape(m.group()))
+    if run:
+        w.text(unescape("".join(run)))
     w.flush()
     return w.b.blocks
 
