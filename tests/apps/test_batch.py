@@ -19,7 +19,7 @@ from privtag.batch import LocalEngine, batch
 from privtag.batch.sources import BatchInputs
 from privtag.batch.taggers import SystemTagger, load_tagger
 from privtag.cli import app
-from privtag.errors import ModelLoadError, OutputError, PolicyReadError
+from privtag.errors import DataError, ModelLoadError, OutputError, PolicyReadError
 from privtag.evaluation.baselines import RuleTagger
 from privtag.labels import LABEL_IDS
 
@@ -95,19 +95,65 @@ def test_folder_with_bad_files_logs_errors_and_exits_0(tmp_path):
     (folder / "sub" / "blob.html").write_bytes(bytes(range(256)) * 8)
     (folder / "empty.md").write_text("")
     (folder / "good.md").write_text("We share your e-mail with advertisers.\n")
-    (folder / "image.png").write_bytes(b"\x89PNG")  # not a policy extension: not an input
+    (folder / "image.png").write_bytes(b"\x89PNG")  # not a policy extension: reported
+    (folder / ".DS_Store").write_bytes(b"\0")  # hidden: passed over
+    (folder / ".git").mkdir()
+    (folder / ".git" / "config").write_text("[core]")
     out = tmp_path / "out.csv"
     result = run("batch", folder, "--model", "rules", "-o", out, "--no-progress")
     assert result.exit_code == 0, result.output
-    assert "1 policies tagged" in result.output and "2 errors" in result.output
+    assert "1 policies tagged" in result.output and "3 errors" in result.output
     assert set(pd.read_csv(out).policy_id) == {str(folder / "good.md")}
     errors = pd.read_csv(tmp_path / "out.errors.csv")
-    assert sorted(Path(p).name for p in errors.path) == ["blob.html", "empty.md"]
+    assert sorted(Path(p).name for p in errors.path) == ["blob.html", "empty.md", "image.png"]
     assert all(errors.reason.str.len() > 10)
+    assert "a .png file, not a policy" in errors.reason[errors.path.str.endswith("png")].item()
     strict = run("batch", folder, "--model", "rules", "-o", tmp_path / "s.csv", "--strict")
     assert strict.exit_code != 0
     assert isinstance(strict.exception, PolicyReadError)
     assert "--strict" in str(strict.exception)
+
+
+def test_a_list_whose_first_entry_is_missing_is_still_a_list(tmp_path):
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"gone/a.html\n{POLICIES / 'zarget.md'}\nalso-gone.md\n")
+    items = list(BatchInputs([listing]))
+    assert [Path(i.id).name for i in items] == ["a.html", "zarget.md", "also-gone.md"]
+    assert [i.error is None for i in items] == [False, True, False]
+    assert "no such file or folder" in items[0].error
+    # a policy that names files in sentences, or names only missing ones, is a policy
+    for text in (f"Read {POLICIES / 'zarget.md'} first.\n", "gone/a.html\ngone/b.html\n"):
+        listing.write_text(text)
+        assert [i.id for i in BatchInputs([listing])] == [str(listing)]
+
+
+def test_an_empty_folder_is_reported(tmp_path):
+    (tmp_path / "none").mkdir()
+    items = list(BatchInputs([tmp_path / "none"]))
+    assert len(items) == 1 and "an empty folder" in items[0].error
+
+
+def test_diff_against_is_checked_before_any_tagging(tmp_path):
+    def factory():  # a tagger would be made only once tagging starts
+        raise AssertionError("tagging started")
+
+    for bad, words in [
+        (tmp_path / "missing.parquet", "no such file or folder"),
+        (tmp_path / "notes.csv", "not a privtag batch output"),
+        (tmp_path / "emptydir", "holds no Parquet rows"),
+    ]:
+        if bad.suffix == ".csv":
+            bad.write_text("a,b\n1,2\n")
+        elif not bad.suffix:
+            bad.mkdir()
+        with pytest.raises(DataError, match=words):
+            batch(
+                [POLICIES / "zarget.md"],
+                tmp_path / "o.csv",
+                tagger_factory=factory,
+                diff_against=bad,
+            )
+        assert not (tmp_path / "o.csv").exists()
 
 
 def test_list_of_paths_and_bad_records(tmp_path):

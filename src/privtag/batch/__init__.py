@@ -101,7 +101,10 @@ def batch(
     items = BatchInputs([str(p) for p in inputs], limit=limit)
     outputs = Outputs([*items.specs, *spec_paths([model] if model else [])], force)
     if diff_against is not None:
+        from privtag.batch.compare import check_run
+
         outputs.inputs.append(Path(diff_against))
+        check_run(diff_against, level)  # before hours of tagging, not after
     out = Path(out)
     changes = changes_path(out) if diff_against is not None else None
     factory = tagger_factory or functools.partial(load_tagger, model, aggregate, dtype, thresholds)

@@ -48,9 +48,9 @@ def label_counts(
     Raises:
         DataError: the path is not a batch output.
     """
+    data = _dataset(path)
+    level = level_of(data.schema)
     try:
-        data = pads.dataset(str(path), format="parquet")
-        level = level_of(data.schema)
         recorded = "profile" in data.schema.names
         columns = ["policy_id", "labels", *(LABEL_IDS if level == "policy" else [])]
         columns += ["profile"] if recorded else []
@@ -131,6 +131,37 @@ class RunComparison:
                 "(e.g. default) to compare like for like"
             )
         return "\n".join(lines)
+
+
+def _dataset(path: str | Path) -> pads.Dataset:
+    """The Parquet dataset of a batch output, or a DataError that says what is wrong."""
+    if not Path(path).exists():
+        raise DataError(f"{path}: no such file or folder; give an earlier run's .parquet output")
+    try:
+        data = pads.dataset(str(path), format="parquet")
+    except (OSError, pa.ArrowInvalid) as e:
+        raise DataError(f"{path}: not a privtag batch output in Parquet ({e})") from e
+    if "policy_id" not in data.schema.names or "labels" not in data.schema.names:
+        what = "holds no Parquet rows" if not data.files else "has no policy_id and labels columns"
+        raise DataError(
+            f"{path}: {what}, so it is not a privtag batch output; give an earlier run's "
+            ".parquet output"
+        )
+    return data
+
+
+def check_run(path: str | Path, level: str) -> None:
+    """Check, before any work, that ``path`` is a batch output of rows at ``level``.
+
+    Raises:
+        DataError: it is not a batch output, or holds rows of another level.
+    """
+    held = level_of(_dataset(path).schema)
+    if held != level:
+        raise DataError(
+            f"--diff-against {path}: it holds {held} rows, this run {level} rows; "
+            "compare runs of the same --level"
+        )
 
 
 def compare_runs(old: str | Path, new: str | Path) -> RunComparison:

@@ -4,9 +4,12 @@ An input spec is one of:
 
 * a policy file (``.txt``, ``.md``, ``.html``, ...);
 * a folder: every file below it (recursively) whose extension is a policy extension;
-* a ``.txt`` list of paths: a ``.txt`` file whose first non-blank line names an existing
-  file or folder (relative to the working directory or to the list); every line is then
-  a spec of its own (a ``.txt`` policy starts with words, not with a path);
+  any other file (a PDF, a file without extension) is reported in the errors table, and
+  hidden files and folders (``.git``, ``.DS_Store``) are passed over;
+* a ``.txt`` list of paths: a ``.txt`` file whose every non-blank line names an existing
+  file or folder (relative to the working directory or to the list) or looks like a path
+  to one (no spaces, a policy or records extension); every line is then a spec of its
+  own, and a missing one is reported (a ``.txt`` policy is made of sentences, not paths);
 * a ``.jsonl`` or ``.jsonl.gz`` file of ``{"id", "text"}`` records, one a line (other
   fields are ignored), such as ``../shared/corpus/policies.jsonl.gz``.
 
@@ -102,9 +105,22 @@ def _list_file(path: Path) -> list[str] | None:
     except (OSError, UnicodeDecodeError):
         return None  # tagging it reports the problem
     lines = [x.strip() for x in lines if x.strip()]
-    if not lines or len(lines[0]) > 4096 or not _resolve(lines[0], path).exists():
+    if not lines or not all(_names_a_path(x, path) for x in lines):
         return None
+    if not any(_resolve(x, path).exists() for x in lines):
+        return None  # a policy of file names: tagging it is the safer reading
     return [str(_resolve(x, path)) for x in lines]
+
+
+def _names_a_path(line: str, list_file: Path) -> bool:
+    if len(line) > 4096:
+        return False
+    if _resolve(line, list_file).exists():
+        return True
+    # a missing entry: still a path if it has no space and a policy or records extension
+    return not any(c.isspace() for c in line) and line.lower().endswith(
+        POLICY_EXTENSIONS + RECORD_SUFFIXES
+    )
 
 
 def _resolve(entry: str, list_file: Path) -> Path:
@@ -117,9 +133,23 @@ def _resolve(entry: str, list_file: Path) -> Path:
 def _expand(spec: str, extensions: Sequence[str], top: bool) -> Iterator[PolicyInput]:
     path = Path(spec)
     if path.is_dir():
+        found = False
         for f in sorted(path.rglob("*")):
-            if f.is_file() and f.suffix.lower() in extensions and not f.name.startswith("."):
+            if not f.is_file() or any(p.startswith(".") for p in f.relative_to(path).parts):
+                continue
+            found = True
+            if f.suffix.lower() in extensions:
                 yield PolicyInput(str(f), str(f))
+            else:
+                kind = f"a {f.suffix} file" if f.suffix else "a file without an extension"
+                yield PolicyInput(
+                    str(f),
+                    str(f),
+                    error=f"{f}: {kind}, not a policy ({' '.join(extensions)}); skipped: "
+                    "convert it to text or HTML, or give records files as inputs of their own",
+                )
+        if not found:
+            yield PolicyInput(spec, spec, error=f"{spec}: an empty folder; no policy to tag")
     elif is_records(path) and path.is_file():
         yield from _records(path)
     elif not path.exists():
