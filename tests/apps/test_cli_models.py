@@ -268,7 +268,7 @@ def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(train
     shutil.copytree(trained_tiny, model, ignore=shutil.ignore_patterns("checkpoints"))
     (model / "MODEL_CARD.md").write_text("card")
     result = CliRunner().invoke(
-        app, ["tune", str(model), "--profile", "cur", "--data", str(data), "--auto"]
+        app, ["tune", str(model), "--profile", "cur", "--data", str(data), "--auto", "--force"]
     )
     assert result.exit_code == 0, result.output
     assert "--thresholds auto now gives 'cur'" in result.output
@@ -277,13 +277,36 @@ def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(train
     assert "cur" in saved["profiles"] and saved["auto"] == {"gdpr_era": "cur"}
     # re-tuning changes the thresholds a profile was fitted on: the profile goes, saying so,
     # and so does the rule that named it
+    # in place only with --force, which the refusal asks for, naming what would go
     result = CliRunner().invoke(app, ["tune", str(model), "--data", str(data)])
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "dropping its threshold profiles cur: add --force" in words
+    assert "cur" in json.loads((model / "thresholds.json").read_text())["profiles"]
+    result = CliRunner().invoke(app, ["tune", str(model), "--data", str(data), "--force"])
     assert result.exit_code == 0, result.output
     assert "threshold profiles dropped (fitted on the old thresholds): cur" in result.output
     assert "add --auto to make it the one --thresholds auto uses" in result.output
     saved = json.loads((model / "thresholds.json").read_text())
     assert "profiles" not in saved and "auto" not in saved
     Tagger.load(model)  # still a valid model
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--profile", " "], "give the profile a name"),
+        (["--aggregate-tolerance", "-1"], "must be a macro-F1 difference from 0 to 1, not -1.0"),
+        (["--aggregate-tolerance", "nan"], "must be a macro-F1 difference from 0 to 1, not nan"),
+    ],
+)
+def test_tune_refuses_empty_and_impossible_values(trained_tiny, tmp_path, args, words):
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "model_data" / "validation"
+    out = tmp_path / "o"
+    result = CliRunner().invoke(
+        app, ["tune", str(trained_tiny), "--data", str(data), "--out", str(out), *args]
+    )
+    assert result.exit_code == 2 and words in " ".join(result.output.replace("│", " ").split())
+    assert not out.exists()
 
 
 def test_tune_profile_needs_data(trained_tiny, tmp_path):

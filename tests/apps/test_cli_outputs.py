@@ -151,7 +151,7 @@ def test_export_and_tune_outputs(trained_tiny, tmp_path, data):
 def test_tune_in_place_keeps_files_it_does_not_write(trained_tiny, tmp_path, data):
     model = Path(shutil.copytree(trained_tiny, tmp_path / "model"))
     (model / "MODEL_CARD.md").write_text("card")
-    result = run("tune", model, "--data", data / "validation")
+    result = run("tune", model, "--data", data / "validation", "--force")
     assert result.exit_code == 0, result.output
     assert (model / "MODEL_CARD.md").read_text() == "card"
     meta = json.loads((model / "training.json").read_text())

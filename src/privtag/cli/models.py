@@ -220,7 +220,10 @@ def export_onnx_cmd(
 
 
 def tune_cmd(
-    model: Annotated[Path, typer.Argument(help="A trained model directory (updated in place).")],
+    model: Annotated[
+        Path,
+        typer.Argument(help="A trained model directory (updated in place with --force)."),
+    ],
     data: Annotated[
         list[str] | None,
         typer.Option("--data", help="Validation source (repeatable); default opp115:validation."),
@@ -272,7 +275,8 @@ def tune_cmd(
     --thresholds NAME`` uses it), e.g. on current policies annotated under
     data/annotations/GUIDELINES.md:
     ``privtag tune model --profile modern --data data/annotations/modern-dev
-    --data data/annotations/modern-train``.
+    --data data/annotations/modern-train --force`` (``--force``: ``model`` is updated in
+    place; ``--out DIR`` writes a copy instead).
     """
     from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, atomic_dir, spec_paths
@@ -301,6 +305,21 @@ def tune_cmd(
             "--aggregate-tolerance re-tunes the aggregate; --profile keeps it: give one of them",
             param_hint="--aggregate-tolerance",
         )
+    if profile is not None and not profile.strip():
+        raise typer.BadParameter("give the profile a name", param_hint="--profile")
+    if tolerance is not None and not 0 <= tolerance <= 1:  # also refuses nan
+        raise typer.BadParameter(
+            f"must be a macro-F1 difference from 0 to 1, not {tolerance}",
+            param_hint="--aggregate-tolerance",
+        )
+    if out is None and not force:
+        # the model is an input: rewriting it (and, re-tuning, dropping its profiles) is
+        # what --force is for
+        raise typer.BadParameter(
+            f"tune rewrites {model} in place{_profiles_dropped(model, profile)}: add --force "
+            "to do that, or --out DIR to write a tuned copy",
+            param_hint="--force",
+        )
     specs = data or ["opp115:validation"]
     outs = Outputs([model, *spec_paths(specs), opp115_input(opp115, specs)], force)
     out = outs.directory(out, "--out")
@@ -321,6 +340,17 @@ def tune_cmd(
     typer.echo(
         f"saved to {out or model}" + (f"; use it with --thresholds {profile}" if profile else "")
     )
+
+
+def _profiles_dropped(model: Path, profile: str | None) -> str:
+    """ ", dropping its profiles a, b" when re-tuning ``model`` would drop some, else ""."""
+    import json
+
+    try:
+        names = sorted(json.loads((model / "thresholds.json").read_text())["profiles"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""  # no profiles, or a model that loading will report on
+    return f", dropping its threshold profiles {', '.join(names)}" if names and not profile else ""
 
 
 def _retune(tagger, specs, opp115, tolerance) -> list[str]:
