@@ -368,6 +368,10 @@ def diff_cmd(
     from privtag.outputs import Outputs, spec_paths, write_text
     from privtag.segmentation.document import segment
 
+    if not 0 <= threshold <= 1:  # also refuses nan
+        raise typer.BadParameter(
+            f"must be a similarity from 0 to 1, not {threshold}", param_hint="--threshold"
+        )
     outs = Outputs([old, new, *spec_paths([model] if model else [])], force)
     json_out = outs.file(json_out, "--json", suffixes=(".json",))
     html = outs.file(html, "--html", suffixes=(".html", ".htm"))

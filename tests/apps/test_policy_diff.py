@@ -91,6 +91,15 @@ def test_status_change_and_renderers_escape_policy_text():
     assert data["labels"][4]["removed"] == ["We keep your data for 30 days."]
 
 
+@pytest.mark.parametrize("value", ["-1", "2", "nan"])
+def test_cli_refuses_a_threshold_outside_0_to_1(versions, value):
+    result = CliRunner().invoke(
+        app, ["diff", *map(str, versions), "--model", "rules", "--threshold", value]
+    )
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "must be a similarity from 0 to 1" in words
+
+
 def test_cli_writes_json_and_html(versions, tmp_path):
     result = CliRunner().invoke(
         app,

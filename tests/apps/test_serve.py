@@ -165,6 +165,25 @@ def test_missing_extra_is_one_line_naming_it(monkeypatch):
     )
 
 
+def test_an_address_it_cannot_listen_on_is_refused_before_serving():
+    import socket
+
+    from privtag.cli import app
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--port", str(port)])
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in words
+    assert "serving on" not in result.output
+    result = CliRunner().invoke(app, ["serve", "--port", "99999"])
+    assert result.exit_code == 2 and "Invalid value for '--port'" in result.output
+    result = CliRunner().invoke(app, ["serve", "--max-bytes", "-5"])
+    assert result.exit_code == 2 and "Invalid value for '--max-bytes'" in result.output
+
+
 def test_api_tag_reports_the_thresholds_that_decided_the_policy(trained_tiny, tiny_encoder):
     from privtag.inference.tagger import Tagger
 

@@ -168,6 +168,16 @@ def test_evaluate_command_rejects_a_bad_level(annotations):
     assert result.exit_code == 2 and "sentence, segment or both" in result.output
 
 
+@pytest.mark.parametrize("command", ["evaluate", "benchmark"])
+def test_a_negative_bootstrap_is_refused_before_any_scoring(annotations, command):
+    result = CliRunner().invoke(
+        app, [command, "--annotations" if command == "benchmark" else "--data",
+              str(annotations), "--bootstrap", "-1"],
+    )  # fmt: skip
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "Invalid value for '--bootstrap'" in words
+
+
 def test_benchmark_command_updates_the_results_file(fake_opp115, annotations, tmp_path):
     results = tmp_path / "RESULTS.md"
     results.write_text(RESULTS)

@@ -89,3 +89,18 @@ def test_bfloat16_training_runs_and_rejects_unknown_dtype(tiny_recipe, tmp_path)
 
     with pytest.raises(RecipeError, match=r"train\.dtype"):
         train(tiny_recipe(tmp_path / "x", **{"train.dtype": "fp8"}))
+
+
+def test_cli_refuses_a_fold_outside_the_folds(tmp_path):
+    from typer.testing import CliRunner
+
+    from privtag.cli import app
+
+    for fold in ("5", "-1"):
+        result = CliRunner().invoke(
+            app, ["crossval", "train/default.toml", "--folds", "5", "--fold", fold,
+                  "-o", str(tmp_path / "cv")],
+        )  # fmt: skip
+        words = " ".join(result.output.replace("│", " ").split())
+        assert result.exit_code == 2 and "is not a fold of --folds 5: give 0 to 4" in words
+        assert not (tmp_path / "cv").exists()

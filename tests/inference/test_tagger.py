@@ -743,6 +743,10 @@ def test_an_unknown_profile_is_refused_naming_those_the_model_has(tiny_tagger):
     ):
         tiny_tagger.use_thresholds("legal")
     assert tiny_tagger.profile == "auto"
+    # an empty name is refused too, not taken for the default
+    for call in (tiny_tagger.use_thresholds, lambda p: tiny_tagger.predict("x", thresholds=p)):
+        with pytest.raises(ModelLoadError, match="a threshold profile needs a name: one of auto"):
+            call(" ")
 
 
 def test_a_profile_is_saved_with_the_model_and_selected_at_load(copy, tiny_encoder):
@@ -753,6 +757,8 @@ def test_a_profile_is_saved_with_the_model_and_selected_at_load(copy, tiny_encod
     assert np.allclose(modern.decision_thresholds()[0], 0.6 * plain.decision_thresholds()[0])
     with pytest.raises(ModelLoadError, match="no threshold profile 'other'"):
         Tagger.load(copy, base=tiny_encoder, thresholds="other")
+    with pytest.raises(ModelLoadError, match="a threshold profile needs a name"):
+        Tagger.load(copy, base=tiny_encoder, thresholds="")
 
 
 GDPR_POLICY = PROFILE_POLICY + "We process your data on the legal basis of the GDPR.\n"

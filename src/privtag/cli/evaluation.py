@@ -30,7 +30,9 @@ def evaluate_cmd(
         Path | None, typer.Option("--markdown", help="Write the tables as Markdown.")
     ] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="Write a per-label F1 PNG.")] = None,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples (0: no intervals).")
+    ] = 1000,
     thresholds: ThresholdProfile = None,
     force: Force = False,
 ) -> None:
@@ -94,7 +96,9 @@ def benchmark_cmd(
     annotations: Annotated[
         Path, typer.Option("--annotations", help="Seed annotations directory.")
     ] = Path("data/annotations"),
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples (0: no intervals).")
+    ] = 1000,
     tfidf_out: Annotated[
         Path | None,
         typer.Option("--tfidf-out", help="Save the fitted TF-IDF taggers to DIR/<level>."),

@@ -98,7 +98,7 @@ def train_cmd(
 
 def crossval_cmd(
     recipe: Annotated[Path, typer.Argument(help="Recipe file (TOML), e.g. train/default.toml.")],
-    folds: Annotated[int, typer.Option("--folds", help="Number of folds (by policy).")] = 5,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Number of folds (by policy).")] = 5,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Run folder: fold scores, resumable.")
     ] = Path("runs/cv"),
@@ -119,7 +119,9 @@ def crossval_cmd(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write every figure (JSON) here.")
     ] = None,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Policy resamples.")] = 1000,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", min=0, help="Policy resamples (0: no intervals).")
+    ] = 1000,
     partial: Annotated[
         bool, typer.Option("--partial", help="Report the folds done so far (at least two).")
     ] = False,
@@ -142,6 +144,12 @@ def crossval_cmd(
     from privtag.outputs import Outputs, spec_paths, write_text
     from privtag.training.recipe import Recipe
 
+    outside = [k for k in fold or [] if not 0 <= k < folds]
+    if outside:
+        raise typer.BadParameter(
+            f"{outside[0]} is not a fold of --folds {folds}: give 0 to {folds - 1}",
+            param_hint="--fold",
+        )
     r = Recipe.load(recipe, list(overrides or []))
     if opp115:
         r.data.opp115 = str(opp115)

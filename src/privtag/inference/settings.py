@@ -317,12 +317,14 @@ def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndar
         >>> profile_scales(th, "modern")[:3].tolist(), profile_scales(th, "default").tolist()[0]
         ([0.5, 0.5, 0.5], 1.0)
     """
+    profiles = thresholds.get("profiles", {})
+    have = ", ".join([AUTO_PROFILE, DEFAULT_PROFILE, *profiles])
+    if not isinstance(name, str) or not name.strip():
+        raise ModelLoadError(f"a threshold profile needs a name: one of {have}")
     name = resolve_profile(thresholds, name)[0]  # with no policy text, "auto" is "default"
     if name == DEFAULT_PROFILE:
         return np.ones(NUM_LABELS)
-    profiles = thresholds.get("profiles", {})
     if name not in profiles:
-        have = ", ".join([AUTO_PROFILE, DEFAULT_PROFILE, *profiles])
         raise ModelLoadError(
             f"model {model!r} has no threshold profile {name!r} (it has: {have}); fit one with "
             f"`privtag tune MODEL --profile {name} --data ANNOTATIONS`"

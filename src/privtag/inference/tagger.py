@@ -188,7 +188,7 @@ class Tagger:
 
             onnx = resolve_onnx(path, backend == "onnx-int8", model, base)
             tagger.scorer = OnnxScorer(onnx, settings.get("batch_size", 16))
-        if thresholds:
+        if thresholds is not None:  # "" is refused there, not taken for the default
             tagger.use_thresholds(thresholds)
         return tagger.use_aggregate(aggregate) if aggregate else tagger
 
