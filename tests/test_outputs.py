@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from privtag.errors import OutputError, PrivtagError
+from privtag.errors import DataError, OutputError, PrivtagError
 from privtag.outputs import Outputs, atomic_dir, atomic_file, spec_paths, write_text
 
 
 def test_spec_paths_keeps_only_paths():
     specs = ["opp115:train", "doccano:d.jsonl", "labelstudio:l.json", "tfidf:m", "a/b", "rules"]
     assert spec_paths(specs) == [Path("d.jsonl"), Path("l.json"), Path("m"), Path("a/b")]
+    for empty in ("tfidf:", "doccano: "):  # not the working directory
+        with pytest.raises(DataError, match=f"{empty!r} names no path; write it as "):
+            spec_paths([empty])
 
 
 def test_output_errors_are_privtag_errors():

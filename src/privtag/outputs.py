@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from privtag.errors import OutputError
+from privtag.errors import DataError, OutputError
 
 PathLike = str | os.PathLike
 
@@ -50,6 +50,9 @@ def spec_paths(specs: Iterable[str]) -> list[Path]:
         kind, sep, rest = spec.partition(":")
         if spec == "rules" or (sep and kind == "opp115"):
             continue
+        if sep and kind in _PATH_PREFIXES and not rest.strip():
+            # "tfidf:" would read the working directory: say what is missing instead
+            raise DataError(f"{spec!r} names no path; write it as {kind}:PATH")
         paths.append(Path(rest if sep and kind in _PATH_PREFIXES else spec))
     return paths
 

@@ -101,6 +101,11 @@ def test_benchmark_checks_its_outputs_before_the_corpus(tmp_path):
     (tfidf / "old").write_text("x")
     result = run(*base, "--no-write", "--tfidf-out", tfidf)
     assert "is not empty; pass --force" in str(result.exception)
+    # only a Markdown file gets a benchmark section
+    (notes := tmp_path / "notes.txt").write_text("mine\n")
+    result = run(*base, "--out", notes)
+    assert "the file name must end in .md or .markdown" in str(result.exception)
+    assert notes.read_text() == "mine\n"
     # an existing results file is the one the benchmark updates: no --force needed
     (results := tmp_path / "RESULTS.md").write_text("# Results\n")
     result = run(*base, "--out", results)
@@ -130,6 +135,14 @@ def test_train_export_is_checked_before_training(tmp_path, data):
         assert message in str(result.exception)
     result = run("train", recipe, "--set", f'data.train=["{data / "train"}"]', "--export", data)
     assert "holds the input" in str(result.exception)
+    # the run's own folder may hold files (a resumed run), but never the recipe's inputs
+    for run_dir in (data, data / "train" / "run"):
+        result = run(
+            "train", recipe, "--set", f'data.train=["{data / "train"}"]',
+            "--set", f'train.output_dir="{run_dir}"',
+        )  # fmt: skip
+        assert isinstance(result.exception, OutputError), result.output
+        assert "train.output_dir" in str(result.exception)
     assert (full / "weights").read_text() == "x"
     assert not (tmp_path / "run").exists()  # training never started
 

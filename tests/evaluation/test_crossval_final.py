@@ -63,6 +63,12 @@ def test_final_model_refuses_a_run_of_another_recipe(tiny_run):
     assert saved["model"]["context_dropout"] == 0.0
 
 
+def test_final_model_refuses_a_run_folder_that_does_not_exist(tiny_run, tmp_path):
+    recipe, _ = tiny_run
+    with pytest.raises(DataError, match="no such run folder; run `privtag crossval RECIPE"):
+        train_final(recipe, tmp_path / "nowhere", echo=lambda s: None)
+
+
 def test_cli_decision_needs_a_crossval_run(tmp_path):
     from typer.testing import CliRunner
 

@@ -184,3 +184,23 @@ def test_cli_export_onnx_writes_both_files(model_dir):
     assert result.exit_code == 0, result.output
     assert (model_dir / "model.onnx").is_file() and (model_dir / "model.int8.onnx").is_file()
     assert "model.int8.onnx" in result.output
+
+
+def test_cli_export_onnx_never_overwrites_another_folder_or_a_file(model_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from privtag.cli import app
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "model.onnx").write_text("my own")
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("notes")
+    for out, words in [
+        (mine, "is not empty; pass --force"),
+        (a_file, "is a file, not a directory"),
+        (model_dir / "sub", "inside the input"),
+    ]:
+        result = CliRunner().invoke(app, ["export-onnx", str(model_dir), "--output", str(out)])
+        assert result.exit_code != 0 and words in str(result.exception), result.output
+    assert (mine / "model.onnx").read_text() == "my own" and a_file.read_text() == "notes"

@@ -314,6 +314,9 @@ def test_from_pretrained_order_argument_then_environment_then_shipped(
         Tagger.from_pretrained()
     with pytest.raises(ModelLoadError, match="model directory '' is empty"):
         Tagger.from_pretrained("")
+    (a_file := tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ModelLoadError, match=r"notes\.txt: a file, not a model directory"):
+        Tagger.from_pretrained(a_file)
     assert Tagger.load == Tagger.from_pretrained and Tagger.save is Tagger.save_pretrained
 
 

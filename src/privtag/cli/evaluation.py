@@ -111,8 +111,9 @@ def benchmark_cmd(
     from privtag.outputs import Outputs
 
     outs = Outputs([opp115_input(opp115, ["opp115:"]), model, annotations], force)
-    # --out gets only its benchmark section replaced: an intended update, no --force
-    out = outs.file(None if no_write else out, "--out", update=True)
+    # --out gets only its benchmark section replaced: an intended update of a Markdown
+    # file, no --force; any other file is not a results file, and is not touched
+    out = outs.file(None if no_write else out, "--out", suffixes=(".md", ".markdown"), update=True)
     tfidf_out = outs.directory(tfidf_out, "--tfidf-out")
 
     run = run_benchmark(

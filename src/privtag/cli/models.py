@@ -71,8 +71,9 @@ def train_cmd(
     sources = [*r.data.train, *r.data.validation]
     inputs = [recipe, *spec_paths(sources), opp115_input(r.data.opp115, sources), r.model.base]
     outs = Outputs([p for p in inputs if p and Path(p).exists()], force)
-    # training adds checkpoints to its output directory: it may hold files already
-    outs.claim(r.train.output_dir, "train.output_dir")
+    # training adds checkpoints to its output directory: it may hold files already, but
+    # never the recipe's inputs
+    outs.directory(r.train.output_dir, "train.output_dir", update=True)
     export = outs.directory(export, "--export")
     if (decision or aggregate) and not crossval:
         raise typer.BadParameter("--decision and --aggregate need --crossval RUN")
@@ -212,17 +213,25 @@ def export_onnx_cmd(
         bool, typer.Option("--int8", help="Also write the int8 model (linear layers quantized).")
     ] = False,
     out: Annotated[
-        Path | None, typer.Option("--output", help="Directory to write to (default: MODEL).")
+        Path | None,
+        typer.Option(
+            "--output", help="Directory to write to (default: MODEL, beside its weights)."
+        ),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Export a model to ONNX for `--backend onnx` (needs the onnx extra).
 
     Each file records the hash of the weights it was made from; a stale one is rebuilt.
+    In MODEL itself the ONNX files are a cache of its weights, rebuilt when stale; another
+    --output that is not empty needs --force.
     """
     from privtag.inference.onnx_backend import export_onnx
+    from privtag.outputs import Outputs
 
     if not (model / "config.json").is_file():
         raise typer.BadParameter(f"{model}: not a model directory (no config.json)")
+    out = Outputs([model], force).directory(out, "--output")
     path = export_onnx(model, int8=int8, output=out)
     typer.echo(f"ONNX model written to {path}")
 

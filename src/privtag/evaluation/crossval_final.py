@@ -120,6 +120,10 @@ def train_final(
 
     started = time.time()
     run = Path(run)
+    if not run.is_dir():
+        raise DataError(
+            f"--crossval {run}: no such run folder; run `privtag crossval RECIPE -o {run}` first"
+        )
     checked = check_run_recipe(recipe, run)
     if not checked:
         echo(f"note: {run} records no recipe (an older run); it is trusted to match this one")

@@ -149,8 +149,9 @@ class Tagger:
             )
         path = default_model_dir() if path is None else Path(path)
         if not path.is_dir():
+            what = "a file, not a model directory" if path.exists() else "no such model directory"
             raise ModelLoadError(
-                f"{path}: no such model directory; train one with "
+                f"{path}: {what}; train one with "
                 "`privtag train train/default.toml` or pass --model DIR"
             )
         for f in (SETTINGS_FILE, THRESHOLDS_FILE, "config.json", "tokenizer.json"):
