@@ -197,7 +197,7 @@ def test_policies_dir_argument(tmp_path):
     shutil.copy(ACME, tmp_path / "acme.jsonl")  # no policies/ next to it
     assert validate_annotations(tmp_path / "acme.jsonl", SMALL / "policies") == []
     assert validate_annotations(tmp_path / "acme.jsonl", tmp_path)[0].endswith(
-        "add the policy text there, or pass the right policies directory"
+        "add the policy text there, or name the folder of policy texts (--policies DIR; data.policies in a recipe)"
     )
 
 

@@ -16,12 +16,13 @@ from privtag.data import (
     SPLITS,
     load_annotations,
     load_source,
+    load_units,
     policy_split,
     split_dataset,
     to_dataset,
 )
 from privtag.data.annotations import parse_annotations, read_annotations
-from privtag.errors import DataError
+from privtag.errors import AnnotationError, DataError
 from privtag.labels import LABELS
 
 # ---------------------------------------------------------------- valid files
@@ -150,8 +151,10 @@ def test_split_dataset_never_puts_a_policy_in_two_splits(policies, seed):
 def test_load_source_privtag_files():
     assert len(load_source(str(ACME), split="train")["train"]) == 15
     assert sum(map(len, load_source(str(SMALL / "annotations")).values())) == 34
-    with pytest.raises(DataError, match="unknown data source"):
+    with pytest.raises(DataError, match="'nonsense': no such file or folder; check the path"):
         load_source("nonsense")
+    with pytest.raises(DataError, match=r"unknown data source 'notes\.txt'"):
+        load_source("notes.txt")
 
 
 def test_load_source_opp115(opp115_dir):
@@ -161,3 +164,22 @@ def test_load_source_opp115(opp115_dir):
     assert list(one) == [name] and one[name].features == FEATURES
     with pytest.raises(DataError, match="no split"):
         load_source("opp115:nosuch", opp115_root=opp115_dir)
+
+
+def test_load_units_refuses_a_file_given_twice_and_reads_opp115_without_a_colon(tmp_path):
+    with pytest.raises(DataError, match="given twice, so its units would count twice"):
+        load_units([str(ACME), str(ACME)])
+    with pytest.raises(DataError, match=r"in .* and .*, so its units would count twice"):
+        load_units([str(SMALL / "annotations"), str(ACME)])
+    with pytest.raises(DataError, match="no such OPP-115 directory"):  # "opp115" is "opp115:all"
+        load_units(["opp115"], opp115=tmp_path / "none")
+
+
+def test_load_units_reads_policy_texts_from_the_folder_given(tmp_path):
+    import shutil
+
+    (tmp_path / "anns").mkdir()
+    shutil.copy(ACME, tmp_path / "anns" / ACME.name)
+    with pytest.raises(AnnotationError, match="name the folder of policy texts"):
+        load_units([str(tmp_path / "anns")])
+    assert len(load_units([str(tmp_path / "anns")], policies=SMALL / "policies")) == 15

@@ -293,17 +293,30 @@ def test_sentence_records(mini):
 
 
 def test_load_opp115_splits(mini):
-    dd = load_opp115(mini, level="segment", vote="majority")
+    with pytest.warns(UserWarning, match=r"split.json: 1 listed policies have no annotations"):
+        dd = load_opp115(mini, level="segment", vote="majority")
     assert set(dd) == {"train", "validation", "test"}
     assert set(dd["train"]["policy"]) == {MINI}  # 99_absent is not in the directory
     assert dd["test"].num_rows == 0
     tiny = dd["validation"]
     assert tiny.num_rows == 1 and tiny[0]["labels"] == [LABEL2ID["Data Retention"]]
     assert tiny.features["labels"].feature.names == list(LABELS)
-    sentences = load_opp115(mini, level="sentence", vote="union", splits=["validation"])
+    with pytest.warns(UserWarning, match="99_absent"):
+        sentences = load_opp115(mini, level="sentence", vote="union", splits=["validation"])
     assert list(sentences) == ["validation"]
     assert [LABELS[i] for i in sentences["validation"][0]["labels"]] == ["Data Retention"]
-    assert read_split(mini) == {"train": [MINI], "validation": [TINY], "test": []}
+    with pytest.warns(UserWarning, match="they are left out"):
+        assert read_split(mini) == {"train": [MINI], "validation": [TINY], "test": []}
+
+
+@pytest.mark.parametrize("content", ['{"train": ["a"', '["a", "b"]', '{"train": "a"}'])
+def test_a_broken_split_json_is_named(mini, tmp_path, content):
+    import shutil
+
+    copy = Path(shutil.copytree(mini, tmp_path / "opp"))
+    (copy / "split.json").write_text(content)
+    with pytest.raises(DataError, match=r"split\.json: (not valid JSON|expected an object)"):
+        read_split(copy)
 
 
 def test_bad_arguments_and_directories(mini, tmp_path):

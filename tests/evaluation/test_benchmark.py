@@ -161,6 +161,21 @@ def test_evaluate_command_writes_json_markdown_and_chart(annotations, tmp_path):
     assert (tmp_path / "out.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_evaluate_command_reads_policy_texts_from_policies(tmp_path):
+    import shutil
+
+    from annotation_helpers import ACME, SMALL
+
+    (anns := tmp_path / "anns").mkdir()
+    shutil.copy(ACME, anns / ACME.name)
+    args = ["evaluate", "--model", "rules", "--data", str(anns), "--bootstrap", "0"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0 and "name the folder of policy texts" in str(result.exception)
+    result = CliRunner().invoke(app, [*args, "--policies", str(SMALL / "policies")])
+    assert result.exit_code == 0, result.output
+    assert "15 units from 1 policies" in result.output
+
+
 def test_evaluate_command_rejects_a_bad_level(annotations):
     result = CliRunner().invoke(
         app, ["evaluate", "--model", "rules", "--data", str(annotations), "--level", "para"]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import Force, ThresholdProfile, invocation, opp115_input
+from privtag.cli.options import Force, PoliciesDir, ThresholdProfile, invocation, opp115_input
 
 
 def evaluate_cmd(
@@ -34,6 +34,7 @@ def evaluate_cmd(
         int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples (0: no intervals).")
     ] = 1000,
     thresholds: ThresholdProfile = None,
+    policies: PoliciesDir = None,
     force: Force = False,
 ) -> None:
     """Score a model on annotated data: per-label P/R/F1, intervals, confusions, throughput."""
@@ -51,7 +52,7 @@ def evaluate_cmd(
         raise typer.BadParameter(
             f"use sentence, segment or both, not {level!r}", param_hint="--level"
         )
-    outs = Outputs([*spec_paths([*data, model]), opp115_input(opp115, data)], force)
+    outs = Outputs([*spec_paths([*data, model]), opp115_input(opp115, data), policies], force)
     json_out = outs.file(json_out, "--json")
     markdown = outs.file(markdown, "--markdown")
     chart = outs.file(chart, "--chart", suffixes=(".png", ".svg"))
@@ -62,7 +63,7 @@ def evaluate_cmd(
         system.name = f"{system.name} (thresholds {thresholds})"
     results = []
     for lvl in levels:
-        units = load_units(data, lvl, opp115)
+        units = load_units(data, lvl, opp115, policies=policies)
         name = f"{' + '.join(data)}, {lvl} level"
         results.append(evaluate_system(system, units, data_name=name, n_bootstrap=bootstrap))
         typer.echo(results[-1].to_text() + "\n")

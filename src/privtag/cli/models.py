@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import Force, Opp115Dir, Overrides, opp115_input
+from privtag.cli.options import Force, Opp115Dir, Overrides, PoliciesDir, opp115_input
 
 
 def train_cmd(
@@ -69,7 +69,13 @@ def train_cmd(
     if base:
         r.model.base = str(base)
     sources = [*r.data.train, *r.data.validation]
-    inputs = [recipe, *spec_paths(sources), opp115_input(r.data.opp115, sources), r.model.base]
+    inputs = [
+        recipe,
+        *spec_paths(sources),
+        opp115_input(r.data.opp115, sources),
+        r.model.base,
+        r.data.policies,
+    ]
     outs = Outputs([p for p in inputs if p and Path(p).exists()], force)
     # training adds checkpoints to its output directory: it may hold files already, but
     # never the recipe's inputs
@@ -154,7 +160,8 @@ def crossval_cmd(
     r = Recipe.load(recipe, list(overrides or []))
     if opp115:
         r.data.opp115 = str(opp115)
-    outs = Outputs([recipe, *spec_paths([*r.data.train, *r.data.validation]), opp115], force)
+    sources = [*r.data.train, *r.data.validation]
+    outs = Outputs([recipe, *spec_paths(sources), opp115, r.data.policies], force)
     markdown = outs.file(markdown, "--markdown")
     json_out = outs.file(json_out, "--json")
     outs.directory(output, "--output", update=True)
@@ -276,6 +283,7 @@ def tune_cmd(
             "precision = recall, unbiased counts).",
         ),
     ] = "f1",
+    policies: PoliciesDir = None,
     auto: Annotated[
         bool,
         typer.Option(
@@ -338,17 +346,17 @@ def tune_cmd(
             param_hint="--force",
         )
     specs = data or ["opp115:validation"]
-    outs = Outputs([model, *spec_paths(specs), opp115_input(opp115, specs)], force)
+    outs = Outputs([model, *spec_paths(specs), opp115_input(opp115, specs), policies], force)
     out = outs.directory(out, "--out")
     tagger = Tagger.load(model)
     compact = (model / "compact.safetensors").is_file()
     if profile:
-        lines = _fit_profile(tagger, profile, data, opp115, objective)
+        lines = _fit_profile(tagger, profile, data, opp115, objective, policies)
         if auto:
             tagger.thresholds["auto"] = {"gdpr_era": profile}
             lines.append(f"--thresholds auto now gives {profile!r} to policies under today's laws")
     else:
-        lines = _retune(tagger, specs, opp115, tolerance)
+        lines = _retune(tagger, specs, opp115, tolerance, policies)
     # in place, files the tagger does not write (a model card) are kept
     with atomic_dir(out or model, update=out is None) as tmp:
         tagger.save(tmp, compact=compact)
@@ -370,7 +378,7 @@ def _profiles_dropped(model: Path, profile: str | None) -> str:
     return f", dropping its threshold profiles {', '.join(names)}" if names and not profile else ""
 
 
-def _retune(tagger, specs, opp115, tolerance) -> list[str]:
+def _retune(tagger, specs, opp115, tolerance, policies) -> list[str]:
     import time
 
     from privtag.data.sources import load_units
@@ -381,8 +389,8 @@ def _retune(tagger, specs, opp115, tolerance) -> list[str]:
     auto = tagger.thresholds.pop("auto", None)  # it names one of them
     result = tune_tagger(
         tagger,
-        load_units(specs, "sentence", opp115),
-        load_units(specs, "segment", opp115),
+        load_units(specs, "sentence", opp115, policies=policies),
+        load_units(specs, "segment", opp115, policies=policies),
         list(AGGREGATES),
         _recipe_tolerance(tagger) if tolerance is None else tolerance,
     )
@@ -407,12 +415,13 @@ def _retune(tagger, specs, opp115, tolerance) -> list[str]:
     return lines
 
 
-def _fit_profile(tagger, name, data, opp115, objective) -> list[str]:
+def _fit_profile(tagger, name, data, opp115, objective, policies) -> list[str]:
     from privtag.data.sources import load_units
     from privtag.training.profiles import tune_profile
 
     try:
-        fit = tune_profile(tagger, load_units(data, "sentence", opp115), name, data, objective)
+        units = load_units(data, "sentence", opp115, policies=policies)
+        fit = tune_profile(tagger, units, name, data, objective)
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--profile") from e
     factors = fit["label_scales"]

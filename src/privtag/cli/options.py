@@ -46,6 +46,15 @@ Overrides = Annotated[
 #: the --thresholds option of the commands in this package that tag (commands of feature
 #: packages declare it with the same help: importing privtag.cli there would be a cycle)
 ThresholdProfile = Annotated[str | None, typer.Option("--thresholds", help=PROFILE_HELP)]
+#: where the policy texts of annotation files are, for commands that read annotations
+PoliciesDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--policies",
+        help="Folder of the annotated policies' texts (default: policies/ beside the "
+        "annotations' folder, else data/policies).",
+    ),
+]
 Opp115Dir = Annotated[
     Path | None, typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115).")
 ]
@@ -53,7 +62,7 @@ Opp115Dir = Annotated[
 
 def opp115_input(opp115: Path | None, specs: list[str]) -> Path | None:
     """The OPP-115 directory a command reads, if any of its sources is ``opp115:SPLIT``."""
-    if opp115 is not None or not any(s.startswith("opp115:") for s in specs):
+    if opp115 is not None or not any(s.partition(":")[0] == "opp115" for s in specs):
         return opp115
     from privtag.data.opp115 import default_root
 

@@ -60,7 +60,9 @@ def annotation_files(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, [paths] if isinstance(paths, str | Path) else paths):
         out.extend(
-            sorted(q for q in p.iterdir() if q.suffix in (".jsonl", ".csv")) if p.is_dir() else [p]
+            sorted(q for q in p.iterdir() if q.suffix.lower() in (".jsonl", ".csv"))
+            if p.is_dir()
+            else [p]
         )
     return out
 
@@ -80,7 +82,8 @@ def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
         return []
     content = content.removeprefix("\ufeff")
     rows: list[tuple[int, dict]] = []
-    if path.suffix == ".csv":
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
         reader = csv.DictReader(content.splitlines(keepends=True))
         missing = [f for f in FIELDS if f != "note" and f not in (reader.fieldnames or [])]
         if missing:
@@ -95,7 +98,7 @@ def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
             # line_num is the row's last line (a quoted cell may span several)
             rows.append((reader.line_num, _from_csv(row, reader.line_num, bad)))
         return rows
-    if path.suffix != ".jsonl":
+    if suffix != ".jsonl":
         bad(
             1,
             "file",
@@ -110,7 +113,10 @@ def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = json.loads(text, object_pairs_hook=_unique_keys)
+        except _DuplicateKey as e:
+            bad(n, e.key, "given twice in the record", "keep one of the two")
+            continue
         except json.JSONDecodeError as e:
             bad(
                 n,
@@ -131,10 +137,34 @@ def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
     return rows
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    # json.loads keeps the last of two equal keys: the first value would go unseen
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def _from_csv(row: dict, line: int, bad) -> dict:
     out: dict = {k: v for k, v in row.items() if k is not None and v is not None}
     if None in row:
         bad(line, "columns", "more cells than columns", "quote cells that contain commas")
+    short = [k for k, v in row.items() if k is not None and v is None and k != "note"]
+    if short:  # DictReader fills missing cells with None: the row lost its last cells
+        bad(
+            line,
+            "columns",
+            f"fewer cells than columns (no {', '.join(short)})",
+            "give every column a cell, an empty one if it has no value",
+        )
     for key in ("start", "end"):
         if out.get(key, "").strip().lstrip("-").isdigit():  # else the type check reports it
             out[key] = int(out[key])

@@ -106,7 +106,8 @@ def parse_annotations(
     # reported as "without a record" (the row's own problem says what to fix)
     claimed: dict[str, set] = {}
     records: list[dict] = []
-    for given in [paths] if isinstance(paths, str | Path) else paths:
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)  # a generator: read once
+    for given in paths:
         if Path(given).is_dir() and not annotation_files([given]):
             found.append(
                 (
@@ -146,7 +147,8 @@ def parse_annotations(
                         line,
                         "policy",
                         f"no policy file {policy}.md/.txt/.html in {_d}",
-                        "add the policy text there, or pass the right policies directory",
+                        "add the policy text there, or name the folder of policy texts "
+                        "(--policies DIR; data.policies in a recipe)",
                     )
                 return False
             if pfile not in docs:

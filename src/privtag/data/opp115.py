@@ -37,6 +37,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -86,6 +87,8 @@ def resolve_root(root: str | Path | None) -> Path:
             "OPP-115 not found: pass --opp115 DIR (a directory with annotations/ and "
             "sanitized_policies/) or set PRIVTAG_OPP115; it is research-only and not shipped"
         )
+    if not path.is_dir():
+        raise DataError(f"{path}: no such OPP-115 directory; check --opp115")
     for sub in ("annotations", "sanitized_policies"):
         if not (path / sub).is_dir():
             raise DataError(f"{path}: not an OPP-115 directory (no {sub}/ inside); check --opp115")
@@ -265,8 +268,25 @@ def read_split(root: Path) -> dict[str, list[str]]:
     f = root / "split.json"
     if not f.is_file():
         raise DataError(f"{f}: missing; OPP-115 splits come from split.json")
-    split = json.loads(f.read_text())
+    try:
+        split = json.loads(f.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise DataError(f"{f}: not valid JSON ({e}); restore it from the OPP-115 copy") from e
+    if not isinstance(split, dict) or not all(
+        isinstance(v, list) and all(isinstance(p, str) for p in v) for v in split.values()
+    ):
+        raise DataError(
+            f"{f}: expected an object of split name -> list of policy names; restore it"
+        )
     present = {p.stem for p in (root / "annotations").glob("*.csv")}
+    absent = sorted(p for pols in split.values() for p in pols if p not in present)
+    if absent:
+        # a partial copy: say so, so that a score over fewer policies is not taken for the whole
+        warnings.warn(
+            f"{f}: {len(absent)} listed policies have no annotations/*.csv here "
+            f"({', '.join(absent[:3])}{', ...' if len(absent) > 3 else ''}); they are left out",
+            stacklevel=2,
+        )
     return {name: [p for p in pols if p in present] for name, pols in split.items()}
 
 

@@ -83,7 +83,9 @@ def load_source(
         read = importers.read_labelstudio if kind == "labelstudio" else importers.read_doccano
         return as_dataset_dict(read(rest), split, seed, fractions)
     path = Path(spec)
-    if path.suffix in (".jsonl", ".csv") or path.is_dir():
+    if not path.exists() and not path.suffix:
+        raise DataError(f"data source {spec!r}: no such file or folder; check the path")
+    if path.suffix.lower() in (".jsonl", ".csv") or path.is_dir():
         return load_annotations(path, policies_dir, split, seed, fractions)
     raise DataError(
         f"unknown data source {spec!r}; use a .jsonl or .csv file, a directory of "
@@ -111,6 +113,7 @@ def load_units(
     level: str = "sentence",
     opp115: str | Path | None = None,
     vote: str = "majority",
+    policies: str | Path | None = None,
 ) -> Dataset:
     """All units of ``level`` from several sources, in one Dataset with :data:`FEATURES`.
 
@@ -122,6 +125,11 @@ def load_units(
             sentences, whose segments are their paragraphs (:func:`sentences_to_segments`).
         opp115: the OPP-115 directory (default: :func:`privtag.data.opp115.default_root`).
         vote: ``"majority"`` or ``"union"`` for OPP-115.
+        policies: the folder of the annotated policies' texts (default: ``policies/``
+            beside the annotations' folder, else the repository's ``data/policies``).
+
+    Raises:
+        DataError: a source is unknown or missing, or one annotation file is given twice.
 
     Example:
         >>> ds = load_units(["opp115:validation", "data/annotations"], "segment")  # doctest: +SKIP
@@ -130,13 +138,36 @@ def load_units(
 
     if level not in LEVELS:
         raise DataError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    sources = list(sources)
+    _check_no_file_twice(sources)
     parts = []
     for spec in sources:
-        if spec.startswith("opp115:"):
+        if spec.partition(":")[0] == "opp115":
             parts.extend(load_source(spec, opp115_root=opp115, level=level, vote=vote).values())
             continue
-        ds = load_source(spec, split="all")["all"]
+        ds = load_source(spec, split="all", policies_dir=policies)["all"]
         parts.append(ds if level == "sentence" else sentences_to_segments(ds))
     if not parts:
         raise DataError("no data sources given; name at least one")
     return concatenate_datasets([p.cast(FEATURES) for p in parts])
+
+
+def _check_no_file_twice(sources: list[str]) -> None:
+    """Refuse an annotation file named by two sources: its units would count twice."""
+    from privtag.data.annotation_format import annotation_files
+
+    first: dict[Path, str] = {}
+    for spec in sources:
+        kind, sep, rest = spec.partition(":")
+        if kind == "opp115":
+            continue
+        path = Path(rest if sep and kind in ("labelstudio", "doccano") else spec)
+        files = annotation_files([path]) if path.is_dir() else [path]
+        for f in files:
+            key = f.resolve()
+            if key in first:
+                twice = "given twice" if first[key] == spec else f"in {first[key]!r} and {spec!r}"
+                raise DataError(
+                    f"{f}: {twice}, so its units would count twice; give each file once"
+                )
+            first[key] = spec

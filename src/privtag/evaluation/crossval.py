@@ -88,7 +88,10 @@ def load_pool(recipe: Recipe) -> tuple[dict, dict]:
     d = recipe.data
     opp, extra = _split_sources(recipe)
     pool = {lvl: load_units(opp, lvl, d.opp115, d.vote) for lvl in LEVELS}
-    extras = {lvl: load_units(extra, lvl) if extra else to_dataset([]) for lvl in LEVELS}
+    extras = {
+        lvl: load_units(extra, lvl, policies=d.policies) if extra else to_dataset([])
+        for lvl in LEVELS
+    }
     return pool, extras
 
 

@@ -159,7 +159,9 @@ def _chunks(items: Iterable[dict], size: int):
 def _gold_units(recipe: Recipe, level: str):
     from privtag.data import load_units
 
-    ds = load_units(recipe.data.train, level, recipe.data.opp115, recipe.data.vote)
+    ds = load_units(
+        recipe.data.train, level, recipe.data.opp115, recipe.data.vote, recipe.data.policies
+    )
     for r in ds:
         yield {k: r[k] for k in ("policy", "unit_id", "text", "section", "previous")}
 

@@ -46,6 +46,9 @@ class DataConfig:
     train: list[str] = field(default_factory=lambda: ["opp115:train", "data/annotations"])
     validation: list[str] = field(default_factory=lambda: ["opp115:validation"])
     opp115: str | None = None
+    # the folder of the annotated policies' texts (None: ``policies/`` beside the
+    # annotations' folder, else the repository's data/policies)
+    policies: str | None = None
     vote: str = "majority"
     levels: list[str] = field(default_factory=lambda: ["sentence", "segment"])
     # hard: 0/1 labels by ``vote``; soft: the share of annotators who gave each label

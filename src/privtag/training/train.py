@@ -273,7 +273,7 @@ def train(recipe: Recipe):
     tokenizer = AutoTokenizer.from_pretrained(base)
 
     def load(specs: list[str], level: str) -> Dataset:
-        return load_units(specs, level, d.opp115, d.vote) if specs else to_dataset([])
+        return load_units(specs, level, d.opp115, d.vote, d.policies) if specs else to_dataset([])
 
     units = {
         lvl: {"train": load(d.train, lvl), "validation": load(d.validation, lvl)}
