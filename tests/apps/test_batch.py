@@ -121,10 +121,17 @@ def test_a_list_whose_first_entry_is_missing_is_still_a_list(tmp_path):
     assert [Path(i.id).name for i in items] == ["a.html", "zarget.md", "also-gone.md"]
     assert [i.error is None for i in items] == [False, True, False]
     assert "no such file or folder" in items[0].error
-    # a policy that names files in sentences, or names only missing ones, is a policy
-    for text in (f"Read {POLICIES / 'zarget.md'} first.\n", "gone/a.html\ngone/b.html\n"):
-        listing.write_text(text)
-        assert [i.id for i in BatchInputs([listing])] == [str(listing)]
+    # comments, an entry with a space or another extension, a list whose files all moved
+    listing.write_text(f"# to tag\n{POLICIES / 'zarget.md'}\nmy policy.txt\nnotes.pdf\n")
+    items = list(BatchInputs([listing]))
+    assert [Path(i.id).name for i in items] == ["zarget.md", "my policy.txt", "notes.pdf"]
+    assert [i.error is None for i in items] == [True, False, False]
+    listing.write_text("moved/a.md\nmoved/b.html\n")
+    assert all("no such file" in i.error for i in BatchInputs([listing]))
+    # a policy that names a file in a sentence, or has a heading named like a folder, is a policy
+    (tmp_path / "Security").mkdir()
+    listing.write_text(f"Read {POLICIES / 'zarget.md'} first.\nSecurity\nWe keep logs.\n")
+    assert [i.id for i in BatchInputs([listing])] == [str(listing)]
 
 
 def test_an_empty_folder_is_reported(tmp_path):

@@ -6,10 +6,10 @@ An input spec is one of:
 * a folder: every file below it (recursively) whose extension is a policy extension;
   any other file (a PDF, a file without extension) is reported in the errors table, and
   hidden files and folders (``.git``, ``.DS_Store``) are passed over;
-* a ``.txt`` list of paths: a ``.txt`` file whose every non-blank line names an existing
-  file or folder (relative to the working directory or to the list) or looks like a path
-  to one (no spaces, a policy or records extension); every line is then a spec of its
-  own, and a missing one is reported (a ``.txt`` policy is made of sentences, not paths);
+* a ``.txt`` list of paths: a ``.txt`` file one of whose lines names an existing file or
+  folder (relative to the working directory or to the list; a folder as ``name/``), or
+  whose every line looks like a path (see :func:`_list_file`); every line but blanks and
+  ``#`` comments is then a spec of its own, and a missing one is reported;
 * a ``.jsonl`` or ``.jsonl.gz`` file of ``{"id", "text"}`` records, one a line (other
   fields are ignored), such as ``../shared/corpus/policies.jsonl.gz``.
 
@@ -99,27 +99,38 @@ def _records(path: Path) -> Iterator[PolicyInput]:
 
 
 def _list_file(path: Path) -> list[str] | None:
-    """The lines of a ``.txt`` list of paths, or None if ``path`` is a policy."""
+    """The entries of a ``.txt`` list of paths, or None if ``path`` is a policy.
+
+    A line *looks like a path* when it has no space and holds a ``/`` or ends in a policy
+    or records extension (a heading such as "Security" does not, even if a folder of that
+    name exists). A list when one such line names an existing file or folder (then every
+    other line is an entry too, and a missing one is reported), or when every line looks
+    like a path (a list whose files all moved). Blank lines and ``#`` comments are not
+    entries.
+    """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None  # tagging it reports the problem
-    lines = [x.strip() for x in lines if x.strip()]
-    if not lines or not all(_names_a_path(x, path) for x in lines):
+    lines = [x.strip() for x in lines if x.strip() and not x.lstrip().startswith("#")]
+    if not lines or any(len(x) > 4096 for x in lines):
         return None
-    if not any(_resolve(x, path).exists() for x in lines):
-        return None  # a policy of file names: tagging it is the safer reading
+    found = any(_path_like(x) and _exists(_resolve(x, path)) for x in lines)
+    if not found and not all(map(_path_like, lines)):
+        return None
     return [str(_resolve(x, path)) for x in lines]
 
 
-def _names_a_path(line: str, list_file: Path) -> bool:
-    if len(line) > 4096:
+def _exists(p: Path) -> bool:
+    try:
+        return p.exists()
+    except (OSError, ValueError):  # a name too long for the OS, a NUL byte
         return False
-    if _resolve(line, list_file).exists():
-        return True
-    # a missing entry: still a path if it has no space and a policy or records extension
-    return not any(c.isspace() for c in line) and line.lower().endswith(
-        POLICY_EXTENSIONS + RECORD_SUFFIXES
+
+
+def _path_like(line: str) -> bool:
+    return not any(c.isspace() for c in line) and (
+        "/" in line or line.lower().endswith(POLICY_EXTENSIONS + RECORD_SUFFIXES)
     )
 
 
