@@ -319,3 +319,17 @@ def test_comparing_runs_says_when_a_policy_was_decided_at_other_thresholds(tmp_p
     assert unknown.other_profile is None and "does not record its threshold profiles" in (
         unknown.to_text()
     )
+
+
+def test_a_lone_surrogate_in_a_record_is_replaced_not_fatal(tmp_path):
+    records = tmp_path / "r.jsonl"
+    records.write_text(
+        '{"id": "\\udc00bad", "text": "We keep data \\ud800 for a year."}\n'
+        '{"id": "ok", "text": "We share your e-mail with advertisers."}\n'
+    )
+    out = tmp_path / "o.csv"
+    result = run("batch", records, "--model", "rules", "-o", out, "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "2 policies tagged" in result.output and "0 errors" in result.output
+    rows = pd.read_csv(out)
+    assert set(rows.policy_id) == {"\ufffdbad", "ok"}

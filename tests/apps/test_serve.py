@@ -85,6 +85,43 @@ def test_bad_format_and_empty_text_get_422_with_a_message(client):
     assert r.status_code == 422 and "format must be one of auto, text, markdown, html" in r.text
 
 
+def test_odd_request_bodies_get_a_422_that_says_what_to_send(client):
+    def post(path, body, **headers):
+        return client.post(path, content=body, headers={"content-type": "application/json",
+                                                         **headers})  # fmt: skip
+
+    r = post("/api/tag", '{"text": NaN}')  # what json.dumps writes for a missing value
+    assert r.status_code == 422 and r.json()["detail"] == "text: Input should be a valid string"
+    r = post("/api/predict", '{"texts": ["We share.", NaN]}')
+    assert r.status_code == 422 and r.json()["detail"].startswith("texts.1: ")
+    r = post("/api/tag", '{"text": "We share')
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("body: invalid JSON at character ")
+    r = post("/api/tag", '{"text": "We share."}', **{"content-type": "text/plain"})
+    assert r.status_code == 422 and "Content-Type: application/json" in r.json()["detail"]
+    r = client.post("/api/tag", json={"text": "We share.", "thresholds": "bogus"})
+    assert r.status_code == 422 and r.json()["detail"].startswith("thresholds: Extra inputs")
+
+
+def test_a_lone_surrogate_is_text_not_a_server_error(client):
+    r = client.post(
+        "/api/tag",
+        content=b'{"text": "We share your e-mail \\ud800 with advertisers."}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+    assert "\ufffd" in r.json()["sentences"][0]["text"]
+
+
+def test_predict_takes_at_most_max_units(client):
+    from privtag.serve.app import MAX_UNITS
+
+    r = client.post("/api/predict", json={"texts": ["We share."] * (MAX_UNITS + 1)})
+    assert r.status_code == 422 and r.json()["detail"].startswith(
+        f"texts: List should have at most {MAX_UNITS} items"
+    )
+
+
 def test_bodies_over_the_limit_get_413(tagger):
     small = TestClient(create_app(tagger, max_bytes=1000))
     r = small.post("/api/tag", json={"text": "We keep logs. " * 100})

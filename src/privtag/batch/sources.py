@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from privtag.errors import PolicyReadError
+from privtag.segmentation.blocks import clean_text
 
 POLICY_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml")
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -72,11 +73,12 @@ def record_input(record: object, where: str) -> PolicyInput:
     if not isinstance(record, dict):
         return PolicyInput(where, where, error=f"{where}: not a JSON object; expected {{id, text}}")
     pid = record.get("id")
-    pid = where if pid is None or pid == "" else str(pid)
+    # a lone surrogate (valid in JSON, not in UTF-8) would fail every write of the row
+    pid = where if pid is None or pid == "" else clean_text(str(pid))
     text = record.get("text")
     if not isinstance(text, str):
         return PolicyInput(pid, where, error=f"{where}: no 'text' string in the record")
-    return PolicyInput(pid, where, text=text)
+    return PolicyInput(pid, where, text=clean_text(text))
 
 
 def _records(path: Path) -> Iterator[PolicyInput]:

@@ -22,20 +22,29 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from privtag.errors import PrivtagError
 from privtag.labels import LABELS
 from privtag.render.assets import PAGE_JS
 from privtag.render.summary import describe, label_summary, model_info
+from privtag.segmentation.blocks import clean_text
 from privtag.serve.docs import docs_page
 from privtag.serve.page import FORMATS, PAGE_CSP, home, report_page
 
 Format = Literal["auto", "text", "markdown", "html"]
 
 
+#: Units one /api/predict request may hold: the model serves one request at a time, so a
+#: request of 30,000 units (45 s here) would hold every other user up for as long.
+MAX_UNITS = 1000
+
+
 class TagRequest(BaseModel):
     """A policy to tag."""
+
+    # an unknown field ("thresholds", a typo) is refused, not silently ignored
+    model_config = ConfigDict(extra="forbid")
 
     text: str = Field(description="The policy itself (never a file name: it is not read).")
     format: Format = Field("auto", description="auto (detect), text, markdown or html.")
@@ -44,7 +53,13 @@ class TagRequest(BaseModel):
 class PredictRequest(BaseModel):
     """Sentences or paragraphs to label, each on its own."""
 
-    texts: list[str] = Field(description="One unit (sentence or paragraph) per item.")
+    model_config = ConfigDict(extra="forbid")
+
+    texts: list[str] = Field(
+        description=f"One unit (sentence or paragraph) per item, at most {MAX_UNITS}; an item "
+        "without text gets no label and scores 0.",
+        max_length=MAX_UNITS,
+    )
 
 
 class BodyLimit:
@@ -87,9 +102,23 @@ def _one_line(errors) -> str:
     """FastAPI's validation errors as one readable line: ``field: problem; ...``."""
     parts = []
     for err in errors:
-        loc = ".".join(str(x) for x in err.get("loc", ()) if x != "body") or "body"
-        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+        kind, loc = err.get("type"), err.get("loc", ())
+        if kind == "json_invalid":  # its loc is ("body", character offset), not a field
+            reason = (err.get("ctx") or {}).get("error", "")
+            at = f" at character {loc[1]}" if len(loc) > 1 else ""
+            parts.append(f"body: invalid JSON{at} ({reason}); send one JSON object")
+            continue
+        where = ".".join(str(x) for x in loc if x != "body") or "body"
+        msg = err.get("msg", "invalid")
+        if where == "body" and kind in ("model_attributes_type", "dict_type"):
+            msg += "; send a JSON object with Content-Type: application/json"
+        parts.append(f"{where}: {msg}")
     return "; ".join(parts)
+
+
+def _safe(errors) -> list[dict]:
+    """Validation errors that JSON can carry: a NaN or a surrogate in the input is not."""
+    return [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in errors]
 
 
 def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastAPI:
@@ -124,13 +153,19 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
     app.state.tagger = tagger
 
     def tag(text: str, format: str):
-        data = text.encode("utf-8")  # bytes: a request can never name a server file
+        # bytes: a request can never name a server file; a lone surrogate (valid in a JSON
+        # string, not in UTF-8) becomes U+FFFD, as the segmenter would make it
+        data = clean_text(text).encode("utf-8")
         with lock:
             return tagger.tag(data, format=None if format == "auto" else format)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        errors = jsonable_encoder(exc.errors())
+        errors = jsonable_encoder(_safe(exc.errors()))
+        ctx = [e.get("ctx") or {} for e in exc.errors()]
+        for e, c in zip(errors, ctx, strict=True):  # the JSON parser's reason, as text
+            if e["type"] == "json_invalid" and "error" in c:
+                e["ctx"] = {"error": str(c["error"])}
         return JSONResponse({"detail": _one_line(errors), "errors": errors}, status_code=422)
 
     @app.exception_handler(PrivtagError)
