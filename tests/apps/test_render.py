@@ -124,6 +124,15 @@ def test_policy_markup_is_shown_as_text():
     assert csp == ["default-src 'none'; style-src 'unsafe-inline'; img-src data:"]
 
 
+def test_policy_text_is_bidi_isolated_from_the_reports_own_text():
+    # an unclosed right-to-left override in a policy sentence must not reverse the
+    # report's "score 0.19, sentence 2" beside it: quotes and sentence texts are isolates
+    html = render_html(fake_tag("We do not sell \u202e.srentrap your data.\n"), INFO)
+    assert "\u202e" in html  # kept as written
+    assert re.search(r"(?:^|[}\s])q,\.s>\.t\{unicode-bidi:isolate\}", html)
+    assert '<span class="t">We do not sell' in html
+
+
 def test_statuses_and_evidence_link_to_sentences():
     policy = fake_tag(POLICY)
     rows = {r["id"]: r for r in label_summary(policy, INFO)}

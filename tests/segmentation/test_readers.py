@@ -149,6 +149,18 @@ def test_markdown_code_spans_and_escapes_keep_their_characters(md, expected):
     assert [b.text for b in read_lines(md, True)] == [expected]
 
 
+def test_markdown_link_targets_may_hold_parentheses():
+    md = "See [HTTP cookie](https://en.wikipedia.org/wiki/Cookie_(computing)) for details."
+    b = Builder(md)
+    assert [blk.text for blk in read_lines(md, True, b)] == ["See HTTP cookie for details."]
+    assert b.links == ["https://en.wikipedia.org/wiki/Cookie_(computing)"]
+
+
+def test_zero_width_joiners_stay_in_their_words():
+    text = "Persian \u0646\u06cc\u0645\u200c\u0641\u0627\u0635\u0644\u0647 and \U0001f468\u200d\U0001f469 here."
+    assert [b.text for b in read_lines(text, False)] == [text]
+
+
 def test_markdown_table_cells_are_blocks_and_rows_paragraphs():
     md = "Intro:\n\n| Name | Purpose |\n|:---|---:|\n| _ga | Analytics. Two years. |\n| | empty |\n\nAfter."
     blocks = read_lines(md, True)

@@ -60,6 +60,7 @@ text-decoration:none;vertical-align:.1em;color:#111}
 .card.weak{border:2px dashed #7a4a00}.card.none{border-style:dotted;color:#333}
 .status{margin:.2rem 0 .4rem}
 .ev{margin:0;padding-left:1.2rem}.ev li{margin:.3rem 0}.ev q{font-style:italic}
+q,.s>.t{unicode-bidi:isolate}
 .chart{max-width:40rem;margin:.5rem 0}
 .filters{border:1px solid #888;border-radius:.5rem;padding:.5rem;margin:0 0 1rem;
 display:flex;flex-wrap:wrap;gap:.3rem .8rem}

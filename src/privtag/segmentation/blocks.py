@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-#: Characters that render as nothing: removed from words (they never split one).
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+#: Characters that render as nothing: removed from words (they never split one). Not the
+#: zero-width (non-)joiners U+200C and U+200D: they are part of how a word is written
+#: (Persian "نیم‌فاصله", an emoji family) and stay in it.
+INVISIBLE = "\u200b\u2060\ufeff\u00ad"
 _INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE), None)
 # A gap that is not exactly one plain space between two visible characters: only
 # these break a run, so a long line costs a handful of regex matches, not one per word.

@@ -34,7 +34,8 @@ _MD_LINKDEF = re.compile(
 _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 # Neither a link's text nor its target holds a "[", nor an autolink a "<": so each try
 # stops at the next opener and a line of "[" or "<" costs linear time, not quadratic.
-_MD_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(([^)\s\[]*)(?:\s+\"[^\"]*\")?\)")
+# A target may hold one level of balanced parentheses: .../wiki/Cookie_(computing)
+_MD_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(((?:[^()\s\[]|\([^()\s\[]*\))*)(?:\s+\"[^\"]*\")?\)")
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>")
 _MD_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>\n]*)?/?>")
 # Only HTML's own elements are markup: "<Company Name>" is a placeholder to keep.
