@@ -19,6 +19,7 @@ from privtag.training.dapt import (
     mlm_model,
     spread_per_policy,
 )
+from privtag.training.recipe import RecipeError
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -108,7 +109,7 @@ def test_dapt_saves_an_encoder_and_resumes_to_the_same_weights(tiny_encoder, tmp
     layer = "encoder.layer.0.attention.self.query.weight"
     assert not torch.equal(a[layer], before[layer])
     assert (straight / "tokenizer.json").is_file()
-    with pytest.raises(DataError, match="mlm_probability"):
+    with pytest.raises(RecipeError, match="mlm_probability must be a number between 0 and 1"):
         dapt(_recipe(tiny_encoder, corpus, tmp_path / "x", **{"train.mlm_probability": 1.5}))
 
 

@@ -232,6 +232,13 @@ def test_to_dict_round_trips_through_overrides():
         ("model.max_length=2", "model.max_length must be an integer of at least 4, not 2"),
         ("model.dropout=1.5", "model.dropout must be a number from 0 up to"),
         ("data.vote='most'", "data.vote must be majority or union"),
+        ("model.layers=-2", "model.layers must be an integer of at least 0"),
+        ("train.distill_alpha=5", "train.distill_alpha must be a number from 0 to 1"),
+        ("train.distill_temperature=-2", "train.distill_temperature must be a number above 0"),
+        ("train.save_steps=0", "train.save_steps must be an integer of at least 1"),
+        ("train.mlm_probability=1.5", "train.mlm_probability must be a number between 0 and 1"),
+        ("data.corpus_sample=-1.0", "data.corpus_sample must be a share above 0"),
+        ("data.corpus_tokens=-5", "data.corpus_tokens must be an integer of at least 1"),
     ],
 )
 def test_out_of_range_values_are_rejected_naming_the_field(setting, message):
@@ -260,3 +267,24 @@ def test_a_recipe_that_is_not_utf8_is_a_recipe_error(toml):
     path.write_bytes('[train]\noutput_dir = "runs/caf\u00e9"\n'.encode("cp1252"))
     with pytest.raises(RecipeError, match=re.escape(f"{path}: not UTF-8 text")):
         Recipe.load(path)
+
+
+def test_a_recipe_saved_with_a_bom_loads(toml):
+    path = toml("")
+    path.write_bytes("\ufeff[train]\nepochs = 1\n".encode())
+    assert Recipe.load(path).train.epochs == 1.0
+
+
+def test_one_override_as_a_string_is_one_override():
+    assert Recipe.load(overrides="train.epochs=1").train.epochs == 1.0
+
+
+def test_a_recipe_built_or_changed_in_code_is_checked():
+    r = Recipe.load()
+    assert r.check() is r  # the defaults, optional settings unset, pass
+    r.train.learning_rate = -5.0
+    with pytest.raises(RecipeError, match=r"recipe: train\.learning_rate must be a number above 0"):
+        r.check()
+    r.train.learning_rate = "5e-5"
+    with pytest.raises(RecipeError, match=r"train\.learning_rate must be a number, not '5e-5'"):
+        r.check()

@@ -16,6 +16,7 @@ from privtag.errors import DataError
 from privtag.inference.model import PrivtagClassifier, load_model
 from privtag.inference.tagger import AGGREGATES, Tagger
 from privtag.labels import LABELS, NUM_LABELS
+from privtag.training.recipe import RecipeError
 from privtag.training.train import train, tune_tagger
 from privtag.training.trainer import pos_weights
 
@@ -95,6 +96,19 @@ def test_output_directory_and_metadata(trained_tiny, tiny_tagger, tiny_recipe):
     assert set(v["sentence"]["per_label"]) == set(LABELS)
 
 
+def test_a_finished_model_is_replaced_only_with_force(tiny_recipe, trained_tiny, tmp_path):
+    import shutil
+
+    from privtag.errors import OutputError
+
+    done = shutil.copytree(trained_tiny, tmp_path / "done")
+    before = (done / "model.safetensors").read_bytes()
+    with pytest.raises(OutputError, match="holds a trained model; pass --force"):
+        train(tiny_recipe(done, **{"train.max_steps": 1}))
+    assert (done / "model.safetensors").read_bytes() == before  # refused before any work
+    assert not (trained_tiny / "checkpoints").exists()  # a finished run keeps no pickles
+
+
 # ---------------------------------------------------------------- bad data
 
 
@@ -154,16 +168,23 @@ def test_empty_training_data(tiny_recipe, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("setting", "value", "message"),
+    ("setting", "value", "error", "message"),
     [
-        ("data.levels", ["sentences"], "data.levels: 'sentences' is not 'sentence' or 'segment'"),
-        ("train.aggregates", ["mean"], "train.aggregates: 'mean' is not one of max, noisy_or"),
-        ("train.pos_weight", "log", "train.pos_weight must be 'none' or 'sqrt', not 'log'"),
+        ("data.levels", ["sentences"], DataError,
+         "data.levels: 'sentences' is not 'sentence' or 'segment'"),
+        # a recipe changed in code is checked as a loaded one is (Recipe.check)
+        ("train.aggregates", ["mean"], RecipeError,
+         "recipe: train.aggregates must be a non-empty list of: max, noisy_or"),
+        ("train.pos_weight", "log", RecipeError,
+         "recipe: train.pos_weight must be none or sqrt, not 'log'"),
     ],
-)
-def test_bad_recipe_values(tiny_recipe, tmp_path, setting, value, message):
-    with pytest.raises(DataError, match="^" + message.replace("[", r"\[")):
-        train(tiny_recipe(tmp_path, **{setting: value}))
+)  # fmt: skip
+def test_bad_recipe_values(tiny_recipe, tmp_path, setting, value, error, message):
+    recipe = tiny_recipe(tmp_path)
+    section, _, key = setting.partition(".")
+    setattr(getattr(recipe, section), key, value)
+    with pytest.raises(error, match="^" + message.replace("[", r"\[")):
+        train(recipe)
 
 
 # ---------------------------------------------------------------- units

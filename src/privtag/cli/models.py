@@ -86,9 +86,9 @@ def train_cmd(
     if crossval:
         from privtag.evaluation.crossval_final import train_final
 
-        tagger = train_final(r, crossval, aggregate, decision, echo=typer.echo)
+        tagger = train_final(r, crossval, aggregate, decision, echo=typer.echo, force=force)
     else:
-        tagger = train(r)
+        tagger = train(r, force=force)
     v = tagger.metadata.get("validation", {})
     for lvl in ("sentence", "segment"):
         if lvl in v:

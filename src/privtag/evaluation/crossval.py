@@ -215,6 +215,7 @@ def run_crossval(
         DataError: no OPP-115 source, too few policies, or folds that differ from a
             previous run in ``output``.
     """
+    recipe.check()  # a recipe built in code is checked as a loaded one is
     from datasets import concatenate_datasets
     from transformers import AutoTokenizer, set_seed
 

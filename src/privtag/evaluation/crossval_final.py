@@ -93,6 +93,7 @@ def train_final(
     rule: str | None = None,
     n_bootstrap: int = 1000,
     echo: Callable[[str], None] = print,
+    force: bool = False,
 ):
     """Train on every policy of ``run`` and save the tagger to ``recipe.train.output_dir``.
 
@@ -116,9 +117,11 @@ def train_final(
 
     from privtag.inference.model import base_encoder_path
     from privtag.inference.tagger import Tagger
-    from privtag.training.train import _versions, fit_model, training_set
+    from privtag.training.train import _versions, check_output_dir, fit_model, training_set
 
     started = time.time()
+    recipe.check()
+    check_output_dir(recipe.train.output_dir, force)
     run = Path(run)
     if not run.is_dir():
         raise DataError(

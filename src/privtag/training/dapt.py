@@ -296,6 +296,7 @@ def dapt(recipe: Recipe) -> Path:
 
     from privtag.inference.model import base_encoder_path
 
+    recipe.check()  # a recipe built in code is checked as a loaded one is
     t, m = recipe.train, recipe.model
     if not 0 < t.mlm_probability < 1:
         raise DataError(f"train.mlm_probability must be in (0, 1), not {t.mlm_probability}")

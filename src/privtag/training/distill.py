@@ -182,6 +182,7 @@ def pseudo_label(recipe: Recipe, teacher=None) -> Path:
     Raises:
         DataError: no ``data.distill``, or shards there already without ``train.resume``.
     """
+    recipe.check()  # a recipe built in code is checked as a loaded one is
     import pyarrow as pa
     import pyarrow.parquet as pq
 

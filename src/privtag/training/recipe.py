@@ -160,7 +160,8 @@ class Recipe:
             if not p.is_file():
                 raise RecipeError(f"{p}: no such recipe file")
             try:
-                raw = tomllib.loads(p.read_text(encoding="utf-8"))
+                # utf-8-sig: Notepad and PowerShell start UTF-8 files with a BOM
+                raw = tomllib.loads(p.read_text(encoding="utf-8-sig"))
             except UnicodeDecodeError as e:
                 raise RecipeError(
                     f"{p}: not UTF-8 text (byte {e.start}); save the recipe as UTF-8"
@@ -175,6 +176,8 @@ class Recipe:
                 raise RecipeError(f"{path}: top-level key {table!r} must be a table")
             for key, value in values.items():
                 recipe._set(f"{table}.{key}", value, str(path))
+        if isinstance(overrides, str):  # one override, not a list of its characters
+            overrides = [overrides]
         for item in overrides or []:
             if "=" not in item:
                 raise RecipeError(f"--set {item!r}: use section.key=value, e.g. train.epochs=2")
@@ -210,6 +213,28 @@ class Recipe:
         if rule and not rule[0](value):
             raise RecipeError(f"{where}: {dotted} must be {rule[1]}, not {value!r}")
         setattr(section, key, value)
+
+    def check(self) -> Recipe:
+        """Check every setting as :meth:`load` does: for a recipe built or changed in code.
+
+        Raises:
+            RecipeError: the first setting of a wrong type or value, named.
+
+        Example:
+            >>> r = Recipe(); r.train.learning_rate = -1.0
+            >>> r.check()
+            Traceback (most recent call last):
+            privtag.training.recipe.RecipeError: recipe: train.learning_rate must be a number above 0, not -1.0
+        """
+        for table in ("data", "model", "train"):
+            section = getattr(self, table)
+            hints = typing.get_type_hints(type(section))
+            for f in dataclasses.fields(section):
+                value = getattr(section, f.name)
+                if value is None and type(None) in typing.get_args(hints[f.name]):
+                    continue  # an optional setting left unset
+                self._set(f"{table}.{f.name}", value, "recipe")
+        return self
 
     def to_dict(self) -> dict:
         """The resolved recipe as a dict (saved with the model)."""
@@ -279,6 +304,13 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     ),
     "train.aggregate_tolerance": (_not_negative, "a number of at least 0"),
     "train.logging_steps": (_positive, "an integer of at least 1"),
+    "train.save_steps": (_positive, "an integer of at least 1"),
+    "train.mlm_probability": (lambda v: 0 < v < 1, "a number between 0 and 1"),
+    "train.distill_alpha": (lambda v: 0 <= v <= 1, "a number from 0 to 1"),
+    "train.distill_temperature": (_positive, "a number above 0"),
+    "model.layers": (_not_negative, "an integer of at least 0 (0: all of the encoder's)"),
+    "data.corpus_sample": (lambda v: 0 < v <= 1, "a share above 0 and at most 1"),
+    "data.corpus_tokens": (_positive, "an integer of at least 1"),
 }
 
 

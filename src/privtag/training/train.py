@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import shutil
 import time
 import warnings
 from pathlib import Path
@@ -247,10 +248,38 @@ def _layers(m) -> int:
     return m.layers
 
 
-def train(recipe: Recipe):
-    """Train, tune and save a tagger as the recipe says; returns the :class:`privtag.Tagger`.
+def check_output_dir(output_dir: str | Path, force: bool = False) -> None:
+    """Refuse to train into a folder that holds a finished model, unless ``force``.
+
+    A folder with only the checkpoints of an unfinished run is fine: training resumes
+    from them (``train.resume``) or starts over.
 
     Raises:
+        OutputError: the folder holds a trained model (``privtag.json``).
+    """
+    from privtag.errors import OutputError
+
+    if not force and (Path(output_dir) / "privtag.json").is_file():
+        raise OutputError(
+            f"train.output_dir {output_dir} holds a trained model; pass --force to replace "
+            "it, or set train.output_dir to a new folder"
+        )
+
+
+def train(recipe: Recipe, force: bool = False):
+    """Train, tune and save a tagger as the recipe says; returns the :class:`privtag.Tagger`.
+
+    The Trainer's checkpoints (``<train.output_dir>/checkpoints``, optimizer state in
+    torch's own format) live only while the run is unfinished; the finished run removes
+    them and keeps the model as safetensors and JSON.
+
+    Args:
+        recipe: checked again here (:meth:`Recipe.check`), so one built in code is too.
+        force: replace a trained model already in ``train.output_dir``.
+
+    Raises:
+        RecipeError: a setting of a wrong type or value.
+        OutputError: ``train.output_dir`` holds a trained model and not ``force``.
         DataError: no training units, or a level/aggregate the recipe names does not exist.
     """
     from transformers import AutoTokenizer, set_seed
@@ -259,6 +288,8 @@ def train(recipe: Recipe):
     from privtag.inference.tagger import AGGREGATES, Tagger
 
     started = time.time()
+    recipe.check()
+    check_output_dir(recipe.train.output_dir, force)
     t, m, d = recipe.train, recipe.model, recipe.data
     for level in d.levels:
         if level not in ("sentence", "segment"):
@@ -324,6 +355,12 @@ def train(recipe: Recipe):
         "train_windows": train_ds.num_rows,
         "epochs_run": trainer.state.epoch,
         "loss": loss_check(trainer.state.log_history),
+        # the logged training losses: the checkpoints that also hold them are removed
+        "loss_history": [
+            {k: h[k] for k in ("step", "epoch", "loss") if k in h}
+            for h in trainer.state.log_history
+            if "loss" in h
+        ],
         "best_checkpoint": Path(trainer.state.best_model_checkpoint or "").name,
         "eval_history": history,
         "validation": tuning,
@@ -332,6 +369,7 @@ def train(recipe: Recipe):
         "versions": _versions(),
     }
     tagger.save(t.output_dir, compact=t.compact)
+    shutil.rmtree(Path(t.output_dir) / "checkpoints", ignore_errors=True)  # torch pickles
     return tagger
 
 
