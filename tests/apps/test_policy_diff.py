@@ -182,3 +182,29 @@ def test_a_diff_gives_the_rules_reason_exactly_when_the_rule_chose(tiny_tagger):
     d = diff(tagged_old, new.encode(), tiny_tagger)
     assert d.new.metadata["profile"] == "low"
     assert d.new.metadata["profile_chosen_by"]["gdpr_era_terms"] == ["GDPR", "legitimate interest"]
+
+
+def test_alignment_scores_at_most_a_few_pairs_per_sentence(monkeypatch):
+    # template sentences share most words pairwise: every pair used to be scored (a
+    # quadratic number of quadratic ratio() calls: minutes for 40 KB)
+    from difflib import SequenceMatcher
+    from types import SimpleNamespace
+
+    import privtag.policy_diff as pd_
+
+    calls = []
+
+    class Counting(SequenceMatcher):
+        def ratio(self):
+            calls.append(1)
+            return super().ratio()
+
+    monkeypatch.setattr(pd_, "SequenceMatcher", Counting)
+    line = "We may share your {} information with vendor {} when you use service {}."
+    old = [SimpleNamespace(text=line.format(w, k, 100 + k)) for k in range(60) for w in ["a"]]
+    new = [SimpleNamespace(text=line.format("a", k, 900 + k)) for k in range(60)]
+    pairs = pd_.align(old, new)
+    assert len(calls) <= pd_.CANDIDATES * len(old)
+    # every edit still finds its own partner: vendor k stays vendor k
+    edited = [p for p in pairs if p.kind == "edited"]
+    assert len(edited) == 60 and all(p.old.text.split()[7] == p.new.text.split()[7] for p in edited)
