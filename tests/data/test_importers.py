@@ -158,6 +158,25 @@ def test_doccano_problems_name_the_line(tmp_path):
     assert any(p.startswith(f"{path}:2: unit_id: duplicate id 's4'") for p in problems)
 
 
+def test_doccano_label_as_a_string_is_one_problem(tmp_path):
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"id": 1, "text": "We keep logs.", "label": "Data Retention"}))
+    with pytest.raises(AnnotationError) as e:
+        read_doccano(path)
+    assert e.value.problems == [
+        f"{path}:1: label: 'Data Retention' is not a list; write the labels as a list, "
+        'e.g. ["Data Retention"]'
+    ]
+
+
+@pytest.mark.parametrize("reader", [read_doccano, read_labelstudio])
+def test_an_export_that_cannot_be_read_is_named(tmp_path, reader):
+    (latin := tmp_path / "x.json").write_bytes('[{"text": "caf\u00e9"}]'.encode("cp1252"))
+    for path in (tmp_path, latin):
+        with pytest.raises(DataError, match="cannot read it as a JSON"):
+            reader(path)
+
+
 def test_doccano_round_trip(tmp_path):
     records = read_annotations(SMALL / "annotations")
     write_doccano(records, tmp_path / "export.jsonl")

@@ -104,3 +104,15 @@ def test_cli_refuses_a_fold_outside_the_folds(tmp_path):
         words = " ".join(result.output.replace("│", " ").split())
         assert result.exit_code == 2 and "is not a fold of --folds 5: give 0 to 4" in words
         assert not (tmp_path / "cv").exists()
+
+
+def test_sources_crossval_would_ignore_are_refused(tiny_recipe, tmp_path):
+    from privtag.errors import DataError
+    from privtag.evaluation.crossval import _split_sources
+
+    recipe = tiny_recipe(tmp_path, **{"data.train": ["opp115:train"]})
+    recipe.data.validation = ["opp115:validation", "data/annotations/zarget.jsonl"]
+    with pytest.raises(DataError, match="'data/annotations/zarget.jsonl': cross-validation"):
+        _split_sources(recipe)
+    recipe.data.validation = ["opp115"]  # no colon: all of OPP-115, still a pooled source
+    assert _split_sources(recipe) == (["opp115", "opp115:train"], [])

@@ -212,6 +212,11 @@ def read_labelstudio(path: str | Path, **kwargs) -> list[dict]:
         tasks = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as e:
         raise DataError(f"{path}: file not found; export the project as JSON first") from e
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        raise DataError(
+            f"{path}: cannot read it as a JSON export ({e.__class__.__name__}); give the "
+            "exported .json file, saved as UTF-8"
+        ) from e
     except json.JSONDecodeError as e:
         raise AnnotationError(
             [
@@ -308,6 +313,11 @@ def read_doccano(path: str | Path, *, default_policy: str | None = None) -> list
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError as e:
         raise DataError(f"{path}: file not found; export the project as JSONL first") from e
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        raise DataError(
+            f"{path}: cannot read it as a JSONL export ({e.__class__.__name__}); give the "
+            "exported .jsonl file, saved as UTF-8"
+        ) from e
     problems: list[str] = []
     records, wheres = [], []
     for n, line in enumerate(lines, 1):
@@ -325,6 +335,12 @@ def read_doccano(path: str | Path, *, default_policy: str | None = None) -> list
             problems.append(f"{where}: text: missing; each line needs the unit's 'text'")
             continue
         names = obj.get("label", obj.get("labels", []))
+        if names is not None and not isinstance(names, list):
+            problems.append(
+                f"{where}: label: {names!r} is not a list; write the labels as a list, "
+                'e.g. ["Data Retention"]'
+            )
+            continue
         if any(isinstance(x, list | dict) for x in names or []):
             problems.append(
                 f"{where}: label: holds spans, not labels; export a text classification project"

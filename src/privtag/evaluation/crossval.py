@@ -76,8 +76,18 @@ def policy_folds(
 
 
 def _split_sources(recipe: Recipe) -> tuple[list[str], list[str]]:
-    opp = [s for s in [*recipe.data.train, *recipe.data.validation] if s.startswith("opp115:")]
-    extra = [s for s in recipe.data.train if not s.startswith("opp115:")]
+    def is_opp(spec: str) -> bool:
+        return spec.partition(":")[0] == "opp115"
+
+    opp = [s for s in [*recipe.data.train, *recipe.data.validation] if is_opp(s)]
+    extra = [s for s in recipe.data.train if not is_opp(s)]
+    ignored = [s for s in recipe.data.validation if not is_opp(s)]
+    if ignored:
+        raise DataError(
+            f"data.validation {ignored[0]!r}: cross-validation scores OPP-115 policies only, "
+            "so it would be ignored; move it to data.train (trained on in every fold) or "
+            "leave it out of data.validation"
+        )
     if not opp:
         raise DataError("cross-validation pools the recipe's opp115:<split> sources; it names none")
     return sorted(set(opp)), extra
