@@ -112,7 +112,7 @@ def test_sources_crossval_would_ignore_are_refused(tiny_recipe, tmp_path):
 
     recipe = tiny_recipe(tmp_path, **{"data.train": ["opp115:train"]})
     recipe.data.validation = ["opp115:validation", "data/annotations/zarget.jsonl"]
-    with pytest.raises(DataError, match="'data/annotations/zarget.jsonl': cross-validation"):
+    with pytest.raises(DataError, match=r"'data/annotations/zarget\.jsonl': cross-validation"):
         _split_sources(recipe)
     recipe.data.validation = ["opp115"]  # no colon: all of OPP-115, still a pooled source
     assert _split_sources(recipe) == (["opp115", "opp115:train"], [])
