@@ -166,6 +166,10 @@ def test_invalid_json(tmp_path):
     assert "invalid JSON" in only(problems, f"{path}:4: json:")
     assert "one complete JSON object per line" in problems[0]
     assert "expected a JSON object" in only(problems, f"{path}:9: json:")
+    # the sentences of those lines are not also reported as lacking a record: adding one,
+    # as that would advise, would duplicate the line once it is fixed
+    assert not any("has no record" in p for p in problems)
+    assert len(problems) == 2
 
 
 def test_sentence_without_a_record(tmp_path):
