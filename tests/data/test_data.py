@@ -127,6 +127,7 @@ def test_policy_split_is_a_deterministic_partition(policies, seed, rnd):
     assert policy_split(shuffled, seed=seed) == split  # same seed, any order: same split
 
 
+@pytest.mark.filterwarnings("ignore:.*cannot fill:UserWarning")  # few policies, on purpose
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.sampled_from("abcdefghij"), min_size=1, max_size=30), st.integers(0, 99))
 def test_split_dataset_never_puts_a_policy_in_two_splits(policies, seed):
@@ -183,3 +184,10 @@ def test_load_units_reads_policy_texts_from_the_folder_given(tmp_path):
     with pytest.raises(AnnotationError, match="name the folder of policy texts"):
         load_units([str(tmp_path / "anns")])
     assert len(load_units([str(tmp_path / "anns")], policies=SMALL / "policies")) == 15
+
+
+def test_a_split_left_empty_is_said():
+    ds = to_dataset([{"policy": p, "unit_id": "s0", "text": "t", "labels": []} for p in "ab"])
+    with pytest.warns(UserWarning, match="2 policies cannot fill 3 splits: validation, test"):
+        dd = split_dataset(ds)
+    assert len(dd["train"]) == 2 and len(dd["validation"]) == len(dd["test"]) == 0

@@ -197,6 +197,7 @@ def test_policy_defaults_to_the_file_name(tmp_path):
 
 
 @pytest.mark.parametrize("spec", ["labelstudio:labelstudio.json", "doccano:doccano.jsonl"])
+@pytest.mark.filterwarnings("ignore:.*cannot fill:UserWarning")  # 2 policies, on purpose
 def test_load_source_tools(spec):
     kind, name = spec.split(":")
     dd = load_source(f"{kind}:{EXPORTS / name}")

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -142,9 +143,20 @@ def split_dataset(
     seed: int = 13,
     names: tuple[str, ...] = SPLITS,
 ) -> DatasetDict:
-    """Split ``ds`` by policy with :func:`policy_split` (no policy in two splits)."""
+    """Split ``ds`` by policy with :func:`policy_split` (no policy in two splits).
+
+    Warns (``UserWarning``) when a split asked for gets no policy: with fewer policies
+    than splits, some stay empty.
+    """
     column = list(ds["policy"])
     where = policy_split(column, fractions, seed, names)
+    empty = [n for n, f in zip(names, fractions, strict=False) if f > 0 and n not in where.values()]
+    if empty and column:
+        warnings.warn(
+            f"{len(set(column))} policies cannot fill {len(names)} splits: {', '.join(empty)} "
+            "stay empty; annotate more policies, or load everything into one split (split=)",
+            stacklevel=2,
+        )
     return DatasetDict(
         {n: ds.select([i for i, p in enumerate(column) if where[p] == n]) for n in names}
     )
