@@ -38,9 +38,10 @@ def comparable(records: list[dict]) -> list[dict]:
 
 
 def test_read_labelstudio_export():
-    records = read_labelstudio(EXPORTS / "labelstudio.json")
+    with pytest.warns(UserWarning, match="1 of 4 tasks have no annotation"):
+        records = read_labelstudio(EXPORTS / "labelstudio.json")
     by_id = {r["unit_id"]: r for r in records}
-    assert sorted(by_id) == ["s1", "s4", "s5"]  # the unlabelled task 104 is left out
+    assert sorted(by_id) == ["s1", "s4", "s5"]  # the unlabelled task 104 is left out, said
     # the later of two annotations wins; the rating control is not a label
     assert by_id["s4"]["labels"] == ["First Party Collection/Use", "Data Retention"]
     assert by_id["s4"]["section"] == ["Delta Shop Privacy", "Retention"]
@@ -56,6 +57,7 @@ def test_read_labelstudio_export():
     assert to_dataset(records).features == FEATURES
 
 
+@pytest.mark.filterwarnings("ignore:.*tasks have no annotation:UserWarning")  # task 104
 def test_read_labelstudio_predictions_and_from_name():
     records = read_labelstudio(EXPORTS / "labelstudio.json", use_predictions=True)
     by_id = {r["unit_id"]: r for r in records}
@@ -99,6 +101,17 @@ def test_labelstudio_other_problems(tmp_path):
         read_labelstudio(tmp_path / "none.json")
 
 
+def test_labelstudio_span_labels_are_a_problem_not_an_empty_label_set(tmp_path):
+    task = {
+        "id": 1,
+        "data": {"text": "We keep logs.", "policy": "p", "unit_id": "s0"},
+        "annotations": [{"result": [{"type": "labels", "value": {"labels": ["Retention"]}}]}],
+    }
+    (path := tmp_path / "spans.json").write_text(json.dumps([task]))
+    with pytest.raises(AnnotationError, match="holds span labels"):
+        read_labelstudio(path)
+
+
 def test_labelstudio_round_trip(tmp_path):
     records = read_annotations(SMALL / "annotations")
     write_labelstudio(records, tmp_path / "tasks.json")
@@ -110,7 +123,8 @@ def test_labelstudio_round_trip(tmp_path):
 def test_labelstudio_pre_annotations_round_trip(tmp_path):
     records = read_annotations(SMALL / "annotations" / "acme.jsonl")
     write_labelstudio(records, tmp_path / "pre.json", labels_as="predictions")
-    assert read_labelstudio(tmp_path / "pre.json") == []  # nothing annotated yet
+    with pytest.warns(UserWarning, match="15 of 15 tasks have no annotation"):
+        assert read_labelstudio(tmp_path / "pre.json") == []  # nothing annotated yet
     back = read_labelstudio(tmp_path / "pre.json", use_predictions=True)
     assert comparable(back) == comparable(records)
     bare = to_labelstudio_tasks(records, labels_as=None)
@@ -196,6 +210,7 @@ def test_policy_defaults_to_the_file_name(tmp_path):
 # ---------------------------------------------------------------- as data sources
 
 
+@pytest.mark.filterwarnings("ignore:.*tasks have no annotation:UserWarning")  # task 104
 @pytest.mark.parametrize("spec", ["labelstudio:labelstudio.json", "doccano:doccano.jsonl"])
 @pytest.mark.filterwarnings("ignore:.*cannot fill:UserWarning")  # 2 policies, on purpose
 def test_load_source_tools(spec):

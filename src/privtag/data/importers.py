@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -167,6 +168,7 @@ def from_labelstudio_tasks(
     """
     problems: list[str] = []
     records, wheres = [], []
+    unlabelled = 0
     source = f"labelstudio:{Path(name).name}"
     for i, task in enumerate(tasks):
         where = f"{name}: task {task.get('id', '?') if isinstance(task, dict) else '?'} (#{i})"
@@ -188,6 +190,14 @@ def from_labelstudio_tasks(
         elif use_predictions and task.get("predictions"):
             results = task["predictions"][-1].get("result")
         else:
+            unlabelled += 1
+            continue
+        spans = [r for r in results or [] if isinstance(r, dict) and r.get("type") == "labels"]
+        if spans and not _chosen(results, from_name):
+            problems.append(
+                f"{where}: result: holds span labels (a labelling project), not choices; "
+                "export a text classification project (<Choices> over the sentence)"
+            )
             continue
         labels = _check_labels(_chosen(results, from_name), where, problems)
         if not data["text"].strip():
@@ -198,6 +208,13 @@ def from_labelstudio_tasks(
     _unique(records, wheres, problems)
     if problems:
         raise AnnotationError(problems)
+    if unlabelled:
+        warnings.warn(
+            f"{name}: {unlabelled} of {len(tasks)} tasks have no annotation (or only cancelled "
+            "ones) and are left out; annotate them, or use their predictions "
+            "(use_predictions=True)",
+            stacklevel=2,
+        )
     return records
 
 
