@@ -7,7 +7,8 @@ replaced with ``--force``.
 
 This module makes the app and registers the commands, in the order ``privtag --help``
 lists them; each command lives with the others of its concern
-(:mod:`privtag.cli.policies`, :mod:`privtag.cli.evaluation`, :mod:`privtag.cli.models`)
+(:mod:`privtag.cli.policies`, :mod:`privtag.cli.evaluation`, :mod:`privtag.cli.models`,
+:mod:`privtag.cli.tuning`)
 or with its feature's package. The commands import what they need when they run, so
 ``privtag --help`` starts fast.
 """
@@ -21,15 +22,9 @@ import typer
 
 from privtag.batch.command import batch_cmd
 from privtag.cli.evaluation import benchmark_cmd, evaluate_cmd
-from privtag.cli.models import (
-    crossval_cmd,
-    export_cmd,
-    export_onnx_cmd,
-    stage,
-    train_cmd,
-    tune_cmd,
-)
+from privtag.cli.models import crossval_cmd, export_cmd, export_onnx_cmd, stage, train_cmd
 from privtag.cli.policies import data_report_cmd, segment_cmd, tag_cmd, validate_cmd
+from privtag.cli.tuning import tune_cmd
 from privtag.errors import PrivtagError
 from privtag.policy_diff import diff_cmd
 from privtag.render.cli import report_cmd
