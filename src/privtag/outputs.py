@@ -104,11 +104,14 @@ class Outputs:
         _check_parent(path, where)
         return path
 
-    def directory(self, path: PathLike | None, option: str, update: bool = False) -> Path | None:
+    def directory(
+        self, path: PathLike | None, option: str, update: bool = False, parents: bool = False
+    ) -> Path | None:
         """Check that ``path`` can be written as a directory (as :meth:`file` does for files).
 
         An existing empty directory is fine; a non-empty one needs ``force`` (its contents
-        are replaced) unless ``update``.
+        are replaced) unless ``update``. With ``parents``, the command creates missing
+        parent directories itself (a training run's ``runs/NAME``), so they need not exist.
         """
         if path is None:
             return None
@@ -122,7 +125,8 @@ class Outputs:
             raise OutputError(
                 f"{where} is not empty; pass --force to replace its contents, or name a new one"
             )
-        _check_parent(path, where)
+        if not parents:
+            _check_parent(path, where)
         return path
 
     def claim(self, path: PathLike, option: str) -> None:

@@ -135,6 +135,9 @@ def test_train_export_is_checked_before_training(tmp_path, data):
         assert message in str(result.exception)
     result = run("train", recipe, "--set", f'data.train=["{data / "train"}"]', "--export", data)
     assert "holds the input" in str(result.exception)
+    # the run's folder is made with its parents (runs/ need not exist on a fresh clone)
+    result = run("train", recipe, "--set", f'train.output_dir="{tmp_path / "new" / "run"}"')
+    assert not isinstance(result.exception, OutputError), result.output
     # the run's own folder may hold files (a resumed run), but never the recipe's inputs
     for run_dir in (data, data / "train" / "run"):
         result = run(

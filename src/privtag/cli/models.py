@@ -79,7 +79,7 @@ def train_cmd(
     outs = Outputs([p for p in inputs if p and Path(p).exists()], force)
     # training adds checkpoints to its output directory: it may hold files already, but
     # never the recipe's inputs
-    outs.directory(r.train.output_dir, "train.output_dir", update=True)
+    outs.directory(r.train.output_dir, "train.output_dir", update=True, parents=True)
     export = outs.directory(export, "--export")
     if (decision or aggregate) and not crossval:
         raise typer.BadParameter("--decision and --aggregate need --crossval RUN")
@@ -164,7 +164,7 @@ def crossval_cmd(
     outs = Outputs([recipe, *spec_paths(sources), opp115, r.data.policies], force)
     markdown = outs.file(markdown, "--markdown")
     json_out = outs.file(json_out, "--json")
-    outs.directory(output, "--output", update=True)
+    outs.directory(output, "--output", update=True, parents=True)  # made with its parents
     if not report_only:
         run_crossval(
             r, output, n_folds=folds, seed=seed, only=fold, keep_models=keep_models, echo=typer.echo
