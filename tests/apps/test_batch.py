@@ -333,3 +333,15 @@ def test_a_lone_surrogate_in_a_record_is_replaced_not_fatal(tmp_path):
     assert "2 policies tagged" in result.output and "0 errors" in result.output
     rows = pd.read_csv(out)
     assert set(rows.policy_id) == {"\ufffdbad", "ok"}
+
+
+def test_a_run_that_is_not_resumed_says_which_setting_differs(tmp_path):
+    out = tmp_path / "o.parquet"
+    first = run("batch", POLICIES / "zarget.md", "--model", "rules", "-o", out, "--no-progress")
+    assert first.exit_code == 0, first.output
+    other = run("batch", POLICIES / "zarget.md", "--model", "rules", "-o", out, "--level", "policy")
+    assert isinstance(other.exception, OutputError)
+    assert "is not empty; pass --force" in str(other.exception)
+    assert "other settings, so it is not resumed: level sentence, not policy" in str(
+        other.exception
+    )

@@ -74,7 +74,10 @@ class PartSink:
         self.settings = {**settings, "level": level, "format": fmt}
         self.resumed = self._same_run() and not outputs.force
         if fmt == ".parquet":
-            outputs.directory(out, "-o", update=self.resumed)
+            try:
+                outputs.directory(out, "-o", update=self.resumed)
+            except OutputError as e:
+                raise OutputError(f"{e}{self._why_not_resumed()}") from None
         else:
             outputs.file(out, "-o", update=False)
             outputs.claim(self.dir, "-o")
@@ -83,6 +86,29 @@ class PartSink:
         self.errors: list[dict] = []
         self._next = 0
         self._open()
+
+    def _why_not_resumed(self) -> str:
+        """ " (it holds a run with other settings: level sentence, not policy)", or ""."""
+        try:
+            before = json.loads((self.dir / RUN_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        if not isinstance(before, dict):
+            return ""
+
+        def short(v) -> str:
+            t = str(v)
+            return t if len(t) <= 60 else t[:57] + "..."
+
+        changed = [
+            f"{k} {short(before.get(k))}, not {short(v)}"
+            for k, v in self.settings.items()
+            if before.get(k) != v
+        ]
+        if not changed:
+            return ""
+        shown = "; ".join(changed[:3]) + ("; ..." if len(changed) > 3 else "")
+        return f" (it holds a run with other settings, so it is not resumed: {shown})"
 
     def _same_run(self) -> bool:
         try:
