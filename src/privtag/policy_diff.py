@@ -386,6 +386,8 @@ def diff_cmd(
     json_out = outs.file(json_out, "--json", suffixes=(".json",))
     html = outs.file(html, "--html", suffixes=(".html", ".htm"))
     docs = [segment(old), segment(new)]  # a bad file fails before the model loads
+    for w in (w for d in docs for w in d.warnings):  # repaired, left out, or not a policy
+        typer.echo(f"privtag: warning: {w}", err=True)
     tagger = load_tagger(model, thresholds=thresholds)
     result = diff(*docs, tagger, threshold=threshold, names=(str(old), str(new)))
     typer.echo(result.to_text())

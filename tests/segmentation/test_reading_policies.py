@@ -297,3 +297,15 @@ def test_a_path_too_long_for_the_os_is_a_one_line_error(tmp_path):
         assert len(str(e.value)) < 250 and "\n" not in str(e.value)
     with pytest.raises(PolicyReadError, match="cannot be read"):
         segment_file(str(tmp_path / ("a" * 300 + ".txt")))  # a file name as a str
+
+
+def test_a_file_that_is_not_a_policy_is_read_with_a_warning(tmp_path):
+    (code := tmp_path / "notes.py").write_text("We keep logs.\n")
+    doc = segment_file(code)
+    assert sentences(doc) == ["We keep logs."]
+    assert doc.warnings == [
+        f"{code}: a .py file, not a policy file (.txt .md .markdown .html .htm .xhtml); "
+        "read as text: check that it is the policy you meant"
+    ]
+    (plain := tmp_path / "policy").write_text("We keep logs.\n")  # no extension: no warning
+    assert segment_file(plain).warnings == []

@@ -34,8 +34,9 @@ from pathlib import Path
 
 from privtag.errors import PolicyReadError
 from privtag.segmentation.blocks import clean_text
+from privtag.segmentation.loading import POLICY_SUFFIXES
 
-POLICY_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml")
+POLICY_EXTENSIONS = POLICY_SUFFIXES
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 

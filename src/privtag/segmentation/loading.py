@@ -51,6 +51,11 @@ _DECLARED = re.compile(
 _AS_CP1252 = {"latin-1", "iso8859-1", "ascii", "cp1252"}
 
 
+#: The file extensions of policies: text, Markdown and HTML. Another file is still read
+#: (as text) when named on purpose, with a warning that it may not be a policy.
+POLICY_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml")
+
+
 def _cp1252_or_latin1(err: UnicodeDecodeError) -> tuple[str, int]:
     # The five bytes cp1252 leaves undefined read as Latin-1, as in browsers.
     bad = err.object[err.start : err.end]
@@ -243,7 +248,13 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
         raise PolicyTypeError(f"a policy must be {POLICY_TYPES}, not {type(source).__name__}")
     path = Path(source)
     limit = max_bytes_default() if max_bytes is None else max_bytes
-    return _decoded(_read_file(path, limit), str(path), str(path))
+    text, meta = _decoded(_read_file(path, limit), str(path), str(path))
+    if path.suffix and path.suffix.lower() not in _PATH_SUFFIXES:
+        meta.setdefault("warnings", []).append(
+            f"{path}: a {path.suffix} file, not a policy file ({' '.join(POLICY_SUFFIXES)}); "
+            "read as text: check that it is the policy you meant"
+        )
+    return text, meta
 
 
 def _decoded(data: bytes, path: str | None, name: str) -> tuple[str, dict]:
@@ -296,7 +307,7 @@ def _short(path: Path) -> str:
     return s if len(s) <= 120 else f"{s[:60]}...{s[-40:]} ({len(s):,} characters)"
 
 
-_PATH_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".xhtml"}
+_PATH_SUFFIXES = set(POLICY_SUFFIXES)
 
 
 def _as_path(s: str) -> Path | None:
