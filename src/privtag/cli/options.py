@@ -62,8 +62,12 @@ Opp115Dir = Annotated[
 
 def opp115_input(opp115: Path | None, specs: list[str]) -> Path | None:
     """The OPP-115 directory a command reads, if any of its sources is ``opp115:SPLIT``."""
-    if opp115 is not None or not any(s.partition(":")[0] == "opp115" for s in specs):
+    if opp115 is not None:
         return opp115
+    from privtag.data.sources import is_opp115
+
+    if not any(map(is_opp115, specs)):
+        return None
     from privtag.data.opp115 import default_root
 
     return default_root()

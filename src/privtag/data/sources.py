@@ -26,7 +26,7 @@ try:
 except ImportError as e:  # an optional dependency: say which extra has it
     raise missing("train", "datasets") from e
 
-__all__ = ["LEVELS", "load_annotations", "load_source", "load_units"]
+__all__ = ["LEVELS", "is_opp115", "load_annotations", "load_source", "load_units"]
 
 
 def load_annotations(
@@ -54,6 +54,16 @@ def load_annotations(
 # ---------------------------------------------------------------- sources
 
 
+def is_opp115(spec: str) -> bool:
+    """Whether a source spec names OPP-115: ``opp115:SPLIT``, or ``opp115`` for all of it.
+
+    Example:
+        >>> is_opp115("opp115:train"), is_opp115("opp115"), is_opp115("data/opp115.jsonl")
+        (True, True, False)
+    """
+    return str(spec).partition(":")[0] == "opp115"
+
+
 def load_source(
     spec: str,
     *,
@@ -77,7 +87,7 @@ def load_source(
         DatasetDict({test: Dataset({features: [...], num_rows: 120})})
     """
     kind, _, rest = spec.partition(":")
-    if kind == "opp115":
+    if is_opp115(spec):
         return _load_opp115(rest or "all", opp115_root, level, vote)
     if kind in ("labelstudio", "doccano") and rest:
         read = importers.read_labelstudio if kind == "labelstudio" else importers.read_doccano
@@ -142,7 +152,7 @@ def load_units(
     _check_no_file_twice(sources)
     parts = []
     for spec in sources:
-        if spec.partition(":")[0] == "opp115":
+        if is_opp115(spec):
             parts.extend(load_source(spec, opp115_root=opp115, level=level, vote=vote).values())
             continue
         ds = load_source(spec, split="all", policies_dir=policies)["all"]
@@ -155,15 +165,13 @@ def load_units(
 def _check_no_file_twice(sources: list[str]) -> None:
     """Refuse an annotation file named by two sources: its units would count twice."""
     from privtag.data.annotation_format import annotation_files
+    from privtag.outputs import spec_paths
 
     first: dict[Path, str] = {}
     for spec in sources:
-        kind, sep, rest = spec.partition(":")
-        if kind == "opp115":
+        if is_opp115(spec):
             continue
-        path = Path(rest if sep and kind in ("labelstudio", "doccano") else spec)
-        files = annotation_files([path]) if path.is_dir() else [path]
-        for f in files:
+        for f in annotation_files(spec_paths([spec])):  # a folder: its files
             key = f.resolve()
             if key in first:
                 twice = "given twice" if first[key] == spec else f"in {first[key]!r} and {spec!r}"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from privtag.data.opp115 import default_root
-from privtag.data.sources import load_units
+from privtag.data.sources import is_opp115, load_units
 from privtag.errors import DataError, ModelLoadError, PrivtagError
 from privtag.evaluation.baselines import RuleTagger, TfidfTagger
 from privtag.evaluation.harness import Comparison, System, compare
@@ -89,7 +89,7 @@ def policies_trained_on(system: object) -> set[str] | None:
         return None
     seen: set[str] = set()
     for spec in specs:
-        if str(spec).startswith("opp115:"):
+        if is_opp115(spec):
             continue
         try:
             seen |= set(load_units([spec])["policy"])

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from privtag.data.records import to_dataset, units_of
-from privtag.data.sources import load_units
+from privtag.data.sources import is_opp115, load_units
 from privtag.errors import DataError
 from privtag.training.recipe import Recipe
 
@@ -76,12 +76,9 @@ def policy_folds(
 
 
 def _split_sources(recipe: Recipe) -> tuple[list[str], list[str]]:
-    def is_opp(spec: str) -> bool:
-        return spec.partition(":")[0] == "opp115"
-
-    opp = [s for s in [*recipe.data.train, *recipe.data.validation] if is_opp(s)]
-    extra = [s for s in recipe.data.train if not is_opp(s)]
-    ignored = [s for s in recipe.data.validation if not is_opp(s)]
+    opp = [s for s in [*recipe.data.train, *recipe.data.validation] if is_opp115(s)]
+    extra = [s for s in recipe.data.train if not is_opp115(s)]
+    ignored = [s for s in recipe.data.validation if not is_opp115(s)]
     if ignored:
         raise DataError(
             f"data.validation {ignored[0]!r}: cross-validation scores OPP-115 policies only, "
