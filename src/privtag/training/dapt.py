@@ -298,8 +298,6 @@ def dapt(recipe: Recipe) -> Path:
 
     recipe.check()  # a recipe built in code is checked as a loaded one is
     t, m = recipe.train, recipe.model
-    if not 0 < t.mlm_probability < 1:
-        raise DataError(f"train.mlm_probability must be in (0, 1), not {t.mlm_probability}")
     started = time.time()
     out = Path(t.output_dir)
     torch.manual_seed(t.seed)

@@ -93,14 +93,6 @@ def distill_loss(
     return per_unit.mean()
 
 
-def check_settings(alpha: float, temperature: float) -> None:
-    """Raise :class:`DataError` for an alpha outside [0, 1] or a temperature <= 0."""
-    if not 0.0 <= alpha <= 1.0:
-        raise DataError(f"train.distill_alpha must be in [0, 1], not {alpha}")
-    if temperature <= 0:
-        raise DataError(f"train.distill_temperature must be > 0, not {temperature}")
-
-
 # ---------------------------------------------------------------------------- teachers
 
 

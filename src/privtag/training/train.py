@@ -182,7 +182,8 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
     """Fine-tune a fresh classifier on encoded windows; returns the finished ``Trainer``.
 
     Args:
-        recipe: the model and optimisation settings.
+        recipe: the model and optimisation settings, checked by the caller
+            (:meth:`Recipe.check`: every entry point checks before loading any data).
         tokenizer: the base encoder's tokenizer.
         train_ds: windows from :func:`_encode_dataset` (one or both levels).
         eval_ds: validation windows for epoch selection, or None to train the recipe's
@@ -193,10 +194,8 @@ def fit_model(recipe: Recipe, tokenizer, train_ds: Dataset, eval_ds: Dataset | N
     (:func:`loss_check`) warns with :class:`StalledTrainingWarning`, naming the fix.
     """
     from privtag.inference.model import PrivtagClassifier
-    from privtag.training.distill import check_settings
 
     m, t = recipe.model, recipe.train
-    check_settings(t.distill_alpha, t.distill_temperature)
     if "spans" in train_ds.features:
         from privtag.training.paragraph_data import label_rows
 
@@ -255,11 +254,12 @@ def check_output_dir(output_dir: str | Path, force: bool = False) -> None:
     from them (``train.resume``) or starts over.
 
     Raises:
-        OutputError: the folder holds a trained model (``privtag.json``).
+        OutputError: the folder holds a trained model (its ``privtag.json``).
     """
     from privtag.errors import OutputError
+    from privtag.inference.tagger import SETTINGS_FILE
 
-    if not force and (Path(output_dir) / "privtag.json").is_file():
+    if not force and (Path(output_dir) / SETTINGS_FILE).is_file():
         raise OutputError(
             f"train.output_dir {output_dir} holds a trained model; pass --force to replace "
             "it, or set train.output_dir to a new folder"
@@ -280,12 +280,12 @@ def train(recipe: Recipe, force: bool = False):
     Raises:
         RecipeError: a setting of a wrong type or value.
         OutputError: ``train.output_dir`` holds a trained model and not ``force``.
-        DataError: no training units, or a level/aggregate the recipe names does not exist.
+        DataError: no training units, or a level the recipe names does not exist.
     """
     from transformers import AutoTokenizer, set_seed
 
     from privtag.inference.model import base_encoder_path
-    from privtag.inference.tagger import AGGREGATES, Tagger
+    from privtag.inference.tagger import Tagger
 
     started = time.time()
     recipe.check()
@@ -296,9 +296,6 @@ def train(recipe: Recipe, force: bool = False):
             raise DataError(f"data.levels: {level!r} is not 'sentence' or 'segment'")
     if t.select_on not in ("sentence", "segment"):
         raise DataError(f"train.select_on: {t.select_on!r} is not 'sentence' or 'segment'")
-    for a in t.aggregates:
-        if a not in AGGREGATES:
-            raise DataError(f"train.aggregates: {a!r} is not one of {', '.join(AGGREGATES)}")
     set_seed(t.seed)
     base = base_encoder_path(m.base)
     tokenizer = AutoTokenizer.from_pretrained(base)
