@@ -72,12 +72,13 @@ class PartSink:
         self.out, self.level, self.format = out, level, fmt
         self.dir = parts_dir(out)
         self.settings = {**settings, "level": level, "format": fmt}
-        self.resumed = self._same_run() and not outputs.force
+        before = self._previous_run()  # the settings an earlier run here recorded
+        self.resumed = before == self.settings and not outputs.force
         if fmt == ".parquet":
             try:
                 outputs.directory(out, "-o", update=self.resumed)
             except OutputError as e:
-                raise OutputError(f"{e}{self._why_not_resumed()}") from None
+                raise OutputError(f"{e}{self._why_not_resumed(before)}") from None
         else:
             outputs.file(out, "-o", update=False)
             outputs.claim(self.dir, "-o")
@@ -87,13 +88,17 @@ class PartSink:
         self._next = 0
         self._open()
 
-    def _why_not_resumed(self) -> str:
-        """ " (it holds a run with other settings: level sentence, not policy)", or ""."""
+    def _previous_run(self) -> dict | None:
+        """The settings an earlier run in this output recorded, or None."""
         try:
             before = json.loads((self.dir / RUN_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return ""
-        if not isinstance(before, dict):
+            return None
+        return before if isinstance(before, dict) else None
+
+    def _why_not_resumed(self, before: dict | None) -> str:
+        """ " (it holds a run with other settings ...: level sentence, not policy)", or ""."""
+        if before is None:
             return ""
 
         def short(v) -> str:
@@ -109,13 +114,6 @@ class PartSink:
             return ""
         shown = "; ".join(changed[:3]) + ("; ..." if len(changed) > 3 else "")
         return f" (it holds a run with other settings, so it is not resumed: {shown})"
-
-    def _same_run(self) -> bool:
-        try:
-            before = json.loads((self.dir / RUN_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return before == self.settings
 
     def _open(self) -> None:
         if not self.resumed and self.dir.exists():
