@@ -117,8 +117,16 @@ def _one_line(errors) -> str:
 
 
 def _safe(errors) -> list[dict]:
-    """Validation errors that JSON can carry: a NaN or a surrogate in the input is not."""
-    return [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in errors]
+    """Validation errors that JSON can carry (a NaN or a surrogate in the input is not):
+    type, loc and msg, and for invalid JSON the parser's reason as text."""
+    out = []
+    for e in errors:
+        kept = {k: e[k] for k in ("type", "loc", "msg") if k in e}
+        reason = (e.get("ctx") or {}).get("error")
+        if e.get("type") == "json_invalid" and reason is not None:
+            kept["ctx"] = {"error": str(reason)}
+        out.append(kept)
+    return out
 
 
 def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastAPI:
@@ -162,10 +170,6 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = jsonable_encoder(_safe(exc.errors()))
-        ctx = [e.get("ctx") or {} for e in exc.errors()]
-        for e, c in zip(errors, ctx, strict=True):  # the JSON parser's reason, as text
-            if e["type"] == "json_invalid" and "error" in c:
-                e["ctx"] = {"error": str(c["error"])}
         return JSONResponse({"detail": _one_line(errors), "errors": errors}, status_code=422)
 
     @app.exception_handler(PrivtagError)
