@@ -249,7 +249,7 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
     path = Path(source)
     limit = max_bytes_default() if max_bytes is None else max_bytes
     text, meta = _decoded(_read_file(path, limit), str(path), str(path))
-    if path.suffix and path.suffix.lower() not in _PATH_SUFFIXES:
+    if path.suffix and path.suffix.lower() not in POLICY_SUFFIXES:
         meta.setdefault("warnings", []).append(
             f"{path}: a {path.suffix} file, not a policy file ({' '.join(POLICY_SUFFIXES)}); "
             "read as text: check that it is the policy you meant"
@@ -307,9 +307,6 @@ def _short(path: Path) -> str:
     return s if len(s) <= 120 else f"{s[:60]}...{s[-40:]} ({len(s):,} characters)"
 
 
-_PATH_SUFFIXES = set(POLICY_SUFFIXES)
-
-
 def _as_path(s: str) -> Path | None:
     # Whether a str looks like a file name (to warn that it is read as text): only
     # short one-line strings are looked up.
@@ -322,7 +319,7 @@ def _as_path(s: str) -> Path | None:
             return p
     except (OSError, ValueError):
         # a name too long for the OS: a path if it looks like one (load says why)
-        return p if pathlike and p.suffix.lower() in _PATH_SUFFIXES else None
-    if pathlike and p.suffix.lower() in _PATH_SUFFIXES:
+        return p if pathlike and p.suffix.lower() in POLICY_SUFFIXES else None
+    if pathlike and p.suffix.lower() in POLICY_SUFFIXES:
         return p
     return None
