@@ -44,6 +44,7 @@ import numpy as np
 import torch
 
 from privtag.errors import DataError
+from privtag.training.checkpoints import load_optimizer, save_optimizer
 from privtag.training.recipe import Recipe, train_bf16
 
 if TYPE_CHECKING:  # annotations only
@@ -256,16 +257,14 @@ def mlm_loss(model, batch: dict) -> torch.Tensor:
 
 
 def _save_checkpoint(model, optimizer, step: int, directory: Path) -> None:
-    from safetensors.torch import save_file, save_model
+    from safetensors.torch import save_model
 
+    # written beside, then swapped in: a run killed while saving keeps the last checkpoint
     tmp = directory.with_name(directory.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
     save_model(model, str(tmp / "model.safetensors"))  # stores the tied matrix once
-    sd = optimizer.state_dict()
-    state = {f"{i}.{k}": v for i, s in sd["state"].items() for k, v in s.items()}
-    save_file(state, str(tmp / "optimizer.safetensors"))
-    meta = {"step": step, "param_groups": sd["param_groups"]}
-    (tmp / "state.json").write_text(json.dumps(meta) + "\n")
+    save_optimizer(optimizer, tmp)
+    (tmp / "state.json").write_text(json.dumps({"step": step}) + "\n")
     if directory.exists():
         for f in directory.iterdir():
             f.unlink()
@@ -274,16 +273,11 @@ def _save_checkpoint(model, optimizer, step: int, directory: Path) -> None:
 
 
 def _load_checkpoint(model, optimizer, directory: Path) -> int:
-    from safetensors.torch import load_file, load_model
+    from safetensors.torch import load_model
 
     load_model(model, str(directory / "model.safetensors"))
-    meta = json.loads((directory / "state.json").read_text())
-    state: dict[int, dict] = {}
-    for key, value in load_file(str(directory / "optimizer.safetensors")).items():
-        i, name = key.split(".", 1)
-        state.setdefault(int(i), {})[name] = value
-    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-    return int(meta["step"])
+    load_optimizer(optimizer, directory)
+    return int(json.loads((directory / "state.json").read_text())["step"])
 
 
 def dapt(recipe: Recipe) -> Path:

@@ -269,9 +269,10 @@ def check_output_dir(output_dir: str | Path, force: bool = False) -> None:
 def train(recipe: Recipe, force: bool = False):
     """Train, tune and save a tagger as the recipe says; returns the :class:`privtag.Tagger`.
 
-    The Trainer's checkpoints (``<train.output_dir>/checkpoints``, optimizer state in
-    torch's own format) live only while the run is unfinished; the finished run removes
-    them and keeps the model as safetensors and JSON.
+    The Trainer's checkpoints (``<train.output_dir>/checkpoints``: weights, optimizer,
+    schedule and random generators as safetensors and JSON,
+    :mod:`privtag.training.checkpoints`) live only while the run is unfinished; the
+    finished run removes them (a model needs none of it) and keeps the model.
 
     Args:
         recipe: checked again here (:meth:`Recipe.check`), so one built in code is too.
@@ -366,7 +367,8 @@ def train(recipe: Recipe, force: bool = False):
         "versions": _versions(),
     }
     tagger.save(t.output_dir, compact=t.compact)
-    shutil.rmtree(Path(t.output_dir) / "checkpoints", ignore_errors=True)  # torch pickles
+    # optimizer state is twice the model's size and a finished run never resumes
+    shutil.rmtree(Path(t.output_dir) / "checkpoints", ignore_errors=True)
     return tagger
 
 

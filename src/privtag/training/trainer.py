@@ -24,6 +24,14 @@ import torch
 from privtag.errors import DataError
 from privtag.evaluation.metrics import f1_scores
 from privtag.labels import NUM_LABELS
+from privtag.training.checkpoints import (
+    load_optimizer,
+    load_rng,
+    load_scheduler,
+    save_optimizer,
+    save_rng,
+    save_scheduler,
+)
 from privtag.training.recipe import Recipe, train_bf16
 from privtag.training.thresholds import tune_thresholds
 
@@ -119,6 +127,33 @@ def make_trainer(model, tokenizer, train_ds: Dataset, eval_ds: Dataset | None, r
                 pos_weight=torch.tensor(pw, dtype=logits.dtype) if pw else None,
             )
             return (loss, outputs) if return_outputs else loss
+
+        # Checkpoints hold safetensors and JSON only (privtag.training.checkpoints):
+        # the Trainer's own would pickle the optimizer, the schedule, the random
+        # generators and its arguments.
+        def _save(self, output_dir=None, state_dict=None):
+            output_dir = output_dir or self.args.output_dir
+            self.model.save_pretrained(output_dir, state_dict=state_dict)
+            Path(output_dir, "training_args.json").write_text(self.args.to_json_string())
+
+        def _save_optimizer_and_scheduler(self, output_dir):
+            save_optimizer(self.optimizer, output_dir)
+            save_scheduler(self.lr_scheduler, output_dir)
+
+        def _load_optimizer_and_scheduler(self, checkpoint):
+            if checkpoint is not None:
+                load_optimizer(self.optimizer, checkpoint)
+                load_scheduler(self.lr_scheduler, checkpoint)
+
+        def _save_scaler(self, output_dir):
+            pass  # bfloat16 autocast needs no loss scaler, and privtag has no float16 training
+
+        def _save_rng_state(self, output_dir):
+            save_rng(output_dir)
+
+        def _load_rng_state(self, checkpoint):
+            if checkpoint is not None:
+                load_rng(checkpoint)
 
         def create_optimizer(self, *args, **kwargs):
             if self.optimizer is None:
