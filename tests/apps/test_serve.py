@@ -103,6 +103,18 @@ def test_odd_request_bodies_get_a_422_that_says_what_to_send(client):
     assert r.status_code == 422 and r.json()["detail"].startswith("thresholds: Extra inputs")
 
 
+def test_a_body_that_cannot_be_parsed_gets_a_400_that_says_why(client):
+    headers = {"content-type": "application/json"}
+    r = client.post("/api/tag", content='{"text": "café"}'.encode("latin-1"), headers=headers)
+    assert r.status_code == 400
+    assert r.json()["detail"].startswith("body: byte 13 is not UTF-8 (invalid continuation")
+    r = client.post("/api/predict", content=b"[" * 200_000, headers=headers)
+    assert r.status_code == 400 and "nested too deeply" in r.json()["detail"]
+    # other HTTP errors keep their own answers
+    assert client.get("/nope").json() == {"detail": "Not Found"}
+    assert client.get("/api/tag").status_code == 405
+
+
 def test_a_lone_surrogate_is_text_not_a_server_error(client):
     r = client.post(
         "/api/tag",

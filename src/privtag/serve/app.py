@@ -20,9 +20,11 @@ from urllib.parse import parse_qs
 import numpy as np
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from privtag.errors import PrivtagError
 from privtag.labels import LABELS
@@ -116,6 +118,18 @@ def _one_line(errors) -> str:
     return "; ".join(parts)
 
 
+def _body_error(cause: BaseException | None) -> str | None:
+    """What was wrong with a body FastAPI could not parse, and what to send; None if unknown."""
+    if isinstance(cause, UnicodeDecodeError):
+        return (
+            f"body: byte {cause.start} is not UTF-8 ({cause.reason}); send the JSON encoded "
+            "as UTF-8 (the text itself may hold any character)"
+        )
+    if isinstance(cause, RecursionError):
+        return 'body: JSON nested too deeply to parse; send one flat JSON object such as {"text": "..."}'
+    return None
+
+
 def _safe(errors) -> list[dict]:
     """Validation errors that JSON can carry (a NaN or a surrogate in the input is not):
     type, loc and msg, and for invalid JSON the parser's reason as text."""
@@ -171,6 +185,15 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = jsonable_encoder(_safe(exc.errors()))
         return JSONResponse({"detail": _one_line(errors), "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)  # what FastAPI raises for a bad body
+    async def _http(request: Request, exc: StarletteHTTPException):
+        # FastAPI answers a body it cannot decode or parse with a bare "There was an error
+        # parsing the body"; the cause it chains says which, and so what to send instead
+        reason = _body_error(exc.__cause__) if exc.status_code == 400 else None
+        if reason is None:
+            return await http_exception_handler(request, exc)
+        return JSONResponse({"detail": reason}, status_code=400)
 
     @app.exception_handler(PrivtagError)
     async def _unreadable(request: Request, exc: PrivtagError):
