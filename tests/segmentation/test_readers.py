@@ -298,6 +298,17 @@ def test_html_deep_nesting_fallback_keeps_noscript_and_template_text():
         ]
 
 
+def test_html_deep_nesting_fallback_drops_doctypes_and_processing_instructions():
+    # a browser reads each as a comment, as the tree reader does: none of it is text
+    deep = "<div>" * 2100
+    html = '<!DOCTYPE html><?xml-stylesheet href="a.css"?>' + deep + "<p>We collect data.</p>"
+    html += "<![CDATA[x]]><! bogus ><p>Contact us.</p>"
+    assert [b.text for b in read_html(html)[0]] == ["We collect data.", "Contact us."]
+    # one holding a "<" is not dropped (that would scan on for its end): kept as text
+    html = deep + "<p>We collect data.</p><![CDATA[x < y]]>"
+    assert [b.text for b in read_html(html)[0]] == ["We collect data.", "<![CDATA[x < y]]>"]
+
+
 def test_html_deep_nesting_fallback_never_reads_a_tag_across_a_less_than_sign():
     # An unclosed "<a" fails at the next "<" instead of scanning to the end of the page
     # for a ">": "<a<a<a..." costs linear time, not quadratic (speed itself is measured

@@ -287,9 +287,11 @@ _DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
 # A tag holds no "<": an unclosed one fails at the next "<", so "<a<a<a..." is read in
 # linear time (it would scan to the end of the page once per "<a" otherwise). Only code
 # is dropped: <noscript> and <template> may hold policy text, and without a tree the
-# reader cannot judge furniture, so their text is kept like the rest.
+# reader cannot judge furniture, so their text is kept like the rest. A doctype, a
+# processing instruction or a CDATA section outside SVG/MathML is a comment to a browser
+# (and to the tree reader): dropped, not read as text.
 _SOUP = re.compile(
-    r"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)"
+    r"<!--.*?(?:-->|$)|<[!?][^<>]*>|<(script|style)\b.*?(?:</\1\s*>|$)"
     r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>|[^<]+|<",
     re.S | re.I,
 )
@@ -307,7 +309,7 @@ def _read_tag_soup(text: str) -> list[Block]:
     w = _HtmlWalker()
     run: list[str] = []  # text between two tags arrives in pieces ("<", "a" for "<a<a")
     for m in _SOUP.finditer(text):
-        if not m.group(3) and not m.group(1) and not m.group().startswith("<!--"):
+        if not m.group(3) and not m.group(1) and not m.group().startswith(("<!", "<?")):
             run.append(m.group())
             continue
         if run:  # one call per run of text, not per piece: "<a<a<a..." stays fast
