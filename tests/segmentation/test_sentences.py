@@ -103,6 +103,26 @@ def test_marks_still_end_sentences():
 
 
 @pytest.mark.parametrize(
+    "text, first",
+    [
+        ("We share it. Ümlaut is here.", "We share it."),
+        ("Nous collectons des données. Élément suivant.", "Nous collectons des données."),
+        ("Мы собираем данные. Мы делимся ими.", "Мы собираем данные."),
+        ("Our DPO is in Sweden. Åsa Berg answers requests.", "Our DPO is in Sweden."),
+        ("Ο υπεύθυνος είναι εδώ. Η εταιρεία απαντά.", "Ο υπεύθυνος είναι εδώ."),
+        ("We share it.Über alles.", "We share it."),  # no space, as "it.Then" splits
+    ],
+)
+def test_a_capital_letter_outside_a_to_z_starts_a_sentence(text, first):
+    spans = split_sentences(text)
+    assert len(spans) == 2 and text[spans[0][0] : spans[0][1]] == first
+
+
+def test_no_space_and_two_capitals_is_not_a_boundary():
+    assert len(split_sentences("See Inc.ABC Corp now. Ok.")) == 2
+
+
+@pytest.mark.parametrize(
     "lead",
     [
         "\n" * 2000,

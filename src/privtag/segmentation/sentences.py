@@ -74,10 +74,27 @@ _MARKER = re.compile(r"\(?(?:[0-9]{1,3}(?:\.[0-9]{1,3})*|[a-z]|[ivx]{1,5})\)?")
 # from inside a run ends where the try from its start ended, and fails the same way; the
 # look-behind comes after the first character so the engine still scans for it fast).
 # Plain backtracking made "1,500 dots" take 34 s and "20,000 ?" 12 s.
+
+
+def _upper_letters() -> str:
+    """A character class body of every upper- and title-case letter below U+2000 (Latin,
+    Greek, Cyrillic, Armenian, ...), as ranges: ``A-ZÀ-ÖØ-Þ...``. ``re`` has no ``\\p{Lu}``,
+    and "Ümlaut", "Élément" or "Åsa" open a sentence as "Umlaut" does."""
+    chars = [c for c in map(chr, range(0x41, 0x2000)) if c.isupper() or c.istitle()]
+    runs: list[list[str]] = []
+    for c in chars:
+        if runs and ord(c) == ord(runs[-1][-1]) + 1:
+            runs[-1][-1] = c
+        else:
+            runs.append([c, c])
+    return "".join(a if a == b else f"{a}-{b}" for a, b in runs)
+
+
+_UP = _upper_letters()
 _CANDIDATE = re.compile(
     r"[.!?…](?<![.!?][.!?])[.!?]*+[\"'”’)\]]*+"
-    r"(?:\s++(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]+[A-Z])|[-–—]\s+[A-Z]|https?://|www\.|\(?[a-z]{1,4}\)\s)"
-    r"|(?=[A-Z](?:[a-z]|\s)))"
+    rf"(?:\s++(?=[\"'“‘(\[]?(?:[{_UP}0-9•]|[a-z]+[A-Z])|[-–—]\s+[{_UP}]|https?://|www\.|\(?[a-z]{{1,4}}\)\s)"
+    rf"|(?=[{_UP}](?:[^\W\d_{_UP}]|\s)))"  # no space: "it.Über alles", not "Inc.ABC"
     r"|\s(?<!\s\s)\s*+(?=•\s)"  # an inline bullet starts an item
 )
 _WORD_START = re.compile(r"[,;/(\[]|-(?=[a-z]\.)")
