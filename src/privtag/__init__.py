@@ -18,7 +18,16 @@ Example:
 import sys
 
 from privtag import _compat
-from privtag.errors import AnnotationError, DataError, ModelLoadError, PolicyReadError, PrivtagError
+from privtag.errors import (
+    AnnotationError,
+    DataError,
+    ModelLoadError,
+    PathAsTextWarning,
+    PolicyReadError,
+    PolicyTypeError,
+    PrivtagError,
+    UnitError,
+)
 from privtag.labels import LABELS, TAXONOMY
 from privtag.segmentation import Document, Paragraph, Sentence, segment, segment_file
 
@@ -31,12 +40,15 @@ __all__ = [
     "Document",
     "ModelLoadError",
     "Paragraph",
+    "PathAsTextWarning",
     "PolicyReadError",
+    "PolicyTypeError",
     "PrivtagError",
     "Recipe",
     "Sentence",
     "TaggedPolicy",
     "Tagger",
+    "UnitError",
     "diff",
     "evaluate_system",
     "load_annotations",

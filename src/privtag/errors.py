@@ -1,4 +1,10 @@
-"""Errors privtag raises for bad input. Each message names the file, line or field and the fix."""
+"""Errors privtag raises for bad input. Each message names the file, line or field and the fix.
+
+Also the warnings a caller should see, and :func:`outside_stacklevel`, which points a
+warning at the caller's own line rather than at privtag's.
+"""
+
+import sys
 
 
 class PrivtagError(Exception):
@@ -11,6 +17,10 @@ class PolicyReadError(PrivtagError, ValueError):
 
 class PolicyTypeError(PolicyReadError, TypeError):
     """A policy was given as something that is not text, bytes or a path (None, a number)."""
+
+
+class UnitError(PrivtagError, TypeError, ValueError):
+    """A unit given to ``predict`` is not a str or a mapping with a str ``text``."""
 
 
 class AnnotationError(PrivtagError, ValueError):
@@ -36,3 +46,24 @@ class OutputError(PrivtagError, ValueError):
 
 class MissingExtraError(PrivtagError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
+
+
+class PathAsTextWarning(FutureWarning):
+    """A ``str`` that names a file was read as policy text, not as the file.
+
+    A ``FutureWarning``, shown by default: a ``DeprecationWarning`` raised inside a library
+    is hidden, and the result (the file's name tagged as a one-sentence policy) is silent.
+    """
+
+
+def outside_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` that names the first frame outside privtag.
+
+    Call it in the function that warns: ``warnings.warn(msg, W, stacklevel=outside_stacklevel())``.
+    However deep inside privtag the warning is raised (``tag`` -> ``_document`` ->
+    ``load``), it is reported at the user's line, so the user sees where to fix it.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "privtag":
+        frame, level = frame.f_back, level + 1
+    return level

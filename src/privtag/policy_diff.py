@@ -266,7 +266,7 @@ def diff(old, new, tagger=None, *, threshold: float = THRESHOLD, names=None) -> 
 
     Args:
         old, new: :class:`TaggedPolicy`, or anything ``tagger.tag`` takes (a ``Path``,
-            bytes, a :class:`Document`; a ``str`` naming a file is read as that file).
+            bytes, a :class:`Document`; a ``str`` is the policy text itself).
         tagger: tags what is not tagged yet (default: ``Tagger.load()``, loaded only then).
         threshold: the least similarity for an edited sentence (see :func:`align`).
         names: how to call the two versions in the outputs (default: their paths).

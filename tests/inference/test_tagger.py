@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from privtag.errors import ModelLoadError, PrivtagError
-from privtag.inference.encoding import UnitError
+from privtag import UnitError
+from privtag.errors import ModelLoadError, PathAsTextWarning, PrivtagError
 from privtag.inference.model import COMPACT_FILE, PrivtagClassifier
 from privtag.inference.tagger import AGGREGATES, Tagger
 from privtag.labels import LABELS, NUM_LABELS
@@ -189,9 +189,15 @@ def test_long_sentence_is_scored_over_windows(tiny_tagger):
 def test_a_str_is_always_policy_text(tiny_tagger, tmp_path):
     path = tmp_path / "shop.md"
     path.write_text(POLICY, encoding="utf-8")
-    with pytest.warns(DeprecationWarning, match="tag_file"):
+    with pytest.warns(PathAsTextWarning, match="tag_file") as caught:
         policy = tiny_tagger.tag(str(path))
     assert [s.text for s in policy.sentences] == [str(path)]
+    # reported at the caller's line (a DeprecationWarning from inside privtag was hidden)
+    assert issubclass(PathAsTextWarning, FutureWarning)
+    assert [w.filename for w in caught] == [__file__]
+    with pytest.warns(PathAsTextWarning) as caught:
+        list(tiny_tagger.tag_many([str(path)]))
+    assert [w.filename for w in caught] == [__file__]
     assert tiny_tagger.predict(str(path)) == tiny_tagger.predict(str(path) + " ")  # never read
 
 

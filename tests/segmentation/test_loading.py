@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from privtag.errors import PolicyReadError
+from privtag.errors import PathAsTextWarning, PolicyReadError
 from privtag.segmentation.loading import decode, load
 
 # --------------------------------------------------------------------------- decoding
@@ -72,9 +72,9 @@ def test_load_reads_paths_and_strings(tmp_path):
 def test_a_str_is_text_even_when_it_names_a_file(tmp_path):
     f = tmp_path / "p.txt"
     f.write_text("We keep logs.")
-    with pytest.warns(DeprecationWarning, match=r"pass Path\(...\) or use segment_file"):
+    with pytest.warns(PathAsTextWarning, match=r"pass Path\(...\) or use segment_file"):
         assert load(str(f)) == (str(f), {"path": None, "encoding": None})
-    with pytest.warns(DeprecationWarning):  # a missing file name: text as well, with a hint
+    with pytest.warns(PathAsTextWarning):  # a missing file name: text as well, with a hint
         assert load("missing.md")[1]["path"] is None
     assert load(b"We keep logs.") == ("We keep logs.", {"path": None, "encoding": "utf-8"})
 

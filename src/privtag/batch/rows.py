@@ -17,7 +17,7 @@ Every level also has ``profile``: the threshold profile that decided the policy 
 ``--thresholds auto`` it can differ from one policy to the next; null for a baseline).
 
 Example:
-    >>> rows = policy_rows("p1", tagger.tag("data/policies/zarget.md"), "policy")  # doctest: +SKIP
+    >>> rows = policy_rows("p1", tagger.tag_file("data/policies/zarget.md"), "policy")  # doctest: +SKIP
     >>> rows[0]["third_party_not_addressed"]                                      # doctest: +SKIP
     False
 """

@@ -1,7 +1,7 @@
 """What :meth:`privtag.Tagger.tag` returns: a policy with labels per sentence and paragraph.
 
 Example:
-    >>> policy = tagger.tag("data/policies/zarget.md")           # doctest: +SKIP
+    >>> policy = tagger.tag_file("data/policies/zarget.md")           # doctest: +SKIP
     >>> policy.sentences[3].labels, policy.sentences[3].scores   # doctest: +SKIP
     >>> print(policy.table())                                     # doctest: +SKIP
 """

@@ -2,7 +2,7 @@
 
 Example:
     >>> from privtag.render import render_html
-    >>> html = render_html(tagger.tag("data/policies/zarget.md"), tagger)  # doctest: +SKIP
+    >>> html = render_html(tagger.tag_file("data/policies/zarget.md"), tagger)  # doctest: +SKIP
 """
 
 from privtag.render.html import render_html

@@ -7,7 +7,7 @@ anchors are plain HTML and CSS, so a saved report works offline and without Java
 
 Example:
     >>> from privtag.render import render_html
-    >>> page = render_html(tagger.tag("data/policies/zarget.md"), tagger)  # doctest: +SKIP
+    >>> page = render_html(tagger.tag_file("data/policies/zarget.md"), tagger)  # doctest: +SKIP
 """
 
 from __future__ import annotations

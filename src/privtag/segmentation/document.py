@@ -169,9 +169,9 @@ def segment(
     """Read and segment a policy.
 
     Args:
-        source: policy text, raw bytes, or a path (a :class:`~pathlib.Path`; a ``str``
-            naming an existing file, or a one-line path-like ``str`` ending in
-            .txt/.md/.html, is read as a path; see :func:`privtag.segmentation.loading.load`).
+        source: policy text (a ``str`` is always text: one that names a file is read as
+            text, with a :class:`~privtag.errors.PathAsTextWarning`), raw bytes, or a
+            :class:`~pathlib.Path` to read (see :func:`privtag.segmentation.loading.load`).
         format: ``"text"``, ``"markdown"``, ``"html"`` or ``"opp115"``; detected when None.
         max_sentence_chars: longer sentences are cut on a word boundary.
         max_bytes: refuse policy files larger than this (default 50 MB, or

@@ -20,7 +20,7 @@ import stat
 import warnings
 from pathlib import Path
 
-from privtag.errors import PolicyReadError, PolicyTypeError
+from privtag.errors import PathAsTextWarning, PolicyReadError, PolicyTypeError, outside_stacklevel
 
 __all__ = ["MAX_BYTES", "POLICY_TYPES", "decode", "decode_with_notes", "load", "max_bytes_default"]
 
@@ -215,7 +215,8 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
     block), and only up to ``max_bytes``.
 
     Until privtag 0.3 a one-line ``str`` that names a file was read as that file; such
-    a str now gets a :class:`DeprecationWarning` and is read as text.
+    a str now gets a :class:`privtag.errors.PathAsTextWarning` (shown by default, at the
+    caller's line) and is read as text.
 
     Args:
         source: the policy text, its bytes, or its file as a ``Path``.
@@ -240,8 +241,8 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
             warnings.warn(
                 f"{source[:80]!r} is read as policy text, not as a file; pass "
                 "Path(...) or use segment_file() / Tagger.tag_file() to read a file",
-                DeprecationWarning,
-                stacklevel=3,
+                PathAsTextWarning,
+                stacklevel=outside_stacklevel(),
             )
         return source, {"path": None, "encoding": None}
     if not isinstance(source, os.PathLike):

@@ -20,17 +20,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
-from privtag.errors import PolicyReadError, PrivtagError
+from privtag.errors import PolicyReadError, UnitError
 from privtag.segmentation.blocks import clean_text
 from privtag.segmentation.document import Document, Sentence, segment
 from privtag.segmentation.readers import extract_provenance
 
 Unit = str | Mapping
 _ONE = "a str or a mapping with a str 'text' (and optional 'section', 'previous')"
-
-
-class UnitError(PrivtagError, TypeError, ValueError):
-    """A unit given to the tagger is not a str or a mapping with a str ``text``."""
 
 
 def unit_text(unit: Unit) -> str:
