@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from privtag.errors import PolicyReadError
 from privtag.inference.encoding import unit_previous, unit_section, unit_text
 from privtag.inference.paragraphs import document_paragraphs
 from privtag.inference.results import TaggedPolicy
@@ -29,14 +30,20 @@ def tag_stream(
     sentences_per_batch: int,
     cache_size: int,
 ) -> Iterator[TaggedPolicy]:
-    """:meth:`Tagger.tag_many <privtag.inference.tagger.Tagger.tag_many>` of ``tagger``."""
+    """:meth:`Tagger.tag_many <privtag.inference.tagger.Tagger.tag_many>` of ``tagger``
+    (which checks the arguments)."""
     cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
     group: list[tuple[Document, list[dict]]] = []
     pending = 0
     # one pass per paragraph: a paragraph (its sentences and heading) is the cached unit
     tag_group = _tag_paragraph_group if tagger.one_pass else _tag_group
-    for source in sources:
-        doc = tagger._document(source, format)
+    for i, source in enumerate(sources):
+        try:
+            doc = tagger._document(source, format)
+        except PolicyReadError as e:
+            # the policies read before it are tagged and yielded first: nothing done is lost
+            yield from tag_group(tagger, group, cache, cache_size)
+            raise type(e)(f"policy {i} of tag_many: {e}") from e
         units = document_paragraphs(doc) if tagger.one_pass else sentence_units(doc.sentences)
         group.append((doc, units))
         pending += len(doc.sentences)

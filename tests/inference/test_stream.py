@@ -1,0 +1,42 @@
+"""tag_many (privtag.inference.stream): its arguments, and a bad policy in the stream."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from privtag.errors import PolicyReadError, PolicyTypeError
+
+GOOD = "We collect your email address. We share it with advertisers."
+
+
+@pytest.mark.parametrize("one", ["Cookies", b"We use cookies.", Path("policy.md"), None, 5])
+def test_one_policy_or_no_iterable_is_refused_at_the_call(tiny_tagger, one):
+    # "Cookies" was read as seven one-letter policies
+    with pytest.raises(PolicyTypeError, match=r"tag_many takes many policies .* tag\(\)"):
+        tiny_tagger.tag_many(one)
+
+
+@pytest.mark.parametrize(
+    "setting, value",
+    [("sentences_per_batch", 0), ("sentences_per_batch", None), ("cache_size", -1)],
+)
+def test_batch_and_cache_sizes_are_checked_at_the_call(tiny_tagger, setting, value):
+    with pytest.raises(ValueError, match=rf"{setting} must be an int of at least"):
+        tiny_tagger.tag_many([GOOD], **{setting: value})
+
+
+def test_a_bad_policy_is_named_and_the_ones_before_it_are_yielded(tiny_tagger):
+    sources = [GOOD, "We keep logs for a year.", "   ", GOOD]
+    got = []
+    with pytest.raises(PolicyReadError, match=r"^policy 2 of tag_many: .*no text"):
+        for policy in tiny_tagger.tag_many(sources):
+            got.append(policy)
+    assert [p.document.text for p in got] == sources[:2]
+    assert got[0].to_json() == tiny_tagger.tag(GOOD).to_json()
+
+
+def test_zero_cache_still_tags_like_tag(tiny_tagger):
+    many = list(tiny_tagger.tag_many([GOOD, GOOD], cache_size=0))
+    assert [p.to_json() for p in many] == [tiny_tagger.tag(GOOD).to_json()] * 2
