@@ -770,6 +770,19 @@ def test_a_profile_is_saved_with_the_model_and_selected_at_load(copy, tiny_encod
         Tagger.load(copy, base=tiny_encoder, thresholds="")
 
 
+def test_save_pretrained_keeps_the_profile_in_use(copy, tiny_encoder, tmp_path):
+    edit(copy / "thresholds.json", lambda d: {**d, "profiles": {"modern": {"scale": 0.6}}})
+    modern = Tagger.load(copy, base=tiny_encoder).use_thresholds("modern")
+    saved = Tagger.load(modern.save_pretrained(tmp_path / "m"), base=tiny_encoder)
+    assert saved.profile == "modern"
+    assert np.allclose(saved.decision_thresholds()[0], modern.decision_thresholds()[0])
+    # an explicit choice at load still wins, and saving under "auto" clears it again
+    again = Tagger.load(tmp_path / "m", base=tiny_encoder, thresholds="auto")
+    assert again.profile == "auto"
+    again.save_pretrained(tmp_path / "m")
+    assert Tagger.load(tmp_path / "m", base=tiny_encoder).profile == "auto"
+
+
 GDPR_POLICY = PROFILE_POLICY + "We process your data on the legal basis of the GDPR.\n"
 
 

@@ -132,7 +132,8 @@ class Tagger:
                 :mod:`privtag.inference.onnx_backend`): the ONNX file in the model
                 directory, else one exported now into a cache keyed by the weights.
             thresholds: a threshold profile saved with the model instead of its tuned
-                thresholds (see :meth:`use_thresholds`), e.g. ``"modern"``.
+                thresholds (see :meth:`use_thresholds`), e.g. ``"modern"`` (default: the
+                one it was saved with, else ``"auto"``).
 
         Raises:
             ModelLoadError: a missing directory or file, another label set, corrupt weights.
@@ -189,6 +190,8 @@ class Tagger:
 
             onnx = resolve_onnx(path, backend == "onnx-int8", model, base)
             tagger.scorer = OnnxScorer(onnx, settings.get("batch_size", 16))
+        if thresholds is None:
+            thresholds = settings.get("profile")  # the profile it was saved with
         if thresholds is not None:  # "" is refused there, not taken for the default
             tagger.use_thresholds(thresholds)
         return tagger.use_aggregate(aggregate) if aggregate else tagger
@@ -265,7 +268,11 @@ class Tagger:
         )
 
     def save_pretrained(self, path: str | Path, compact: bool = False) -> Path:
-        """Save model, tokenizer, settings, thresholds and metadata (safetensors and JSON)."""
+        """Save model, tokenizer, settings, thresholds and metadata (safetensors and JSON).
+
+        The aggregate and threshold profile in use are saved with the settings, so
+        :meth:`from_pretrained` gives a tagger that labels as this one does.
+        """
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         if compact:
@@ -279,6 +286,11 @@ class Tagger:
         # dtype and device are this machine's choice at load time, not the model's
         settings = {k: v for k, v in self.settings.items() if k not in ("dtype", "device")}
         settings["labels"] = list(LABELS)
+        # the threshold profile in use is kept, as the aggregate is: a reloaded tagger
+        # labels as this one does (from_pretrained(thresholds=...) still overrides it)
+        settings.pop("profile", None)
+        if self.profile != AUTO_PROFILE:
+            settings["profile"] = self.profile
         (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
         (path / THRESHOLDS_FILE).write_text(json.dumps(self.thresholds, indent=2) + "\n")
         (path / TRAINING_FILE).write_text(json.dumps(self.metadata, indent=2, default=str) + "\n")
