@@ -155,6 +155,25 @@ def test_an_empty_dataset_is_refused():
         evaluate_system(RuleTagger(), to_dataset([]), data_name="empty")
 
 
+def test_arguments_a_user_gets_wrong_are_named(fixtures):
+    from datasets import DatasetDict
+
+    data = toy(fixtures)
+    with pytest.raises(
+        DataError, match=r"several splits \(test\); evaluate one: dataset\['test'\]"
+    ):
+        evaluate_system(RuleTagger(), DatasetDict({"test": data}))
+    with pytest.raises(
+        TypeError, match=r"system must have predict\(\) and predict_proba\(\) .*, not NoneType"
+    ):
+        evaluate_system(None, data)
+    with pytest.raises(ValueError, match="n_bootstrap must be an int of at least 0"):
+        evaluate_system(RuleTagger(), data, n_bootstrap=-1)
+    for bad in (2, 0, float("nan")):
+        with pytest.raises(ValueError, match="confidence must be between 0 and 1"):
+            evaluate_system(RuleTagger(), data, confidence=bad)
+
+
 def test_confusions_count_false_positives_next_to_false_negatives():
     a, b, c = (LABELS.index(x) for x in ("Data Retention", "Data Security", "Policy Change"))
     ref = np.zeros((3, 12), dtype=int)

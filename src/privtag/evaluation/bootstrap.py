@@ -64,7 +64,15 @@ def bootstrap_intervals(
         ``{"micro_f1": [lo, hi], "macro_f1": ..., "weighted_f1": ..., "f1:<label>": ...}``;
         no ``f1:<label>`` entry for a label that is neither in the references nor predicted.
         ``n_bootstrap=0`` asks for no intervals and gives ``{}`` (tables then show none).
+
+    Raises:
+        ValueError: ``n_bootstrap`` is not an int of at least 0, or ``confidence`` not
+            strictly between 0 and 1.
     """
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
+        raise ValueError(f"n_bootstrap must be an int of at least 0 (0: none), not {n_bootstrap!r}")
+    if not 0 < confidence < 1:  # NaN fails this too
+        raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence!r}")
     if n_bootstrap == 0:
         return {}
     tp, fp, fn = _resample(np.array([per_policy[p] for p in sorted(per_policy)]), n_bootstrap, seed)

@@ -268,9 +268,23 @@ def evaluate_system(
         an :class:`Evaluation`.
 
     Raises:
-        DataError: empty dataset, or dataset/system built for another label set.
+        DataError: empty dataset, a dataset of several splits (pass one:
+            ``dataset["test"]``), or dataset/system built for another label set.
+        TypeError: ``system`` has no ``predict_proba`` and ``predict``.
+        ValueError: ``n_bootstrap`` below 0 or ``confidence`` outside (0, 1).
     """
     label_names = list(label_names)
+    if not all(callable(getattr(system, m, None)) for m in ("predict", "predict_proba")):
+        raise TypeError(
+            f"system must have predict() and predict_proba() (a Tagger or a baseline), "
+            f"not {type(system).__name__}"
+        )
+    if hasattr(dataset, "keys") and not hasattr(dataset, "features"):  # a DatasetDict
+        splits = ", ".join(map(str, dataset.keys()))
+        first = next(iter(dataset.keys()), "test")
+        raise DataError(
+            f"the dataset holds several splits ({splits}); evaluate one: dataset[{first!r}]"
+        )
     check_labels(dataset, label_names)
     if len(dataset) == 0:
         raise DataError(f"no units to evaluate on in {data_name or 'the dataset'}")
