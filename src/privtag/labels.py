@@ -135,12 +135,14 @@ def label_index(name: str) -> int:
     """Column index of a label given by its display name or short id (case-insensitive).
 
     Raises:
-        KeyError: with the list of valid names, if ``name`` is not a label.
+        KeyError: with the list of valid names, if ``name`` is not a label (or not a str).
 
     Example:
         >>> label_index("data_security"), label_index("Data Security")
         (5, 5)
     """
+    if not isinstance(name, str):
+        raise KeyError(f"a label is named by a str (e.g. 'Data Security'), not {name!r}")
     key = name.strip()
     if key.lower() in _BY_KEY:
         return _BY_KEY[key.lower()]

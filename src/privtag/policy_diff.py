@@ -261,6 +261,15 @@ def align(
     return [p for _, p in sorted(keyed, key=lambda kp: kp[0])]
 
 
+def _threshold_problem(threshold) -> str | None:
+    """What is wrong with a similarity threshold, or None (0 to 1; NaN is refused)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        return f"must be a number from 0 to 1, not {threshold!r}"
+    if not 0 <= threshold <= 1:  # also refuses nan
+        return f"must be a similarity from 0 to 1, not {threshold}"
+    return None
+
+
 def diff(old, new, tagger=None, *, threshold: float = THRESHOLD, names=None) -> PolicyDiff:
     """Compare two versions of a policy per label.
 
@@ -273,7 +282,14 @@ def diff(old, new, tagger=None, *, threshold: float = THRESHOLD, names=None) -> 
 
     Returns:
         :class:`PolicyDiff`.
+
+    Raises:
+        ValueError: ``threshold`` outside 0-1 (or NaN), or ``names`` not two names.
     """
+    if problem := _threshold_problem(threshold):
+        raise ValueError(f"threshold {problem}")
+    if names is not None and (isinstance(names, str) or len(names) != 2):
+        raise ValueError(f"names must be two names, the old version's and the new's, not {names!r}")
     policies = [old, new]
     todo = [i for i, p in enumerate(policies) if not isinstance(p, TaggedPolicy)]
     if todo:
@@ -378,10 +394,8 @@ def diff_cmd(
     from privtag.outputs import Outputs, spec_paths, write_text
     from privtag.segmentation.document import segment
 
-    if not 0 <= threshold <= 1:  # also refuses nan
-        raise typer.BadParameter(
-            f"must be a similarity from 0 to 1, not {threshold}", param_hint="--threshold"
-        )
+    if problem := _threshold_problem(threshold):  # before any file is read
+        raise typer.BadParameter(problem, param_hint="--threshold")
     outs = Outputs([old, new, *spec_paths([model] if model else [])], force)
     json_out = outs.file(json_out, "--json", suffixes=(".json",))
     html = outs.file(html, "--html", suffixes=(".html", ".htm"))

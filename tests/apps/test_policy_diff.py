@@ -100,6 +100,26 @@ def test_cli_refuses_a_threshold_outside_0_to_1(versions, value):
     assert result.exit_code == 2 and "must be a similarity from 0 to 1" in words
 
 
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"threshold": 2}, "threshold must be a similarity from 0 to 1, not 2"),
+        ({"threshold": float("nan")}, "threshold must be a similarity from 0 to 1, not nan"),
+        ({"threshold": "0.5"}, "threshold must be a number from 0 to 1, not '0.5'"),
+        ({"names": ("old",)}, r"names must be two names, .* not \('old',\)"),
+        ({"names": "ab"}, "names must be two names"),
+    ],
+)
+def test_diff_checks_its_arguments_at_the_call(versions, settings, message):
+    with pytest.raises(ValueError, match=message):
+        diff(*versions, SystemTagger(RuleTagger()), **settings)
+
+
+def test_a_label_that_is_not_a_str_is_named(result):
+    with pytest.raises(KeyError, match="a label is named by a str"):
+        result.label(None)
+
+
 def test_cli_writes_json_and_html(versions, tmp_path):
     result = CliRunner().invoke(
         app,
