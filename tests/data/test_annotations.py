@@ -16,9 +16,15 @@ from privtag.data import (
     load_annotations,
 )
 from privtag.data.annotations import read_annotations, validate_annotations
-from privtag.errors import AnnotationError
+from privtag.errors import AnnotationError, DataError
 
 # ---------------------------------------------------------------- one test per problem
+
+
+@pytest.mark.parametrize("paths", [None, 5, [None], ["a.jsonl", 3]])
+def test_annotations_given_as_neither_path_nor_list_of_paths_are_named(paths):
+    with pytest.raises(DataError, match="annotations are given as a file or folder path"):
+        load_annotations(paths)
 
 
 def test_unknown_label_suggests_the_nearest(tmp_path):

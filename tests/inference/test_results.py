@@ -158,6 +158,12 @@ def test_table_has_every_sentence_and_the_summary(policy):
     assert dnt.split()[-2:] == ["0", "0"]
 
 
+@pytest.mark.parametrize("width", [0, -5, 12.5, True])
+def test_table_refuses_a_width_that_is_not_a_positive_int(policy, width):
+    with pytest.raises(ValueError, match="width must be a positive int"):
+        policy.table(width=width)
+
+
 def test_table_wraps_long_sentences_without_losing_words():
     text = "We collect " + ", ".join(f"data item number {i}" for i in range(30)) + "."
     doc = segment(text)

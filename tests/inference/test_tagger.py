@@ -758,6 +758,12 @@ def test_an_unknown_profile_is_refused_naming_those_the_model_has(tiny_tagger):
             call(" ")
 
 
+@pytest.mark.parametrize("name", [5, ["model"]])
+def test_a_model_named_by_something_else_than_a_path_is_named(name):
+    with pytest.raises(ModelLoadError, match="a model is named by its directory"):
+        Tagger.from_pretrained(name)
+
+
 def test_a_profile_is_saved_with_the_model_and_selected_at_load(copy, tiny_encoder):
     edit(copy / "thresholds.json", lambda d: {**d, "profiles": {"modern": {"scale": 0.6}}})
     plain = Tagger.load(copy, base=tiny_encoder)

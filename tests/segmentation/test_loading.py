@@ -89,3 +89,15 @@ def test_a_str_is_text_even_when_it_names_a_file(tmp_path):
 def test_load_errors(tmp_path, make, message):
     with pytest.raises(PolicyReadError, match=message):
         load(make(tmp_path))
+
+
+def test_an_empty_or_multi_line_file_name_gets_a_one_line_message():
+    from privtag import segment_file
+
+    for empty in ("", "  "):
+        with pytest.raises(PolicyReadError, match="the policy file name is empty"):
+            segment_file(empty)
+    text = "We collect your e-mail.\nWe share it with advertisers.\n"
+    with pytest.raises(PolicyReadError) as e:
+        segment_file(text)  # a policy's text passed where a file name goes
+    assert "\n" not in str(e.value) and str(e.value).endswith("no such file; check the path")

@@ -20,9 +20,11 @@ from __future__ import annotations
 import csv
 import difflib
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from privtag.errors import DataError
 from privtag.labels import LABEL_IDS, LABELS, label_index
 
 #: Fields of an annotation record and how to write them (used in error messages).
@@ -55,10 +57,30 @@ def suggest_label(name: str) -> str:
     return "use one of: " + "; ".join(LABELS)
 
 
-def annotation_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand ``paths``: files as given, directories to their ``*.jsonl`` and ``*.csv`` files."""
+def path_list(paths) -> list[Path]:
+    """``paths`` (one path, or an iterable of them, read once) as a list of Paths.
+
+    Raises:
+        DataError: ``paths`` is neither (None, a number, a list holding one).
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    listed = list(paths) if isinstance(paths, Iterable) else None
+    if listed is None or any(not isinstance(p, str | os.PathLike) for p in listed):
+        raise DataError(
+            f"annotations are given as a file or folder path, or a list of them, not {paths!r}"
+        )
+    return [Path(p) for p in listed]
+
+
+def annotation_files(paths: Iterable[str | Path] | str | Path) -> list[Path]:
+    """Expand ``paths``: files as given, directories to their ``*.jsonl`` and ``*.csv`` files.
+
+    Raises:
+        DataError: ``paths`` is not a path or an iterable of paths.
+    """
     out: list[Path] = []
-    for p in map(Path, [paths] if isinstance(paths, str | Path) else paths):
+    for p in path_list(paths):
         out.extend(
             sorted(q for q in p.iterdir() if q.suffix.lower() in (".jsonl", ".csv"))
             if p.is_dir()

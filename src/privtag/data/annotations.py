@@ -37,6 +37,7 @@ from privtag.data.annotation_format import (  # noqa: F401
     MAX_POLICY_NAME,
     annotation_files,
     check_row,
+    path_list,
     read_rows,
     suggest_label,
 )
@@ -107,7 +108,7 @@ def parse_annotations(
     claimed: dict[str, set] = {}
     unreadable: set[str] = set()  # files with a line that could not be read as a record
     records: list[dict] = []
-    paths = [paths] if isinstance(paths, str | Path) else list(paths)  # a generator: read once
+    paths = path_list(paths)  # a generator: read once
     for given in paths:
         if Path(given).is_dir() and not annotation_files([given]):
             found.append(

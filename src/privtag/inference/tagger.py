@@ -143,6 +143,10 @@ class Tagger:
         if backend not in BACKENDS:
             raise ModelLoadError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         path = name_or_path
+        if path is not None and not isinstance(path, str | os.PathLike):
+            raise ModelLoadError(
+                f"a model is named by its directory (a str or a Path), not {path!r}"
+            )
         if path is not None and not str(path).strip():
             raise ModelLoadError(
                 "model directory '' is empty; give a model directory, or leave it unset "

@@ -247,6 +247,8 @@ def segment_file(path: str | Path, format: str | None = None, **kwargs) -> Docum
     """
     if not isinstance(path, str | os.PathLike):
         raise PolicyTypeError(f"a policy file must be a str or a Path, not {type(path).__name__}")
+    if not str(path).strip():  # Path("") is ".", the current folder
+        raise PolicyReadError("the policy file name is empty; give the path of a policy file")
     return segment(Path(path), format, **kwargs)
 
 

@@ -270,7 +270,7 @@ def _read_file(path: Path, limit: int) -> bytes:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise PolicyReadError(f"{path}: no such file; check the path") from None
+        raise PolicyReadError(f"{_short(path)}: no such file; check the path") from None
     except OSError as e:
         raise PolicyReadError(
             f"{_short(path)}: cannot be read ({e.strerror}); check the path"
@@ -278,13 +278,13 @@ def _read_file(path: Path, limit: int) -> bytes:
     except ValueError as e:  # an embedded NUL
         raise PolicyReadError(f"{_short(path)}: not a valid path ({e})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise PolicyReadError(f"{path}: is a directory; give a policy file inside it")
+        raise PolicyReadError(f"{_short(path)}: is a directory; give a policy file inside it")
     if not stat.S_ISREG(st.st_mode):
         # a device (/dev/zero never ends) or a FIFO (blocks until written to)
-        raise PolicyReadError(f"{path}: is not a regular file; give a policy file")
+        raise PolicyReadError(f"{_short(path)}: is not a regular file; give a policy file")
     if st.st_size > limit:
         raise PolicyReadError(
-            f"{path}: is {st.st_size:,} bytes, over the {limit:,}-byte limit; "
+            f"{_short(path)}: is {st.st_size:,} bytes, over the {limit:,}-byte limit; "
             "raise max_bytes or PRIVTAG_MAX_BYTES if it really is one policy"
         )
     try:
@@ -292,20 +292,24 @@ def _read_file(path: Path, limit: int) -> bytes:
             data = f.read(limit + 1)  # a file that grew, or reports size 0 (/proc)
     except OSError as e:
         raise PolicyReadError(
-            f"{path}: cannot be read ({e.strerror}); check its permissions"
+            f"{_short(path)}: cannot be read ({e.strerror}); check its permissions"
         ) from None
     if len(data) > limit:
         raise PolicyReadError(
-            f"{path}: is over the {limit:,}-byte limit; "
+            f"{_short(path)}: is over the {limit:,}-byte limit; "
             "raise max_bytes or PRIVTAG_MAX_BYTES if it really is one policy"
         )
     return data
 
 
 def _short(path: Path) -> str:
-    # a path too long for the OS is too long for a one-line message as well
+    # a path too long for the OS is too long for a one-line message as well, and one
+    # holding line breaks (a policy's text passed as a file name) would break the line
     s = str(path)
-    return s if len(s) <= 120 else f"{s[:60]}...{s[-40:]} ({len(s):,} characters)"
+    if len(s) <= 120 and not any(c in s for c in "\r\n"):
+        return s
+    one = " ".join(s.split())
+    return f"{one[:60]}...{one[-40:]} ({len(s):,} characters)" if len(one) > 120 else one
 
 
 def _as_path(s: str) -> Path | None:
