@@ -27,6 +27,15 @@ from privtag.segmentation.readers import Builder, detect_format, extract_provena
         ("We keep logs.", "policy.md", "markdown"),
         ("PRIVACY\n\nWe keep logs for 2 < 3 days.", None, "text"),
         ("Intro <br> <br>|||<strong>Data</strong> <br> We keep logs.", None, "opp115"),
+        # Markdown holding a little HTML stays Markdown: its headings and lists are kept
+        (
+            "# Privacy\n\nWe collect your name.<br>\n\n## Sharing\n\n"
+            "- We share it with <a href='https://x.example'>partners</a>\n- We sell nothing<br>\n",
+            None,
+            "markdown",
+        ),
+        ("| a | b<br>c |\n|---|---|\n| 1<br>2 | <br> |", None, "markdown"),
+        ("<p>We keep logs.</p>\n\n- a list item\n\n<p>We share.</p><p>Contact.</p>", None, "html"),
     ],
 )
 def test_detect_format(text, path, fmt):

@@ -82,7 +82,8 @@ _PROVENANCE = re.compile(
 # The white-space runs are possessive or stay on one line, and "<"/"[" end a tag or link:
 # with plain backtracking 2,000 blank lines cost hours (the provenance line, above) and a
 # 20 kB head of blank lines or "[" seconds (super-linear in the run).
-_HTML_TAGS = re.compile(r"</?(?:p|div|html|body|h[1-6]|li|ul|span|table|td|br|a)\b[^<>]*>", re.I)
+# Tags of a page; not <br>, which Markdown uses for line breaks (in table cells) too
+_HTML_TAGS = re.compile(r"</?(?:p|div|html|body|h[1-6]|li|ul|span|table|td|a)\b[^<>]*>", re.I)
 _MD_SIGNS = re.compile(
     r"^#{1,6}\s+\S|\[[^\[\]\n]+\]\([^)\s\[]+\)|^[^\S\n]*+[-*+]\s+\S|\*\*\S"
     r"|^[^\S\n]*+\|?.*\|\s*-{3,}",
@@ -94,7 +95,9 @@ def detect_format(text: str, path: str | None = None) -> str:
     """Guess the format of a policy: its file name first, then its content.
 
     A ``.md``/``.markdown`` file is Markdown and a ``.txt`` file text or Markdown,
-    whatever tags they hold; a ``.html``/``.htm``/``.xhtml`` file is HTML. OPP-115's
+    whatever tags they hold; a ``.html``/``.htm``/``.xhtml`` file is HTML. Other text is
+    HTML when it starts as a page (doctype, ``<html>``) or holds at least three HTML tags
+    and more of them than Markdown signs (so Markdown with a few ``<br>`` stays Markdown). OPP-115's
     format is chosen only by its ``|||`` segment separators (with its ``<br>``,
     ``<li>`` or ``<strong>`` tags), in a file of any other name.
 
@@ -115,11 +118,14 @@ def detect_format(text: str, path: str | None = None) -> str:
         return "opp115"
     if suffix in {".html", ".htm", ".xhtml"}:
         return "html"
-    if suffix != ".txt" and (
-        re.match(r"\s*<(!doctype|html|\?xml)", head, re.I) or len(_HTML_TAGS.findall(head)) >= 3
-    ):
+    if suffix != ".txt" and re.match(r"\s*<(!doctype|html|\?xml)", head, re.I):
         return "html"
-    return "markdown" if _MD_SIGNS.search(head) else "text"
+    # Markdown may hold some HTML (a <br>, a link): it is a page only when tags outnumber
+    # Markdown's own signs (headings, list items, links), as in any fragment of a page
+    tags, signs = len(_HTML_TAGS.findall(head)), len(_MD_SIGNS.findall(head))
+    if suffix != ".txt" and tags >= 3 and tags > signs:
+        return "html"
+    return "markdown" if signs else "text"
 
 
 def extract_provenance(text: str) -> tuple[str, str | None]:
