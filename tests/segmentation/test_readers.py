@@ -365,3 +365,19 @@ def test_fixture_files_are_ours(fixtures: Path):
     # the segmenter's fixtures are text written for privtag, never OPP-115 material
     for f in fixtures.glob("segment_*"):
         assert "|||" not in f.read_bytes().decode("latin-1")
+
+
+@pytest.mark.parametrize(
+    "source, fmt",
+    [
+        ("<p>We share it with &#8203;<b>partners</b> only.</p>", "html"),
+        ("<p>We share it with <b>&#8203; partners</b> only.</p>", "html"),
+        ("We share it with \u200b**partners** only.\n", "markdown"),
+        ("We share it with \u00ad\u2060**partners** only.\n", "markdown"),
+    ],
+)
+def test_an_invisible_character_beside_a_space_does_not_hide_it(source, fmt):
+    # "with\u200b<b>partners" would render "withpartners"; with a space before it, it does not
+    from privtag import segment
+
+    assert segment(source, format=fmt).text == "We share it with partners only."

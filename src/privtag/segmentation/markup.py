@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from privtag.segmentation.blocks import NON_TEXT, Block, Builder, Dropped, clean_text
+from privtag.segmentation.blocks import INVISIBLE, NON_TEXT, Block, Builder, Dropped, clean_text
 from privtag.segmentation.furniture import (
     CONTROL_TAGS,
     HEADING_TAGS,
@@ -102,8 +102,11 @@ class _HtmlWalker:
             self._split_run_in_title(t)
         if not self.bold:
             self.bold_only = False
-        b.add_text(t, glue=not self.space and not t[:1].isspace())
-        self.space = t[-1:].isspace()
+        # an invisible character (&#8203;) neither is nor hides the space beside it
+        b.add_text(t, glue=not self.space and not t.lstrip(INVISIBLE)[:1].isspace())
+        trail = t.rstrip(INVISIBLE)
+        if trail:
+            self.space = trail[-1].isspace()
 
     def _split_run_in_title(self, following: str) -> None:
         # "<b>Cookies:</b> We use ..." or "<b>Your choices</b> You may ...": the bold

@@ -13,7 +13,7 @@ import html
 import re
 import sys
 
-from privtag.segmentation.blocks import Block, Builder
+from privtag.segmentation.blocks import INVISIBLE, Block, Builder
 
 _BULLET = re.compile(
     r"[ \t]*(?:[-*+•●▪◦‣·–](?=\s)"
@@ -366,9 +366,11 @@ def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> 
         if a < pos:
             continue
         if a > pos:
-            # "**bold**text" renders as "boldtext": glue pieces that touch across markup
-            b.add_span(pos, a, glue=_joins(last, text[pos]))
-            last = text[a - 1]
+            # "**bold**text" renders as "boldtext": glue pieces that touch across markup;
+            # an invisible character (U+200B) neither is nor hides the space beside it
+            piece = text[pos:a]
+            b.add_span(pos, a, glue=_joins(last, piece.lstrip(INVISIBLE)[:1] or piece[0]))
+            last = piece.rstrip(INVISIBLE)[-1:] or last
         if repl and repl[0]:
             b.add_text(repl[0], glue=_joins(last, repl[0][0]))
             last = repl[0][-1]
