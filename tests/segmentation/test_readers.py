@@ -98,10 +98,39 @@ def kinds(blocks):
         ("We keep your data.", True, False),
         ("we keep logs", True, False),
         ("This line is hard wrapped and continues", False, False),
+        # hard-wrapped capitals (a disclaimer) are not a title per line
+        ("THE SERVICE IS PROVIDED AS IS, WITHOUT WARRANTY OF ANY KIND,", False, False),
+        ("WHETHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO", False, False),
+        ("LIMITATION OF LIABILITY", False, True),
+        ("TERMS OF", True, True),  # alone it is a title, however it ends
     ],
 )
 def test_looks_like_heading(line, alone, expected):
     assert looks_like_heading(line, alone) is expected
+
+
+def test_hard_wrapped_capitals_are_one_paragraph_under_the_heading_before():
+    text = (
+        "Disclaimer\n\nTHE SERVICE IS PROVIDED AS IS, WITHOUT WARRANTY OF ANY KIND,\n"
+        "WHETHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO\n"
+        "THE IMPLIED WARRANTIES OF MERCHANTABILITY.\n\nWe keep logs.\n"
+    )
+    blocks = read_lines(text, False)
+    assert [b.kind for b in blocks] == ["heading", "body", "body"]
+    assert blocks[1].text.endswith(
+        "INCLUDING BUT NOT LIMITED TO THE IMPLIED WARRANTIES OF MERCHANTABILITY."
+    )
+
+
+def test_a_line_reads_the_same_with_crlf_line_ends():
+    from privtag import segment
+
+    lf = "Quiz\n\nWhich is right?\nA.\nWe sell data\nB.\nWe keep data\n"
+    for trailing in ("\r\n", " \n", "\t\n"):
+        other = segment(lf.replace("\n", trailing), format="text")
+        assert [(s.kind, s.text) for s in other.sentences] == [
+            (s.kind, s.text) for s in segment(lf, format="text").sentences
+        ]
 
 
 def test_markdown_headings_lists_quotes_links():

@@ -70,11 +70,40 @@ _NUMBERED_ITEM = re.compile(r"[ \t]*\(?(?:[0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+
 _SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
 
 
+# Words a wrapped line of prose may end on and a title does not.
+_CONNECTORS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "nor",
+        "than",
+        "that",
+        "the",
+        "to",
+        "under",
+        "with",
+        "without",
+    ]
+)
+
+
 def looks_like_heading(line: str, alone: bool) -> bool:
     """A short title line: ALL CAPS, a numbered section title, or unpunctuated and alone.
 
     A line that is not alone (text follows without a blank line) must also be a
-    numbered section title or in Title Case, so hard-wrapped prose is not a heading;
+    numbered section title or in Title Case, so hard-wrapped prose is not a heading (nor
+    hard-wrapped capitals: an ALL CAPS line ending on a comma or on "OF", "TO", "AND");
     a line that is alone but long must be in Title Case, so a lead-in such as "To
     opt out, visit" is not one either.
 
@@ -88,7 +117,9 @@ def looks_like_heading(line: str, alone: bool) -> bool:
     words = s.split()
     letters = [c for c in s if c.isalpha()]
     if len(letters) >= 3 and all(c.isupper() for c in letters) and len(words) <= 12:
-        return True
+        # ... unless it is the first line of hard-wrapped capitals (disclaimers): a title
+        # does not stop at a comma or on "OF" / "TO" / "AND"
+        return s[-1] not in ",;" and (alone or words[-1].lower() not in _CONNECTORS)
     if s[-1] in ".,;:!" or len(words) > 12:
         return False
     numbered = (
@@ -174,7 +205,9 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             continue
         if i == skip:
             continue
-        line = text[s:e]
+        # trailing blanks say nothing ("A. " is the "A." of a CRLF file, whose "\r" became
+        # a space): without them a line reads the same with either line end
+        line = text[s:e].rstrip(" \t")
         lead = 0
         if markdown:
             if table or (
