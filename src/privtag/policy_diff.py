@@ -375,7 +375,10 @@ def diff_cmd(
     new: Annotated[Path, typer.Argument(help="The later version.")],
     model: Annotated[
         str | None,
-        typer.Option("--model", help="Model directory (default: model/), rules, or tfidf:DIR."),
+        typer.Option(
+            "--model",
+            help="Model directory (default: $PRIVTAG_MODEL, else the shipped model), rules, or tfidf:DIR.",
+        ),
     ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the diff as JSON.")] = None,
     html: Annotated[

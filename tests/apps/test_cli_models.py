@@ -102,8 +102,8 @@ def test_tag_missing_model_is_a_one_line_error(policy_file, tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [
-        f"privtag: error: {missing}: no such model directory; train one with "
-        "`privtag train train/default.toml` or pass --model DIR"
+        f"privtag: error: {missing}: no such model directory; give the directory of a "
+        "trained model (`privtag train RECIPE` writes one), or none for the shipped model"
     ]
 
 

@@ -360,8 +360,8 @@ def test_missing_model_directory(tmp_path):
     with pytest.raises(ModelLoadError) as e:
         Tagger.load(tmp_path / "nowhere")
     assert str(e.value) == (
-        f"{tmp_path / 'nowhere'}: no such model directory; train one with "
-        "`privtag train train/default.toml` or pass --model DIR"
+        f"{tmp_path / 'nowhere'}: no such model directory; give the directory of a trained "
+        "model (`privtag train RECIPE` writes one), or none for the shipped model"
     )
 
 

@@ -21,7 +21,10 @@ def batch_cmd(
     ] = "sentence",
     model: Annotated[
         str | None,
-        typer.Option("--model", help="Model directory (default: model/), rules, or tfidf:DIR."),
+        typer.Option(
+            "--model",
+            help="Model directory (default: $PRIVTAG_MODEL, else the shipped model), rules, or tfidf:DIR.",
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N policies.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="local (default) or ray.")] = "local",

@@ -24,7 +24,7 @@ def train_cmd(
         Path | None,
         typer.Option(
             "--base",
-            help="A local Hugging Face encoder directory (default: the packaged all-MiniLM-L6-v2).",
+            help="A local Hugging Face encoder directory (default: the recipe's model.base).",
         ),
     ] = None,
     export: Annotated[

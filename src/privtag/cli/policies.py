@@ -65,7 +65,10 @@ def validate_cmd(
 def tag_cmd(
     files: Annotated[list[Path], typer.Argument(help="Policy files (text, Markdown, HTML).")],
     model: Annotated[
-        Path | None, typer.Option("--model", help="Model directory (default: model/).")
+        Path | None,
+        typer.Option(
+            "--model", help="Model directory (default: $PRIVTAG_MODEL, else the shipped model)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON, one policy per line.")] = False,
     table: Annotated[bool, typer.Option("--table", help="A readable table (default).")] = True,

@@ -105,8 +105,10 @@ def base_encoder_path(base: str | Path | None = None) -> Path:
         p = Path(base)
         if not (p / "config.json").is_file():
             raise ModelLoadError(
-                f"{p}: not a Hugging Face encoder directory (no config.json); pass a local "
-                f"directory or leave --base unset to use the packaged {BASE_PACKAGE}"
+                f"{p}: not a Hugging Face encoder directory (no config.json); if it is a DAPT "
+                "run's encoder, run `privtag dapt train/dapt.toml` first; else set model.base "
+                f"(or --base) to a local encoder directory, or to {BASE_PACKAGE} for the "
+                "packaged one"
             )
         return p
     try:

@@ -327,6 +327,7 @@ def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndar
     if name not in profiles:
         raise ModelLoadError(
             f"model {model!r} has no threshold profile {name!r} (it has: {have}); fit one with "
-            f"`privtag tune MODEL --profile {name} --data ANNOTATIONS`"
+            f"`privtag tune MODEL --profile {name} --data ANNOTATIONS --out NEW_MODEL` (or "
+            "--force to add it to MODEL)"
         )
     return np.asarray(_label_scales(profiles[name]), dtype=float)

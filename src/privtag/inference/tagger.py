@@ -156,12 +156,15 @@ class Tagger:
         if not path.is_dir():
             what = "a file, not a model directory" if path.exists() else "no such model directory"
             raise ModelLoadError(
-                f"{path}: {what}; train one with "
-                "`privtag train train/default.toml` or pass --model DIR"
+                f"{path}: {what}; give the directory of a trained model (`privtag train "
+                "RECIPE` writes one), or none for the shipped model"
             )
         for f in (SETTINGS_FILE, THRESHOLDS_FILE, "config.json", "tokenizer.json"):
             if not (path / f).is_file():
-                raise ModelLoadError(f"{path}: missing {f}; the model directory is incomplete")
+                raise ModelLoadError(
+                    f"{path}: missing {f}; the model directory is incomplete: copy or save it "
+                    "again (save_pretrained writes every file), or train it again"
+                )
         settings = read_json_object(path / SETTINGS_FILE)
         check_settings(settings, path / SETTINGS_FILE)
         table = read_json_object(path / THRESHOLDS_FILE)
@@ -206,8 +209,9 @@ class Tagger:
     def use_aggregate(self, aggregate: str) -> Tagger:
         """Switch the paragraph aggregation, with the thresholds tuned for it in training.
 
-        ``"max"`` scores each sentence once and is about 1.6 times as fast as
-        ``"max+direct"``, which also scores every paragraph as a whole.
+        With a window per sentence, ``"max"`` scores each sentence once and is about 1.6
+        times as fast as ``"max+direct"``, which also scores every paragraph as a whole;
+        one pass per paragraph (the shipped model) gives every aggregate from one pass.
 
         Raises:
             ModelLoadError: if the model has no thresholds tuned for ``aggregate``.
@@ -217,8 +221,8 @@ class Tagger:
             if aggregate not in tuned:
                 raise ModelLoadError(
                     f"model {self.name!r} has no paragraph thresholds tuned for aggregate "
-                    f"{aggregate!r} (it has: {', '.join(tuned) or 'none'}); run "
-                    "`privtag tune` with that aggregate"
+                    f"{aggregate!r} (it has: {', '.join(tuned) or 'none'}); "
+                    "train it with that aggregate in train.aggregates, or use one it has"
                 )
             self.settings["aggregate"] = aggregate
             self.thresholds["paragraph"] = tuned[aggregate]

@@ -16,7 +16,10 @@ def report_cmd(
         Path, typer.Option("--output", "-o", help="Where to write the report (.html).")
     ],
     model: Annotated[
-        Path | None, typer.Option("--model", help="Model directory (default: model/).")
+        Path | None,
+        typer.Option(
+            "--model", help="Model directory (default: $PRIVTAG_MODEL, else the shipped model)."
+        ),
     ] = None,
     format: Annotated[
         str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")

@@ -19,7 +19,10 @@ def serve_cmd(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
     model: Annotated[
-        Path | None, typer.Option("--model", help="Model directory (default: model/).")
+        Path | None,
+        typer.Option(
+            "--model", help="Model directory (default: $PRIVTAG_MODEL, else the shipped model)."
+        ),
     ] = None,
     max_bytes: Annotated[
         int, typer.Option("--max-bytes", min=1, help="Largest request body accepted (413 beyond).")
