@@ -28,6 +28,9 @@ class AnnotationError(PrivtagError, ValueError):
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
+        if len(self.problems) == 1:  # one line, as every other error
+            super().__init__(f"a problem in the annotations: {self.problems[0]}")
+            return
         head = f"{len(self.problems)} problem(s) in the annotations:\n  "
         super().__init__(head + "\n  ".join(self.problems))
 

@@ -277,6 +277,39 @@ def test_cli_validate_ok_and_failed(tmp_path):
     assert alone.exit_code == 1 and "no policy file acme" in alone.output
 
 
+def test_cli_validate_a_missing_path_is_bad_input_not_a_problem(tmp_path):
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "privtag.cli", "validate", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    missing = run(str(tmp_path / "nothere.jsonl"))
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.splitlines() == [
+        f"privtag: error: {tmp_path / 'nothere.jsonl'}: no such file or directory; check the path"
+    ]
+    # one problem is one line; several are listed under a count
+    with pytest.raises(AnnotationError) as e:
+        load_annotations(tmp_path / "nothere.jsonl")
+    assert str(e.value) == (
+        f"a problem in the annotations: {tmp_path / 'nothere.jsonl'}:1: file: file not found; "
+        "check the path"
+    )
+    export = tmp_path / "ls.json"
+    export.write_text("[]")
+    imported = run(f"labelstudio:{export}")
+    assert (
+        imported.returncode == 2
+        and "a labelstudio: export is checked when --data" in imported.stderr
+    )
+
+
 # ---------------------------------------------------------------- issue 16: misread or missed
 
 

@@ -204,3 +204,14 @@ def test_cli_export_onnx_never_overwrites_another_folder_or_a_file(model_dir, tm
         result = CliRunner().invoke(app, ["export-onnx", str(model_dir), "--output", str(out)])
         assert result.exit_code != 0 and words in str(result.exception), result.output
     assert (mine / "model.onnx").read_text() == "my own" and a_file.read_text() == "notes"
+
+
+def test_cli_export_onnx_of_a_folder_without_a_model_is_a_one_line_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from privtag.cli import app
+
+    result = CliRunner().invoke(app, ["export-onnx", str(tmp_path)])
+    # a PrivtagError, which privtag's entry point prints on one line (not a usage panel)
+    assert result.exit_code != 0 and isinstance(result.exception, ModelLoadError)
+    assert "not a model directory (no config.json); give a folder" in str(result.exception)

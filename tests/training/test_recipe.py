@@ -176,8 +176,10 @@ def test_unknown_key_in_a_file_names_the_file(toml):
 
 
 def test_bad_files_and_override_syntax(toml, tmp_path):
-    with pytest.raises(RecipeError, match="no such recipe file"):
+    with pytest.raises(RecipeError, match=r"no such recipe file; check the path \(privtag's"):
         Recipe.load(tmp_path / "missing.toml")
+    with pytest.raises(RecipeError, match=r"a folder, not a recipe file; give a \.toml recipe"):
+        Recipe.load(tmp_path)
     with pytest.raises(RecipeError, match="invalid TOML"):
         Recipe.load(toml("[train\nseed = 1\n"))
     with pytest.raises(RecipeError, match="top-level key 'seed' must be a table"):

@@ -237,7 +237,12 @@ def export_onnx_cmd(
     from privtag.outputs import Outputs
 
     if not (model / "config.json").is_file():
-        raise typer.BadParameter(f"{model}: not a model directory (no config.json)")
+        from privtag.errors import ModelLoadError
+
+        raise ModelLoadError(
+            f"{model}: not a model directory (no config.json); give a folder that "
+            "`privtag train` or save_pretrained wrote, such as model"
+        )
     out = Outputs([model], force).directory(out, "--output")
     path = export_onnx(model, int8=int8, output=out)
     typer.echo(f"ONNX model written to {path}")

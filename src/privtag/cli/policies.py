@@ -49,9 +49,24 @@ def validate_cmd(
         ),
     ] = None,
 ) -> None:
-    """Check annotation files; print every problem, exit with code 1 if there is any."""
-    from privtag.data.annotations import annotation_files, parse_annotations
+    """Check annotation files; print every problem, exit with code 1 if there is any.
 
+    A path that does not exist is bad input, not a problem of the annotations: one line
+    on stderr and exit code 2, as for every command.
+    """
+    from privtag.data.annotations import annotation_files, parse_annotations
+    from privtag.errors import DataError
+
+    for f in files:
+        if not f.exists():
+            kind = str(f).partition(":")[0]
+            hint = (
+                f"validate checks privtag's own .jsonl/.csv files; a {kind}: export is "
+                "checked when --data or a recipe reads it"
+                if kind in ("labelstudio", "doccano", "opp115")
+                else "check the path"
+            )
+            raise DataError(f"{f}: no such file or directory; {hint}")
     records, problems = parse_annotations(files, policies)
     n_files = len(annotation_files(files))
     if problems:

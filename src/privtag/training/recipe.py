@@ -157,8 +157,16 @@ class Recipe:
         raw: dict[str, Any] = {}
         if path is not None:
             p = Path(path)
+            if p.is_dir():
+                raise RecipeError(
+                    f"{p}: a folder, not a recipe file; give a .toml recipe such as "
+                    "train/default.toml"
+                )
             if not p.is_file():
-                raise RecipeError(f"{p}: no such recipe file")
+                raise RecipeError(
+                    f"{p}: no such recipe file; check the path (privtag's recipes are "
+                    "train/default.toml, train/distill.toml and train/dapt.toml)"
+                )
             try:
                 # utf-8-sig: Notepad and PowerShell start UTF-8 files with a BOM
                 raw = tomllib.loads(p.read_text(encoding="utf-8-sig"))
