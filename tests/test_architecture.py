@@ -238,6 +238,11 @@ try:
     main()
 except SystemExit as e:
     print("validate exit", e.code)
+sys.argv = ["privtag", "evaluate", "--model", "rules", "--data", "data/annotations", "--chart", "x.png"]
+try:
+    main()
+except SystemExit as e:
+    print("evaluate exit", e.code)
 """
     r = _run(code)
     assert r.returncode == 0, r.stderr
@@ -246,7 +251,13 @@ except SystemExit as e:
         "datasets is not installed; this needs privtag's 'train' extra: "
         "pip install 'privtag[train]'"
     )
-    assert lines[-1] == "validate exit 0"
+    assert lines[-2] == "validate exit 0"
+    # an evaluation command names the extra it is documented to need, before any work
+    assert lines[-1] == "evaluate exit 2"
+    assert r.stderr.strip().splitlines()[-1] == (
+        "privtag: error: datasets is not installed; this needs privtag's 'eval' extra: "
+        "pip install 'privtag[eval]'"
+    )
 
 
 @pytest.mark.parametrize("package", sorted(LAYERS))

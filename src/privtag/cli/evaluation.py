@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import Force, PoliciesDir, ThresholdProfile, invocation, opp115_input
+from privtag.cli.options import (
+    Force,
+    PoliciesDir,
+    ThresholdProfile,
+    invocation,
+    opp115_input,
+    require_eval_extra,
+)
 
 
 def evaluate_cmd(
@@ -40,6 +47,8 @@ def evaluate_cmd(
     """Score a model on annotated data: per-label P/R/F1, intervals, confusions, throughput."""
     import dataclasses
     import json
+
+    require_eval_extra()  # before any work: a chart's matplotlib was missed only at the end
 
     from privtag.data.sources import LEVELS, load_units
     from privtag.evaluation.benchmark import load_system
@@ -108,6 +117,7 @@ def benchmark_cmd(
     force: Force = False,
 ) -> None:
     """Compare the model with the rule and TF-IDF baselines on OPP-115 and the seed data."""
+    require_eval_extra()
     from privtag.evaluation.benchmark import run_benchmark, write_section
     from privtag.outputs import Outputs
 

@@ -71,3 +71,11 @@ def opp115_input(opp115: Path | None, specs: list[str]) -> Path | None:
     from privtag.data.opp115 import default_root
 
     return default_root()
+
+
+def require_eval_extra() -> None:
+    """The packages of privtag's ``eval`` extra, which these commands are documented to need
+    (a missing one names ``eval``, which brings them all, not the ``train`` part of it)."""
+    from privtag.extras import require
+
+    require("eval", "datasets", "sklearn", "evaluate", "matplotlib", "pandas")

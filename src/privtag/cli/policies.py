@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import Force, ThresholdProfile, invocation
+from privtag.cli.options import Force, ThresholdProfile, invocation, require_eval_extra
 from privtag.errors import PrivtagError
 
 
@@ -171,6 +171,7 @@ def data_report_cmd(
     force: Force = False,
 ) -> None:
     """Count units per label in OPP-115 and the seed annotations, and what projection keeps."""
+    require_eval_extra()
     import datetime
 
     from privtag.data.opp115 import default_root
