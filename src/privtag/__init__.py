@@ -31,7 +31,7 @@ from privtag.errors import (
 from privtag.labels import LABELS, TAXONOMY
 from privtag.segmentation import Document, Paragraph, Sentence, segment, segment_file
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = [
     "LABELS",
     "TAXONOMY",
