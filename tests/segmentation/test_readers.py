@@ -410,3 +410,21 @@ def test_an_invisible_character_beside_a_space_does_not_hide_it(source, fmt):
     from privtag import segment
 
     assert segment(source, format=fmt).text == "We share it with partners only."
+
+
+def test_a_toggle_button_in_furniture_is_counted_in_its_verdict():
+    # the reader keeps a toggle's text; the furniture counts once saw none of it, so the
+    # nav was dropped with the button's words, and "dropped" did not say so
+    from privtag import segment
+
+    doc = segment(
+        "<p>We keep logs of your visits for thirty days.</p><nav>"
+        '<button aria-expanded="false">How we share your personal data with partners</button>'
+        '<a href="/">Home</a></nav>',
+        format="html",
+    )
+    texts = [s.text for s in doc.sentences]
+    assert "How we share your personal data with partners" in texts
+    kept = sum(len(t.split()) for t in texts)
+    dropped = sum(d.chars for d in doc.dropped)
+    assert kept == 18 and dropped == 0  # every word of the page, nothing dropped

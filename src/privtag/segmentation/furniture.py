@@ -22,6 +22,20 @@ import re
 # <article>, <noscript>) in the head, policy text and all.
 NON_TEXT_TAGS = {"script", "style", "svg", "canvas", "iframe", "object", "title"}
 CONTROL_TAGS = {"button", "select", "option", "textarea", "input"}
+# A button with one of these is an accordion or tab toggle: its text titles the panel it
+# opens, so it is read as text, unlike other form controls.
+TOGGLE_ATTRS = ("aria-expanded", "aria-controls", "data-toggle", "data-bs-toggle", "data-target")
+
+
+def skipped_control(el, tag: str) -> bool:
+    """Whether ``el`` is a form control the reader skips: any but a toggle button.
+
+    The reader and the furniture counts both ask this, so text the reader keeps is
+    always counted in the verdict on the furniture around it.
+    """
+    return tag in CONTROL_TAGS and not (tag == "button" and any(map(el.get, TOGGLE_ATTRS)))
+
+
 # Page furniture: dropped unless its text reads as policy text (see verdict).
 _FURNITURE = {"nav", "aside", "menu", "dialog", "noscript", "template"}
 _PAGE_FURNITURE = {"header", "footer"}  # furniture only outside <main> or <article>
@@ -113,7 +127,7 @@ def measure_candidates(root) -> dict:
     for el in reversed(list(root.iter())):
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         children = [acc.pop(child, _ZERO) for child in el]
-        if not tag or tag in NON_TEXT_TAGS or tag in CONTROL_TAGS:
+        if not tag or tag in NON_TEXT_TAGS or skipped_control(el, tag):
             acc[el] = _ZERO
             continue
         parts = [measure(el.text), *children, *(measure(child.tail) for child in el)]

@@ -13,12 +13,12 @@ import re
 
 from privtag.segmentation.blocks import INVISIBLE, NON_TEXT, Block, Builder, Dropped, clean_text
 from privtag.segmentation.furniture import (
-    CONTROL_TAGS,
     HEADING_TAGS,
     NON_TEXT_TAGS,
     candidate,
     measure,
     measure_candidates,
+    skipped_control,
     verdict,
 )
 
@@ -74,7 +74,6 @@ _BLOCK = _PARAGRAPH | {
     "legend",
 }
 _BOLD = {"strong", "b"}
-_TOGGLE_ATTRS = ("aria-expanded", "aria-controls", "data-toggle", "data-bs-toggle", "data-target")
 
 
 class _HtmlWalker:
@@ -156,7 +155,7 @@ class _HtmlWalker:
     def dropped(self, el, tag: str) -> bool:
         if tag in NON_TEXT_TAGS:
             return self._drop(el, NON_TEXT)
-        if tag in CONTROL_TAGS and not (tag == "button" and any(map(el.get, _TOGGLE_ATTRS))):
+        if skipped_control(el, tag):
             return self._drop(el, "form control")
         kind = candidate(el, tag, self.in_main > 0)
         if kind is None:
