@@ -103,6 +103,8 @@ def kinds(blocks):
         ("WHETHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO", False, False),
         ("LIMITATION OF LIABILITY", False, True),
         ("TERMS OF", True, True),  # alone it is a title, however it ends
+        ("We collect your name. We share it.<br>", True, False),  # a tag ends no title
+        ("PRIVACY<br>", True, True),
     ],
 )
 def test_looks_like_heading(line, alone, expected):

@@ -111,7 +111,8 @@ def looks_like_heading(line: str, alone: bool) -> bool:
         >>> looks_like_heading("2. Information We Collect", alone=False)
         True
     """
-    s = line.strip().strip("*_#").strip()
+    # judged on its words: a "<br>" ending a line of Markdown is not the end of a title
+    s = _MD_TAG.sub(" ", line).strip().strip("*_#").strip()
     if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
         return False
     words = s.split()
