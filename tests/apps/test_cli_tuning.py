@@ -102,8 +102,11 @@ def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(train
     assert (model / "MODEL_CARD.md").read_text() == "card"
     saved = json.loads((model / "thresholds.json").read_text())
     assert "cur" in saved["profiles"] and saved["auto"] == {"gdpr_era": "cur"}
+    # a model saved with that profile in use (privtag.json "profile") ...
+    Tagger.load(model, thresholds="cur").save_pretrained(model)
+    assert json.loads((model / "privtag.json").read_text())["profile"] == "cur"
     # re-tuning changes the thresholds a profile was fitted on: the profile goes, saying so,
-    # and so does the rule that named it
+    # and so does the rule that named it (and the use of it: the model still loads)
     # in place only with --force, which the refusal asks for, naming what would go
     result = CliRunner().invoke(app, ["tune", str(model), "--data", str(data)])
     words = " ".join(result.output.replace("│", " ").split())
@@ -115,7 +118,8 @@ def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(train
     assert "add --auto to make it the one --thresholds auto uses" in result.output
     saved = json.loads((model / "thresholds.json").read_text())
     assert "profiles" not in saved and "auto" not in saved
-    Tagger.load(model)  # still a valid model
+    assert "profile" not in json.loads((model / "privtag.json").read_text())
+    assert Tagger.load(model).profile == "auto"  # still a valid model
 
 
 @pytest.mark.parametrize(

@@ -202,7 +202,8 @@ AUTO_PROFILE = "auto"
 MAX_SCALE = 2.0
 #: The help of every command's ``--thresholds`` option.
 PROFILE_HELP = (
-    "Threshold profile saved with the model: 'auto' (the default) uses the model's profile "
+    "Threshold profile saved with the model: 'auto' (the default, unless the model was "
+    "saved with another) uses the model's profile "
     "for current policies on a policy that names today's privacy laws (GDPR, CCPA, ...) "
     "and the tuned thresholds on any other; 'default': the tuned thresholds always; the "
     "shipped model also has 'modern' (current policies, best F1) and 'modern-balanced' "

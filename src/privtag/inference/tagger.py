@@ -39,6 +39,7 @@ from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSente
 from privtag.inference.settings import (
     AGGREGATES,
     AUTO_PROFILE,
+    DEFAULT_PROFILE,
     SHIPPED_MODEL_DIR,
     InferenceSettings,
     check_settings,
@@ -197,8 +198,15 @@ class Tagger:
 
             onnx = resolve_onnx(path, backend == "onnx-int8", model, base)
             tagger.scorer = OnnxScorer(onnx, settings.get("batch_size", 16))
-        if thresholds is None:
-            thresholds = settings.get("profile")  # the profile it was saved with
+        if thresholds is None and "profile" in settings:  # the profile it was saved with
+            try:
+                tagger.use_thresholds(settings["profile"])
+            except ModelLoadError as e:
+                raise ModelLoadError(
+                    f"{path / SETTINGS_FILE}: profile {settings['profile']!r} is not among the "
+                    f'model\'s threshold profiles; remove the "profile" key, or pass '
+                    f"thresholds= to choose one ({e})"
+                ) from None
         if thresholds is not None:  # "" is refused there, not taken for the default
             tagger.use_thresholds(thresholds)
         return tagger.use_aggregate(aggregate) if aggregate else tagger
@@ -296,8 +304,9 @@ class Tagger:
         settings["labels"] = list(LABELS)
         # the threshold profile in use is kept, as the aggregate is: a reloaded tagger
         # labels as this one does (from_pretrained(thresholds=...) still overrides it)
+        # (only a profile the saved thresholds hold: one dropped by a re-tune is not kept)
         settings.pop("profile", None)
-        if self.profile != AUTO_PROFILE:
+        if self.profile == DEFAULT_PROFILE or self.profile in self.thresholds.get("profiles", {}):
             settings["profile"] = self.profile
         (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
         (path / THRESHOLDS_FILE).write_text(json.dumps(self.thresholds, indent=2) + "\n")
