@@ -36,6 +36,19 @@ from privtag.segmentation.readers import Builder, detect_format, extract_provena
         ),
         ("| a | b<br>c |\n|---|---|\n| 1<br>2 | <br> |", None, "markdown"),
         ("<p>We keep logs.</p>\n\n- a list item\n\n<p>We share.</p><p>Contact.</p>", None, "html"),
+        # <br>-separated fragments of a page, with no Markdown in them
+        (
+            "<b>Privacy</b><br>\nWe collect data.<br>\nWe share it.<br><br>\n<b>Cookies</b><br>",
+            None,
+            "html",
+        ),
+        # headings and a few links: each element counts once, not open and close
+        (
+            "# Privacy\n\n## Cookies\n\nSee our <a href='/c'>cookie policy</a>.\n\n"
+            "## Contact\n\nWrite to <a href='mailto:p@x.example'>p@x.example</a>.\n",
+            None,
+            "markdown",
+        ),
     ],
 )
 def test_detect_format(text, path, fmt):

@@ -82,8 +82,10 @@ _PROVENANCE = re.compile(
 # The white-space runs are possessive or stay on one line, and "<"/"[" end a tag or link:
 # with plain backtracking 2,000 blank lines cost hours (the provenance line, above) and a
 # 20 kB head of blank lines or "[" seconds (super-linear in the run).
-# Tags of a page; not <br>, which Markdown uses for line breaks (in table cells) too
-_HTML_TAGS = re.compile(r"</?(?:p|div|html|body|h[1-6]|li|ul|span|table|td|a)\b[^<>]*>", re.I)
+# Opening tags of a page (a closing tag would count each element twice). <br> apart:
+# Markdown uses it for line breaks (in table cells) too.
+_HTML_TAGS = re.compile(r"<(?:p|div|html|body|h[1-6]|li|ul|span|table|td|a)\b[^<>]*>", re.I)
+_BR = re.compile(r"<br\s*/?>", re.I)
 _MD_SIGNS = re.compile(
     r"^#{1,6}\s+\S|\[[^\[\]\n]+\]\([^)\s\[]+\)|^[^\S\n]*+[-*+]\s+\S|\*\*\S"
     r"|^[^\S\n]*+\|?.*\|\s*-{3,}",
@@ -120,10 +122,14 @@ def detect_format(text: str, path: str | None = None) -> str:
         return "html"
     if suffix != ".txt" and re.match(r"\s*<(!doctype|html|\?xml)", head, re.I):
         return "html"
-    # Markdown may hold some HTML (a <br>, a link): it is a page only when tags outnumber
-    # Markdown's own signs (headings, list items, links), as in any fragment of a page
+    # Markdown may hold some HTML (a <br>, a link): it is a page only when its elements
+    # outnumber Markdown's own signs (headings, list items, links), as in any fragment of
+    # a page; with no Markdown sign at all, <br> line breaks count as HTML too
+    # (two elements, as the old count of three tags open or closed meant)
     tags, signs = len(_HTML_TAGS.findall(head)), len(_MD_SIGNS.findall(head))
-    if suffix != ".txt" and tags >= 3 and tags > signs:
+    if not signs:
+        tags += len(_BR.findall(head))
+    if suffix != ".txt" and tags >= 2 and tags > signs:
         return "html"
     return "markdown" if signs else "text"
 
