@@ -113,8 +113,9 @@ def kinds(blocks):
         ("This line is hard wrapped and continues", False, False),
         # hard-wrapped capitals (a disclaimer) are not a title per line
         ("THE SERVICE IS PROVIDED AS IS, WITHOUT WARRANTY OF ANY KIND,", False, False),
-        ("WHETHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO", False, False),
         ("LIMITATION OF LIABILITY", False, True),
+        ("APPENDIX A", False, True),
+        ("HOW TO OPT IN", False, True),
         ("TERMS OF", True, True),  # alone it is a title, however it ends
         ("We collect your name. We share it.<br>", True, False),  # a tag ends no title
         ("PRIVACY<br>", True, True),
@@ -122,6 +123,12 @@ def kinds(blocks):
 )
 def test_looks_like_heading(line, alone, expected):
     assert looks_like_heading(line, alone) is expected
+
+
+def test_capitals_ending_on_a_connector_are_wrapped_only_if_capitals_follow():
+    line = "WHETHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO"
+    assert looks_like_heading(line, False, caps_follow=True) is False
+    assert looks_like_heading("WHO WE SHARE YOUR INFORMATION WITH", False) is True
 
 
 def test_hard_wrapped_capitals_are_one_paragraph_under_the_heading_before():

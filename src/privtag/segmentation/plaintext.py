@@ -72,55 +72,34 @@ _SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z
 
 # Words a wrapped line of prose may end on and a title does not.
 _CONNECTORS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "nor",
-        "than",
-        "that",
-        "the",
-        "to",
-        "under",
-        "with",
-        "without",
-    ]
+    str.split("and as at by for from into nor of or than that the to under with without")
 )
 
 
-def looks_like_heading(line: str, alone: bool) -> bool:
+def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> bool:
     """A short title line: ALL CAPS, a numbered section title, or unpunctuated and alone.
 
     A line that is not alone (text follows without a blank line) must also be a
-    numbered section title or in Title Case, so hard-wrapped prose is not a heading (nor
-    hard-wrapped capitals: an ALL CAPS line ending on a comma or on "OF", "TO", "AND");
-    a line that is alone but long must be in Title Case, so a lead-in such as "To
-    opt out, visit" is not one either.
+    numbered section title or in Title Case, so hard-wrapped prose is not a heading; a
+    line that is alone but long must be in Title Case, so a lead-in such as "To opt out,
+    visit" is not one either. Nor is the first line of hard-wrapped capitals (a
+    disclaimer): an ALL CAPS line ending on a comma, or, when the next line is in
+    capitals too (``caps_follow``), on "OF", "TO", "AND" and the like.
 
     Example:
         >>> looks_like_heading("2. Information We Collect", alone=False)
         True
+        >>> looks_like_heading("PROVIDED AS IS WITHOUT WARRANTY OF", False, caps_follow=True)
+        False
     """
     # judged on its words: a "<br>" ending a line of Markdown is not the end of a title
-    s = _MD_TAG.sub(" ", line).strip().strip("*_#").strip()
+    # (a "<Company Name>" placeholder is text, as _add_inline keeps it)
+    s = _MD_TAG.sub(_html_tag_to_space, line).strip().strip("*_#").strip()
     if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
         return False
     words = s.split()
-    letters = [c for c in s if c.isalpha()]
-    if len(letters) >= 3 and all(c.isupper() for c in letters) and len(words) <= 12:
-        # ... unless it is the first line of hard-wrapped capitals (disclaimers): a title
-        # does not stop at a comma or on "OF" / "TO" / "AND"
-        return s[-1] not in ",;" and (alone or words[-1].lower() not in _CONNECTORS)
+    if all_caps(s) and len(words) <= 12:
+        return s[-1] not in ",;" and not (caps_follow and words[-1].lower() in _CONNECTORS)
     if s[-1] in ".,;:!" or len(words) > 12:
         return False
     numbered = (
@@ -135,6 +114,16 @@ def looks_like_heading(line: str, alone: bool) -> bool:
     if alone:
         return len(words) <= 8 or title or numbered
     return (numbered or title) and len(words) <= 10
+
+
+def all_caps(s: str) -> bool:
+    """Whether ``s`` has at least three letters, all capitals."""
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
+
+
+def _html_tag_to_space(m: re.Match) -> str:
+    return " " if m.group(1).lower() in _HTML_ELEMENTS else m.group()
 
 
 _NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.M)
@@ -252,13 +241,16 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         prev_blank = i == 0 or not nonblank[i - 1]
         next_blank = i + 1 >= len(spans) or not nonblank[i + 1]
         after_stop = b.empty or b.last_char() in ".!?:;"
+        nxt = "" if next_blank else text[spans[i + 1][0] : spans[i + 1][1]]
         in_list = _NUMBERED_ITEM.match(body) and any(
             0 <= k < len(spans) and _NUMBERED_ITEM.match(text, *spans[k]) for k in (i - 1, i + 1)
         )
         if (
             (prev_blank or line_mode or after_stop)
             and not in_list
-            and looks_like_heading(body, alone=prev_blank and next_blank)
+            and looks_like_heading(
+                body, alone=prev_blank and next_blank, caps_follow=not next_blank and all_caps(nxt)
+            )
         ):
             close(True)
             _add_inline(b, text, s + lead, e, markdown)

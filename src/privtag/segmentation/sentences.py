@@ -28,38 +28,33 @@ from __future__ import annotations
 import itertools
 import re
 
-
-def _words(s: str) -> list[str]:
-    return s.split()
-
-
 #: Sentences longer than this are cut on a word boundary (run-on text with no punctuation).
 MAX_SENTENCE_CHARS = 1000
 
 # Abbreviations whose full stop never ends a sentence.
 _NEVER_END = frozenset(
-    _words(
+    str.split(
         """e.g eg i.e ie cf viz vs v mr mrs ms messrs dr prof rev hon gen sen rep gov
     approx esp incl resp a.k.a aka"""
     )
 )
 # Abbreviations that introduce a number: not an end before a number, an end otherwise.
 _NUMBERED = frozenset(
-    _words(
+    str.split(
         """no nos nr art arts sec secs ss para paras ch chap cl fig figs p pp vol vols ref
     tel ph fax ext jan feb mar apr jun jul aug sep sept oct nov dec op pt pts"""
     )
 )
 # Abbreviations that often end a sentence too: an end only before a sentence opener.
 _SOMETIMES_END = frozenset(
-    _words(
+    str.split(
         """inc ltd co corp llc llp lp plc pvt pty gmbh ag bv sa nv kg sarl srl spa ab oy
     u.s u.s.a u.k e.u u.n d.c al jr sr st a.m p.m dept est min max sq ave blvd rd"""
     )
 )
 # Words that open a sentence (capitalised in the text).
 _OPENERS = frozenset(
-    _words(
+    str.split(
         """we you your our us the this these that those if in for to it its they their please
     any all when where such as by each some most no upon at on from with under unless
     although because before after during while however also additionally i a an there
