@@ -425,6 +425,9 @@ def test_fixture_files_are_ours(fixtures: Path):
         ("<p>We share it with <b>&#8203; partners</b> only.</p>", "html"),
         ("We share it with \u200b**partners** only.\n", "markdown"),
         ("We share it with \u00ad\u2060**partners** only.\n", "markdown"),
+        # written as entities, which Markdown decodes
+        ("We share it with &#8203;**partners** only.\n", "markdown"),
+        ("We share it with &shy;<b>partners</b> only.\n", "markdown"),
     ],
 )
 def test_an_invisible_character_beside_a_space_does_not_hide_it(source, fmt):

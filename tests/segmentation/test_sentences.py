@@ -111,6 +111,8 @@ def test_marks_still_end_sentences():
         ("Our DPO is in Sweden. Åsa Berg answers requests.", "Our DPO is in Sweden."),
         ("Ο υπεύθυνος είναι εδώ. Η εταιρεία απαντά.", "Ο υπεύθυνος είναι εδώ."),
         ("We share it.Über alles.", "We share it."),  # no space, as "it.Then" splits
+        ("Nous collectons des données.Élément suivant.", "Nous collectons des données."),
+        ("Мы собираем данные.Мы делимся ими.", "Мы собираем данные."),
     ],
 )
 def test_a_capital_letter_outside_a_to_z_starts_a_sentence(text, first):

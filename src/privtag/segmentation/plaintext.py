@@ -397,9 +397,9 @@ def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> 
             piece = text[pos:a]
             b.add_span(pos, a, glue=_joins(last, piece.lstrip(INVISIBLE)[:1] or piece[0]))
             last = piece.rstrip(INVISIBLE)[-1:] or last
-        if repl and repl[0]:
-            b.add_text(repl[0], glue=_joins(last, repl[0][0]))
-            last = repl[0][-1]
+        if repl and repl[0]:  # a decoded entity may itself be invisible (&#8203;)
+            b.add_text(repl[0], glue=_joins(last, repl[0].lstrip(INVISIBLE)[:1] or repl[0][0]))
+            last = repl[0].rstrip(INVISIBLE)[-1:] or last
         pos = max(pos, z)
 
 

@@ -211,8 +211,9 @@ def _is_boundary(text: str, m: re.Match, sentence_start: int) -> bool:
     if not gap:
         # no space after the stop ("purposes.We"): only after a plain lower-case word,
         # and not inside a domain name ("example.Com/privacy", "www.Example.com")
-        if not re.fullmatch(r"[a-z]{2,}[)\"'”’]?", token) or core == "www":
-            return False
+        word = token.rstrip(")\"'”’")
+        if not (len(word) >= 2 and word.isalpha() and word.islower()) or core == "www":
+            return False  # (any lower-case script: "données.Élément", "данные.Мы")
         after = text[m.end() : m.end() + 40]
         return not re.match(r"[A-Za-z0-9-]+(?:\.[A-Za-z]|/)", after)
     if core in _NEVER_END:
