@@ -4,6 +4,7 @@ Also the warnings a caller should see, and :func:`outside_stacklevel`, which poi
 warning at the caller's own line rather than at privtag's.
 """
 
+import operator
 import sys
 
 
@@ -21,6 +22,11 @@ class PolicyTypeError(PolicyReadError, TypeError):
 
 class UnitError(PrivtagError, TypeError, ValueError):
     """A unit given to ``predict`` is not a str or a mapping with a str ``text``."""
+
+
+class ArgumentError(PrivtagError, TypeError, ValueError):
+    """An argument of a privtag function has a wrong type or value (a negative size, a
+    threshold outside 0-1); the message names the argument and what it accepts."""
 
 
 class AnnotationError(PrivtagError, ValueError):
@@ -57,6 +63,24 @@ class PathAsTextWarning(FutureWarning):
     A ``FutureWarning``, shown by default: a ``DeprecationWarning`` raised inside a library
     is hidden, and the result (the file's name tagged as a one-sentence policy) is silent.
     """
+
+
+def check_int(value, name: str, least: int) -> int:
+    """``value`` as an int of at least ``least`` (NumPy integers too), else :class:`ArgumentError`.
+
+    Example:
+        >>> check_int(3, "cache_size", 0)
+        3
+    """
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = operator.index(value)
+    except TypeError:
+        number = None
+    if number is None or number < least:
+        raise ArgumentError(f"{name} must be an int of at least {least}, not {value!r}")
+    return number
 
 
 def outside_stacklevel() -> int:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import numbers
 import textwrap
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -34,6 +35,7 @@ from typing import Annotated
 
 import typer
 
+from privtag.errors import ArgumentError
 from privtag.inference.results import TaggedPolicy, TaggedSentence
 from privtag.inference.settings import PROFILE_HELP
 from privtag.labels import LABELS, label_index
@@ -263,7 +265,7 @@ def align(
 
 def _threshold_problem(threshold) -> str | None:
     """What is wrong with a similarity threshold, or None (0 to 1; NaN is refused)."""
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
         return f"must be a number from 0 to 1, not {threshold!r}"
     if not 0 <= threshold <= 1:  # also refuses nan
         return f"must be a similarity from 0 to 1, not {threshold}"
@@ -284,12 +286,14 @@ def diff(old, new, tagger=None, *, threshold: float = THRESHOLD, names=None) -> 
         :class:`PolicyDiff`.
 
     Raises:
-        ValueError: ``threshold`` outside 0-1 (or NaN), or ``names`` not two names.
+        ArgumentError: ``threshold`` outside 0-1 (or NaN), or ``names`` not two names.
     """
     if problem := _threshold_problem(threshold):
-        raise ValueError(f"threshold {problem}")
+        raise ArgumentError(f"threshold {problem}")
     if names is not None and (isinstance(names, str) or len(names) != 2):
-        raise ValueError(f"names must be two names, the old version's and the new's, not {names!r}")
+        raise ArgumentError(
+            f"names must be two names, the old version's and the new's, not {names!r}"
+        )
     policies = [old, new]
     todo = [i for i, p in enumerate(policies) if not isinstance(p, TaggedPolicy)]
     if todo:

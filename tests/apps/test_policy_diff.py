@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from privtag.batch.taggers import SystemTagger
 from privtag.cli import app
+from privtag.errors import ArgumentError
 from privtag.evaluation.baselines import RuleTagger
 from privtag.policy_diff import align, diff
 
@@ -106,12 +107,13 @@ def test_cli_refuses_a_threshold_outside_0_to_1(versions, value):
         ({"threshold": 2}, "threshold must be a similarity from 0 to 1, not 2"),
         ({"threshold": float("nan")}, "threshold must be a similarity from 0 to 1, not nan"),
         ({"threshold": "0.5"}, "threshold must be a number from 0 to 1, not '0.5'"),
+        ({"threshold": 1.5}, "threshold must be a similarity from 0 to 1, not 1.5"),
         ({"names": ("old",)}, r"names must be two names, .* not \('old',\)"),
         ({"names": "ab"}, "names must be two names"),
     ],
 )
 def test_diff_checks_its_arguments_at_the_call(versions, settings, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ArgumentError, match=message):
         diff(*versions, SystemTagger(RuleTagger()), **settings)
 
 

@@ -10,7 +10,7 @@ import pytest
 from datasets import ClassLabel, Dataset, Features, Sequence
 
 from privtag.data import FEATURES, to_dataset
-from privtag.errors import DataError
+from privtag.errors import ArgumentError, DataError
 from privtag.evaluation.baselines import RuleTagger
 from privtag.evaluation.harness import (
     System,
@@ -164,14 +164,20 @@ def test_arguments_a_user_gets_wrong_are_named(fixtures):
     ):
         evaluate_system(RuleTagger(), DatasetDict({"test": data}))
     with pytest.raises(
-        TypeError, match=r"system must have predict\(\) and predict_proba\(\) .*, not NoneType"
+        ArgumentError, match=r"system must have predict\(\) and predict_proba\(\) .*, not NoneType"
     ):
         evaluate_system(None, data)
-    with pytest.raises(ValueError, match="n_bootstrap must be an int of at least 0"):
-        evaluate_system(RuleTagger(), data, n_bootstrap=-1)
-    for bad in (2, 0, float("nan")):
-        with pytest.raises(ValueError, match="confidence must be between 0 and 1"):
-            evaluate_system(RuleTagger(), data, confidence=bad)
+    with pytest.raises(DataError, match=r"must be a datasets.Dataset .* not a list"):
+        evaluate_system(RuleTagger(), [{"text": "x"}])
+    # checked before the system runs (Fixed records every unit it is given)
+    system = Fixed(nothing)
+    with pytest.raises(ArgumentError, match="n_bootstrap must be an int of at least 0"):
+        evaluate_system(system, data, n_bootstrap=-1)
+    for bad in (2, 0, float("nan"), "0.9"):
+        with pytest.raises(ArgumentError, match="confidence must be between 0 and 1"):
+            evaluate_system(system, data, confidence=bad)
+    assert system.seen == []
+    assert evaluate_system(RuleTagger(), data, n_bootstrap=np.int64(10)).n_units == len(data)
 
 
 def test_confusions_count_false_positives_next_to_false_negatives():

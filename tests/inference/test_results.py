@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+from privtag.errors import ArgumentError
 from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
 from privtag.labels import LABEL_IDS, LABELS
 from privtag.segmentation.document import segment
@@ -160,7 +161,7 @@ def test_table_has_every_sentence_and_the_summary(policy):
 
 @pytest.mark.parametrize("width", [0, -5, 12.5, True])
 def test_table_refuses_a_width_that_is_not_a_positive_int(policy, width):
-    with pytest.raises(ValueError, match="width must be a positive int"):
+    with pytest.raises(ArgumentError, match="width must be an int of at least 1"):
         policy.table(width=width)
 
 

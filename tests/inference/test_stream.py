@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from privtag.errors import PolicyReadError, PolicyTypeError
+from privtag.errors import ArgumentError, PolicyReadError, PolicyTypeError
 
 GOOD = "We collect your email address. We share it with advertisers."
 
@@ -23,7 +24,7 @@ def test_one_policy_or_no_iterable_is_refused_at_the_call(tiny_tagger, one):
     [("sentences_per_batch", 0), ("sentences_per_batch", None), ("cache_size", -1)],
 )
 def test_batch_and_cache_sizes_are_checked_at_the_call(tiny_tagger, setting, value):
-    with pytest.raises(ValueError, match=rf"{setting} must be an int of at least"):
+    with pytest.raises(ArgumentError, match=rf"{setting} must be an int of at least"):
         tiny_tagger.tag_many([GOOD], **{setting: value})
 
 
@@ -38,5 +39,5 @@ def test_a_bad_policy_is_named_and_the_ones_before_it_are_yielded(tiny_tagger):
 
 
 def test_zero_cache_still_tags_like_tag(tiny_tagger):
-    many = list(tiny_tagger.tag_many([GOOD, GOOD], cache_size=0))
+    many = list(tiny_tagger.tag_many([GOOD, GOOD], cache_size=np.int64(0)))  # NumPy ints too
     assert [p.to_json() for p in many] == [tiny_tagger.tag(GOOD).to_json()] * 2

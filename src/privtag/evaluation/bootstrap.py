@@ -15,11 +15,12 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from privtag.errors import DataError
+from privtag.errors import ArgumentError, DataError, check_int
 from privtag.evaluation.metrics import counts, scores_from_counts
 from privtag.labels import LABELS
 
@@ -47,6 +48,18 @@ def _resample(per_policy: np.ndarray, n_bootstrap: int, seed: int) -> list[np.nd
     return [times @ per_policy[:, k, :] for k in range(3)]  # tp, fp, fn: (B, n_labels) each
 
 
+def check_bootstrap(n_bootstrap, confidence) -> None:
+    """Refuse bootstrap settings that cannot work, before any scoring.
+
+    Raises:
+        ArgumentError: ``n_bootstrap`` is not an int of at least 0 (0: no intervals), or
+            ``confidence`` not strictly between 0 and 1.
+    """
+    check_int(n_bootstrap, "n_bootstrap", 0)
+    if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):  # NaN fails too
+        raise ArgumentError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence!r}")
+
+
 def bootstrap_intervals(
     per_policy: Mapping[str, Sequence],
     *,
@@ -66,13 +79,9 @@ def bootstrap_intervals(
         ``n_bootstrap=0`` asks for no intervals and gives ``{}`` (tables then show none).
 
     Raises:
-        ValueError: ``n_bootstrap`` is not an int of at least 0, or ``confidence`` not
-            strictly between 0 and 1.
+        ArgumentError: see :func:`check_bootstrap`.
     """
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
-        raise ValueError(f"n_bootstrap must be an int of at least 0 (0: none), not {n_bootstrap!r}")
-    if not 0 < confidence < 1:  # NaN fails this too
-        raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence!r}")
+    check_bootstrap(n_bootstrap, confidence)
     if n_bootstrap == 0:
         return {}
     tp, fp, fn = _resample(np.array([per_policy[p] for p in sorted(per_policy)]), n_bootstrap, seed)

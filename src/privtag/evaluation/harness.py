@@ -30,10 +30,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from privtag.data.records import multi_hot, units_of
-from privtag.errors import DataError
+from privtag.errors import ArgumentError, DataError
 from privtag.evaluation.bootstrap import (
     AVERAGES,
     bootstrap_intervals,
+    check_bootstrap,
     paired_difference,
     policy_counts,
 )
@@ -52,7 +53,7 @@ from privtag.labels import LABELS
 from privtag.outputs import write_text
 
 try:
-    from datasets import ClassLabel, Dataset
+    from datasets import ClassLabel, Dataset, DatasetDict
 except ImportError as e:  # an optional dependency: say which extra has it
     raise missing("train", "datasets") from e
 
@@ -270,20 +271,27 @@ def evaluate_system(
     Raises:
         DataError: empty dataset, a dataset of several splits (pass one:
             ``dataset["test"]``), or dataset/system built for another label set.
-        TypeError: ``system`` has no ``predict_proba`` and ``predict``.
-        ValueError: ``n_bootstrap`` below 0 or ``confidence`` outside (0, 1).
+        ArgumentError: ``system`` has no ``predict_proba`` and ``predict``,
+            ``n_bootstrap`` below 0 or ``confidence`` outside (0, 1); checked before
+            the system runs.
     """
     label_names = list(label_names)
+    check_bootstrap(n_bootstrap, confidence)
     if not all(callable(getattr(system, m, None)) for m in ("predict", "predict_proba")):
-        raise TypeError(
+        raise ArgumentError(
             f"system must have predict() and predict_proba() (a Tagger or a baseline), "
             f"not {type(system).__name__}"
         )
-    if hasattr(dataset, "keys") and not hasattr(dataset, "features"):  # a DatasetDict
+    if isinstance(dataset, DatasetDict):  # what load_annotations returns
         splits = ", ".join(map(str, dataset.keys()))
         first = next(iter(dataset.keys()), "test")
         raise DataError(
             f"the dataset holds several splits ({splits}); evaluate one: dataset[{first!r}]"
+        )
+    if not isinstance(dataset, Dataset):
+        raise DataError(
+            f"the dataset must be a datasets.Dataset of annotated units (load_annotations, "
+            f"privtag.data.to_dataset), not a {type(dataset).__name__}"
         )
     check_labels(dataset, label_names)
     if len(dataset) == 0:

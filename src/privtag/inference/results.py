@@ -184,12 +184,10 @@ class TaggedPolicy:
         Args:
             width: characters per line (default: the terminal's, at most 160).
         """
-        if width is not None and (
-            isinstance(width, bool) or not isinstance(width, int) or width < 1
-        ):
-            raise ValueError(
-                f"width must be a positive int (or None for the terminal's), not {width!r}"
-            )
+        if width is not None:
+            from privtag.errors import check_int
+
+            width = check_int(width, "width", 1)
         width = width or min(shutil.get_terminal_size((120, 20)).columns, 160)
         text_w = max(30, width - 44)
         lines = [f"{'#':>4}  {'sentence':<{text_w}}  labels", "-" * width]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from privtag.errors import ModelLoadError, PolicyTypeError
+from privtag.errors import ModelLoadError, PolicyTypeError, check_int
 from privtag.inference import scoring
 from privtag.inference.backends import BACKENDS, Scorer, TorchScorer
 from privtag.inference.encoding import Unit, check_units
@@ -491,7 +491,7 @@ class Tagger:
         Raises:
             PolicyTypeError: ``sources`` is one policy (a str, bytes, a Path, a Document:
                 use :meth:`tag`) or not iterable; raised at the call.
-            ValueError: ``sentences_per_batch`` below 1 or ``cache_size`` below 0.
+            ArgumentError: ``sentences_per_batch`` below 1 or ``cache_size`` below 0.
             PolicyReadError: a source cannot be read, named by its position; the
                 policies before it are yielded first.
 
@@ -506,13 +506,8 @@ class Tagger:
                 f"tag_many takes many policies (a list or a generator), not a "
                 f"{type(sources).__name__}; tag one policy with tag(), or pass [policy]"
             )
-        for name, value, least in (
-            ("sentences_per_batch", sentences_per_batch, 1),
-            ("cache_size", cache_size, 0),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{name} must be an int of at least {least}, not {value!r}")
-        return tag_stream(self, sources, format, sentences_per_batch, cache_size)
+        per_batch = check_int(sentences_per_batch, "sentences_per_batch", 1)
+        return tag_stream(self, sources, format, per_batch, check_int(cache_size, "cache_size", 0))
 
     @staticmethod
     def _document(source, format: str | None) -> Document:
