@@ -20,6 +20,7 @@ import sys
 from privtag import _compat
 from privtag.errors import (
     AnnotationError,
+    ArgumentError,
     DataError,
     ModelLoadError,
     PathAsTextWarning,
@@ -36,6 +37,7 @@ __all__ = [
     "LABELS",
     "TAXONOMY",
     "AnnotationError",
+    "ArgumentError",
     "DataError",
     "Document",
     "ModelLoadError",

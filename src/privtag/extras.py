@@ -16,10 +16,12 @@ Example:
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 
 from privtag.errors import MissingExtraError
 
-__all__ = ["missing", "require"]
+__all__ = ["missing", "require", "require_installed"]
 
 
 def missing(extra: str, name: str) -> MissingExtraError:
@@ -41,3 +43,31 @@ def require(extra: str, *modules: str) -> None:
             importlib.import_module(name)
         except ImportError as e:
             raise missing(extra, name) from e
+
+
+def require_installed(extra: str, *modules: str) -> None:
+    """Like :func:`require`, without importing: for a check up front, before any work.
+
+    Importing ``evaluate`` pulls in transformers and torch (seconds); finding it does not.
+
+    Example:
+        >>> require_installed("eval", "json")
+        >>> require_installed("eval", "no_such_module_xyz")
+        Traceback (most recent call last):
+        ...
+        privtag.errors.MissingExtraError: no_such_module_xyz is not installed; this needs privtag's 'eval' extra: pip install 'privtag[eval]'
+
+    Raises:
+        MissingExtraError: the first module that is not installed.
+    """
+    for name in modules:
+        try:
+            found = (
+                sys.modules[name] is not None
+                if name in sys.modules
+                else bool(importlib.util.find_spec(name))
+            )
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise missing(extra, name)

@@ -76,6 +76,6 @@ def opp115_input(opp115: Path | None, specs: list[str]) -> Path | None:
 def require_eval_extra() -> None:
     """The packages of privtag's ``eval`` extra, which these commands are documented to need
     (a missing one names ``eval``, which brings them all, not the ``train`` part of it)."""
-    from privtag.extras import require
+    from privtag.extras import require_installed
 
-    require("eval", "datasets", "sklearn", "evaluate", "matplotlib", "pandas")
+    require_installed("eval", "datasets", "sklearn", "evaluate", "matplotlib", "pandas")
