@@ -99,6 +99,25 @@ def test_a_checkpoint_without_the_files_names_the_fix(tmp_path):
         load_optimizer(opt, tmp_path)
 
 
+def test_a_dapt_checkpoint_of_the_old_layout_still_resumes(tmp_path):
+    # privtag 0.1's DAPT kept the parameter groups in state.json beside the step
+    import json
+
+    _, opt, _ = _stepped()
+    save_optimizer(opt, tmp_path)
+    groups = json.loads((tmp_path / "optimizer.json").read_text())["param_groups"]
+    (tmp_path / "optimizer.json").unlink()
+    (tmp_path / "state.json").write_text(json.dumps({"step": 3, "param_groups": groups}))
+    _, fresh, _ = _stepped()
+    for g in fresh.param_groups:
+        g["lr"] = 5.0
+    load_optimizer(fresh, tmp_path)
+    assert [g["lr"] for g in fresh.param_groups] == [g["lr"] for g in opt.param_groups]
+    (tmp_path / "optimizer.safetensors").unlink()
+    with pytest.raises(DataError, match=r"has no optimizer\.safetensors \(it was not written"):
+        load_optimizer(fresh, tmp_path)
+
+
 class _Interrupted(Exception):
     """Stands for a run killed right after its first checkpoint."""
 

@@ -74,23 +74,31 @@ def load_optimizer(optimizer: torch.optim.Optimizer, directory: str | Path) -> N
     """Restore what :func:`save_optimizer` wrote into ``optimizer`` (built on the same
     parameters, in the same order).
 
+    A DAPT checkpoint of privtag 0.1 (its parameter groups in ``state.json``) is read too.
+
     Raises:
-        DataError: the folder lacks the files (a checkpoint of another tool or of an older
-            privtag, which saved optimizer state with pickle): start the run over.
+        DataError: the folder lacks a file (a checkpoint of another tool, or of the
+            Trainer's own pickled format): start the run over.
     """
     from safetensors.torch import load_file
 
     directory = Path(directory)
-    files = [directory / f"{OPTIMIZER}.safetensors", directory / f"{OPTIMIZER}.json"]
-    if not all(f.is_file() for f in files):
-        raise DataError(
-            f"checkpoint {directory} has no optimizer.safetensors / optimizer.json (it was "
-            "not written by this privtag); delete the folder, or set train.resume=false, "
-            "and train again"
-        )
-    meta = json.loads(files[1].read_text())
+    tensors, groups = directory / f"{OPTIMIZER}.safetensors", directory / f"{OPTIMIZER}.json"
+    legacy = directory / "state.json"  # DAPT checkpoints of privtag 0.1 kept the groups there
+    if groups.is_file():
+        meta = json.loads(groups.read_text())
+    elif legacy.is_file() and "param_groups" in (old := json.loads(legacy.read_text())):
+        meta = {"param_groups": old["param_groups"], "plain": {}}
+    else:
+        meta = None
+    for needed, present in ((tensors, tensors.is_file()), (groups, meta is not None)):
+        if not present:
+            raise DataError(
+                f"checkpoint {directory} has no {needed.name} (it was not written by this "
+                "privtag); delete the folder, or set train.resume=false, and train again"
+            )
     state: dict[int, dict] = {}
-    entries = list(load_file(str(files[0])).items()) + list(meta["plain"].items())
+    entries = list(load_file(str(tensors)).items()) + list(meta["plain"].items())
     for key, value in entries:
         i, name = key.split(".", 1)
         state.setdefault(int(i), {})[name] = value
