@@ -4,7 +4,8 @@ privtag 0.2 moved its modules into subpackages. Rather than one shim file per ol
 module, a single meta-path finder maps every old name in :data:`ALIASES` to the
 module that replaced it: ``import privtag.tagger`` gives the very module object
 ``privtag.inference.tagger`` (so monkeypatching either name patches both) and warns
-once with a :class:`DeprecationWarning` naming the new path. Old names go in 0.3.
+once with a :class:`privtag.errors.MovedModuleWarning` (a ``FutureWarning``, so Python
+shows it, at the user's import line) naming the new path. Old names go in 0.3.
 
 Example:
     >>> import importlib
@@ -23,6 +24,8 @@ import importlib.util
 import sys
 import types
 import warnings
+
+from privtag.errors import MovedModuleWarning
 
 #: Old module -> its new home.
 ALIASES = {
@@ -71,8 +74,8 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         new = ALIASES[spec.name]
         warnings.warn(
             f"{spec.name} moved to {new}; import it from there ({spec.name} goes in privtag 0.3)",
-            DeprecationWarning,
-            stacklevel=4,
+            MovedModuleWarning,
+            stacklevel=2,  # the import system's own frames are skipped: the user's import line
         )
         module = importlib.import_module(new)
         self._specs[spec.name] = module.__spec__

@@ -65,6 +65,11 @@ class PathAsTextWarning(FutureWarning):
     """
 
 
+class MovedModuleWarning(FutureWarning):
+    """A module was imported by its privtag 0.1 name; it goes in 0.3. Shown by default
+    (a ``DeprecationWarning`` raised during an import inside a library is hidden)."""
+
+
 def check_int(value, name: str, least: int) -> int:
     """``value`` as an int of at least ``least`` (NumPy integers too), else :class:`ArgumentError`.
 
