@@ -27,6 +27,13 @@ def test_annotations_given_as_neither_path_nor_list_of_paths_are_named(paths):
         load_annotations(paths)
 
 
+def test_annotation_paths_from_a_generator_are_read_once(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(DataError, match=rf"no annotation records in {empty}; give files"):
+        read_annotations(p for p in [empty])
+
+
 def test_unknown_label_suggests_the_nearest(tmp_path):
     rows = acme_rows()
     rows[5]["labels"] = ["First Party Collection/Use", "Data Securty"]

@@ -310,6 +310,7 @@ def read_annotations(
     paths: Iterable[str | Path] | str | Path, policies_dir: str | Path | None = None
 ) -> list[dict]:
     """Records of valid annotation files. Raises :class:`AnnotationError` listing all problems."""
+    paths = path_list(paths)  # a generator is read once, here
     records, problems = parse_annotations(paths, policies_dir)
     # files that are all empty: one line saying so, not one problem per file
     if problems and not all(f": file: {_NO_RECORDS};" in p for p in problems):
