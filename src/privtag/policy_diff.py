@@ -37,7 +37,7 @@ import typer
 
 from privtag.errors import ArgumentError
 from privtag.inference.results import TaggedPolicy, TaggedSentence
-from privtag.inference.settings import PROFILE_HELP
+from privtag.inference.settings import MODEL_OR_BASELINE_HELP, PROFILE_HELP
 from privtag.labels import LABELS, label_index
 
 #: the least similarity for two different sentences to count as one edited sentence
@@ -379,10 +379,7 @@ def diff_cmd(
     new: Annotated[Path, typer.Argument(help="The later version.")],
     model: Annotated[
         str | None,
-        typer.Option(
-            "--model",
-            help="Model directory (default: $PRIVTAG_MODEL, else the shipped model), rules, or tfidf:DIR.",
-        ),
+        typer.Option("--model", help=MODEL_OR_BASELINE_HELP),
     ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the diff as JSON.")] = None,
     html: Annotated[

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.inference.settings import PROFILE_HELP
+from privtag.inference.settings import MODEL_OR_BASELINE_HELP, PROFILE_HELP
 
 
 def batch_cmd(
@@ -21,10 +21,7 @@ def batch_cmd(
     ] = "sentence",
     model: Annotated[
         str | None,
-        typer.Option(
-            "--model",
-            help="Model directory (default: $PRIVTAG_MODEL, else the shipped model), rules, or tfidf:DIR.",
-        ),
+        typer.Option("--model", help=MODEL_OR_BASELINE_HELP),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N policies.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="local (default) or ray.")] = "local",

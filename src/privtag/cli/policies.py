@@ -10,6 +10,7 @@ import typer
 
 from privtag.cli.options import Force, ThresholdProfile, invocation, require_eval_extra
 from privtag.errors import PrivtagError
+from privtag.inference.settings import MODEL_HELP
 
 
 def segment_cmd(
@@ -81,9 +82,7 @@ def tag_cmd(
     files: Annotated[list[Path], typer.Argument(help="Policy files (text, Markdown, HTML).")],
     model: Annotated[
         Path | None,
-        typer.Option(
-            "--model", help="Model directory (default: $PRIVTAG_MODEL, else the shipped model)."
-        ),
+        typer.Option("--model", help=MODEL_HELP),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON, one policy per line.")] = False,
     table: Annotated[bool, typer.Option("--table", help="A readable table (default).")] = True,

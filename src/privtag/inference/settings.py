@@ -201,6 +201,9 @@ AUTO_PROFILE = "auto"
 #: The largest scale a profile may apply (thresholds above 1 would never fire).
 MAX_SCALE = 2.0
 #: The help of every command's ``--thresholds`` option.
+#: the --model help of every command that tags with a model (one text, not five copies)
+MODEL_HELP = "Model directory (default: $PRIVTAG_MODEL, else the shipped model)."
+MODEL_OR_BASELINE_HELP = MODEL_HELP.removesuffix(".") + ", rules, or tfidf:DIR."
 PROFILE_HELP = (
     "Threshold profile saved with the model: 'auto' (the default, unless the model was "
     "saved with another) uses the model's profile "

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.inference.settings import PROFILE_HELP
+from privtag.inference.settings import MODEL_HELP, PROFILE_HELP
 
 
 def report_cmd(
@@ -17,9 +17,7 @@ def report_cmd(
     ],
     model: Annotated[
         Path | None,
-        typer.Option(
-            "--model", help="Model directory (default: $PRIVTAG_MODEL, else the shipped model)."
-        ),
+        typer.Option("--model", help=MODEL_HELP),
     ] = None,
     format: Annotated[
         str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")

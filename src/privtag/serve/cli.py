@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.inference.settings import PROFILE_HELP
+from privtag.inference.settings import MODEL_HELP, PROFILE_HELP
 
 DEFAULT_MAX_BYTES = 2_000_000
 
@@ -20,9 +20,7 @@ def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
     model: Annotated[
         Path | None,
-        typer.Option(
-            "--model", help="Model directory (default: $PRIVTAG_MODEL, else the shipped model)."
-        ),
+        typer.Option("--model", help=MODEL_HELP),
     ] = None,
     max_bytes: Annotated[
         int, typer.Option("--max-bytes", min=1, help="Largest request body accepted (413 beyond).")
