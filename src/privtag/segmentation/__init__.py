@@ -2,7 +2,8 @@
 
 This package owns reading (:mod:`~privtag.segmentation.loading`: files and decoding;
 :mod:`~privtag.segmentation.readers`: format detection and a registry of format readers,
-:func:`register_reader`), the readers themselves (:mod:`~privtag.segmentation.plaintext`,
+:func:`register_reader`), the readers themselves (:mod:`~privtag.segmentation.plaintext`
+with :mod:`~privtag.segmentation.inline` for Markdown's inline markup,
 :mod:`~privtag.segmentation.markup` with :mod:`~privtag.segmentation.furniture`, on
 :mod:`~privtag.segmentation.blocks`), sentence rules
 (:mod:`~privtag.segmentation.sentences`), the :class:`Document` with its offsets

@@ -8,12 +8,10 @@ stop, colon or semicolon closes its block so the next line starts a new unit).
 
 from __future__ import annotations
 
-import bisect
-import html
 import re
-import sys
 
-from privtag.segmentation.blocks import INVISIBLE, Block, Builder
+from privtag.segmentation.blocks import Block, Builder
+from privtag.segmentation.inline import MD_TAG, add_inline, html_tag_to_space
 
 _BULLET = re.compile(
     r"[ \t]*(?:[-*+•●▪◦‣·–](?=\s)"
@@ -32,40 +30,6 @@ _MD_LINKDEF = re.compile(
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$"
 )
 _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
-# Neither a link's text nor its target holds a "[", nor an autolink a "<": so each try
-# stops at the next opener and a line of "[" or "<" costs linear time, not quadratic.
-# A target may hold one level of balanced parentheses: .../wiki/Cookie_(computing)
-_MD_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(((?:[^()\s\[]|\([^()\s\[]*\))*)(?:\s+\"[^\"]*\")?\)")
-_MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>")
-_MD_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>\n]*)?/?>")
-# Only HTML's own elements are markup: "<Company Name>" is a placeholder to keep.
-_HTML_ELEMENTS = frozenset(
-    str.split(
-        """a abbr b bdi bdo big blockquote br center cite code del dfn div em font h1 h2 h3 h4
-    h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strike strong sub sup table
-    tbody td tfoot th thead tr tt u ul dl dt dd section article aside header footer nav main
-    figure figcaption details summary caption"""
-    )
-)
-# Tags that end a line when rendered: their words never glue across them.
-_BREAKING = frozenset(
-    str.split(
-        """br p div hr li ul ol dl dt dd table tbody thead tfoot tr td th h1 h2 h3 h4 h5 h6
-    blockquote pre section article aside header footer nav main figure figcaption details
-    summary caption center"""
-    )
-)
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# A backslash escape: the backslash goes, the character after it stays and opens no markup.
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
-_MD_CODE = re.compile(r"`[^`\n]+`")
-# Paired emphasis ("*a*", "**a**text", "_a_") and code ticks; a lone "_ga" or "5*3" stays.
-_MD_EMPH = re.compile(
-    r"(?<![\w*])(\*{1,3})(?=[^\s*])(?:.*?[^\s*])?\1(?!\*)"
-    r"|(?<![\w_])(_{1,3})(?=[^\s_])(?:.*?[^\s_])?\2(?![\w_])"
-    r"|`[^`\n]+`"
-)
-_EMPH_OPEN = re.compile(r"(?<![\w*])\*{1,3}(?=[^\s*])|(?<![\w_])_{1,3}(?=[^\s_])|`")
 _NUMBERED_ITEM = re.compile(r"[ \t]*\(?(?:[0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
 _SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
 
@@ -94,7 +58,7 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     """
     # judged on its words: a "<br>" ending a line of Markdown is not the end of a title
     # (a "<Company Name>" placeholder is text, as _add_inline keeps it)
-    s = _MD_TAG.sub(_html_tag_to_space, line).strip().strip("*_#").strip()
+    s = MD_TAG.sub(html_tag_to_space, line).strip().strip("*_#").strip()
     if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
         return False
     words = s.split()
@@ -120,10 +84,6 @@ def all_caps(s: str) -> bool:
     """Whether ``s`` has at least three letters, all capitals."""
     letters = [c for c in s if c.isalpha()]
     return len(letters) >= 3 and all(c.isupper() for c in letters)
-
-
-def _html_tag_to_space(m: re.Match) -> str:
-    return " " if m.group(1).lower() in _HTML_ELEMENTS else m.group()
 
 
 _NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.M)
@@ -227,7 +187,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             )
             if h or underline:
                 close(True)
-                _add_inline(b, text, s + (h.end() if h else lead), e, True)
+                add_inline(b, text, s + (h.end() if h else lead), e, True)
                 level = (
                     len(h.group(1))
                     if h
@@ -253,7 +213,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             )
         ):
             close(True)
-            _add_inline(b, text, s + lead, e, markdown)
+            add_inline(b, text, s + lead, e, markdown)
             b.flush("heading", 0)
             b.paragraph_break()
             continue
@@ -262,14 +222,14 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             lead_in = b.last_char() == ":"
             close(line_mode and not item and not lead_in)
             item = True
-            _add_inline(b, text, s + bullet.end(), e, markdown)
+            add_inline(b, text, s + bullet.end(), e, markdown)
             continue
         if item and line[:1] not in " \t":
             close(line_mode)
         elif not b.empty and after_stop:
             # the previous line ended a sentence: lines are units (line mode: paragraphs)
             close(line_mode)
-        _add_inline(b, text, s + lead, e, markdown)
+        add_inline(b, text, s + lead, e, markdown)
     close(False)
     if not line_mode:
         _mark_paragraph_lists(b.blocks)
@@ -334,102 +294,6 @@ def _add_row(b: Builder, text: str, s: int, e: int) -> None:
     cells.append((pos, e))
     for a, z in cells:
         if text[a:z].strip():
-            _add_inline(b, text, a, z, True)
+            add_inline(b, text, a, z, True)
             b.flush("body")
     b.paragraph_break()
-
-
-def _add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> None:
-    if not markdown:
-        b.add_span(start, end)
-        return
-    # Drop Markdown markup (emphasis markers, link targets, tags) but keep its words.
-    # Inside a code span everything is literal, and an escaped character opens nothing.
-    escaped: set[int] = set()
-    cut: list[tuple[int, int]] = []
-    for m in _MD_ESCAPE.finditer(text, start, end):
-        cut.append((m.start(), m.start() + 1))
-        escaped.add(m.start(1))
-    code = [m.span() for m in _MD_CODE.finditer(text, start, end) if m.start() not in escaped]
-    if code:
-        cut = [c for c in cut if not _inside(code, c[0])]
-        escaped = {i for i in escaped if not _inside(code, i)}
-
-    def markup(matches):
-        return (m for m in matches if m.start() not in escaped and not _inside(code, m.start()))
-
-    for m in markup(_MD_LINK.finditer(text, start, end)):
-        if m.group(1):  # an image: its alt text is not policy text
-            cut.append(m.span())
-            continue
-        cut.append((m.start(), m.start(2)))
-        cut.append((m.end(2), m.end()))
-        b.links.append(m.group(3))
-    for m in markup(_MD_AUTOLINK.finditer(text, start, end)):
-        cut.append((m.start(), m.start(1)))
-        cut.append((m.end(1), m.end()))
-        b.links.append(m.group(1))
-    for m in markup(_MD_TAG.finditer(text, start, end)):
-        name = m.group(1)
-        if name.lower() in _HTML_ELEMENTS and (name.islower() or name.isupper()):
-            cut.append((m.start(), m.end(), " " if name.lower() in _BREAKING else None))
-    for m in markup(_ENTITY.finditer(text, start, end)):
-        char = html.unescape(m.group())
-        if char != m.group():  # an unknown name stays as written
-            cut.append((m.start(), m.end(), char))
-    for m in markup(_emphasis(text, start, end)):
-        width = len(m.group(1) or m.group(2) or "`")  # cut the delimiters, keep the words
-        cut.append((m.start(), m.start() + width))
-        cut.append((m.end() - width, m.end()))
-    if not cut:
-        b.add_span(start, end)
-        return
-    # (start, end[, replacement]): no replacement joins the words around the markup,
-    # " " separates them, other text (a decoded entity) takes the markup's place
-    cut.sort(key=lambda c: c[:2])
-    pos, last = start, ""  # last: the last character kept ("" when nothing yet)
-    for a, z, *repl in [*cut, (end, end)]:
-        if a < pos:
-            continue
-        if a > pos:
-            # "**bold**text" renders as "boldtext": glue pieces that touch across markup;
-            # an invisible character (U+200B) neither is nor hides the space beside it
-            piece = text[pos:a]
-            b.add_span(pos, a, glue=_joins(last, piece.lstrip(INVISIBLE)[:1] or piece[0]))
-            last = piece.rstrip(INVISIBLE)[-1:] or last
-        if repl and repl[0]:  # a decoded entity may itself be invisible (&#8203;)
-            b.add_text(repl[0], glue=_joins(last, repl[0].lstrip(INVISIBLE)[:1] or repl[0][0]))
-            last = repl[0].rstrip(INVISIBLE)[-1:] or last
-        pos = max(pos, z)
-
-
-def _inside(spans: list[tuple[int, int]], i: int) -> bool:
-    """Whether offset ``i`` lies strictly inside one of ``spans`` (sorted, not overlapping)."""
-    k = bisect.bisect_right(spans, (i, sys.maxsize)) - 1
-    return k >= 0 and spans[k][0] < i < spans[k][1] - 1
-
-
-def _joins(last: str, nxt: str) -> bool:
-    return bool(last) and not last.isspace() and not nxt.isspace()
-
-
-def _emphasis(text: str, start: int, end: int):
-    """The matches of ``_MD_EMPH.finditer(text, start, end)``, found in linear time.
-
-    A ``*``/``_`` opener that finds no closer proves that no later opener of the same
-    delimiter on its line finds one (the later one's closers are a subset), so those
-    are not tried: "*a *a *a ..." no longer searches the rest of the line per "*".
-    """
-    pos = start
-    dead: dict[str, int] = {}  # delimiter -> end of the line on which it found no closer
-    for o in _EMPH_OPEN.finditer(text, start, end):
-        a, delim = o.start(), o.group()
-        if a < pos or a < dead.get(delim, -1):
-            continue
-        m = _MD_EMPH.match(text, a, end)
-        if m:
-            yield m
-            pos = m.end()
-        elif delim != "`":  # a backtick fails only when another one follows it at once
-            eol = text.find("\n", a, end)
-            dead[delim] = end if eol < 0 else eol
