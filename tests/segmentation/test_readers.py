@@ -128,7 +128,23 @@ def test_looks_like_heading(line, alone, expected):
 def test_capitals_ending_on_a_connector_are_wrapped_only_if_capitals_follow():
     line = "WHETHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO"
     assert looks_like_heading(line, False, caps_follow=True) is False
+    assert looks_like_heading(line, False) is True  # above text that is not in capitals
     assert looks_like_heading("WHO WE SHARE YOUR INFORMATION WITH", False) is True
+    assert looks_like_heading("<Company Name> Privacy Policy", True) is True  # a placeholder
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Intro text here.\n\nIN NO EVENT SHALL WE BE LIABLE FOR ANY DAMAGES ARISING IN\n"
+        "CONNECTION WITH THE SERVICE OR YOUR USE OF IT.\n\nMore text.\n",
+        # the next line is mostly capitals: a defined term in it does not end the wrap
+        'Intro.\n\nWARRANTY, INCLUDING BUT NOT LIMITED TO\nTHE IMPLIED WARRANTIES ("Warranties") '
+        "OF FITNESS.\n\nMore.\n",
+    ],
+)
+def test_wrapped_capitals_stay_one_body_paragraph(text):
+    assert [b.kind for b in read_lines(text, False)] == ["body", "body", "body"]
 
 
 def test_hard_wrapped_capitals_are_one_paragraph_under_the_heading_before():

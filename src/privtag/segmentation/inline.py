@@ -15,7 +15,7 @@ import sys
 
 from privtag.segmentation.blocks import INVISIBLE, Builder
 
-__all__ = ["MD_TAG", "add_inline", "html_tag_to_space"]
+__all__ = ["MD_TAG", "add_inline", "tag_as_words"]
 
 # Neither a link's text nor its target holds a "[", nor an autolink a "<": so each try
 # stops at the next opener and a line of "[" or "<" costs linear time, not quadratic.
@@ -53,9 +53,10 @@ _MD_EMPH = re.compile(
 _EMPH_OPEN = re.compile(r"(?<![\w*])\*{1,3}(?=[^\s*])|(?<![\w_])_{1,3}(?=[^\s_])|`")
 
 
-def html_tag_to_space(m: re.Match) -> str:
-    """For ``MD_TAG.sub``: an HTML element's tag becomes a space; other text stays."""
-    return " " if m.group(1).lower() in _HTML_ELEMENTS else m.group()
+def tag_as_words(m: re.Match) -> str:
+    """For ``MD_TAG.sub`` on a line judged as a title: an HTML element's tag becomes a
+    space, a placeholder ("<Company Name>") its words."""
+    return " " if m.group(1).lower() in _HTML_ELEMENTS else m.group()[1:-1]
 
 
 def add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from privtag.segmentation.blocks import Block, Builder
-from privtag.segmentation.inline import MD_TAG, add_inline, html_tag_to_space
+from privtag.segmentation.inline import MD_TAG, add_inline, tag_as_words
 
 _BULLET = re.compile(
     r"[ \t]*(?:[-*+•●▪◦‣·–](?=\s)"
@@ -36,7 +36,7 @@ _SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z
 
 # Words a wrapped line of prose may end on and a title does not.
 _CONNECTORS = frozenset(
-    str.split("and as at by for from into nor of or than that the to under with without")
+    str.split("a an and as at by for from in into nor of on or than that the to under with without")
 )
 
 
@@ -48,7 +48,8 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     line that is alone but long must be in Title Case, so a lead-in such as "To opt out,
     visit" is not one either. Nor is the first line of hard-wrapped capitals (a
     disclaimer): an ALL CAPS line ending on a comma, or, when the next line is in
-    capitals too (``caps_follow``), on "OF", "TO", "AND" and the like.
+    capitals too (``caps_follow``: most of its letters), on "OF", "TO", "IN" and
+    the like.
 
     Example:
         >>> looks_like_heading("2. Information We Collect", alone=False)
@@ -56,9 +57,9 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
         >>> looks_like_heading("PROVIDED AS IS WITHOUT WARRANTY OF", False, caps_follow=True)
         False
     """
-    # judged on its words: a "<br>" ending a line of Markdown is not the end of a title
-    # (a "<Company Name>" placeholder is text, as _add_inline keeps it)
-    s = MD_TAG.sub(html_tag_to_space, line).strip().strip("*_#").strip()
+    # judged on its words: a "<br>" ending a line of Markdown is not the end of a title,
+    # and a "<Company Name>" placeholder is words (add_inline keeps it as text)
+    s = MD_TAG.sub(tag_as_words, line).strip().strip("*_#").strip()
     if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
         return False
     words = s.split()
@@ -80,10 +81,10 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     return (numbered or title) and len(words) <= 10
 
 
-def all_caps(s: str) -> bool:
-    """Whether ``s`` has at least three letters, all capitals."""
+def all_caps(s: str, share: float = 1.0) -> bool:
+    """Whether ``s`` has at least three letters, and at least ``share`` of them capitals."""
     letters = [c for c in s if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters)
+    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= share * len(letters)
 
 
 _NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.M)
@@ -209,7 +210,9 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             (prev_blank or line_mode or after_stop)
             and not in_list
             and looks_like_heading(
-                body, alone=prev_blank and next_blank, caps_follow=not next_blank and all_caps(nxt)
+                body,
+                alone=prev_blank and next_blank,
+                caps_follow=not next_blank and all_caps(nxt, 0.6),
             )
         ):
             close(True)
