@@ -36,6 +36,16 @@ from privtag.segmentation.readers import Builder, detect_format, extract_provena
         ),
         ("| a | b<br>c |\n|---|---|\n| 1<br>2 | <br> |", None, "markdown"),
         ("<p>We keep logs.</p>\n\n- a list item\n\n<p>We share.</p><p>Contact.</p>", None, "html"),
+        # a heading and inline links: links are no evidence of a page
+        (
+            "# Privacy Policy\n\nWe collect your email. See our <a href='/c'>cookie policy</a> "
+            "and our <a href='/t'>terms</a>.\n\nWe share data with partners.\n",
+            None,
+            "markdown",
+        ),
+        # text with an address on one line broken by <br>: still text, its blank lines count
+        ("Intro.\n\nCONTACT\n\nAcme Inc.<br>1 Main Street<br>Springfield\n\nMore.\n", None, "text"),
+        ("<nav><a href=/>Home</a></nav><p>We keep logs.</p>", None, "html"),
         # <br>-separated fragments of a page, with no Markdown in them
         (
             "<b>Privacy</b><br>\nWe collect data.<br>\nWe share it.<br><br>\n<b>Cookies</b><br>",

@@ -82,10 +82,16 @@ _PROVENANCE = re.compile(
 # The white-space runs are possessive or stay on one line, and "<"/"[" end a tag or link:
 # with plain backtracking 2,000 blank lines cost hours (the provenance line, above) and a
 # 20 kB head of blank lines or "[" seconds (super-linear in the run).
-# Opening tags of a page (a closing tag would count each element twice). <br> apart:
-# Markdown uses it for line breaks (in table cells) too.
-_HTML_TAGS = re.compile(r"<(?:p|div|html|body|h[1-6]|li|ul|span|table|td|a)\b[^<>]*>", re.I)
-_BR = re.compile(r"<br\s*/?>", re.I)
+# Opening tags of a page's blocks (a closing tag would count each element twice).
+# Inline tags (a, span, b) are no evidence either way: Markdown holds links as <a> too.
+_HTML_BLOCKS = re.compile(
+    r"<(?:p|div|html|body|h[1-6]|li|ul|ol|dl|dt|dd|table|tr|td|th|nav|main|section|"
+    r"article|header|footer|blockquote|pre|form)\b[^<>]*>",
+    re.I,
+)
+# A line that ends in <br>: text laid out by <br> line breaks instead of blank lines.
+_BR_LINE = re.compile(r"<br\s*/?>[ \t]*$", re.I | re.M)
+_NONBLANK = re.compile(r"^[ \t]*\S", re.M)
 _MD_SIGNS = re.compile(
     r"^#{1,6}\s+\S|\[[^\[\]\n]+\]\([^)\s\[]+\)|^[^\S\n]*+[-*+]\s+\S|\*\*\S"
     r"|^[^\S\n]*+\|?.*\|\s*-{3,}",
@@ -98,8 +104,9 @@ def detect_format(text: str, path: str | None = None) -> str:
 
     A ``.md``/``.markdown`` file is Markdown and a ``.txt`` file text or Markdown,
     whatever tags they hold; a ``.html``/``.htm``/``.xhtml`` file is HTML. Other text is
-    HTML when it starts as a page (doctype, ``<html>``) or holds at least three HTML tags
-    and more of them than Markdown signs (so Markdown with a few ``<br>`` stays Markdown). OPP-115's
+    HTML when it starts as a page (doctype, ``<html>``), holds at least two block elements
+    and more of them than Markdown signs, or, without Markdown, is laid out by ``<br>``
+    (most lines end in one). Markdown with a few links or ``<br>`` stays Markdown. OPP-115's
     format is chosen only by its ``|||`` segment separators (with its ``<br>``,
     ``<li>`` or ``<strong>`` tags), in a file of any other name.
 
@@ -122,14 +129,15 @@ def detect_format(text: str, path: str | None = None) -> str:
         return "html"
     if suffix != ".txt" and re.match(r"\s*<(!doctype|html|\?xml)", head, re.I):
         return "html"
-    # Markdown may hold some HTML (a <br>, a link): it is a page only when its elements
-    # outnumber Markdown's own signs (headings, list items, links), as in any fragment of
-    # a page; with no Markdown sign at all, <br> line breaks count as HTML too
-    # (two elements, as the old count of three tags open or closed meant)
-    tags, signs = len(_HTML_TAGS.findall(head)), len(_MD_SIGNS.findall(head))
+    # Markdown may hold some HTML (a <br>, a link): text is a page when its block elements
+    # outnumber Markdown's own signs (headings, list items, links), or, with no Markdown
+    # sign at all, when it is laid out by <br>: most of its lines end in one
+    blocks, signs = len(_HTML_BLOCKS.findall(head)), len(_MD_SIGNS.findall(head))
     if not signs:
-        tags += len(_BR.findall(head))
-    if suffix != ".txt" and tags >= 2 and tags > signs:
+        br_lines = len(_BR_LINE.findall(head))
+        if br_lines >= 2 and 2 * br_lines >= len(_NONBLANK.findall(head)):
+            blocks += br_lines
+    if suffix != ".txt" and blocks >= 2 and blocks > signs:
         return "html"
     return "markdown" if signs else "text"
 
