@@ -787,14 +787,15 @@ def test_save_pretrained_keeps_the_profile_in_use(copy, tiny_encoder, tmp_path):
     assert again.profile == "auto"
     again.save_pretrained(tmp_path / "m")
     assert Tagger.load(tmp_path / "m", base=tiny_encoder).profile == "auto"
-    # a profile the saved thresholds do not hold (dropped by a re-tune) is not saved...
+    # thresholds that would not load again are refused before anything is written...
     modern.thresholds.pop("profiles")
-    modern.save_pretrained(tmp_path / "n")
-    assert Tagger.load(tmp_path / "n", base=tiny_encoder).profile == "auto"
-    # ...and one that a hand edit left dangling names the key to fix
-    edit(tmp_path / "n" / "privtag.json", lambda d: {**d, "profile": "modern"})
-    with pytest.raises(ModelLoadError, match=r"privtag.json: profile 'modern' is not among"):
-        Tagger.load(tmp_path / "n", base=tiny_encoder)
+    with pytest.raises(ModelLoadError, match="no threshold profile 'modern'"):
+        modern.save_pretrained(tmp_path / "n")
+    assert not (tmp_path / "n").exists()
+    # ...and a saved profile that a hand edit left dangling loads as 'auto', with a warning
+    edit(tmp_path / "m" / "privtag.json", lambda d: {**d, "profile": "legal"})
+    with pytest.warns(UserWarning, match=r"privtag.json: the saved profile 'legal' is not among"):
+        assert Tagger.load(tmp_path / "m", base=tiny_encoder).profile == "auto"
 
 
 GDPR_POLICY = PROFILE_POLICY + "We process your data on the legal basis of the GDPR.\n"

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from privtag.errors import ModelLoadError, PolicyTypeError, check_int
+from privtag.errors import ModelLoadError, PolicyTypeError, check_int, outside_stacklevel
 from privtag.inference import scoring
 from privtag.inference.backends import BACKENDS, Scorer, TorchScorer
 from privtag.inference.encoding import Unit, check_units
@@ -39,7 +40,6 @@ from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSente
 from privtag.inference.settings import (
     AGGREGATES,
     AUTO_PROFILE,
-    DEFAULT_PROFILE,
     SHIPPED_MODEL_DIR,
     InferenceSettings,
     check_settings,
@@ -201,12 +201,13 @@ class Tagger:
         if thresholds is None and "profile" in settings:  # the profile it was saved with
             try:
                 tagger.use_thresholds(settings["profile"])
-            except ModelLoadError as e:
-                raise ModelLoadError(
-                    f"{path / SETTINGS_FILE}: profile {settings['profile']!r} is not among the "
-                    f'model\'s threshold profiles; remove the "profile" key, or pass '
-                    f"thresholds= to choose one ({e})"
-                ) from None
+            except ModelLoadError:  # a hand edit, or a profile removed from thresholds.json
+                warnings.warn(
+                    f"{path / SETTINGS_FILE}: the saved profile {settings['profile']!r} is not "
+                    "among the model's threshold profiles; using 'auto' (choose one with "
+                    '--thresholds, or thresholds= in Python, or remove the "profile" key)',
+                    stacklevel=outside_stacklevel(),
+                )
         if thresholds is not None:  # "" is refused there, not taken for the default
             tagger.use_thresholds(thresholds)
         return tagger.use_aggregate(aggregate) if aggregate else tagger
@@ -288,7 +289,14 @@ class Tagger:
 
         The aggregate and threshold profile in use are saved with the settings, so
         :meth:`from_pretrained` gives a tagger that labels as this one does.
+
+        Raises:
+            ModelLoadError: the thresholds (or the profile in use) would not load again,
+                checked before anything is written.
         """
+        # refuse to write what from_pretrained would refuse to read
+        check_thresholds(self.thresholds, f"model {self.name!r} (thresholds)")
+        profile_scales(self.thresholds, self.profile, self.name)
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         if compact:
@@ -304,9 +312,8 @@ class Tagger:
         settings["labels"] = list(LABELS)
         # the threshold profile in use is kept, as the aggregate is: a reloaded tagger
         # labels as this one does (from_pretrained(thresholds=...) still overrides it)
-        # (only a profile the saved thresholds hold: one dropped by a re-tune is not kept)
         settings.pop("profile", None)
-        if self.profile == DEFAULT_PROFILE or self.profile in self.thresholds.get("profiles", {}):
+        if self.profile != AUTO_PROFILE:
             settings["profile"] = self.profile
         (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
         (path / THRESHOLDS_FILE).write_text(json.dumps(self.thresholds, indent=2) + "\n")
