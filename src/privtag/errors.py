@@ -4,6 +4,7 @@ Also the warnings a caller should see, and :func:`outside_stacklevel`, which poi
 warning at the caller's own line rather than at privtag's.
 """
 
+import numbers
 import operator
 import sys
 
@@ -86,6 +87,21 @@ def check_int(value, name: str, least: int) -> int:
     if number is None or number < least:
         raise ArgumentError(f"{name} must be an int of at least {least}, not {value!r}")
     return number
+
+
+def check_real(value, name: str, low: float, high: float, what: str = "a number") -> float:
+    """``value`` as a float from ``low`` to ``high`` (NumPy numbers too; NaN is refused),
+    else :class:`ArgumentError` naming ``what`` it is.
+
+    Example:
+        >>> check_real(0.5, "threshold", 0, 1, "a similarity")
+        0.5
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArgumentError(f"{name} must be {what} from {low:g} to {high:g}, not {value!r}")
+    if not low <= value <= high:  # NaN fails this too
+        raise ArgumentError(f"{name} must be {what} from {low:g} to {high:g}, not {value}")
+    return float(value)
 
 
 def outside_stacklevel() -> int:

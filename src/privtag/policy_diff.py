@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import numbers
 import textwrap
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -35,7 +34,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.errors import ArgumentError
+from privtag.errors import ArgumentError, check_real
 from privtag.inference.results import TaggedPolicy, TaggedSentence
 from privtag.inference.settings import MODEL_OR_BASELINE_HELP, PROFILE_HELP
 from privtag.labels import LABELS, label_index
@@ -263,15 +262,6 @@ def align(
     return [p for _, p in sorted(keyed, key=lambda kp: kp[0])]
 
 
-def _threshold_problem(threshold) -> str | None:
-    """What is wrong with a similarity threshold, or None (0 to 1; NaN is refused)."""
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
-        return f"must be a number from 0 to 1, not {threshold!r}"
-    if not 0 <= threshold <= 1:  # also refuses nan
-        return f"must be a similarity from 0 to 1, not {threshold}"
-    return None
-
-
 def diff(old, new, tagger=None, *, threshold: float = THRESHOLD, names=None) -> PolicyDiff:
     """Compare two versions of a policy per label.
 
@@ -288,8 +278,7 @@ def diff(old, new, tagger=None, *, threshold: float = THRESHOLD, names=None) -> 
     Raises:
         ArgumentError: ``threshold`` outside 0-1 (or NaN), or ``names`` not two names.
     """
-    if problem := _threshold_problem(threshold):
-        raise ArgumentError(f"threshold {problem}")
+    check_real(threshold, "threshold", 0, 1, "a similarity")
     if names is not None and (isinstance(names, str) or len(names) != 2):
         raise ArgumentError(
             f"names must be two names, the old version's and the new's, not {names!r}"
@@ -398,8 +387,12 @@ def diff_cmd(
     from privtag.outputs import Outputs, spec_paths, write_text
     from privtag.segmentation.document import segment
 
-    if problem := _threshold_problem(threshold):  # before any file is read
-        raise typer.BadParameter(problem, param_hint="--threshold")
+    try:  # before any file is read
+        check_real(threshold, "--threshold", 0, 1, "a similarity")
+    except ArgumentError as e:
+        raise typer.BadParameter(
+            str(e).removeprefix("--threshold "), param_hint="--threshold"
+        ) from None
     outs = Outputs([old, new, *spec_paths([model] if model else [])], force)
     json_out = outs.file(json_out, "--json", suffixes=(".json",))
     html = outs.file(html, "--html", suffixes=(".html", ".htm"))

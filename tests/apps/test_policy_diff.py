@@ -106,7 +106,7 @@ def test_cli_refuses_a_threshold_outside_0_to_1(versions, value):
     [
         ({"threshold": 2}, "threshold must be a similarity from 0 to 1, not 2"),
         ({"threshold": float("nan")}, "threshold must be a similarity from 0 to 1, not nan"),
-        ({"threshold": "0.5"}, "threshold must be a number from 0 to 1, not '0.5'"),
+        ({"threshold": "0.5"}, "threshold must be a similarity from 0 to 1, not '0.5'"),
         ({"threshold": 1.5}, "threshold must be a similarity from 0 to 1, not 1.5"),
         ({"names": ("old",)}, r"names must be two names, .* not \('old',\)"),
         ({"names": "ab"}, "names must be two names"),

@@ -167,15 +167,20 @@ def test_arguments_a_user_gets_wrong_are_named(fixtures):
         ArgumentError, match=r"system must have predict\(\) and predict_proba\(\) .*, not NoneType"
     ):
         evaluate_system(None, data)
-    with pytest.raises(DataError, match=r"must be a datasets.Dataset .* not a list"):
+    with pytest.raises(ArgumentError, match=r"must be a datasets.Dataset .* not a list: "):
         evaluate_system(RuleTagger(), [{"text": "x"}])
     # checked before the system runs (Fixed records every unit it is given)
     system = Fixed(nothing)
     with pytest.raises(ArgumentError, match="n_bootstrap must be an int of at least 0"):
         evaluate_system(system, data, n_bootstrap=-1)
     for bad in (2, 0, float("nan"), "0.9"):
-        with pytest.raises(ArgumentError, match="confidence must be between 0 and 1"):
+        with pytest.raises(
+            ArgumentError, match=r"confidence must be (a level from 0 to 1|strictly between)"
+        ):
             evaluate_system(system, data, confidence=bad)
+    for setting in ({"seed": "x"}, {"seed": 1.5}, {"top_k": -1}):
+        with pytest.raises(ArgumentError, match=f"{next(iter(setting))} must be an int"):
+            evaluate_system(system, data, **setting)
     assert system.seen == []
     assert evaluate_system(RuleTagger(), data, n_bootstrap=np.int64(10)).n_units == len(data)
 

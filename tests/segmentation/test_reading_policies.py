@@ -11,10 +11,11 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from privtag.cli import main
-from privtag.errors import PolicyReadError, PolicyTypeError
+from privtag.errors import ArgumentError, PolicyReadError, PolicyTypeError
 from privtag.segmentation import segment, segment_file
 from privtag.segmentation.readers import decode_with_notes, detect_format, load
 
@@ -286,8 +287,9 @@ def test_bytes_like_sources_are_read():
 def test_wrong_argument_types():
     with pytest.raises(PolicyTypeError, match="format must be a str or None, not int"):
         segment(POLICY, format=3)
-    with pytest.raises(ValueError, match="max_sentence_chars must be a whole number"):
+    with pytest.raises(ArgumentError, match="max_sentence_chars must be an int of at least 20"):
         segment(POLICY, max_sentence_chars="100")
+    assert segment(POLICY, max_sentence_chars=np.int64(500)).sentences  # NumPy ints too
 
 
 def test_a_path_too_long_for_the_os_is_a_one_line_error(tmp_path):

@@ -15,12 +15,11 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from privtag.errors import ArgumentError, DataError, check_int
+from privtag.errors import ArgumentError, DataError, check_int, check_real
 from privtag.evaluation.metrics import counts, scores_from_counts
 from privtag.labels import LABELS
 
@@ -56,8 +55,11 @@ def check_bootstrap(n_bootstrap, confidence) -> None:
             ``confidence`` not strictly between 0 and 1.
     """
     check_int(n_bootstrap, "n_bootstrap", 0)
-    if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):  # NaN fails too
-        raise ArgumentError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence!r}")
+    # a level of 0 or 1 gives no interval: strictly between, and the message says so
+    if check_real(confidence, "confidence", 0, 1, "a level") in (0, 1):
+        raise ArgumentError(
+            f"confidence must be strictly between 0 and 1 (e.g. 0.95), not {confidence}"
+        )
 
 
 def bootstrap_intervals(

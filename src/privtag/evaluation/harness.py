@@ -30,7 +30,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from privtag.data.records import multi_hot, units_of
-from privtag.errors import ArgumentError, DataError
+from privtag.errors import ArgumentError, DataError, check_int
 from privtag.evaluation.bootstrap import (
     AVERAGES,
     bootstrap_intervals,
@@ -271,12 +271,14 @@ def evaluate_system(
     Raises:
         DataError: empty dataset, a dataset of several splits (pass one:
             ``dataset["test"]``), or dataset/system built for another label set.
-        ArgumentError: ``system`` has no ``predict_proba`` and ``predict``,
-            ``n_bootstrap`` below 0 or ``confidence`` outside (0, 1); checked before
-            the system runs.
+        ArgumentError: ``system`` has no ``predict_proba`` and ``predict``, ``dataset``
+            is not a ``Dataset``, ``n_bootstrap``, ``seed`` or ``top_k`` is not an int of
+            at least 0, or ``confidence`` is outside (0, 1); checked before the system runs.
     """
     label_names = list(label_names)
     check_bootstrap(n_bootstrap, confidence)
+    check_int(seed, "seed", 0)
+    check_int(top_k, "top_k", 0)
     if not all(callable(getattr(system, m, None)) for m in ("predict", "predict_proba")):
         raise ArgumentError(
             f"system must have predict() and predict_proba() (a Tagger or a baseline), "
@@ -289,9 +291,10 @@ def evaluate_system(
             f"the dataset holds several splits ({splits}); evaluate one: dataset[{first!r}]"
         )
     if not isinstance(dataset, Dataset):
-        raise DataError(
-            f"the dataset must be a datasets.Dataset of annotated units (load_annotations, "
-            f"privtag.data.to_dataset), not a {type(dataset).__name__}"
+        raise ArgumentError(
+            f"dataset must be a datasets.Dataset of annotated units, not a "
+            f"{type(dataset).__name__}: load_annotations(FILES)['test'], to_dataset(records) "
+            "or Dataset.from_pandas(df, features=privtag.data.FEATURES)"
         )
     check_labels(dataset, label_names)
     if len(dataset) == 0:

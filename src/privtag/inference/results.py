@@ -187,7 +187,7 @@ class TaggedPolicy:
         if width is not None:
             from privtag.errors import check_int
 
-            width = check_int(width, "width", 1)
+            width = check_int(width, "width (None: the terminal's)", 1)
         width = width or min(shutil.get_terminal_size((120, 20)).columns, 160)
         text_w = max(30, width - 44)
         lines = [f"{'#':>4}  {'sentence':<{text_w}}  labels", "-" * width]

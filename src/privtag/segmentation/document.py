@@ -43,7 +43,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from privtag.errors import PolicyReadError, PolicyTypeError
+from privtag.errors import PolicyReadError, PolicyTypeError, check_int
 from privtag.segmentation import loading, readers
 from privtag.segmentation.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
 
@@ -188,7 +188,7 @@ def segment(
             data, unknown format, or a policy with no text at all (empty, white space
             only, or markup only).
         PolicyTypeError: ``source`` or ``format`` of a wrong type (None, a number).
-        ValueError: ``max_sentence_chars`` below 20.
+        ArgumentError: ``max_sentence_chars`` is not an int of at least 20.
 
     Example:
         >>> doc = segment("PRIVACY\\n\\nWe keep logs. See www.example.com.")
@@ -205,10 +205,7 @@ def segment(
         raise PolicyReadError(
             f"{name}: unknown format {format!r}; use one of {', '.join(readers.formats())}"
         )
-    if not isinstance(max_sentence_chars, int) or max_sentence_chars < 20:
-        raise ValueError(
-            f"max_sentence_chars must be a whole number >= 20, not {max_sentence_chars!r}"
-        )
+    max_sentence_chars = check_int(max_sentence_chars, "max_sentence_chars", 20)
     # Same-length replacements only, so offsets into the source stay valid.
     raw = raw.replace("\r\n", " \n").replace("\r", "\n")
     meta["format"] = format
