@@ -103,19 +103,24 @@ def test_a_dapt_checkpoint_of_the_old_layout_still_resumes(tmp_path):
     # privtag 0.1's DAPT kept the parameter groups in state.json beside the step
     import json
 
-    _, opt, _ = _stepped()
-    save_optimizer(opt, tmp_path)
-    groups = json.loads((tmp_path / "optimizer.json").read_text())["param_groups"]
-    (tmp_path / "optimizer.json").unlink()
-    (tmp_path / "state.json").write_text(json.dumps({"step": 3, "param_groups": groups}))
-    _, fresh, _ = _stepped()
+    from privtag.training.dapt import _load_checkpoint, _save_checkpoint
+
+    torch.manual_seed(0)
+    model, opt, _ = _stepped()
+    _save_checkpoint(model, opt, 3, tmp_path / "ckpt")
+    ckpt = tmp_path / "ckpt"
+    groups = json.loads((ckpt / "optimizer.json").read_text())["param_groups"]
+    (ckpt / "optimizer.json").unlink()
+    (ckpt / "state.json").write_text(json.dumps({"step": 3, "param_groups": groups}))
+    fresh_model, fresh, _ = _stepped()
     for g in fresh.param_groups:
         g["lr"] = 5.0
-    load_optimizer(fresh, tmp_path)
+    assert _load_checkpoint(fresh_model, fresh, ckpt) == 3
     assert [g["lr"] for g in fresh.param_groups] == [g["lr"] for g in opt.param_groups]
-    (tmp_path / "optimizer.safetensors").unlink()
+    # the shared loader itself knows nothing of that layout: a missing file is named
+    (ckpt / "optimizer.safetensors").unlink()
     with pytest.raises(DataError, match=r"has no optimizer\.safetensors \(it was not written"):
-        load_optimizer(fresh, tmp_path)
+        load_optimizer(fresh, ckpt)
 
 
 class _Interrupted(Exception):

@@ -70,11 +70,14 @@ def save_optimizer(optimizer: torch.optim.Optimizer, directory: str | Path) -> N
     (directory / f"{OPTIMIZER}.json").write_text(json.dumps(meta) + "\n")
 
 
-def load_optimizer(optimizer: torch.optim.Optimizer, directory: str | Path) -> None:
+def load_optimizer(
+    optimizer: torch.optim.Optimizer, directory: str | Path, param_groups: list | None = None
+) -> None:
     """Restore what :func:`save_optimizer` wrote into ``optimizer`` (built on the same
     parameters, in the same order).
 
-    A DAPT checkpoint of privtag 0.1 (its parameter groups in ``state.json``) is read too.
+    ``param_groups``: the groups, for a checkpoint that kept them elsewhere (DAPT's of
+    privtag 0.1, in its ``state.json``); used only when ``optimizer.json`` is missing.
 
     Raises:
         DataError: the folder lacks a file (a checkpoint of another tool, or of the
@@ -84,11 +87,10 @@ def load_optimizer(optimizer: torch.optim.Optimizer, directory: str | Path) -> N
 
     directory = Path(directory)
     tensors, groups = directory / f"{OPTIMIZER}.safetensors", directory / f"{OPTIMIZER}.json"
-    legacy = directory / "state.json"  # DAPT checkpoints of privtag 0.1 kept the groups there
     if groups.is_file():
         meta = json.loads(groups.read_text())
-    elif legacy.is_file() and "param_groups" in (old := json.loads(legacy.read_text())):
-        meta = {"param_groups": old["param_groups"], "plain": {}}
+    elif param_groups is not None:
+        meta = {"param_groups": param_groups, "plain": {}}
     else:
         meta = None
     for needed, present in ((tensors, tensors.is_file()), (groups, meta is not None)):

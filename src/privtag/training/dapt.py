@@ -276,8 +276,10 @@ def _load_checkpoint(model, optimizer, directory: Path) -> int:
     from safetensors.torch import load_model
 
     load_model(model, str(directory / "model.safetensors"))
-    load_optimizer(optimizer, directory)
-    return int(json.loads((directory / "state.json").read_text())["step"])
+    state = json.loads((directory / "state.json").read_text())
+    # a checkpoint of privtag 0.1 kept the optimizer's groups in state.json
+    load_optimizer(optimizer, directory, state.get("param_groups"))
+    return int(state["step"])
 
 
 def dapt(recipe: Recipe) -> Path:
