@@ -24,7 +24,7 @@ torch.set_num_threads(1)
 try:
     from privtag.inference.tagger import Tagger
 except ImportError:  # a tree from before the subpackages
-    from privtag.tagger import Tagger
+    from privtag import Tagger
 tagger = Tagger.load()
 files = sorted(Path(sys.argv[1]).glob("*.html"))[: int(sys.argv[2]) + 1]
 tagger.tag(files[0].read_bytes())

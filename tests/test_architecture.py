@@ -266,3 +266,17 @@ except SystemExit as e:
 def test_every_package_says_what_it_owns(package):
     doc = ast.get_docstring(ast.parse((SRC / "privtag" / package / "__init__.py").read_text()))
     assert doc and "owns" in doc
+
+
+def test_the_eval_extra_check_up_front_imports_no_torch():
+    # it runs before every evaluate, benchmark and data-report: finding the packages must
+    # not import them (evaluate imports transformers and torch, seconds of start-up)
+    code = """
+import sys
+from privtag.cli.options import require_eval_extra
+require_eval_extra()
+print(sorted(m for m in ("torch", "transformers", "evaluate", "datasets") if m in sys.modules))
+"""
+    r = _run(code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"

@@ -200,10 +200,11 @@ DEFAULT_PROFILE = "default"
 AUTO_PROFILE = "auto"
 #: The largest scale a profile may apply (thresholds above 1 would never fire).
 MAX_SCALE = 2.0
-#: The help of every command's ``--thresholds`` option.
-#: the --model help of every command that tags with a model (one text, not five copies)
+#: The help of every command's ``--model`` option that takes a model directory...
 MODEL_HELP = "Model directory (default: $PRIVTAG_MODEL, else the shipped model)."
+#: ... or also a baseline (diff, batch).
 MODEL_OR_BASELINE_HELP = MODEL_HELP.removesuffix(".") + ", rules, or tfidf:DIR."
+#: The help of every command's ``--thresholds`` option.
 PROFILE_HELP = (
     "Threshold profile saved with the model: 'auto' (the default, unless the model was "
     "saved with another) uses the model's profile "

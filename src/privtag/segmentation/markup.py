@@ -21,16 +21,7 @@ from privtag.segmentation.furniture import (
     skipped_control,
     verdict,
 )
-
-#: Words that open a sentence: after a bold run-in title ("<b>Cookies</b> We use ...")
-#: they show the title is a heading, not the sentence's subject.
-SENTENCE_STARTERS = frozenset(
-    str.split(
-        """we you your our us the this these that those if in for to it its they their please
-    any all when where such as by each some most no upon at on from with under unless
-    although because before after during while however also additionally"""
-    )
-)
+from privtag.segmentation.sentences import SENTENCE_STARTERS
 
 _PARAGRAPH = {
     "p",

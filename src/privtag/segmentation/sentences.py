@@ -52,15 +52,18 @@ _SOMETIMES_END = frozenset(
     u.s u.s.a u.k e.u u.n d.c al jr sr st a.m p.m dept est min max sq ave blvd rd"""
     )
 )
-# Words that open a sentence (capitalised in the text).
-_OPENERS = frozenset(
+#: Words that open a sentence (capitalised in the text). The HTML reader also uses them:
+#: after a bold run-in title ("<b>Cookies</b> We use ...") they show that the title is a
+#: heading, not the sentence's subject.
+SENTENCE_STARTERS = frozenset(
     str.split(
         """we you your our us the this these that those if in for to it its they their please
     any all when where such as by each some most no upon at on from with under unless
-    although because before after during while however also additionally i a an there
-    here what which who how why"""
+    although because before after during while however also additionally"""
     )
 )
+# ... and, after a stop, these too (too common inside a title to mark its end there)
+_OPENERS = SENTENCE_STARTERS | frozenset(str.split("i a an there here what which who how why"))
 _ROMAN = re.compile(r"[ivxlc]{1,6}")
 _MARKER = re.compile(r"\(?(?:[0-9]{1,3}(?:\.[0-9]{1,3})*|[a-z]|[ivx]{1,5})\)?")
 # Linear on any input: the runs of stops, closers and spaces are possessive (giving one
