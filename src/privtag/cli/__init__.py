@@ -21,12 +21,12 @@ import sys
 import typer
 
 from privtag.batch.command import batch_cmd
+from privtag.cli.diffing import diff_cmd
 from privtag.cli.evaluation import benchmark_cmd, evaluate_cmd
 from privtag.cli.models import crossval_cmd, export_cmd, export_onnx_cmd, stage, train_cmd
 from privtag.cli.policies import data_report_cmd, segment_cmd, tag_cmd, validate_cmd
 from privtag.cli.tuning import tune_cmd
 from privtag.errors import PrivtagError
-from privtag.policy_diff import diff_cmd
 from privtag.render.cli import report_cmd
 from privtag.serve.cli import serve_cmd
 
