@@ -82,7 +82,12 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
 
 
 def all_caps(s: str, share: float = 1.0) -> bool:
-    """Whether ``s`` has at least three letters, and at least ``share`` of them capitals."""
+    """Whether ``s`` has at least three letters, and at least ``share`` of them capitals.
+
+    Every line of a policy is asked: ``str.isupper`` (in C) turns most away first.
+    """
+    if share >= 1 and not s.isupper():
+        return False
     letters = [c for c in s if c.isalpha()]
     return len(letters) >= 3 and sum(c.isupper() for c in letters) >= share * len(letters)
 
@@ -212,7 +217,10 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             and looks_like_heading(
                 body,
                 alone=prev_blank and next_blank,
-                caps_follow=not next_blank and all_caps(nxt, 0.6),
+                caps_follow=(
+                    # asked only of a line in capitals: the next line's letters are counted
+                    not next_blank and all_caps(body) and all_caps(nxt, 0.6)
+                ),
             )
         ):
             close(True)

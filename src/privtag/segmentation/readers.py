@@ -131,15 +131,20 @@ def detect_format(text: str, path: str | None = None) -> str:
         return "html"
     # Markdown may hold some HTML (a <br>, a link): text is a page when its block elements
     # outnumber Markdown's own signs (headings, list items, links), or, with no Markdown
-    # sign at all, when it is laid out by <br>: most of its lines end in one
-    blocks, signs = len(_HTML_BLOCKS.findall(head)), len(_MD_SIGNS.findall(head))
-    if not signs:
-        br_lines = len(_BR_LINE.findall(head))
-        if br_lines >= 2 and 2 * br_lines >= len(_NONBLANK.findall(head)):
-            blocks += br_lines
-    if suffix != ".txt" and blocks >= 2 and blocks > signs:
-        return "html"
-    return "markdown" if signs else "text"
+    # sign at all, when it is laid out by <br>: most of its lines end in one. Signs are
+    # counted only for text with tags: a full count costs more than the rest of reading
+    # a short policy, and plain text needs only the first sign.
+    if suffix != ".txt":
+        blocks = len(_HTML_BLOCKS.findall(head))
+        if blocks >= 2 or _BR_LINE.search(head):
+            signs = len(_MD_SIGNS.findall(head))
+            if not signs:
+                br_lines = len(_BR_LINE.findall(head))
+                if br_lines >= 2 and 2 * br_lines >= len(_NONBLANK.findall(head)):
+                    blocks += br_lines
+            if blocks >= 2 and blocks > signs:
+                return "html"
+    return "markdown" if _MD_SIGNS.search(head) else "text"
 
 
 def extract_provenance(text: str) -> tuple[str, str | None]:
