@@ -25,6 +25,18 @@ _EDGE = re.compile(rf"[\s{INVISIBLE}]*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def visible_ends(text: str) -> tuple[str, str]:
+    """The first and last characters of ``text`` that are not :data:`INVISIBLE` ("" for
+    none): whether a piece starts or ends with a space, an invisible character (U+200B)
+    neither is nor hides one. Both readers glue pieces across markup by them.
+
+    Example:
+        >>> visible_ends("\u200b partners\u200b")
+        (' ', 's')
+    """
+    return text.lstrip(INVISIBLE)[:1], text.rstrip(INVISIBLE)[-1:]
+
+
 def clean_text(text: str) -> str:
     """``text`` with every lone surrogate (``"\\ud800"``) replaced by U+FFFD.
 

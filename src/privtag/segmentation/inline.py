@@ -13,7 +13,7 @@ import html
 import re
 import sys
 
-from privtag.segmentation.blocks import INVISIBLE, Builder
+from privtag.segmentation.blocks import Builder, visible_ends
 
 __all__ = ["MD_TAG", "add_inline", "tag_as_words"]
 
@@ -113,15 +113,16 @@ def add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> N
     for a, z, *repl in [*cut, (end, end)]:
         if a < pos:
             continue
+        # "**bold**text" renders as "boldtext": glue pieces that touch across markup; a
+        # decoded entity may itself be invisible (&#8203;)
         if a > pos:
-            # "**bold**text" renders as "boldtext": glue pieces that touch across markup;
-            # an invisible character (U+200B) neither is nor hides the space beside it
-            piece = text[pos:a]
-            b.add_span(pos, a, glue=_joins(last, piece.lstrip(INVISIBLE)[:1] or piece[0]))
-            last = piece.rstrip(INVISIBLE)[-1:] or last
-        if repl and repl[0]:  # a decoded entity may itself be invisible (&#8203;)
-            b.add_text(repl[0], glue=_joins(last, repl[0].lstrip(INVISIBLE)[:1] or repl[0][0]))
-            last = repl[0].rstrip(INVISIBLE)[-1:] or last
+            first, final = visible_ends(text[pos:a])
+            b.add_span(pos, a, glue=_joins(last, first or text[pos]))
+            last = final or last
+        if repl and repl[0]:
+            first, final = visible_ends(repl[0])
+            b.add_text(repl[0], glue=_joins(last, first or repl[0][0]))
+            last = final or last
         pos = max(pos, z)
 
 

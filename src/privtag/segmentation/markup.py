@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import re
 
-from privtag.segmentation.blocks import INVISIBLE, NON_TEXT, Block, Builder, Dropped, clean_text
+from privtag.segmentation.blocks import (
+    NON_TEXT,
+    Block,
+    Builder,
+    Dropped,
+    clean_text,
+    visible_ends,
+)
 from privtag.segmentation.furniture import (
     HEADING_TAGS,
     NON_TEXT_TAGS,
@@ -87,11 +94,10 @@ class _HtmlWalker:
             self._split_run_in_title(t)
         if not self.bold:
             self.bold_only = False
-        # an invisible character (&#8203;) neither is nor hides the space beside it
-        b.add_text(t, glue=not self.space and not t.lstrip(INVISIBLE)[:1].isspace())
-        trail = t.rstrip(INVISIBLE)
-        if trail:
-            self.space = trail[-1].isspace()
+        first, last = visible_ends(t)  # (&#8203; neither is nor hides a space)
+        b.add_text(t, glue=not self.space and not first.isspace())
+        if last:
+            self.space = last.isspace()
 
     def _split_run_in_title(self, following: str) -> None:
         # "<b>Cookies:</b> We use ..." or "<b>Your choices</b> You may ...": the bold
