@@ -135,13 +135,11 @@ def detect_format(text: str, path: str | None = None) -> str:
     # counted only for text with tags: a full count costs more than the rest of reading
     # a short policy, and plain text needs only the first sign.
     if suffix != ".txt":
-        blocks = len(_HTML_BLOCKS.findall(head))
-        if blocks >= 2 or _BR_LINE.search(head):
+        blocks, br_lines = len(_HTML_BLOCKS.findall(head)), len(_BR_LINE.findall(head))
+        if blocks >= 2 or br_lines:
             signs = len(_MD_SIGNS.findall(head))
-            if not signs:
-                br_lines = len(_BR_LINE.findall(head))
-                if br_lines >= 2 and 2 * br_lines >= len(_NONBLANK.findall(head)):
-                    blocks += br_lines
+            if not signs and br_lines >= 2 and 2 * br_lines >= len(_NONBLANK.findall(head)):
+                blocks += br_lines
             if blocks >= 2 and blocks > signs:
                 return "html"
     return "markdown" if _MD_SIGNS.search(head) else "text"
