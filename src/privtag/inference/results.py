@@ -14,6 +14,7 @@ import shutil
 import textwrap
 from dataclasses import asdict, dataclass, field
 
+from privtag.errors import check_int
 from privtag.extras import require
 from privtag.labels import LABEL_IDS, LABELS
 from privtag.segmentation.document import Document, Sentence
@@ -185,8 +186,6 @@ class TaggedPolicy:
             width: characters per line (default: the terminal's, at most 160).
         """
         if width is not None:
-            from privtag.errors import check_int
-
             width = check_int(width, "width (None: the terminal's)", 1)
         width = width or min(shutil.get_terminal_size((120, 20)).columns, 160)
         text_w = max(30, width - 44)

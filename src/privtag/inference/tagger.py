@@ -198,12 +198,14 @@ class Tagger:
 
             onnx = resolve_onnx(path, backend == "onnx-int8", model, base)
             tagger.scorer = OnnxScorer(onnx, settings.get("batch_size", 16))
-        if thresholds is None and "profile" in settings:  # the profile it was saved with
+        # the profile it was saved with: tagger.profile holds it from here on, not settings
+        saved = tagger.settings.pop("profile", None)
+        if thresholds is None and saved is not None:
             try:
-                tagger.use_thresholds(settings["profile"])
+                tagger.use_thresholds(saved)
             except ModelLoadError:  # a hand edit, or a profile removed from thresholds.json
                 warnings.warn(
-                    f"{path / SETTINGS_FILE}: the saved profile {settings['profile']!r} is not "
+                    f"{path / SETTINGS_FILE}: the saved profile {saved!r} is not "
                     "among the model's threshold profiles; using 'auto' (choose one with "
                     '--thresholds, or thresholds= in Python, or remove the "profile" key)',
                     stacklevel=outside_stacklevel(),
@@ -312,7 +314,6 @@ class Tagger:
         settings["labels"] = list(LABELS)
         # the threshold profile in use is kept, as the aggregate is: a reloaded tagger
         # labels as this one does (from_pretrained(thresholds=...) still overrides it)
-        settings.pop("profile", None)
         if self.profile != AUTO_PROFILE:
             settings["profile"] = self.profile
         (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
