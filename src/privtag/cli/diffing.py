@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from privtag.cli.options import Force, ThresholdProfile
 from privtag.errors import ArgumentError, check_real
-from privtag.inference.settings import MODEL_OR_BASELINE_HELP, PROFILE_HELP
+from privtag.inference.settings import MODEL_OR_BASELINE_HELP
 from privtag.policy_diff import THRESHOLD, diff
 
 
@@ -26,10 +27,8 @@ def diff_cmd(
     threshold: Annotated[
         float, typer.Option("--threshold", help="Least similarity of an edited sentence.")
     ] = THRESHOLD,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace output files that exist.")
-    ] = False,
-    thresholds: Annotated[str | None, typer.Option("--thresholds", help=PROFILE_HELP)] = None,
+    force: Force = False,
+    thresholds: ThresholdProfile = None,
 ) -> None:
     """Show what changed between two versions of a policy, practice by practice."""
     from privtag.batch.taggers import load_tagger
