@@ -7,7 +7,7 @@ use the unit's context (see :mod:`privtag.inference.encoding`); paragraph scores
 the paragraph's sentence scores (``aggregate`` setting: ``max``; ``noisy_or``; ``direct``,
 the whole paragraph scored as one unit; or ``max+direct``, the mean of the two). Sentences
 and paragraphs have their own per-label thresholds, tuned on validation data and saved
-with the model.
+with the model; :func:`tagged_policy` decides a whole policy's scores into its result.
 
 The functions take the tagger as their first argument and the ``Tagger`` binds them as
 its private methods (``Tagger._score`` is :func:`score_units`, and so on): the stream,
@@ -39,7 +39,8 @@ from privtag.inference.encoding import (
 )
 from privtag.inference.fallback import with_fallback
 from privtag.inference.paragraphs import combine_rows, encode_paragraphs
-from privtag.inference.settings import AGGREGATES
+from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
+from privtag.inference.settings import AGGREGATES, AUTO_PROFILE, resolve_profile
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.segmentation.units import sentence_units, unit_sentences
 
@@ -56,6 +57,7 @@ __all__ = [
     "score_units",
     "scores_by_aggregate",
     "split_unit",
+    "tagged_policy",
 ]
 
 
@@ -254,3 +256,48 @@ def label_names(
     """The label names of each row that :func:`decisions` accepts."""
     rows = tagger.decisions(scores, is_para, paragraph, profile)
     return [[LABELS[j] for j in np.flatnonzero(row)] for row in rows]
+
+
+def tagged_policy(
+    tagger: Tagger,
+    doc: Document,
+    sent: np.ndarray,
+    direct: np.ndarray | None = None,
+    profile: str | None = None,
+) -> TaggedPolicy:
+    """The tagged policy of ``doc`` given its sentence scores (n sentences, 12), and
+    the direct score of each paragraph with sentences when one pass made it, decided
+    under threshold ``profile`` (default: the tagger's)."""
+    paras, multi, pscores = document_paragraph_scores(tagger, doc, sent, direct)
+    requested = profile or tagger.profile
+    profile, terms = resolve_profile(tagger.thresholds, requested, doc.text)
+    s_labels = tagger._labels(sent, np.zeros(len(sent), dtype=bool), profile=profile)
+    p_labels = tagger._labels(pscores, multi, np.ones(len(multi), dtype=bool), profile=profile)
+    sentences = [
+        TaggedSentence.of(s, lab, sc)
+        for s, lab, sc in zip(doc.sentences, s_labels, sent, strict=True)
+    ]
+    paragraphs = [
+        TaggedParagraph(
+            p.index,
+            p.start,
+            p.end,
+            doc.text[p.start : p.end],
+            lab,
+            dict(zip(LABELS, map(float, sc), strict=True)),
+        )
+        for p, lab, sc in zip(paras, p_labels, pscores, strict=True)
+    ]
+    # what decided the labels travels with them, so a report made later can show it
+    t_sentence, t_paragraph = tagger.decision_thresholds(profile)
+    decided = {
+        "aggregate": tagger.settings["aggregate"],
+        "fallback": tagger.settings.get("fallback", "none"),
+        "profile": profile,
+        "thresholds": {"sentence": t_sentence.tolist(), "paragraph": t_paragraph.tolist()},
+    }
+    if requested == AUTO_PROFILE and tagger.thresholds.get(AUTO_PROFILE):
+        # why this profile: the terms the policy uses (a model without a profile for
+        # current policies never looks, so it records no reason)
+        decided["profile_chosen_by"] = {"rule": AUTO_PROFILE, "gdpr_era_terms": terms}
+    return TaggedPolicy(doc, sentences, paragraphs, model=tagger.name, metadata=decided)

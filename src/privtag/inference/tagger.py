@@ -14,7 +14,6 @@ this module keeps loading, saving and the public API.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,44 +26,46 @@ from privtag.errors import ModelLoadError, PolicyTypeError, check_int, outside_s
 from privtag.inference import scoring
 from privtag.inference.backends import BACKENDS, Scorer, TorchScorer
 from privtag.inference.encoding import Unit, check_units
-from privtag.inference.model import (
-    COMPACT_FILE,
-    COMPACT_META,
-    inference_dtype,
-    load_model,
-    save_compact,
-    warn_if_emulated,
-)
+from privtag.inference.model import inference_dtype
 from privtag.inference.paragraphs import document_paragraphs
-from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
+from privtag.inference.persistence import (
+    DEFAULT_MODEL_DIR,
+    SETTINGS_FILE,
+    THRESHOLDS_FILE,
+    TRAINING_FILE,
+    default_model_dir,
+    model_directory,
+    read_model_directory,
+    write_model_directory,
+)
+from privtag.inference.results import TaggedPolicy
 from privtag.inference.settings import (
     AGGREGATES,
     AUTO_PROFILE,
     SHIPPED_MODEL_DIR,
     InferenceSettings,
-    check_settings,
     check_thresholds,
     profile_scales,
-    read_json_object,
     resolve_profile,
 )
 from privtag.inference.stream import tag_stream
-from privtag.labels import LABELS, NUM_LABELS
+from privtag.labels import NUM_LABELS
 from privtag.segmentation.document import Document, segment, segment_file
 from privtag.segmentation.units import clean_document, sentence_units
 
-DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR
-SETTINGS_FILE = "privtag.json"
-THRESHOLDS_FILE = "thresholds.json"
-TRAINING_FILE = "training.json"
 #: See :class:`~privtag.inference.settings.InferenceSettings`.
 DEFAULT_SETTINGS = InferenceSettings().to_dict()
-__all__ = ["AGGREGATES", "DEFAULT_MODEL_DIR", "Tagger", "default_model_dir"]
-
-
-def default_model_dir() -> Path:
-    """``$PRIVTAG_MODEL`` if set, else the model shipped with privtag."""
-    return Path(os.environ.get("PRIVTAG_MODEL") or DEFAULT_MODEL_DIR)
+# the directory's file names and default_model_dir live in privtag.inference.persistence;
+# they stay importable from here, where callers found them first
+__all__ = [
+    "AGGREGATES",
+    "DEFAULT_MODEL_DIR",
+    "SETTINGS_FILE",
+    "THRESHOLDS_FILE",
+    "TRAINING_FILE",
+    "Tagger",
+    "default_model_dir",
+]
 
 
 class Tagger:
@@ -139,57 +140,12 @@ class Tagger:
         Raises:
             ModelLoadError: a missing directory or file, another label set, corrupt weights.
         """
-        from transformers import AutoTokenizer
-
         if backend not in BACKENDS:
             raise ModelLoadError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-        path = name_or_path
-        if path is not None and not isinstance(path, str | os.PathLike):
-            raise ModelLoadError(
-                f"a model is named by its directory (a str or a Path), not {path!r}"
-            )
-        if path is not None and not str(path).strip():
-            raise ModelLoadError(
-                "model directory '' is empty; give a model directory, or leave it unset "
-                "for the default model"
-            )
-        path = default_model_dir() if path is None else Path(path)
-        if not path.is_dir():
-            what = "a file, not a model directory" if path.exists() else "no such model directory"
-            raise ModelLoadError(
-                f"{path}: {what}; give the directory of a trained model (`privtag train "
-                "RECIPE` writes one), or none for the shipped model"
-            )
-        for f in (SETTINGS_FILE, THRESHOLDS_FILE, "config.json", "tokenizer.json"):
-            if not (path / f).is_file():
-                raise ModelLoadError(
-                    f"{path}: missing {f}; the model directory is incomplete: copy or save it "
-                    "again (save_pretrained writes every file), or train it again"
-                )
-        settings = read_json_object(path / SETTINGS_FILE)
-        check_settings(settings, path / SETTINGS_FILE)
-        table = read_json_object(path / THRESHOLDS_FILE)
-        check_thresholds(table, path / THRESHOLDS_FILE)
-        if dtype is not None:
-            settings["dtype"] = dtype
-        if device is not None:
-            settings["device"] = device
-            check_settings(settings, "device")
-        inference_dtype(settings.get("dtype", "auto"))  # an unknown name fails here, early
-        if backend == "torch":  # an ONNX session computes in its own types
-            warn_if_emulated(settings.get("dtype", "auto"))
-        meta_file = path / TRAINING_FILE
-        metadata = read_json_object(meta_file) if meta_file.is_file() else {}
-        model = load_model(path, base)
-        # windows longer than the encoder's position table would fail mid-run
-        check_settings(settings, path / SETTINGS_FILE, model.config.max_position_embeddings)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(path)
-        except Exception as e:  # tokenizers raises its own types on a damaged file
-            raise ModelLoadError(
-                f"{path / 'tokenizer.json'}: unreadable ({' '.join(str(e).split())}); "
-                "save or download the model again"
-            ) from e
+        path = model_directory(name_or_path)
+        model, tokenizer, settings, table, metadata = read_model_directory(
+            path, base, dtype, device, check_emulated=backend == "torch"
+        )
         # the shipped model keeps one name, "model", in a checkout and inside a wheel
         name = "model" if path.resolve() == SHIPPED_MODEL_DIR.resolve() else path.name
         tagger = cls(model, tokenizer, settings, table, metadata, name=name)
@@ -299,27 +255,16 @@ class Tagger:
         # refuse to write what from_pretrained would refuse to read
         check_thresholds(self.thresholds, f"model {self.name!r} (thresholds)")
         profile_scales(self.thresholds, self.profile, self.name)
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        if compact:
-            save_compact(self.model, path)
-        else:
-            # a compact file left from an earlier save would be loaded instead
-            for stale in (COMPACT_FILE, COMPACT_META):
-                (path / stale).unlink(missing_ok=True)
-            self.model.save_pretrained(path)
-        self.tokenizer.save_pretrained(path)
-        # dtype and device are this machine's choice at load time, not the model's
-        settings = {k: v for k, v in self.settings.items() if k not in ("dtype", "device")}
-        settings["labels"] = list(LABELS)
-        # the threshold profile in use is kept, as the aggregate is: a reloaded tagger
-        # labels as this one does (from_pretrained(thresholds=...) still overrides it)
-        if self.profile != AUTO_PROFILE:
-            settings["profile"] = self.profile
-        (path / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
-        (path / THRESHOLDS_FILE).write_text(json.dumps(self.thresholds, indent=2) + "\n")
-        (path / TRAINING_FILE).write_text(json.dumps(self.metadata, indent=2, default=str) + "\n")
-        return path
+        return write_model_directory(
+            path,
+            self.model,
+            self.tokenizer,
+            self.settings,
+            self.thresholds,
+            self.metadata,
+            self.profile,
+            compact,
+        )
 
     #: The name of privtag 0.1 (kept).
     save = save_pretrained
@@ -372,6 +317,7 @@ class Tagger:
     _scores_by_aggregate = scoring.scores_by_aggregate
     decisions = scoring.decisions
     _labels = scoring.label_names
+    _tagged = scoring.tagged_policy
 
     def predict_proba(self, units: Unit | Sequence[Unit]) -> np.ndarray:
         """Scores in [0, 1]: shape (12,) for one unit, (n, 12) for a list.
@@ -520,50 +466,6 @@ class Tagger:
     @staticmethod
     def _document(source, format: str | None) -> Document:
         return clean_document(source if isinstance(source, Document) else segment(source, format))
-
-    def _tagged(
-        self,
-        doc: Document,
-        sent: np.ndarray,
-        direct: np.ndarray | None = None,
-        profile: str | None = None,
-    ) -> TaggedPolicy:
-        """The tagged policy of ``doc`` given its sentence scores (n sentences, 12), and
-        the direct score of each paragraph with sentences when one pass made it, decided
-        under threshold ``profile`` (default: the tagger's)."""
-        paras, multi, pscores = scoring.document_paragraph_scores(self, doc, sent, direct)
-        requested = profile or self.profile
-        profile, terms = resolve_profile(self.thresholds, requested, doc.text)
-        s_labels = self._labels(sent, np.zeros(len(sent), dtype=bool), profile=profile)
-        p_labels = self._labels(pscores, multi, np.ones(len(multi), dtype=bool), profile=profile)
-        sentences = [
-            TaggedSentence.of(s, lab, sc)
-            for s, lab, sc in zip(doc.sentences, s_labels, sent, strict=True)
-        ]
-        paragraphs = [
-            TaggedParagraph(
-                p.index,
-                p.start,
-                p.end,
-                doc.text[p.start : p.end],
-                lab,
-                dict(zip(LABELS, map(float, sc), strict=True)),
-            )
-            for p, lab, sc in zip(paras, p_labels, pscores, strict=True)
-        ]
-        # what decided the labels travels with them, so a report made later can show it
-        t_sentence, t_paragraph = self.decision_thresholds(profile)
-        decided = {
-            "aggregate": self.settings["aggregate"],
-            "fallback": self.settings.get("fallback", "none"),
-            "profile": profile,
-            "thresholds": {"sentence": t_sentence.tolist(), "paragraph": t_paragraph.tolist()},
-        }
-        if requested == AUTO_PROFILE and self.thresholds.get(AUTO_PROFILE):
-            # why this profile: the terms the policy uses (a model without a profile for
-            # current policies never looks, so it records no reason)
-            decided["profile_chosen_by"] = {"rule": AUTO_PROFILE, "gdpr_era_terms": terms}
-        return TaggedPolicy(doc, sentences, paragraphs, model=self.name, metadata=decided)
 
     def __repr__(self) -> str:
         return f"Tagger(name={self.name!r}, settings={self.settings})"
