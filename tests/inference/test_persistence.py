@@ -37,7 +37,7 @@ def test_a_missing_file_is_named_before_anything_loads(copy, name):
 
 @pytest.mark.parametrize("bad", ["", "  ", 3])
 def test_an_empty_or_non_path_name_is_refused(bad):
-    with pytest.raises(ModelLoadError, match="empty|named by its directory"):
+    with pytest.raises(ModelLoadError, match=r"empty|named by its directory"):
         model_directory(bad)
 
 
