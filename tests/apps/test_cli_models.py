@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from privtag.cli import app
 from privtag.errors import ModelLoadError, PolicyReadError
-from privtag.inference.model import COMPACT_FILE
 from privtag.inference.tagger import Tagger
+from privtag.inference.weights import COMPACT_FILE
 from privtag.segmentation.document import segment
 from privtag.training.recipe import RecipeError
 

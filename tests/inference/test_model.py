@@ -1,97 +1,31 @@
-"""The classifier: mean pooling over the unit's tokens, BCE loss, full and compact saving."""
+"""The classifier: mean pooling over the unit's tokens, BCE loss, the dtype it runs in.
+
+Its weight files (full and compact saving, checks at load) are tested in test_weights.py.
+"""
 
 from __future__ import annotations
 
-import json
-import shutil
 import warnings
 
-import numpy as np
 import pytest
 import torch
-from safetensors.torch import load_file, save_file
 from transformers import AutoTokenizer, BertConfig
 
+from classifier_helpers import TEXTS, batch, logits_of, multi_hot
 from privtag.errors import ModelLoadError
-from privtag.inference.encoding import encode
 from privtag.inference.model import (
     BASE_PACKAGE,
-    COMPACT_FILE,
-    COMPACT_META,
     DTYPES,
-    FROZEN,
     EmulatedBfloat16Warning,
     PrivtagClassifier,
     base_encoder_path,
     inference_dtype,
-    load_model,
     native_bf16,
-    save_compact,
     warn_if_emulated,
 )
 from privtag.labels import ID2LABEL, LABEL2ID, LABELS, NUM_LABELS
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-TEXTS = [
-    ("We collect your e-mail address.", ["First Party Collection/Use"]),
-    ("We share it with advertisers.", ["Third Party Sharing/Collection"]),
-    ("You can opt out at any time.", ["User Choice/Control"]),
-    ("We keep logs for a year and encrypt them.", ["Data Retention", "Data Security"]),
-]
-
-
-def batch(tokenizer, units, context="none", max_length=48):
-    """Padded tensors (ids, mask, types) for ``units`` (one window each)."""
-    enc = encode(tokenizer, units, context=context, max_length=max_length)
-    assert len(enc) == len(units)
-    width = max(map(len, enc.input_ids))
-    ids = torch.zeros((len(enc), width), dtype=torch.long)
-    types, mask = torch.zeros_like(ids), torch.zeros_like(ids)
-    for r, (x, t) in enumerate(zip(enc.input_ids, enc.token_type_ids, strict=True)):
-        ids[r, : len(x)], types[r, : len(x)], mask[r, : len(x)] = (
-            torch.tensor(x),
-            torch.tensor(t),
-            1,
-        )
-    return ids, mask, types
-
-
-def multi_hot(label_lists):
-    y = torch.zeros((len(label_lists), NUM_LABELS))
-    for i, names in enumerate(label_lists):
-        y[i, [LABEL2ID[n] for n in names]] = 1
-    return y
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tiny_encoder):
-    """The tiny encoder's tokenizer (the packaged MiniLM's)."""
-    return AutoTokenizer.from_pretrained(tiny_encoder)
-
-
-@pytest.fixture
-def model(tiny_encoder):
-    """A classifier on the tiny encoder with a fresh head (seeded), in eval mode."""
-    torch.manual_seed(3)
-    return PrivtagClassifier.from_base(tiny_encoder).eval()
-
-
-@pytest.fixture
-def inputs(tokenizer):
-    """(ids, mask, types) of TEXTS."""
-    return batch(tokenizer, [t for t, _ in TEXTS])
-
-
-def logits_of(model, inputs):
-    ids, mask, types = inputs
-    with torch.no_grad():
-        return model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
-
-
-def max_diff(a, b) -> float:
-    return float(np.abs(np.asarray(a) - np.asarray(b)).max())
-
 
 # ---------------------------------------------------------------- base encoder
 
@@ -222,141 +156,6 @@ def test_a_few_steps_lower_the_loss(model, inputs):
     assert after < 0.9 * before, (before, after)
 
 
-# ---------------------------------------------------------------- saving and loading
-
-
-def test_save_pretrained_then_load_model_is_identical(model, inputs, tmp_path):
-    model.save_pretrained(tmp_path)
-    loaded = load_model(tmp_path)
-    assert not loaded.training
-    assert torch.equal(logits_of(loaded, inputs), logits_of(model, inputs))
-
-
-def test_compact_round_trip_within_float16(model, inputs, tmp_path, tiny_encoder):
-    save_compact(model, tmp_path)
-    stored = load_file(str(tmp_path / COMPACT_FILE))
-    assert not set(FROZEN) & set(stored)
-    assert {v.dtype for v in stored.values()} == {torch.float16}
-    assert json.loads((tmp_path / COMPACT_META).read_text()) == {
-        "base": str(tiny_encoder),
-        "omitted": list(FROZEN),
-        "dtype": "float16",
-    }
-    loaded = load_model(tmp_path)  # the base recorded in compact.json
-    # the omitted embeddings come from the base exactly
-    assert torch.equal(
-        loaded.bert.embeddings.word_embeddings.weight, model.bert.embeddings.word_embeddings.weight
-    )
-    a, b = torch.sigmoid(logits_of(model, inputs)), torch.sigmoid(logits_of(loaded, inputs))
-    diff = max_diff(a, b)
-    assert diff < 1e-3, f"compact scores differ by up to {diff:.2e}"
-
-
-def test_compact_model_remembers_its_base(model, inputs, tmp_path):
-    save_compact(model, tmp_path)
-    loaded = load_model(tmp_path)
-    assert max_diff(logits_of(loaded, inputs), logits_of(model, inputs)) < 1e-2
-
-
-# ---------------------------------------------------------------- load errors
-
-
-@pytest.fixture
-def saved(model, tmp_path):
-    """A full save of ``model`` in tmp_path/full."""
-    model.save_pretrained(tmp_path / "full")
-    return tmp_path / "full"
-
-
-def test_missing_directory_or_config(tmp_path, saved):
-    with pytest.raises(ModelLoadError, match=r"no config\.json; is this a privtag model"):
-        load_model(tmp_path / "nowhere")
-    (saved / "config.json").unlink()
-    with pytest.raises(ModelLoadError, match=r"no config\.json"):
-        load_model(saved)
-
-
-def test_unreadable_config(saved):
-    (saved / "config.json").write_text("{not json")
-    with pytest.raises(ModelLoadError, match=r"config\.json: unreadable"):
-        load_model(saved)
-
-
-def test_missing_weights(saved):
-    (saved / "model.safetensors").unlink()
-    with pytest.raises(
-        ModelLoadError,
-        match=r"no weights \(model.safetensors or "
-        r"compact.safetensors\)",
-    ):
-        load_model(saved)
-
-
-@pytest.mark.parametrize(
-    "id2label",
-    [
-        {str(i): f"label {i}" for i in range(NUM_LABELS)},  # another label set
-        {str(i): LABELS[(i + 1) % NUM_LABELS] for i in range(NUM_LABELS)},  # another order
-        {str(i): LABELS[i] for i in range(NUM_LABELS - 1)},  # one label fewer
-    ],
-)
-def test_wrong_label_set(saved, id2label):
-    cfg = json.loads((saved / "config.json").read_text())
-    cfg["id2label"] = id2label
-    cfg["label2id"] = {v: int(k) for k, v in id2label.items()}
-    (saved / "config.json").write_text(json.dumps(cfg))
-    with pytest.raises(ModelLoadError, match="are not privtag's 12 labels; retrain"):
-        load_model(saved)
-
-
-@pytest.mark.parametrize("keep", [0, 8, 100, 0.5])
-def test_truncated_weights(saved, keep):
-    f = saved / "model.safetensors"
-    data = f.read_bytes()
-    f.write_bytes(data[: int(len(data) * keep) if isinstance(keep, float) else keep])
-    with pytest.raises(ModelLoadError, match="the weights cannot be read"):
-        load_model(saved)
-
-
-def test_truncated_compact_weights(model, tmp_path, tiny_encoder):
-    save_compact(model, tmp_path)
-    f = tmp_path / COMPACT_FILE
-    f.write_bytes(f.read_bytes()[:-1000])
-    with pytest.raises(ModelLoadError, match="the weights cannot be read"):
-        load_model(tmp_path, base=tiny_encoder)
-
-
-def test_compact_file_without_some_weights(model, tmp_path, tiny_encoder):
-    save_compact(model, tmp_path)
-    f = tmp_path / COMPACT_FILE
-    state = load_file(str(f))
-    del state["classifier.weight"]
-    save_file(state, str(f))
-    with pytest.raises(ModelLoadError, match=r"missing weights \['classifier.weight'\]"):
-        load_model(tmp_path, base=tiny_encoder)
-
-
-def test_compact_with_a_base_that_lacks_the_embeddings(model, tmp_path, tiny_encoder):
-    save_compact(model, tmp_path / "m")
-    base = tmp_path / "base"
-    shutil.copytree(tiny_encoder, base)
-    state = load_file(str(base / "model.safetensors"))
-    del state["embeddings.word_embeddings.weight"]
-    save_file(state, str(base / "model.safetensors"))
-    with pytest.raises(ModelLoadError, match=r"base encoder has no embeddings\.word_embeddings"):
-        load_model(tmp_path / "m", base=base)
-
-
-def test_compact_keeps_trained_embeddings(model, inputs, tmp_path, tiny_encoder):
-    with torch.no_grad():  # a trained change (a constant shift would vanish in LayerNorm)
-        weight = model.bert.embeddings.word_embeddings.weight
-        weight.add_(torch.randn(weight.shape, generator=torch.Generator().manual_seed(0)))
-    save_compact(model, tmp_path)
-    loaded = load_model(tmp_path, base=tiny_encoder)
-    diff = max_diff(logits_of(loaded, inputs), logits_of(model, inputs))
-    assert diff < 1e-2, f"compact scores differ by up to {diff:.2e}"
-
-
 def test_inference_dtype_names():
     assert inference_dtype("float32") is torch.float32
     assert inference_dtype("bfloat16") is torch.bfloat16
@@ -394,93 +193,3 @@ def test_loading_in_emulated_bfloat16_warns(monkeypatch, trained_tiny, tiny_enco
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.warns(EmulatedBfloat16Warning, match="dtype = 'auto'"):
         Tagger.from_pretrained(trained_tiny, base=tiny_encoder, dtype="bfloat16")
-
-
-# ---------------------------------------------------------------- issue 16: config vs weights
-
-
-def edit_config(directory, **changes):
-    cfg = json.loads((directory / "config.json").read_text())
-    cfg.update(changes)
-    (directory / "config.json").write_text(json.dumps(cfg))
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        # one layer more than the weights hold: it would load with random weights
-        ({"num_hidden_layers": 3}, r"missing weights \['bert.encoder.layer.2."),
-        ({"num_hidden_layers": 1}, r"weights config.json does not describe \['bert.encoder.layer"),
-        (
-            {"intermediate_size": 128},
-            r"6 of another shape, e.g. \S+ is \[64\] where config.json says \[128\]",
-        ),
-    ],
-)
-def test_weights_must_match_the_config(saved, changes, message):
-    edit_config(saved, **changes)
-    with pytest.raises(ModelLoadError, match=message) as e:
-        load_model(saved)
-    assert str(e.value).startswith(f"{saved / 'model.safetensors'}: ")
-    assert "come from different models; save the model again" in str(e.value)
-
-
-def test_a_left_over_tensor_is_refused(saved):
-    f = saved / "model.safetensors"
-    state = load_file(str(f))
-    state["classifier.extra"] = torch.zeros(3)
-    save_file(state, str(f), metadata={"format": "pt"})
-    with pytest.raises(ModelLoadError, match=r"does not describe \['classifier.extra'\]"):
-        load_model(saved)
-
-
-def test_compact_weights_must_match_the_config(model, tmp_path, tiny_encoder):
-    save_compact(model, tmp_path)
-    f = tmp_path / COMPACT_FILE
-    state = load_file(str(f))
-    state["bert.encoder.layer.9.output.dense.bias"] = torch.zeros(32, dtype=torch.float16)
-    save_file(state, str(f))
-    with pytest.raises(ModelLoadError, match=r"does not describe \['bert.encoder.layer.9"):
-        load_model(tmp_path, base=tiny_encoder)
-    save_compact(model, tmp_path)
-    edit_config(tmp_path, num_hidden_layers=3)
-    with pytest.raises(ModelLoadError, match=f"{COMPACT_FILE}: missing weights"):
-        load_model(tmp_path, base=tiny_encoder)
-
-
-def test_compact_embeddings_from_a_base_of_another_shape_are_refused(model, tmp_path, tiny_encoder):
-    from transformers import BertModel
-
-    save_compact(model, tmp_path / "m")
-    other = tmp_path / "other_base"
-    config = BertConfig.from_pretrained(tiny_encoder)
-    config.hidden_size, config.num_attention_heads, config.intermediate_size = 16, 2, 32
-    BertModel(config).save_pretrained(other)
-    with pytest.raises(ModelLoadError) as e:
-        load_model(tmp_path / "m", base=other)
-    msg = str(e.value)
-    assert msg.startswith(str(other / "model.safetensors"))
-    assert "word_embeddings.weight is [30522, 16] where config.json says [30522, 32]" in msg
-    assert "pass the base encoder the model was trained on (--base)" in msg
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("[1, 2]", "a JSON list where an object of settings is expected"),
-        ('{"num_hidden_layers": "abc"}', "num_hidden_layers"),
-        ('"text"', "a JSON str where an object"),
-    ],
-)
-def test_config_of_the_wrong_shape_is_one_line(saved, content, message):
-    (saved / "config.json").write_text(content)
-    with pytest.raises(ModelLoadError, match=message) as e:
-        load_model(saved)
-    assert "\n" not in str(e.value) and str(saved / "config.json") in str(e.value)
-
-
-def test_id2label_as_a_list_is_one_line(saved):
-    edit_config(saved, id2label=list(LABELS))
-    with pytest.raises(ModelLoadError) as e:
-        load_model(saved)
-    assert "\n" not in str(e.value) and str(saved) in str(e.value)

@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from privtag.errors import ModelLoadError
-from privtag.inference.model import COMPACT_FILE, COMPACT_META
 from privtag.inference.persistence import (
     REQUIRED_FILES,
     SETTINGS_FILE,
@@ -17,6 +16,7 @@ from privtag.inference.persistence import (
     read_model_directory,
     write_model_directory,
 )
+from privtag.inference.weights import COMPACT_FILE, COMPACT_META
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -11,8 +11,9 @@ import torch
 
 from privtag import UnitError
 from privtag.errors import ModelLoadError, PathAsTextWarning, PrivtagError
-from privtag.inference.model import COMPACT_FILE, PrivtagClassifier
+from privtag.inference.model import PrivtagClassifier
 from privtag.inference.tagger import AGGREGATES, Tagger
+from privtag.inference.weights import COMPACT_FILE
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.segmentation.document import segment
 

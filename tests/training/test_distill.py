@@ -144,7 +144,8 @@ def test_with_teacher_joins_gold_units_and_appends_corpus(tiny_recipe, tmp_path)
 def test_classifier_runs_on_an_mpnet_base(tiny_encoder, tmp_path):
     from transformers import MPNetConfig, MPNetModel
 
-    from privtag.inference.model import PrivtagClassifier, load_model
+    from privtag.inference.model import PrivtagClassifier
+    from privtag.inference.weights import load_model
 
     base = tmp_path / "mpnet"
     cfg = MPNetConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2,
@@ -168,13 +169,8 @@ def test_compact_model_from_a_dapt_encoder_rebuilds_embeddings_from_the_package(
     """A DAPT encoder (frozen word embeddings) fine-tuned and saved compact: same 22 MB form."""
     import shutil
 
-    from privtag.inference.model import (
-        BASE_PACKAGE,
-        PrivtagClassifier,
-        base_encoder_path,
-        load_model,
-        save_compact,
-    )
+    from privtag.inference.model import BASE_PACKAGE, PrivtagClassifier, base_encoder_path
+    from privtag.inference.weights import load_model, save_compact
 
     dapt_dir = tmp_path / "dapt"
     shutil.copytree(base_encoder_path(), dapt_dir)

@@ -13,8 +13,9 @@ import torch
 from privtag.data import load_units, to_dataset
 from privtag.data.annotations import read_annotations
 from privtag.errors import DataError
-from privtag.inference.model import PrivtagClassifier, load_model
+from privtag.inference.model import PrivtagClassifier
 from privtag.inference.tagger import AGGREGATES, Tagger
+from privtag.inference.weights import load_model
 from privtag.labels import LABELS, NUM_LABELS
 from privtag.training.recipe import RecipeError
 from privtag.training.train import train, tune_tagger

@@ -109,7 +109,7 @@ ENCODER_KEY = "encoder"
 
 
 def encoder_fingerprint(base: str | None) -> dict:
-    """``{"base", "sha256"}`` of the base encoder (:func:`privtag.inference.model.weights_hash`).
+    """``{"base", "sha256"}`` of the base encoder (:func:`privtag.inference.weights.weights_hash`).
 
     A run records it because a path says nothing of what it holds: an encoder adapted
     again in place (``runs/dapt/encoder``) would pass a check of the recipe alone, and the
@@ -119,7 +119,8 @@ def encoder_fingerprint(base: str | None) -> dict:
         DataError: the encoder directory or its weights are missing.
     """
     from privtag.errors import ModelLoadError
-    from privtag.inference.model import base_encoder_path, weights_hash
+    from privtag.inference.model import base_encoder_path
+    from privtag.inference.weights import weights_hash
 
     try:
         return {"base": base, "sha256": weights_hash(base_encoder_path(base))}

@@ -32,7 +32,7 @@ from privtag.errors import ModelLoadError
 from privtag.extras import require
 from privtag.inference.backends import padded_batches, score_spans
 from privtag.inference.encoding import Encoded
-from privtag.inference.model import weights_hash
+from privtag.inference.weights import weights_hash
 from privtag.labels import NUM_LABELS
 
 __all__ = ["OnnxScorer", "export_onnx", "onnx_file", "weights_hash"]
@@ -112,7 +112,7 @@ def export_onnx(
         MissingExtraError: onnx or onnxruntime is not installed.
     """
     require("onnx", "onnx", "onnxruntime")
-    from privtag.inference.model import load_model
+    from privtag.inference.weights import load_model
 
     model_dir = Path(model_dir)
     out_dir = Path(output) if output is not None else model_dir

@@ -19,14 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from privtag.errors import ModelLoadError
-from privtag.inference.model import (
-    COMPACT_FILE,
-    COMPACT_META,
-    inference_dtype,
-    load_model,
-    save_compact,
-    warn_if_emulated,
-)
+from privtag.inference.model import inference_dtype, warn_if_emulated
 from privtag.inference.settings import (
     AUTO_PROFILE,
     SHIPPED_MODEL_DIR,
@@ -34,6 +27,7 @@ from privtag.inference.settings import (
     check_thresholds,
     read_json_object,
 )
+from privtag.inference.weights import COMPACT_FILE, COMPACT_META, load_model, save_compact
 from privtag.labels import LABELS
 
 DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR

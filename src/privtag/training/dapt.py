@@ -13,7 +13,7 @@ one whose output matrix is the word-embedding matrix itself (tied). With
 ``model.freeze_embeddings`` (the default) that matrix does not move: only the head's
 transform and output bias learn besides the encoder layers. A student fine-tuned from
 the adapted encoder then has the package's word embeddings, and its compact form
-(:func:`privtag.model.save_compact`) stays about 22 MB and rebuilds them from the
+(:func:`privtag.inference.weights.save_compact`) stays about 22 MB and rebuilds them from the
 package; training them would add 23 MB (float16) to the shipped model.
 
 The adapted encoder is saved as a Hugging Face folder ``<train.output_dir>/encoder``
