@@ -170,6 +170,44 @@ def test_hard_wrapped_capitals_are_one_paragraph_under_the_heading_before():
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # statements in capitals: a subject first, or a finite verb
+        ("WE MAKE NO WARRANTIES ABOUT THE ACCURACY OF THE INFORMATION.", False),
+        ("YOUR USE OF THIS SITE IS AT YOUR OWN RISK.", False),
+        ("PLEASE READ THIS PRIVACY STATEMENT CAREFULLY.", False),
+        ("SOME JURISDICTIONS DO NOT ALLOW THE DISCLAIMER OF WARRANTIES.", False),
+        # titles, though they end on a full stop
+        ("COMPLIANCE WITH GOVERNING LAW AND DISPUTE RESOLUTION.", True),
+        ("PRIVACY POLICY AND AFFIRMATION OF AGE.", True),
+        ("2. HOW WE COLLECT PERSONAL INFORMATION.", True),
+        ("8. WHAT OTHERS MAY SEE ABOUT YOU.", True),  # numbered
+        ("YOUR CHOICES AND HOW YOU CAN EXERCISE THEM.", True),  # it asks
+        ("WE VALUE YOUR PRIVACY.", True),  # four words: a slogan or a title
+        ("WE MAY SHARE YOUR DATA", True),  # no full stop
+    ],
+)
+def test_a_sentence_in_capitals_is_not_a_title(line, expected):
+    assert looks_like_heading(line, False) is expected
+    assert looks_like_heading(line, True) is expected
+
+
+def test_a_sentence_in_capitals_under_a_capital_heading_does_not_head_the_text_below():
+    from privtag import segment
+
+    text = (
+        "DISCLAIMER\nWE MAKE NO WARRANTIES ABOUT THE ACCURACY OF THE INFORMATION WE COLLECT."
+        "\n\nWe collect your email address.\n"
+    )
+    sentences = segment(text, format="text").sentences
+    assert [(s.kind, s.section) for s in sentences] == [
+        ("heading", ("DISCLAIMER",)),
+        ("body", ("DISCLAIMER",)),
+        ("body", ("DISCLAIMER",)),
+    ]
+
+
 def test_a_line_reads_the_same_with_crlf_line_ends():
     from privtag import segment
 

@@ -64,7 +64,9 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
         return False
     words = s.split()
     if all_caps(s) and len(words) <= 12:
-        return s[-1] not in ",;" and not (caps_follow and words[-1].lower() in _CONNECTORS)
+        if s[-1] in ",;" or (caps_follow and words[-1].lower() in _CONNECTORS):
+            return False
+        return not caps_sentence(s, words)
     if s[-1] in ".,;:!" or len(words) > 12:
         return False
     numbered = (
@@ -79,6 +81,40 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     if alone:
         return len(words) <= 8 or title or numbered
     return (numbered or title) and len(words) <= 10
+
+
+# Words that make a line in capitals a statement rather than a title: a subject or "please"
+# first, or a finite verb anywhere ("YOUR USE OF THE SITE IS AT YOUR OWN RISK.")
+_CAPS_OPENERS = frozenset(str.split("WE YOU I IT THEY PLEASE"))
+_CAPS_VERBS = frozenset(
+    str.split("IS ARE WAS WERE MAY WILL SHALL CAN CANNOT DO DOES MUST SHOULD WOULD COULD HAVE HAS")
+)
+# a title may ask ("HOW WE USE IT.", "YOUR CHOICES AND HOW YOU CAN USE THEM.")
+_CAPS_QUESTION = frozenset(str.split("HOW WHAT WHEN WHY WHERE WHO WHICH WHOSE"))
+
+
+def caps_sentence(s: str, words: list[str]) -> bool:
+    """Whether a line in capitals is a sentence: an unnumbered statement of five words or
+    more, ending on a full stop, that opens on a subject or holds a finite verb.
+
+    Capitals after a capital heading ("DISCLAIMER" then "WE MAKE NO WARRANTIES ...")
+    were read as a second heading, and headed the text below. A title ending on a full
+    stop ("COMPLIANCE WITH GOVERNING LAW.", "2. HOW WE COLLECT DATA.") stays a title.
+
+    Example:
+        >>> line = "WE MAKE NO WARRANTIES ABOUT THE SERVICE."
+        >>> caps_sentence(line, line.split())
+        True
+        >>> line = "PRIVACY POLICY AND AFFIRMATION OF AGE."
+        >>> caps_sentence(line, line.split())
+        False
+    """
+    if s[-1] not in ".!" or len(words) < 5 or _SECTION_NUMBER.match(s):
+        return False
+    bare = [w.strip(".,;:!?()\"'") for w in words]
+    if _CAPS_QUESTION.intersection(bare):
+        return False
+    return bare[0] in _CAPS_OPENERS or bool(_CAPS_VERBS.intersection(bare))
 
 
 def all_caps(s: str, share: float = 1.0) -> bool:
