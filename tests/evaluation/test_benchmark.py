@@ -156,7 +156,7 @@ def test_evaluate_command_writes_json_markdown_and_chart(annotations, tmp_path):
     assert "micro avg" in result.output
     data = json.loads((tmp_path / "out.json").read_text())
     levels = sorted(r["data"].rsplit(", ", 1)[1] for r in data["results"])
-    assert levels == ["segment level", "sentence level"]
+    assert levels == ["segment level (alone)", "sentence level (alone)"]
     assert "| macro avg |" in (tmp_path / "out.md").read_text()
     assert (tmp_path / "out.png").read_bytes()[:4] == b"\x89PNG"
 

@@ -42,6 +42,16 @@ def evaluate_cmd(
     ] = 1000,
     thresholds: ThresholdProfile = None,
     policies: PoliciesDir = None,
+    scoring: Annotated[
+        str,
+        typer.Option(
+            "--scoring",
+            help="policy: each policy tagged whole and every unit taken from the result, as "
+            "`privtag tag` gives it; alone: each unit scored on its own, as predict() does; "
+            "auto (default): policy for a fine-tuned model on privtag annotation files, "
+            "else alone.",
+        ),
+    ] = "auto",
     force: Force = False,
 ) -> None:
     """Score a model on annotated data: per-label P/R/F1, intervals, confusions, throughput."""
@@ -50,17 +60,35 @@ def evaluate_cmd(
 
     require_eval_extra()  # before any work: a chart's matplotlib was missed only at the end
 
-    from privtag.data.sources import LEVELS, load_units
+    from privtag.data.annotations import policy_files
+    from privtag.data.sources import LEVELS, is_own_annotations, load_units
     from privtag.evaluation.benchmark import load_system
-    from privtag.evaluation.harness import evaluate_system
+    from privtag.evaluation.harness import evaluate_decisions, evaluate_system, reference_matrix
+    from privtag.evaluation.in_policy import decide_in_policy
     from privtag.evaluation.tables import plot_f1
     from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
+    from privtag.labels import NUM_LABELS
     from privtag.outputs import Outputs, spec_paths, write_text
 
     if level not in (*LEVELS, "both"):
         raise typer.BadParameter(
             f"use sentence, segment or both, not {level!r}", param_hint="--level"
         )
+    if scoring not in ("auto", "policy", "alone"):
+        raise typer.BadParameter(
+            f"use auto, policy or alone, not {scoring!r}", param_hint="--scoring"
+        )
+    # in policy needs the policies' texts: privtag's own annotation files, and a tagger
+    own_files = all(is_own_annotations(d) for d in data)
+    baseline = model == "rules" or model.startswith("tfidf:")
+    if scoring == "policy" and (baseline or not own_files):
+        raise typer.BadParameter(
+            "scoring in policy needs a fine-tuned model and privtag annotation files (their "
+            f"policy texts are tagged whole); use --scoring alone for {model} on "
+            f"{', '.join(data)}",
+            param_hint="--scoring",
+        )
+    in_policy = scoring == "policy" or (scoring == "auto" and own_files and not baseline)
     outs = Outputs([*spec_paths([*data, model]), opp115_input(opp115, data), policies], force)
     json_out = outs.file(json_out, "--json")
     markdown = outs.file(markdown, "--markdown")
@@ -70,11 +98,29 @@ def evaluate_cmd(
     # results name the profile they used; units scored alone decide "auto" as "default"
     if thresholds not in (None, DEFAULT_PROFILE, AUTO_PROFILE):
         system.name = f"{system.name} (thresholds {thresholds})"
+    files = policy_files(data, policies) if in_policy else {}
+    how = "in their policies, as `privtag tag` gives them" if in_policy else "alone"
+    if not in_policy and thresholds in (None, AUTO_PROFILE) and not baseline:
+        how += " (the tuned thresholds: a unit alone does not say when its policy was written)"
+    typer.echo(f"Units scored {how}.\n")
     results = []
     for lvl in levels:
         units = load_units(data, lvl, opp115, policies=policies)
-        name = f"{' + '.join(data)}, {lvl} level"
-        results.append(evaluate_system(system, units, data_name=name, n_bootstrap=bootstrap))
+        name = f"{' + '.join(data)}, {lvl} level ({'in policy' if in_policy else 'alone'})"
+        if in_policy:
+            decided, seconds, _ = decide_in_policy(system, units, files, lvl)
+            result = evaluate_decisions(
+                decided,
+                reference_matrix(units, NUM_LABELS),
+                units["policy"],
+                system=system.name,
+                data_name=name,
+                n_bootstrap=bootstrap,
+                seconds=seconds,
+            )
+        else:
+            result = evaluate_system(system, units, data_name=name, n_bootstrap=bootstrap)
+        results.append(result)
         typer.echo(results[-1].to_text() + "\n")
     if json_out:
         payload = {"results": [r.to_dict() for r in results]}

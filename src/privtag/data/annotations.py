@@ -294,6 +294,41 @@ def _check_aligned(doc, i: int, s: int, e: int, bad) -> None:
         )
 
 
+def policy_files(
+    paths: Iterable[str | Path] | str | Path, policies_dir: str | Path | None = None
+) -> dict[str, Path]:
+    """The text file of every policy the annotation files name, found as
+    :func:`parse_annotations` finds it: ``{policy: file}``.
+
+    Rows that cannot be read are skipped here (:func:`validate_annotations` reports them).
+
+    Raises:
+        DataError: a policy has no text file, naming the annotation file and the folder
+            looked in.
+
+    Example:
+        >>> policy_files(["data/annotations/zarget.jsonl"])  # doctest: +SKIP
+        {'zarget': PosixPath('data/policies/zarget.md')}
+    """
+    out: dict[str, Path] = {}
+    for path in annotation_files(paths):
+        pdir = _policies_dir(path, policies_dir)
+        names = dict.fromkeys(
+            obj["policy"]
+            for _, obj in read_rows(path, lambda *a: None)
+            if isinstance(obj.get("policy"), str)
+        )
+        for name in names:
+            found = find_policy(name, pdir)
+            if found is None:
+                raise DataError(
+                    f"{path}: no policy file {name}{'/'.join(POLICY_EXTENSIONS)} in {pdir}; "
+                    "give the folder of the policy texts with --policies"
+                )
+            out.setdefault(name, found)
+    return out
+
+
 def validate_annotations(
     paths: Iterable[str | Path] | str | Path, policies_dir: str | Path | None = None
 ) -> list[str]:

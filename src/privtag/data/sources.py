@@ -64,6 +64,18 @@ def is_opp115(spec: str) -> bool:
     return str(spec).partition(":")[0] == "opp115"
 
 
+def is_own_annotations(spec: str) -> bool:
+    """Whether a source spec names privtag annotation files (not OPP-115, not an export
+    read by an importer), whose policy texts can be found and tagged whole.
+
+    Example:
+        >>> is_own_annotations("data/annotations"), is_own_annotations("doccano:x.jsonl")
+        (True, False)
+    """
+    kind, sep, rest = str(spec).partition(":")
+    return not is_opp115(spec) and not (sep and rest and kind in ("labelstudio", "doccano"))
+
+
 def load_source(
     spec: str,
     *,

@@ -1,0 +1,83 @@
+"""Annotated units scored in their policies: what `privtag tag` gives, matched by offsets."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from privtag.cli import app
+from privtag.data.annotations import policy_files
+from privtag.data.sources import load_units
+from privtag.errors import DataError
+from privtag.evaluation.in_policy import decide_in_policy
+from privtag.labels import LABEL2ID
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+DATA = Path(__file__).resolve().parents[1] / "fixtures" / "model_data"
+VALIDATION = DATA / "validation"
+
+
+@pytest.mark.parametrize("level", ["sentence", "segment"])
+def test_each_unit_gets_the_labels_tag_gives_it_in_its_policy(tiny_tagger, level):
+    units = load_units([str(VALIDATION)], level)
+    files = policy_files([VALIDATION])
+    assert {k: v.resolve() for k, v in files.items()} == {"quill": DATA / "policies" / "quill.md"}
+    decided, seconds, profiles = decide_in_policy(tiny_tagger, units, files, level)
+    policy = tiny_tagger.tag_file(files["quill"])
+    found = policy.sentences if level == "sentence" else policy.paragraphs
+    by_offsets = {(u.start, u.end): u.labels for u in found}
+    expected = np.zeros_like(decided)
+    for i, (s, e) in enumerate(zip(units["start"], units["end"], strict=True)):
+        expected[i, [LABEL2ID[x] for x in by_offsets[(s, e)]]] = 1
+    assert decided.shape == (len(units), 12) and (decided == expected).all()
+    assert seconds > 0 and profiles == {"quill": policy.metadata["profile"]}
+
+
+def test_a_unit_that_is_not_a_sentence_of_its_policy_is_named(tiny_tagger):
+    units = load_units([str(VALIDATION)], "sentence")
+    moved = units.map(lambda u, i: {"end": u["end"] - 1} if i == 2 else {}, with_indices=True)
+    with pytest.raises(DataError, match=r"quill.md: unit \S+ \(\d+-\d+\) is not a sentence"):
+        decide_in_policy(tiny_tagger, moved, policy_files([VALIDATION]), "sentence")
+
+
+def test_a_policy_without_its_text_is_named_with_the_folder_looked_in(tmp_path):
+    (tmp_path / "anns").mkdir()
+    shutil.copy(VALIDATION / "quill.jsonl", tmp_path / "anns")
+    with pytest.raises(DataError, match=r"quill.jsonl: no policy file quill.* in .*--policies"):
+        policy_files([tmp_path / "anns"], tmp_path / "nowhere")
+
+
+def test_evaluate_scores_in_policy_by_default_and_alone_when_asked(trained_tiny, tmp_path):
+    out = {}
+    for scoring in ("auto", "policy", "alone"):
+        path = tmp_path / f"{scoring}.json"
+        result = CliRunner().invoke(
+            app,
+            ["evaluate", "--model", str(trained_tiny), "--data", str(VALIDATION),
+             "--bootstrap", "0", "--scoring", scoring, "--json", str(path)],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        out[scoring] = json.loads(path.read_text())["results"][0]
+        header = "in their policies" if scoring != "alone" else "scored alone (the tuned"
+        assert header in result.output
+    assert out["auto"]["scores"] == out["policy"]["scores"]
+    assert out["auto"]["data"].endswith("sentence level (in policy)")
+    assert out["alone"]["data"].endswith("sentence level (alone)")
+
+
+@pytest.mark.parametrize(
+    ("model", "data"), [("rules", str(VALIDATION)), ("MODEL", "doccano:x.jsonl")]
+)
+def test_scoring_in_policy_is_refused_where_there_is_no_policy_to_tag(trained_tiny, model, data):
+    model = str(trained_tiny) if model == "MODEL" else model
+    result = CliRunner().invoke(
+        app, ["evaluate", "--model", model, "--data", data, "--scoring", "policy"]
+    )
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "use --scoring alone" in words
