@@ -225,3 +225,26 @@ def test_the_harness_runs_the_tagger_class(fixtures):
     result = evaluate_system(tagger, units, n_bootstrap=20)
     assert result.system == "untrained" and result.n_units == len(units)
     assert 0 <= result.scores["micro"]["f1"] <= 1 and result.units_per_second > 0
+
+
+def test_figures_on_data_a_model_saw_are_flagged():
+    from types import SimpleNamespace
+
+    from privtag.evaluation.benchmark import seen_warnings
+
+    recipe = {
+        "data": {"train": ["opp115:train", "x/acme.jsonl"], "validation": ["opp115:validation"]}
+    }
+    tuned = SimpleNamespace(name="m", metadata={"recipe": recipe})
+    pooled = SimpleNamespace(name="m", metadata={"recipe": recipe, "crossval": {"n_folds": 5}})
+    assert seen_warnings(tuned, ["opp115:validation"], set()) == [
+        "m tuned its thresholds on opp115:validation: its figures there are a development number"
+    ]
+    assert seen_warnings(pooled, ["opp115:validation"], set()) == [
+        "m trained on opp115:validation: its figures there are not a result"
+    ]
+    # an annotation file it trained on, found by its policy (the file is gone: its name)
+    assert seen_warnings(tuned, ["y/acme.jsonl"], {"acme"}) == [
+        "m trained on 1 of these policies (acme): their figures are optimistic"
+    ]
+    assert seen_warnings(tuned, ["opp115:test", "y/other.jsonl"], {"other"}) == []

@@ -362,3 +362,14 @@ def test_loss_check_tells_a_run_that_learned_from_one_that_did_not():
     flat = loss_check(logs([0.65, 0.54, 0.54, 0.52] + [0.53] * 6 + [0.52]))
     assert flat == {"first": 0.65, "last": 0.5267, "stalled": True}
     assert loss_check(logs([0.65, 0.54, 0.53] * 3)) is None  # too few logs to tell
+
+
+def test_a_policy_in_both_training_and_validation_is_refused_before_training(tiny_recipe, tmp_path):
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "model_data"
+    recipe = tiny_recipe(
+        tmp_path / "out",
+        **{"data.train": [str(data / "train"), str(data / "validation" / "quill.jsonl")]},
+    )
+    with pytest.raises(DataError, match=r"1 policies are also in data.train \(quill\)"):
+        train(recipe)
+    assert not (tmp_path / "out" / "model.safetensors").exists()

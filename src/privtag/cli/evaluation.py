@@ -62,7 +62,7 @@ def evaluate_cmd(
 
     from privtag.data.annotations import policy_files
     from privtag.data.sources import LEVELS, is_own_annotations, load_units
-    from privtag.evaluation.benchmark import load_system
+    from privtag.evaluation.benchmark import load_system, seen_warnings
     from privtag.evaluation.harness import evaluate_decisions, evaluate_system, reference_matrix
     from privtag.evaluation.in_policy import decide_in_policy
     from privtag.evaluation.tables import plot_f1
@@ -106,6 +106,9 @@ def evaluate_cmd(
     results = []
     for lvl in levels:
         units = load_units(data, lvl, opp115, policies=policies)
+        if lvl == levels[0]:
+            for warning in seen_warnings(system, data, set(units["policy"])):
+                typer.echo(f"warning: {warning}.", err=True)
         name = f"{' + '.join(data)}, {lvl} level ({'in policy' if in_policy else 'alone'})"
         if in_policy:
             decided, seconds, _ = decide_in_policy(system, units, files, lvl)

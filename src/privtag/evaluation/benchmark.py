@@ -98,6 +98,44 @@ def policies_trained_on(system: object) -> set[str] | None:
     return seen
 
 
+def seen_warnings(system: object, specs: list[str], policies: set[str]) -> list[str]:
+    """Why figures of ``system`` on data ``specs`` (holding ``policies``) would be optimistic:
+    the model trained on some of it, or tuned its thresholds on it. Empty when neither.
+
+    A model made by ``privtag train --crossval`` trained on its recipe's training and
+    validation data together (``metadata["crossval"]``); any other tuned its thresholds on
+    the validation data.
+    """
+    meta = getattr(system, "metadata", {}) or {}
+    data = (meta.get("recipe") or {}).get("data") or {}
+    train, validation = list(data.get("train") or []), list(data.get("validation") or [])
+    pooled = bool(meta.get("crossval"))
+    trained = set(train) | (set(validation) if pooled else set())
+    tuned = set() if pooled else set(validation)
+    name = getattr(system, "name", "the model")
+    out = []
+
+    def opp_hits(seen: set[str]) -> list[str]:
+        whole = any(s in ("opp115", "opp115:all") for s in seen)
+        return [s for s in specs if is_opp115(s) and (s in seen or whole)]
+
+    if hits := opp_hits(trained):
+        out.append(f"{name} trained on {', '.join(hits)}: its figures there are not a result")
+    if hits := opp_hits(tuned):
+        out.append(
+            f"{name} tuned its thresholds on {', '.join(hits)}: its figures there are a "
+            "development number"
+        )
+    own = sorted((policies_trained_on(system) or set()) & policies)
+    if own:
+        more = f" and {len(own) - 3} more" if len(own) > 3 else ""
+        out.append(
+            f"{name} trained on {len(own)} of these policies ({', '.join(own[:3])}{more}): "
+            "their figures are optimistic"
+        )
+    return out
+
+
 @dataclass
 class BenchmarkRun:
     """The tables of one benchmark run and what is needed to describe it."""

@@ -308,6 +308,16 @@ def train(recipe: Recipe, force: bool = False):
         lvl: {"train": load(d.train, lvl), "validation": load(d.validation, lvl)}
         for lvl in ("sentence", "segment")
     }
+    both = sorted(
+        set(units["sentence"]["train"]["policy"]) & set(units["sentence"]["validation"]["policy"])
+    )
+    if both:
+        more = f" and {len(both) - 3} more" if len(both) > 3 else ""
+        raise DataError(
+            f"data.validation: {len(both)} policies are also in data.train "
+            f"({', '.join(both[:3])}{more}); a model scored and tuned on policies it trained on "
+            "looks better than it is: give each policy to one of the two"
+        )
     if d.distill and m.encoding == "paragraph":
         raise DataError(
             "data.distill holds sentence-window teacher scores; a one-pass student reads its "
