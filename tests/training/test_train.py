@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,41 @@ def test_a_finished_model_is_replaced_only_with_force(tiny_recipe, trained_tiny,
     assert not (trained_tiny / "checkpoints").exists()  # a finished run keeps no pickles
 
 
+def test_a_folder_of_other_files_is_written_into_only_with_force(tiny_recipe, tmp_path):
+    from privtag.errors import OutputError
+    from privtag.training.train import check_output_dir
+
+    mine = tmp_path / "myproj"
+    mine.mkdir()
+    (mine / "config.json").write_text('{"my": "project settings"}')
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"holds files a training run does not write \("):
+        train(tiny_recipe(mine, **{"train.max_steps": 1}))
+    assert (mine / "config.json").read_text() == '{"my": "project settings"}'
+    check_output_dir(mine, force=True)  # --force writes among them
+    # an unfinished run's checkpoints, or an empty folder, are a run's own
+    (run := tmp_path / "run" / "checkpoints").mkdir(parents=True)
+    check_output_dir(run.parent)
+    check_output_dir(tmp_path / "new")
+
+
+def test_train_counts_the_policy_texts_beside_the_annotations_as_inputs(tmp_path):
+    from typer.testing import CliRunner
+
+    from privtag.cli import app
+
+    shutil.copytree(MODEL_DATA, tmp_path / "d")
+    result = CliRunner().invoke(
+        app,
+        ["train", "train/default.toml", "--set", f'data.train=["{tmp_path}/d/train"]',
+         "--set", f'data.validation=["{tmp_path}/d/validation"]',
+         "--set", f"train.output_dir={tmp_path}/d/policies/run"],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "is inside the input" in str(result.exception) and "policies" in str(result.exception)
+    assert not (tmp_path / "d" / "policies" / "run").exists()
+
+
 # ---------------------------------------------------------------- bad data
 
 
@@ -165,7 +201,7 @@ def test_empty_training_data(tiny_recipe, tmp_path):
     empty.parent.mkdir()
     empty.write_text("")
     with pytest.raises(DataError, match=r"no annotation records in .*empty\.jsonl"):
-        train(tiny_recipe(tmp_path, **{"data.train": [str(empty)]}))
+        train(tiny_recipe(tmp_path / "out", **{"data.train": [str(empty)]}))
 
 
 @pytest.mark.parametrize(

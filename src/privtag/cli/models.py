@@ -57,6 +57,8 @@ def train_cmd(
     all of RUN's policies, decided by the row RUN measured best (thresholds fitted on its
     out-of-fold scores), with RUN's figures recorded in training.json.
     """
+    from privtag.data.annotations import policy_folders
+    from privtag.data.sources import is_own_annotations
     from privtag.outputs import Outputs, atomic_dir, spec_paths
     from privtag.training.recipe import Recipe
     from privtag.training.train import train
@@ -75,6 +77,8 @@ def train_cmd(
         opp115_input(r.data.opp115, sources),
         r.model.base,
         r.data.policies,
+        # the policy texts found beside the annotations are read too
+        *policy_folders([s for s in sources if is_own_annotations(s) and Path(s).exists()]),
     ]
     outs = Outputs([p for p in inputs if p and Path(p).exists()], force)
     # training adds checkpoints to its output directory: it may hold files already, but

@@ -294,6 +294,15 @@ def _check_aligned(doc, i: int, s: int, e: int, bad) -> None:
         )
 
 
+def policy_folders(
+    paths: Iterable[str | Path] | str | Path, policies_dir: str | Path | None = None
+) -> set[Path]:
+    """The folders :func:`parse_annotations` reads the policy texts of ``paths`` from."""
+    if policies_dir is not None:
+        return {Path(policies_dir)}
+    return {_policies_dir(p, None) for p in annotation_files(paths)}
+
+
 def policy_files(
     paths: Iterable[str | Path] | str | Path, policies_dir: str | Path | None = None
 ) -> dict[str, Path]:

@@ -247,22 +247,45 @@ def _layers(m) -> int:
     return m.layers
 
 
+# what a training run writes in its output folder; anything else there is someone's file
+_RUN_FILES = frozenset(
+    str.split(
+        "checkpoints privtag.json thresholds.json training.json config.json model.safetensors "
+        "compact.safetensors compact.json tokenizer.json tokenizer_config.json vocab.txt "
+        "special_tokens_map.json"
+    )
+)
+
+
 def check_output_dir(output_dir: str | Path, force: bool = False) -> None:
-    """Refuse to train into a folder that holds a finished model, unless ``force``.
+    """Refuse to train into a folder that holds a finished model or other files, unless
+    ``force``.
 
     A folder with only the checkpoints of an unfinished run is fine: training resumes
     from them (``train.resume``) or starts over.
 
     Raises:
-        OutputError: the folder holds a trained model (its ``privtag.json``).
+        OutputError: the folder holds a trained model (its ``privtag.json``), or files a
+            run does not write (a run would write its own ``config.json`` among them).
     """
     from privtag.errors import OutputError
     from privtag.inference.tagger import SETTINGS_FILE
 
-    if not force and (Path(output_dir) / SETTINGS_FILE).is_file():
+    folder = Path(output_dir)
+    if force or not folder.is_dir():
+        return
+    if (folder / SETTINGS_FILE).is_file():
         raise OutputError(
             f"train.output_dir {output_dir} holds a trained model; pass --force to replace "
             "it, or set train.output_dir to a new folder"
+        )
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in _RUN_FILES)
+    if foreign:
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        raise OutputError(
+            f"train.output_dir {output_dir} holds files a training run does not write "
+            f"({', '.join(foreign[:3])}{more}); set train.output_dir to a new or empty "
+            "folder, or pass --force to write among them"
         )
 
 
