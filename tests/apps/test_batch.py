@@ -345,3 +345,71 @@ def test_a_run_that_is_not_resumed_says_which_setting_differs(tmp_path):
     assert "other settings, so it is not resumed: level sentence, not policy" in str(
         other.exception
     )
+
+
+def _policies(folder: Path, n: int = 3) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"p{i}.txt").write_text(f"We keep your data for {i} days.\n", encoding="utf-8")
+    return folder
+
+
+def test_a_resumed_run_skips_what_it_did_however_the_folder_is_spelt(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _policies(tmp_path / "c2")
+    out = tmp_path / "dup.parquet"
+    batch(["c2"], out, model="rules", engine=QUIET)
+    again = batch([str(tmp_path / "c2")], out, model="rules", engine=QUIET)
+    assert again.resumed and again.stats.skipped == 3 and again.stats.policies == 0
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    third = batch(["../c2"], out, model="rules", engine=QUIET)
+    assert third.stats.skipped == 3
+    assert len(pd.read_parquet(out).drop_duplicates("policy_id")) == 3
+
+
+def test_a_folder_walk_names_what_it_cannot_read(tmp_path):
+    import os
+
+    folder = _policies(tmp_path / "pol", 1)
+    (folder / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(folder / "fifo.txt")
+    result = batch([folder], tmp_path / "o.csv", model="rules", engine=QUIET)
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    reasons = dict(zip(errors["path"].map(lambda p: Path(p).name), errors["reason"], strict=True))
+    assert "a link to nothing" in reasons["broken.txt"]
+    assert "not a regular file" in reasons["fifo.txt"]
+    assert result.stats.policies == 1 and result.stats.errors == 2
+
+
+def test_a_missing_input_is_an_error_row_and_the_rest_is_tagged(tmp_path):
+    folder = _policies(tmp_path / "pol", 2)
+    result = run("batch", folder, tmp_path / "nosuchdir", "--model", "rules", "-o",
+                 tmp_path / "o.csv", "--no-progress")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    errors = pd.read_csv(tmp_path / "o.errors.csv")
+    assert errors["reason"].str.contains("nosuchdir: no such file or folder").any()
+    assert "2 policies tagged" in result.output
+    only_missing = run(
+        "batch", tmp_path / "nosuchdir", "--model", "rules", "-o", tmp_path / "x.csv"
+    )
+    assert only_missing.exit_code != 0 and not (tmp_path / "x.csv").exists()
+
+
+def test_a_run_that_tags_nothing_exits_1(tmp_path):
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02" * 10)
+    result = run("batch", tmp_path / "empty.txt", tmp_path / "bin.txt", "--model", "rules",
+                 "-o", tmp_path / "o.csv", "--no-progress")  # fmt: skip
+    assert result.exit_code == 1 and "none of the 2 inputs could be tagged" in result.output
+
+
+def test_an_input_named_in_a_list_is_never_the_output_even_with_force(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _policies(tmp_path / "c2", 1)
+    recs = write_records(tmp_path / "vendors.jsonl", {"v": "We sell data."})
+    before = recs.read_bytes()
+    (tmp_path / "sources.txt").write_text("c2/p0.txt\nvendors.jsonl\n", encoding="utf-8")
+    with pytest.raises(OutputError, match="is an input of this command"):
+        batch(["sources.txt"], "vendors.jsonl", model="rules", engine=QUIET, force=True)
+    assert recs.read_bytes() == before

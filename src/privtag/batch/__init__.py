@@ -99,7 +99,7 @@ def batch(
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     items = BatchInputs([str(p) for p in inputs], limit=limit)
-    outputs = Outputs([*items.specs, *spec_paths([model] if model else [])], force)
+    outputs = Outputs([*items.read_paths(), *spec_paths([model] if model else [])], force)
     if diff_against is not None:
         from privtag.batch.compare import check_run
 

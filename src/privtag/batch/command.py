@@ -52,7 +52,8 @@ def batch_cmd(
     """Tag many policies into one table, one row per sentence (or paragraph, or policy).
 
     Resumes an interrupted run with the same output and settings. A policy that cannot
-    be tagged goes to OUT.errors.<ext> and the run goes on (exit 0); --strict stops.
+    be tagged goes to OUT.errors.<ext> and the run goes on (exit 0; exit 1 when no policy
+    could be tagged); --strict stops.
     """
     from privtag.batch import LEVELS, LocalEngine, batch
 
@@ -87,3 +88,11 @@ def batch_cmd(
     if result.comparison is not None:
         typer.echo(result.comparison.to_text())
     typer.echo(f"privtag batch: {result.summary()}")
+    s = result.stats
+    if s.errors and not s.policies and not s.skipped:
+        # a scheduled job must notice a run in which no policy could be tagged
+        typer.echo(
+            f"privtag batch: none of the {s.errors} inputs could be tagged; see {result.errors}",
+            err=True,
+        )
+        raise typer.Exit(1)

@@ -63,6 +63,7 @@ class LocalEngine:
 
         stats, tagger = BatchStats(), None
         ids: list[str] = []
+        paths: list[str] = []
         rows: list[dict] = []
         errors: list[dict] = []
         bar = tqdm(total=inputs.limit, unit=" policies", disable=not self.progress)
@@ -70,7 +71,7 @@ class LocalEngine:
         try:
             for item in inputs:
                 bar.update()
-                if item.id in sink.done:
+                if sink.is_done(item.id, item.path):
                     stats.skipped += 1
                     continue
                 if tagger is None and item.error is None:
@@ -78,6 +79,7 @@ class LocalEngine:
                     start = time.perf_counter()  # rates count tagging, not loading
                 result = tag_input(tagger, item, sink.level)
                 ids.append(item.id)
+                paths.append(item.path)
                 rows.extend(result.rows)
                 stats.rows += len(result.rows)
                 stats.sentences += result.sentences
@@ -87,14 +89,14 @@ class LocalEngine:
                     stats.errors += 1
                     errors.append({"policy_id": item.id, "path": item.path, "reason": result.error})
                     if self.strict:
-                        sink.write(ids, rows, errors)
+                        sink.write(ids, rows, errors, paths)
                         raise strict_error(result.error)
                 if len(ids) >= self.part_policies:
-                    sink.write(ids, rows, errors)
-                    ids, rows, errors = [], [], []
+                    sink.write(ids, rows, errors, paths)
+                    ids, paths, rows, errors = [], [], [], []
                 stats.seconds = time.perf_counter() - start
                 bar.set_postfix_str(stats.rate(), refresh=False)
-            sink.write(ids, rows, errors)
+            sink.write(ids, rows, errors, paths)
         finally:
             bar.close()
         stats.seconds = time.perf_counter() - start

@@ -32,7 +32,14 @@ import pyarrow.parquet as pq
 
 from privtag.batch.local import BatchStats, strict_error
 from privtag.batch.rows import SCHEMAS, tag_input
-from privtag.batch.sources import BatchInputs, PolicyInput, _expand, is_records, record_input
+from privtag.batch.sources import (
+    BatchInputs,
+    PolicyInput,
+    _expand,
+    input_key,
+    is_records,
+    record_input,
+)
 from privtag.errors import MissingExtraError
 
 INPUT_SCHEMA = pa.schema(
@@ -114,7 +121,7 @@ class RayEngine:
     progress: bool = True
     name = "ray"
 
-    def _read(self, ray, inputs: BatchInputs, done: set[str]):
+    def _read(self, ray, inputs: BatchInputs, done: set[str], done_keys: set[str]):
         parts = []
         for spec in inputs.specs:
             if is_records(spec):
@@ -132,8 +139,10 @@ class RayEngine:
         ds = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
         if inputs.limit is not None:
             ds = ds.limit(inputs.limit)
-        if done:
-            ds = ds.filter(lambda row: row["id"] not in done)
+        if done or done_keys:
+            ds = ds.filter(
+                lambda row: row["id"] not in done and input_key(row["path"]) not in done_keys
+            )
         # one block per map call: a single file reads as one block, which one actor
         # would tag alone while the others idle
         return ds.repartition(target_num_rows_per_block=self.batch_size)
@@ -157,8 +166,7 @@ class RayEngine:
         context.enable_progress_bars = self.progress
         stats = BatchStats(skipped=len(sink.done))
         start = time.perf_counter()
-        done = set(sink.done)
-        ds = self._read(ray, inputs, done).map_batches(
+        ds = self._read(ray, inputs, set(sink.done), set(sink.done_keys)).map_batches(
             _TagActor,
             fn_constructor_args=(tagger_factory, sink.level, max(1, int(self.cpus_per_actor))),
             batch_size=self.batch_size,
@@ -197,5 +205,6 @@ class RayEngine:
             stats.errors += len(errors)
             stats.sentences += sum(m["_sentences"] for m in marks)
             stats.rows += rows.num_rows
-            sink.write([m["policy_id"] for m in marks], rows.cast(schema), errors)
+            ids, paths = [m["policy_id"] for m in marks], [m["_path"] for m in marks]
+            sink.write(ids, rows.cast(schema), errors, paths)
         return first_error

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from privtag.batch.rows import ERROR_SCHEMA, to_table
+from privtag.batch.sources import input_key
 from privtag.errors import OutputError
 from privtag.outputs import Outputs, atomic_file, write_text
 
@@ -84,6 +85,9 @@ class PartSink:
             outputs.claim(self.dir, "-o")
         self.errors_file = outputs.file(errors_path(out), "-o", update=self.resumed)
         self.done: set[str] = set()
+        #: the inputs done, by :func:`~privtag.batch.sources.input_key`: a resumed run skips
+        #: a policy it did, whatever path spelling names it now
+        self.done_keys: set[str] = set()
         self.errors: list[dict] = []
         self._next = 0
         self._open()
@@ -132,6 +136,8 @@ class PartSink:
                     continue  # the line a kill cut short: its part is redone
                 committed.add(entry["part"])
                 self.done.update(entry["ids"])
+                # logs written before keys were recorded resume by id alone
+                self.done_keys.update(entry.get("keys", ()))
                 self.errors.extend(entry["errors"])
             # keep only whole lines, so the next append does not join a cut one
             with atomic_file(log) as f:
@@ -147,21 +153,35 @@ class PartSink:
         self._next = max(numbers, default=-1) + 1
         write_text(self.dir / RUN_FILE, json.dumps(self.settings, indent=2) + "\n")
 
-    def write(self, ids: list[str], rows: list[dict] | pa.Table, errors: list[dict]) -> None:
-        """Commit one part: the rows of the policies ``ids`` and their errors."""
+    def is_done(self, policy_id: str, path: str) -> bool:
+        """Whether a committed part holds the policy ``policy_id`` read from ``path``."""
+        return policy_id in self.done or input_key(path) in self.done_keys
+
+    def write(
+        self,
+        ids: list[str],
+        rows: list[dict] | pa.Table,
+        errors: list[dict],
+        paths: list[str] | None = None,
+    ) -> None:
+        """Commit one part: the rows of the policies ``ids`` (read from ``paths``) and their
+        errors."""
         if not ids:
             return
         name = f"part-{self._next:05d}.parquet"
         table = rows if isinstance(rows, pa.Table) else to_table(rows, self.level)
         with atomic_file(self.dir / name, binary=True) as f:
             pq.write_table(table, f)
-        line = json.dumps({"part": name, "ids": ids, "errors": errors}, ensure_ascii=False)
+        keys = [input_key(p) for p in paths or []]
+        entry = {"part": name, "ids": ids, "keys": keys, "errors": errors}
+        line = json.dumps(entry, ensure_ascii=False)
         with open(self.dir / PROGRESS_FILE, "a", encoding="utf-8") as f:
             f.write(line + "\n")
             f.flush()
             os.fsync(f.fileno())
         self._next += 1
         self.done.update(ids)
+        self.done_keys.update(keys)
         self.errors.extend(errors)
 
     def parts(self) -> list[Path]:

@@ -28,6 +28,8 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,26 @@ from privtag.segmentation.loading import POLICY_SUFFIXES
 
 POLICY_EXTENSIONS = POLICY_SUFFIXES
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz")
+_RECORD_AT = re.compile(r"^(.*\.jsonl(?:\.gz)?):(\d+)$", re.IGNORECASE)
+
+
+def input_key(path: str) -> str:
+    """Where an input comes from, the same however its path was spelt (``c2/a.txt``,
+    ``/abs/c2/a.txt``, ``../c2/a.txt``): the resolved file, and a record's line.
+
+    A resumed run skips the inputs whose key is done, so a folder named another way
+    does not tag (and write) every policy a second time under other ids.
+
+    Example:
+        >>> input_key("x/../policies.jsonl.gz:7") == input_key("policies.jsonl.gz:7")
+        True
+    """
+    m = _RECORD_AT.match(path)
+    file, line = (m.group(1), f":{m.group(2)}") if m else (path, "")
+    try:
+        return f"{Path(file).resolve()}{line}"
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL byte
+        return path
 
 
 @dataclass(frozen=True)
@@ -148,11 +170,11 @@ def _expand(spec: str, extensions: Sequence[str], top: bool) -> Iterator[PolicyI
     path = Path(spec)
     if path.is_dir():
         found = False
-        for f in sorted(path.rglob("*")):
-            if not f.is_file() or any(p.startswith(".") for p in f.relative_to(path).parts):
-                continue
+        for f, problem in _walk(path):
             found = True
-            if f.suffix.lower() in extensions:
+            if problem is not None:
+                yield PolicyInput(str(f), str(f), error=f"{f}: {problem}; skipped")
+            elif f.suffix.lower() in extensions:
                 yield PolicyInput(str(f), str(f))
             else:
                 kind = f"a {f.suffix} file" if f.suffix else "a file without an extension"
@@ -167,7 +189,8 @@ def _expand(spec: str, extensions: Sequence[str], top: bool) -> Iterator[PolicyI
     elif is_records(path) and path.is_file():
         yield from _records(path)
     elif not path.exists():
-        yield PolicyInput(spec, spec, error=f"{spec}: no such file or folder; check the list")
+        where = "check the list" if not top else "check the path"
+        yield PolicyInput(spec, spec, error=f"{spec}: no such file or folder; {where}")
     elif top and path.suffix.lower() == ".txt" and (entries := _list_file(path)) is not None:
         for entry in entries:
             yield from _expand(entry, extensions, top=False)
@@ -175,17 +198,43 @@ def _expand(spec: str, extensions: Sequence[str], top: bool) -> Iterator[PolicyI
         yield PolicyInput(str(path), str(path))
 
 
+def _walk(folder: Path) -> Iterator[tuple[Path, str | None]]:
+    """Every entry below ``folder`` that is not hidden, in name order, with why it cannot
+    be read (None: a regular file). A folder it may not enter, a broken link, a pipe:
+    each is named, not passed over."""
+    problems: list[tuple[Path, str]] = []
+
+    def refused(e: OSError) -> None:
+        problems.append((Path(e.filename), f"cannot list this folder ({e.strerror})"))
+
+    entries: list[tuple[Path, str | None]] = []
+    for root, dirs, files in os.walk(folder, onerror=refused):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.startswith("."):
+                continue
+            f = Path(root) / name
+            if f.is_file():
+                entries.append((f, None))
+            elif f.is_symlink() and not f.exists():
+                entries.append((f, "a link to nothing"))
+            else:
+                entries.append((f, "not a regular file (a pipe, socket or device)"))
+    yield from sorted([*entries, *problems], key=lambda e: e[0].parts)
+
+
 @dataclass
 class BatchInputs:
     """The policies of a batch run, in order: ``specs`` expanded, the first ``limit`` kept.
 
     Args:
-        specs: input specs (see the module docstring); each must exist.
+        specs: input specs (see the module docstring); one that does not exist is an
+            error row of the run.
         limit: keep only the first ``limit`` policies (errors count); ``None``: all.
         extensions: the file extensions taken from folders.
 
     Raises:
-        PolicyReadError: a spec that does not exist (before any work starts).
+        PolicyReadError: no spec exists (before any work starts).
     """
 
     specs: list[str]
@@ -196,11 +245,24 @@ class BatchInputs:
         self.specs = [str(s) for s in self.specs]
         if not self.specs:
             raise PolicyReadError("no inputs given; name policy files, folders or a .jsonl.gz")
-        for spec in self.specs:
-            if not Path(spec).exists():
-                raise PolicyReadError(f"{spec}: no such file or folder; check the path")
+        # one missing input is reported in the errors table, like a missing line of a list;
+        # only a run with nothing to read stops here
+        if not any(Path(spec).exists() for spec in self.specs):
+            raise PolicyReadError(
+                f"{', '.join(self.specs)}: no such file or folder; check the path"
+            )
         if self.limit is not None and self.limit < 1:
             raise PolicyReadError(f"--limit must be at least 1, not {self.limit}")
+
+    def read_paths(self) -> list[Path]:
+        """Every path the run reads as given: the specs, and the entries of ``.txt`` lists
+        (an output must be none of them, whatever ``--force`` says)."""
+        out = [Path(s) for s in self.specs]
+        for spec in self.specs:
+            path = Path(spec)
+            if path.is_file() and path.suffix.lower() == ".txt":
+                out.extend(_resolve(e, path) for e in _list_file(path) or [])
+        return out
 
     def __iter__(self) -> Iterator[PolicyInput]:
         """Every policy (after ``limit``); a duplicate id becomes an error."""
