@@ -88,6 +88,18 @@ class LabelChange:
         return f"{name[self.old_addressed]} -> {name[self.new_addressed]}"
 
     @property
+    def context_only(self) -> bool:
+        """Whether every sentence behind this label's change kept its text: the label moved
+        with the sentences around it (the model reads each sentence in its paragraph), so
+        the policy's words on this practice did not change."""
+        moved = self.gained + self.lost
+        return (
+            bool(moved)
+            and not (self.added or self.removed)
+            and all(p.kind == "same" for p in moved)
+        )
+
+    @property
     def changed(self) -> bool:
         """Whether anything about this label changed."""
         return bool(self.added or self.removed or self.gained or self.lost) or (
@@ -103,6 +115,7 @@ class LabelChange:
             "removed": [s.text for s in self.removed],
             "gained": [p.to_dict() for p in self.gained],
             "lost": [p.to_dict() for p in self.lost],
+            "context_only": self.context_only,
         }
 
 
@@ -162,23 +175,39 @@ class PolicyDiff:
                 "",
             ]
         w = max(map(len, LABELS))
-        head = f"{'label':<{w}}  {'old':>4} {'new':>4} {'+':>4} {'-':>4} {'~':>4}  status"
+        head = f"{'label':<{w}}  {'old':>4} {'new':>4} {'+':>4} {'-':>4} {'~':>4} {'=':>4}  status"
         lines += [head, "-" * len(head)]
         for ch in self.labels:
-            relabelled = len(ch.gained) + len(ch.lost)
+            moved = ch.gained + ch.lost
+            edited = sum(p.kind != "same" for p in moved)
+            status = ch.status + (" (text unchanged)" if ch.context_only else "")
             lines.append(
                 f"{ch.label:<{w}}  {ch.old_sentences:>4} {ch.new_sentences:>4} "
-                f"{len(ch.added):>4} {len(ch.removed):>4} {relabelled:>4}  {ch.status}"
+                f"{len(ch.added):>4} {len(ch.removed):>4} {edited:>4} "
+                f"{len(moved) - edited:>4}  {status}"
             )
-        lines.append("(+ added, - removed, ~ matched sentences that gained or lost the label)")
+        lines.append(
+            "(+ added, - removed, ~ edited sentences that gained or lost the label, = sentences "
+            "of the same text that gained or lost it: read in a changed paragraph)"
+        )
         for ch in (x for x in self.labels if x.changed):
             lines += ["", f"{ch.label}: {ch.status}"]
             shown = [("+", s.text) for s in ch.added] + [("-", s.text) for s in ch.removed]
-            shown += [("~+", p.new.text) for p in ch.gained] + [("~-", p.new.text) for p in ch.lost]
+            for p, sign in [*((p, "+") for p in ch.gained), *((p, "-") for p in ch.lost)]:
+                shown.append(("~" + sign if p.kind != "same" else "=" + sign, p.new.text))
             for mark, text in shown[:examples]:
                 lines.append(f"  {mark:<2} " + textwrap.shorten(text, width - 6))
             if len(shown) > examples:
                 lines.append(f"     ... and {len(shown) - examples} more")
+        edits = [p for p in self.pairs if p.kind == "edited"]
+        if edits:
+            # an edit that moves no label is still a change of the text a reader must see
+            lines += ["", f"Edited sentences ({len(edits)}):"]
+            for p in edits[:examples]:
+                lines.append("  was " + textwrap.shorten(p.old.text, width - 6))
+                lines.append("  now " + textwrap.shorten(p.new.text, width - 6))
+            if len(edits) > examples:
+                lines.append(f"     ... and {len(edits) - examples} more (--json lists all)")
         return "\n".join(lines)
 
     def to_html(self) -> str:

@@ -230,3 +230,26 @@ def test_alignment_scores_at_most_a_few_pairs_per_sentence(monkeypatch):
     # every edit still finds its own partner: vendor k stays vendor k
     edited = [p for p in pairs if p.kind == "edited"]
     assert len(edited) == 60 and all(p.old.text.split()[7] == p.new.text.split()[7] for p in edited)
+
+
+def test_a_label_moved_only_by_its_context_is_told_apart_from_an_edit():
+    import dataclasses
+
+    tagger = SystemTagger(RuleTagger())
+    old = tagger.tag(b"We do not sell your data. You can delete your account at any time.")
+    new = tagger.tag(b"We sell your data. You can delete your account at any time.")
+    # a one-pass model reads each sentence in its paragraph: the unchanged second
+    # sentence gains a label because the first one changed
+    moved = dataclasses.replace(new.sentences[1], labels=["Data Security"])
+    new = dataclasses.replace(new, sentences=[new.sentences[0], moved])
+    d = diff(old, new)
+    security = d.label("Data Security")
+    assert [p.kind for p in security.gained] == ["same"] and security.context_only
+    assert not d.label("Third Party Sharing/Collection").context_only
+    text = d.to_text()
+    assert "not addressed -> addressed (text unchanged)" in text
+    assert "=+ You can delete your account" in text
+    # the edit is shown in the terminal, old and new, though no label moved with it
+    assert "was We do not sell your data." in text and "now We sell your data." in text
+    assert json.loads(d.to_json())["labels"][5]["context_only"] is True
+    assert "text unchanged; relabelled in its new context" in d.to_html()

@@ -55,7 +55,7 @@ def render(d: PolicyDiff) -> str:
             f"<tr{cls}><td>{escape(ch.label)}</td><td class=n>{ch.old_sentences}</td>"
             f"<td class=n>{ch.new_sentences}</td><td class=n>{len(ch.added)}</td>"
             f"<td class=n>{len(ch.removed)}</td><td class=n>{len(ch.gained) + len(ch.lost)}</td>"
-            f"<td>{escape(ch.status)}</td></tr>"
+            f"<td>{escape(ch.status + (' (text unchanged)' if ch.context_only else ''))}</td></tr>"
         )
     pairs = []
     unchanged = 0
@@ -64,7 +64,9 @@ def render(d: PolicyDiff) -> str:
             unchanged += 1
             continue
         sim = f'<br><span class="sim">similarity {p.similarity:.2f}</span>'
-        note = sim if p.kind == "edited" else ""
+        # the same words, labelled otherwise: read in a paragraph that changed around it
+        same = '<br><span class="sim">text unchanged; relabelled in its new context</span>'
+        note = sim if p.kind == "edited" else same if p.kind == "same" else ""
         pairs.append(
             f'<tr class="{p.kind}">{_cell(p.old, p.new, True)}{_cell(p.new, p.old, False, note)}</tr>'
         )
