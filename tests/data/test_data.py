@@ -191,3 +191,32 @@ def test_a_split_left_empty_is_said():
     with pytest.warns(UserWarning, match="2 policies cannot fill 3 splits: validation, test"):
         dd = split_dataset(ds)
     assert len(dd["train"]) == 2 and len(dd["validation"]) == len(dd["test"]) == 0
+
+
+def test_sources_are_checked_together_as_validate_checks_them(tmp_path):
+    from annotation_helpers import ACME, SMALL
+    from privtag.data.sources import load_units
+    from privtag.errors import AnnotationError
+
+    lines = ACME.read_text().splitlines(keepends=True)
+    (a := tmp_path / "a").mkdir()
+    (b := tmp_path / "b").mkdir()
+    (a / "acme_1.jsonl").write_text("".join(lines[:5]))
+    (b / "acme_2.jsonl").write_text("".join(lines[5:]))
+    pol = SMALL / "policies"
+    # one policy split over two sources is whole
+    units = load_units([str(a / "acme_1.jsonl"), str(b / "acme_2.jsonl")], policies=pol)
+    assert units.num_rows == len(lines) and set(units["policy"]) == {"acme"}
+    # the same policy annotated in two sources is a duplicate, not twice the data
+    (b / "acme_2.jsonl").write_text("".join(lines))
+    with pytest.raises(AnnotationError, match="duplicate"):
+        load_units([str(a / "acme_1.jsonl"), str(b / "acme_2.jsonl")], policies=pol)
+
+
+def test_a_file_named_twice_to_validate_is_one_problem(tmp_path):
+    from annotation_helpers import acme_rows, write_jsonl
+    from privtag.data.annotations import validate_annotations
+
+    path = write_jsonl(tmp_path, acme_rows())
+    problems = validate_annotations([path.parent, path])
+    assert problems == [f"{path}:1: file: given twice (also as {path}); give each file once"]

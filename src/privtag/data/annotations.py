@@ -119,7 +119,19 @@ def parse_annotations(
                     "directory; give annotation files or the directory holding them",
                 )
             )
+    read: dict[Path, Path] = {}
     for path in annotation_files(paths):
+        key = path.resolve()
+        if key in read:  # one file named twice (a folder and a file in it): its rows once
+            found.append(
+                (
+                    str(path),
+                    1,
+                    f"{path}:1: file: given twice (also as {read[key]}); give each file once",
+                )
+            )
+            continue
+        read[key] = path
         fname, pdir = str(path), _policies_dir(path, policies_dir)
         missing_policy: set[str] = set()
 

@@ -162,16 +162,31 @@ def load_units(
         raise DataError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     sources = list(sources)
     _check_no_file_twice(sources)
+    # privtag's own files are read together, as `privtag validate` reads them: a policy
+    # split over two files is whole, and one annotated twice is a duplicate, not two policies
+    own = [spec for spec in sources if is_own_annotations(spec) and _annotation_path(spec)]
     parts = []
     for spec in sources:
         if is_opp115(spec):
             parts.extend(load_source(spec, opp115_root=opp115, level=level, vote=vote).values())
             continue
-        ds = load_source(spec, split="all", policies_dir=policies)["all"]
+        if spec in own:
+            if spec != own[0]:
+                continue
+            ds = load_annotations(own, policies, split="all")["all"]
+        else:
+            ds = load_source(spec, split="all", policies_dir=policies)["all"]
         parts.append(ds if level == "sentence" else sentences_to_segments(ds))
     if not parts:
         raise DataError("no data sources given; name at least one")
     return concatenate_datasets([p.cast(FEATURES) for p in parts])
+
+
+def _annotation_path(spec: str) -> bool:
+    """Whether ``spec`` names privtag annotation files that exist (anything else goes
+    through :func:`load_source`, which names what is wrong with it)."""
+    path = Path(spec)
+    return path.is_dir() or (path.is_file() and path.suffix.lower() in (".jsonl", ".csv"))
 
 
 def _check_no_file_twice(sources: list[str]) -> None:
