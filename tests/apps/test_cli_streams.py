@@ -81,3 +81,17 @@ def test_full_stdout_is_one_line(tmp_path):
     assert proc.stderr.decode().splitlines() == [
         "privtag: error: cannot write the output: No space left on device"
     ]
+
+
+def test_a_warning_is_one_line_on_stderr(tmp_path):
+    from annotation_helpers import acme_rows, write_jsonl
+
+    path = write_jsonl(tmp_path, acme_rows())
+    (path.parent / "cedar.json").write_text(path.read_text())
+    run = subprocess.run([*MAIN, "validate", str(path.parent)], capture_output=True,
+                         text=True, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert (
+        run.stderr == f"privtag: warning: {path.parent / 'cedar.json'}: not read (privtag "
+        "reads .jsonl and .csv); rename it to .jsonl if it holds one record a line\n"
+    )

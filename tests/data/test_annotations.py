@@ -409,3 +409,27 @@ def test_policies_of_a_subfolder_are_its_mirror_under_policies(tmp_path):
     repo = Path(__file__).resolve().parents[2] / "data" / "annotations" / "modern"
     if any(repo.glob("*.jsonl")):
         assert validate_annotations(sorted(repo.glob("*.jsonl"))) == []
+
+
+def test_files_and_subfolders_an_annotation_folder_does_not_read_are_named(tmp_path):
+    from annotation_helpers import acme_rows, write_jsonl
+    from privtag.data.annotation_format import passed_over
+    from privtag.data.annotations import PassedOverWarning, read_annotations
+
+    path = write_jsonl(tmp_path, acme_rows())
+    folder = path.parent
+    (folder / "cedar.json").write_text(path.read_text())
+    (folder / "dune.jsonl.txt").write_text(path.read_text())
+    (folder / "README.md").write_text("notes")  # guidelines and notes are not named
+    (folder / "sub").mkdir()
+    (folder / "sub" / "elm.jsonl").write_text(path.read_text())
+    notes = passed_over([folder])
+    assert [n.split(":")[0] for n in notes] == [
+        str(folder / "cedar.json"),
+        str(folder / "dune.jsonl.txt"),
+        str(folder / "sub"),
+    ]
+    with pytest.warns(PassedOverWarning) as got:
+        assert len(read_annotations([folder])) == len(acme_rows())
+    # reading warns of the misnamed files; a subfolder is named by `privtag validate`
+    assert sorted(str(w.message) for w in got) == notes[:2]

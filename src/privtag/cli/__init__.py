@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import typer
 
@@ -74,6 +75,8 @@ def main() -> None:
     for Unix tools; a full one (``> /dev/full``) is one line on stderr and exit code 2.
     """
     code: int | str | None = 0
+    # a warning is one line on stderr, as an error is, not a source line of typer's
+    warnings.showwarning = _one_line_warning
     try:
         try:
             app()  # standalone: click reports usage errors itself (exit code 2)
@@ -96,6 +99,10 @@ def main() -> None:
         _drop_stdout()
         code = 2
     sys.exit(code)
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    typer.echo(f"privtag: warning: {' '.join(str(message).split())}", err=True)
 
 
 def _drop_stdout() -> None:

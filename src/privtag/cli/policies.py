@@ -55,6 +55,7 @@ def validate_cmd(
     A path that does not exist is bad input, not a problem of the annotations: one line
     on stderr and exit code 2, as for every command.
     """
+    from privtag.data.annotation_format import passed_over
     from privtag.data.annotations import annotation_files, parse_annotations
     from privtag.errors import DataError
 
@@ -68,6 +69,9 @@ def validate_cmd(
                 else "check the path"
             )
             raise DataError(f"{f}: no such file or directory; {hint}")
+    # misnamed files are warned of wherever annotations are read (parse_annotations)
+    for note in passed_over(files, files=False):
+        typer.echo(f"privtag: warning: {note}", err=True)
     records, problems = parse_annotations(files, policies)
     n_files = len(annotation_files(files))
     if problems:

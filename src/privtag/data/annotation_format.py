@@ -89,6 +89,36 @@ def annotation_files(paths: Iterable[str | Path] | str | Path) -> list[Path]:
     return out
 
 
+def passed_over(
+    paths: Iterable[str | Path] | str | Path, files: bool = True, subfolders: bool = True
+) -> list[str]:
+    """What :func:`annotation_files` leaves out of the folders in ``paths`` that may hold
+    annotations: (with ``files``) ``.json``/``.ndjson`` files, names with ``.jsonl`` or
+    ``.csv`` before another extension, and (with ``subfolders``) subfolders with annotation
+    files (folders are not read recursively). Each as ``"PATH: why; what to do"``; notes and guidelines
+    are not named.
+    """
+    out = []
+    for folder in (p for p in path_list(paths) if p.is_dir()):
+        for q in sorted(folder.iterdir()):
+            name = q.name.lower()
+            if subfolders and q.is_dir() and not name.startswith(".") and annotation_files([q]):
+                out.append(f"{q}: a subfolder, not read; give it as a source of its own")
+            elif (
+                files
+                and q.is_file()
+                and q.suffix.lower() not in (".jsonl", ".csv")
+                and (
+                    q.suffix.lower() in (".json", ".ndjson") or ".jsonl." in name or ".csv." in name
+                )
+            ):
+                out.append(
+                    f"{q}: not read (privtag reads .jsonl and .csv); rename it to .jsonl if it "
+                    "holds one record a line"
+                )
+    return out
+
+
 def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
     """(line, raw dict) of every record of a .jsonl or .csv file.
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -37,14 +38,22 @@ from privtag.data.annotation_format import (  # noqa: F401
     MAX_POLICY_NAME,
     annotation_files,
     check_row,
+    passed_over,
     path_list,
     read_rows,
     suggest_label,
 )
-from privtag.errors import AnnotationError, DataError, PrivtagError
+from privtag.errors import AnnotationError, DataError, PrivtagError, outside_stacklevel
 from privtag.segmentation.units import previous_texts
 
 POLICY_EXTENSIONS = (".md", ".txt", ".html", ".htm")
+
+
+class PassedOverWarning(UserWarning):
+    """A file or subfolder of an annotation folder that is not read (see
+    :func:`~privtag.data.annotation_format.passed_over`)."""
+
+
 _NO_RECORDS = "no records"
 # src/privtag/data/annotations.py -> the repository root's data/policies
 _REPO_POLICIES = Path(__file__).resolve().parents[3] / "data" / "policies"
@@ -109,6 +118,10 @@ def parse_annotations(
     unreadable: set[str] = set()  # files with a line that could not be read as a record
     records: list[dict] = []
     paths = path_list(paths)  # a generator: read once
+    # a misnamed annotation file is named wherever files are read; a subfolder (seed
+    # annotations keep their check sets in some) only by `privtag validate`
+    for note in passed_over(paths, subfolders=False):
+        warnings.warn(note, PassedOverWarning, stacklevel=outside_stacklevel())
     for given in paths:
         if Path(given).is_dir() and not annotation_files([given]):
             found.append(
