@@ -433,3 +433,17 @@ def test_files_and_subfolders_an_annotation_folder_does_not_read_are_named(tmp_p
         assert len(read_annotations([folder])) == len(acme_rows())
     # reading warns of the misnamed files; a subfolder is named by `privtag validate`
     assert sorted(str(w.message) for w in got) == notes[:2]
+
+
+def test_labels_joined_by_a_comma_are_told_to_use_a_semicolon(tmp_path):
+    from annotation_helpers import acme_rows, write_jsonl
+    from privtag.data.annotations import validate_annotations
+
+    rows = acme_rows()
+    rows[0]["labels"] = ["First Party Collection/Use, Third Party Sharing/Collection"]
+    rows[1]["labels"] = ["Frist Party Collection/Use"]
+    problems = validate_annotations([write_jsonl(tmp_path, rows)])
+    joined = [p for p in problems if ":1: labels" in p]
+    assert len(joined) == 1 and "separate labels with ';'" in joined[0]
+    typo = [p for p in problems if ":2: labels" in p]
+    assert len(typo) == 1 and "did you mean 'First Party Collection/Use'" in typo[0]

@@ -21,6 +21,7 @@ import csv
 import difflib
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -306,8 +307,23 @@ def _check_labels(names: list, bad) -> None:
         try:
             i = label_index(name)
         except KeyError:
-            bad("labels", f"unknown label {name!r}", suggest_label(name))
+            # "A, B" in one cell is two labels joined the wrong way: the nearest name to the
+            # whole would drop one of them
+            parts = [x for x in re.split(r"[,|]", name) if x.strip()]
+            if len(parts) > 1 and all(_is_label(x) for x in parts):
+                fix = "separate labels with ';' in a CSV cell, or list them in JSON"
+            else:
+                fix = suggest_label(name)
+            bad("labels", f"unknown label {name!r}", fix)
             continue
         if i in seen:
             bad("labels", f"{LABELS[i]!r} is listed twice", "list each label once")
         seen[i] = name
+
+
+def _is_label(name: str) -> bool:
+    try:
+        label_index(name.strip())
+    except KeyError:
+        return False
+    return True
