@@ -95,3 +95,19 @@ def test_a_warning_is_one_line_on_stderr(tmp_path):
         run.stderr == f"privtag: warning: {path.parent / 'cedar.json'}: not read (privtag "
         "reads .jsonl and .csv); rename it to .jsonl if it holds one record a line\n"
     )
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_tag_leaves_unreadable_files_to_its_reader_not_to_the_argument_parser(
+    three_files, trained_tiny, monkeypatch
+):
+    import os
+
+    a, _, c = three_files
+    real = os.access
+    # as if a.md could not be read: the parser used to refuse the whole command for it,
+    # so c.txt was never tagged; privtag's reader reports such a file and goes on
+    monkeypatch.setattr(os, "access", lambda p, m, **k: False if str(p) == str(a) else real(p, m))
+    result = CliRunner().invoke(app, ["tag", str(a), str(c), "--model", str(trained_tiny)])
+    assert result.exit_code == 0, result.output
+    assert f"== {c}" in result.stdout

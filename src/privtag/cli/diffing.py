@@ -14,8 +14,10 @@ from privtag.policy_diff import THRESHOLD, diff
 
 
 def diff_cmd(
-    old: Annotated[Path, typer.Argument(help="The earlier version (text, Markdown, HTML).")],
-    new: Annotated[Path, typer.Argument(help="The later version.")],
+    old: Annotated[
+        Path, typer.Argument(help="The earlier version (text, Markdown, HTML).", readable=False)
+    ],
+    new: Annotated[Path, typer.Argument(help="The later version.", readable=False)],
     model: Annotated[
         str | None,
         typer.Option("--model", help=MODEL_OR_BASELINE_HELP),

@@ -14,7 +14,9 @@ from privtag.inference.settings import MODEL_HELP
 
 
 def segment_cmd(
-    file: Annotated[Path, typer.Argument(help="Policy file (text, Markdown or HTML).")],
+    file: Annotated[
+        Path, typer.Argument(help="Policy file (text, Markdown or HTML).", readable=False)
+    ],
     format: Annotated[
         str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")
     ] = None,
@@ -39,7 +41,10 @@ def segment_cmd(
 
 def validate_cmd(
     files: Annotated[
-        list[Path], typer.Argument(help="Annotation files (.jsonl/.csv) or directories of them.")
+        list[Path],
+        typer.Argument(
+            help="Annotation files (.jsonl/.csv) or directories of them.", readable=False
+        ),
     ],
     policies: Annotated[
         Path | None,
@@ -83,7 +88,9 @@ def validate_cmd(
 
 
 def tag_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Policy files (text, Markdown, HTML).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Policy files (text, Markdown, HTML).", readable=False)
+    ],
     model: Annotated[
         Path | None,
         typer.Option("--model", help=MODEL_HELP),

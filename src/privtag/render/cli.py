@@ -11,7 +11,9 @@ from privtag.inference.settings import MODEL_HELP, PROFILE_HELP
 
 
 def report_cmd(
-    policy: Annotated[Path, typer.Argument(help="Policy file (text, Markdown or HTML).")],
+    policy: Annotated[
+        Path, typer.Argument(help="Policy file (text, Markdown or HTML).", readable=False)
+    ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the report (.html).")
     ],
