@@ -248,3 +248,10 @@ def test_api_tag_reports_the_thresholds_that_decided_the_policy(trained_tiny, ti
     got = [data["model"]["thresholds"]["sentence"][name] for name in LABELS]
     assert got == pytest.approx(want.tolist(), abs=1e-4)
     assert data["decision"]["thresholds"]["sentence"] == pytest.approx(want.tolist())
+
+
+def test_report_with_a_json_body_says_what_it_takes(client):
+    r = client.post("/report", json={"text": "We share your data."})
+    assert r.status_code == 415
+    assert "takes the page&#x27;s form" in r.text or "takes the page's form" in r.text
+    assert "send JSON to /api/tag" in r.text and "has no text" not in r.text

@@ -213,6 +213,15 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
 
     @app.post("/report", response_class=HTMLResponse, summary="The page's form: the report")
     async def report(request: Request) -> HTMLResponse:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind and kind != "application/x-www-form-urlencoded":
+            # a JSON body read as a form has no "text" field: "the policy has no text" was
+            # false; say what this endpoint takes instead
+            message = (
+                f"/report takes the page's form (application/x-www-form-urlencoded), not "
+                f"{kind}; send JSON to /api/tag"
+            )
+            return _html(home(info["name"], error=message), 415)
         fields = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
         text = (fields.get("text") or [""])[0]
         format = (fields.get("format") or ["auto"])[0]
