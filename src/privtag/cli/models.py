@@ -97,7 +97,9 @@ def train_cmd(
     for lvl in ("sentence", "segment"):
         if lvl in v:
             typer.echo(
-                f"validation {lvl}: micro-F1 {v[lvl]['micro']:.3f}, macro-F1 {v[lvl]['macro']:.3f}"
+                f"validation {lvl}: micro-F1 {v[lvl]['micro']:.3f}, macro-F1 "
+                f"{v[lvl]['macro']:.3f} (thresholds tuned on these units: a development "
+                "figure, not a result)"
             )
     typer.echo(f"saved to {r.train.output_dir}")
     if export:
