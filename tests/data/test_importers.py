@@ -221,3 +221,16 @@ def test_load_source_tools(spec):
     assert set(split_of) == {"delta", "echo"}  # two policies: each whole in one split
     one = load_source(f"{kind}:{EXPORTS / name}", split="test")
     assert list(one) == ["test"] and one["test"].features == FEATURES
+
+
+def test_doccano_items_without_a_label_are_counted_in_a_warning(tmp_path):
+    path = tmp_path / "export.jsonl"
+    lines = [
+        {"id": 1, "text": "We sell data.", "label": ["Third Party Sharing/Collection"]},
+        {"id": 2, "text": "Hello there.", "label": []},
+        {"id": 3, "text": "Welcome.", "label": []},
+    ]
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    with pytest.warns(UserWarning, match=r"export.jsonl: 2 of 3 items have no label"):
+        records = read_doccano(path)
+    assert len(records) == 3  # kept: an empty list may be a decision

@@ -23,7 +23,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from privtag.data.annotation_format import suggest_label
-from privtag.errors import AnnotationError, DataError
+from privtag.errors import AnnotationError, DataError, outside_stacklevel
 from privtag.labels import LABELS, label_index
 from privtag.outputs import write_text
 
@@ -377,6 +377,16 @@ def read_doccano(path: str | Path, *, default_policy: str | None = None) -> list
     _unique(records, wheres, problems)
     if problems:
         raise AnnotationError(problems)
+    empty = sum(not r["labels"] for r in records)
+    if empty:
+        # doccano exports every item, annotated or not, and an empty list reads either way:
+        # say how many count as "no practice", so unannotated ones can be taken out
+        warnings.warn(
+            f"{path}: {empty} of {len(records)} items have no label and count as units that "
+            "state no practice; if some were never annotated, leave them out of the export "
+            "(doccano: export only approved items)",
+            stacklevel=outside_stacklevel(),
+        )
     return records
 
 
