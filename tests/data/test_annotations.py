@@ -447,3 +447,18 @@ def test_labels_joined_by_a_comma_are_told_to_use_a_semicolon(tmp_path):
     assert len(joined) == 1 and "separate labels with ';'" in joined[0]
     typo = [p for p in problems if ":2: labels" in p]
     assert len(typo) == 1 and "did you mean 'First Party Collection/Use'" in typo[0]
+
+
+def test_a_section_must_be_the_heading_path_and_an_empty_one_is_filled_in(tmp_path):
+    from annotation_helpers import acme_rows, write_jsonl
+    from privtag.data.annotations import parse_annotations
+
+    rows = acme_rows()
+    k = next(i for i, r in enumerate(rows) if r["section"])
+    right = rows[k]["section"]
+    rows[k]["section"] = ["Totally", "Wrong heading"]
+    records, problems = parse_annotations([write_jsonl(tmp_path, rows)])
+    assert len(problems) == 1 and f":{k + 1}: section: ['Totally', 'Wrong heading']" in problems[0]
+    rows[k]["section"] = []
+    records, problems = parse_annotations([write_jsonl(tmp_path, rows)])
+    assert problems == [] and records[k]["section"] == right

@@ -254,13 +254,27 @@ def _check_coverage(entries, claimed: set, bad, records: list[dict], coverage: b
         i = bisect.bisect_right(starts, s) - 1
         _check_aligned(doc, i, s, e, lambda *a, _f=f, _ln=ln: bad(_f, _ln, *a))
         sent = doc.sentences[i] if i >= 0 else None
+        section = list(o["section"])
+        if sent is not None and (sent.start, sent.end) == (s, e):
+            # training reads the section as the unit's context: it must be the heading path
+            # the policy has, as `previous` is; an empty one is filled in
+            if section and section != list(sent.section):
+                bad(
+                    f,
+                    ln,
+                    "section",
+                    f"{section!r} is not the heading path above this sentence "
+                    f"({list(sent.section)!r})",
+                    "copy it from `privtag segment --json`, or leave it [] to have it filled in",
+                )
+            section = list(sent.section)
         records.append(
             {
                 "policy": o["policy"],
                 "unit_id": o["sentence_id"],
                 "text": o["text"],
                 "labels": o["labels"],
-                "section": o["section"],
+                "section": section,
                 "start": s,
                 "end": e,
                 "paragraph": sent.paragraph if sent else -1,
