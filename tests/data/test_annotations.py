@@ -206,7 +206,7 @@ def test_policy_file_not_found_is_reported_once(tmp_path):
     path = write_jsonl(tmp_path, rows)
     problems = validate_annotations(path)
     msg = only(problems, f"{path}:1: policy:")
-    assert "no policy file nosuch.md/.txt/.html" in msg and "add the policy text there" in msg
+    assert "no policy file nosuch.md/.txt/.html/.htm" in msg and "--policies DIR" in msg
     assert len(problems) == 1
 
 
@@ -214,8 +214,16 @@ def test_policies_dir_argument(tmp_path):
     shutil.copy(ACME, tmp_path / "acme.jsonl")  # no policies/ next to it
     assert validate_annotations(tmp_path / "acme.jsonl", SMALL / "policies") == []
     assert validate_annotations(tmp_path / "acme.jsonl", tmp_path)[0].endswith(
-        "add the policy text there, or name the folder of policy texts (--policies DIR; data.policies in a recipe)"
+        "name the folder of policy texts (--policies DIR; data.policies in a recipe), or keep "
+        "them in policies/ inside or beside the annotations' folder"
     )
+
+
+def test_policy_texts_in_a_policies_folder_inside_the_annotations_folder_are_found(tmp_path):
+    (flat := tmp_path / "flat").mkdir()
+    shutil.copy(ACME, flat / "acme.jsonl")
+    shutil.copytree(SMALL / "policies", flat / "policies")
+    assert validate_annotations(flat / "acme.jsonl") == []
 
 
 def test_missing_file_and_wrong_extension(tmp_path):

@@ -76,11 +76,13 @@ def find_policy(name: str, policies_dir: Path) -> Path | None:
 
 def _policies_dir(file: Path, given: str | Path | None) -> Path:
     # data/annotations/x.jsonl -> data/policies, data/annotations/modern/x.jsonl ->
-    # data/policies/modern, any/dir/x.jsonl -> any/policies; else the repository's
+    # data/policies/modern, any/dir/x.jsonl -> any/dir/policies or any/policies; else the
+    # repository's
     if given is not None:
         return Path(given)
     here = file.resolve().parent
-    candidates = [here.parent / "policies"]
+    # policies/ inside the annotations' folder, then beside it
+    candidates = [here / "policies", here.parent / "policies"]
     for up in (here, *here.parents):
         if up.name == "annotations":
             candidates.insert(0, up.parent / "policies" / here.relative_to(up))
@@ -173,9 +175,10 @@ def parse_annotations(
                     bad(
                         line,
                         "policy",
-                        f"no policy file {policy}.md/.txt/.html in {_d}",
-                        "add the policy text there, or name the folder of policy texts "
-                        "(--policies DIR; data.policies in a recipe)",
+                        f"no policy file {policy}{'/'.join(POLICY_EXTENSIONS)} in {_d}",
+                        "name the folder of policy texts (--policies DIR; data.policies in a "
+                        "recipe), or keep them in policies/ inside or beside the annotations' "
+                        "folder",
                     )
                 return False
             if pfile not in docs:
