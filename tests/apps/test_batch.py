@@ -413,3 +413,24 @@ def test_an_input_named_in_a_list_is_never_the_output_even_with_force(tmp_path, 
     with pytest.raises(OutputError, match="is an input of this command"):
         batch(["sources.txt"], "vendors.jsonl", model="rules", engine=QUIET, force=True)
     assert recs.read_bytes() == before
+
+
+def test_two_snapshot_folders_are_compared_by_the_path_within_each(tmp_path):
+    old_dir, new_dir = tmp_path / "snap" / "2024-01", tmp_path / "snap" / "2024-06"
+    _policies(old_dir, 2)
+    _policies(new_dir, 2)
+    (new_dir / "p1.txt").write_text("We share your data with advertisers.\n", encoding="utf-8")
+    batch([old_dir], tmp_path / "v1.parquet", model="rules", engine=QUIET)
+    result = batch([new_dir], tmp_path / "v2.parquet", model="rules", engine=QUIET,
+                   diff_against=tmp_path / "v1.parquet")  # fmt: skip
+    comp = result.comparison
+    assert (comp.compared, comp.only_old, comp.only_new) == (2, 0, 0)
+    assert comp.matched_by == "path within each run's folder"
+    assert "paired by path within each run's folder" in comp.to_text()
+    changes = pd.read_parquet(tmp_path / "v2.changes.parquet")
+    assert set(changes.policy_id) == {str(new_dir / "p1.txt")}
+    # records with ids that share nothing: nothing compared, and the text says so
+    other = write_records(tmp_path / "r.jsonl.gz", {"zz": "We sell data."})
+    none = batch([other], tmp_path / "v3.parquet", model="rules", engine=QUIET,
+                 diff_against=tmp_path / "v1.parquet")  # fmt: skip
+    assert none.comparison.compared == 0 and "nothing was compared" in none.comparison.to_text()

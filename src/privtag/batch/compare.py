@@ -1,7 +1,8 @@
 """``privtag batch --diff-against OLD``: which policies changed in which practices.
 
-Two runs of the same level are compared policy by policy (by ``policy_id``; policies in
-only one run are counted, not compared). Per policy and label: the number of units
+Two runs of the same level are compared policy by policy (by ``policy_id``; when no id is
+in both, as for two snapshot folders, by the path within each run's own folder; policies
+in only one run are counted, not compared). Per policy and label: the number of units
 (sentences, paragraphs; at policy level, sentences) carrying the label in each run, and
 its status, addressed or not. At policy level the status is the run's own (sentences
 or paragraphs); at sentence and paragraph level it is "some row carries the label".
@@ -14,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +92,9 @@ class RunComparison:
     #: compared policies that the two runs decided with different threshold profiles (their
     #: changes may come from the thresholds, not the text); None: a run does not say
     other_profile: int | None = 0
+    #: how policies were paired: by ``policy_id``, or (when no id is in both runs, as for
+    #: two snapshot folders) by the path within each run's folder
+    matched_by: str = "policy_id"
 
     @property
     def changed_policies(self) -> int:
@@ -115,6 +120,13 @@ class RunComparison:
             "changed status in at least one practice"
         )
         lines = [head]
+        if self.matched_by != "policy_id":
+            lines.append(f"note: no policy_id is in both runs; paired by {self.matched_by}")
+        if not self.compared:
+            lines.append(
+                "note: no policy of this run is in the earlier one (not by policy_id, nor by "
+                "the path within each run's folder): nothing was compared"
+            )
         for name, n in self.by_label.items():
             if n:
                 lines.append(f"  {name}: {n}")
@@ -177,19 +189,29 @@ def compare_runs(old: str | Path, new: str | Path) -> RunComparison:
             f"--diff-against {old}: it holds {level_old} rows, this run {level_new} rows; "
             "compare runs of the same --level"
         )
-    both = [pid for pid in counts_new if pid in counts_old]
+    # pairs (old id, new id): the same id; failing every one, the same path within each
+    # run's own folder (snap/2024-01/a.txt and snap/2024-06/a.txt)
+    pairs = [(pid, pid) for pid in counts_new if pid in counts_old]
+    matched_by = "policy_id"
+    if not pairs and counts_old and counts_new:
+        old_rel, new_rel = _within_folder(counts_old), _within_folder(counts_new)
+        if old_rel and new_rel:
+            by_rel = {rel: pid for pid, rel in old_rel.items()}
+            pairs = [(by_rel[rel], pid) for pid, rel in new_rel.items() if rel in by_rel]
+            matched_by = "path within each run's folder" if pairs else matched_by
     known = prof_old is not None and prof_new is not None
     result = RunComparison(
         level_new,
-        len(both),
-        len(counts_old) - len(both),
-        len(counts_new) - len(both),
-        other_profile=sum(prof_old[pid] != prof_new[pid] for pid in both) if known else None,
+        len(pairs),
+        len(counts_old) - len(pairs),
+        len(counts_new) - len(pairs),
+        other_profile=sum(prof_old[o] != prof_new[n] for o, n in pairs) if known else None,
+        matched_by=matched_by,
     )
-    for pid in both:
+    for old_id, pid in pairs:
         for j, name in enumerate(LABELS):
-            a, b = int(counts_old[pid][j]), int(counts_new[pid][j])
-            was, now = addr_old[pid][j], addr_new[pid][j]
+            a, b = int(counts_old[old_id][j]), int(counts_new[pid][j])
+            was, now = addr_old[old_id][j], addr_new[pid][j]
             if was != now:
                 change = "addressed" if now else "not addressed"
             elif a != b:
@@ -200,3 +222,16 @@ def compare_runs(old: str | Path, new: str | Path) -> RunComparison:
                 {"policy_id": pid, "label": name, "old": a, "new": b, "change": change}
             )
     return result
+
+
+def _within_folder(ids) -> dict[str, str]:
+    """Each id that is a file path, relative to the folder all of them share; empty when
+    they are not all paths (records' ids) or share no folder."""
+    ids = list(ids)
+    if not all("/" in i or os.sep in i for i in ids):
+        return {}
+    try:
+        common = os.path.commonpath([os.path.dirname(i) for i in ids])
+    except ValueError:  # absolute and relative ids mixed
+        return {}
+    return {i: os.path.relpath(i, common) for i in ids} if common else {}
