@@ -434,3 +434,19 @@ def test_two_snapshot_folders_are_compared_by_the_path_within_each(tmp_path):
     none = batch([other], tmp_path / "v3.parquet", model="rules", engine=QUIET,
                  diff_against=tmp_path / "v1.parquet")  # fmt: skip
     assert none.comparison.compared == 0 and "nothing was compared" in none.comparison.to_text()
+
+
+def test_what_a_reader_repaired_or_left_out_goes_to_the_warnings_table(tmp_path):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    links = " ".join(f"<a href=x>Link {i}</a>" for i in range(40))
+    (folder / "p.html").write_text(
+        f"<html><body><nav>{links}</nav><p>We collect your email.</p></body></html>"
+    )
+    (folder / "mixed.txt").write_bytes("Café policy. We keep your data".encode() + b"\x92s copy.\n")
+    result = batch([folder], tmp_path / "o.csv", model="rules", engine=QUIET)
+    notes = pd.read_csv(tmp_path / "o.warnings.csv")
+    by_file = dict(zip(notes["path"].map(lambda p: Path(p).name), notes["warning"], strict=True))
+    assert "left out as page furniture" in by_file["p.html"]
+    assert "not UTF-8" in by_file["mixed.txt"]
+    assert result.stats.warnings == 2 and "2 reader warnings" in result.summary()

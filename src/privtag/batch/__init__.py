@@ -21,7 +21,7 @@ from typing import Protocol
 
 from privtag.batch.local import BatchStats, LocalEngine
 from privtag.batch.rows import LEVELS
-from privtag.batch.sink import PartSink, errors_path
+from privtag.batch.sink import PartSink, errors_path, warnings_path
 from privtag.batch.sources import BatchInputs
 from privtag.inference.settings import AUTO_PROFILE
 from privtag.outputs import Outputs, spec_paths
@@ -53,6 +53,8 @@ class BatchResult:
             f"{s.policies} policies tagged ({s.sentences} sentences, {s.rows} rows), "
             f"{s.errors} errors (see {self.errors})"
         )
+        if s.warnings:
+            line += f", {s.warnings} reader warnings (see {warnings_path(self.out)})"
         if s.skipped:
             line += f", {s.skipped} done before and skipped"
         return f"{line}; {s.rate()}; wrote {self.out}"

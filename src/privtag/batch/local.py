@@ -26,6 +26,7 @@ class BatchStats:
 
     policies: int = 0
     errors: int = 0
+    warnings: int = 0  # what readers repaired or left out of policies they tagged
     sentences: int = 0
     rows: int = 0
     skipped: int = 0
@@ -66,6 +67,7 @@ class LocalEngine:
         paths: list[str] = []
         rows: list[dict] = []
         errors: list[dict] = []
+        notes: list[dict] = []
         bar = tqdm(total=inputs.limit, unit=" policies", disable=not self.progress)
         start = time.perf_counter()
         try:
@@ -83,20 +85,24 @@ class LocalEngine:
                 rows.extend(result.rows)
                 stats.rows += len(result.rows)
                 stats.sentences += result.sentences
+                notes.extend(
+                    {"policy_id": item.id, "path": item.path, "warning": w} for w in result.warnings
+                )
+                stats.warnings += len(result.warnings)
                 if result.error is None:
                     stats.policies += 1
                 else:
                     stats.errors += 1
                     errors.append({"policy_id": item.id, "path": item.path, "reason": result.error})
                     if self.strict:
-                        sink.write(ids, rows, errors, paths)
+                        sink.write(ids, rows, errors, paths, notes)
                         raise strict_error(result.error)
                 if len(ids) >= self.part_policies:
-                    sink.write(ids, rows, errors, paths)
-                    ids, paths, rows, errors = [], [], [], []
+                    sink.write(ids, rows, errors, paths, notes)
+                    ids, paths, rows, errors, notes = [], [], [], [], []
                 stats.seconds = time.perf_counter() - start
                 bar.set_postfix_str(stats.rate(), refresh=False)
-            sink.write(ids, rows, errors, paths)
+            sink.write(ids, rows, errors, paths, notes)
         finally:
             bar.close()
         stats.seconds = time.perf_counter() - start

@@ -66,6 +66,10 @@ SCHEMAS = {
 ERROR_SCHEMA = pa.schema(
     [("policy_id", pa.string()), ("path", pa.string()), ("reason", pa.string())]
 )
+#: What a reader repaired or left out of a policy it tagged (``privtag tag`` prints it).
+WARNING_SCHEMA = pa.schema(
+    [("policy_id", pa.string()), ("path", pa.string()), ("warning", pa.string())]
+)
 
 
 class Tagged(NamedTuple):
@@ -74,6 +78,7 @@ class Tagged(NamedTuple):
     rows: list[dict]
     error: str | None
     sentences: int
+    warnings: tuple[str, ...] = ()
 
 
 def _scores(scores: dict[str, float]) -> dict[str, float]:
@@ -154,7 +159,8 @@ def tag_input(tagger, item: PolicyInput, level: str) -> Tagged:
     except Exception as e:
         reason = one_line(e)
         return Tagged([], reason if item.path in reason else f"{item.path}: {reason}", 0)
-    return Tagged(policy_rows(item.id, policy, level), None, len(policy.sentences))
+    warnings = tuple(getattr(policy.document, "warnings", ()))
+    return Tagged(policy_rows(item.id, policy, level), None, len(policy.sentences), warnings)
 
 
 def to_table(rows: list[dict], level: str) -> pa.Table:

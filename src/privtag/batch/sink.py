@@ -19,7 +19,9 @@ folder that is not a batch output, need ``--force``, which starts over.
 
 The errors table (``policy_id``, ``path``, ``reason``) is written next to the output as
 ``corpus.errors.parquet`` (``.csv``, ``.jsonl``: the output's format) at the end of
-every run, also when it is empty.
+every run, also when it is empty; the warnings table (``policy_id``, ``path``,
+``warning``: what a reader repaired or left out of a policy it tagged, as ``privtag tag``
+prints it) as ``corpus.warnings.parquet``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from privtag.batch.rows import ERROR_SCHEMA, to_table
+from privtag.batch.rows import ERROR_SCHEMA, WARNING_SCHEMA, to_table
 from privtag.batch.sources import input_key
 from privtag.errors import OutputError
 from privtag.outputs import Outputs, atomic_file, write_text
@@ -45,6 +47,11 @@ PROGRESS_FILE = "_progress.jsonl"
 def errors_path(out: Path) -> Path:
     """``corpus.parquet`` -> ``corpus.errors.parquet``."""
     return out.with_name(f"{out.stem}.errors{out.suffix}")
+
+
+def warnings_path(out: Path) -> Path:
+    """``corpus.parquet`` -> ``corpus.warnings.parquet``."""
+    return out.with_name(f"{out.stem}.warnings{out.suffix}")
 
 
 def parts_dir(out: Path) -> Path:
@@ -84,11 +91,13 @@ class PartSink:
             outputs.file(out, "-o", update=False)
             outputs.claim(self.dir, "-o")
         self.errors_file = outputs.file(errors_path(out), "-o", update=self.resumed)
+        self.warnings_file = outputs.file(warnings_path(out), "-o", update=self.resumed)
         self.done: set[str] = set()
         #: the inputs done, by :func:`~privtag.batch.sources.input_key`: a resumed run skips
         #: a policy it did, whatever path spelling names it now
         self.done_keys: set[str] = set()
         self.errors: list[dict] = []
+        self.warnings: list[dict] = []
         self._next = 0
         self._open()
 
@@ -139,6 +148,7 @@ class PartSink:
                 # logs written before keys were recorded resume by id alone
                 self.done_keys.update(entry.get("keys", ()))
                 self.errors.extend(entry["errors"])
+                self.warnings.extend(entry.get("warnings", ()))
             # keep only whole lines, so the next append does not join a cut one
             with atomic_file(log) as f:
                 f.writelines(
@@ -163,9 +173,10 @@ class PartSink:
         rows: list[dict] | pa.Table,
         errors: list[dict],
         paths: list[str] | None = None,
+        warnings: list[dict] | None = None,
     ) -> None:
-        """Commit one part: the rows of the policies ``ids`` (read from ``paths``) and their
-        errors."""
+        """Commit one part: the rows of the policies ``ids`` (read from ``paths``), their
+        errors and their readers' warnings."""
         if not ids:
             return
         name = f"part-{self._next:05d}.parquet"
@@ -173,7 +184,8 @@ class PartSink:
         with atomic_file(self.dir / name, binary=True) as f:
             pq.write_table(table, f)
         keys = [input_key(p) for p in paths or []]
-        entry = {"part": name, "ids": ids, "keys": keys, "errors": errors}
+        warnings = warnings or []
+        entry = {"part": name, "ids": ids, "keys": keys, "errors": errors, "warnings": warnings}
         line = json.dumps(entry, ensure_ascii=False)
         with open(self.dir / PROGRESS_FILE, "a", encoding="utf-8") as f:
             f.write(line + "\n")
@@ -183,15 +195,19 @@ class PartSink:
         self.done.update(ids)
         self.done_keys.update(keys)
         self.errors.extend(errors)
+        self.warnings.extend(warnings)
 
     def parts(self) -> list[Path]:
         """The committed part files, in order."""
         return sorted(self.dir.glob("part-*.parquet"))
 
     def finish(self) -> None:
-        """Write the errors table, and for CSV/JSONL the output (then drop the parts)."""
+        """Write the errors and warnings tables, and for CSV/JSONL the output (then drop the
+        parts)."""
         errors = pa.Table.from_pylist(self.errors, schema=ERROR_SCHEMA)
         write_table(errors, self.errors_file)
+        notes = pa.Table.from_pylist(self.warnings, schema=WARNING_SCHEMA)
+        write_table(notes, self.warnings_file)
         if self.format == ".parquet":
             return
         with atomic_file(self.out, binary=True) as f:
