@@ -191,3 +191,20 @@ def test_highlight_outlines_the_tagged_sentences(policy):
         for row in re.findall(r"_row(\d+)_col2", block)
     ]
     assert [styler.data.iloc[r]["id"] for r in outlined] == ["s2"]  # tagged Data Retention
+
+
+def test_the_json_holds_the_text_its_offsets_index_and_the_spans_in_the_source():
+    from privtag.batch.taggers import SystemTagger
+    from privtag.evaluation.baselines import RuleTagger
+
+    source = "# Privacy *Policy*\r\n\r\nWe  collect your **email**. We keep it.\r\n"
+    data = SystemTagger(RuleTagger()).tag(source.encode(), format="markdown").to_dict()
+    spans = [
+        (data["text"][s["start"] : s["end"]], source[s["source_start"] : s["source_end"]])
+        for s in data["sentences"]
+    ]
+    assert spans == [
+        ("Privacy Policy", "Privacy *Policy"),  # first to last character of the sentence
+        ("We collect your email.", "We  collect your **email**."),
+        ("We keep it.", "We keep it."),
+    ]

@@ -101,12 +101,29 @@ class TaggedPolicy:
 
     def to_dict(self) -> dict:
         """JSON-ready dict: model, what decided the labels (aggregation, threshold profile,
-        thresholds), source metadata, sentences, paragraphs and summary."""
+        thresholds), source metadata, the normalised ``text`` every ``start``/``end`` indexes,
+        sentences, paragraphs and summary.
+
+        Each sentence also has ``source_start``/``source_end``: its span in the text as the
+        user gave it (Markdown markup, CRLF and doubled spaces included), or None where
+        that is not known (HTML; see :meth:`Document.source_offset`).
+        """
+        doc = self.document
+
+        def sentence(s: TaggedSentence) -> dict:
+            first, last = doc.source_offset(s.start), doc.source_offset(s.end - 1)
+            where = {
+                "source_start": first,
+                "source_end": None if first is None or last is None else last + 1,
+            }
+            return {**asdict(s), **where}
+
         return {
             "model": self.model,
             "decision": self.metadata,
-            "source": {k: v for k, v in self.document.metadata.items() if k != "links"},
-            "sentences": [asdict(s) for s in self.sentences],
+            "source": {k: v for k, v in doc.metadata.items() if k != "links"},
+            "text": doc.text,
+            "sentences": [sentence(s) for s in self.sentences],
             "paragraphs": [asdict(p) for p in self.paragraphs],
             "summary": self.summary(),
         }
