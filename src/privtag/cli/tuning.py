@@ -151,7 +151,7 @@ def _retune(tagger, specs, opp115, tolerance, policies) -> list[str]:
     from privtag.data.sources import load_units
     from privtag.inference.settings import AUTO_PROFILE
     from privtag.inference.tagger import AGGREGATES
-    from privtag.training.train import tune_tagger
+    from privtag.training.tuning import tune_tagger
 
     dropped = sorted(tagger.thresholds.pop("profiles", {}))  # fitted on the old thresholds
     tagger.use_thresholds(AUTO_PROFILE)  # a profile in use may be one of them

@@ -1,8 +1,8 @@
 """Training: from a recipe and data sources to a saved model directory.
 
 This package owns the recipe (:mod:`~privtag.training.recipe`: one typed dataclass per
-section, typos rejected), fine-tuning and threshold tuning
-(:mod:`~privtag.training.train`), per-label thresholds
+section, typos rejected), fine-tuning (:mod:`~privtag.training.train`), the aggregation
+and thresholds picked on validation (:mod:`~privtag.training.tuning`), per-label thresholds
 (:mod:`~privtag.training.thresholds`) and decision rules fitted on validation scores
 (:mod:`~privtag.training.decision`). It may import inference (to tune and evaluate
 what it trains) and data, and scores with :mod:`privtag.evaluation.metrics` (the one
@@ -19,7 +19,7 @@ _HOME = {
     "Recipe": "recipe",
     "RecipeError": "recipe",
     "train": "train",
-    "tune_tagger": "train",
+    "tune_tagger": "tuning",
     "tune_thresholds": "thresholds",
 }
 __all__ = sorted(_HOME)

@@ -126,7 +126,7 @@ class TrainConfig:
     select_on: str = "segment"  # validation level whose macro-F1 picks the best epoch
     aggregates: list[str] = field(default_factory=lambda: ["max", "max+direct", "direct"])
     # keep a one-pass aggregate (max, noisy_or) when its validation macro-F1 is at most this
-    # far below the best: it tags about 1.6 times faster (see privtag.training.train.tune_tagger)
+    # far below the best: it tags about 1.6 times faster (see privtag.training.tuning.tune_tagger)
     aggregate_tolerance: float = 0.0
     compact: bool = False
     # float32 | bfloat16 | auto (bfloat16 autocast where the CPU has it natively: about 1.5
