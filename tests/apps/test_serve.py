@@ -255,3 +255,13 @@ def test_report_with_a_json_body_says_what_it_takes(client):
     assert r.status_code == 415
     assert "takes the page&#x27;s form" in r.text or "takes the page's form" in r.text
     assert "send JSON to /api/tag" in r.text and "has no text" not in r.text
+
+
+def test_a_predict_item_the_size_of_a_policy_is_refused_before_scoring(client):
+    from privtag.serve.app import MAX_UNIT_CHARS
+
+    r = client.post("/api/predict", json={"texts": ["We sell data. " * (MAX_UNIT_CHARS // 10)]})
+    assert r.status_code == 422
+    assert f"at most {MAX_UNIT_CHARS}" in r.json()["detail"] and "texts.0" in r.json()["detail"]
+    r = client.post("/api/predict", json={"texts": ["We sell data."]})
+    assert r.status_code == 200

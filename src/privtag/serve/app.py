@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 import threading
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
 import numpy as np
@@ -23,7 +23,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from privtag.errors import PrivtagError
@@ -40,6 +40,10 @@ Format = Literal["auto", "text", "markdown", "html"]
 #: Units one /api/predict request may hold: the model serves one request at a time, so a
 #: request of 30,000 units (45 s here) would hold every other user up for as long.
 MAX_UNITS = 1000
+#: Characters in one /api/predict item. A unit is a sentence or a paragraph; a whole
+#: policy of 460 KB sent as one unit held the model (and every other user) for 55 s.
+#: A policy goes to /api/tag, which segments it and is bounded by --max-bytes.
+MAX_UNIT_CHARS = 20_000
 
 
 class TagRequest(BaseModel):
@@ -57,8 +61,9 @@ class PredictRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    texts: list[str] = Field(
-        description=f"One unit (sentence or paragraph) per item, at most {MAX_UNITS}; an item "
+    texts: list[Annotated[str, StringConstraints(max_length=MAX_UNIT_CHARS)]] = Field(
+        description=f"One unit (sentence or paragraph) per item, at most {MAX_UNITS} items of "
+        f"at most {MAX_UNIT_CHARS:,} characters (a whole policy goes to /api/tag); an item "
         "without text gets no label and scores 0.",
         max_length=MAX_UNITS,
     )
