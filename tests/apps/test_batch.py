@@ -450,3 +450,20 @@ def test_what_a_reader_repaired_or_left_out_goes_to_the_warnings_table(tmp_path)
     assert "left out as page furniture" in by_file["p.html"]
     assert "not UTF-8" in by_file["mixed.txt"]
     assert result.stats.warnings == 2 and "2 reader warnings" in result.summary()
+
+
+def test_one_file_named_two_ways_in_a_run_is_tagged_once(tmp_path):
+    folder = _policies(tmp_path / "c2", 2)
+    result = batch([folder, str(folder / "p0.txt").replace("c2", "c2/../c2")],
+                   tmp_path / "o.csv", model="rules", engine=QUIET)  # fmt: skip
+    assert result.stats.policies == 2 and result.stats.errors == 1
+    reasons = pd.read_csv(tmp_path / "o.errors.csv")["reason"]
+    assert reasons.str.contains("duplicate of a policy read before").all()
+
+
+def test_records_are_resumed_by_id_not_by_their_line():
+    from privtag.batch.sources import input_key
+
+    # the local engine names a record FILE:LINE and Ray FILE:ID: neither is a file key
+    assert input_key("corpus.jsonl.gz:7") is None and input_key("x/c.JSONL:abc") is None
+    assert input_key("a/../b.txt") == input_key("b.txt")

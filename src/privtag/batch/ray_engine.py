@@ -124,7 +124,7 @@ class RayEngine:
     def _read(self, ray, inputs: BatchInputs, done: set[str], done_keys: set[str]):
         parts = []
         for spec in inputs.specs:
-            if is_records(spec):
+            if is_records(spec) and Path(spec).is_file():  # else an error row, by _expand
                 ds = ray.data.read_json(spec, lines=True).select_columns(["id", "text"])
                 if inputs.limit is not None:
                     # before the map: otherwise every record of the file is converted
@@ -141,7 +141,9 @@ class RayEngine:
             ds = ds.limit(inputs.limit)
         if done or done_keys:
             ds = ds.filter(
-                lambda row: row["id"] not in done and input_key(row["path"]) not in done_keys
+                lambda row: (
+                    row["id"] not in done and (input_key(row["path"]) or "") not in done_keys
+                )
             )
         # one block per map call: a single file reads as one block, which one actor
         # would tag alone while the others idle

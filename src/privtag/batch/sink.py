@@ -165,7 +165,8 @@ class PartSink:
 
     def is_done(self, policy_id: str, path: str) -> bool:
         """Whether a committed part holds the policy ``policy_id`` read from ``path``."""
-        return policy_id in self.done or input_key(path) in self.done_keys
+        key = input_key(path)
+        return policy_id in self.done or (key is not None and key in self.done_keys)
 
     def write(
         self,
@@ -183,7 +184,7 @@ class PartSink:
         table = rows if isinstance(rows, pa.Table) else to_table(rows, self.level)
         with atomic_file(self.dir / name, binary=True) as f:
             pq.write_table(table, f)
-        keys = [input_key(p) for p in paths or []]
+        keys = [k for k in map(input_key, paths or []) if k is not None]
         warnings = warnings or []
         entry = {"part": name, "ids": ids, "keys": keys, "errors": errors, "warnings": warnings}
         line = json.dumps(entry, ensure_ascii=False)

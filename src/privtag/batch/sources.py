@@ -40,24 +40,26 @@ from privtag.segmentation.loading import POLICY_SUFFIXES
 
 POLICY_EXTENSIONS = POLICY_SUFFIXES
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz")
-_RECORD_AT = re.compile(r"^(.*\.jsonl(?:\.gz)?):(\d+)$", re.IGNORECASE)
+# a record's path: FILE.jsonl(.gz):LINE (local engine) or FILE.jsonl(.gz):ID (Ray)
+_RECORD_AT = re.compile(r"^.*\.jsonl(?:\.gz)?:.+$", re.IGNORECASE)
 
 
-def input_key(path: str) -> str:
-    """Where an input comes from, the same however its path was spelt (``c2/a.txt``,
-    ``/abs/c2/a.txt``, ``../c2/a.txt``): the resolved file, and a record's line.
+def input_key(path: str) -> str | None:
+    """Where a file input comes from, the same however its path was spelt (``c2/a.txt``,
+    ``/abs/c2/a.txt``, ``../c2/a.txt``): the resolved file. None for a record, which is
+    known by its id (the engines name a record's place differently: line or id).
 
     A resumed run skips the inputs whose key is done, so a folder named another way
     does not tag (and write) every policy a second time under other ids.
 
     Example:
-        >>> input_key("x/../policies.jsonl.gz:7") == input_key("policies.jsonl.gz:7")
-        True
+        >>> input_key("x/../a.txt") == input_key("a.txt"), input_key("p.jsonl.gz:7")
+        (True, None)
     """
-    m = _RECORD_AT.match(path)
-    file, line = (m.group(1), f":{m.group(2)}") if m else (path, "")
+    if _RECORD_AT.match(path):
+        return None
     try:
-        return f"{Path(file).resolve()}{line}"
+        return str(Path(path).resolve())
     except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL byte
         return path
 
@@ -261,17 +263,24 @@ class BatchInputs:
         for spec in self.specs:
             path = Path(spec)
             if path.is_file() and path.suffix.lower() == ".txt":
-                out.extend(_resolve(e, path) for e in _list_file(path) or [])
+                out.extend(Path(e) for e in _list_file(path) or [])  # resolved already
         return out
 
     def __iter__(self) -> Iterator[PolicyInput]:
         """Every policy (after ``limit``); a duplicate id becomes an error."""
         seen: set[str] = set()
+        files: set[str] = set()  # the same file named two ways is a duplicate too
         items = itertools.chain.from_iterable(_expand(s, self.extensions, True) for s in self.specs)
         for item in itertools.islice(items, self.limit):
-            if item.id in seen and item.error is None:
+            key = input_key(item.path) if item.error is None else None
+            if item.error is None and (item.id in seen or (key is not None and key in files)):
                 item = PolicyInput(
-                    item.id, item.path, error=f"{item.path}: duplicate id {item.id!r}; skipped"
+                    item.id,
+                    item.path,
+                    error=f"{item.path}: duplicate of a policy read before "
+                    f"(id {item.id!r}); skipped",
                 )
             seen.add(item.id)
+            if key is not None:
+                files.add(key)
             yield item
