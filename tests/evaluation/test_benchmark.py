@@ -227,14 +227,17 @@ def test_the_harness_runs_the_tagger_class(fixtures):
     assert 0 <= result.scores["micro"]["f1"] <= 1 and result.units_per_second > 0
 
 
-def test_figures_on_data_a_model_saw_are_flagged():
+def test_figures_on_data_a_model_saw_are_flagged(monkeypatch):
+    from pathlib import Path
     from types import SimpleNamespace
 
+    import privtag.evaluation.benchmark as bench_module
     from privtag.evaluation.benchmark import seen_warnings
 
-    recipe = {
-        "data": {"train": ["opp115:train", "x/acme.jsonl"], "validation": ["opp115:validation"]}
-    }
+    # annotation sources hold policies named after their files here (nothing is read)
+    monkeypatch.setattr(bench_module, "load_units", lambda specs: {"policy": [Path(specs[0]).stem]})
+    recipe = {"data": {"train": ["opp115:train", "x/acme.jsonl"],
+                       "validation": ["opp115:validation", "x/dev.jsonl"]}}  # fmt: skip
     tuned = SimpleNamespace(name="m", metadata={"recipe": recipe})
     pooled = SimpleNamespace(name="m", metadata={"recipe": recipe, "crossval": {"n_folds": 5}})
     assert seen_warnings(tuned, ["opp115:validation"], set()) == [
@@ -243,8 +246,17 @@ def test_figures_on_data_a_model_saw_are_flagged():
     assert seen_warnings(pooled, ["opp115:validation"], set()) == [
         "m trained on opp115:validation: its figures there are not a result"
     ]
-    # an annotation file it trained on, found by its policy (the file is gone: its name)
+    # all of OPP-115 holds the training split
+    assert seen_warnings(tuned, ["opp115:all"], set())[0].startswith("m trained on opp115:all")
     assert seen_warnings(tuned, ["y/acme.jsonl"], {"acme"}) == [
         "m trained on 1 of these policies (acme): their figures are optimistic"
     ]
+    # its own validation annotations: tuned on them, or (pooled) trained on them
+    assert seen_warnings(tuned, ["x/dev.jsonl"], {"dev"}) == [
+        "m tuned its thresholds on 1 of these policies (dev): their figures are a development "
+        "number"
+    ]
+    assert (
+        "trained on 1 of these policies (dev)" in seen_warnings(pooled, ["x/dev.jsonl"], {"dev"})[0]
+    )
     assert seen_warnings(tuned, ["opp115:test", "y/other.jsonl"], {"other"}) == []

@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -15,7 +14,7 @@ from privtag.data.annotations import policy_files
 from privtag.data.sources import load_units
 from privtag.errors import DataError
 from privtag.evaluation.in_policy import decide_in_policy
-from privtag.labels import LABEL2ID
+from privtag.labels import LABEL2ID, LABELS
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -23,20 +22,45 @@ DATA = Path(__file__).resolve().parents[1] / "fixtures" / "model_data"
 VALIDATION = DATA / "validation"
 
 
+class KnownTagger:
+    """Tags a policy with the real segmenter, labelling sentence sK with LABELS[K % 12] and
+    paragraph k with LABELS[(k + 1) % 12]: labels known in advance, whatever the offsets."""
+
+    def tag_file(self, path):
+        import dataclasses
+
+        from privtag.batch.taggers import SystemTagger
+        from privtag.evaluation.baselines import RuleTagger
+
+        policy = SystemTagger(RuleTagger()).tag(Path(path))
+        sentences = [
+            dataclasses.replace(s, labels=[LABELS[int(s.id[1:]) % 12]]) for s in policy.sentences
+        ]
+        paragraphs = [
+            dataclasses.replace(p, labels=[LABELS[(p.index + 1) % 12]]) for p in policy.paragraphs
+        ]
+        return dataclasses.replace(policy, sentences=sentences, paragraphs=paragraphs)
+
+
 @pytest.mark.parametrize("level", ["sentence", "segment"])
-def test_each_unit_gets_the_labels_tag_gives_it_in_its_policy(tiny_tagger, level):
+def test_each_unit_gets_the_labels_tag_gives_it_in_its_policy(level):
     units = load_units([str(VALIDATION)], level)
     files = policy_files([VALIDATION])
     assert {k: v.resolve() for k, v in files.items()} == {"quill": DATA / "policies" / "quill.md"}
-    decided, seconds, profiles = decide_in_policy(tiny_tagger, units, files, level)
-    policy = tiny_tagger.tag_file(files["quill"])
-    found = policy.sentences if level == "sentence" else policy.paragraphs
-    by_offsets = {(u.start, u.end): u.labels for u in found}
-    expected = np.zeros_like(decided)
-    for i, (s, e) in enumerate(zip(units["start"], units["end"], strict=True)):
-        expected[i, [LABEL2ID[x] for x in by_offsets[(s, e)]]] = 1
-    assert decided.shape == (len(units), 12) and (decided == expected).all()
-    assert seconds > 0 and profiles == {"quill": policy.metadata["profile"]}
+    decided, seconds, _ = decide_in_policy(KnownTagger(), units, files, level)
+    if level == "sentence":  # unit sK holds sentence sK
+        expected = [LABEL2ID[LABELS[int(u[1:]) % 12]] for u in units["unit_id"]]
+    else:  # unit pK is paragraph K
+        expected = [LABEL2ID[LABELS[(int(u[1:]) + 1) % 12]] for u in units["unit_id"]]
+    assert decided.shape == (len(units), 12) and decided.sum() == len(units)
+    assert decided.argmax(1).tolist() == expected and seconds > 0
+
+
+def test_the_profile_each_policy_was_decided_with_is_returned(tiny_tagger):
+    units = load_units([str(VALIDATION)], "sentence")
+    files = policy_files([VALIDATION])
+    _, _, profiles = decide_in_policy(tiny_tagger, units, files, "sentence")
+    assert profiles == {"quill": tiny_tagger.tag_file(files["quill"]).metadata["profile"]}
 
 
 def test_a_unit_that_is_not_a_sentence_of_its_policy_is_named(tiny_tagger):

@@ -98,17 +98,18 @@ def evaluate_cmd(
     # results name the profile they used; units scored alone decide "auto" as "default"
     if thresholds not in (None, DEFAULT_PROFILE, AUTO_PROFILE):
         system.name = f"{system.name} (thresholds {thresholds})"
-    files = policy_files(data, policies) if in_policy else {}
     how = "in their policies, as `privtag tag` gives them" if in_policy else "alone"
     if not in_policy and thresholds in (None, AUTO_PROFILE) and not baseline:
         how += " (the tuned thresholds: a unit alone does not say when its policy was written)"
     typer.echo(f"Units scored {how}.\n")
     results = []
     for lvl in levels:
-        units = load_units(data, lvl, opp115, policies=policies)
+        units = load_units(data, lvl, opp115, policies=policies)  # every problem, listed
         if lvl == levels[0]:
             for warning in seen_warnings(system, data, set(units["policy"])):
-                typer.echo(f"warning: {warning}.", err=True)
+                typer.echo(f"privtag: warning: {warning}.", err=True)
+            # found as the units' were: they loaded, so every policy text is there
+            files = policy_files(data, policies) if in_policy else {}
         name = f"{' + '.join(data)}, {lvl} level ({'in policy' if in_policy else 'alone'})"
         if in_policy:
             decided, seconds, _ = decide_in_policy(system, units, files, lvl)

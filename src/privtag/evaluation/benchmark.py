@@ -81,10 +81,14 @@ def load_system(spec: str, thresholds: str | None = None) -> System:
     return Tagger.load(spec, thresholds=thresholds)
 
 
-def policies_trained_on(system: object) -> set[str] | None:
-    """Policies of non-OPP-115 training sources named in a tagger's metadata; None if unknown."""
+def policies_trained_on(system: object, include: str = "train") -> set[str] | None:
+    """Policies of non-OPP-115 sources named in a tagger's recipe; None if unknown.
+
+    ``include``: ``"train"`` (its training data) or ``"validation"`` (what it was tuned,
+    or with ``--crossval`` also trained, on).
+    """
     recipe = getattr(system, "metadata", {}).get("recipe") or {}
-    specs = (recipe.get("data") or {}).get("train")
+    specs = (recipe.get("data") or {}).get(include)
     if specs is None:
         return None
     seen: set[str] = set()
@@ -104,35 +108,53 @@ def seen_warnings(system: object, specs: list[str], policies: set[str]) -> list[
 
     A model made by ``privtag train --crossval`` trained on its recipe's training and
     validation data together (``metadata["crossval"]``); any other tuned its thresholds on
-    the validation data.
+    the validation data. OPP-115 is matched by split (``opp115`` and ``opp115:all`` hold
+    every split), other sources by the policies they hold.
     """
     meta = getattr(system, "metadata", {}) or {}
     data = (meta.get("recipe") or {}).get("data") or {}
     train, validation = list(data.get("train") or []), list(data.get("validation") or [])
     pooled = bool(meta.get("crossval"))
-    trained = set(train) | (set(validation) if pooled else set())
-    tuned = set() if pooled else set(validation)
     name = getattr(system, "name", "the model")
+
+    def opp_hits(seen: list[str]) -> list[str]:
+        seen_splits = {s.partition(":")[2] or "all" for s in seen if is_opp115(s)}
+        if not seen_splits:
+            return []
+        out = []
+        for s in specs:
+            split = s.partition(":")[2] or "all" if is_opp115(s) else None
+            if split is not None and (
+                "all" in seen_splits or split == "all" or split in seen_splits
+            ):
+                out.append(s)
+        return out
+
+    def own_hits(include: str) -> list[str]:
+        return sorted((policies_trained_on(system, include) or set()) & policies)
+
+    trained_specs = train + (validation if pooled else [])
+    tuned_specs = [] if pooled else validation
+    trained = sorted(set(own_hits("train")) | (set(own_hits("validation")) if pooled else set()))
+    tuned = [] if pooled else own_hits("validation")
     out = []
-
-    def opp_hits(seen: set[str]) -> list[str]:
-        whole = any(s in ("opp115", "opp115:all") for s in seen)
-        return [s for s in specs if is_opp115(s) and (s in seen or whole)]
-
-    if hits := opp_hits(trained):
+    if hits := opp_hits(trained_specs):
         out.append(f"{name} trained on {', '.join(hits)}: its figures there are not a result")
-    if hits := opp_hits(tuned):
+    if hits := opp_hits(tuned_specs):
         out.append(
             f"{name} tuned its thresholds on {', '.join(hits)}: its figures there are a "
             "development number"
         )
-    own = sorted((policies_trained_on(system) or set()) & policies)
-    if own:
-        more = f" and {len(own) - 3} more" if len(own) > 3 else ""
-        out.append(
-            f"{name} trained on {len(own)} of these policies ({', '.join(own[:3])}{more}): "
-            "their figures are optimistic"
-        )
+    for what, found, meaning in (
+        ("trained on", trained, "their figures are optimistic"),
+        ("tuned its thresholds on", tuned, "their figures are a development number"),
+    ):
+        if found:
+            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+            out.append(
+                f"{name} {what} {len(found)} of these policies ({', '.join(found[:3])}{more}): "
+                f"{meaning}"
+            )
     return out
 
 

@@ -11,7 +11,7 @@ each annotated unit's labels from the result, matched by offsets.
 
 Example:
     >>> files = policy_files(["data/annotations/modern"])           # doctest: +SKIP
-    >>> decided, seconds = decide_in_policy(tagger, units, files, "sentence")  # doctest: +SKIP
+    >>> decided, seconds, profiles = decide_in_policy(tagger, units, files, "sentence")  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ This package owns the typed inference settings and model-directory checks
 (:mod:`~privtag.inference.settings`), tokenizing units into windows
 (:mod:`~privtag.inference.encoding`), the :class:`~privtag.inference.backends.Scorer`
 seam with its torch implementation (:mod:`~privtag.inference.backends`), the
-classifier and its weight files (:mod:`~privtag.inference.model`), a model directory's
-files (:mod:`~privtag.inference.persistence`), the
+classifier (:mod:`~privtag.inference.model`), its weight files
+(:mod:`~privtag.inference.weights`), a model directory's files
+(:mod:`~privtag.inference.persistence`), the
 :class:`Tagger` (:mod:`~privtag.inference.tagger`) and what it returns
 (:mod:`~privtag.inference.results`). It sits on :mod:`privtag.segmentation` and
 never imports training, evaluation or ``datasets``. Names load on first use (torch).

@@ -2,13 +2,13 @@
 :meth:`Tagger.save_pretrained` writes.
 
 A model directory holds the classifier's weights (``model.safetensors``, or the
-compact ``compact.safetensors``; see :mod:`privtag.inference.model`), its
+compact ``compact.safetensors``; see :mod:`privtag.inference.weights`), its
 ``config.json``, the tokenizer, and three JSON files: the inference settings
 (``privtag.json``), the tuned thresholds and their profiles (``thresholds.json``) and
 the training record (``training.json``). Nothing here is pickled.
 
-Every check that can fail runs before the weights load, so a broken directory costs
-milliseconds, and the message names the file and what to do.
+Missing files and bad settings or thresholds are found before the weights load, so most
+broken directories cost milliseconds; every message names the file and what to do.
 """
 
 from __future__ import annotations

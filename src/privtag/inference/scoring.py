@@ -13,7 +13,7 @@ The functions take the tagger as their first argument and the ``Tagger`` binds t
 its private methods (``Tagger._score`` is :func:`score_units`, and so on): the stream,
 training and cross-validation call those names, and each function here calls the others
 through the tagger, so a tagger that overrides one (a test's stub) is honoured by all.
-The ``Tagger`` itself keeps loading, saving and the public API.
+The ``Tagger`` itself keeps the public API (its directory: :mod:`privtag.inference.persistence`).
 
 Example:
     >>> from privtag.inference.scoring import split_unit

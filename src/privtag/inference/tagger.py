@@ -8,8 +8,9 @@ Example:
     >>> policy = tagger.tag_file("data/policies/zarget.md")            # doctest: +SKIP
     >>> policy.summary()                                               # doctest: +SKIP
 
-Scoring (units to scores, scores to labels) lives in :mod:`privtag.inference.scoring`;
-this module keeps loading, saving and the public API.
+Scoring (units to scores, scores to labels) lives in :mod:`privtag.inference.scoring`,
+reading and writing a model directory in :mod:`privtag.inference.persistence`; this module
+keeps the public API.
 """
 
 from __future__ import annotations
