@@ -280,3 +280,16 @@ print(sorted(m for m in ("torch", "transformers", "evaluate", "datasets") if m i
     r = _run(code)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_an_old_module_keeps_the_names_that_moved_out_of_it():
+    code = """
+import warnings
+warnings.simplefilter("ignore")
+from privtag.model import COMPACT_FILE, PrivtagClassifier, load_model, weights_hash
+from privtag.inference import weights
+print(load_model is weights.load_model, weights_hash is weights.weights_hash, COMPACT_FILE)
+"""
+    r = _run(code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "True", "compact.safetensors"]

@@ -56,6 +56,15 @@ ALIASES = {
     "privtag.crossval": "privtag.evaluation.crossval",
     "privtag.crossval_report": "privtag.evaluation.crossval_report",
 }
+#: Names an old module had that now live in another module: given to the module the old
+#: name opens when it is first imported (privtag 0.2.0's inference/model.py held the
+#: weight files' functions, now inference/weights.py's).
+_MOVED_NAMES = {
+    "privtag.model": (
+        "privtag.inference.weights",
+        ("COMPACT_FILE", "COMPACT_META", "FROZEN", "load_model", "save_compact", "weights_hash"),
+    ),
+}
 #: Old module names that are also functions of the package: the attribute stays the
 #: function when the old module is imported (``privtag.segment`` is :func:`segment`).
 _FUNCTIONS = {"segment", "train"}
@@ -78,6 +87,12 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             stacklevel=2,  # the import system's own frames are skipped: the user's import line
         )
         module = importlib.import_module(new)
+        if spec.name in _MOVED_NAMES:
+            home, names = _MOVED_NAMES[spec.name]
+            moved = importlib.import_module(home)
+            for name in names:
+                if not hasattr(module, name):
+                    setattr(module, name, getattr(moved, name))
         self._specs[spec.name] = module.__spec__
         return module
 
