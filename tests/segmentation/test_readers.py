@@ -184,6 +184,9 @@ def test_hard_wrapped_capitals_are_one_paragraph_under_the_heading_before():
         ("2. HOW WE COLLECT PERSONAL INFORMATION.", True),
         ("8. WHAT OTHERS MAY SEE ABOUT YOU.", True),  # numbered
         ("YOUR CHOICES AND HOW YOU CAN EXERCISE THEM.", True),  # it asks
+        ("WHAT WE DO WITH THE INFORMATION WE COLLECT.", True),  # it asks
+        ("WE ARE NOT LIABLE FOR DAMAGES WHICH MAY ARISE FROM USE.", False),  # a subject first
+        ("ANY DAMAGES WHICH MAY ARISE ARE EXCLUDED.", False),  # "WHICH" inside: not asking
         ("WE VALUE YOUR PRIVACY.", True),  # four words: a slogan or a title
         ("WE MAY SHARE YOUR DATA", True),  # no full stop
     ],

@@ -8,6 +8,7 @@ stop, colon or semicolon closes its block so the next line starts a new unit).
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from privtag.segmentation.blocks import Block, Builder
@@ -95,7 +96,8 @@ _CAPS_QUESTION = frozenset(str.split("HOW WHAT WHEN WHY WHERE WHO WHICH WHOSE"))
 
 def caps_sentence(s: str, words: list[str]) -> bool:
     """Whether a line in capitals is a sentence: an unnumbered statement of five words or
-    more, ending on a full stop, that opens on a subject or holds a finite verb.
+    more, ending on a full stop, that opens on a subject, or holds a finite verb and does
+    not ask (a question word first, or after "AND").
 
     Capitals after a capital heading ("DISCLAIMER" then "WE MAKE NO WARRANTIES ...")
     were read as a second heading, and headed the text below. A title ending on a full
@@ -112,9 +114,13 @@ def caps_sentence(s: str, words: list[str]) -> bool:
     if s[-1] not in ".!" or len(words) < 5 or _SECTION_NUMBER.match(s):
         return False
     bare = [w.strip(".,;:!?()\"'") for w in words]
-    if _CAPS_QUESTION.intersection(bare):
-        return False
-    return bare[0] in _CAPS_OPENERS or bool(_CAPS_VERBS.intersection(bare))
+    if bare[0] in _CAPS_OPENERS:
+        return True
+    # a title that asks puts its question word first, or after a noun and "AND"
+    asks = bare[0] in _CAPS_QUESTION or any(
+        a == "AND" and b in _CAPS_QUESTION for a, b in itertools.pairwise(bare)
+    )
+    return not asks and bool(_CAPS_VERBS.intersection(bare))
 
 
 def all_caps(s: str, share: float = 1.0) -> bool:
