@@ -470,3 +470,13 @@ def test_a_section_must_be_the_heading_path_and_an_empty_one_is_filled_in(tmp_pa
     rows[k]["section"] = []
     records, problems = parse_annotations([write_jsonl(tmp_path, rows)])
     assert problems == [] and records[k]["section"] == right
+
+
+def test_the_label_with_a_comma_in_its_name_is_told_apart_when_labels_are_joined(tmp_path):
+    from annotation_helpers import acme_rows, write_jsonl
+    from privtag.data.annotations import validate_annotations
+
+    rows = acme_rows()
+    rows[0]["labels"] = ["User Access, Edit and Deletion, Data Security"]
+    (problem,) = validate_annotations([write_jsonl(tmp_path, rows)])
+    assert "separate labels with ';'" in problem

@@ -309,8 +309,7 @@ def _check_labels(names: list, bad) -> None:
         except KeyError:
             # "A, B" in one cell is two labels joined the wrong way: the nearest name to the
             # whole would drop one of them
-            parts = [x for x in re.split(r"[,|]", name) if x.strip()]
-            if len(parts) > 1 and all(_is_label(x) for x in parts):
+            if len(_joined_labels(name)) > 1:
                 fix = "separate labels with ';' in a CSV cell, or list them in JSON"
             else:
                 fix = suggest_label(name)
@@ -319,6 +318,28 @@ def _check_labels(names: list, bad) -> None:
         if i in seen:
             bad("labels", f"{LABELS[i]!r} is listed twice", "list each label once")
         seen[i] = name
+
+
+def _joined_labels(cell: str) -> list[str]:
+    """The labels ``cell`` holds when they were joined by commas or bars, else ``[]``.
+
+    Pieces are merged left to right while they make a label, since one label's name has
+    a comma of its own ("User Access, Edit and Deletion").
+
+    Example:
+        >>> _joined_labels("User Access, Edit and Deletion, Data Security")
+        ['User Access, Edit and Deletion', 'Data Security']
+    """
+    pieces = re.split(r"([,|])", cell)  # names, with the separator after each kept
+    out, current = [], ""
+    for i in range(0, len(pieces), 2):
+        current += pieces[i]
+        if _is_label(current):
+            out.append(current.strip())
+            current = ""
+        elif i + 1 < len(pieces):
+            current += pieces[i + 1]
+    return out if not current.strip() else []
 
 
 def _is_label(name: str) -> bool:
