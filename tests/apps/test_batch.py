@@ -415,7 +415,7 @@ def test_an_input_named_in_a_list_is_never_the_output_even_with_force(tmp_path, 
     assert recs.read_bytes() == before
 
 
-def test_two_snapshot_folders_are_compared_by_the_path_within_each(tmp_path):
+def test_two_snapshot_folders_are_compared_by_the_end_of_their_paths(tmp_path):
     old_dir, new_dir = tmp_path / "snap" / "2024-01", tmp_path / "snap" / "2024-06"
     _policies(old_dir, 2)
     _policies(new_dir, 2)
@@ -425,10 +425,20 @@ def test_two_snapshot_folders_are_compared_by_the_path_within_each(tmp_path):
                    diff_against=tmp_path / "v1.parquet")  # fmt: skip
     comp = result.comparison
     assert (comp.compared, comp.only_old, comp.only_new) == (2, 0, 0)
-    assert comp.matched_by == "path within each run's folder"
-    assert "paired by path within each run's folder" in comp.to_text()
+    assert comp.matched_by == "the end of their paths"
+    assert "paired by the end of their paths" in comp.to_text()
     changes = pd.read_parquet(tmp_path / "v2.changes.parquet")
     assert set(changes.policy_id) == {str(new_dir / "p1.txt")}
+    # nested folders, and a file only in one run
+    from privtag.batch.compare import _pair_by_path
+
+    assert _pair_by_path(
+        ["s/2024-01/eu/a.txt", "s/2024-01/eu/b.txt", "s/2024-01/us/a.txt"],
+        ["s/2024-06/eu/a.txt", "s/2024-06/us/c.txt", "s/2024-06/us/a.txt"],
+    ) == [
+        ("s/2024-01/eu/a.txt", "s/2024-06/eu/a.txt"),
+        ("s/2024-01/us/a.txt", "s/2024-06/us/a.txt"),
+    ]
     # records with ids that share nothing: nothing compared, and the text says so
     other = write_records(tmp_path / "r.jsonl.gz", {"zz": "We sell data."})
     none = batch([other], tmp_path / "v3.parquet", model="rules", engine=QUIET,

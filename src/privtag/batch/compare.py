@@ -1,8 +1,8 @@
 """``privtag batch --diff-against OLD``: which policies changed in which practices.
 
 Two runs of the same level are compared policy by policy (by ``policy_id``; when no id is
-in both, as for two snapshot folders, by the path within each run's own folder; policies
-in only one run are counted, not compared). Per policy and label: the number of units
+in both runs of files, as for two snapshot folders, by the end of their paths; policies in
+only one run are counted, not compared). Per policy and label: the number of units
 (sentences, paragraphs; at policy level, sentences) carrying the label in each run, and
 its status, addressed or not. At policy level the status is the run's own (sentences
 or paragraphs); at sentence and paragraph level it is "some row carries the label".
@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-import os
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,8 +92,8 @@ class RunComparison:
     #: compared policies that the two runs decided with different threshold profiles (their
     #: changes may come from the thresholds, not the text); None: a run does not say
     other_profile: int | None = 0
-    #: how policies were paired: by ``policy_id``, or (when no id is in both runs, as for
-    #: two snapshot folders) by the path within each run's folder
+    #: how policies were paired: by ``policy_id``, or (when no id is in both runs of files,
+    #: as for two snapshot folders) by the end of their paths
     matched_by: str = "policy_id"
 
     @property
@@ -125,7 +125,7 @@ class RunComparison:
         if not self.compared:
             lines.append(
                 "note: no policy of this run is in the earlier one (not by policy_id, nor by "
-                "the path within each run's folder): nothing was compared"
+                "the end of their paths): nothing was compared"
             )
         for name, n in self.by_label.items():
             if n:
@@ -189,16 +189,13 @@ def compare_runs(old: str | Path, new: str | Path) -> RunComparison:
             f"--diff-against {old}: it holds {level_old} rows, this run {level_new} rows; "
             "compare runs of the same --level"
         )
-    # pairs (old id, new id): the same id; failing every one, the same path within each
+    # pairs (old id, new id): the same id; failing every one, files whose paths end alike
     # run's own folder (snap/2024-01/a.txt and snap/2024-06/a.txt)
     pairs = [(pid, pid) for pid in counts_new if pid in counts_old]
     matched_by = "policy_id"
-    if not pairs and counts_old and counts_new:
-        old_rel, new_rel = _within_folder(counts_old), _within_folder(counts_new)
-        if old_rel and new_rel:
-            by_rel = {rel: pid for pid, rel in old_rel.items()}
-            pairs = [(by_rel[rel], pid) for pid, rel in new_rel.items() if rel in by_rel]
-            matched_by = "path within each run's folder" if pairs else matched_by
+    if not pairs and counts_old and counts_new and _ids_are_files(old) and _ids_are_files(new):
+        pairs = _pair_by_path(list(counts_old), list(counts_new))
+        matched_by = "the end of their paths" if pairs else matched_by
     known = prof_old is not None and prof_new is not None
     result = RunComparison(
         level_new,
@@ -224,14 +221,43 @@ def compare_runs(old: str | Path, new: str | Path) -> RunComparison:
     return result
 
 
-def _within_folder(ids) -> dict[str, str]:
-    """Each id that is a file path, relative to the folder all of them share; empty when
-    they are not all paths (records' ids) or share no folder."""
-    ids = list(ids)
-    if not all("/" in i or os.sep in i for i in ids):
-        return {}
+def _ids_are_files(run: str | Path) -> bool:
+    """Whether a run's policy ids are file paths: it read files and folders, no records
+    (whose ids, URLs for one, must never be paired by their last parts)."""
+    from privtag.batch.sink import RUN_FILE
+    from privtag.batch.sources import is_records
+
     try:
-        common = os.path.commonpath([os.path.dirname(i) for i in ids])
-    except ValueError:  # absolute and relative ids mixed
-        return {}
-    return {i: os.path.relpath(i, common) for i in ids} if common else {}
+        inputs = json.loads((Path(run) / RUN_FILE).read_text(encoding="utf-8"))["inputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return bool(inputs) and not any(is_records(i) for i in inputs)
+
+
+def _pair_by_path(old_ids: list[str], new_ids: list[str]) -> list[tuple[str, str]]:
+    """Pairs (old id, new id) of files that end alike: each new id with the one old id
+    sharing the most trailing path parts (at least the file name); a tie pairs nothing.
+
+    ``snap/2024-01/eu/a.txt`` pairs with ``snap/2024-06/eu/a.txt``, and an ``us/a.txt`` in
+    the same run would pair with ``us/a.txt``, not with the ``eu`` one.
+    """
+    by_name: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for i in old_ids:
+        parts = Path(i).parts
+        by_name.setdefault(parts[-1], []).append((parts, i))
+    pairs, used = [], set()
+    for j in new_ids:
+        parts = Path(j).parts
+        best, ties = 0, []
+        for cand, old in by_name.get(parts[-1], []):
+            n = 0
+            while n < min(len(cand), len(parts)) and cand[-1 - n] == parts[-1 - n]:
+                n += 1
+            if n > best:
+                best, ties = n, [old]
+            elif n == best:
+                ties.append(old)
+        if len(ties) == 1 and ties[0] not in used:
+            pairs.append((ties[0], j))
+            used.add(ties[0])
+    return pairs
