@@ -190,7 +190,7 @@ def compare_runs(old: str | Path, new: str | Path) -> RunComparison:
             "compare runs of the same --level"
         )
     # pairs (old id, new id): the same id; failing every one, files whose paths end alike
-    # run's own folder (snap/2024-01/a.txt and snap/2024-06/a.txt)
+    # (snap/2024-01/eu/a.txt and snap/2024-06/eu/a.txt)
     pairs = [(pid, pid) for pid in counts_new if pid in counts_old]
     matched_by = "policy_id"
     if not pairs and counts_old and counts_new and _ids_are_files(old) and _ids_are_files(new):
