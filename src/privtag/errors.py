@@ -115,3 +115,15 @@ def outside_stacklevel() -> int:
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "privtag":
         frame, level = frame.f_back, level + 1
     return level
+
+
+def first_few(names, n: int = 3) -> str:
+    """``names`` for a message: the first ``n``, and how many more.
+
+    Example:
+        >>> first_few(["a", "b", "c", "d", "e"])
+        'a, b, c and 2 more'
+    """
+    names = list(names)
+    more = f" and {len(names) - n} more" if len(names) > n else ""
+    return ", ".join(map(str, names[:n])) + more

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from privtag.data.opp115 import default_root
 from privtag.data.sources import is_opp115, load_units
-from privtag.errors import DataError, ModelLoadError, PrivtagError
+from privtag.errors import DataError, ModelLoadError, PrivtagError, first_few
 from privtag.evaluation.baselines import RuleTagger, TfidfTagger
 from privtag.evaluation.harness import Comparison, System, compare
 from privtag.evaluation.tables import format_table, pct
@@ -150,10 +150,8 @@ def seen_warnings(system: object, specs: list[str], policies: set[str]) -> list[
         ("tuned its thresholds on", tuned, "their figures are a development number"),
     ):
         if found:
-            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
             out.append(
-                f"{name} {what} {len(found)} of these policies ({', '.join(found[:3])}{more}): "
-                f"{meaning}"
+                f"{name} {what} {len(found)} of these policies ({first_few(found)}): {meaning}"
             )
     return out
 

@@ -27,7 +27,7 @@ import torch
 
 from privtag.data.records import to_dataset, unit_targets, units_of
 from privtag.data.sources import load_units
-from privtag.errors import DataError
+from privtag.errors import DataError, first_few
 from privtag.extras import missing
 from privtag.inference.encoding import encode
 from privtag.labels import LABELS, NUM_LABELS
@@ -280,10 +280,9 @@ def check_output_dir(output_dir: str | Path, force: bool = False) -> None:
         )
     foreign = sorted(p.name for p in folder.iterdir() if p.name not in _RUN_FILES)
     if foreign:
-        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
         raise OutputError(
             f"train.output_dir {output_dir} holds files a training run does not write "
-            f"({', '.join(foreign[:3])}{more}); set train.output_dir to a new or empty "
+            f"({first_few(foreign)}); set train.output_dir to a new or empty "
             "folder, or pass --force to write among them"
         )
 
@@ -334,10 +333,9 @@ def train(recipe: Recipe, force: bool = False):
         set(units["sentence"]["train"]["policy"]) & set(units["sentence"]["validation"]["policy"])
     )
     if both:
-        more = f" and {len(both) - 3} more" if len(both) > 3 else ""
         raise DataError(
             f"data.validation: {len(both)} policies are also in data.train "
-            f"({', '.join(both[:3])}{more}); a model scored and tuned on policies it trained on "
+            f"({first_few(both)}); a model scored and tuned on policies it trained on "
             "looks better than it is: give each policy to one of the two"
         )
     if d.distill and m.encoding == "paragraph":
