@@ -30,6 +30,14 @@ class ArgumentError(PrivtagError, TypeError, ValueError):
     threshold outside 0-1); the message names the argument and what it accepts."""
 
 
+class LabelError(ArgumentError, KeyError):
+    """A name that is not one of the 12 labels (nor their ids). A ``KeyError`` too, as a
+    lookup by label name is; the message lists the valid names."""
+
+    def __str__(self) -> str:  # KeyError's own quotes the message
+        return str(self.args[0]) if self.args else ""
+
+
 class AnnotationError(PrivtagError, ValueError):
     """Annotation records are invalid. ``problems`` lists every problem found, not just the first."""
 

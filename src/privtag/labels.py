@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from privtag.errors import LabelError
+
 
 @dataclass(frozen=True)
 class Label:
@@ -135,20 +137,21 @@ def label_index(name: str) -> int:
     """Column index of a label given by its display name or short id (case-insensitive).
 
     Raises:
-        KeyError: with the list of valid names, if ``name`` is not a label (or not a str).
+        LabelError: with the list of valid names, if ``name`` is not a label (or not a str);
+            a ``KeyError`` and a :class:`~privtag.errors.PrivtagError`.
 
     Example:
         >>> label_index("data_security"), label_index("Data Security")
         (5, 5)
     """
     if not isinstance(name, str):
-        raise KeyError(f"a label is named by a str (e.g. 'Data Security'), not {name!r}")
+        raise LabelError(f"a label is named by a str (e.g. 'Data Security'), not {name!r}")
     key = name.strip()
     if key.lower() in _BY_KEY:
         return _BY_KEY[key.lower()]
     if key in _BY_KEY:
         return _BY_KEY[key]
-    raise KeyError(
+    raise LabelError(
         f"unknown label {name!r}; valid labels are: "
         + "; ".join(LABELS)
         + " (or their ids: "

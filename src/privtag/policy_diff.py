@@ -157,6 +157,18 @@ class PolicyDiff:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
+    def profile_note(self) -> str | None:
+        """Why some changes may not be the text's: the versions were decided at different
+        threshold profiles (None when they were not)."""
+        profiles = [p.metadata.get("profile") for p in (self.old, self.new)]
+        if profiles[0] == profiles[1]:
+            return None
+        return (
+            f"the versions were decided with different threshold profiles ({profiles[0]}, "
+            f"{profiles[1]}): some changes may come from the thresholds; tag both at one "
+            "profile (privtag diff does, given the two files)"
+        )
+
     def to_text(self, width: int = 100, examples: int = 3) -> str:
         """A compact per-label summary, then a few changed sentences per changed label."""
         c = self.counts()
@@ -166,14 +178,8 @@ class PolicyDiff:
             f"{c['added']} added, {c['removed']} removed",
             "",
         ]
-        profiles = [p.metadata.get("profile") for p in (self.old, self.new)]
-        if profiles[0] != profiles[1]:
-            lines[-1:] = [
-                f"note: the versions were decided with different threshold profiles "
-                f"({profiles[0]}, {profiles[1]}): some changes may come from the thresholds; "
-                "tag both at one profile (privtag diff does, given the two files)",
-                "",
-            ]
+        if note := self.profile_note():
+            lines[-1:] = [f"note: {note}", ""]
         w = max(map(len, LABELS))
         head = f"{'label':<{w}}  {'old':>4} {'new':>4} {'+':>4} {'-':>4} {'~':>4} {'=':>4}  status"
         lines += [head, "-" * len(head)]
@@ -310,6 +316,11 @@ def diff(old, new, tagger=None, *, threshold: float = THRESHOLD, names=None) -> 
     policies = [old, new]
     todo = [i for i, p in enumerate(policies) if not isinstance(p, TaggedPolicy)]
     if todo:
+        if tagger is not None and not callable(getattr(tagger, "tag", None)):
+            raise ArgumentError(
+                f"tagger must be a Tagger (or None for the default model), not "
+                f"{type(tagger).__name__}; load one with Tagger.from_pretrained(DIR)"
+            )
         if tagger is None:
             from privtag.inference.tagger import Tagger
 

@@ -253,3 +253,18 @@ def test_a_label_moved_only_by_its_context_is_told_apart_from_an_edit():
     assert "was We do not sell your data." in text and "now We sell your data." in text
     assert json.loads(d.to_json())["labels"][5]["context_only"] is True
     assert "text unchanged; relabelled in its new context" in d.to_html()
+
+
+def test_the_html_diff_carries_the_note_on_threshold_profiles():
+    import dataclasses
+
+    tagger = SystemTagger(RuleTagger())
+    old = tagger.tag(b"We keep your data for 30 days.")
+    new = tagger.tag(b"Under the GDPR you may ask us to delete your data.")
+    old = dataclasses.replace(old, metadata={**old.metadata, "profile": "default"})
+    new = dataclasses.replace(new, metadata={**new.metadata, "profile": "modern-balanced"})
+    d = diff(old, new)
+    assert "different threshold profiles (default, modern-balanced)" in d.to_text()
+    assert "different threshold profiles (default, modern-balanced)" in d.to_html()
+    with pytest.raises(ArgumentError, match="tagger must be a Tagger"):
+        diff(b"We sell data.", b"We keep data.", "model")

@@ -208,3 +208,52 @@ def test_the_json_holds_the_text_its_offsets_index_and_the_spans_in_the_source()
         ("We collect your email.", "We  collect your **email**."),
         ("We keep it.", "We keep it."),
     ]
+
+
+def test_highlight_never_puts_policy_text_in_as_markup():
+    from privtag.batch.taggers import SystemTagger
+    from privtag.evaluation.baselines import RuleTagger
+
+    evil = b"We share your data with advertisers. <img src=x onerror=alert(1)>"
+    page = SystemTagger(RuleTagger()).tag(evil, format="text").highlight("third_party")
+    html = page._repr_html_() if hasattr(page, "_repr_html_") else page.to_html()
+    assert "<img" not in html and "&lt;img" in html
+
+
+def test_the_json_and_the_report_say_what_the_reader_left_out():
+    from privtag.batch.taggers import SystemTagger
+    from privtag.evaluation.baselines import RuleTagger
+
+    links = " ".join(f"<a href=x>Link {i}</a>" for i in range(40))
+    page = f"<html><body><nav>{links}</nav><p>We collect your email.</p></body></html>"
+    policy = SystemTagger(RuleTagger()).tag(page.encode(), format="html")
+    data = policy.to_dict()
+    assert data["warnings"] and "page furniture" in data["warnings"][0]
+    assert data["dropped"] and data["dropped"][0]["chars"] > 0
+    assert "page furniture" in policy.to_html()
+
+
+@pytest.mark.parametrize("label", ["bogus", None, 5])
+def test_a_label_that_is_not_one_is_a_privtag_error(label):
+    from privtag import LabelError, PrivtagError
+    from privtag.batch.taggers import SystemTagger
+    from privtag.evaluation.baselines import RuleTagger
+
+    policy = SystemTagger(RuleTagger()).tag(b"We sell data.", format="text")
+    with pytest.raises(LabelError) as e:
+        policy.with_label(label)
+    assert isinstance(e.value, PrivtagError) and isinstance(e.value, KeyError)
+    assert "valid labels are" in str(e.value) or "named by a str" in str(e.value)
+    assert not str(e.value).startswith("'")  # not KeyError's quoted message
+
+
+def test_a_report_of_a_model_that_is_not_a_tagger_is_refused():
+    from privtag import ArgumentError
+    from privtag.batch.taggers import SystemTagger
+    from privtag.evaluation.baselines import RuleTagger
+
+    policy = SystemTagger(RuleTagger()).tag(b"We sell data.", format="text")
+    with pytest.raises(ArgumentError, match="model must be the Tagger"):
+        policy.to_html("model")
+    with pytest.raises(ArgumentError, match="weak_margin"):
+        policy.to_html(weak_margin="x")

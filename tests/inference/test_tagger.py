@@ -872,3 +872,24 @@ def test_a_model_without_a_profile_for_current_policies_records_no_reason(tiny_t
     tagged = tiny_tagger.tag(GDPR_POLICY)
     assert tagged.metadata["profile"] == "default"
     assert "profile_chosen_by" not in tagged.metadata
+
+
+def test_a_dataframe_or_a_dict_is_refused_not_read_for_its_keys(tiny_tagger):
+    from pathlib import Path
+
+    import pandas as pd
+
+    from privtag.errors import PolicyTypeError, UnitError
+
+    df = pd.DataFrame({"text": ["We sell data.", "We use cookies.", "We keep logs."]})
+    with pytest.raises(UnitError, match=r"df\['text'\]"):
+        tiny_tagger.predict(df)
+    with pytest.raises(PolicyTypeError, match=r"df\['text'\]"):
+        tiny_tagger.tag_many(df)
+    with pytest.raises(PolicyTypeError, match=r"policies.values\(\)"):
+        tiny_tagger.tag_many({"acme": "We sell your data."})
+    assert len(tiny_tagger.predict(df["text"])) == 3  # a column works
+    with pytest.raises(UnitError, match=r"tag_file\(\)"):
+        tiny_tagger.predict(Path("policy.md"))
+    with pytest.raises(PolicyTypeError, match=r"tag_many\(\)"):
+        tiny_tagger.tag(["We sell data."])

@@ -101,8 +101,9 @@ class TaggedPolicy:
 
     def to_dict(self) -> dict:
         """JSON-ready dict: model, what decided the labels (aggregation, threshold profile,
-        thresholds), source metadata, the normalised ``text`` every ``start``/``end`` indexes,
-        sentences, paragraphs and summary.
+        thresholds), source metadata, what the reader repaired or left out (``warnings``,
+        ``dropped``), the normalised ``text`` every ``start``/``end`` indexes, sentences,
+        paragraphs and summary.
 
         Each sentence also has ``source_start``/``source_end``: its span in the text as the
         user gave it (Markdown markup, CRLF and doubled spaces included), or None where
@@ -122,6 +123,9 @@ class TaggedPolicy:
             "model": self.model,
             "decision": self.metadata,
             "source": {k: v for k, v in doc.metadata.items() if k != "links"},
+            # what the reader repaired or left out (page furniture, bytes not UTF-8)
+            "warnings": list(doc.warnings),
+            "dropped": [asdict(d) for d in doc.dropped],
             "text": doc.text,
             "sentences": [sentence(s) for s in self.sentences],
             "paragraphs": [asdict(p) for p in self.paragraphs],
@@ -190,7 +194,8 @@ class TaggedPolicy:
         return (
             df[["id", "text", column]]
             .style.hide(axis="index")
-            .format({column: "{:.3f}"})
+            # policy text is the page's text, never its markup (a notebook renders it)
+            .format({column: "{:.3f}"}, escape="html")
             .background_gradient(subset=[column], cmap="YlOrRd", vmin=0, vmax=1)
             .apply(lambda col: [outline if t else "" for t in tagged], subset=[column])
             .set_properties(subset=["text"], **{"text-align": "left"})

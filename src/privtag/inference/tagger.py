@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -460,6 +460,13 @@ class Tagger:
             raise PolicyTypeError(
                 f"tag_many takes many policies (a list or a generator), not a "
                 f"{type(sources).__name__}; tag one policy with tag(), or pass [policy]"
+            )
+        if isinstance(sources, Mapping) or hasattr(sources, "columns"):
+            # iterating a dict or a DataFrame gives its keys or column names, not policies
+            what = "df['text']" if hasattr(sources, "columns") else "policies.values()"
+            raise PolicyTypeError(
+                f"tag_many takes policies, not a {type(sources).__name__} (it would tag its "
+                f"keys); pass {what}"
             )
         per_batch = check_int(sentences_per_batch, "sentences_per_batch", 1)
         return tag_stream(self, sources, format, per_batch, check_int(cache_size, "cache_size", 0))

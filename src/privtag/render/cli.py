@@ -38,5 +38,7 @@ def report_cmd(
     out = Outputs([policy, model], force).file(output, "--output", suffixes=(".html", ".htm"))
     tagger = Tagger.load(model, thresholds=thresholds)
     tagged = tagger.tag(policy, format=format)
+    for w in tagged.document.warnings:  # as tag prints them; the report shows them too
+        typer.echo(f"privtag: warning: {w}", err=True)
     write_text(out, render_html(tagged, tagger))
     typer.echo(f"wrote {out}")

@@ -78,6 +78,7 @@ def render(d: PolicyDiff) -> str:
 <p><b>{old_name}</b> ({len(d.old.sentences)} sentences) → <b>{new_name}</b>
 ({len(d.new.sentences)} sentences): {c["same"]} same, {c["edited"]} edited, {c["added"]} added,
 {c["removed"]} removed. Labels by {escape(d.new.model or "privtag")}.</p>
+{f"<p><b>Note:</b> {escape(note)}.</p>" if (note := d.profile_note()) else ""}
 <table><thead><tr><th>label</th><th>old</th><th>new</th><th>added</th><th>removed</th>
 <th>relabelled</th><th>status</th></tr></thead><tbody>
 {"".join(rows)}

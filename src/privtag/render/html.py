@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 
+from privtag.errors import check_real
 from privtag.labels import LABEL_IDS, LABELS, TAXONOMY
 from privtag.render.assets import COLOUR, REPORT_CSP, filter_style, initials, style
 from privtag.render.summary import WEAK_MARGIN, describe, label_summary
@@ -73,6 +74,7 @@ def render_html(
     Returns:
         The HTML text.
     """
+    weak_margin = check_real(weak_margin, "weak_margin", 0, 1, "a score margin")
     title = title or f"Privacy policy report: {source_name(policy)}"
     body = f"<header><h1>{esc(title)}</h1></header>\n<main>\n"
     body += report_sections(policy, model, weak_margin=weak_margin)
@@ -91,8 +93,13 @@ def report_sections(policy, model=None, weak_margin: float = WEAK_MARGIN) -> str
         "sentence is highlighted in the colour of its strongest label and followed by the "
         "initials of all its labels; hover, tap or focus (Tab) a sentence for its scores.</p>\n"
     )
+    # what the reader repaired or left out belongs in the report a reader is given
+    notes = "".join(
+        f'<p class="meta"><b>Note:</b> {esc(w)}</p>\n' for w in policy.document.warnings
+    )
     return (
         intro
+        + notes
         + _summary(rows, weak_margin)
         + _text(policy, rows)
         + _meanings()

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from privtag.errors import ArgumentError
 from privtag.labels import LABEL_IDS, LABELS, NUM_LABELS
 
 #: a label whose best sentence score lies this far or less below its threshold is
@@ -82,6 +83,11 @@ def describe(model, policy=None) -> dict:
             "profile": profile_text(meta),
             "thresholds": recorded,
         }
+    if not isinstance(model, dict) and not hasattr(model, "thresholds"):
+        raise ArgumentError(
+            f"model must be the Tagger that tagged the policy (or its model_info dict, or "
+            f"None), not {type(model).__name__}; load one with Tagger.from_pretrained(DIR)"
+        )
     info = model if isinstance(model, dict) else model_info(model)
     return {**info, **decided}
 

@@ -246,7 +246,9 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
             )
         return source, {"path": None, "encoding": None}
     if not isinstance(source, os.PathLike):
-        raise PolicyTypeError(f"a policy must be {POLICY_TYPES}, not {type(source).__name__}")
+        many = isinstance(source, list | tuple) or hasattr(source, "columns")
+        hint = "; tag several policies with Tagger.tag_many()" if many else ""
+        raise PolicyTypeError(f"a policy must be {POLICY_TYPES}, not {type(source).__name__}{hint}")
     path = Path(source)
     limit = max_bytes_default() if max_bytes is None else max_bytes
     text, meta = _decoded(_read_file(path, limit), str(path), str(path))

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping, Sequence
 
 from privtag.errors import PolicyReadError, UnitError
@@ -85,12 +86,19 @@ def check_units(units: object) -> tuple[list[Unit], bool]:
         >>> check_units("We use cookies.")
         (['We use cookies.'], True)
     """
+    if hasattr(units, "columns"):  # a DataFrame iterates over its column names
+        raise UnitError(
+            f"expected {_ONE}, or a list of them, not a {type(units).__name__}: give its "
+            "text column (df['text']), or df.to_dict('records') for units with a section"
+        )
     if isinstance(units, str | Mapping):
         batch, single = [units], True
     elif isinstance(units, bytes | bytearray | memoryview) or not isinstance(units, Iterable):
         hint = (
             "; decode bytes, or give files to Tagger.tag"
             if isinstance(units, bytes | bytearray)
+            else "; a file is a policy: tag it with Tagger.tag_file()"
+            if isinstance(units, os.PathLike)
             else ""
         )
         raise UnitError(f"expected {_ONE}, or a list of them, not {type(units).__name__}{hint}")
