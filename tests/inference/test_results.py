@@ -257,3 +257,13 @@ def test_a_report_of_a_model_that_is_not_a_tagger_is_refused():
         policy.to_html("model")
     with pytest.raises(ArgumentError, match="weak_margin"):
         policy.to_html(weak_margin="x")
+
+
+def test_a_tagged_sentence_is_frozen_and_hashable():
+    from privtag.batch.taggers import SystemTagger
+    from privtag.evaluation.baselines import RuleTagger
+
+    tagger = SystemTagger(RuleTagger())
+    a = tagger.tag(b"We collect email. We share it.", format="text").sentences
+    b = tagger.tag(b"We collect email. We share it.", format="text").sentences
+    assert len(set(a) | set(b)) == 2 and a[0] == b[0] and hash(a[0]) == hash(b[0])

@@ -27,6 +27,11 @@ class TaggedSentence(Sentence):
     labels: list[str]
     scores: dict[str, float]
 
+    def __hash__(self) -> int:
+        # the generated hash would hash the list and the dict (JSON-ready, so not tuples):
+        # equal sentences have the same place, text and labels, so these decide it
+        return hash((self.id, self.start, self.end, self.text, tuple(self.labels)))
+
     @classmethod
     def of(cls, s: Sentence, labels: list[str], scores) -> TaggedSentence:
         """``s`` with ``labels`` and ``scores`` (12 floats, in taxonomy order)."""
