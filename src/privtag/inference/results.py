@@ -54,6 +54,15 @@ class TaggedParagraph:
     labels: list[str]
     scores: dict[str, float]
 
+    @classmethod
+    def of(cls, p, text: str, labels: list[str], scores) -> TaggedParagraph:
+        """Paragraph ``p`` of a document whose text is ``text``, with ``labels`` and
+        ``scores`` (12 floats, in taxonomy order)."""
+        return cls(
+            p.index, p.start, p.end, text[p.start : p.end], labels,
+            dict(zip(LABELS, map(float, scores), strict=True)),
+        )  # fmt: skip
+
 
 @dataclass
 class TaggedPolicy:

@@ -278,14 +278,7 @@ def tagged_policy(
         for s, lab, sc in zip(doc.sentences, s_labels, sent, strict=True)
     ]
     paragraphs = [
-        TaggedParagraph(
-            p.index,
-            p.start,
-            p.end,
-            doc.text[p.start : p.end],
-            lab,
-            dict(zip(LABELS, map(float, sc), strict=True)),
-        )
+        TaggedParagraph.of(p, doc.text, lab, sc)
         for p, lab, sc in zip(paras, p_labels, pscores, strict=True)
     ]
     # what decided the labels travels with them, so a report made later can show it
