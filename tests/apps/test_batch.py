@@ -368,6 +368,27 @@ def test_a_resumed_run_skips_what_it_did_however_the_folder_is_spelt(tmp_path, m
     assert len(pd.read_parquet(out).drop_duplicates("policy_id")) == 3
 
 
+def test_a_resumed_run_names_inputs_that_changed_or_went_away_since_they_were_tagged(tmp_path):
+    folder = _policies(tmp_path / "pol")
+    out = tmp_path / "o.parquet"  # a finished Parquet run stays resumable (and extendable)
+    batch([folder], out, model="rules", engine=QUIET)
+    edited, gone = folder / "p1.txt", folder / "p2.txt"
+    edited.write_text("We sell your data to brokers and keep it forever.\n", encoding="utf-8")
+    gone.unlink()
+    r = run("batch", folder, "-o", out, "--model", "rules", "--no-progress")
+    assert r.exit_code == 0, r.output
+    assert f"{edited.resolve()}: changed since this run tagged it" in r.output
+    assert f"{gone.resolve()}: gone since this run tagged it" in r.output
+    assert "2 of them changed or gone since they were tagged" in r.output
+    notes = pd.read_parquet(tmp_path / "o.warnings.parquet")
+    assert sorted(Path(p).name for p in notes["path"]) == ["p1.txt", "p2.txt"]
+    # an untouched resumed run says nothing of the kind; --force tags afresh
+    fresh = batch([folder], out, model="rules", engine=QUIET, force=True)
+    assert fresh.stale == [] and fresh.stats.policies == 2
+    again = batch([folder], out, model="rules", engine=QUIET)
+    assert again.resumed and again.stale == []
+
+
 def test_a_folder_walk_names_what_it_cannot_read(tmp_path):
     import os
 
@@ -455,7 +476,7 @@ def test_what_a_reader_repaired_or_left_out_goes_to_the_warnings_table(tmp_path)
     )
     (folder / "mixed.txt").write_bytes("Café policy. We keep your data".encode() + b"\x92s copy.\n")
     result = batch([folder], tmp_path / "o.csv", model="rules", engine=QUIET)
-    notes = pd.read_csv(tmp_path / "o.warnings.csv")
+    notes = pd.read_parquet(tmp_path / "o.warnings.parquet")
     by_file = dict(zip(notes["path"].map(lambda p: Path(p).name), notes["warning"], strict=True))
     assert "left out as page furniture" in by_file["p.html"]
     assert "not UTF-8" in by_file["mixed.txt"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -46,6 +46,8 @@ class BatchResult:
     errors: Path
     resumed: bool
     comparison: object | None = None  # a privtag.batch.compare.RunComparison
+    #: why files done before are out of date (changed or gone since they were tagged)
+    stale: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         s = self.stats
@@ -57,6 +59,11 @@ class BatchResult:
             line += f", {s.warnings} reader warnings (see {warnings_path(self.out)})"
         if s.skipped:
             line += f", {s.skipped} done before and skipped"
+        if self.stale:
+            line += (
+                f", {len(self.stale)} of them changed or gone since they were tagged (their rows "
+                f"are out of date; see {warnings_path(self.out)}; --force tags afresh)"
+            )
         return f"{line}; {s.rate()}; wrote {self.out}"
 
 
@@ -131,7 +138,14 @@ def batch(
         comparison = compare_runs(diff_against, sink.dir)
         write_table(comparison.table(), changes)
     sink.finish()
-    return BatchResult(stats, out, errors_path(out), sink.resumed, comparison)
+    return BatchResult(
+        stats,
+        out,
+        errors_path(out),
+        sink.resumed,
+        comparison,
+        stale=[w["warning"] for w in sink.stale],
+    )
 
 
 def changes_path(out: Path) -> Path:

@@ -85,6 +85,12 @@ def batch_cmd(
     )
     if result.resumed:
         typer.echo(f"resumed the run in {out}", err=True)
+    for line in result.stale[:5]:
+        typer.echo(f"privtag batch: {line}", err=True)
+    if len(result.stale) > 5:
+        typer.echo(
+            f"privtag batch: and {len(result.stale) - 5} more (see the warnings table)", err=True
+        )
     if result.comparison is not None:
         typer.echo(result.comparison.to_text())
     typer.echo(f"privtag batch: {result.summary()}")

@@ -8,20 +8,24 @@ removed. The folder holds:
 * ``part-00000.parquet``, ...: the rows of a few policies each, each written to a hidden
   name and renamed into place, so a killed run never leaves half a part;
 * ``_progress.jsonl``: one line per part, appended after the part is in place, with the
-  policy ids it finished and their errors. A part without its line (killed in between)
-  is deleted and its policies are done again;
+  policy ids it finished, their errors and warnings, and each file's size and
+  modification time. A part without its line (killed in between) is deleted and its
+  policies are done again;
 * ``_run.json``: the run's settings (inputs, level, model, format).
 
 **Resuming.** A later run with the same output resumes when its settings equal the ones
 in ``_run.json`` (the same inputs, level, model and format; ``--limit`` may differ, so a
-run can be extended): it skips every policy id in the progress log. Other settings, or a
-folder that is not a batch output, need ``--force``, which starts over.
+run can be extended): it skips every policy id in the progress log. A file done before
+that has changed or gone since is not tagged again (its rows are in a committed part):
+it is named on stderr and in the warnings table, and ``--force`` starts over. Other
+settings, or a folder that is not a batch output, need ``--force``, which starts over.
 
 The errors table (``policy_id``, ``path``, ``reason``) is written next to the output as
 ``corpus.errors.parquet`` (``.csv``, ``.jsonl``: the output's format) at the end of
 every run, also when it is empty; the warnings table (``policy_id``, ``path``,
 ``warning``: what a reader repaired or left out of a policy it tagged, as ``privtag tag``
-prints it) as ``corpus.warnings.parquet``.
+prints it, and the files that changed since they were tagged) as
+``corpus.warnings.parquet``.
 """
 
 from __future__ import annotations
@@ -96,6 +100,10 @@ class PartSink:
         #: the inputs done, by :func:`~privtag.batch.sources.input_key`: a resumed run skips
         #: a policy it did, whatever path spelling names it now
         self.done_keys: set[str] = set()
+        #: the size and modification time each done file had when it was tagged
+        self.stamps: dict[str, str] = {}
+        #: done files that changed or went away since: their rows are of the old text
+        self.stale: list[dict] = []
         self.errors: list[dict] = []
         self.warnings: list[dict] = []
         self._next = 0
@@ -147,6 +155,7 @@ class PartSink:
                 self.done.update(entry["ids"])
                 # logs written before keys were recorded resume by id alone
                 self.done_keys.update(entry.get("keys", ()))
+                self.stamps.update(entry.get("stamps", {}))
                 self.errors.extend(entry["errors"])
                 self.warnings.extend(entry.get("warnings", ()))
             # keep only whole lines, so the next append does not join a cut one
@@ -161,6 +170,11 @@ class PartSink:
                 f.unlink()
         numbers = [int(name[5:10]) for name in committed]
         self._next = max(numbers, default=-1) + 1
+        self.stale = [
+            {"policy_id": key, "path": key, "warning": f"{key}: {why}"}
+            for key, stamp in sorted(self.stamps.items())
+            if (why := _changed(key, stamp))
+        ]
         write_text(self.dir / RUN_FILE, json.dumps(self.settings, indent=2) + "\n")
 
     def is_done(self, policy_id: str, path: str) -> bool:
@@ -185,8 +199,11 @@ class PartSink:
         with atomic_file(self.dir / name, binary=True) as f:
             pq.write_table(table, f)
         keys = [k for k in map(input_key, paths or []) if k is not None]
+        stamps = {k: stamp for k in keys if (stamp := file_stamp(k))}
         warnings = warnings or []
         entry = {"part": name, "ids": ids, "keys": keys, "errors": errors, "warnings": warnings}
+        if stamps:
+            entry["stamps"] = stamps
         line = json.dumps(entry, ensure_ascii=False)
         with open(self.dir / PROGRESS_FILE, "a", encoding="utf-8") as f:
             f.write(line + "\n")
@@ -195,6 +212,7 @@ class PartSink:
         self._next += 1
         self.done.update(ids)
         self.done_keys.update(keys)
+        self.stamps.update(stamps)
         self.errors.extend(errors)
         self.warnings.extend(warnings)
 
@@ -207,7 +225,7 @@ class PartSink:
         parts)."""
         errors = pa.Table.from_pylist(self.errors, schema=ERROR_SCHEMA)
         write_table(errors, self.errors_file)
-        notes = pa.Table.from_pylist(self.warnings, schema=WARNING_SCHEMA)
+        notes = pa.Table.from_pylist(self.stale + self.warnings, schema=WARNING_SCHEMA)
         write_table(notes, self.warnings_file)
         if self.format == ".parquet":
             return
@@ -215,6 +233,29 @@ class PartSink:
             for i, part in enumerate(self.parts()):
                 _write_part(pq.read_table(part), f, self.format, header=i == 0)
         shutil.rmtree(self.dir)
+
+
+def file_stamp(path: str) -> str | None:
+    """``"SIZE:MTIME_NS"`` of the file at ``path``, or None if it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _changed(path: str, stamp: str) -> str | None:
+    """Why the rows of ``path``, tagged when it had ``stamp``, may be out of date."""
+    now = file_stamp(path)
+    if now is None:
+        return "gone since this run tagged it; its rows stay in the output (--force starts over)"
+    if now != stamp:
+        return (
+            "changed since this run tagged it (its size or modification time differ), so "
+            "its rows are of the earlier text: "
+            "tag again with --force (or into a new output)"
+        )
+    return None
 
 
 def _is_json(line: str) -> bool:
