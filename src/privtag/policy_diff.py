@@ -158,11 +158,22 @@ class PolicyDiff:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def profile_note(self) -> str | None:
-        """Why some changes may not be the text's: the versions were decided at different
-        threshold profiles (None when they were not)."""
+        """How the versions were decided, when a reader needs to know: at different
+        threshold profiles (some changes may then be the thresholds'), or both at one
+        profile the ``auto`` rule chose because a version names today's privacy laws (the
+        same old version is decided otherwise beside another new one). None when each
+        version was decided as it would be alone."""
         profiles = [p.metadata.get("profile") for p in (self.old, self.new)]
         if profiles[0] == profiles[1]:
-            return None
+            chosen = [p.metadata.get("profile_chosen_by") or {} for p in (self.old, self.new)]
+            terms = sorted({t for c in chosen for t in c.get("gdpr_era_terms", ())})
+            if not terms:  # decided as each would be alone
+                return None
+            return (
+                f"both versions were decided at threshold profile {profiles[0]!r}, as a "
+                f"version names {', '.join(terms)} (a version tagged alone may be decided "
+                "otherwise; --thresholds NAME decides both at another profile)"
+            )
         return (
             f"the versions were decided with different threshold profiles ({profiles[0]}, "
             f"{profiles[1]}): some changes may come from the thresholds; tag both at one "

@@ -167,7 +167,11 @@ def test_under_auto_both_versions_are_decided_at_the_same_thresholds(tiny_tagger
     }
     assert d.new.metadata["profile_chosen_by"]["gdpr_era_terms"] == ["GDPR", "legitimate interest"]
     assert d.to_dict()["profiles"] == {"old": "low", "new": "low"}
-    assert "note:" not in d.to_text()
+    # the terminal says so: the older version alone would be decided otherwise
+    assert (
+        "note: both versions were decided at threshold profile 'low', as a version names "
+        "GDPR, legitimate interest (a version tagged alone may be decided otherwise"
+    ) in d.to_text()
     assert tiny_tagger.profile == "auto"  # the tagger is not switched
     unchanged = [p for p in d.pairs if p.kind == "same"]
     assert unchanged and all(p.old.labels == p.new.labels for p in unchanged)
@@ -196,6 +200,7 @@ def test_a_diff_gives_the_rules_reason_exactly_when_the_rule_chose(tiny_tagger):
     d = diff(old.encode(), new.encode(), tiny_tagger)
     assert [p.metadata["profile"] for p in (d.old, d.new)] == ["default", "default"]
     assert all("profile_chosen_by" not in p.metadata for p in (d.old, d.new))
+    assert d.profile_note() is None  # each decided as it would be alone
     # a partner tagged before profiles were recorded sets none: the rule chooses, and says so
     tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
     tiny_tagger.thresholds["auto"] = {"gdpr_era": "low"}
