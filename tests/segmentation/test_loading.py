@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 import pytest
 
 from privtag.errors import PathAsTextWarning, PolicyReadError
-from privtag.segmentation.loading import decode, load
+from privtag.segmentation.loading import decode, decode_with_notes, load
 
 # --------------------------------------------------------------------------- decoding
 
@@ -101,3 +102,28 @@ def test_an_empty_or_multi_line_file_name_gets_a_one_line_message():
     with pytest.raises(PolicyReadError) as e:
         segment_file(text)  # a policy's text passed where a file name goes
     assert "\n" not in str(e.value) and str(e.value).endswith("no such file; check the path")
+
+
+LANGUAGES = Path(__file__).resolve().parents[1] / "fixtures" / "languages"
+
+
+@pytest.mark.parametrize("fixture, encoding", [("ru.md", "cp1251"), ("ja.md", "shift_jis")])
+def test_undeclared_non_latin_legacy_bytes_warn_that_the_text_is_garbled(fixture, encoding):
+    data = (LANGUAGES / fixture).read_text(encoding="utf-8").encode(encoding)
+    text, enc, notes = decode_with_notes(data, "p.txt")
+    assert enc == "cp1252" and len(text) == len(data)  # read, nothing lost
+    assert len(notes) == 1 and notes[0].startswith("p.txt: is not UTF-8 and declares no charset")
+    assert "Convert the file to UTF-8" in notes[0]
+
+
+def test_western_legacy_bytes_read_without_a_garbling_warning():
+    french = (LANGUAGES / "fr.md").read_text(encoding="utf-8")  # accents alone between letters
+    assert decode_with_notes(french.encode("cp1252"), "p.txt")[2] == []
+    assert decode_with_notes((TEXT * 5).encode("cp1252"), "p.txt")[2] == []
+
+
+def test_a_declared_legacy_charset_is_read_in_it_without_a_garbling_warning():
+    russian = (LANGUAGES / "ru.md").read_text(encoding="utf-8")
+    page = f'<html><head><meta charset="windows-1251"></head><body>{russian}</body></html>'
+    text, enc, notes = decode_with_notes(page.encode("cp1251"), "p.html")
+    assert enc == "cp1251" and russian in text and notes == []

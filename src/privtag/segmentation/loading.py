@@ -128,10 +128,37 @@ def decode_with_notes(data: bytes, name: str = "<bytes>") -> tuple[str, str, lis
             "read them as Windows-1252"
         )
         return text, "utf-8", [note]
-    enc = _declared_8bit(sample[:4096]) or "cp1252"
+    declared = _declared_8bit(sample[:4096])
+    enc = declared or "cp1252"
     if enc in _AS_CP1252:
-        return data.decode("cp1252", errors="privtag-cp1252"), "cp1252", []
+        text = data.decode("cp1252", errors="privtag-cp1252")
+        return text, "cp1252", [] if declared else _legacy_note(sample, name)
     return data.decode(enc, errors="replace"), enc, []
+
+
+_HIGH_BYTES = bytes(range(128, 256))
+#: Non-ASCII bytes three or more in a row: whole words of a non-Latin legacy encoding.
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")
+
+
+def _legacy_note(sample: bytes, name: str) -> list[str]:
+    """A warning when undeclared 8-bit text looks like a non-Latin legacy encoding.
+
+    Windows-1252 text has its few accented letters and quotes alone between ASCII
+    letters ("café", "don\\x92t"). Cyrillic (CP1251, KOI8-R), Greek or Japanese
+    (Shift-JIS) text has whole words of non-ASCII bytes, which Windows-1252 turns into
+    plausible-looking Latin letters: the tags of such text are noise, so say so.
+    """
+    high = _count_high(sample)
+    in_runs = sum(map(len, _HIGH_RUN.findall(sample)))
+    if high < 20 or in_runs < high / 2:
+        return []
+    return [
+        f"{name}: is not UTF-8 and declares no charset, so it was read as Windows-1252, "
+        f"but {in_runs / high:.0%} of its non-ASCII bytes come in runs, as in Cyrillic, "
+        "Greek or East Asian encodings: the text is likely garbled. Convert the file to "
+        "UTF-8 (for example iconv -f CP1251 -t UTF-8) and read it again"
+    ]
 
 
 def _repair_utf8(err: UnicodeDecodeError) -> tuple[str, int]:
@@ -150,8 +177,12 @@ _UTF8_SEQUENCE = re.compile(
 def _utf8_evidence(data: bytes) -> tuple[int, int]:
     """``(valid multi-byte UTF-8 sequences, other bytes >= 0x80)`` in ``data``."""
     sequences = _UTF8_SEQUENCE.findall(data)
-    high = len(data) - len(data.translate(None, bytes(range(128, 256))))
-    return len(sequences), high - sum(map(len, sequences))
+    return len(sequences), _count_high(data) - sum(map(len, sequences))
+
+
+def _count_high(data: bytes) -> int:
+    """How many bytes of ``data`` are >= 0x80 (counted in C, not per byte in Python)."""
+    return len(data) - len(data.translate(None, _HIGH_BYTES))
 
 
 def _declared_8bit(head: bytes) -> str | None:
