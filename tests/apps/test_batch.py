@@ -389,6 +389,28 @@ def test_a_resumed_run_names_inputs_that_changed_or_went_away_since_they_were_ta
     assert again.resumed and again.stale == []
 
 
+def test_a_resumed_run_tries_failed_inputs_again_but_not_duplicates(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = _policies(tmp_path / "pol", 2)
+    (folder / "bad.txt").write_text("", encoding="utf-8")  # empty: an error
+    out = tmp_path / "o.parquet"
+    # the same folder named twice: its policies again are duplicates, never retried
+    first = batch(["pol", str(folder)], out, model="rules", engine=QUIET)
+    assert first.stats.errors == 4 and first.stats.policies == 2
+    (folder / "bad.txt").write_text("We sell your data to brokers.\n", encoding="utf-8")
+    again = batch(["pol", str(folder)], out, model="rules", engine=QUIET)
+    assert again.resumed and again.stats.policies == 1 and again.stats.errors == 0
+    assert again.stale == []  # a retried file is not "changed since tagged": it had no rows
+    rows = pd.read_parquet(out)
+    assert sorted(rows.drop_duplicates("policy_id")["policy_id"]) == [
+        "pol/bad.txt",
+        "pol/p0.txt",
+        "pol/p1.txt",
+    ]
+    errors = pd.read_parquet(tmp_path / "o.errors.parquet")
+    assert len(errors) == 3 and errors["reason"].str.contains("duplicate").all()
+
+
 def test_a_folder_walk_names_what_it_cannot_read(tmp_path):
     import os
 
@@ -476,7 +498,7 @@ def test_what_a_reader_repaired_or_left_out_goes_to_the_warnings_table(tmp_path)
     )
     (folder / "mixed.txt").write_bytes("Café policy. We keep your data".encode() + b"\x92s copy.\n")
     result = batch([folder], tmp_path / "o.csv", model="rules", engine=QUIET)
-    notes = pd.read_parquet(tmp_path / "o.warnings.parquet")
+    notes = pd.read_csv(tmp_path / "o.warnings.csv")
     by_file = dict(zip(notes["path"].map(lambda p: Path(p).name), notes["warning"], strict=True))
     assert "left out as page furniture" in by_file["p.html"]
     assert "not UTF-8" in by_file["mixed.txt"]

@@ -15,7 +15,9 @@ removed. The folder holds:
 
 **Resuming.** A later run with the same output resumes when its settings equal the ones
 in ``_run.json`` (the same inputs, level, model and format; ``--limit`` may differ, so a
-run can be extended): it skips every policy id in the progress log. A file done before
+run can be extended): it skips every policy id in the progress log but those that failed
+(a missing or unreadable file may be fixed now: they are tried again, and an error
+that stays is reported again; a duplicate is not retried). A file done before
 that has changed or gone since is not tagged again (its rows are in a committed part):
 it is named on stderr and in the warnings table, and ``--force`` starts over. Other
 settings, or a folder that is not a batch output, need ``--force``, which starts over.
@@ -39,7 +41,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from privtag.batch.rows import ERROR_SCHEMA, WARNING_SCHEMA, to_table
-from privtag.batch.sources import input_key
+from privtag.batch.sources import DUPLICATE, input_key
 from privtag.errors import OutputError
 from privtag.outputs import Outputs, atomic_file, write_text
 
@@ -152,11 +154,16 @@ class PartSink:
                 except ValueError:
                     continue  # the line a kill cut short: its part is redone
                 committed.add(entry["part"])
-                self.done.update(entry["ids"])
+                # a policy that failed is tried again (the file may be fixed now); one
+                # skipped as a duplicate is not: it was tagged under its first name
+                retry = [e for e in entry["errors"] if DUPLICATE not in e["reason"]]
+                ids = {e["policy_id"] for e in retry}
+                keys = {input_key(e["path"]) for e in retry}
+                self.done.update(i for i in entry["ids"] if i not in ids)
                 # logs written before keys were recorded resume by id alone
-                self.done_keys.update(entry.get("keys", ()))
+                self.done_keys.update(k for k in entry.get("keys", ()) if k not in keys)
                 self.stamps.update(entry.get("stamps", {}))
-                self.errors.extend(entry["errors"])
+                self.errors.extend(e for e in entry["errors"] if DUPLICATE in e["reason"])
                 self.warnings.extend(entry.get("warnings", ()))
             # keep only whole lines, so the next append does not join a cut one
             with atomic_file(log) as f:
@@ -173,7 +180,7 @@ class PartSink:
         self.stale = [
             {"policy_id": key, "path": key, "warning": f"{key}: {why}"}
             for key, stamp in sorted(self.stamps.items())
-            if (why := _changed(key, stamp))
+            if key in self.done_keys and (why := _changed(key, stamp))
         ]
         write_text(self.dir / RUN_FILE, json.dumps(self.settings, indent=2) + "\n")
 

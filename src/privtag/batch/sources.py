@@ -44,6 +44,11 @@ RECORD_SUFFIXES = (".jsonl", ".jsonl.gz")
 _RECORD_AT = re.compile(r"^.*\.jsonl(?:\.gz)?:.+$", re.IGNORECASE)
 
 
+#: The reason of an input skipped as a duplicate: the one error a resumed run does not
+#: retry (its policy was tagged under the first name).
+DUPLICATE = "duplicate of a policy read before"
+
+
 def input_key(path: str) -> str | None:
     """Where a file input comes from, the same however its path was spelt (``c2/a.txt``,
     ``/abs/c2/a.txt``, ``../c2/a.txt``): the resolved file. None for a record, which is
@@ -277,8 +282,7 @@ class BatchInputs:
                 item = PolicyInput(
                     item.id,
                     item.path,
-                    error=f"{item.path}: duplicate of a policy read before "
-                    f"(id {item.id!r}); skipped",
+                    error=f"{item.path}: {DUPLICATE} (id {item.id!r}); skipped",
                 )
             seen.add(item.id)
             if key is not None:
