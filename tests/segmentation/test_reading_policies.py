@@ -79,6 +79,15 @@ def test_accordion_page_keeps_every_panel_and_its_title():
     ]
 
 
+def test_a_footer_sentence_about_the_policy_is_kept():
+    # a Policy Change statement in a page footer is policy text, not furniture
+    page = (
+        f"<html><body><main><p>{POLICY}</p></main><footer><p>We may update this policy; "
+        "we will post changes here.</p><p>© 2024 Acme</p></footer></body></html>"
+    )
+    assert "We may update this policy; we will post changes here." in sentences(segment(page))
+
+
 def test_link_lists_and_short_furniture_go_and_are_reported():
     page = (
         "<html><head><title>T</title><script>var x = 1;</script></head><body>"
@@ -97,7 +106,13 @@ def test_link_lists_and_short_furniture_go_and_are_reported():
     assert by["furniture"] == (len("Copyright2024Acme."), 1)
     assert by["form control"] == (len("Accept"), 1)
     assert by["non-text"][1] == 2  # the title and the script (the head is walked)
+    # each reason quotes what it left out, so a user can see it; scripts are not quoted
+    quoted = {d.reason: d.examples for d in doc.dropped}
+    assert quoted["link list"] == ["Home About us", "Shop | Blog"]
+    assert quoted["furniture"] == ["Copyright 2024 Acme."]
+    assert quoted["non-text"] == []
     assert json.loads(json.dumps(doc.to_dict()))["dropped"][0]["reason"] == "link list"
+    assert json.loads(json.dumps(doc.to_dict()))["dropped"][0]["examples"][0] == "Home About us"
     lost = 20 + 18 + 6
     assert doc.dropped_share == pytest.approx(lost / (lost + len(nonws(POLICY))))
     assert len(doc.warnings) == 1 and "left out as page furniture" in doc.warnings[0]
@@ -218,7 +233,25 @@ def test_extension_wins_over_sniffing_and_opp115_needs_its_separators(tmp_path):
     assert "Tom & Jerry" in doc.text and "&amp;" not in doc.text
     assert detect_format(md) != "opp115"  # no "|||": never OPP-115
     assert detect_format("A <br> b|||<strong>C</strong> d.") == "opp115"
-    assert detect_format("<html><p>Hi.</p></html>", "policy.txt") == "text"
+    assert detect_format("<p>We keep logs.</p><p>We share.</p>", "policy.txt") == "text"
+
+
+def test_a_page_saved_as_txt_is_read_as_html_and_says_so(tmp_path):
+    page = tmp_path / "policy.txt"
+    page.write_text(
+        "<!DOCTYPE html><html><head><script>var a = 'x';</script></head>"
+        "<body><p>We keep logs.</p></body></html>",
+        encoding="utf-8",
+    )
+    doc = segment_file(page)
+    assert doc.format == "html" and sentences(doc) == ["We keep logs."]
+    assert doc.warnings == [
+        f"{page}: a .txt file that starts as a web page was read as HTML (its tags and "
+        "scripts are not policy text); to read it as plain text, pass --format text "
+        "(format='text')"
+    ]
+    as_text = segment_file(page, format="text")
+    assert as_text.format == "text" and as_text.warnings == []
 
 
 def test_markdown_placeholder_in_angle_brackets_is_kept():

@@ -73,11 +73,19 @@ class Dropped:
             menus, banners and dialogs holding no policy text).
         chars: non-white-space characters left out.
         blocks: elements left out.
+        examples: the text of the first few elements left out (up to
+            :data:`EXAMPLE_CHARS` characters each; none for ``"non-text"``), so a user can
+            see what went without reading the page's source.
     """
 
     reason: str
     chars: int
     blocks: int
+    examples: list[str] = field(default_factory=list)
+
+
+#: How many elements :class:`Dropped` quotes per reason, and how much of each.
+EXAMPLES, EXAMPLE_CHARS = 3, 120
 
 
 #: Reasons that are never page text: a warning about dropped text leaves them out.

@@ -199,8 +199,11 @@ def segment(
         raise PolicyTypeError(f"format must be a str or None, not {type(format).__name__}")
     raw, meta = loading.load(source, max_bytes)
     name = meta["path"] or "<text>"
+    page_as_text = False
     if format is None:
         format = readers.detect_format(raw, meta["path"])
+        suffix = Path(meta["path"]).suffix.lower() if meta["path"] else ""
+        page_as_text = format == "html" and suffix == ".txt"
     elif format not in readers.formats():
         raise PolicyReadError(
             f"{name}: unknown format {format!r}; use one of {', '.join(readers.formats())}"
@@ -223,12 +226,20 @@ def segment(
     doc.format = format
     doc.metadata = meta
     doc.dropped, doc.warnings = dropped, warnings
+    if page_as_text:
+        doc.warnings.append(
+            f"{name}: a .txt file that starts as a web page was read as HTML (its tags and "
+            "scripts are not policy text); to read it as plain text, pass --format text "
+            "(format='text')"
+        )
     share = doc.dropped_share
     if share > DROPPED_WARNING:
         why = ", ".join(f"{d.reason} {d.chars:,}" for d in dropped if d.reason != readers.NON_TEXT)
         doc.warnings.append(
             f"{name}: {share:.0%} of the page's text was left out as page furniture "
-            f"(characters: {why}); check Document.dropped, or read it with format='text'"
+            f"(characters: {why}); each reason's first texts are in Document.dropped "
+            '("dropped" in privtag tag --json); if policy text is among them, save the '
+            "policy's part of the page as text or Markdown and tag that"
         )
     return doc
 

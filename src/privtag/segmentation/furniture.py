@@ -49,7 +49,8 @@ _FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "me
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _POLICY_TERMS = re.compile(
-    r"privacy|personal|cookie|\bdata\b|information|contact|consent|opt[- ]?out|gdpr|ccpa"
+    r"privacy|polic(?:y|ies)|personal|cookie|\bdata\b|information|contact|consent|opt[- ]?out"
+    r"|gdpr|ccpa"
     r"|third[- ]part|tracking|unsubscribe|collect|disclos|\bshare|\bsell|\bretain|e-?mail"
     r"|\baddress|location|\bdelet",
     re.I,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from privtag.segmentation.blocks import (
+    EXAMPLE_CHARS,
+    EXAMPLES,
     NON_TEXT,
     Block,
     Builder,
@@ -75,7 +77,8 @@ class _HtmlWalker:
     def __init__(self) -> None:
         self.b = Builder("")
         self.counts: dict = {}  # from measure_candidates
-        self.dropped_by: dict[str, list[int]] = {}  # reason -> [characters, elements]
+        # reason -> [characters, elements, the first elements' texts]
+        self.dropped_by: dict[str, list] = {}
         self.bold = 0  # depth of open <b>/<strong>
         self.bold_only = True  # all text of the open block so far is bold
         self.in_list = 0
@@ -163,15 +166,19 @@ class _HtmlWalker:
     def _drop(self, el, reason: str, chars: int | None = None) -> bool:
         if chars is None:
             chars = measure(el.text_content())[0]
-        tally = self.dropped_by.setdefault(reason, [0, 0])
+        tally = self.dropped_by.setdefault(reason, [0, 0, []])
         tally[0] += chars
         tally[1] += 1
+        if chars and reason != NON_TEXT and len(tally[2]) < EXAMPLES:
+            # the texts of its elements apart: "Home Privacy", not "HomePrivacy"
+            text = " ".join(" ".join(el.itertext()).split())
+            tally[2].append(text[:EXAMPLE_CHARS] + ("..." if len(text) > EXAMPLE_CHARS else ""))
         return True
 
     def dropped_report(self) -> list[Dropped]:
         """What was left out, by reason, most characters first."""
         return sorted(
-            (Dropped(r, c, n) for r, (c, n) in self.dropped_by.items()),
+            (Dropped(r, c, n, ex) for r, (c, n, ex) in self.dropped_by.items()),
             key=lambda d: (-d.chars, d.reason),
         )
 

@@ -99,11 +99,17 @@ _MD_SIGNS = re.compile(
 )
 
 
+#: How a web page starts: a doctype, ``<html>`` or an XML declaration.
+_PAGE_START = re.compile(r"\s*<(!doctype|html|\?xml)", re.I)
+
+
 def detect_format(text: str, path: str | None = None) -> str:
     """Guess the format of a policy: its file name first, then its content.
 
     A ``.md``/``.markdown`` file is Markdown and a ``.txt`` file text or Markdown,
-    whatever tags they hold; a ``.html``/``.htm``/``.xhtml`` file is HTML. Other text is
+    whatever tags they hold, unless it starts as a page (a page saved as ``.txt``: read
+    as markup it would be tagged as raw tags and scripts); a ``.html``/``.htm``/``.xhtml``
+    file is HTML. Other text is
     HTML when it starts as a page (doctype, ``<html>``), holds at least two block elements
     and more of them than Markdown signs, or, without Markdown, is laid out by ``<br>``
     (most lines end in one). Markdown with a few links or ``<br>`` stays Markdown. OPP-115's
@@ -127,7 +133,7 @@ def detect_format(text: str, path: str | None = None) -> str:
         return "opp115"
     if suffix in {".html", ".htm", ".xhtml"}:
         return "html"
-    if suffix != ".txt" and re.match(r"\s*<(!doctype|html|\?xml)", head, re.I):
+    if _PAGE_START.match(head):
         return "html"
     # Markdown may hold some HTML (a <br>, a link): text is a page when its block elements
     # outnumber Markdown's own signs (headings, list items, links), or, with no Markdown
