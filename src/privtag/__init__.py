@@ -61,6 +61,7 @@ __all__ = [
     "load_opp115",
     "segment",
     "segment_file",
+    "tag",
     "train",
 ]
 
@@ -75,6 +76,7 @@ _LAZY = {
     "load_opp115": "privtag.data.opp115",
     "evaluate_system": "privtag.evaluation.harness",
     "diff": "privtag.policy_diff",  # not privtag/diff.py: importing it would shadow the function
+    "tag": "privtag.inference.shortcut",
 }
 
 

@@ -1,0 +1,50 @@
+"""privtag.tag: one call, one policy in and one result out; a list in, a list out."""
+
+from __future__ import annotations
+
+import pytest
+
+import privtag
+from privtag.errors import PolicyReadError, PolicyTypeError
+from privtag.inference import shortcut
+
+POLICY = "# Privacy\n\nWe share your e-mail address with advertisers. We keep logs."
+
+
+@pytest.fixture
+def fresh_cache(monkeypatch):
+    monkeypatch.setattr(shortcut, "_TAGGERS", {})
+
+
+def test_one_policy_gives_one_result_and_a_list_a_list_in_order(trained_tiny, fresh_cache):
+    one = privtag.tag(POLICY, model=trained_tiny)
+    assert isinstance(one, privtag.TaggedPolicy)
+    assert [s.text for s in one.sentences] == [
+        "Privacy",
+        "We share your e-mail address with advertisers.",
+        "We keep logs.",
+    ]
+    many = privtag.tag([POLICY, "We keep logs."], model=trained_tiny)
+    assert isinstance(many, list) and len(many) == 2
+    assert [s.labels for s in many[0].sentences] == [s.labels for s in one.sentences]
+    assert [s.text for s in many[1].sentences] == ["We keep logs."]
+
+
+def test_the_model_is_loaded_once_per_process(trained_tiny, fresh_cache, monkeypatch):
+    from privtag.inference.tagger import Tagger
+
+    loads = []
+    real = Tagger.from_pretrained.__func__
+    monkeypatch.setattr(
+        Tagger, "from_pretrained", classmethod(lambda cls, m: loads.append(m) or real(cls, m))
+    )
+    privtag.tag(POLICY, model=trained_tiny)
+    privtag.tag("We keep logs.", model=str(trained_tiny))  # the same model, spelt otherwise
+    assert loads == [trained_tiny]
+
+
+def test_wrong_inputs_are_named(trained_tiny, fresh_cache):
+    with pytest.raises(PolicyTypeError, match="not a set; pass list"):
+        privtag.tag({POLICY}, model=trained_tiny)
+    with pytest.raises(PolicyReadError):
+        privtag.tag(["We keep logs.", ""], model=trained_tiny)
