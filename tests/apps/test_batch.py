@@ -215,6 +215,19 @@ def test_resume_after_a_kill_skips_finished_policies(tmp_path, records):
     assert not again.resumed and len(pd.read_parquet(out)) == 6
 
 
+def test_an_interrupted_command_says_its_work_is_kept_and_how_to_resume(tmp_path, monkeypatch):
+    import privtag.batch
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(privtag.batch, "batch", interrupted)
+    r = run("batch", _policies(tmp_path / "pol"), "-o", tmp_path / "o.parquet", "--model", "rules")
+    assert r.exit_code == 130
+    assert "interrupted; the policies done so far are kept in" in r.output
+    assert "run the same command again to resume" in r.output
+
+
 def test_never_writes_over_an_input(tmp_path, records):
     with pytest.raises(OutputError, match="input"):
         batch([tmp_path], tmp_path / "out.parquet", model="rules", engine=QUIET)

@@ -70,19 +70,28 @@ def batch_cmd(
         )
     else:
         raise typer.BadParameter(f"use local or ray, not {engine!r}", param_hint="--engine")
-    result = batch(
-        inputs,
-        out,
-        model=model,
-        level=level,
-        engine=runner,
-        limit=limit,
-        force=force,
-        diff_against=diff_against,
-        aggregate=aggregate,
-        dtype=dtype,
-        thresholds=thresholds,
-    )
+    try:
+        result = batch(
+            inputs,
+            out,
+            model=model,
+            level=level,
+            engine=runner,
+            limit=limit,
+            force=force,
+            diff_against=diff_against,
+            aggregate=aggregate,
+            dtype=dtype,
+            thresholds=thresholds,
+        )
+    except KeyboardInterrupt:
+        # the committed parts stay: say so, or a user may delete hours of work
+        typer.echo(
+            f"privtag batch: interrupted; the policies done so far are kept in {out}: run "
+            "the same command again to resume (--force starts over)",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     if result.resumed:
         typer.echo(f"resumed the run in {out}", err=True)
     for line in result.stale[:5]:
