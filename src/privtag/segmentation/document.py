@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from privtag.errors import PolicyReadError, PolicyTypeError, check_int
-from privtag.segmentation import loading, readers
+from privtag.segmentation import language, loading, readers
 from privtag.segmentation.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
 
 #: Warn when more than this share of a page's text is left out as furniture.
@@ -241,6 +241,11 @@ def segment(
             '("dropped" in privtag tag --json); if policy text is among them, save the '
             "policy's part of the page as text or Markdown and tag that"
         )
+    if format != "opp115":  # OPP-115 is English by construction
+        paragraphs = [doc.text[p.start : p.end] for p in doc.paragraphs]
+        note = language.language_note(doc.text, name, paragraphs)
+        if note:
+            doc.warnings.append(note)
     return doc
 
 
