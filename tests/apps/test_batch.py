@@ -64,10 +64,14 @@ def test_sentence_rows_have_the_documented_columns_and_record_text_is_never_a_pa
         "section",
         "start",
         "end",
-        "text",
-        "labels",
+        "source_start",
+        "source_end",
     ]
     assert "third_party" in df.columns and "contact" in df.columns
+    # a row's source span finds its sentence in the record as given (Markdown markup kept)
+    source = "# Policy 1\n\nWe collect your e-mail address. We share it with advertisers."
+    row = df[(df.policy_id == "p1") & (df.sentence_id == "s1")].iloc[0]
+    assert source[row.source_start : row.source_end] == row.text
     assert result.stats.policies == 7 and result.stats.errors == 0
     p0 = df[df.policy_id == "p0"]
     assert p0.text.tolist()[1] == "We collect your e-mail address."

@@ -6,8 +6,10 @@ the same rows with the same Arrow schema.
 Columns, by ``level``:
 
 * ``sentence``: ``policy_id``, ``sentence_id``, ``paragraph_id``, ``section`` (headings
-  joined by " > "), ``start``, ``end``, ``text``, ``labels`` (a list), and one score
-  column per label id (``first_party``, ``third_party``, ...);
+  joined by " > "), ``start``, ``end`` (in the normalised text), ``source_start``,
+  ``source_end`` (in the file or record as given; null for HTML, whose markup has no
+  such span: see :meth:`~privtag.Document.source_offset`), ``text``, ``labels`` (a
+  list), and one score column per label id (``first_party``, ``third_party``, ...);
 * ``paragraph``: the same without ``sentence_id``, one row per paragraph;
 * ``policy``: ``policy_id``, ``sentences``, ``paragraphs``, ``chars``, ``labels`` (the
   labels the policy addresses), and per label id the number of sentences carrying it
@@ -42,6 +44,8 @@ _UNIT = [
     ("section", pa.string()),
     ("start", pa.int64()),
     ("end", pa.int64()),
+    ("source_start", pa.int64()),
+    ("source_end", pa.int64()),
     ("text", pa.string()),
     ("labels", _LIST),
     *_SCORES,
@@ -85,6 +89,11 @@ def _scores(scores: dict[str, float]) -> dict[str, float]:
     return {lid: scores[name] for lid, name in zip(LABEL_IDS, LABELS, strict=True)}
 
 
+def _source(doc, start: int, end: int) -> dict:
+    first, last = doc.source_span(start, end)
+    return {"source_start": first, "source_end": last}
+
+
 def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
     """The rows of one tagged policy at ``level`` (see the module docstring)."""
     doc = policy.document
@@ -98,6 +107,7 @@ def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
                 "section": " > ".join(s.section),
                 "start": s.start,
                 "end": s.end,
+                **_source(doc, s.start, s.end),
                 "text": s.text,
                 "labels": list(s.labels),
                 **_scores(s.scores),
@@ -113,6 +123,7 @@ def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
                 "section": " > ".join(doc.paragraphs[p.index].section),
                 "start": p.start,
                 "end": p.end,
+                **_source(doc, p.start, p.end),
                 "text": p.text,
                 "labels": list(p.labels),
                 **_scores(p.scores),

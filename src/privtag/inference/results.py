@@ -126,12 +126,8 @@ class TaggedPolicy:
         doc = self.document
 
         def sentence(s: TaggedSentence) -> dict:
-            first, last = doc.source_offset(s.start), doc.source_offset(s.end - 1)
-            where = {
-                "source_start": first,
-                "source_end": None if first is None or last is None else last + 1,
-            }
-            return {**asdict(s), **where}
+            first, end = doc.source_span(s.start, s.end)
+            return {**asdict(s), "source_start": first, "source_end": end}
 
         return {
             "model": self.model,

@@ -146,6 +146,21 @@ class Document:
         off, src, n = self._runs[i]
         return src + offset - off if offset < off + n else None
 
+    def source_span(self, start: int, end: int) -> tuple[int | None, int | None]:
+        """``(source_start, source_end)`` of ``text[start:end]`` in the source as given,
+        or ``(None, None)`` where that is not known (see :meth:`source_offset`).
+
+        Example:
+            >>> doc = segment("Title\\n\\nWe  keep logs.", format="text")
+            >>> s = doc.sentences[1]
+            >>> doc.source_span(s.start, s.end)
+            (7, 21)
+        """
+        first, last = self.source_offset(start), self.source_offset(end - 1)
+        if first is None or last is None:
+            return None, None
+        return first, last + 1
+
     def to_dict(self) -> dict:
         """A JSON-ready dict: text, format, metadata, paragraphs and sentences."""
         return {
