@@ -129,10 +129,27 @@ def kinds(blocks):
         ("TERMS OF", True, True),  # alone it is a title, however it ends
         ("We collect your name. We share it.<br>", True, False),  # a tag ends no title
         ("PRIVACY<br>", True, True),
+        # a label and its value is a statement: it would head everything below it
+        ("Effective date: 1 May 2024", True, False),
+        ("Last Updated: March 2019", True, False),
+        ("Contact: privacy@example.com", True, False),
+        ("Website: www.example.com", True, False),
+        ("Section 2: How We Use Data", True, True),  # no value after the colon
     ],
 )
 def test_looks_like_heading(line, alone, expected):
     assert looks_like_heading(line, alone) is expected
+
+
+def test_a_date_line_does_not_become_the_section_of_the_policy():
+    from privtag.segmentation import segment
+
+    doc = segment("# Privacy Policy\n\nEffective date: 1 May 2024\n\nWe collect your e-mail.\n")
+    assert [(s.kind, s.section) for s in doc.sentences] == [
+        ("heading", ("Privacy Policy",)),
+        ("body", ("Privacy Policy",)),
+        ("body", ("Privacy Policy",)),
+    ]
 
 
 def test_capitals_ending_on_a_connector_are_wrapped_only_if_capitals_follow():

@@ -41,13 +41,19 @@ _CONNECTORS = frozenset(
 )
 
 
+# "Effective date: 1 May 2024", "Contact: privacy@example.com": a label and its value is
+# a statement, not a title ("Section 2: How We Use Data" is one: no value after the colon)
+_LABEL_VALUE = re.compile(r":\s+[^:]*(?:\d|@|https?:|www\.)")
+
+
 def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> bool:
     """A short title line: ALL CAPS, a numbered section title, or unpunctuated and alone.
 
     A line that is not alone (text follows without a blank line) must also be a
     numbered section title or in Title Case, so hard-wrapped prose is not a heading; a
     line that is alone but long must be in Title Case, so a lead-in such as "To opt out,
-    visit" is not one either. Nor is the first line of hard-wrapped capitals (a
+    visit" is not one either, nor a label with its value ("Effective date: 1 May 2024",
+    "Contact: privacy@example.com"), which would head the text below. Nor is the first line of hard-wrapped capitals (a
     disclaimer): an ALL CAPS line ending on a comma, or, when the next line is in
     capitals too (``caps_follow``: most of its letters), on "OF", "TO", "IN" and
     the like.
@@ -68,7 +74,7 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
         if s[-1] in ",;" or (caps_follow and words[-1].lower() in _CONNECTORS):
             return False
         return not caps_sentence(s, words)
-    if s[-1] in ".,;:!" or len(words) > 12:
+    if s[-1] in ".,;:!" or len(words) > 12 or _LABEL_VALUE.search(s):
         return False
     numbered = (
         bool(_SECTION_NUMBER.match(s))
