@@ -254,6 +254,31 @@ def test_a_page_saved_as_txt_is_read_as_html_and_says_so(tmp_path):
     assert as_text.format == "text" and as_text.warnings == []
 
 
+def test_markdown_comments_are_left_out_and_reported_and_fence_markers_are_markup():
+    md = (
+        "# Privacy\n\n<!-- internal note: we also sell data -->\n\n"
+        "<!-- inline --> We collect your e-mail.\n\n<!--\nTODO: legal review\n--> We share it.\n\n"
+        "```\ncurl -X DELETE https://api.example.com/me\n```\n\n~~~python\nprint(1)\n~~~\n"
+    )
+    doc = segment(md, format="markdown")
+    assert sentences(doc) == [
+        "Privacy",
+        "<!-- inline --> We collect your e-mail.",  # a comment inside a line of text stays
+        "We share it.",
+        "curl -X DELETE https://api.example.com/me",
+        "print(1)",
+    ]
+    (dropped,) = doc.dropped
+    assert (dropped.reason, dropped.blocks) == ("comment", 2)
+    assert dropped.examples == [
+        "<!-- internal note: we also sell data -->",
+        "<!-- TODO: legal review -->",
+    ]
+    assert doc.dropped_share == 0.0 and doc.warnings == []  # comments are not page text
+    for s in doc.sentences:  # offsets still point into the source
+        assert md[doc.source_offset(s.start)] == s.text[0]
+
+
 def test_markdown_placeholder_in_angle_brackets_is_kept():
     doc = segment("# Policy\n\n<Company Name> collects your data. See <b>this</b>.", "markdown")
     assert sentences(doc)[1:] == ["<Company Name> collects your data.", "See this."]

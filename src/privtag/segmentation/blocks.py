@@ -68,6 +68,7 @@ class Dropped:
 
     Attributes:
         reason: ``"non-text"`` (scripts, styles, the page head: never page text),
+            ``"comment"`` (a Markdown file's ``<!-- ... -->`` lines: never shown),
             ``"form control"`` (buttons, menus of options), ``"link list"`` (navigation:
             text that is almost all links) or ``"furniture"`` (page headers, footers,
             menus, banners and dialogs holding no policy text).
@@ -90,6 +91,8 @@ EXAMPLES, EXAMPLE_CHARS = 3, 120
 
 #: Reasons that are never page text: a warning about dropped text leaves them out.
 NON_TEXT = "non-text"
+#: Markdown's HTML comments (``<!-- ... -->``): never shown, so never policy text.
+COMMENT = "comment"
 
 
 class Builder:
@@ -106,6 +109,7 @@ class Builder:
         self.source = source
         self.blocks: list[Block] = []
         self.links: list[str] = []
+        self.comments: list[str] = []  # Markdown comments left out, as written
         self._parts: list[str] = []
         self._runs: list[tuple[int, int, int]] = []
         self._len = 0

@@ -47,6 +47,7 @@ from privtag.errors import PolicyReadError, PolicyTypeError, check_int
 from privtag.segmentation import language, loading, readers
 from privtag.segmentation.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
 
+_NOT_PAGE_TEXT = (readers.NON_TEXT, readers.COMMENT)
 #: Warn when more than this share of a page's text is left out as furniture.
 DROPPED_WARNING = 0.05
 
@@ -114,13 +115,14 @@ class Document:
     def dropped_share(self) -> float:
         """Share of the page's text (characters, white space aside) left out as furniture.
 
-        Scripts, styles and the page head are not page text and do not count.
+        Scripts, styles, the page head and Markdown comments are not page text and do not
+        count.
 
         Example:
             >>> round(segment("<nav><a href=/>Home</a></nav><p>We keep logs.</p>").dropped_share, 2)
             0.27
         """
-        lost = sum(d.chars for d in self.dropped if d.reason != readers.NON_TEXT)
+        lost = sum(d.chars for d in self.dropped if d.reason not in _NOT_PAGE_TEXT)
         kept = len(self.text) - sum(map(self.text.count, " \n"))
         return lost / (lost + kept) if lost else 0.0
 
@@ -249,7 +251,9 @@ def segment(
         )
     share = doc.dropped_share
     if share > DROPPED_WARNING:
-        why = ", ".join(f"{d.reason} {d.chars:,}" for d in dropped if d.reason != readers.NON_TEXT)
+        why = ", ".join(
+            f"{d.reason} {d.chars:,}" for d in dropped if d.reason not in _NOT_PAGE_TEXT
+        )
         doc.warnings.append(
             f"{name}: {share:.0%} of the page's text was left out as page furniture "
             f"(characters: {why}); each reason's first texts are in Document.dropped "

@@ -24,6 +24,9 @@ _MD_HEADING = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+")
 _MD_SETEXT = re.compile(r"[ \t]{0,3}(=+|-+)[ \t]*$")
 _MD_QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
 _MD_RULE = re.compile(r"[ \t]*(?:[-*_][ \t]*){3,}$")
+# A code fence's marker line ("```", "```python", "~~~"): markup; the lines between are
+# read as text (a policy quoting a setting), but the markers are not sentences.
+_MD_FENCE = re.compile(r"[ \t]{0,3}(?:`{3,}[^`]*|~{3,}.*)$")
 # A link reference definition is a label, one destination and an optional title, and
 # nothing else on its line: "[Note]: We sell your data." is prose, and is kept.
 _MD_LINKDEF = re.compile(
@@ -193,6 +196,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
     item = False  # the open block is a list item
     table = False  # inside a Markdown pipe table
     skip = -1  # index of a setext underline already used
+    comment = False  # inside a Markdown <!-- comment --> of whole lines
 
     def close(paragraph: bool) -> None:
         nonlocal item
@@ -214,6 +218,27 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         line = text[s:e].rstrip(" \t")
         lead = 0
         if markdown:
+            # an HTML comment is never shown: its lines are left out, and reported
+            # ("<!-- x --> text" is a line of text, read as before)
+            opens = not comment and line.lstrip().startswith("<!--")
+            if comment or opens:
+                after = line.index("<!--") + 4 if opens else 0  # "<!-->" closes nothing
+                shut = line.find("-->", after)
+                rest = line[shut + 3 :] if shut >= 0 else ""
+                if comment or not rest.strip():
+                    piece = line if shut < 0 else line[: shut + 3]
+                    if comment:
+                        b.comments[-1] += "\n" + piece
+                    else:
+                        b.comments.append(piece)
+                    comment = shut < 0
+                    close(True)
+                    if rest.strip():  # text after the end of a comment of several lines
+                        add_inline(b, text, s + shut + 3, e, markdown)
+                    continue
+            if _MD_FENCE.match(line):
+                close(True)
+                continue
             if table or (
                 line.count("|") and i + 1 < len(spans) and _MD_TABLE_RULE.match(text, *spans[i + 1])
             ):

@@ -43,7 +43,15 @@ from pathlib import Path
 
 from privtag.errors import PolicyReadError
 from privtag.segmentation import markup, plaintext
-from privtag.segmentation.blocks import NON_TEXT, Block, Builder, Dropped
+from privtag.segmentation.blocks import (
+    COMMENT,
+    EXAMPLE_CHARS,
+    EXAMPLES,
+    NON_TEXT,
+    Block,
+    Builder,
+    Dropped,
+)
 
 # decoding and loading have their own module; their names stay importable from here
 from privtag.segmentation.loading import (  # noqa: F401
@@ -58,6 +66,7 @@ from privtag.segmentation.loading import (  # noqa: F401
 #: The formats privtag reads itself; :func:`formats` adds any registered later.
 FORMATS = ("text", "markdown", "html", "opp115")
 __all__ = [
+    "COMMENT",
     "FORMATS",
     "NON_TEXT",
     "Block",
@@ -241,6 +250,10 @@ def _read_plain(text: str, markdown: bool) -> tuple[list[Block], None, dict]:
     blocks = plaintext.read_lines(stripped, markdown, builder)
     if builder.links:
         meta["links"] = builder.links
+    if builder.comments:
+        chars = sum(len("".join(c.split())) for c in builder.comments)
+        shown = [" ".join(c.split())[:EXAMPLE_CHARS] for c in builder.comments[:EXAMPLES]]
+        meta["dropped"] = [Dropped(COMMENT, chars, len(builder.comments), shown)]
     return blocks, None, meta
 
 
