@@ -157,7 +157,8 @@ def _legacy_note(sample: bytes, name: str) -> list[str]:
         f"{name}: is not UTF-8 and declares no charset, so it was read as Windows-1252, "
         f"but {in_runs / high:.0%} of its non-ASCII bytes come in runs, as in Cyrillic, "
         "Greek or East Asian encodings: the text is likely garbled. Convert the file to "
-        "UTF-8 (for example iconv -f CP1251 -t UTF-8) and read it again"
+        "UTF-8 from its encoding and read it again (for example iconv -f CP1251 -t UTF-8 "
+        "for Cyrillic, -f SHIFT_JIS for Japanese, -f GB18030 for Chinese)"
     ]
 
 
