@@ -45,6 +45,23 @@ def policy_file(tmp_path):
     return path
 
 
+def test_tag_and_segment_read_a_policy_from_stdin_given_as_dash(policy_file, trained_tiny):
+    from_stdin = CliRunner().invoke(
+        app, ["tag", "-", "--model", str(trained_tiny), "--json"], input=POLICY.encode()
+    )
+    assert from_stdin.exit_code == 0, from_stdin.output
+    from_file = CliRunner().invoke(
+        app, ["tag", str(policy_file), "--model", str(trained_tiny), "--json"]
+    )
+    sentences = [json.loads(r.stdout)["sentences"] for r in (from_stdin, from_file)]
+    assert sentences[0] == sentences[1]
+    seg = CliRunner().invoke(app, ["segment", "-"], input=POLICY.encode())
+    assert (
+        seg.exit_code == 0
+        and seg.stdout == CliRunner().invoke(app, ["segment", str(policy_file)]).stdout
+    )
+
+
 def test_tag_json(policy_file, trained_tiny):
     result = CliRunner().invoke(
         app, ["tag", str(policy_file), "--model", str(trained_tiny), "--json"]

@@ -15,7 +15,8 @@ from privtag.inference.settings import MODEL_HELP
 
 def segment_cmd(
     file: Annotated[
-        Path, typer.Argument(help="Policy file (text, Markdown or HTML).", readable=False)
+        Path,
+        typer.Argument(help="Policy file (text, Markdown or HTML); - reads stdin.", readable=False),
     ],
     format: Annotated[
         str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")
@@ -25,7 +26,7 @@ def segment_cmd(
     """Print the sentences of a policy with offsets and section path."""
     from privtag.segmentation.document import iter_jsonl, segment
 
-    doc = segment(file, format=format)
+    doc = segment(_source(file), format=format)
     # what the reader repaired or left out goes to stderr
     for w in doc.warnings:
         typer.echo(f"privtag: warning: {w}", err=True)
@@ -87,9 +88,15 @@ def validate_cmd(
     typer.echo(f"OK: {len(records)} records in {n_files} files")
 
 
+def _source(path: Path) -> Path | bytes:
+    """A policy file argument: ``-`` is the policy on stdin (bytes: decoded as files are)."""
+    return sys.stdin.buffer.read() if str(path) == "-" else path
+
+
 def tag_cmd(
     files: Annotated[
-        list[Path], typer.Argument(help="Policy files (text, Markdown, HTML).", readable=False)
+        list[Path],
+        typer.Argument(help="Policy files (text, Markdown, HTML); - reads stdin.", readable=False),
     ],
     model: Annotated[
         Path | None,
@@ -134,7 +141,7 @@ def tag_cmd(
     failed = 0
     for f in files:
         try:
-            policy = tagger.tag(f, format=format)
+            policy = tagger.tag(_source(f), format=format)
         except PrivtagError as e:
             if strict or len(files) == 1:
                 raise
