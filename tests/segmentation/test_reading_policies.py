@@ -279,6 +279,29 @@ def test_markdown_comments_are_left_out_and_reported_and_fence_markers_are_marku
         assert md[doc.source_offset(s.start)] == s.text[0]
 
 
+TWO = ["We collect your name and e-mail address.", "We keep them for two years."]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "<!-- TODO: legal review\n\n",  # never closed: it would hide the whole policy
+        "```html\n<!-- an example\n# not a heading\n```\n\n",  # markup inside a fence
+    ],
+)
+def test_an_unclosed_comment_or_markup_in_a_code_fence_hides_nothing(head):
+    doc = segment(f"# Privacy\n\n{head}{POLICY}\n", format="markdown")
+    assert sentences(doc)[-2:] == TWO
+    assert all(s.section == ("Privacy",) for s in doc.sentences)  # no heading from the fence
+    assert doc.dropped == []
+
+
+def test_a_bare_comment_opener_closer_is_one_comment():
+    doc = segment(f"<!-->\n\n{POLICY}\n", format="markdown")
+    assert sentences(doc) == TWO
+    assert [(d.reason, d.examples) for d in doc.dropped] == [("comment", ["<!-->"])]
+
+
 def test_markdown_placeholder_in_angle_brackets_is_kept():
     doc = segment("# Policy\n\n<Company Name> collects your data. See <b>this</b>.", "markdown")
     assert sentences(doc)[1:] == ["<Company Name> collects your data.", "See this."]

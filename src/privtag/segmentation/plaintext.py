@@ -196,7 +196,10 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
     item = False  # the open block is a list item
     table = False  # inside a Markdown pipe table
     skip = -1  # index of a setext underline already used
-    comment = False  # inside a Markdown <!-- comment --> of whole lines
+    comment_end = -1  # where the open Markdown <!-- comment --> ends ("-->"), or -1
+    fence: str | None = None  # the marker of the open code fence ("```" or "~~~")
+    last_close = text.rfind("-->") if markdown else -1
+    lines_of_comment: list[str] = []
 
     def close(paragraph: bool) -> None:
         nonlocal item
@@ -218,26 +221,37 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         line = text[s:e].rstrip(" \t")
         lead = 0
         if markdown:
-            # an HTML comment is never shown: its lines are left out, and reported
-            # ("<!-- x --> text" is a line of text, read as before)
-            opens = not comment and line.lstrip().startswith("<!--")
-            if comment or opens:
-                after = line.index("<!--") + 4 if opens else 0  # "<!-->" closes nothing
-                shut = line.find("-->", after)
-                rest = line[shut + 3 :] if shut >= 0 else ""
-                if comment or not rest.strip():
-                    piece = line if shut < 0 else line[: shut + 3]
-                    if comment:
-                        b.comments[-1] += "\n" + piece
-                    else:
-                        b.comments.append(piece)
-                    comment = shut < 0
+            if fence is not None:  # inside a code fence: literal lines, no markup
+                if _MD_FENCE.match(line) and line.strip().startswith(fence):
+                    fence = None
                     close(True)
-                    if rest.strip():  # text after the end of a comment of several lines
-                        add_inline(b, text, s + shut + 3, e, markdown)
-                    continue
-            if _MD_FENCE.match(line):
+                else:
+                    close(False)
+                    b.add_span(s, e)
+                continue
+            fenced = _MD_FENCE.match(line)
+            if fenced:
+                fence = line.strip()[:3]  # closed by the same character
                 close(True)
+                continue
+            # an HTML comment is never shown: its lines are left out, and reported. Only
+            # a comment that closes: "<!-- TODO" with no "-->" after it would hide the
+            # rest of the policy, so it stays text ("<!-- x --> text" stays text too)
+            if comment_end < 0 and line.lstrip().startswith("<!--"):
+                at = s + line.index("<!--")
+                # "<!-->" closes itself; past the last "-->" nothing closes (no scan: linear)
+                shut = text.find("-->", at + 2) if at <= last_close else -1
+                if shut >= 0 and not (shut < e and text[shut + 3 : e].strip()):
+                    comment_end = shut
+            if comment_end >= 0:
+                lines_of_comment.append(text[s : min(e, comment_end + 3)])
+                close(True)
+                if comment_end < e:  # it closes on this line
+                    b.comments.append("\n".join(lines_of_comment))  # once: += is quadratic
+                    lines_of_comment = []
+                    if text[comment_end + 3 : e].strip():  # text after a comment of lines
+                        add_inline(b, text, comment_end + 3, e, markdown)
+                    comment_end = -1
                 continue
             if table or (
                 line.count("|") and i + 1 < len(spans) and _MD_TABLE_RULE.match(text, *spans[i + 1])
