@@ -45,6 +45,24 @@ def test_a_paragraph_in_another_language_inside_an_english_policy_is_named():
     assert "Wir speichern" in doc.text[doc.paragraphs[last].start : doc.paragraphs[last].end]
 
 
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # citations, addresses, places and symbols: English policy text all the same
+        "(Cal. Civ. Code § 1798.100 et seq.) (Tex. Bus. & Com. Code § 541) (Del. Code Ann. "
+        "tit. 6) (Va. Code Ann. § 59.1) (Colo. Rev. Stat. § 6-1) (Conn. Gen. Stat. § 42) et al.",
+        "Our affiliates: Example SARL, 12 rue de la Paix, 75002 Paris; Example SRL, Via del "
+        "Corso 10, Roma; Example GmbH, Hauptstrasse 5, Berlin; Example BV, Keizersgracht 1.",
+        "Offices: Wilmington, DE; Chicago, IL; Des Moines, IA; Los Angeles, CA; Las Vegas, NV; "
+        "San Diego, CA; El Paso, TX; La Jolla, CA; Santa Fe, NM; Boca Raton, FL.",
+        "🍪🍪🍪 Cookies! 🍪🍪🍪 ✅✅✅ 👍👍👍 " + "═" * 40,
+    ],
+)
+def test_english_paragraphs_that_look_foreign_at_a_glance_are_not_reported(paragraph):
+    english = (SEED / "zarget.md").read_text(encoding="utf-8")
+    assert not [w for w in segment(f"{english}\n\n{paragraph}").warnings if "English" in w]
+
+
 def test_short_texts_are_not_judged():
     # a heading or one sentence says too little; a handful of words is not a language
     short = "Datenschutz. Wir erheben Daten und speichern sie."

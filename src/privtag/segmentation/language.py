@@ -19,10 +19,12 @@ Example:
     >>> english_share("We collect your name and share it with our partners")
     0.6
     >>> print(language_note("Wir erheben Ihre Adresse und geben sie weiter. " * 9, "p.md"))
-    p.md: does not read as English (0% of its words are common English words; ...
+    p.md: does not read as English (0% of its words are common English words, ...
 """
 
 from __future__ import annotations
+
+import re
 
 #: Words frequent in English prose and rare as words of other Latin-script languages.
 ENGLISH_WORDS = frozenset(
@@ -32,17 +34,19 @@ ENGLISH_WORDS = frozenset(
     )
 )
 #: Function words of German, French, Spanish, Italian, Portuguese, Dutch, the Nordic
-#: languages and Polish that are not English words ("die", "den", "per", "do", "i" are
-#: left out): a list of English names or menu items has few English function words but
-#: none of these either, so it is not reported.
+#: languages and Polish that are not English words, abbreviations or parts of place
+#: names ("die", "de", "la", "los", "il", "del", "et", "com", "en", "es", single letters
+#: are left out: "Des Moines, IA", "et seq.", "Via del Corso" are English policy text).
+#: A list of English names or menu items has few English function words but none of
+#: these either, so it is not reported.
 FOREIGN_WORDS = frozenset(
     str.split(
-        """der das und ist wir sie nicht mit von zu ihre ihr ihnen werden wird auf für eine
-    einer ein dem des im oder auch sind le la les et est nous vous votre vos une pour dans
-    sur pas qui que du au aux sont avec ces el los las y es nosotros su sus para por con
-    del se al como o il di che non sono gli della dei delle nel alla os não um seus suas
-    dos com het een en de wij uw niet zijn voor op dat och att av för som är på og er
-    ikke w z na nie się że jest oraz lub e"""
+        """der das und ist wir sie nicht von zu ihre ihr ihnen werden wird auf für eine
+    einer ein dem oder auch sind le les nous vous votre vos une pour dans sur pas qui que
+    du aux sont avec ces el nosotros sus para por como di che non sono gli della dei delle
+    nel alla tuo tua tuoi nostro nostra nostri questi questo quando anche degli dal nella
+    não um seus suas seu sua nosso nossa estes também pelo pela aos het een wij uw niet
+    zijn voor dat och för som är på og ikke nie się że jest oraz lub"""
     )
 )
 #: A text with fewer words than this cannot be judged (a heading, one sentence).
@@ -54,7 +58,7 @@ PARAGRAPH_WORDS = 15
 MIN_SHARE = 0.08
 #: ... and is reported if at least this share of its words are :data:`FOREIGN_WORDS`,
 #: and at least ``FOREIGN_DISTINCT`` different ones.
-FOREIGN_SHARE, FOREIGN_DISTINCT = 0.1, 3
+FOREIGN_SHARE, FOREIGN_DISTINCT = 0.1, 2
 #: A paragraph of at least ``PARAGRAPH_WORDS`` words below this English share (and with
 #: ``FOREIGN_SHARE``) is in another language.
 PARAGRAPH_SHARE = 0.03
@@ -101,15 +105,22 @@ def english_share(text: str) -> float | None:
 
 
 def other_script_share(text: str) -> float:
-    """The share of ``text``'s non-space characters that Windows-1252 cannot write.
+    """The share of ``text``'s letters that are not Latin (see :data:`_OTHER_SCRIPT`).
 
-    Cyrillic, Greek, Arabic, Hebrew, Chinese, Japanese, Korean and Thai text is almost
-    all such characters; English, curly quotes and dashes included, has almost none.
+    Greek, Cyrillic, Hebrew, Arabic, Indic, Thai, Chinese, Japanese and Korean text is
+    almost all such letters; English has none, and emoji, symbols and box drawing are
+    not letters, so they do not count.
     """
-    chars = "".join(text.split())
-    if not chars:
-        return 0.0
-    return 1 - len(chars.encode("cp1252", errors="ignore").decode("cp1252")) / len(chars)
+    letters = len(_LETTER.findall(text))
+    return len(_OTHER_SCRIPT.findall(text)) / letters if letters else 0.0
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+#: Letters of the scripts from Greek (U+0370) to Hangul and CJK, bar Latin Extended
+#: Additional (Vietnamese); counted in C by the regex engine, not per character
+_OTHER_SCRIPT = re.compile(r"[^\W\d_\u0000-\u036f\u1e00-\u1eff\u2000-\u2bff]")
+#: Paragraphs are judged by their script from this many letters.
+PARAGRAPH_LETTERS = 20
 
 
 def language_note(text: str, name: str, paragraphs: list[str] | None = None) -> str | None:
@@ -127,8 +138,8 @@ def language_note(text: str, name: str, paragraphs: list[str] | None = None) -> 
     other = other_script_share(text)
     if other > MAX_OTHER_SCRIPT:
         return (
-            f"{name}: does not read as English ({other:.0%} of its characters are outside "
-            "the Latin alphabets); privtag's model knows English policies only, so these "
+            f"{name}: does not read as English ({other:.0%} of its letters are not Latin "
+            "letters); privtag's model knows English policies only, so these "
             "tags are unreliable: tag an English version of the policy"
         )
     share = _foreign(_words(text), MIN_SHARE)
@@ -141,7 +152,10 @@ def language_note(text: str, name: str, paragraphs: list[str] | None = None) -> 
     foreign = [
         i
         for i, p in enumerate(paragraphs or [])
-        if (len(p) >= PARAGRAPH_WORDS and other_script_share(p) > MAX_OTHER_SCRIPT)
+        if (
+            len(_LETTER.findall(p)) >= PARAGRAPH_LETTERS
+            and other_script_share(p) > MAX_OTHER_SCRIPT
+        )
         or _foreign(_words(p), PARAGRAPH_SHARE, PARAGRAPH_WORDS) is not None
     ]
     if foreign:
