@@ -166,9 +166,10 @@ class PolicyDiff:
         profiles = [p.metadata.get("profile") for p in (self.old, self.new)]
         if profiles[0] == profiles[1]:
             chosen = [p.metadata.get("profile_chosen_by") or {} for p in (self.old, self.new)]
-            terms = sorted({t for c in chosen for t in c.get("gdpr_era_terms", ())})
-            if not terms:  # decided as each would be alone
-                return None
+            # a version that names none of the terms itself, decided by its partner's
+            if not any(c.get("versions_terms") and not c.get("gdpr_era_terms") for c in chosen):
+                return None  # each was decided as it would be alone
+            terms = sorted({t for c in chosen for t in c.get("versions_terms", ())})
             return (
                 f"both versions were decided at threshold profile {profiles[0]!r}, as a "
                 f"version names {', '.join(terms)} (a version tagged alone may be decided "

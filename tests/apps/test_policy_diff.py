@@ -201,6 +201,13 @@ def test_a_diff_gives_the_rules_reason_exactly_when_the_rule_chose(tiny_tagger):
     assert [p.metadata["profile"] for p in (d.old, d.new)] == ["default", "default"]
     assert all("profile_chosen_by" not in p.metadata for p in (d.old, d.new))
     assert d.profile_note() is None  # each decided as it would be alone
+    # both name the GDPR: each alone would be decided at the same profile; nothing to say
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    tiny_tagger.thresholds["auto"] = {"gdpr_era": "low"}
+    both = diff(new.encode(), (new + "We may update it.\n").encode(), tiny_tagger)
+    assert [p.metadata["profile"] for p in (both.old, both.new)] == ["low", "low"]
+    assert both.profile_note() is None
+    del tiny_tagger.thresholds["profiles"], tiny_tagger.thresholds["auto"]
     # a partner tagged before profiles were recorded sets none: the rule chooses, and says so
     tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
     tiny_tagger.thresholds["auto"] = {"gdpr_era": "low"}
