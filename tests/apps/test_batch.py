@@ -226,10 +226,15 @@ def test_an_interrupted_command_says_its_work_is_kept_and_how_to_resume(tmp_path
         raise KeyboardInterrupt
 
     monkeypatch.setattr(privtag.batch, "batch", interrupted)
-    r = run("batch", _policies(tmp_path / "pol"), "-o", tmp_path / "o.parquet", "--model", "rules")
+    folder = _policies(tmp_path / "pol")
+    r = run("batch", folder, "-o", tmp_path / "o.parquet", "--model", "rules")
     assert r.exit_code == 130
-    assert "interrupted; the policies done so far are kept in" in r.output
-    assert "run the same command again to resume" in r.output
+    assert f"interrupted; the policies done so far are kept in {tmp_path / 'o.parquet'}" in r.output
+    assert "run the same command to resume" in r.output
+    # CSV rows wait in a hidden folder; after --force, running it again would start over
+    r = run("batch", folder, "-o", tmp_path / "o.csv", "--model", "rules", "--force")
+    assert f"kept in {tmp_path / '.o.csv.parts'}" in r.output
+    assert "run the same command without --force to resume" in r.output
 
 
 def test_never_writes_over_an_input(tmp_path, records):

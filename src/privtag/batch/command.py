@@ -85,10 +85,13 @@ def batch_cmd(
             thresholds=thresholds,
         )
     except KeyboardInterrupt:
-        # the committed parts stay: say so, or a user may delete hours of work
+        from privtag.batch.sink import parts_dir
+
+        # the committed parts stay: say where, or a user may delete hours of work
+        again = "the same command without --force" if force else "the same command"
         typer.echo(
-            f"privtag batch: interrupted; the policies done so far are kept in {out}: run "
-            "the same command again to resume (--force starts over)",
+            f"privtag batch: interrupted; the policies done so far are kept in "
+            f"{parts_dir(Path(out))}: run {again} to resume (--force starts over)",
             err=True,
         )
         raise typer.Exit(130) from None
