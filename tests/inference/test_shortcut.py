@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import privtag
-from privtag.errors import PolicyReadError, PolicyTypeError
+from privtag.errors import ModelLoadError, PolicyReadError, PolicyTypeError
 from privtag.inference import shortcut
 
 POLICY = "# Privacy\n\nWe share your e-mail address with advertisers. We keep logs."
@@ -40,7 +40,9 @@ def test_the_model_is_loaded_once_per_process(trained_tiny, fresh_cache, monkeyp
     )
     privtag.tag(POLICY, model=trained_tiny)
     privtag.tag("We keep logs.", model=str(trained_tiny))  # the same model, spelt otherwise
-    assert loads == [trained_tiny]
+    monkeypatch.setenv("PRIVTAG_MODEL", str(trained_tiny))  # and as the default
+    privtag.tag("We keep logs.")
+    assert loads == [trained_tiny.resolve()]
 
 
 def test_wrong_inputs_are_named(trained_tiny, fresh_cache):
@@ -48,3 +50,7 @@ def test_wrong_inputs_are_named(trained_tiny, fresh_cache):
         privtag.tag({POLICY}, model=trained_tiny)
     with pytest.raises(PolicyReadError):
         privtag.tag(["We keep logs.", ""], model=trained_tiny)
+    with pytest.raises(ModelLoadError, match="not 123"):
+        privtag.tag("We keep logs.", model=123)
+    as_bytes = privtag.tag(bytearray(b"We keep logs."), model=trained_tiny)
+    assert [s.text for s in as_bytes.sentences] == ["We keep logs."]

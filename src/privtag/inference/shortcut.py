@@ -20,7 +20,7 @@ from pathlib import Path
 
 from privtag.errors import PolicyTypeError
 
-# model path (None: the default) -> its Tagger, loaded on first use
+# model directory (resolved) -> its Tagger, loaded on first use
 _TAGGERS: dict = {}
 
 
@@ -43,17 +43,21 @@ def tag(policy, model: str | Path | None = None):
         PolicyReadError: a policy cannot be read (named by its position in a list).
         ModelLoadError: ``model`` cannot be loaded.
     """
+    from privtag.inference.persistence import model_directory
     from privtag.inference.tagger import Tagger
 
-    key = None if model is None else str(Path(model).resolve())
-    tagger = _TAGGERS.get(key)
-    if tagger is None:
-        tagger = _TAGGERS[key] = Tagger.from_pretrained(model)
-    if isinstance(policy, Sequence) and not isinstance(policy, str | bytes):
-        return list(tagger.tag_many(policy))
-    if isinstance(policy, set | frozenset | dict):
+    if isinstance(policy, set | frozenset | dict):  # checked before minutes of loading
         raise PolicyTypeError(
             f"privtag.tag takes a policy or a list of policies, not a {type(policy).__name__}; "
             "pass list(...) of the policies"
         )
+    if isinstance(policy, bytearray | memoryview):  # bytes, not a list of small numbers
+        policy = bytes(policy)
+    # the directory itself: $PRIVTAG_MODEL read now, one model however it is spelt
+    path = model_directory(model).resolve()
+    tagger = _TAGGERS.get(path)
+    if tagger is None:
+        tagger = _TAGGERS[path] = Tagger.from_pretrained(path)
+    if isinstance(policy, Sequence) and not isinstance(policy, str | bytes):
+        return list(tagger.tag_many(policy))
     return tagger.tag(policy)
