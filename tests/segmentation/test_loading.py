@@ -120,6 +120,9 @@ def test_western_legacy_bytes_read_without_a_garbling_warning():
     french = (LANGUAGES / "fr.md").read_text(encoding="utf-8")  # accents alone between letters
     assert decode_with_notes(french.encode("cp1252"), "p.txt")[2] == []
     assert decode_with_notes((TEXT * 5).encode("cp1252"), "p.txt")[2] == []
+    # a Word export's indentation (no-break spaces, a bullet) and a line of em dashes
+    layout = b"\xa0\xa0\xa0\xa0\x95 We keep logs.\n" * 10 + b"\x97" * 40 + b"\nWe share.\n"
+    assert decode_with_notes(layout, "p.txt")[2] == []
 
 
 def test_a_declared_legacy_charset_is_read_in_it_without_a_garbling_warning():

@@ -150,7 +150,9 @@ def _legacy_note(sample: bytes, name: str) -> list[str]:
     plausible-looking Latin letters: the tags of such text are noise, so say so.
     """
     high = _count_high(sample)
-    in_runs = sum(map(len, _HIGH_RUN.findall(sample)))
+    # a run of one or two byte values is layout (no-break spaces and a bullet, a line
+    # of dashes), not the letters of words
+    in_runs = sum(len(r) for r in _HIGH_RUN.findall(sample) if len(set(r)) >= 3)
     if high < 20 or in_runs < high / 2:
         return []
     return [
