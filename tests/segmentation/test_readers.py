@@ -135,6 +135,11 @@ def kinds(blocks):
         ("Contact: privacy@example.com", True, False),
         ("Website: www.example.com", True, False),
         ("Section 2: How We Use Data", True, True),  # no value after the colon
+        # a numbered part of the document, whatever follows the colon
+        ("Section 5: Children Under 13", True, True),
+        ("Appendix A: 2024 California Disclosures", True, True),
+        ("Part 3: Your Rights Under GDPR Article 15", True, True),
+        ("4: Data Kept for 30 Days", True, True),
     ],
 )
 def test_looks_like_heading(line, alone, expected):

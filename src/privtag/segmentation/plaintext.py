@@ -47,6 +47,12 @@ _CONNECTORS = frozenset(
 # "Effective date: 1 May 2024", "Contact: privacy@example.com": a label and its value is
 # a statement, not a title ("Section 2: How We Use Data" is one: no value after the colon)
 _LABEL_VALUE = re.compile(r":\s+[^:]*(?:\d|@|https?:|www\.)")
+# ... unless what comes before the colon numbers a part of the document
+_PART_LABEL = re.compile(
+    r"(?:(?:section|article|part|appendix|annex|schedule|chapter|exhibit|clause)\s+\w{1,6}"
+    r"|\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?)$",
+    re.I,
+)
 
 
 def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> bool:
@@ -77,7 +83,10 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
         if s[-1] in ",;" or (caps_follow and words[-1].lower() in _CONNECTORS):
             return False
         return not caps_sentence(s, words)
-    if s[-1] in ".,;:!" or len(words) > 12 or _LABEL_VALUE.search(s):
+    if s[-1] in ".,;:!" or len(words) > 12:
+        return False
+    value = _LABEL_VALUE.search(s)
+    if value and not _PART_LABEL.match(s[: value.start()].strip()):
         return False
     numbered = (
         bool(_SECTION_NUMBER.match(s))
