@@ -404,6 +404,14 @@ def test_a_resumed_run_names_inputs_that_changed_or_went_away_since_they_were_ta
     assert "2 of them changed or gone since they were tagged" in r.output
     notes = pd.read_parquet(tmp_path / "o.warnings.parquet")
     assert sorted(Path(p).name for p in notes["path"]) == ["p1.txt", "p2.txt"]
+    # each names the policy id its rows carry
+    assert sorted(notes["policy_id"]) == sorted(str(folder / n) for n in ("p1.txt", "p2.txt"))
+    # a file touched or copied over with the same text has not changed
+    import os
+
+    os.utime(folder / "p0.txt", ns=(1, 1))
+    touched = batch([folder], out, model="rules", engine=QUIET)
+    assert len(touched.stale) == 2 and not any("p0.txt" in w for w in touched.stale)
     # an untouched resumed run says nothing of the kind; --force tags afresh
     fresh = batch([folder], out, model="rules", engine=QUIET, force=True)
     assert fresh.stale == [] and fresh.stats.policies == 2
@@ -431,6 +439,29 @@ def test_a_resumed_run_tries_failed_inputs_again_but_not_duplicates(tmp_path, mo
     ]
     errors = pd.read_parquet(tmp_path / "o.errors.parquet")
     assert len(errors) == 3 and errors["reason"].str.contains("duplicate").all()
+    # the same again, resumed from another folder: the failed file is still retried
+    (folder / "bad2.txt").write_text("", encoding="utf-8")
+    again = batch(["pol"], tmp_path / "o2.parquet", model="rules", engine=QUIET)
+    assert again.stats.errors == 1
+    (folder / "bad2.txt").write_text("We keep logs.\n", encoding="utf-8")
+    monkeypatch.chdir(folder)
+    moved = batch([str(folder)], tmp_path / "o2.parquet", model="rules", engine=QUIET)
+    assert moved.resumed and moved.stats.policies == 1 and moved.stats.errors == 0
+    assert len(pd.read_parquet(tmp_path / "o2.errors.parquet")) == 0
+
+
+def test_a_failed_input_listed_twice_leaves_one_duplicate_row_after_it_is_fixed(tmp_path):
+    folder = _policies(tmp_path / "pol", 1)
+    (folder / "bad.txt").write_text("", encoding="utf-8")
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{folder / 'bad.txt'}\n{folder / 'p0.txt'}\n{folder / 'bad.txt'}\n")
+    out = tmp_path / "o.parquet"
+    batch([listing], out, model="rules", engine=QUIET)
+    (folder / "bad.txt").write_text("We keep logs.\n", encoding="utf-8")
+    for _ in range(2):  # resumed twice: the duplicate's row does not pile up
+        batch([listing], out, model="rules", engine=QUIET)
+        reasons = pd.read_parquet(tmp_path / "o.errors.parquet")["reason"].tolist()
+        assert len(reasons) == 1 and "duplicate" in reasons[0]
 
 
 def test_a_folder_walk_names_what_it_cannot_read(tmp_path):

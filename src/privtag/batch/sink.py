@@ -8,18 +8,19 @@ removed. The folder holds:
 * ``part-00000.parquet``, ...: the rows of a few policies each, each written to a hidden
   name and renamed into place, so a killed run never leaves half a part;
 * ``_progress.jsonl``: one line per part, appended after the part is in place, with the
-  policy ids it finished, their errors and warnings, and each file's size and
-  modification time. A part without its line (killed in between) is deleted and its
-  policies are done again;
+  policy ids it finished, their errors and warnings, the files that failed (resolved,
+  to retry) and a stamp of each file tagged (:mod:`privtag.batch.stamps`). A part
+  without its line (killed in between) is deleted and its policies are done again;
 * ``_run.json``: the run's settings (inputs, level, model, format).
 
 **Resuming.** A later run with the same output resumes when its settings equal the ones
 in ``_run.json`` (the same inputs, level, model and format; ``--limit`` may differ, so a
 run can be extended): it skips every policy id in the progress log but those that failed
 (a missing or unreadable file may be fixed now: they are tried again, and an error
-that stays is reported again; a duplicate is not retried). A file done before
-that has changed or gone since is not tagged again (its rows are in a committed part):
-it is named on stderr and in the warnings table, and ``--force`` starts over. Other
+that stays is reported again; one the run does not reach keeps its row; a duplicate is
+not retried). A file done before whose bytes changed since, or that is gone, is not
+tagged again (its rows are in a committed part): it is named on stderr and in the
+warnings table, and ``--force`` starts over. Other
 settings, or a folder that is not a batch output, need ``--force``, which starts over.
 
 The errors table (``policy_id``, ``path``, ``reason``) is written next to the output as
@@ -42,6 +43,7 @@ import pyarrow.parquet as pq
 
 from privtag.batch.rows import ERROR_SCHEMA, WARNING_SCHEMA, to_table
 from privtag.batch.sources import DUPLICATE, input_key
+from privtag.batch.stamps import changed_since, file_stamp
 from privtag.errors import OutputError
 from privtag.outputs import Outputs, atomic_file, write_text
 
@@ -102,11 +104,15 @@ class PartSink:
         #: the inputs done, by :func:`~privtag.batch.sources.input_key`: a resumed run skips
         #: a policy it did, whatever path spelling names it now
         self.done_keys: set[str] = set()
-        #: the size and modification time each done file had when it was tagged
-        self.stamps: dict[str, str] = {}
+        #: what each done file was when it was tagged (:mod:`privtag.batch.stamps`)
+        self.stamps: dict[str, dict] = {}
         #: done files that changed or went away since: their rows are of the old text
         self.stale: list[dict] = []
         self.errors: list[dict] = []
+        #: errors of earlier runs whose inputs this run tries again, by policy id: gone
+        #: once tried (a new error replaces them), kept if this run does not reach them
+        self.pending: dict[str, list[dict]] = {}
+        self._pending_keys: dict[str, str] = {}  # a retried file's key -> its old id
         self.warnings: list[dict] = []
         self._next = 0
         self._open()
@@ -155,16 +161,33 @@ class PartSink:
                     continue  # the line a kill cut short: its part is redone
                 committed.add(entry["part"])
                 # a policy that failed is tried again (the file may be fixed now); one
-                # skipped as a duplicate is not: it was tagged under its first name
-                retry = [e for e in entry["errors"] if DUPLICATE not in e["reason"]]
-                ids = {e["policy_id"] for e in retry}
-                keys = {input_key(e["path"]) for e in retry}
+                # skipped as a duplicate is not: it was tagged under its first name. The
+                # keys were resolved when the part was written (a relative path read
+                # now would resolve against another folder); older logs lack them
+                failed = entry.get("failed") or [
+                    {"id": e["policy_id"], "key": input_key(e["path"])}
+                    for e in entry["errors"]
+                    if DUPLICATE not in e["reason"]
+                ]
+                ids, keys = {f["id"] for f in failed}, {f["key"] for f in failed}
+                self._pending_keys.update((f["key"], f["id"]) for f in failed if f["key"])
                 self.done.update(i for i in entry["ids"] if i not in ids)
                 # logs written before keys were recorded resume by id alone
                 self.done_keys.update(k for k in entry.get("keys", ()) if k not in keys)
-                self.stamps.update(entry.get("stamps", {}))
-                self.errors.extend(e for e in entry["errors"] if DUPLICATE in e["reason"])
+                self.stamps.update(
+                    (k, v) for k, v in entry.get("stamps", {}).items() if isinstance(v, dict)
+                )
+                for e in entry["errors"]:
+                    if e["policy_id"] in ids:  # its duplicates come back when it is retried
+                        self.pending.setdefault(e["policy_id"], []).append(e)
+                    else:
+                        self.errors.append(e)
                 self.warnings.extend(entry.get("warnings", ()))
+            # a later part that redid a failed policy settles its earlier errors
+            settled = {i for k, i in self._pending_keys.items() if k in self.done_keys}
+            self.pending = {
+                i: e for i, e in self.pending.items() if i not in self.done and i not in settled
+            }
             # keep only whole lines, so the next append does not join a cut one
             with atomic_file(log) as f:
                 f.writelines(
@@ -178,9 +201,9 @@ class PartSink:
         numbers = [int(name[5:10]) for name in committed]
         self._next = max(numbers, default=-1) + 1
         self.stale = [
-            {"policy_id": key, "path": key, "warning": f"{key}: {why}"}
+            {"policy_id": stamp.get("id") or key, "path": key, "warning": f"{key}: {why}"}
             for key, stamp in sorted(self.stamps.items())
-            if key in self.done_keys and (why := _changed(key, stamp))
+            if key in self.done_keys and (why := changed_since(key, stamp))
         ]
         write_text(self.dir / RUN_FILE, json.dumps(self.settings, indent=2) + "\n")
 
@@ -206,9 +229,19 @@ class PartSink:
         with atomic_file(self.dir / name, binary=True) as f:
             pq.write_table(table, f)
         keys = [k for k in map(input_key, paths or []) if k is not None]
-        stamps = {k: stamp for k in keys if (stamp := file_stamp(k))}
+        bad = {e["policy_id"] for e in errors}
+        stamps = {
+            k: stamp
+            for i, p in zip(ids, paths or [], strict=False)
+            if i not in bad and (k := input_key(p)) and (stamp := file_stamp(k, i))
+        }
         warnings = warnings or []
         entry = {"part": name, "ids": ids, "keys": keys, "errors": errors, "warnings": warnings}
+        entry["failed"] = [
+            {"id": e["policy_id"], "key": input_key(e["path"])}
+            for e in errors
+            if DUPLICATE not in e["reason"]
+        ]
         if stamps:
             entry["stamps"] = stamps
         line = json.dumps(entry, ensure_ascii=False)
@@ -220,6 +253,10 @@ class PartSink:
         self.done.update(ids)
         self.done_keys.update(keys)
         self.stamps.update(stamps)
+        # tried again (under its id, or its file under another spelling): the old errors
+        # give way to this run's outcome
+        for i in [*ids, *(self._pending_keys.get(k) for k in keys)]:
+            self.pending.pop(i, None)
         self.errors.extend(errors)
         self.warnings.extend(warnings)
 
@@ -230,7 +267,8 @@ class PartSink:
     def finish(self) -> None:
         """Write the errors and warnings tables, and for CSV/JSONL the output (then drop the
         parts)."""
-        errors = pa.Table.from_pylist(self.errors, schema=ERROR_SCHEMA)
+        untried = [e for kept in self.pending.values() for e in kept]
+        errors = pa.Table.from_pylist(untried + self.errors, schema=ERROR_SCHEMA)
         write_table(errors, self.errors_file)
         notes = pa.Table.from_pylist(self.stale + self.warnings, schema=WARNING_SCHEMA)
         write_table(notes, self.warnings_file)
@@ -240,29 +278,6 @@ class PartSink:
             for i, part in enumerate(self.parts()):
                 _write_part(pq.read_table(part), f, self.format, header=i == 0)
         shutil.rmtree(self.dir)
-
-
-def file_stamp(path: str) -> str | None:
-    """``"SIZE:MTIME_NS"`` of the file at ``path``, or None if it cannot be read."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return f"{st.st_size}:{st.st_mtime_ns}"
-
-
-def _changed(path: str, stamp: str) -> str | None:
-    """Why the rows of ``path``, tagged when it had ``stamp``, may be out of date."""
-    now = file_stamp(path)
-    if now is None:
-        return "gone since this run tagged it; its rows stay in the output (--force starts over)"
-    if now != stamp:
-        return (
-            "changed since this run tagged it (its size or modification time differ), so "
-            "its rows are of the earlier text: "
-            "tag again with --force (or into a new output)"
-        )
-    return None
 
 
 def _is_json(line: str) -> bool:
