@@ -79,6 +79,15 @@ def test_accordion_page_keeps_every_panel_and_its_title():
     ]
 
 
+def test_quoted_furniture_holds_only_text_a_reader_would_see():
+    page = (
+        '<html><body><nav><a href="/">Home</a> <a href="/p">Privacy</a><script>var t = 1;'
+        f"</script><style>.x{{}}</style></nav><main><p>{POLICY}</p></main></body></html>"
+    )
+    (dropped,) = [d for d in segment(page).dropped if d.reason == "link list"]
+    assert dropped.examples == ["Home Privacy"]
+
+
 def test_a_footer_sentence_about_the_policy_is_kept():
     # a Policy Change statement in a page footer is policy text, not furniture
     page = (

@@ -89,6 +89,18 @@ class Dropped:
 EXAMPLES, EXAMPLE_CHARS = 3, 120
 
 
+def quote(text: str) -> str:
+    """``text`` as :class:`Dropped` quotes it: white space collapsed, cut at
+    :data:`EXAMPLE_CHARS` with "...".
+
+    Example:
+        >>> quote("Home\\n   About")
+        'Home About'
+    """
+    text = " ".join(text.split())
+    return text[:EXAMPLE_CHARS] + ("..." if len(text) > EXAMPLE_CHARS else "")
+
+
 #: Reasons that are never page text: a warning about dropped text leaves them out.
 NON_TEXT = "non-text"
 #: Markdown's HTML comments (``<!-- ... -->``): never shown, so never policy text.

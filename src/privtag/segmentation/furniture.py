@@ -58,6 +58,30 @@ _POLICY_TERMS = re.compile(
 _SENTENCE_END = re.compile(r"\w[.!?](?=\s|$)")
 
 
+def visible_text(el) -> str:
+    """The text of ``el``'s subtree a reader could show: scripts, styles and skipped
+    form controls left out, the texts of elements apart ("Home About", not "HomeAbout").
+
+    Walked with a stack, not recursion: pages nest deeper than Python's stack allows.
+    """
+    parts: list[str] = []
+    stack: list = [el]  # elements, and the tails (str) to emit after them
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            parts.append(node)
+            continue
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if not tag or tag in NON_TEXT_TAGS or skipped_control(node, tag):
+            continue  # comments, scripts, controls: their tails are pushed by the parent
+        parts.append(node.text or "")
+        for child in reversed(node):
+            if child.tail:
+                stack.append(child.tail)
+            stack.append(child)
+    return " ".join(" ".join(parts).split())
+
+
 def measure(t: str | None) -> tuple[int, ...]:
     """Counts of a text: ``(characters, link characters, words, sentence ends, texts with policy
     terms, headings)``; the second and last are filled in by :func:`measure_candidates`."""

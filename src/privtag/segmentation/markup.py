@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 
 from privtag.segmentation.blocks import (
-    EXAMPLE_CHARS,
     EXAMPLES,
     NON_TEXT,
     Block,
     Builder,
     Dropped,
     clean_text,
+    quote,
     visible_ends,
 )
 from privtag.segmentation.furniture import (
@@ -29,6 +29,7 @@ from privtag.segmentation.furniture import (
     measure_candidates,
     skipped_control,
     verdict,
+    visible_text,
 )
 from privtag.segmentation.sentences import SENTENCE_STARTERS
 
@@ -170,9 +171,7 @@ class _HtmlWalker:
         tally[0] += chars
         tally[1] += 1
         if chars and reason != NON_TEXT and len(tally[2]) < EXAMPLES:
-            # the texts of its elements apart: "Home Privacy", not "HomePrivacy"
-            text = " ".join(" ".join(el.itertext()).split())
-            tally[2].append(text[:EXAMPLE_CHARS] + ("..." if len(text) > EXAMPLE_CHARS else ""))
+            tally[2].append(quote(visible_text(el)))
         return True
 
     def dropped_report(self) -> list[Dropped]:

@@ -45,12 +45,12 @@ from privtag.errors import PolicyReadError
 from privtag.segmentation import markup, plaintext
 from privtag.segmentation.blocks import (
     COMMENT,
-    EXAMPLE_CHARS,
     EXAMPLES,
     NON_TEXT,
     Block,
     Builder,
     Dropped,
+    quote,
 )
 
 # decoding and loading have their own module; their names stay importable from here
@@ -252,7 +252,7 @@ def _read_plain(text: str, markdown: bool) -> tuple[list[Block], None, dict]:
         meta["links"] = builder.links
     if builder.comments:
         chars = sum(len("".join(c.split())) for c in builder.comments)
-        shown = [" ".join(c.split())[:EXAMPLE_CHARS] for c in builder.comments[:EXAMPLES]]
+        shown = [quote(c) for c in builder.comments[:EXAMPLES]]
         meta["dropped"] = [Dropped(COMMENT, chars, len(builder.comments), shown)]
     return blocks, None, meta
 
