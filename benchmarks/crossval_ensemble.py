@@ -72,7 +72,12 @@ def main(argv: list[str] | None = None) -> Path:
     names = [n for n in names if not n.startswith("tfidf:")]
     flags = [n for n in names if n.endswith("_is_para")]
     for n in flags:
-        if any(not np.array_equal(m.scores[n], members[0].scores[n]) for m in members):
+        # compared on the folds written: a fold one run has not done holds no flags yet
+        lvl = "segment" if n.startswith("segment") else "sentence"
+        common = np.isin(members[0].fold[lvl], done)
+        if any(
+            not np.array_equal(m.scores[n][common], members[0].scores[n][common]) for m in members
+        ):
             raise DataError(f"{n} differs between the runs: they scored different units")
     mean = {n: np.mean([m.scores[n] for m in members], axis=0) for n in names if n not in flags}
     if args.tfidf:
