@@ -135,25 +135,34 @@ def language_note(text: str, name: str, paragraphs: list[str] | None = None) -> 
     Returns:
         None when the text reads as English or is too short to judge.
     """
-    other = other_script_share(text)
+    # English text holds no letter of another script: one scan in C says so, and the
+    # letters are counted only when there is one
+    scripts = _OTHER_SCRIPT.search(text) is not None
+    other = other_script_share(text) if scripts else 0.0
     if other > MAX_OTHER_SCRIPT:
         return (
             f"{name}: does not read as English ({other:.0%} of its letters are not Latin "
             "letters); privtag's model knows English policies only, so these "
             "tags are unreliable: tag an English version of the policy"
         )
-    share = _foreign(_words(text), MIN_SHARE)
+    words = _words(text)
+    share = _foreign(words, MIN_SHARE)
     if share is not None:
         return (
             f"{name}: does not read as English ({share:.0%} of its words are common English "
             "words, against 30-45% in most English policies); privtag's model knows English "
             "policies only, so these tags are unreliable: tag an English version of the policy"
         )
+    # a paragraph in another language needs FOREIGN_DISTINCT foreign words or letters of
+    # another script: without them in the whole text, no paragraph is read again
+    if not scripts and len(FOREIGN_WORDS.intersection(words)) < FOREIGN_DISTINCT:
+        return None
     foreign = [
         i
         for i, p in enumerate(paragraphs or [])
         if (
-            len(_LETTER.findall(p)) >= PARAGRAPH_LETTERS
+            scripts
+            and len(_LETTER.findall(p)) >= PARAGRAPH_LETTERS
             and other_script_share(p) > MAX_OTHER_SCRIPT
         )
         or _foreign(_words(p), PARAGRAPH_SHARE, PARAGRAPH_WORDS) is not None
