@@ -228,17 +228,19 @@ class PartSink:
         table = rows if isinstance(rows, pa.Table) else to_table(rows, self.level)
         with atomic_file(self.dir / name, binary=True) as f:
             pq.write_table(table, f)
-        keys = [k for k in map(input_key, paths or []) if k is not None]
+        # each path resolved once (input_key asks the file system)
+        key_of = {p: input_key(p) for p in paths or []}
+        keys = [key_of[p] for p in paths or [] if key_of[p] is not None]
         bad = {e["policy_id"] for e in errors}
         stamps = {
             k: stamp
             for i, p in zip(ids, paths or [], strict=False)
-            if i not in bad and (k := input_key(p)) and (stamp := file_stamp(k, i))
+            if i not in bad and (k := key_of[p]) and (stamp := file_stamp(k, i))
         }
         warnings = warnings or []
         entry = {"part": name, "ids": ids, "keys": keys, "errors": errors, "warnings": warnings}
         entry["failed"] = [
-            {"id": e["policy_id"], "key": input_key(e["path"])}
+            {"id": e["policy_id"], "key": key_of.get(e["path"]) or input_key(e["path"])}
             for e in errors
             if DUPLICATE not in e["reason"]
         ]
