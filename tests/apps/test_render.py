@@ -175,6 +175,8 @@ def test_without_model_info_the_report_says_thresholds_are_assumed():
     assert html == render_html(policy)
     assert "The thresholds were not recorded with this result; 0.5 is assumed." in html
     assert "Privacy policy report: pasted text" in html
+    # the model's name follows a colon: a model directory called "model" read "model model"
+    assert "paragraphs · model: fake." in html
 
 
 @pytest.fixture

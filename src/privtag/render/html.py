@@ -89,7 +89,7 @@ def report_sections(policy, model=None, weak_margin: float = WEAK_MARGIN) -> str
     n_para = sum(1 for p in policy.document.paragraphs if p.last > p.first)
     intro = (
         f'<p class="meta">Source: {esc(source_name(policy))} · {len(policy.sentences)} '
-        f"sentences in {n_para} paragraphs · model {esc(info.get('name', ''))}. Every "
+        f"sentences in {n_para} paragraphs · model: {esc(info.get('name', ''))}. Every "
         "sentence is highlighted in the colour of its strongest label and followed by the "
         "initials of all its labels; hover, tap or focus (Tab) a sentence for its scores.</p>\n"
     )
