@@ -55,6 +55,8 @@ def test_tag_and_segment_read_a_policy_from_stdin_given_as_dash(policy_file, tra
     )
     sentences = [json.loads(r.stdout)["sentences"] for r in (from_stdin, from_file)]
     assert sentences[0] == sentences[1]
+    twice = CliRunner().invoke(app, ["tag", "-", "-", "--model", str(trained_tiny)], input=b"x")
+    assert "given more than once" in str(twice.exception) and not twice.stdout
     seg = CliRunner().invoke(app, ["segment", "-"], input=POLICY.encode())
     assert (
         seg.exit_code == 0

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from privtag.cli.options import Force, ThresholdProfile, invocation, require_eval_extra
-from privtag.errors import PrivtagError
+from privtag.errors import ArgumentError, PrivtagError
 from privtag.inference.settings import MODEL_HELP
 
 
@@ -135,6 +135,10 @@ def tag_cmd(
     """
     from privtag.inference.tagger import Tagger
 
+    if sum(str(f) == "-" for f in files) > 1:  # stdin is read once: a second - would be empty
+        raise ArgumentError(
+            "- (stdin) is given more than once; stdin holds one policy, give - once"
+        )
     tagger = Tagger.load(
         model, aggregate=aggregate, dtype=dtype, backend=backend, thresholds=thresholds
     )
