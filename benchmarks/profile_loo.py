@@ -14,7 +14,8 @@ others, as ``tune --profile`` does, and decides the held-out one three ways:
 - ``auto``: what ``--thresholds auto`` does with a balanced profile: in policy, the
   balanced factors if the held-out policy's text names today's privacy laws
   (:func:`privtag.inference.era.gdpr_era_terms`), else the tuned thresholds; alone,
-  the tuned thresholds.
+  the balanced factors (a model whose ``"auto"`` also names the profile for sentences
+  alone, as ``tune --auto --alone`` writes; the shipped model since 2026-11-30).
 
 Every sentence is scored once in its paragraph (as ``tag()`` does) and once alone (as
 ``predict()`` does), in float32 (:func:`privtag.training.profiles.profile_scores`). It prints micro/macro F1 (%) of the pooled held-out
@@ -69,7 +70,7 @@ def held_out_decisions(y, sets, policies, thresholds, current=None) -> dict[str,
                 out[way][k][held] = s[held] >= t
         if current is not None:
             in_policy = factors["balanced"] if current[p] else factors["tuned"]
-            for k, f in enumerate((in_policy, factors["tuned"])):
+            for k, f in enumerate((in_policy, factors["balanced"])):
                 out["auto"][k][held] = sets[k][held] >= np.clip(thresholds * f, 0.0, 1.0)
     return out
 

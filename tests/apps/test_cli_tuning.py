@@ -102,6 +102,12 @@ def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(train
     assert (model / "MODEL_CARD.md").read_text() == "card"
     saved = json.loads((model / "thresholds.json").read_text())
     assert "cur" in saved["profiles"] and saved["auto"] == {"gdpr_era": "cur"}
+    # --alone adds the profile of sentences scored alone, keeping the rule --auto wrote
+    args = ["tune", str(model), "--profile", "one", "--data", str(data), "--alone", "--force"]
+    result = CliRunner().invoke(app, args)
+    assert "--thresholds auto now gives 'one' to sentences scored alone" in result.output
+    saved = json.loads((model / "thresholds.json").read_text())
+    assert saved["auto"] == {"gdpr_era": "cur", "alone": "one"}
     # a model saved with that profile in use (privtag.json "profile") ...
     Tagger.load(model, thresholds="cur").save_pretrained(model)
     assert json.loads((model / "privtag.json").read_text())["profile"] == "cur"
@@ -110,12 +116,12 @@ def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(train
     # in place only with --force, which the refusal asks for, naming what would go
     result = CliRunner().invoke(app, ["tune", str(model), "--data", str(data)])
     words = " ".join(result.output.replace("│", " ").split())
-    assert result.exit_code == 2 and "dropping its threshold profiles cur: add --force" in words
+    assert result.exit_code == 2 and "dropping its threshold profiles cur, one: add --force" in words
     assert "cur" in json.loads((model / "thresholds.json").read_text())["profiles"]
     result = CliRunner().invoke(app, ["tune", str(model), "--data", str(data), "--force"])
     assert result.exit_code == 0, result.output
-    assert "threshold profiles dropped (fitted on the old thresholds): cur" in result.output
-    assert "add --auto to make it the one --thresholds auto uses" in result.output
+    assert "threshold profiles dropped (fitted on the old thresholds): cur, one" in result.output
+    assert "add --auto --alone to make it the one --thresholds auto uses" in result.output
     saved = json.loads((model / "thresholds.json").read_text())
     assert "profiles" not in saved and "auto" not in saved
     assert "profile" not in json.loads((model / "privtag.json").read_text())
@@ -153,4 +159,7 @@ def test_tune_auto_needs_profile(trained_tiny, tmp_path):
     result = CliRunner().invoke(app, args)
     words = " ".join(result.output.replace("│", " ").split())
     assert result.exit_code == 2 and "--auto names the profile fitted by --profile" in words
+    result = CliRunner().invoke(app, [*args[:-3], "--alone", *args[-2:]])
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "--alone names the profile fitted by --profile" in words
     assert not (tmp_path / "o").exists()

@@ -672,6 +672,21 @@ def edit(path, change):
             lambda d: {**d, "profiles": {"m": {"scale": 0.5}}, "auto": {"gdpr_era": ["m"]}},
             "'auto' must be .*not \\{'gdpr_era': \\['m'\\]\\}",
         ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"m": {"scale": 0.5}}, "auto": {"lone": "m"}},
+            '\'auto\' must be \\{"gdpr_era": NAME, "alone": NAME\\} \\(either or both\\)',
+        ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"m": {"scale": 0.5}}, "auto": {"alone": "x"}},
+            "'auto' must be .*one of the model's profiles \\(m\\).*--auto \\[--alone\\]",
+        ),
+        (
+            "thresholds.json",
+            lambda d: {**d, "profiles": {"m": {"scale": 0.5}}, "auto": {}},
+            "'auto' must be .*not \\{\\}",
+        ),
         ("privtag.json", lambda d: list(d), "holds a JSON list where an object is expected"),
         ("training.json", lambda d: [d], "holds a JSON list where an object is expected"),
         ("privtag.json", lambda d: {**d, "max_length": 2}, "max_length must be an integer from 4"),
@@ -865,6 +880,27 @@ def test_predict_takes_a_profile_for_one_call_and_matches_tag(tiny_tagger):
     assert tiny_tagger.predict(sentence.text) == tiny_tagger.predict(sentence.text, "default")
     with pytest.raises(ModelLoadError, match="no threshold profile 'legal'"):
         tiny_tagger.predict(sentence.text, thresholds="legal")
+
+
+def test_predict_gives_a_sentence_alone_the_models_alone_profile_and_a_paragraph_the_tuned(
+    tiny_tagger,
+):
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}}
+    sentence = GDPR_POLICY.strip().splitlines()[-1]
+    paragraph = "We keep your data. We sell nothing."
+    before = tiny_tagger.predict([sentence, paragraph, ""])
+    assert before == tiny_tagger.predict([sentence, paragraph, ""], thresholds="default")
+    tiny_tagger.thresholds["auto"] = {"alone": "low"}
+    sentence_low, paragraph_auto, empty = tiny_tagger.predict([sentence, paragraph, ""])
+    assert sentence_low == tiny_tagger.predict(sentence, thresholds="low") != before[0]
+    assert paragraph_auto == before[1]  # several sentences: the tuned thresholds
+    assert empty == []  # no text, no label, whatever the thresholds
+    # "default" turns it off, and tag() does not use it: a policy's era is read from its text
+    assert tiny_tagger.predict(sentence, thresholds="default") == before[0]
+    assert tiny_tagger.tag(GDPR_POLICY).metadata["profile"] == "default"
+    labels, scores = tiny_tagger.predict_with_scores([sentence, paragraph])
+    assert labels == [sentence_low, paragraph_auto]
+    assert np.allclose(scores, tiny_tagger.predict_proba([sentence, paragraph]))
 
 
 def test_a_model_without_a_profile_for_current_policies_records_no_reason(tiny_tagger):

@@ -59,6 +59,14 @@ def tune_cmd(
             "default) gives a policy naming today's privacy laws (GDPR, CCPA, ...).",
         ),
     ] = False,
+    alone: Annotated[
+        bool,
+        typer.Option(
+            "--alone",
+            help="With --profile: also make it the profile that --thresholds auto gives a "
+            "sentence scored alone (predict(), /api/predict), whose policy's era is unknown.",
+        ),
+    ] = False,
     force: Force = False,
 ) -> None:
     """Re-tune paragraph aggregation and per-label thresholds of a model on validation data.
@@ -83,10 +91,12 @@ def tune_cmd(
         raise typer.BadParameter(
             f"must be one of {', '.join(OBJECTIVES)}, not {objective!r}", param_hint="--objective"
         )
-    if auto and not profile:
-        raise typer.BadParameter(
-            "--auto names the profile fitted by --profile NAME: add --profile", param_hint="--auto"
-        )
+    for flag, given in (("--auto", auto), ("--alone", alone)):
+        if given and not profile:
+            raise typer.BadParameter(
+                f"{flag} names the profile fitted by --profile NAME: add --profile",
+                param_hint=flag,
+            )
     if objective != "f1" and not profile:
         raise typer.BadParameter(
             "--objective is for fitting a threshold profile: add --profile NAME",
@@ -119,9 +129,15 @@ def tune_cmd(
     compact = (model / "compact.safetensors").is_file()
     if profile:
         lines = _fit_profile(tagger, profile, data, opp115, objective, policies)
+        rule = tagger.thresholds.setdefault("auto", {})  # one flag keeps the other's entry
         if auto:
-            tagger.thresholds["auto"] = {"gdpr_era": profile}
+            rule["gdpr_era"] = profile
             lines.append(f"--thresholds auto now gives {profile!r} to policies under today's laws")
+        if alone:
+            rule["alone"] = profile
+            lines.append(f"--thresholds auto now gives {profile!r} to sentences scored alone")
+        if not rule:
+            del tagger.thresholds["auto"]
     else:
         lines = _retune(tagger, specs, opp115, tolerance, policies)
     # in place, files the tagger does not write (a model card) are kept
@@ -179,9 +195,18 @@ def _retune(tagger, specs, opp115, tolerance, policies) -> list[str]:
         lines.append(
             f"threshold profiles dropped (fitted on the old thresholds): {', '.join(dropped)}; "
             "refit with `privtag tune MODEL --profile NAME --data ANNOTATIONS`"
-            + (" (add --auto to make it the one --thresholds auto uses)" if auto else "")
+            + (
+                f" (add {_auto_flags(auto)} to make it the one --thresholds auto uses)"
+                if auto
+                else ""
+            )
         )
     return lines
+
+
+def _auto_flags(auto: dict) -> str:
+    """The ``tune`` flags that wrote a model's ``"auto"`` rule: ``--auto``, ``--alone``."""
+    return " ".join(f"--{'auto' if key == 'gdpr_era' else key}" for key in auto)
 
 
 def _fit_profile(tagger, name, data, opp115, objective, policies) -> list[str]:

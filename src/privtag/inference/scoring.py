@@ -246,6 +246,31 @@ def decisions(
     return out
 
 
+def unit_decisions(
+    tagger: Tagger, scores: np.ndarray, sizes: np.ndarray, profile: str | None = None
+) -> np.ndarray:
+    """0/1 decisions (n, 12) of units given without their policy, as ``predict()`` decides.
+
+    ``sizes`` (n,) is each unit's number of sentences. A unit of several sentences is
+    decided at the paragraph thresholds of ``profile`` (default: the one in use), a
+    one-sentence unit at its sentence thresholds; under ``"auto"`` a one-sentence unit
+    gets the model's profile for sentences alone (``{"auto": {"alone": NAME}}``), since
+    no policy text says when it was written. A unit without text gets no label.
+    """
+    requested = profile or tagger.profile
+    sizes = np.asarray(sizes)
+    is_para = sizes > 1
+    out = tagger.decisions(
+        scores, is_para, profile=resolve_profile(tagger.thresholds, requested)[0]
+    )
+    alone = resolve_profile(tagger.thresholds, requested, alone=True)[0]
+    ones = np.flatnonzero(sizes == 1)
+    if len(ones) and alone != resolve_profile(tagger.thresholds, requested)[0]:
+        out[ones] = tagger.decisions(scores[ones], is_para[ones], profile=alone)
+    out[sizes == 0] = False  # even at a threshold of 0
+    return out
+
+
 def label_names(
     tagger: Tagger,
     scores: np.ndarray,

@@ -195,9 +195,13 @@ def check_settings(settings: dict, path: Path | str, max_positions: int | None =
 DEFAULT_PROFILE = "default"
 #: The name of the rule that picks a policy's profile from its own text (the default):
 #: the model's ``"auto"`` profile for a policy that uses terms of today's privacy laws
-#: (:mod:`privtag.inference.era`), the tuned thresholds for any other, and for units
-#: given without their policy (``predict()``).
+#: (:mod:`privtag.inference.era`), the tuned thresholds for any other; a sentence given
+#: without its policy (``predict()``) gets the model's profile for sentences alone, if it
+#: has one, else the tuned thresholds.
 AUTO_PROFILE = "auto"
+#: The keys of ``thresholds.json`` ``"auto"``: the profile of a policy under today's laws,
+#: and the profile of a sentence scored alone.
+AUTO_KEYS = ("gdpr_era", "alone")
 #: The largest scale a profile may apply (thresholds above 1 would never fire).
 MAX_SCALE = 2.0
 #: The help of every command's ``--model`` option that takes a model directory...
@@ -209,7 +213,8 @@ PROFILE_HELP = (
     "Threshold profile saved with the model: 'auto' (the default, unless the model was "
     "saved with another) uses the model's profile "
     "for current policies on a policy that names today's privacy laws (GDPR, CCPA, ...) "
-    "and the tuned thresholds on any other; 'default': the tuned thresholds always; the "
+    "and the tuned thresholds on any other (the shipped model also uses it for sentences "
+    "given alone, whose policy is unknown); 'default': the tuned thresholds always; the "
     "shipped model also has 'modern' (current policies, best F1) and 'modern-balanced' "
     "(current policies, precision = recall: what 'auto' uses)."
 )
@@ -258,14 +263,15 @@ def check_thresholds(thresholds: dict, path: Path | str) -> None:
     auto = thresholds.get(AUTO_PROFILE)
     if auto is not None and (
         not isinstance(auto, dict)
-        or set(auto) != {"gdpr_era"}
-        or not isinstance(auto["gdpr_era"], str)
-        or auto["gdpr_era"] not in profiles
+        or not auto
+        or not set(auto) <= set(AUTO_KEYS)
+        or not all(isinstance(v, str) and v in profiles for v in auto.values())
     ):
         raise ModelLoadError(
-            f"{path}: 'auto' must be {{\"gdpr_era\": NAME}}, NAME one of the model's "
-            f"profiles ({', '.join(profiles) or 'it has none'}), not {auto!r}; set it with "
-            f"`privtag tune MODEL --profile NAME --data ANNOTATIONS --auto`, or {_FIX}"
+            f'{path}: \'auto\' must be {{"gdpr_era": NAME, "alone": NAME}} (either or both), '
+            f"NAME one of the model's profiles ({', '.join(profiles) or 'it has none'}), not "
+            f"{auto!r}; set it with `privtag tune MODEL --profile NAME --data ANNOTATIONS "
+            f"--auto [--alone]`, or {_FIX}"
         )
 
 
@@ -279,15 +285,19 @@ def _is_scale(v) -> bool:
     return ok and math.isfinite(v) and 0 < v <= MAX_SCALE
 
 
-def resolve_profile(thresholds: dict, name: str, text: str | None = None) -> tuple[str, list[str]]:
+def resolve_profile(
+    thresholds: dict, name: str, text: str | None = None, alone: bool = False
+) -> tuple[str, list[str]]:
     """The profile that decides a policy under ``name``, and the terms that chose it.
 
     ``name`` other than ``"auto"`` is returned as it is. Under ``"auto"``, a policy
     ``text`` that uses terms of today's privacy laws
     (:func:`privtag.inference.era.gdpr_era_terms`) gets the model's ``"auto"`` profile
     (``thresholds.json`` ``{"auto": {"gdpr_era": NAME}}``, set by ``privtag tune --auto``);
-    any other text, no text (units scored alone), or a model without that entry gets the
-    tuned thresholds, ``"default"``.
+    any other text, no text, or a model without that entry gets the tuned thresholds,
+    ``"default"``. With ``alone`` (a sentence scored without its policy, whose era no
+    text can tell), the model's ``{"auto": {"alone": NAME}}`` (``privtag tune --alone``),
+    else ``"default"``.
 
     Example:
         >>> th = {"profiles": {"modern": {"scale": 0.5}}, "auto": {"gdpr_era": "modern"}}
@@ -295,9 +305,13 @@ def resolve_profile(thresholds: dict, name: str, text: str | None = None) -> tup
         ('modern', ['GDPR', 'legal basis'])
         >>> resolve_profile(th, "auto", "We use cookies."), resolve_profile(th, "auto")
         (('default', []), ('default', []))
+        >>> resolve_profile({**th, "auto": {"alone": "modern"}}, "auto", alone=True)
+        ('modern', [])
     """
     if name != AUTO_PROFILE:
         return name, []
+    if alone:
+        return (thresholds.get(AUTO_PROFILE) or {}).get("alone", DEFAULT_PROFILE), []
     target = (thresholds.get(AUTO_PROFILE) or {}).get("gdpr_era")
     terms = gdpr_era_terms(text) if target and text else []
     return (target, terms) if terms else (DEFAULT_PROFILE, [])

@@ -50,7 +50,7 @@ from privtag.inference.settings import (
     resolve_profile,
 )
 from privtag.inference.stream import tag_stream
-from privtag.labels import NUM_LABELS
+from privtag.labels import LABELS, NUM_LABELS
 from privtag.segmentation.document import Document, segment, segment_file
 from privtag.segmentation.units import clean_document, sentence_units
 
@@ -210,8 +210,10 @@ class Tagger:
         ``"auto"`` (the default) picks per policy: :meth:`tag` gives a policy that uses
         terms of today's privacy laws (GDPR, CCPA, ...; :mod:`privtag.inference.era`) the
         model's ``"auto"`` profile (``modern-balanced`` for the shipped model), and any
-        other policy the tuned thresholds, as it does units scored alone
-        (:meth:`predict`: a sentence alone does not say when it was written).
+        other policy the tuned thresholds. :meth:`predict` gives a one-sentence unit the
+        model's profile for sentences alone (``modern-balanced`` for the shipped model: a
+        sentence alone does not say when its policy was written, and policies in use
+        today are current ones), and a longer unit the tuned thresholds.
 
         Raises:
             ModelLoadError: the model has no such profile (the message lists those it has).
@@ -224,8 +226,9 @@ class Tagger:
         return self
 
     def profile_for(self, text: str | None = None) -> tuple[str, list[str]]:
-        """The profile that decides the policy ``text`` (None: units alone), and the
-        terms that chose it under ``"auto"`` (see :meth:`use_thresholds`).
+        """The profile that decides the policy ``text`` (None: a unit of several
+        sentences given alone), and the terms that chose it under ``"auto"`` (see
+        :meth:`use_thresholds`).
 
         Example:
             >>> Tagger.from_pretrained().profile_for("Your rights under the GDPR.")  # doctest: +SKIP
@@ -236,7 +239,7 @@ class Tagger:
     def decision_thresholds(self, profile: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``(sentence, paragraph)`` thresholds (12 each) that decide labels: the tuned
         ones, times the factors (each label its own) of ``profile`` (default: the profile
-        in use, for units alone)."""
+        in use; ``"auto"`` here is the tuned thresholds, with no policy text to read)."""
         scale = profile_scales(self.thresholds, profile or self.profile, self.name)
         return tuple(
             np.clip(np.asarray(self.thresholds[lvl], dtype=float) * scale, 0.0, 1.0)
@@ -317,6 +320,7 @@ class Tagger:
     _split = staticmethod(scoring.split_unit)
     _scores_by_aggregate = scoring.scores_by_aggregate
     decisions = scoring.decisions
+    unit_decisions = scoring.unit_decisions
     _labels = scoring.label_names
     _tagged = scoring.tagged_policy
 
@@ -357,8 +361,11 @@ class Tagger:
         Args:
             units: a unit or a list of units (see :meth:`predict_proba`).
             thresholds: a threshold profile for this call only (default: the tagger's; see
-                :meth:`use_thresholds`). To decide sentences of a policy as :meth:`tag`
-                decided the policy, pass its ``metadata["profile"]``.
+                :meth:`use_thresholds`). Under ``"auto"``, a one-sentence unit is decided at
+                the model's profile for sentences alone (the shipped model:
+                ``modern-balanced``, as its policy's era is unknown), a longer unit at the
+                tuned thresholds. To decide sentences of a policy as :meth:`tag` decided
+                the policy, pass its ``metadata["profile"]``.
 
         Raises:
             ModelLoadError: ``thresholds`` names no profile of the model.
@@ -369,15 +376,23 @@ class Tagger:
             >>> policy = tagger.tag(text)                                       # doctest: +SKIP
             >>> tagger.predict(sentence, thresholds=policy.metadata["profile"])  # doctest: +SKIP
         """
+        batch, single = check_units(units)
+        labels, _ = self.predict_with_scores(batch, thresholds)
+        return labels[0] if single else labels
+
+    def predict_with_scores(
+        self, units: Sequence[Unit], thresholds: str | None = None
+    ) -> tuple[list[list[str]], np.ndarray]:
+        """:meth:`predict` and :meth:`predict_proba` of a list of units from one pass:
+        ``(labels per unit, scores (n, 12))``."""
         if thresholds is not None:  # an unknown name fails before any work
             profile_scales(self.thresholds, thresholds, self.name)
-        batch, single = check_units(units)
+        batch, _ = check_units(units)
         aggregate = self.settings["aggregate"]
         by_aggregate, sizes = self._scores_by_aggregate(batch, [aggregate])
-        labels = self._labels(by_aggregate[aggregate], sizes > 1, profile=thresholds)
-        # a unit without text gets no label, even at a threshold of 0
-        labels = [lab if n else [] for lab, n in zip(labels, sizes, strict=True)]
-        return labels[0] if single else labels
+        scores = by_aggregate[aggregate]
+        rows = self.unit_decisions(scores, sizes, thresholds)
+        return [[LABELS[j] for j in np.flatnonzero(row)] for row in rows], scores
 
     # ------------------------------------------------------------------ whole policies
 

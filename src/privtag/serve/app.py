@@ -17,7 +17,6 @@ import threading
 from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
-import numpy as np
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
@@ -249,14 +248,11 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
 
     @app.post("/api/predict", summary="Labels and scores of each text, as one unit each")
     def api_predict(req: PredictRequest) -> dict:
-        aggregate = tagger.settings["aggregate"]
-        with lock:
-            by_aggregate, is_para = tagger.predict_proba_by_aggregate(req.texts, [aggregate])
-        scores = by_aggregate[aggregate]
-        decided = tagger.decisions(scores, is_para)
+        with lock:  # decided as predict() decides: a sentence alone at the 'alone' profile
+            labels, scores = tagger.predict_with_scores(req.texts)
         return {
             "label_order": list(LABELS),
-            "labels": [[LABELS[j] for j in np.flatnonzero(row)] for row in decided],
+            "labels": labels,
             "scores": [[round(float(x), 4) for x in row] for row in scores],
         }
 
