@@ -95,6 +95,18 @@ def test_evaluate_scores_in_policy_by_default_and_alone_when_asked(trained_tiny,
     assert out["alone"]["data"].endswith("sentence level (alone)")
 
 
+def test_evaluate_alone_names_the_profile_a_sentence_alone_is_decided_at(trained_tiny, tmp_path):
+    model = tmp_path / "m"
+    shutil.copytree(trained_tiny, model, ignore=shutil.ignore_patterns("checkpoints"))
+    th = json.loads((model / "thresholds.json").read_text())
+    th.update(profiles={"now": {"scale": 0.5}}, auto={"alone": "now"})
+    (model / "thresholds.json").write_text(json.dumps(th))
+    args = ["evaluate", "--model", str(model), "--data", str(VALIDATION), "--bootstrap", "0"]
+    result = CliRunner().invoke(app, [*args, "--scoring", "alone"])
+    assert result.exit_code == 0, result.output
+    assert "at the model's profile for sentences alone, 'now'" in result.output
+
+
 @pytest.mark.parametrize(
     ("model", "data"), [("rules", str(VALIDATION)), ("MODEL", "doccano:x.jsonl")]
 )

@@ -66,7 +66,7 @@ def evaluate_cmd(
     from privtag.evaluation.harness import evaluate_decisions, evaluate_system, reference_matrix
     from privtag.evaluation.in_policy import decide_in_policy
     from privtag.evaluation.tables import plot_f1
-    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
+    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE, resolve_profile
     from privtag.labels import NUM_LABELS
     from privtag.outputs import Outputs, spec_paths, write_text
 
@@ -100,7 +100,13 @@ def evaluate_cmd(
         system.name = f"{system.name} (thresholds {thresholds})"
     how = "in their policies, as `privtag tag` gives them" if in_policy else "alone"
     if not in_policy and thresholds in (None, AUTO_PROFILE) and not baseline:
-        how += " (the tuned thresholds: a unit alone does not say when its policy was written)"
+        alone = resolve_profile(system.thresholds, system.profile, alone=True)[0]
+        how += (
+            " (the tuned thresholds: a unit alone does not say when its policy was written)"
+            if alone == DEFAULT_PROFILE
+            else f" (a one-sentence unit at the model's profile for sentences alone, {alone!r}; "
+            "a longer one at the tuned thresholds; --thresholds default: the tuned ones for all)"
+        )
     typer.echo(f"Units scored {how}.\n")
     results = []
     for lvl in levels:
