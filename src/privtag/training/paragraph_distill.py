@@ -39,6 +39,7 @@ import numpy as np
 from privtag.errors import DataError
 from privtag.inference.paragraphs import document_paragraphs, encode_paragraphs
 from privtag.labels import NUM_LABELS
+from privtag.training.teacher_cache import TeacherCache
 
 log = logging.getLogger("privtag.training.paragraph_distill")
 
@@ -119,14 +120,23 @@ def load_paragraph_teacher(specs: Sequence[str], units: dict | None = None, seed
     return members
 
 
-def teacher_scores(members: Sequence, paragraphs: Sequence[dict]) -> tuple[np.ndarray, np.ndarray]:
+def teacher_scores(
+    members: Sequence, paragraphs: Sequence[dict], cache: TeacherCache | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(sentence scores (n_sentences, 12), paragraph scores (n_paragraphs, 12))``.
 
     The mean of the members' probabilities; a paragraph's score is its direct one (the
-    row that pools all its tokens), as the student's paragraph row computes it.
+    row that pools all its tokens), as the student's paragraph row computes it. With
+    ``cache``, scores saved for the same members and paragraphs are read instead, and
+    new ones are saved.
     """
     from privtag.inference.scoring import score_paragraphs
 
+    if cache is not None:
+        saved = cache.load(paragraphs)
+        if saved is not None:
+            return saved
+        return cache.save(paragraphs, *teacher_scores(members, paragraphs))
     sent = para = None
     for m in members:
         if isinstance(m, TfidfMember):
@@ -139,14 +149,14 @@ def teacher_scores(members: Sequence, paragraphs: Sequence[dict]) -> tuple[np.nd
     return (sent / n).astype(np.float32), (para / n).astype(np.float32)
 
 
-def with_paragraph_teacher(members: Sequence, sentences):
+def with_paragraph_teacher(members: Sequence, sentences, cache: TeacherCache | None = None):
     """``sentences`` with columns ``teacher`` (the sentence's score in its paragraph) and
     ``teacher_paragraph`` (its paragraph's score), read by
     :func:`privtag.training.paragraph_data.encode_paragraph_dataset`."""
     from privtag.training.paragraph_data import paragraph_groups, paragraph_units
 
     groups = paragraph_groups(sentences)
-    sent, para = teacher_scores(members, paragraph_units(sentences, groups))
+    sent, para = teacher_scores(members, paragraph_units(sentences, groups), cache)
     rows = [i for _, r in groups for i in r]
     by_row = np.zeros((sentences.num_rows, NUM_LABELS), dtype=np.float32)
     by_row[rows] = sent
@@ -260,8 +270,16 @@ def teach(tokenizer, units: dict, recipe, fold: int | None = None):
             "below 1 (0.5 mixes gold and teacher equally), or leave train.teacher empty"
         )
     started = time.time()
-    members = load_paragraph_teacher(teacher_specs(t.teacher, fold), units, t.seed)
-    units = {**units, "sentence": with_paragraph_teacher(members, units["sentence"])}
+    specs = teacher_specs(t.teacher, fold)
+    members = load_paragraph_teacher(specs, units, t.seed)
+    # with the run's checkpoints (and removed with them when it ends): a fold that resumes
+    # does not score everything again
+    where = Path(t.output_dir) / "checkpoints"
+    cache = {name: TeacherCache(where, name, specs) for name in ("units", "corpus")}
+    units = {
+        **units,
+        "sentence": with_paragraph_teacher(members, units["sentence"], cache["units"]),
+    }
     paragraphs = corpus_paragraphs(
         d.corpus,
         d.corpus_units,
@@ -272,7 +290,7 @@ def teach(tokenizer, units: dict, recipe, fold: int | None = None):
     )
     corpus = None
     if paragraphs:
-        sent, para = teacher_scores(members, paragraphs)
+        sent, para = teacher_scores(members, paragraphs, cache["corpus"])
         corpus = encode_corpus_dataset(tokenizer, paragraphs, sent, para, recipe)
     log.info(
         "teacher scores: %d annotated sentences, %d corpus paragraphs (%d sentences) in %.0f s",

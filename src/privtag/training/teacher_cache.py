@@ -1,0 +1,86 @@
+"""A teacher's scores kept beside the run they were computed for, so a resumed run reuses them.
+
+Scoring the training paragraphs and the corpus paragraphs with a large teacher (mpnet-base,
+a fold model plus TF-IDF) takes a quarter of an hour of a 2-core CPU, and a fold that
+stops after its first epoch used to score everything again when it resumed. The scores
+are saved as ``.npz`` (arrays only: no pickle) with the run's checkpoints under a
+digest of what decides them: the teacher's members (their paths, and the size and time of
+each weights file, so a retrained teacher is not mistaken for the old one) and the
+paragraphs scored. Anything else gives another digest, and the scores are computed again.
+
+Example:
+    >>> cache = TeacherCache(Path("runs/cv/fold0"), "units", ["runs/t/fold0/model", "tfidf"])  # doctest: +SKIP
+    >>> cache.load(paragraphs) or cache.save(paragraphs, *teacher_scores(members, paragraphs))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("privtag.training.teacher_cache")
+
+#: The files whose size and time identify a teacher member's weights.
+_WEIGHTS = ("model.safetensors", "compact.safetensors", "thresholds.json")
+
+
+def member_identity(spec: str) -> list:
+    """A teacher member's path with the size and modification time of its weights."""
+    path = Path(spec)
+    files = [path / name for name in _WEIGHTS if (path / name).is_file()]
+    return [spec, [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]]
+
+
+@dataclass
+class TeacherCache:
+    """The saved scores of one teacher on one set of paragraphs.
+
+    Args:
+        directory: where the run keeps its checkpoints (created when saving).
+        name: which paragraphs (``"units"``, ``"corpus"``): one file each.
+        specs: the teacher's members (``train.teacher``, ``{fold}`` filled in).
+    """
+
+    directory: Path
+    name: str
+    specs: Sequence[str]
+
+    @property
+    def path(self) -> Path:
+        return Path(self.directory) / f"teacher-{self.name}.npz"
+
+    def digest(self, paragraphs: Sequence[dict]) -> str:
+        """The digest of the members and of ``paragraphs`` (their texts and context)."""
+        h = hashlib.sha256(json.dumps([member_identity(s) for s in self.specs]).encode())
+        for p in paragraphs:
+            h.update(json.dumps(p, sort_keys=True, ensure_ascii=False, default=str).encode())
+        return h.hexdigest()
+
+    def load(self, paragraphs: Sequence[dict]) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(sentence scores, paragraph scores)`` saved for these paragraphs, else None."""
+        try:
+            with np.load(self.path, allow_pickle=False) as z:
+                if str(z["digest"]) != self.digest(paragraphs):
+                    return None
+                scores = z["sentence"], z["paragraph"]
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+            return None  # none saved yet, or a file cut short: score again
+        log.info("teacher scores of %s read from %s", self.name, self.path)
+        return scores
+
+    def save(
+        self, paragraphs: Sequence[dict], sentence: np.ndarray, paragraph: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Save the scores of ``paragraphs`` (written whole or not at all); returns them."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, digest=self.digest(paragraphs), sentence=sentence, paragraph=paragraph)
+        tmp.replace(self.path)
+        return sentence, paragraph
