@@ -420,6 +420,34 @@ def test_html_fixture_drops_furniture_and_keeps_units(fixtures):
     assert [b.level for b in blocks if b.kind == "heading"][:3] == [1, 2, 0]
 
 
+def test_html_br_inside_a_sentence_joins_its_lines_and_ends_lines_elsewhere():
+    blocks, _ = read_html(
+        "<p>We collect your name,<br>email address and<br><a>phone number</a> when you sign"
+        " up.</p><p><b>Contact</b><br>Acme Inc.<br>1 Main Street<br>Springfield<br>"
+        "Write to us<br><br>or call us.</p><p>Name;<br>email</p>"
+        '<p>We collect:<br>name<br>email address</p><p>We call them "cookies."<br>and more'
+        '</p><p>We keep it for<br>"thirty" days.</p>'
+    )
+    assert kinds(blocks) == [
+        ("body", "We collect your name, email address and phone number when you sign up."),
+        ("heading", "Contact"),  # a bold title keeps its line
+        ("body", "Acme Inc."),  # a full stop ends the line
+        ("body", "1 Main Street"),  # a capital or a digit starts a new line
+        ("body", "Springfield"),
+        ("body", "Write to us"),  # <br><br> is a blank line, whatever follows
+        ("body", "or call us."),
+        ("body", "Name;"),
+        ("body", "email"),
+        ("body", "We collect:"),
+        ("body", "name"),  # a short line: an item of a list laid out by <br>
+        ("body", "email address"),
+        ("body", 'We call them "cookies."'),  # a full stop inside its quotes ends the line
+        ("body", "and more"),
+        ("body", 'We keep it for "thirty" days.'),  # "for" does not end a sentence
+    ]
+    assert [b.new_paragraph for b in blocks][5:7] == [False, True]
+
+
 def test_html_inline_text_glues_like_a_browser():
     blocks, _ = read_html("<p><span>Hel</span><span>lo</span>\n<span>world</span>, <b>bye</b>.</p>")
     assert kinds(blocks) == [("body", "Hello world, bye.")]

@@ -136,6 +136,10 @@ class Builder:
         """The last character of the open block ("" when empty)."""
         return self._parts[-1][-1:] if self._parts else ""
 
+    def last_word(self) -> str:
+        """The last word of the open block ("" when empty)."""
+        return self._parts[-1].rsplit(" ", 1)[-1] if self._parts else ""
+
     def add_span(self, start: int, end: int, glue: bool = False) -> None:
         """Add the words of ``source[start:end]``; ``glue`` joins the first word to the last."""
         src = self.source

@@ -72,6 +72,35 @@ _BLOCK = _PARAGRAPH | {
 _BOLD = {"strong", "b"}
 
 
+# A line ending in one of these ended where its <br> is: a sentence, a title ("Contact:"),
+# an item of a list laid out by <br> ("Name;").
+_LINE_END = ".!?:;\u3002\uff01\uff1f"
+_CLOSING = "\"'\u201d\u2019)]"
+# Words a sentence does not stop on: a line ending in one goes on after its <br>.
+_CONNECTOR_WORDS = (
+    "a an and as at by for from in into of on or our such than that the to with your "
+    "we you may will can is are"
+)
+_CONNECTORS = frozenset(_CONNECTOR_WORDS.split())
+
+
+def _mid_sentence(b: Builder) -> bool:
+    """Whether the open line stops mid-sentence: no closing punctuation, and a comma, a
+    word such as "and" or "the", or at least four words before the ``<br>`` (a short
+    line, "name" or "Acme Inc", is a line of a list or an address)."""
+    word = b.last_word().rstrip(_CLOSING)
+    if not word or word[-1] in _LINE_END:
+        return False
+    return word[-1] == "," or word.lower() in _CONNECTORS or b.word_count() >= 4
+
+
+def _continues(text: str) -> bool:
+    """Whether text after a ``<br>`` goes on with the sentence before it: it starts with a
+    lower-case letter ("name,<br>email address and ..."), not a new line's capital."""
+    first = text.lstrip().lstrip("\"'\u201c\u2018(")[:1]
+    return first.islower()
+
+
 class _HtmlWalker:
     """Turns an lxml tree into blocks; see :func:`read_html`."""
 
@@ -86,6 +115,9 @@ class _HtmlWalker:
         self.in_cell = 0
         self.in_main = 0
         self.space = True  # white space since the last text added
+        # a <br> inside a sentence ("your name,<br>email address and<br>phone number"):
+        # the block stays open until the next text says whether the sentence goes on
+        self.soft_break = False
 
     def text(self, t: str | None) -> None:
         if not t:
@@ -94,6 +126,11 @@ class _HtmlWalker:
             self.space = True
             return
         b = self.b
+        if self.soft_break:
+            self.soft_break = False
+            if not _continues(t):
+                self.flush()  # the <br> ended a line after all
+            self.space = True
         if not self.bold and not b.empty and self.bold_only and not self.in_list:
             self._split_run_in_title(t)
         if not self.bold:
@@ -129,6 +166,7 @@ class _HtmlWalker:
         b.flush(kind, level)
         self.bold_only = True
         self.space = True
+        self.soft_break = False
 
     def walk(self, root) -> None:
         # (element, False) = enter, (element, True) = leave: no recursion on deep pages
@@ -184,10 +222,16 @@ class _HtmlWalker:
     def enter(self, tag: str) -> None:
         b = self.b
         if tag == "br":
-            empty = b.empty
-            self.flush()
-            if empty:  # <br><br>: a blank line
+            if self.soft_break:  # <br><br> after words: a blank line
+                self.flush()
                 b.paragraph_break()
+            elif not b.empty and not self.bold_only and _mid_sentence(b):
+                self.soft_break = True  # a line that stops mid-sentence
+            else:
+                empty = b.empty
+                self.flush()
+                if empty:  # <br><br>: a blank line
+                    b.paragraph_break()
         elif tag in HEADING_TAGS:
             self.flush()
             b.paragraph_break()
@@ -216,7 +260,7 @@ class _HtmlWalker:
             self.bold -= 1
             b.flush("heading", int(tag[1]))
             b.paragraph_break()
-            self.bold_only, self.space = True, True
+            self.bold_only, self.space, self.soft_break = True, True, False
         elif tag == "li":
             self.flush("list_item")
             self.in_list -= 1
@@ -225,7 +269,7 @@ class _HtmlWalker:
             self.in_cell -= 1
         elif tag == "button" and b.word_count() <= 15 and b.last_char() not in ".;,":
             b.flush("heading")
-            self.bold_only, self.space = True, True
+            self.bold_only, self.space, self.soft_break = True, True, False
         elif tag in _BLOCK or tag == "tr":
             self.flush()
             if tag in _PARAGRAPH or tag == "tr":

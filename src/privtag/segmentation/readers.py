@@ -17,7 +17,9 @@ Four formats are read:
   link lists go, and so does short text with nothing about privacy or data; policy
   text stays wherever it is, hidden content (accordions, tabs) included. What is left
   out is reported, by reason (:class:`Dropped`). Headings, paragraphs, list items and
-  table cells become blocks. A block made only of bold text is a heading.
+  table cells become blocks. A block made only of bold text is a heading. A ``<br>``
+  ends a line, except inside a sentence: after a line with no closing punctuation, text
+  that goes on in lower case continues the same sentence.
 * ``opp115``: OPP-115's sanitized HTML, where ``|||`` separates the annotated
   segments. Every segment becomes exactly one paragraph (so paragraph *i* is
   segment *i*), and every character keeps its offset in the source file, which is
