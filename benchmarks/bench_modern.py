@@ -64,7 +64,6 @@ def main(argv: list[str] | None = None) -> dict:
     from privtag.evaluation.baselines import RuleTagger
     from privtag.evaluation.crossval_report import agreement
     from privtag.evaluation.harness import Comparison, evaluate_decisions
-    from privtag.inference.settings import resolve_profile
     from privtag.inference.tagger import Tagger
     from privtag.labels import LABEL2ID, LABELS
     from privtag.outputs import Outputs, write_text
@@ -148,7 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     per_policy = ", ".join(f"{k}: {v}" for k, v in chosen.items())
     # a one-sentence unit given alone: the profile predict() decides it at
-    alone = resolve_profile(tagger.thresholds, tagger.profile, alone=True)[0]
+    alone = tagger.profile_for(alone=True)[0]
     lines = [
         f"Model: {args.model or 'shipped (model/)'}, thresholds {tagger.profile} (tag(): "
         f"{per_policy}; predict(): {alone}); {len(y)} sentences.",

@@ -116,7 +116,9 @@ def test_tune_profile_in_place_keeps_other_files_and_retune_drops_profiles(train
     # in place only with --force, which the refusal asks for, naming what would go
     result = CliRunner().invoke(app, ["tune", str(model), "--data", str(data)])
     words = " ".join(result.output.replace("│", " ").split())
-    assert result.exit_code == 2 and "dropping its threshold profiles cur, one: add --force" in words
+    assert (
+        result.exit_code == 2 and "dropping its threshold profiles cur, one: add --force" in words
+    )
     assert "cur" in json.loads((model / "thresholds.json").read_text())["profiles"]
     result = CliRunner().invoke(app, ["tune", str(model), "--data", str(data), "--force"])
     assert result.exit_code == 0, result.output

@@ -66,7 +66,7 @@ def evaluate_cmd(
     from privtag.evaluation.harness import evaluate_decisions, evaluate_system, reference_matrix
     from privtag.evaluation.in_policy import decide_in_policy
     from privtag.evaluation.tables import plot_f1
-    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE, resolve_profile
+    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
     from privtag.labels import NUM_LABELS
     from privtag.outputs import Outputs, spec_paths, write_text
 
@@ -94,13 +94,19 @@ def evaluate_cmd(
     markdown = outs.file(markdown, "--markdown")
     chart = outs.file(chart, "--chart", suffixes=(".png", ".svg"))
     levels = LEVELS if level == "both" else (level,)
-    system = load_system(model, thresholds)
+    # OPP-115's policies are from 2015-16: alone, their sentences get the tuned thresholds
+    # (fitted on them), not the profile auto gives a sentence of unknown era
+    old = not in_policy and not baseline and thresholds is None
+    old = old and all(str(d).startswith("opp115:") for d in data)
+    system = load_system(model, DEFAULT_PROFILE if old else thresholds)
     # results name the profile they used; units scored alone decide "auto" as "default"
     if thresholds not in (None, DEFAULT_PROFILE, AUTO_PROFILE):
         system.name = f"{system.name} (thresholds {thresholds})"
     how = "in their policies, as `privtag tag` gives them" if in_policy else "alone"
-    if not in_policy and thresholds in (None, AUTO_PROFILE) and not baseline:
-        alone = resolve_profile(system.thresholds, system.profile, alone=True)[0]
+    if old:
+        how += " (OPP-115, 2015-16 policies: the tuned thresholds; --thresholds auto decides as predict() does)"
+    elif not in_policy and not baseline and system.profile == AUTO_PROFILE:
+        alone = system.profile_for(alone=True)[0]
         how += (
             " (the tuned thresholds: a unit alone does not say when its policy was written)"
             if alone == DEFAULT_PROFILE

@@ -250,10 +250,13 @@ def run_benchmark(
             "is research-only and never shipped with privtag)"
         )
     from privtag.data.opp115 import load_opp115
+    from privtag.inference.settings import DEFAULT_PROFILE
 
     tagger = None
     if model is not None:
-        tagger = load_system(str(model))
+        # OPP-115's policies are from 2015-16 and TF-IDF's thresholds are tuned on them: the
+        # model's units alone get its tuned thresholds too, not the profile for current ones
+        tagger = load_system(str(model), DEFAULT_PROFILE)
         echo(f"loaded {tagger.name} from {model}")
     seeds = sorted(Path(annotations).glob("*.jsonl")) if Path(annotations).is_dir() else []
     if not seeds:

@@ -260,12 +260,11 @@ def unit_decisions(
     requested = profile or tagger.profile
     sizes = np.asarray(sizes)
     is_para = sizes > 1
-    out = tagger.decisions(
-        scores, is_para, profile=resolve_profile(tagger.thresholds, requested)[0]
-    )
+    longer = resolve_profile(tagger.thresholds, requested)[0]
+    out = tagger.decisions(scores, is_para, profile=longer)
     alone = resolve_profile(tagger.thresholds, requested, alone=True)[0]
     ones = np.flatnonzero(sizes == 1)
-    if len(ones) and alone != resolve_profile(tagger.thresholds, requested)[0]:
+    if len(ones) and alone != longer:
         out[ones] = tagger.decisions(scores[ones], is_para[ones], profile=alone)
     out[sizes == 0] = False  # even at a threshold of 0
     return out

@@ -225,16 +225,16 @@ class Tagger:
         self.profile = profile
         return self
 
-    def profile_for(self, text: str | None = None) -> tuple[str, list[str]]:
+    def profile_for(self, text: str | None = None, alone: bool = False) -> tuple[str, list[str]]:
         """The profile that decides the policy ``text`` (None: a unit of several
-        sentences given alone), and the terms that chose it under ``"auto"`` (see
-        :meth:`use_thresholds`).
+        sentences given alone; ``alone``: a one-sentence unit given alone), and the
+        terms that chose it under ``"auto"`` (see :meth:`use_thresholds`).
 
         Example:
             >>> Tagger.from_pretrained().profile_for("Your rights under the GDPR.")  # doctest: +SKIP
             ('modern-balanced', ['GDPR'])
         """
-        return resolve_profile(self.thresholds, self.profile, text)
+        return resolve_profile(self.thresholds, self.profile, text, alone)
 
     def decision_thresholds(self, profile: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``(sentence, paragraph)`` thresholds (12 each) that decide labels: the tuned

@@ -31,8 +31,10 @@ def model_info(tagger) -> dict:
     Returns:
         ``{"name", "privtag", "trained", "tuned", "aggregate", "profile", "thresholds"}``
         where ``thresholds`` is ``{"sentence": {label: t}, "paragraph": {label: t}}``, the
-        thresholds in use for units alone (the threshold ``profile`` applied; under
-        ``"auto"`` a tagged policy records its own, which :func:`describe` prefers).
+        thresholds in use for units of several sentences given alone (the threshold
+        ``profile`` applied; under ``"auto"`` a tagged policy records its own, which
+        :func:`describe` prefers, and a sentence alone may get the model's ``"alone"``
+        profile).
 
     Example:
         >>> model_info(tagger)["thresholds"]["sentence"]["Data Security"]  # doctest: +SKIP
