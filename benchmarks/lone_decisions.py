@@ -16,7 +16,7 @@ Micro / macro F1 in %, with 95% bootstrap intervals over policies and paired dif
 
 Run (seconds; no model is loaded)::
 
-    python benchmarks/lone_decisions.py runs/cv-mpnet-lr2
+    python benchmarks/lone_decisions.py runs/cv-mpnet-lr2 [--folds 0 1 2 3]
     python benchmarks/lone_decisions.py runs/cv-distil-mpnet --recipe train/distill.toml
 """
 
@@ -55,10 +55,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--model", type=Path, default=ROOT / "model", help="whose profile to apply")
     ap.add_argument("--profile", default="modern-balanced")
     ap.add_argument("--bootstrap", type=int, default=1000)
+    ap.add_argument("--folds", type=int, nargs="+", help="only these folds (default: all done)")
     args = ap.parse_args(argv)
     disable_progress_bar()
 
-    oof, _, _ = load_out_of_fold(Recipe.load(args.recipe), args.run, partial=True)
+    oof, _, _ = load_out_of_fold(Recipe.load(args.recipe), args.run, True, args.folds)
     oof, _ = oof.subset()
     thresholds = json.loads((args.model / "thresholds.json").read_text(encoding="utf-8"))
     scale = profile_scales(thresholds, args.profile, str(args.model))

@@ -14,8 +14,9 @@ others, as ``tune --profile`` does, and decides the held-out one three ways:
 - ``auto``: what ``--thresholds auto`` does with a balanced profile: in policy, the
   balanced factors if the held-out policy's text names today's privacy laws
   (:func:`privtag.inference.era.gdpr_era_terms`), else the tuned thresholds; alone,
-  the balanced factors (a model whose ``"auto"`` also names the profile for sentences
-  alone, as ``tune --auto --alone`` writes; the shipped model since 2026-11-30).
+  the balanced factors if the model's ``"auto"`` also names a profile for sentences
+  alone (``tune --auto --alone``; the shipped model since 2026-11-30), else the tuned
+  thresholds.
 
 Every sentence is scored once in its paragraph (as ``tag()`` does) and once alone (as
 ``predict()`` does), in float32 (:func:`privtag.training.profiles.profile_scores`). It prints micro/macro F1 (%) of the pooled held-out
@@ -42,11 +43,15 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def held_out_decisions(y, sets, policies, thresholds, current=None) -> dict[str, list[np.ndarray]]:
+def held_out_decisions(
+    y, sets, policies, thresholds, current=None, alone=True
+) -> dict[str, list[np.ndarray]]:
     """``{way: [decisions of each score set]}``, each policy decided by a fit on the others.
 
     ``sets`` are ``[in policy, alone]`` scores; ``current`` (policy -> whether ``auto``
-    reads it as current) adds the ``auto`` way.
+    reads it as current) adds the ``auto`` way, which decides sentences alone by the
+    balanced factors if ``alone`` (the model's ``auto`` rule has an ``"alone"`` profile),
+    else by the tuned thresholds.
     """
     from privtag.training.profiles import fit_label_rates, fit_label_scales, fit_scale
 
@@ -70,7 +75,7 @@ def held_out_decisions(y, sets, policies, thresholds, current=None) -> dict[str,
                 out[way][k][held] = s[held] >= t
         if current is not None:
             in_policy = factors["balanced"] if current[p] else factors["tuned"]
-            for k, f in enumerate((in_policy, factors["balanced"])):
+            for k, f in enumerate((in_policy, factors["balanced" if alone else "tuned"])):
                 out["auto"][k][held] = sets[k][held] >= np.clip(thresholds * f, 0.0, 1.0)
     return out
 
@@ -115,7 +120,8 @@ def main(argv: list[str] | None = None) -> None:
         if path is None:
             raise SystemExit(f"no policy file {name}.* in {', '.join(folders)}; pass --policies")
         current[name] = bool(gdpr_era_terms(segment_file(path).text))
-    decided = held_out_decisions(y, sets, policies, thresholds, current)
+    alone = tagger.profile_for(alone=True)[0] != "default"  # the model's own auto rule
+    decided = held_out_decisions(y, sets, policies, thresholds, current, alone)
 
     calls = ("tag() in policy", "predict() alone")
     n_pol = len(set(policies))
