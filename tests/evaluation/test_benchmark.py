@@ -130,8 +130,15 @@ def test_run_benchmark_without_a_model(fake_opp115, annotations, tmp_path):
 def test_run_benchmark_with_a_model_leaves_out_its_seed_policies(
     fake_opp115, annotations, monkeypatch
 ):
-    monkeypatch.setattr(bench, "load_system", lambda spec: StandIn([str(annotations)]))
+    loaded = []
+
+    def load_system(spec, thresholds=None):
+        loaded.append(thresholds)
+        return StandIn([str(annotations)])
+
+    monkeypatch.setattr(bench, "load_system", load_system)
     run = bench.run_benchmark(fake_opp115, "m", annotations, ["segment"], n_bootstrap=50, echo=str)
+    assert loaded == ["default"]  # OPP-115's 2015-16 policies: the tuned thresholds
     assert [r.system for r in run.comparisons[0].results] == ["rules", "tfidf", "model"]
     assert len(run.comparisons) == 1  # toyco was in the model's training data
     assert any("no units left" in n for n in run.notes)
