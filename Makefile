@@ -99,7 +99,10 @@ teacher-mpnet: install
 # every policy as the final teacher, and the student written to runs/distil-mpnet (judged
 # against the shipped model by its own rule before it replaces model/).
 FOLD_TEACHER_MPNET = '["runs/cv-mpnet-lr2/fold{fold}/model","tfidf"]'
-adapt-mpnet: dapt
+# DAPT runs only when its encoder is not there yet: finishing it again from its last
+# checkpoint could change the encoder's bytes, which the student folds already recorded
+adapt-mpnet: install
+	test -f runs/dapt/encoder/model.safetensors || $(MAKE) dapt
 	$(BIN)/privtag crossval train/distill.toml --folds 5 -o runs/cv-distil-mpnet \
 		--set train.teacher=$(FOLD_TEACHER_MPNET)
 	$(BIN)/privtag train train/default.toml --crossval runs/cv-mpnet-lr2 $(MPNET) \
