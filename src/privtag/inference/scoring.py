@@ -278,7 +278,11 @@ def label_names(
     profile: str | None = None,
 ) -> list[list[str]]:
     """The label names of each row that :func:`decisions` accepts."""
-    rows = tagger.decisions(scores, is_para, paragraph, profile)
+    return names_of(tagger.decisions(scores, is_para, paragraph, profile))
+
+
+def names_of(rows: np.ndarray) -> list[list[str]]:
+    """The label names of each row of 0/1 decisions (n, 12)."""
     return [[LABELS[j] for j in np.flatnonzero(row)] for row in rows]
 
 

@@ -50,7 +50,7 @@ from privtag.inference.settings import (
     resolve_profile,
 )
 from privtag.inference.stream import tag_stream
-from privtag.labels import LABELS, NUM_LABELS
+from privtag.labels import NUM_LABELS
 from privtag.segmentation.document import Document, segment, segment_file
 from privtag.segmentation.units import clean_document, sentence_units
 
@@ -377,7 +377,7 @@ class Tagger:
             >>> tagger.predict(sentence, thresholds=policy.metadata["profile"])  # doctest: +SKIP
         """
         batch, single = check_units(units)
-        labels, _ = self.predict_with_scores(batch, thresholds)
+        labels, _ = self._predict(batch, thresholds)
         return labels[0] if single else labels
 
     def predict_with_scores(
@@ -385,14 +385,17 @@ class Tagger:
     ) -> tuple[list[list[str]], np.ndarray]:
         """:meth:`predict` and :meth:`predict_proba` of a list of units from one pass:
         ``(labels per unit, scores (n, 12))``."""
+        return self._predict(check_units(units)[0], thresholds)
+
+    def _predict(self, batch: list, thresholds: str | None) -> tuple[list[list[str]], np.ndarray]:
+        # units already checked by the public method that called
         if thresholds is not None:  # an unknown name fails before any work
             profile_scales(self.thresholds, thresholds, self.name)
-        batch, _ = check_units(units)
         aggregate = self.settings["aggregate"]
         by_aggregate, sizes = self._scores_by_aggregate(batch, [aggregate])
         scores = by_aggregate[aggregate]
         rows = self.unit_decisions(scores, sizes, thresholds)
-        return [[LABELS[j] for j in np.flatnonzero(row)] for row in rows], scores
+        return scoring.names_of(rows), scores
 
     # ------------------------------------------------------------------ whole policies
 
