@@ -62,7 +62,7 @@ def evaluate_cmd(
 
     from privtag.data.annotations import policy_files
     from privtag.data.sources import LEVELS, is_own_annotations, load_units
-    from privtag.evaluation.benchmark import load_system, seen_warnings
+    from privtag.evaluation.benchmark import alone_thresholds, load_system, seen_warnings
     from privtag.evaluation.harness import evaluate_decisions, evaluate_system, reference_matrix
     from privtag.evaluation.in_policy import decide_in_policy
     from privtag.evaluation.tables import plot_f1
@@ -94,11 +94,9 @@ def evaluate_cmd(
     markdown = outs.file(markdown, "--markdown")
     chart = outs.file(chart, "--chart", suffixes=(".png", ".svg"))
     levels = LEVELS if level == "both" else (level,)
-    # OPP-115's policies are from 2015-16: alone, their sentences get the tuned thresholds
-    # (fitted on them), not the profile auto gives a sentence of unknown era
-    old = not in_policy and not baseline and thresholds is None
-    old = old and all(str(d).startswith("opp115:") for d in data)
-    system = load_system(model, DEFAULT_PROFILE if old else thresholds)
+    chosen = thresholds if in_policy or baseline else alone_thresholds(data, thresholds)
+    old = chosen != thresholds  # OPP-115 alone: its own era's thresholds
+    system = load_system(model, chosen)
     # results name the profile they used; units scored alone decide "auto" as "default"
     if thresholds not in (None, DEFAULT_PROFILE, AUTO_PROFILE):
         system.name = f"{system.name} (thresholds {thresholds})"

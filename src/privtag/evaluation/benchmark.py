@@ -52,6 +52,25 @@ So their figures are context for the segment-level tables, not a like-for-like c
 """
 
 
+def alone_thresholds(specs: Sequence[str], thresholds: str | None) -> str | None:
+    """The profile a model decides units scored alone from ``specs`` at.
+
+    OPP-115's policies are from 2015-16, and the tuned thresholds (like TF-IDF's) were
+    fitted on them: scored alone, their units get those, not the profile ``auto`` gives a
+    sentence of unknown era (one of today's policies). An explicit ``thresholds``, or any
+    other data, is kept.
+
+    Example:
+        >>> alone_thresholds(["opp115:validation"], None), alone_thresholds(["x.jsonl"], None)
+        ('default', None)
+    """
+    from privtag.inference.settings import DEFAULT_PROFILE
+
+    if thresholds is None and specs and all(is_opp115(s) for s in specs):
+        return DEFAULT_PROFILE
+    return thresholds
+
+
 def load_system(spec: str, thresholds: str | None = None) -> System:
     """A system from a ``--model`` value: ``rules``, ``tfidf:DIR``, or a fine-tuned model DIR.
 
@@ -250,13 +269,11 @@ def run_benchmark(
             "is research-only and never shipped with privtag)"
         )
     from privtag.data.opp115 import load_opp115
-    from privtag.inference.settings import DEFAULT_PROFILE
 
     tagger = None
     if model is not None:
-        # OPP-115's policies are from 2015-16 and TF-IDF's thresholds are tuned on them: the
-        # model's units alone get its tuned thresholds too, not the profile for current ones
-        tagger = load_system(str(model), DEFAULT_PROFILE)
+        # the seed annotations are scored at the same thresholds as OPP-115, TF-IDF's
+        tagger = load_system(str(model), alone_thresholds(["opp115"], None))
         echo(f"loaded {tagger.name} from {model}")
     seeds = sorted(Path(annotations).glob("*.jsonl")) if Path(annotations).is_dir() else []
     if not seeds:
