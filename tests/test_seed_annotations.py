@@ -42,7 +42,7 @@ CURRENT = {
     "train": (
         TRAIN_POLICIES,
         TRAIN_ANNOTATIONS,
-        ["mullvad", "olvid", "sourcehut", "tildes", "wordpress"],
+        ["arweave", "mullvad", "olvid", "sourcehut", "theregister", "tildes", "wordpress"],
     ),
 }
 REQUIRED = ("policy", "sentence_id", "start", "end", "text", "labels", "section")
