@@ -65,4 +65,16 @@ def test_a_cut_short_file_is_scored_again(monkeypatch, tmp_path):
     cache.path.write_bytes(b"PK\x03\x04 cut short")
     sent, para = teacher_scores([member], PARAGRAPHS, cache)
     assert member.calls == 1 and sent.shape == (3, 12) and para.shape == (2, 12)
-    assert cache.load(PARAGRAPHS) is not None
+    assert cache.load(cache.digest(PARAGRAPHS)) is not None
+
+
+def test_a_miss_reads_the_paragraphs_once(monkeypatch, tmp_path):
+    # the corpus holds tens of thousands of paragraphs: hashing them twice on a miss cost time
+    member = _members(monkeypatch)
+    cache = TeacherCache(tmp_path, "corpus", ["tfidf"])
+    teacher_scores([member], PARAGRAPHS[:1], cache)  # a file saved for other paragraphs
+    calls = []
+    digest = TeacherCache.digest
+    monkeypatch.setattr(TeacherCache, "digest", lambda self, p: calls.append(1) or digest(self, p))
+    teacher_scores([member], PARAGRAPHS, cache)
+    assert member.calls == 2 and len(calls) == 1

@@ -133,10 +133,11 @@ def teacher_scores(
     from privtag.inference.scoring import score_paragraphs
 
     if cache is not None:
-        saved = cache.load(paragraphs)
+        key = cache.digest(paragraphs)
+        saved = cache.load(key)
         if saved is not None:
             return saved
-        return cache.save(paragraphs, *teacher_scores(members, paragraphs))
+        return cache.save(key, *teacher_scores(members, paragraphs))
     sent = para = None
     for m in members:
         if isinstance(m, TfidfMember):

@@ -10,7 +10,8 @@ paragraphs scored. Anything else gives another digest, and the scores are comput
 
 Example:
     >>> cache = TeacherCache(Path("runs/cv/fold0"), "units", ["runs/t/fold0/model", "tfidf"])  # doctest: +SKIP
-    >>> cache.load(paragraphs) or cache.save(paragraphs, *teacher_scores(members, paragraphs))  # doctest: +SKIP
+    >>> key = cache.digest(paragraphs)  # doctest: +SKIP
+    >>> cache.load(key) or cache.save(key, *teacher_scores(members, paragraphs))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -57,17 +58,21 @@ class TeacherCache:
         return Path(self.directory) / f"teacher-{self.name}.npz"
 
     def digest(self, paragraphs: Sequence[dict]) -> str:
-        """The digest of the members and of ``paragraphs`` (their texts and context)."""
+        """The digest of the members and of ``paragraphs`` (their texts and context).
+
+        Computed once per lookup and passed to :meth:`load` and :meth:`save`: for the
+        corpus it reads tens of thousands of paragraphs.
+        """
         h = hashlib.sha256(json.dumps([member_identity(s) for s in self.specs]).encode())
         for p in paragraphs:
             h.update(json.dumps(p, sort_keys=True, ensure_ascii=False, default=str).encode())
         return h.hexdigest()
 
-    def load(self, paragraphs: Sequence[dict]) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(sentence scores, paragraph scores)`` saved for these paragraphs, else None."""
+    def load(self, digest: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(sentence scores, paragraph scores)`` saved under ``digest``, else None."""
         try:
             with np.load(self.path, allow_pickle=False) as z:
-                if str(z["digest"]) != self.digest(paragraphs):
+                if str(z["digest"]) != digest:
                     return None
                 scores = z["sentence"], z["paragraph"]
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
@@ -76,11 +81,11 @@ class TeacherCache:
         return scores
 
     def save(
-        self, paragraphs: Sequence[dict], sentence: np.ndarray, paragraph: np.ndarray
+        self, digest: str, sentence: np.ndarray, paragraph: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Save the scores of ``paragraphs`` (written whole or not at all); returns them."""
+        """Save scores under ``digest`` (written whole or not at all); returns them."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, digest=self.digest(paragraphs), sentence=sentence, paragraph=paragraph)
+        np.savez(tmp, digest=digest, sentence=sentence, paragraph=paragraph)
         tmp.replace(self.path)
         return sentence, paragraph
