@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privtag.segmentation.markup import read_html, read_opp115
+from privtag.segmentation.markup import read_html
+from privtag.segmentation.opp115_html import read_opp115
 from privtag.segmentation.plaintext import looks_like_heading, read_lines
 from privtag.segmentation.readers import Builder, detect_format, extract_provenance
 

@@ -25,11 +25,11 @@ Four formats are read:
   segment *i*), and every character keeps its offset in the source file, which is
   what span annotations point into.
 
-The format readers live in :mod:`privtag.segmentation.plaintext` (text, Markdown) and
-:mod:`privtag.segmentation.markup` (HTML, OPP-115), on the block builder of
-:mod:`privtag.segmentation.blocks`; decoding and loading files are
-:mod:`privtag.segmentation.loading`'s. This module holds format detection, the archive
-provenance note and the registry of readers.
+The format readers live in :mod:`privtag.segmentation.plaintext` (text, Markdown),
+:mod:`privtag.segmentation.markup` (HTML) and :mod:`privtag.segmentation.opp115_html`
+(OPP-115), on the block builder of :mod:`privtag.segmentation.blocks`; decoding and
+loading files are :mod:`privtag.segmentation.loading`'s. This module holds format
+detection, the archive provenance note and the registry of readers.
 
 For ``text``, ``markdown`` and ``opp115`` each block records *runs* mapping its
 characters back to the source string; generic HTML, whose parser rewrites the
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from privtag.errors import PolicyReadError
-from privtag.segmentation import markup, plaintext
+from privtag.segmentation import markup, opp115_html, plaintext
 from privtag.segmentation.blocks import (
     COMMENT,
     EXAMPLES,
@@ -265,7 +265,7 @@ def _read_html(text: str) -> tuple[list[Block], None, dict]:
 
 
 def _read_opp115(text: str) -> tuple[list[Block], list[tuple[int, int]], dict]:
-    blocks, segments = markup.read_opp115(text)
+    blocks, segments = opp115_html.read_opp115(text)
     return blocks, segments, {}
 
 
