@@ -293,3 +293,22 @@ print(load_model is weights.load_model, weights_hash is weights.weights_hash, CO
     r = _run(code)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["True", "True", "compact.safetensors"]
+
+
+def test_the_opp115_reader_keeps_its_old_paths():
+    code = """
+import warnings
+warnings.simplefilter("error")
+from privtag.segmentation.opp115_html import read_opp115
+try:
+    from privtag.segmentation.markup import read_opp115 as old
+except FutureWarning as w:
+    print("warned:", "opp115_html" in str(w))
+warnings.simplefilter("ignore")
+from privtag.segmentation.markup import read_opp115 as old
+from privtag.markup import read_opp115 as older
+print(old is read_opp115, older is read_opp115)
+"""
+    r = _run(code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["warned:", "True", "True", "True"]

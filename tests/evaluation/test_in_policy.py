@@ -108,15 +108,18 @@ def test_evaluate_alone_names_the_profile_a_sentence_alone_is_decided_at(trained
     # OPP-115's 2015-16 policies keep the thresholds tuned on them, unless auto is asked for
     opp = ["--opp115", str(Path(__file__).parents[1] / "fixtures" / "opp115_small")]
     runs = {}
-    for extra in ([], ["--thresholds", "auto"], ["--thresholds", "default"]):
-        out = tmp_path / f"opp{len(extra)}{''.join(extra)}.json"
-        args = ["evaluate", "--model", str(model), "--data", "opp115:validation", *opp]
-        result = CliRunner().invoke(app, [*args, "--bootstrap", "0", "--json", str(out), *extra])
-        assert result.exit_code == 0, result.output
-        runs[tuple(extra)] = json.loads(out.read_text())["results"][0]["scores"]
-        if not extra:
-            assert "OPP-115, 2015-16 policies: the tuned thresholds" in result.output
-    assert runs[()] == runs[("--thresholds", "default")] != runs[("--thresholds", "auto")]
+    for split in ("opp115:validation", "opp115"):  # one split, or all of them
+        for extra in ([], ["--thresholds", "auto"], ["--thresholds", "default"]):
+            out = tmp_path / f"{split[-3:]}{len(extra)}{''.join(extra)}.json"
+            args = ["evaluate", "--model", str(model), "--data", split, *opp]
+            args += ["--bootstrap", "0", "--json", str(out), *extra]
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 0, result.output
+            runs[(split, *extra)] = json.loads(out.read_text())["results"][0]["scores"]
+            if not extra:
+                assert "OPP-115, 2015-16 policies: the tuned thresholds" in result.output
+        tuned, auto = runs[(split,)], runs[(split, "--thresholds", "auto")]
+        assert tuned == runs[(split, "--thresholds", "default")] != auto
 
 
 @pytest.mark.parametrize(

@@ -61,8 +61,10 @@ def alone_thresholds(specs: Sequence[str], thresholds: str | None) -> str | None
     other data, is kept.
 
     Example:
-        >>> alone_thresholds(["opp115:validation"], None), alone_thresholds(["x.jsonl"], None)
-        ('default', None)
+        >>> alone_thresholds(["opp115:validation"], None), alone_thresholds(["opp115"], None)
+        ('default', 'default')
+        >>> alone_thresholds(["x.jsonl"], None), alone_thresholds(["opp115"], "auto")
+        (None, 'auto')
     """
     from privtag.inference.settings import DEFAULT_PROFILE
 
@@ -269,11 +271,14 @@ def run_benchmark(
             "is research-only and never shipped with privtag)"
         )
     from privtag.data.opp115 import load_opp115
+    from privtag.inference.settings import DEFAULT_PROFILE
 
     tagger = None
     if model is not None:
-        # the seed annotations are scored at the same thresholds as OPP-115, TF-IDF's
-        tagger = load_system(str(model), alone_thresholds(["opp115"], None))
+        # OPP-115's policies are from 2015-16 and TF-IDF's thresholds are tuned on them: the
+        # model's units alone get its tuned thresholds too (the seed annotations as well, so
+        # that one system is compared on both), not the profile for current policies
+        tagger = load_system(str(model), DEFAULT_PROFILE)
         echo(f"loaded {tagger.name} from {model}")
     seeds = sorted(Path(annotations).glob("*.jsonl")) if Path(annotations).is_dir() else []
     if not seeds:

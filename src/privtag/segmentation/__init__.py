@@ -4,8 +4,8 @@ This package owns reading (:mod:`~privtag.segmentation.loading`: files and decod
 :mod:`~privtag.segmentation.readers`: format detection and a registry of format readers,
 :func:`register_reader`), the readers themselves (:mod:`~privtag.segmentation.plaintext`
 with :mod:`~privtag.segmentation.inline` for Markdown's inline markup,
-:mod:`~privtag.segmentation.markup` with :mod:`~privtag.segmentation.furniture`, on
-:mod:`~privtag.segmentation.blocks`), sentence rules
+:mod:`~privtag.segmentation.markup` with :mod:`~privtag.segmentation.furniture`,
+:mod:`~privtag.segmentation.opp115_html`, on :mod:`~privtag.segmentation.blocks`), sentence rules
 (:mod:`~privtag.segmentation.sentences`), the :class:`Document` with its offsets
 (:mod:`~privtag.segmentation.document`) and the one builder of model units
 (:mod:`~privtag.segmentation.units`). It imports no torch, transformers or datasets.

@@ -3,8 +3,9 @@
 A :class:`Block` is a heading, a list item, a table cell or a run of body text, with
 *runs* mapping its characters back to the source string. :class:`Builder` collapses
 white space while remembering offsets; :class:`Dropped` counts what a reader left out.
-The format readers (:mod:`privtag.segmentation.plaintext`, :mod:`privtag.segmentation.markup`)
-and :mod:`privtag.segmentation.readers` share them from here, so no reader imports another.
+The format readers (:mod:`privtag.segmentation.plaintext`, :mod:`privtag.segmentation.markup`,
+:mod:`privtag.segmentation.opp115_html`) and :mod:`privtag.segmentation.readers` share them
+from here, so no reader imports another.
 """
 
 from __future__ import annotations

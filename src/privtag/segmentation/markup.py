@@ -370,3 +370,22 @@ def _read_tag_soup(text: str) -> list[Block]:
         w.text(unescape("".join(run)))
     w.flush()
     return w.b.blocks
+
+
+def __getattr__(name: str):
+    # read_opp115 lived here until 2026-11-30 (privtag 0.2.0): the old path keeps working
+    if name == "read_opp115":
+        import warnings
+
+        from privtag.errors import MovedModuleWarning
+        from privtag.segmentation import opp115_html
+
+        warnings.warn(
+            "privtag.segmentation.markup.read_opp115 moved to "
+            "privtag.segmentation.opp115_html; import it from there (the old path goes in "
+            "privtag 0.3)",
+            MovedModuleWarning,
+            stacklevel=2,
+        )
+        return opp115_html.read_opp115
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

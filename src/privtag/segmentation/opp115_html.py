@@ -70,7 +70,7 @@ def _opp_text(b: Builder, text: str, a: int, z: int, strong: int, strong_only: b
     if not chunk.strip():
         return
     if not strong and strong_only and not b.empty:
-        # a bold run-in title: "<strong>Cookies</strong> We use ..." (see _HtmlWalker)
+        # a bold run-in title: "<strong>Cookies</strong> We use ..." (see markup._HtmlWalker)
         nxt = chunk.split(None, 1)[0]
         last = b.last_char()
         if (

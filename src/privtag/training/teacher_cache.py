@@ -70,6 +70,8 @@ class TeacherCache:
 
     def load(self, digest: str) -> tuple[np.ndarray, np.ndarray] | None:
         """``(sentence scores, paragraph scores)`` saved under ``digest``, else None."""
+        if not isinstance(digest, str):  # paragraphs passed as before: a silent miss
+            raise TypeError(f"load() takes the digest of the paragraphs, not {type(digest)}")
         try:
             with np.load(self.path, allow_pickle=False) as z:
                 if str(z["digest"]) != digest:
