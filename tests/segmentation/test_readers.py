@@ -326,6 +326,22 @@ def test_markdown_table_cells_are_blocks_and_rows_paragraphs():
     assert [b.new_paragraph for b in blocks] == [True, True, False, True, False, True, True]
 
 
+@pytest.mark.parametrize("brk", ["<br>", "  ", "<br />", "\\"])
+def test_markdown_lines_split_by_hard_breaks_are_not_headings(brk):
+    # an address block: read as headings, its lines headed every sentence below them
+    md = f"# Contact\n\nOur details:\n\nAcme GmbH{brk}\nMain Street 9{brk}\nCH-6300 Zug\n\nWe sell nothing."
+    got = kinds(read_lines(md, True))
+    assert [k for k, _ in got] == ["heading", "body", "body", "body"]
+    # one unit, under "Contact" (a backslash break stays in the text: source characters)
+    assert got[2][1].replace("\\", "") == "Acme GmbH Main Street 9 CH-6300 Zug"
+
+
+def test_a_title_with_a_hard_break_before_its_sentences_stays_a_title():
+    md = "Aggregate Information  \nWe count visits.  \nWe keep no names.\n\n**Contact**<br>\nAcme<br>\nZug"
+    assert kinds(read_lines(md, True))[0] == ("heading", "Aggregate Information")
+    assert ("heading", "Contact") in kinds(read_lines(md, True))
+
+
 def test_text_line_mode_and_lead_in_lists():
     # no blank lines at all: every line that ends a sentence closes its paragraph
     txt = "\n".join(

@@ -33,6 +33,8 @@ _MD_LINKDEF = re.compile(
     r"[ \t]{0,3}\[[^\]\n]+\]:[ \t]*(?:<[^<>\n]*>|[^\s<]\S*)"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$"
 )
+# a "<br>" ending a line (searched in the line's last characters only: see _hard_break)
+_MD_BR_END = re.compile(r"<br[ \t]*/?>\Z", re.I)
 _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 _NUMBERED_ITEM = re.compile(r"[ \t]*\(?(?:[0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
 _SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
@@ -310,6 +312,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         if (
             (prev_blank or line_mode or after_stop)
             and not in_list
+            and not (markdown and _in_broken_lines(text, spans, nonblank, i))
             and looks_like_heading(
                 body,
                 alone=prev_blank and next_blank,
@@ -341,6 +344,70 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
     if not line_mode:
         _mark_paragraph_lists(b.blocks)
     return b.blocks
+
+
+def _hard_break(line: str) -> int:
+    """Where a Markdown hard line break ("<br>", a backslash, two spaces or more) ends
+    ``line``, or -1. No regular expression scans the line: a run of spaces in the middle
+    of a long line cost a backtracking search quadratic time.
+
+    Example:
+        >>> _hard_break("Acme<br> "), _hard_break("Acme  "), _hard_break("Acme "), _hard_break("")
+        (4, 4, -1, -1)
+    """
+    bare = line.rstrip(" \t")
+    if len(line) - len(bare) >= 2:
+        return len(bare)
+    if bare.endswith("\\"):
+        return len(bare) - 1
+    tail = bare[-16:]
+    m = _MD_BR_END.search(tail)
+    return len(bare) - len(tail) + m.start() if m else -1
+
+
+def _without_break(line: str) -> str:
+    at = _hard_break(line)
+    return (line[:at] if at >= 0 else line).strip()
+
+
+def _broken_off(text: str, s: int, e: int) -> bool:
+    """Whether the line ``text[s:e]`` has text and ends in a Markdown hard line break.
+
+    Example:
+        >>> _broken_off("Acme Inc.<br>", 0, 13), _broken_off("<br>", 0, 4)
+        (True, False)
+    """
+    line = text[s:e]
+    at = _hard_break(line)
+    return at >= 0 and bool(MD_TAG.sub("", line[:at]).strip())
+
+
+def _in_broken_lines(text: str, spans: list, nonblank: list[bool], i: int) -> bool:
+    """Whether line ``i`` of Markdown is one of a paragraph's lines split by hard breaks.
+
+    Such lines are an address or a signature ("Acme Inc.  " / "12 Main Street  " /
+    "Springfield"), not titles, though each is short and in Title Case: read as
+    headings, they headed the sentences below them. A line is one if the line before it
+    ends in a hard break (and is no sentence: "... our Website.  " then "Transfer of
+    Customer Information" is a title), or if it and the next line both end in one and
+    the next is no sentence (the first line of a block: "Aggregate Information  " then
+    sentences stays a title). A line all in bold ("**Contact**<br>") may be a title.
+    """
+
+    def words(k: int) -> str:
+        return _without_break(text[spans[k][0] : spans[k][1]])
+
+    def sentence(k: int) -> bool:
+        return words(k)[-1:] in ".!?" and len(words(k).split()) >= 5
+
+    mine = words(i)
+    if mine.startswith(("**", "__")) and mine.endswith(("**", "__")):
+        return False
+    if i > 0 and nonblank[i - 1] and _broken_off(text, *spans[i - 1]):
+        return not sentence(i - 1)
+    if not all(k < len(spans) and nonblank[k] and _broken_off(text, *spans[k]) for k in (i, i + 1)):
+        return False
+    return words(i + 1)[-1:] not in ".!?"
 
 
 def _mark_paragraph_lists(blocks: list[Block]) -> None:
