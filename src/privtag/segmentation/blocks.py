@@ -103,6 +103,12 @@ def quote(text: str) -> str:
 
 
 #: Reasons that are never page text: a warning about dropped text leaves them out.
+#: Words a line of prose may stop on where the sentence goes on (a hard wrap, a ``<br>``)
+#: and a title or a finished sentence does not; each reader adds its own few.
+CONNECTORS = frozenset(
+    str.split("a an and as at by for from in into of on or than that the to with")
+)
+
 NON_TEXT = "non-text"
 #: Markdown's HTML comments (``<!-- ... -->``): never shown, so never policy text.
 COMMENT = "comment"

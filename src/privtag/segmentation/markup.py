@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from privtag.segmentation.blocks import (
+    CONNECTORS,
     EXAMPLES,
     NON_TEXT,
     Block,
@@ -77,11 +78,7 @@ _BOLD = {"strong", "b"}
 _LINE_END = ".!?:;\u3002\uff01\uff1f"
 _CLOSING = "\"'\u201d\u2019)]"
 # Words a sentence does not stop on: a line ending in one goes on after its <br>.
-_CONNECTOR_WORDS = (
-    "a an and as at by for from in into of on or our such than that the to with your "
-    "we you may will can is are"
-)
-_CONNECTORS = frozenset(_CONNECTOR_WORDS.split())
+_CONNECTORS = CONNECTORS | {"our", "such", "your", "we", "you", "may", "will", "can", "is", "are"}
 
 
 def _mid_sentence(b: Builder) -> bool:

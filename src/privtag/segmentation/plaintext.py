@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from privtag.segmentation.blocks import Block, Builder
+from privtag.segmentation.blocks import CONNECTORS, Block, Builder
 from privtag.segmentation.inline import MD_TAG, add_inline, tag_as_words
 
 _BULLET = re.compile(
@@ -41,9 +41,7 @@ _SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z
 
 
 # Words a wrapped line of prose may end on and a title does not.
-_CONNECTORS = frozenset(
-    str.split("a an and as at by for from in into nor of on or than that the to under with without")
-)
+_CONNECTORS = CONNECTORS | {"nor", "under", "without"}
 
 
 # "Effective date: 1 May 2024", "Contact: privacy@example.com": a label and its value is
