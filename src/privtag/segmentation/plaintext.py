@@ -310,7 +310,6 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         if (
             (prev_blank or line_mode or after_stop)
             and not in_list
-            and not (markdown and _in_broken_lines(text, spans, nonblank, i))
             and looks_like_heading(
                 body,
                 alone=prev_blank and next_blank,
@@ -319,6 +318,8 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
                     not next_blank and all_caps(body) and all_caps(nxt, 0.6)
                 ),
             )
+            # last: only a line that would be a heading pays for it
+            and not (markdown and _in_broken_lines(text, spans, nonblank, i))
         ):
             close(True)
             add_inline(b, text, s + lead, e, markdown)
@@ -363,21 +364,17 @@ def _hard_break(line: str) -> int:
     return len(bare) - len(tail) + m.start() if m else -1
 
 
-def _without_break(line: str) -> str:
-    at = _hard_break(line)
-    return (line[:at] if at >= 0 else line).strip()
-
-
-def _broken_off(text: str, s: int, e: int) -> bool:
-    """Whether the line ``text[s:e]`` has text and ends in a Markdown hard line break.
+def _broken_off(text: str, s: int, e: int) -> str:
+    """The words of line ``text[s:e]`` before the Markdown hard line break that ends it,
+    or ``""`` if none does (or no words come before it).
 
     Example:
-        >>> _broken_off("Acme Inc.<br>", 0, 13), _broken_off("<br>", 0, 4)
-        (True, False)
+        >>> _broken_off("Acme Inc.<br>", 0, 13), _broken_off("<br>", 0, 4), _broken_off("Acme", 0, 4)
+        ('Acme Inc.', '', '')
     """
     line = text[s:e]
     at = _hard_break(line)
-    return at >= 0 and bool(MD_TAG.sub("", line[:at]).strip())
+    return line[:at].strip() if at >= 0 and MD_TAG.sub("", line[:at]).strip() else ""
 
 
 def _in_broken_lines(text: str, spans: list, nonblank: list[bool], i: int) -> bool:
@@ -392,20 +389,15 @@ def _in_broken_lines(text: str, spans: list, nonblank: list[bool], i: int) -> bo
     sentences stays a title). A line all in bold ("**Contact**<br>") may be a title.
     """
 
-    def words(k: int) -> str:
-        return _without_break(text[spans[k][0] : spans[k][1]])
-
-    def sentence(k: int) -> bool:
-        return words(k)[-1:] in ".!?" and len(words(k).split()) >= 5
-
-    mine = words(i)
+    before = _broken_off(text, *spans[i - 1]) if i > 0 and nonblank[i - 1] else ""
+    own = _broken_off(text, *spans[i])
+    mine = own or text[spans[i][0] : spans[i][1]].strip()
     if mine.startswith(("**", "__")) and mine.endswith(("**", "__")):
         return False
-    if i > 0 and nonblank[i - 1] and _broken_off(text, *spans[i - 1]):
-        return not sentence(i - 1)
-    if not all(k < len(spans) and nonblank[k] and _broken_off(text, *spans[k]) for k in (i, i + 1)):
-        return False
-    return words(i + 1)[-1:] not in ".!?"
+    if before:  # unless that line is a sentence
+        return not (before[-1] in ".!?" and len(before.split()) >= 5)
+    after = _broken_off(text, *spans[i + 1]) if i + 1 < len(spans) and nonblank[i + 1] else ""
+    return bool(own and after and after[-1] not in ".!?")
 
 
 def _mark_paragraph_lists(blocks: list[Block]) -> None:
