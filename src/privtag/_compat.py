@@ -64,7 +64,6 @@ _MOVED_NAMES = {
         "privtag.inference.weights",
         ("COMPACT_FILE", "COMPACT_META", "FROZEN", "load_model", "save_compact", "weights_hash"),
     ),
-    "privtag.markup": ("privtag.segmentation.opp115_html", ("read_opp115",)),
 }
 #: Old module names that are also functions of the package: the attribute stays the
 #: function when the old module is imported (``privtag.segment`` is :func:`segment`).
