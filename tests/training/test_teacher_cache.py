@@ -78,3 +78,19 @@ def test_a_miss_reads_the_paragraphs_once(monkeypatch, tmp_path):
     monkeypatch.setattr(TeacherCache, "digest", lambda self, p: calls.append(1) or digest(self, p))
     teacher_scores([member], PARAGRAPHS, cache)
     assert member.calls == 2 and len(calls) == 1
+
+
+def test_a_hit_loads_no_teacher(monkeypatch, tmp_path):
+    # a resumed fold reads its scores: loading an mpnet teacher for them was wasted work
+    member = _members(monkeypatch)
+    cache = TeacherCache(tmp_path, "units", ["tfidf"])
+    loads = []
+
+    def load():
+        loads.append(1)
+        return [member]
+
+    first = teacher_scores(load, PARAGRAPHS, cache)
+    again = teacher_scores(load, PARAGRAPHS, cache)
+    assert len(loads) == 1 and member.calls == 1
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))

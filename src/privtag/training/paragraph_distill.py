@@ -28,10 +28,11 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -121,14 +122,17 @@ def load_paragraph_teacher(specs: Sequence[str], units: dict | None = None, seed
 
 
 def teacher_scores(
-    members: Sequence, paragraphs: Sequence[dict], cache: TeacherCache | None = None
+    members: Sequence | Callable[[], Sequence],
+    paragraphs: Sequence[dict],
+    cache: TeacherCache | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(sentence scores (n_sentences, 12), paragraph scores (n_paragraphs, 12))``.
 
     The mean of the members' probabilities; a paragraph's score is its direct one (the
     row that pools all its tokens), as the student's paragraph row computes it. With
     ``cache``, scores saved for the same members and paragraphs are read instead, and
-    new ones are saved.
+    new ones are saved. ``members`` may be a function that loads them, called only when
+    scores must be computed (a resumed run then loads no teacher).
     """
     from privtag.inference.scoring import score_paragraphs
 
@@ -138,6 +142,8 @@ def teacher_scores(
         if saved is not None:
             return saved
         return cache.save(key, *teacher_scores(members, paragraphs))
+    if callable(members):
+        members = members()
     sent = para = None
     for m in members:
         if isinstance(m, TfidfMember):
@@ -150,7 +156,9 @@ def teacher_scores(
     return (sent / n).astype(np.float32), (para / n).astype(np.float32)
 
 
-def with_paragraph_teacher(members: Sequence, sentences, cache: TeacherCache | None = None):
+def with_paragraph_teacher(
+    members: Sequence | Callable[[], Sequence], sentences, cache: TeacherCache | None = None
+):
     """``sentences`` with columns ``teacher`` (the sentence's score in its paragraph) and
     ``teacher_paragraph`` (its paragraph's score), read by
     :func:`privtag.training.paragraph_data.encode_paragraph_dataset`."""
@@ -272,7 +280,12 @@ def teach(tokenizer, units: dict, recipe, fold: int | None = None):
         )
     started = time.time()
     specs = teacher_specs(t.teacher, fold)
-    members = load_paragraph_teacher(specs, units, t.seed)
+    gold = units
+
+    @functools.cache
+    def members() -> list:  # loaded on the first cache miss, once
+        return load_paragraph_teacher(specs, gold, t.seed)
+
     # with the run's checkpoints (and removed with them when it ends): a fold that resumes
     # does not score everything again
     where = Path(t.output_dir) / "checkpoints"
