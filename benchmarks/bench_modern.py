@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     tagger = Tagger.from_pretrained(args.model, thresholds=args.thresholds)
     rules = RuleTagger()
-    gold, tagged, lone, keyword, policies = [], [], [], [], []
+    gold, tagged, lone, keyword, policies, texts_all = [], [], [], [], [], []
     chosen = {}  # the profile tag() used for each policy ("auto" picks per policy)
     seconds = dict.fromkeys(("rules (lone)", "predict() lone", "tag() in policy"), 0.0)
     for path, records in gold_records(args.annotations, args.policies):
@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> dict:
         keyword.extend(rules.predict(texts))
         seconds["predict() lone"] += t1 - t0
         seconds["rules (lone)"] += time.perf_counter() - t1
+        texts_all.extend(texts)
         gold.extend(r["labels"] for r in records)
         policies.extend([path.stem] * len(records))
 
@@ -145,6 +146,11 @@ def main(argv: list[str] | None = None) -> dict:
                 )
             )
 
+    # each sentence given to tag() as a policy of its own, as a user may call it
+    solo = [p.sentences for p in tagger.tag_many(texts_all)]
+    one = [(s[0].labels, lab) for s, lab in zip(solo, lone, strict=True) if len(s) == 1]
+    solo_same = sum(a == b for a, b in one) / max(len(one), 1)
+
     per_policy = ", ".join(f"{k}: {v}" for k, v in chosen.items())
     # a one-sentence unit given alone: the profile predict() decides it at
     alone = tagger.profile_for(alone=True)[0]
@@ -155,7 +161,9 @@ def main(argv: list[str] | None = None) -> dict:
         table.to_markdown(),
         "",
         f"predict() and tag() give the same label set on {agree['same_label_set']:.1%} of "
-        f"sentences ({agree['same_decision']:.2%} of label decisions agree).",
+        f"sentences ({agree['same_decision']:.2%} of label decisions agree). Each sentence "
+        f"given to tag() as a policy of its own: {len(one)} of {len(texts_all)} read as one "
+        f"sentence, and their labels are predict()'s on {solo_same:.1%}.",
         "",
         f"Labels with at least {args.common} gold sentences: precision and recall of predict() "
         "on lone sentences, and of tag():",
@@ -176,6 +184,7 @@ def main(argv: list[str] | None = None) -> dict:
         "n_sentences": len(y),
         "results": {r.system: r.scores for r in results},
         "agreement": agree,
+        "one_sentence_policies": {"n": len(one), "same_as_predict": solo_same},
         "common_label_gaps": [
             {
                 "label": lab,

@@ -903,6 +903,24 @@ def test_predict_gives_a_sentence_alone_the_models_alone_profile_and_a_paragraph
     assert np.allclose(scores, tiny_tagger.predict_proba([sentence, paragraph]))
 
 
+def test_tag_decides_a_policy_of_one_sentence_as_predict_decides_the_sentence(tiny_tagger):
+    from privtag.render.summary import profile_text
+
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}, "high": {"scale": 2.0}}
+    tiny_tagger.thresholds["auto"] = {"gdpr_era": "high", "alone": "low"}
+    # one naming the GDPR too: predict() cannot read an era from one sentence, nor can tag()
+    for text in ("We keep your data.", "We process your data on the legal basis of the GDPR."):
+        tagged = tiny_tagger.tag(text)
+        assert len(tagged.sentences) == 1
+        assert tagged.metadata["profile"] == "low"
+        assert tagged.metadata["profile_chosen_by"]["one_sentence"] is True
+        assert "a sentence alone" in profile_text(tagged.metadata)
+        assert tagged.sentences[0].labels == tiny_tagger.predict(text, thresholds="low")
+    # two sentences are a policy again, read for its era
+    assert tiny_tagger.tag("We keep your data. We sell nothing.").metadata["profile"] == "default"
+    assert tiny_tagger.tag(GDPR_POLICY).metadata["profile"] == "high"
+
+
 def test_a_model_without_a_profile_for_current_policies_records_no_reason(tiny_tagger):
     # it never looks for the terms, so it must not say it found none
     tagged = tiny_tagger.tag(GDPR_POLICY)

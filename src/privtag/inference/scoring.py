@@ -298,7 +298,10 @@ def tagged_policy(
     under threshold ``profile`` (default: the tagger's)."""
     paras, multi, pscores = document_paragraph_scores(tagger, doc, sent, direct)
     requested = profile or tagger.profile
-    profile, terms = resolve_profile(tagger.thresholds, requested, doc.text)
+    # a policy of one sentence is a sentence alone: its era cannot be read from it, and
+    # predict() on the same sentence must decide as tag() does
+    one = len(doc.sentences) == 1
+    profile, terms = resolve_profile(tagger.thresholds, requested, doc.text, alone=one)
     s_labels = tagger._labels(sent, np.zeros(len(sent), dtype=bool), profile=profile)
     p_labels = tagger._labels(pscores, multi, np.ones(len(multi), dtype=bool), profile=profile)
     sentences = [
@@ -321,4 +324,6 @@ def tagged_policy(
         # why this profile: the terms the policy uses (a model without a profile for
         # current policies never looks, so it records no reason)
         decided["profile_chosen_by"] = {"rule": AUTO_PROFILE, "gdpr_era_terms": terms}
+        if one:
+            decided["profile_chosen_by"]["one_sentence"] = True
     return TaggedPolicy(doc, sentences, paragraphs, model=tagger.name, metadata=decided)

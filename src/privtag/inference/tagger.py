@@ -210,7 +210,8 @@ class Tagger:
         ``"auto"`` (the default) picks per policy: :meth:`tag` gives a policy that uses
         terms of today's privacy laws (GDPR, CCPA, ...; :mod:`privtag.inference.era`) the
         model's ``"auto"`` profile (``modern-balanced`` for the shipped model), and any
-        other policy the tuned thresholds. :meth:`predict` gives a one-sentence unit the
+        other policy the tuned thresholds; a "policy" of one sentence is a sentence alone,
+        decided as :meth:`predict` decides it. :meth:`predict` gives a one-sentence unit the
         model's profile for sentences alone (``modern-balanced`` for the shipped model: a
         sentence alone does not say when its policy was written, and policies in use
         today are current ones), and a longer unit the tuned thresholds.

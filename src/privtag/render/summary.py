@@ -105,7 +105,9 @@ def profile_text(meta: dict) -> str | None:
     if not chosen:
         return profile
     terms, pair = chosen.get("gdpr_era_terms") or [], chosen.get("versions_terms") or []
-    if terms:
+    if chosen.get("one_sentence"):  # decided as predict() decides a sentence alone
+        why = "one sentence, decided as a sentence alone"
+    elif terms:
         why = f"the policy names {', '.join(terms)}"
     elif pair:  # privtag diff decides two versions alike
         why = f"decided as the other version, which names {', '.join(pair)}"
