@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from privtag.segmentation.markup import read_html
 from privtag.segmentation.opp115_html import read_opp115
-from privtag.segmentation.plaintext import looks_like_heading, read_lines
+from privtag.segmentation.plaintext import read_lines
 from privtag.segmentation.readers import Builder, detect_format, extract_provenance
 
 # --------------------------------------------------------------------------- detection
@@ -111,42 +111,6 @@ def kinds(blocks):
     return [(b.kind, b.text) for b in blocks]
 
 
-@pytest.mark.parametrize(
-    "line, alone, expected",
-    [
-        ("PRIVACY POLICY", True, True),
-        ("2. Information We Collect", False, True),
-        ("Information We Collect", False, True),
-        ("How is customer information used?", True, True),
-        ("To learn how to delete or disable cookies in general, visit", True, False),
-        ("We keep your data.", True, False),
-        ("we keep logs", True, False),
-        ("This line is hard wrapped and continues", False, False),
-        # hard-wrapped capitals (a disclaimer) are not a title per line
-        ("THE SERVICE IS PROVIDED AS IS, WITHOUT WARRANTY OF ANY KIND,", False, False),
-        ("LIMITATION OF LIABILITY", False, True),
-        ("APPENDIX A", False, True),
-        ("HOW TO OPT IN", False, True),
-        ("TERMS OF", True, True),  # alone it is a title, however it ends
-        ("We collect your name. We share it.<br>", True, False),  # a tag ends no title
-        ("PRIVACY<br>", True, True),
-        # a label and its value is a statement: it would head everything below it
-        ("Effective date: 1 May 2024", True, False),
-        ("Last Updated: March 2019", True, False),
-        ("Contact: privacy@example.com", True, False),
-        ("Website: www.example.com", True, False),
-        ("Section 2: How We Use Data", True, True),  # no value after the colon
-        # a numbered part of the document, whatever follows the colon
-        ("Section 5: Children Under 13", True, True),
-        ("Appendix A: 2024 California Disclosures", True, True),
-        ("Part 3: Your Rights Under GDPR Article 15", True, True),
-        ("4: Data Kept for 30 Days", True, True),
-    ],
-)
-def test_looks_like_heading(line, alone, expected):
-    assert looks_like_heading(line, alone) is expected
-
-
 def test_a_date_line_does_not_become_the_section_of_the_policy():
     from privtag.segmentation import segment
 
@@ -156,14 +120,6 @@ def test_a_date_line_does_not_become_the_section_of_the_policy():
         ("body", ("Privacy Policy",)),
         ("body", ("Privacy Policy",)),
     ]
-
-
-def test_capitals_ending_on_a_connector_are_wrapped_only_if_capitals_follow():
-    line = "WHETHER EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO"
-    assert looks_like_heading(line, False, caps_follow=True) is False
-    assert looks_like_heading(line, False) is True  # above text that is not in capitals
-    assert looks_like_heading("WHO WE SHARE YOUR INFORMATION WITH", False) is True
-    assert looks_like_heading("<Company Name> Privacy Policy", True) is True  # a placeholder
 
 
 @pytest.mark.parametrize(
@@ -191,32 +147,6 @@ def test_hard_wrapped_capitals_are_one_paragraph_under_the_heading_before():
     assert blocks[1].text.endswith(
         "INCLUDING BUT NOT LIMITED TO THE IMPLIED WARRANTIES OF MERCHANTABILITY."
     )
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        # statements in capitals: a subject first, or a finite verb
-        ("WE MAKE NO WARRANTIES ABOUT THE ACCURACY OF THE INFORMATION.", False),
-        ("YOUR USE OF THIS SITE IS AT YOUR OWN RISK.", False),
-        ("PLEASE READ THIS PRIVACY STATEMENT CAREFULLY.", False),
-        ("SOME JURISDICTIONS DO NOT ALLOW THE DISCLAIMER OF WARRANTIES.", False),
-        # titles, though they end on a full stop
-        ("COMPLIANCE WITH GOVERNING LAW AND DISPUTE RESOLUTION.", True),
-        ("PRIVACY POLICY AND AFFIRMATION OF AGE.", True),
-        ("2. HOW WE COLLECT PERSONAL INFORMATION.", True),
-        ("8. WHAT OTHERS MAY SEE ABOUT YOU.", True),  # numbered
-        ("YOUR CHOICES AND HOW YOU CAN EXERCISE THEM.", True),  # it asks
-        ("WHAT WE DO WITH THE INFORMATION WE COLLECT.", True),  # it asks
-        ("WE ARE NOT LIABLE FOR DAMAGES WHICH MAY ARISE FROM USE.", False),  # a subject first
-        ("ANY DAMAGES WHICH MAY ARISE ARE EXCLUDED.", False),  # "WHICH" inside: not asking
-        ("WE VALUE YOUR PRIVACY.", True),  # four words: a slogan or a title
-        ("WE MAY SHARE YOUR DATA", True),  # no full stop
-    ],
-)
-def test_a_sentence_in_capitals_is_not_a_title(line, expected):
-    assert looks_like_heading(line, False) is expected
-    assert looks_like_heading(line, True) is expected
 
 
 def test_a_sentence_in_capitals_under_a_capital_heading_does_not_head_the_text_below():

@@ -8,11 +8,11 @@ stop, colon or semicolon closes its block so the next line starts a new unit).
 
 from __future__ import annotations
 
-import itertools
 import re
 
-from privtag.segmentation.blocks import CONNECTORS, Block, Builder
-from privtag.segmentation.inline import MD_TAG, add_inline, tag_as_words
+from privtag.segmentation.blocks import Block, Builder
+from privtag.segmentation.headings import all_caps, in_broken_lines, looks_like_heading
+from privtag.segmentation.inline import add_inline
 
 _BULLET = re.compile(
     r"[ \t]*(?:[-*+•●▪◦‣·–](?=\s)"
@@ -33,123 +33,8 @@ _MD_LINKDEF = re.compile(
     r"[ \t]{0,3}\[[^\]\n]+\]:[ \t]*(?:<[^<>\n]*>|[^\s<]\S*)"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$"
 )
-# a "<br>" ending a line (searched in the line's last characters only: see _hard_break)
-_MD_BR_END = re.compile(r"<br[ \t]*/?>\Z", re.I)
 _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 _NUMBERED_ITEM = re.compile(r"[ \t]*\(?(?:[0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
-_SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
-
-
-# Words a wrapped line of prose may end on and a title does not.
-_CONNECTORS = CONNECTORS | {"nor", "under", "without"}
-
-
-# "Effective date: 1 May 2024", "Contact: privacy@example.com": a label and its value is
-# a statement, not a title ("Section 2: How We Use Data" is one: no value after the colon)
-_LABEL_VALUE = re.compile(r":\s+[^:]*(?:\d|@|https?:|www\.)")
-# ... unless what comes before the colon numbers a part of the document
-_PART_LABEL = re.compile(
-    r"(?:(?:section|article|part|appendix|annex|schedule|chapter|exhibit|clause)\s+\w{1,6}"
-    r"|\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?)$",
-    re.I,
-)
-
-
-def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> bool:
-    """A short title line: ALL CAPS, a numbered section title, or unpunctuated and alone.
-
-    A line that is not alone (text follows without a blank line) must also be a
-    numbered section title or in Title Case, so hard-wrapped prose is not a heading; a
-    line that is alone but long must be in Title Case, so a lead-in such as "To opt out,
-    visit" is not one either, nor a label with its value ("Effective date: 1 May 2024",
-    "Contact: privacy@example.com"), which would head the text below. Nor is the first line of hard-wrapped capitals (a
-    disclaimer): an ALL CAPS line ending on a comma, or, when the next line is in
-    capitals too (``caps_follow``: most of its letters), on "OF", "TO", "IN" and
-    the like.
-
-    Example:
-        >>> looks_like_heading("2. Information We Collect", alone=False)
-        True
-        >>> looks_like_heading("PROVIDED AS IS WITHOUT WARRANTY OF", False, caps_follow=True)
-        False
-    """
-    # judged on its words: a "<br>" ending a line of Markdown is not the end of a title,
-    # and a "<Company Name>" placeholder is words (add_inline keeps it as text)
-    s = MD_TAG.sub(tag_as_words, line).strip().strip("*_#").strip()
-    if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
-        return False
-    words = s.split()
-    if all_caps(s) and len(words) <= 12:
-        if s[-1] in ",;" or (caps_follow and words[-1].lower() in _CONNECTORS):
-            return False
-        return not caps_sentence(s, words)
-    if s[-1] in ".,;:!" or len(words) > 12:
-        return False
-    value = _LABEL_VALUE.search(s)
-    if value and not _PART_LABEL.match(s[: value.start()].strip()):
-        return False
-    numbered = (
-        bool(_SECTION_NUMBER.match(s))
-        and len(words) <= 10
-        and not (len(words) > 1 and words[1][:1].islower())
-    )
-    if s[-1] == "?":
-        return alone or numbered
-    long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
-    title = bool(long_words) and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
-    if alone:
-        return len(words) <= 8 or title or numbered
-    return (numbered or title) and len(words) <= 10
-
-
-# Words that make a line in capitals a statement rather than a title: a subject or "please"
-# first, or a finite verb anywhere ("YOUR USE OF THE SITE IS AT YOUR OWN RISK.")
-_CAPS_OPENERS = frozenset(str.split("WE YOU I IT THEY PLEASE"))
-_CAPS_VERBS = frozenset(
-    str.split("IS ARE WAS WERE MAY WILL SHALL CAN CANNOT DO DOES MUST SHOULD WOULD COULD HAVE HAS")
-)
-# a title may ask ("HOW WE USE IT.", "YOUR CHOICES AND HOW YOU CAN USE THEM.")
-_CAPS_QUESTION = frozenset(str.split("HOW WHAT WHEN WHY WHERE WHO WHICH WHOSE"))
-
-
-def caps_sentence(s: str, words: list[str]) -> bool:
-    """Whether a line in capitals is a sentence: an unnumbered statement of five words or
-    more, ending on a full stop, that opens on a subject, or holds a finite verb and does
-    not ask (a question word first, or after "AND").
-
-    Capitals after a capital heading ("DISCLAIMER" then "WE MAKE NO WARRANTIES ...")
-    were read as a second heading, and headed the text below. A title ending on a full
-    stop ("COMPLIANCE WITH GOVERNING LAW.", "2. HOW WE COLLECT DATA.") stays a title.
-
-    Example:
-        >>> line = "WE MAKE NO WARRANTIES ABOUT THE SERVICE."
-        >>> caps_sentence(line, line.split())
-        True
-        >>> line = "PRIVACY POLICY AND AFFIRMATION OF AGE."
-        >>> caps_sentence(line, line.split())
-        False
-    """
-    if s[-1] not in ".!" or len(words) < 5 or _SECTION_NUMBER.match(s):
-        return False
-    bare = [w.strip(".,;:!?()\"'") for w in words]
-    if bare[0] in _CAPS_OPENERS:
-        return True
-    # a title that asks puts its question word first, or after a noun and "AND"
-    asks = bare[0] in _CAPS_QUESTION or any(
-        a == "AND" and b in _CAPS_QUESTION for a, b in itertools.pairwise(bare)
-    )
-    return not asks and bool(_CAPS_VERBS.intersection(bare))
-
-
-def all_caps(s: str, share: float = 1.0) -> bool:
-    """Whether ``s`` has at least three letters, and at least ``share`` of them capitals.
-
-    Every line of a policy is asked: ``str.isupper`` (in C) turns most away first.
-    """
-    if share >= 1 and not s.isupper():
-        return False
-    letters = [c for c in s if c.isalpha()]
-    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= share * len(letters)
 
 
 _NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.M)
@@ -319,7 +204,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
                 ),
             )
             # last: only a line that would be a heading pays for it
-            and not (markdown and _in_broken_lines(text, spans, nonblank, i))
+            and not (markdown and in_broken_lines(text, spans, nonblank, i))
         ):
             close(True)
             add_inline(b, text, s + lead, e, markdown)
@@ -343,61 +228,6 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
     if not line_mode:
         _mark_paragraph_lists(b.blocks)
     return b.blocks
-
-
-def _hard_break(line: str) -> int:
-    """Where a Markdown hard line break ("<br>", a backslash, two spaces or more) ends
-    ``line``, or -1. No regular expression scans the line: a run of spaces in the middle
-    of a long line cost a backtracking search quadratic time.
-
-    Example:
-        >>> _hard_break("Acme<br> "), _hard_break("Acme  "), _hard_break("Acme "), _hard_break("")
-        (4, 4, -1, -1)
-    """
-    bare = line.rstrip(" \t")
-    if len(line) - len(bare) >= 2:
-        return len(bare)
-    if bare.endswith("\\"):
-        return len(bare) - 1
-    tail = bare[-16:]
-    m = _MD_BR_END.search(tail)
-    return len(bare) - len(tail) + m.start() if m else -1
-
-
-def _broken_off(text: str, s: int, e: int) -> str:
-    """The words of line ``text[s:e]`` before the Markdown hard line break that ends it,
-    or ``""`` if none does (or no words come before it).
-
-    Example:
-        >>> _broken_off("Acme Inc.<br>", 0, 13), _broken_off("<br>", 0, 4), _broken_off("Acme", 0, 4)
-        ('Acme Inc.', '', '')
-    """
-    line = text[s:e]
-    at = _hard_break(line)
-    return line[:at].strip() if at >= 0 and MD_TAG.sub("", line[:at]).strip() else ""
-
-
-def _in_broken_lines(text: str, spans: list, nonblank: list[bool], i: int) -> bool:
-    """Whether line ``i`` of Markdown is one of a paragraph's lines split by hard breaks.
-
-    Such lines are an address or a signature ("Acme Inc.  " / "12 Main Street  " /
-    "Springfield"), not titles, though each is short and in Title Case: read as
-    headings, they headed the sentences below them. A line is one if the line before it
-    ends in a hard break (and is no sentence: "... our Website.  " then "Transfer of
-    Customer Information" is a title), or if it and the next line both end in one and
-    the next is no sentence (the first line of a block: "Aggregate Information  " then
-    sentences stays a title). A line all in bold ("**Contact**<br>") may be a title.
-    """
-
-    before = _broken_off(text, *spans[i - 1]) if i > 0 and nonblank[i - 1] else ""
-    own = _broken_off(text, *spans[i])
-    mine = own or text[spans[i][0] : spans[i][1]].strip()
-    if mine.startswith(("**", "__")) and mine.endswith(("**", "__")):
-        return False
-    if before:  # unless that line is a sentence
-        return not (before[-1] in ".!?" and len(before.split()) >= 5)
-    after = _broken_off(text, *spans[i + 1]) if i + 1 < len(spans) and nonblank[i + 1] else ""
-    return bool(own and after and after[-1] not in ".!?")
 
 
 def _mark_paragraph_lists(blocks: list[Block]) -> None:
