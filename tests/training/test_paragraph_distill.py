@@ -217,3 +217,36 @@ def test_tfidf_member_scores_each_level_with_its_own_model(teacher):
     assert np.allclose(mixed[0], (alone[0] + sent) / 2, atol=1e-6)
     with pytest.raises(DataError, match="fitted on training units"):
         load_paragraph_teacher(["tfidf"])
+
+
+def test_changed_training_labels_refit_a_tfidf_member_on_resume(monkeypatch, tiny_recipe, tmp_path):
+    # "tfidf" names a member fitted on the gold units: a resumed run whose labels changed
+    # read the old member's saved scores, as its name alone did not change
+    from transformers import AutoTokenizer
+
+    import privtag.training.paragraph_distill as pd
+
+    fits = []
+    fit = pd.TfidfMember.fit.__func__
+    monkeypatch.setattr(
+        pd.TfidfMember,
+        "fit",
+        classmethod(lambda cls, u, seed=0: fits.append(1) or fit(cls, u, seed)),
+    )
+    recipe = tiny_recipe(
+        tmp_path,
+        **{
+            "model.encoding": "paragraph",
+            "train.teacher": [pd.TFIDF_MEMBER],
+            "train.distill_alpha": 0.5,
+        },
+    )
+    tok = AutoTokenizer.from_pretrained(recipe.model.base)
+    gold = _sentences()
+    first = pd.teach(tok, {"sentence": gold, "segment": gold}, recipe)[0]["sentence"]
+    again = pd.teach(tok, {"sentence": gold, "segment": gold}, recipe)[0]["sentence"]
+    assert len(fits) == 1  # resumed: the saved scores are read back
+    assert np.array_equal(np.asarray(first["teacher"]), np.asarray(again["teacher"]))
+    relabelled = gold.map(lambda row, i: {"labels": row["labels"] if i else [2]}, with_indices=True)
+    pd.teach(tok, {"sentence": relabelled, "segment": relabelled}, recipe)
+    assert len(fits) == 2

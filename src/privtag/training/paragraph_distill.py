@@ -40,7 +40,7 @@ import numpy as np
 from privtag.errors import DataError
 from privtag.inference.paragraphs import document_paragraphs, encode_paragraphs
 from privtag.labels import NUM_LABELS
-from privtag.training.teacher_cache import TeacherCache
+from privtag.training.teacher_cache import TeacherCache, units_digest
 
 log = logging.getLogger("privtag.training.paragraph_distill")
 
@@ -289,7 +289,9 @@ def teach(tokenizer, units: dict, recipe, fold: int | None = None):
     # with the run's checkpoints (and removed with them when it ends): a fold that resumes
     # does not score everything again
     where = Path(t.output_dir) / "checkpoints"
-    cache = {name: TeacherCache(where, name, specs) for name in ("units", "corpus")}
+    # a "tfidf" member is fitted on the gold units: changed labels must miss the cache
+    fit = units_digest(gold, t.seed) if TFIDF_MEMBER in specs else ""
+    cache = {name: TeacherCache(where, name, specs, fit) for name in ("units", "corpus")}
     units = {
         **units,
         "sentence": with_paragraph_teacher(members, units["sentence"], cache["units"]),

@@ -39,6 +39,24 @@ def member_identity(spec: str) -> list:
     return [spec, [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]]
 
 
+def units_digest(units: dict, seed: int) -> str:
+    """The digest of the units a fitted teacher member learns from (each level's texts
+    and labels, in order) and of its seed.
+
+    Example:
+        >>> from datasets import Dataset
+        >>> ds = Dataset.from_dict({"text": ["We sell nothing."], "labels": [[1]]})
+        >>> units_digest({"sentence": ds}, 0) == units_digest({"sentence": ds}, 1)
+        False
+    """
+    h = hashlib.sha256(json.dumps(seed).encode())
+    for level in sorted(units):
+        h.update(level.encode())
+        for text, labels in zip(units[level]["text"], units[level]["labels"], strict=True):
+            h.update(json.dumps([text, labels], ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
 @dataclass
 class TeacherCache:
     """The saved scores of one teacher on one set of paragraphs.
@@ -47,11 +65,15 @@ class TeacherCache:
         directory: where the run keeps its checkpoints (created when saving).
         name: which paragraphs (``"units"``, ``"corpus"``): one file each.
         specs: the teacher's members (``train.teacher``, ``{fold}`` filled in).
+        fitted_on: the digest of what a member fitted when the run starts was fitted on
+            (:func:`units_digest` of the units and seed a ``"tfidf"`` member learns from):
+            its name alone would not change when the training labels do.
     """
 
     directory: Path
     name: str
     specs: Sequence[str]
+    fitted_on: str = ""
 
     @property
     def path(self) -> Path:
@@ -63,7 +85,8 @@ class TeacherCache:
         Computed once per lookup and passed to :meth:`load` and :meth:`save`: for the
         corpus it reads tens of thousands of paragraphs.
         """
-        h = hashlib.sha256(json.dumps([member_identity(s) for s in self.specs]).encode())
+        members = [member_identity(s) for s in self.specs]
+        h = hashlib.sha256(json.dumps([members, self.fitted_on]).encode())
         for p in paragraphs:
             h.update(json.dumps(p, sort_keys=True, ensure_ascii=False, default=str).encode())
         return h.hexdigest()
