@@ -517,3 +517,38 @@ def test_a_toggle_button_in_furniture_is_counted_in_its_verdict():
     kept = sum(len(t.split()) for t in texts)
     dropped = sum(d.chars for d in doc.dropped)
     assert kept == 18 and dropped == 0  # every word of the page, nothing dropped
+
+
+@pytest.mark.parametrize(
+    "page, title",
+    [
+        # a button in a heading (Bootstrap without its data attributes)
+        ('<h2><button type="button">How long we keep it</button></h2>', "How long we keep it"),
+        # a page builder's accordion: a panel class on the button or on the panel after it
+        ('<button class="accordion">How long we keep it</button>', "How long we keep it"),
+        (
+            '<button>How long we keep it</button><div class="panel-body"></div>',
+            "How long we keep it",
+        ),
+    ],
+)
+def test_a_button_that_titles_a_panel_is_its_heading(page, title):
+    from privtag import segment
+
+    doc = segment(f"<h1>Policy</h1>{page}<div><p>We keep your data for two years.</p></div>")
+    kept = doc.sentences[-1]
+    assert kept.text == "We keep your data for two years." and kept.section == ("Policy", title)
+    assert doc.dropped == []
+
+
+def test_a_button_inside_a_sentence_keeps_its_words_and_a_lone_one_is_dropped_and_quoted():
+    blocks, meta = read_html(
+        "<p>Questions? <button>Chat with our team</button> or e-mail us.</p>"
+        "<form><button type='submit'>Send it</button></form><p>We sell nothing.</p>"
+    )
+    assert kinds(blocks) == [
+        ("body", "Questions? Chat with our team or e-mail us."),
+        ("body", "We sell nothing."),
+    ]
+    (control,) = meta["dropped"]
+    assert control.reason == "form control" and control.examples == ["Send it"]

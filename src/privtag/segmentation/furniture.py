@@ -27,13 +27,51 @@ CONTROL_TAGS = {"button", "select", "option", "textarea", "input"}
 TOGGLE_ATTRS = ("aria-expanded", "aria-controls", "data-toggle", "data-bs-toggle", "data-target")
 
 
-def skipped_control(el, tag: str) -> bool:
-    """Whether ``el`` is a form control the reader skips: any but a toggle button.
+# A button of one of these classes, or just before an element of one, opens a panel
+# (the "accordion" of many page builders, with no ARIA attribute)
+_PANEL_CLASS = re.compile(r"accordion|collaps|panel|toggle|faq|expand", re.I)
 
-    The reader and the furniture counts both ask this, so text the reader keeps is
-    always counted in the verdict on the furniture around it.
+
+def skipped_control(el, tag: str) -> bool:
+    """Whether ``el`` is a form control the reader skips: any but a button that carries
+    policy text.
+
+    A button is read as text when it titles a panel (an accordion or tab toggle: ARIA or
+    data attributes, a panel class on it or on the element after it), sits in a heading
+    (``<h2><button>How long we keep it</button></h2>``), or stands inside a sentence
+    ("Questions? <button>Chat with us</button> or e-mail ..."); a button alone ("Accept",
+    "Print") and the rest of a form are not policy text. The reader and the furniture
+    counts both ask this, so text the reader keeps is always counted in the verdict on the
+    furniture around it.
     """
-    return tag in CONTROL_TAGS and not (tag == "button" and any(map(el.get, TOGGLE_ATTRS)))
+    if tag not in CONTROL_TAGS:
+        return False
+    return tag != "button" or not _button_text(el)
+
+
+def _button_text(el) -> bool:
+    if any(map(el.get, TOGGLE_ATTRS)) or _PANEL_CLASS.search(el.get("class") or ""):
+        return True
+    parent = el.getparent()
+    if parent is None:
+        return False
+    if any(a.tag in HEADING_TAGS for a in el.iterancestors() if isinstance(a.tag, str)):
+        return True
+    nxt = el.getnext()
+    if nxt is not None and isinstance(nxt.tag, str) and _PANEL_CLASS.search(nxt.get("class") or ""):
+        return True
+    return in_sentence(el)
+
+
+def in_sentence(el) -> bool:
+    """Whether element ``el`` has words on both sides of it in its parent: it is part of a
+    sentence, so a reader joins its words to theirs ("Questions? <button>Chat with
+    us</button> or e-mail ...")."""
+    parent = el.getparent()
+    if parent is None:
+        return False
+    before = el.getprevious().tail if el.getprevious() is not None else parent.text
+    return bool((before or "").strip() and (el.tail or "").strip())
 
 
 # Page furniture: dropped unless its text reads as policy text (see verdict).

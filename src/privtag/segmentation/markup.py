@@ -26,6 +26,7 @@ from privtag.segmentation.furniture import (
     HEADING_TAGS,
     NON_TEXT_TAGS,
     candidate,
+    in_sentence,
     measure,
     measure_candidates,
     skipped_control,
@@ -171,6 +172,8 @@ class _HtmlWalker:
         while stack:
             el, leaving = stack.pop()
             tag = el.tag.lower() if isinstance(el.tag, str) else ""
+            if tag == "button" and in_sentence(el):
+                tag = "span"  # read inline: its words belong to the sentence around it
             if leaving:
                 self.leave(el, tag)
                 self.text(el.tail)
@@ -206,7 +209,9 @@ class _HtmlWalker:
         tally[0] += chars
         tally[1] += 1
         if chars and reason != NON_TEXT and len(tally[2]) < EXAMPLES:
-            tally[2].append(quote(visible_text(el)))
+            # a control's own words: visible_text leaves the skipped control out
+            shown = el.text_content() if reason == "form control" else visible_text(el)
+            tally[2].append(quote(shown))
         return True
 
     def dropped_report(self) -> list[Dropped]:
