@@ -573,3 +573,22 @@ def test_records_are_resumed_by_id_not_by_their_line():
     # the local engine names a record FILE:LINE and Ray FILE:ID: neither is a file key
     assert input_key("corpus.jsonl.gz:7") is None and input_key("x/c.JSONL:abc") is None
     assert input_key("a/../b.txt") == input_key("b.txt")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_source_offsets_stay_integers_beside_an_html_policys_nulls(tmp_path, suffix):
+    # an HTML page has no source offsets: pandas made the whole column float ("2.0")
+    texts = {
+        "md": "# Policy\n\nWe collect your e-mail address.",
+        "page": "<html><body><h1>Policy</h1><p>We sell nothing.</p></body></html>",
+    }
+    out = tmp_path / f"out{suffix}"
+    batch([write_records(tmp_path / "r.jsonl.gz", texts)], out, model="rules", engine=QUIET)
+    if suffix == ".csv":
+        rows = pd.read_csv(out, dtype=str, keep_default_na=False).to_dict(orient="records")
+    else:
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    md = [r for r in rows if r["policy_id"] == "md"]
+    page = [r for r in rows if r["policy_id"] == "page"]
+    assert [(r["source_start"], r["source_end"]) for r in md][1] in [("10", "41"), (10, 41)]
+    assert all(r["source_start"] in ("", None) for r in page)

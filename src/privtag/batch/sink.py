@@ -300,7 +300,9 @@ def write_table(table: pa.Table, path: Path) -> None:
 
 
 def _write_part(table: pa.Table, f, fmt: str, header: bool) -> None:
-    df = table.to_pandas()
+    # ints stay ints beside nulls (an HTML policy's source offsets): pandas would make the
+    # whole column float ("2.0"), so a run's schema would depend on its inputs
+    df = table.to_pandas(integer_object_nulls=True)
     if fmt == ".jsonl":
         for row in df.to_dict(orient="records"):
             f.write((json.dumps(_plain(row), ensure_ascii=False) + "\n").encode("utf-8"))
