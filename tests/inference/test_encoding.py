@@ -287,3 +287,23 @@ def test_combine_windows_matches_a_loop(owner, seed):
 
 def test_contexts_constant():
     assert CONTEXTS == ("none", "section", "previous", "section+previous")
+
+
+def test_a_text_longer_than_the_encoder_is_tokenized_without_a_false_alarm(tokenizer):
+    # its ids are cut into windows afterwards: the tokenizer's "indexing errors" warning
+    # reached the terminal of `privtag tag` on any paragraph over 512 tokens
+    import logging
+
+    from privtag.inference.encoding import token_ids
+
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    log = logging.getLogger("transformers.tokenization_utils_base")
+    log.addHandler(handler)
+    try:
+        (ids,) = token_ids(tokenizer, ["We keep your data. " * 200])
+    finally:
+        log.removeHandler(handler)
+    assert len(ids) > tokenizer.model_max_length
+    assert not [m for m in seen if "longer than the specified maximum" in m]

@@ -91,12 +91,18 @@ def window_budget(context: str, max_length: int, context_tokens: int) -> int:
 
 
 def token_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:
-    """Token ids of each text, without special tokens, in one tokenizer call."""
+    """Token ids of each text, without special tokens, in one tokenizer call.
+
+    A text may run past the encoder's length: its ids are cut into windows afterwards, so
+    the tokenizer's warning about indexing errors ("Token indices sequence length is
+    longer than ...") would be a false alarm, and is not asked for (``verbose=False``).
+    """
     return tokenizer(
         [clean_text(t) for t in texts],
         add_special_tokens=False,
         return_attention_mask=False,
         return_token_type_ids=False,
+        verbose=False,
     )["input_ids"]
 
 

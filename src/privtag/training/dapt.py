@@ -188,7 +188,8 @@ def corpus_windows(tokenizer, recipe: Recipe) -> list[list[int]]:
         d.corpus, "segment", d.corpus_sample, recipe.train.seed, exclude=d.corpus_exclude
     )
     for unit in units:
-        ids = tokenizer(unit["text"], add_special_tokens=False)["input_ids"]
+        # cut into windows below: the length warning would be a false alarm
+        ids = tokenizer(unit["text"], add_special_tokens=False, verbose=False)["input_ids"]
         for s in range(0, len(ids), room):
             piece = ids[s : s + room]
             if len(piece) >= 8:  # a window too short to hide anything in
