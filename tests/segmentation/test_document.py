@@ -389,6 +389,17 @@ def test_to_dict_and_jsonl_round_trip():
     assert json.loads(next(iter(iter_jsonl(doc))))["kind"] == "heading"
 
 
+def test_jsonl_lines_carry_offsets_into_the_file_as_given():
+    # a user of `privtag segment --json` has no normalised text: start/end alone were of no use
+    src = "# Data\n\n- **Account data**, such as  your name.\n"
+    lines = [json.loads(line) for line in iter_jsonl(segment(src, format="markdown"))]
+    item = lines[1]
+    assert item["text"] == "Account data, such as your name."
+    assert src[item["source_start"] : item["source_end"]] == "Account data**, such as  your name."
+    page = segment("<p>We keep logs.</p>", format="html")
+    assert json.loads(next(iter_jsonl(page)))["source_start"] is None
+
+
 # --------------------------------------------------------------------------- seed policies
 
 

@@ -364,11 +364,16 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
 
 
 def iter_jsonl(doc: Document):
-    """Yield one JSON line per sentence (id, offsets, paragraph, section, kind, text).
+    """Yield one JSON line per sentence: id, text, ``start``/``end`` in the normalised
+    text, paragraph, section, kind, and ``source_start``/``source_end`` in the text as
+    given (null for generic HTML, see :meth:`Document.source_span`): a user of the JSON
+    lines has no ``doc.text``, so the offsets into the file are the ones to use.
 
     Example:
-        >>> next(iter_jsonl(segment("We keep logs.")))
-        '{"id": "s0", "text": "We keep logs.", "start": 0, "end": 13, "paragraph": 0, "section": [], "kind": "body"}'
+        >>> next(iter_jsonl(segment("# Data\\n\\nWe  keep logs.", format="markdown")))
+        '{"id": "s0", "text": "Data", "start": 0, "end": 4, "paragraph": 0, "section": ["Data"], "kind": "heading", "source_start": 2, "source_end": 6}'
     """
     for s in doc.sentences:
-        yield json.dumps(asdict(s), ensure_ascii=False)
+        first, end = doc.source_span(s.start, s.end)
+        row = {**asdict(s), "source_start": first, "source_end": end}
+        yield json.dumps(row, ensure_ascii=False)
