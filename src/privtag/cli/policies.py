@@ -21,7 +21,13 @@ def segment_cmd(
     format: Annotated[
         str | None, typer.Option("--format", help="text|markdown|html|opp115 (default: detect)")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sentence, with offsets in the file (source_start/end).")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="One JSON object per sentence, with offsets in the file (source_start/end).",
+        ),
+    ] = False,
 ) -> None:
     """Print the sentences of a policy with offsets and section path."""
     from privtag.segmentation.document import iter_jsonl, segment
