@@ -280,3 +280,14 @@ def test_the_html_diff_carries_the_note_on_threshold_profiles():
     assert "different threshold profiles (default, modern-balanced)" in d.to_html()
     with pytest.raises(ArgumentError, match="tagger must be a Tagger"):
         diff(b"We sell data.", b"We keep data.", "model")
+
+
+def test_diff_reads_one_version_from_stdin_given_as_dash(versions):
+    old, new = versions
+    args = ["diff", "-", str(new), "--model", "rules"]
+    piped = CliRunner().invoke(app, args, input=old.read_bytes())
+    assert piped.exit_code == 0, piped.output
+    files = CliRunner().invoke(app, ["diff", str(old), str(new), "--model", "rules"])
+    assert piped.output.replace("-", "") == files.output.replace(str(old), "").replace("-", "")
+    twice = CliRunner().invoke(app, ["diff", "-", "-", "--model", "rules"], input=b"x")
+    assert twice.exit_code == 2 and "stdin holds one version" in twice.output

@@ -236,3 +236,13 @@ def test_a_policy_recording_its_decision_overrides_the_models_thresholds():
     policy.metadata["profile_chosen_by"]["gdpr_era_terms"] = []
     policy.metadata["profile"] = "default"
     assert "default (auto: no term of today&#x27;s privacy laws)" in render_html(policy, INFO)
+
+
+def test_report_reads_a_policy_from_stdin_given_as_dash(policy_file, trained_tiny, tmp_path):
+    outs = [tmp_path / "file.html", tmp_path / "stdin.html"]
+    model = ["--model", str(trained_tiny)]
+    assert CliRunner().invoke(app, ["report", str(policy_file), "-o", str(outs[0]), *model])
+    piped = CliRunner().invoke(app, ["report", "-", "-o", str(outs[1]), *model], input=POLICY)
+    assert piped.exit_code == 0, piped.output
+    pages = [parse(p.read_text()) for p in outs]
+    assert pages[1].sentences == pages[0].sentences and pages[1].sentences

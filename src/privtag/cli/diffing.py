@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import Force, ThresholdProfile
+from privtag.cli.options import Force, ThresholdProfile, policy_source
 from privtag.errors import ArgumentError, check_real
 from privtag.inference.settings import MODEL_OR_BASELINE_HELP
 from privtag.policy_diff import THRESHOLD, diff
@@ -15,9 +15,12 @@ from privtag.policy_diff import THRESHOLD, diff
 
 def diff_cmd(
     old: Annotated[
-        Path, typer.Argument(help="The earlier version (text, Markdown, HTML).", readable=False)
+        Path,
+        typer.Argument(
+            help="The earlier version (text, Markdown, HTML); - reads stdin.", readable=False
+        ),
     ],
-    new: Annotated[Path, typer.Argument(help="The later version.", readable=False)],
+    new: Annotated[Path, typer.Argument(help="The later version; - reads stdin.", readable=False)],
     model: Annotated[
         str | None,
         typer.Option("--model", help=MODEL_OR_BASELINE_HELP),
@@ -37,6 +40,8 @@ def diff_cmd(
     from privtag.outputs import Outputs, spec_paths, write_text
     from privtag.segmentation.document import segment
 
+    if str(old) == str(new) == "-":
+        raise typer.BadParameter("stdin holds one version: give the other as a file")
     try:  # before any file is read
         check_real(threshold, "--threshold", 0, 1, "a similarity")
     except ArgumentError as e:
@@ -46,7 +51,8 @@ def diff_cmd(
     outs = Outputs([old, new, *spec_paths([model] if model else [])], force)
     json_out = outs.file(json_out, "--json", suffixes=(".json",))
     html = outs.file(html, "--html", suffixes=(".html", ".htm"))
-    docs = [segment(old), segment(new)]  # a bad file fails before the model loads
+    # a bad file fails before the model loads
+    docs = [segment(policy_source(old)), segment(policy_source(new))]
     for w in (w for d in docs for w in d.warnings):  # repaired, left out, or not a policy
         typer.echo(f"privtag: warning: {w}", err=True)
     tagger = load_tagger(model, thresholds=thresholds)

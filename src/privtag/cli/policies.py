@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import Force, ThresholdProfile, invocation, require_eval_extra
+from privtag.cli.options import (
+    Force,
+    ThresholdProfile,
+    invocation,
+    policy_source,
+    require_eval_extra,
+)
 from privtag.errors import ArgumentError, PrivtagError
 from privtag.inference.settings import MODEL_HELP
 
@@ -32,7 +38,7 @@ def segment_cmd(
     """Print the sentences of a policy with offsets and section path."""
     from privtag.segmentation.document import iter_jsonl, segment
 
-    doc = segment(_source(file), format=format)
+    doc = segment(policy_source(file), format=format)
     # what the reader repaired or left out goes to stderr
     for w in doc.warnings:
         typer.echo(f"privtag: warning: {w}", err=True)
@@ -94,11 +100,6 @@ def validate_cmd(
     typer.echo(f"OK: {len(records)} records in {n_files} files")
 
 
-def _source(path: Path) -> Path | bytes:
-    """A policy file argument: ``-`` is the policy on stdin (bytes: decoded as files are)."""
-    return sys.stdin.buffer.read() if str(path) == "-" else path
-
-
 def tag_cmd(
     files: Annotated[
         list[Path],
@@ -151,7 +152,7 @@ def tag_cmd(
     failed = 0
     for f in files:
         try:
-            policy = tagger.tag(_source(f), format=format)
+            policy = tagger.tag(policy_source(f), format=format)
         except PrivtagError as e:
             if strict or len(files) == 1:
                 raise

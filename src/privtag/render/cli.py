@@ -12,7 +12,8 @@ from privtag.inference.settings import MODEL_HELP, PROFILE_HELP
 
 def report_cmd(
     policy: Annotated[
-        Path, typer.Argument(help="Policy file (text, Markdown or HTML).", readable=False)
+        Path,
+        typer.Argument(help="Policy file (text, Markdown or HTML); - reads stdin.", readable=False),
     ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the report (.html).")
@@ -31,13 +32,14 @@ def report_cmd(
 ) -> None:
     """Write one self-contained HTML report of a policy: highlighted sentences, evidence per
     label, "not addressed" and "weak evidence", filters, thresholds and label meanings."""
+    from privtag.cli.options import policy_source  # here: privtag.cli imports this module
     from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, write_text
     from privtag.render import render_html
 
     out = Outputs([policy, model], force).file(output, "--output", suffixes=(".html", ".htm"))
     tagger = Tagger.load(model, thresholds=thresholds)
-    tagged = tagger.tag(policy, format=format)
+    tagged = tagger.tag(policy_source(policy), format=format)
     for w in tagged.document.warnings:  # as tag prints them; the report shows them too
         typer.echo(f"privtag: warning: {w}", err=True)
     write_text(out, render_html(tagged, tagger))
