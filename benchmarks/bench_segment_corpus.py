@@ -105,9 +105,16 @@ def html_problems(doc, page: str) -> list[str]:
     root = lxml.html.document_fromstring(clean_text(page), parser=parser)
     if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
         return []  # too deep for a tree: the tag-stream reader is checked by the tests
-    for el in list(root.iter()):
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if (tag in NON_TEXT_TAGS or skipped_control(el, tag)) and el.getparent() is not None:
+    # decided on the whole tree, as the reader decides, then dropped: whether a button is
+    # read depends on the text around it, which dropping its neighbours first would change
+    doomed = [
+        el
+        for el in root.iter()
+        if (tag := el.tag.lower() if isinstance(el.tag, str) else "") in NON_TEXT_TAGS
+        or skipped_control(el, tag)
+    ]
+    for el in doomed:
+        if el.getparent() is not None:
             el.drop_tree()
     visible = len(_letters(root.text_content()))
     dropped = sum(d.chars for d in doc.dropped if d.reason not in (NON_TEXT, "form control"))

@@ -74,3 +74,30 @@ def test_capitals_ending_on_a_connector_are_wrapped_only_if_capitals_follow():
 def test_a_sentence_in_capitals_is_not_a_title(line, expected):
     assert looks_like_heading(line, False) is expected
     assert looks_like_heading(line, True) is expected
+
+
+def test_a_statement_wrapped_in_capitals_is_not_a_title_but_a_short_one_is():
+    wrapped = "WE MAY TRANSFER YOUR PERSONAL DATA TO SERVERS LOCATED OUTSIDE YOUR"
+    assert looks_like_heading(wrapped, False, caps_follow=True) is False
+    assert looks_like_heading(wrapped, True) is True  # alone, with nothing in capitals after
+    # a title of capitals above capitals: short, or stating nothing
+    assert looks_like_heading("IF YOU ARE A CALIFORNIA RESIDENT", False, caps_follow=True)
+    assert looks_like_heading(
+        "HOW WE COLLECT, USE AND SHARE THE PERSONAL INFORMATION OF USERS", False, caps_follow=True
+    )
+
+
+def test_two_lines_of_one_sentence_in_capitals_are_one_body_sentence():
+    from privtag import segment
+
+    text = (
+        "PRIVACY POLICY\n\nWE MAY TRANSFER YOUR PERSONAL DATA TO SERVERS LOCATED OUTSIDE YOUR\n"
+        "COUNTRY, INCLUDING THE UNITED STATES.\n\nWe use cookies."
+    )
+    doc = segment(text, format="text")
+    assert [(s.kind, s.section) for s in doc.sentences] == [
+        ("heading", ("PRIVACY POLICY",)),
+        ("body", ("PRIVACY POLICY",)),
+        ("body", ("PRIVACY POLICY",)),
+    ]
+    assert doc.sentences[1].text.endswith("OUTSIDE YOUR COUNTRY, INCLUDING THE UNITED STATES.")

@@ -552,3 +552,51 @@ def test_a_button_inside_a_sentence_keeps_its_words_and_a_lone_one_is_dropped_an
     ]
     (control,) = meta["dropped"]
     assert control.reason == "form control" and control.examples == ["Send it"]
+
+
+def test_a_numbered_title_after_a_lettered_list_is_a_title_not_its_next_item():
+    text = (
+        "2. DATA WE COLLECT\nWe collect:\n(a) your name;\n(b) your e-mail; and\n"
+        "(c) your IP address.\n3. CHILDREN\nWe do not collect data from children."
+    )
+    got = kinds(read_lines(text, False))
+    assert ("heading", "3. CHILDREN") in got
+    assert ("list_item", "(c) your IP address.") in got
+
+
+def test_numbered_items_with_indented_continuations_are_a_list_not_titles():
+    md = (
+        "## Sharing\n\n1. Service providers\n    They process data on our behalf.\n"
+        "2. Advertisers\n\nWe keep data for a year."
+    )
+    assert kinds(read_lines(md, True)) == [
+        ("heading", "Sharing"),
+        ("list_item", "1. Service providers They process data on our behalf."),
+        ("list_item", "2. Advertisers"),
+        ("body", "We keep data for a year."),
+    ]
+
+
+@pytest.mark.parametrize("markdown", [False, True])
+def test_a_word_hyphenated_across_a_line_end_is_one_word(markdown):
+    text = "You may opt out of third-\nparty advertising at any time. Our self-\n**Service** pages"
+    got = [b.text for b in read_lines(text, markdown)]
+    assert got[0].startswith("You may opt out of third-party advertising")
+    # a capital after the hyphen is another word ("self- Service"), as is a dash alone
+    assert "self- Service" in got[0] if markdown else "self- **Service**" in got[0]
+    assert read_lines("Pay by card -\nor cash.", False)[0].text == "Pay by card - or cash."
+
+
+def test_a_details_summary_titles_the_text_it_opens():
+    from privtag import segment
+
+    doc = segment(
+        "<h1>Policy</h1><details><summary>How long we keep it</summary>"
+        "<p>We keep your data for two years.</p></details>"
+        "<details><summary>We keep logs for a while, as the law says.</summary><p>x y z.</p></details>"
+    )
+    kinds_texts = [(s.kind, s.text) for s in doc.sentences]
+    assert ("heading", "How long we keep it") in kinds_texts
+    assert doc.sentences[2].section == ("Policy", "How long we keep it")
+    # a summary that is a sentence stays one
+    assert ("body", "We keep logs for a while, as the law says.") in kinds_texts

@@ -64,6 +64,11 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     if all_caps(s) and len(words) <= 12:
         if s[-1] in ",;" or (caps_follow and words[-1].lower() in _CONNECTORS):
             return False
+        # the first line of a statement wrapped in capitals: as long as a wrapped line,
+        # open at its end, and capitals follow ("WE MAY TRANSFER YOUR DATA TO SERVERS
+        # OUTSIDE YOUR" / "COUNTRY."); a title is shorter, or does not state
+        if caps_follow and len(s) >= _WRAPPED and s[-1] not in ".!?:" and _states(words):
+            return False
         return not caps_sentence(s, words)
     if s[-1] in ".,;:!" or len(words) > 12:
         return False
@@ -90,6 +95,8 @@ _CAPS_OPENERS = frozenset(str.split("WE YOU I IT THEY PLEASE"))
 _CAPS_VERBS = frozenset(
     str.split("IS ARE WAS WERE MAY WILL SHALL CAN CANNOT DO DOES MUST SHOULD WOULD COULD HAVE HAS")
 )
+#: Characters from which a line in capitals reads as one wrapped at a fixed width.
+_WRAPPED = 50
 # a title may ask ("HOW WE USE IT.", "YOUR CHOICES AND HOW YOU CAN USE THEM.")
 _CAPS_QUESTION = frozenset(str.split("HOW WHAT WHEN WHY WHERE WHO WHICH WHOSE"))
 
@@ -113,10 +120,15 @@ def caps_sentence(s: str, words: list[str]) -> bool:
     """
     if s[-1] not in ".!" or len(words) < 5 or _SECTION_NUMBER.match(s):
         return False
+    return _states(words)
+
+
+def _states(words: list[str]) -> bool:
+    # words in capitals that make a statement: a subject first, or a finite verb and no
+    # question (a title that asks puts its question word first, or after a noun and "AND")
     bare = [w.strip(".,;:!?()\"'") for w in words]
     if bare[0] in _CAPS_OPENERS:
         return True
-    # a title that asks puts its question word first, or after a noun and "AND"
     asks = bare[0] in _CAPS_QUESTION or any(
         a == "AND" and b in _CAPS_QUESTION for a, b in itertools.pairwise(bare)
     )

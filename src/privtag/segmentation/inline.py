@@ -59,11 +59,14 @@ def tag_as_words(m: re.Match) -> str:
     return " " if m.group(1).lower() in _HTML_ELEMENTS else m.group()[1:-1]
 
 
-def add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> None:
+def add_inline(
+    b: Builder, text: str, start: int, end: int, markdown: bool, glue: bool = False
+) -> None:
     """Add ``text[start:end]`` to ``b``: as it is, or, for Markdown, without its inline
-    markup (emphasis, links, tags, escapes, entities), which is cut around its words."""
+    markup (emphasis, links, tags, escapes, entities), which is cut around its words.
+    ``glue`` joins its first word to the block's last (a word hyphenated across lines)."""
     if not markdown:
-        b.add_span(start, end)
+        b.add_span(start, end, glue)
         return
     # Drop Markdown markup (emphasis markers, link targets, tags) but keep its words.
     # Inside a code span everything is literal, and an escaped character opens nothing.
@@ -104,7 +107,7 @@ def add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> N
         cut.append((m.start(), m.start() + width))
         cut.append((m.end() - width, m.end()))
     if not cut:
-        b.add_span(start, end)
+        b.add_span(start, end, glue)
         return
     # (start, end[, replacement]): no replacement joins the words around the markup,
     # " " separates them, other text (a decoded entity) takes the markup's place
@@ -117,11 +120,11 @@ def add_inline(b: Builder, text: str, start: int, end: int, markdown: bool) -> N
         # decoded entity may itself be invisible (&#8203;)
         if a > pos:
             first, final = visible_ends(text[pos:a])
-            b.add_span(pos, a, glue=_joins(last, first or text[pos]))
+            b.add_span(pos, a, glue=_joins(last, first or text[pos]) or (glue and not last))
             last = final or last
         if repl and repl[0]:
             first, final = visible_ends(repl[0])
-            b.add_text(repl[0], glue=_joins(last, first or repl[0][0]))
+            b.add_text(repl[0], glue=_joins(last, first or repl[0][0]) or (glue and not last))
             last = final or last
         pos = max(pos, z)
 

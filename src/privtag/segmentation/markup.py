@@ -72,6 +72,8 @@ _BLOCK = _PARAGRAPH | {
     "legend",
 }
 _BOLD = {"strong", "b"}
+# what titles the panel it opens: an accordion's button, a <details> element's <summary>
+_TITLES = {"button", "summary"}
 
 
 # A line ending in one of these ended where its <br> is: a sentence, a title ("Contact:"),
@@ -269,8 +271,8 @@ class _HtmlWalker:
         elif tag in {"td", "th"}:
             self.flush()
             self.in_cell -= 1
-        elif tag == "button" and b.word_count() <= 15 and b.last_char() not in ".;,":
-            b.flush("heading")
+        elif tag in _TITLES and b.word_count() <= 15 and b.last_char() not in ".;,":
+            b.flush("heading")  # the title of the panel it opens
             self.bold_only, self.space, self.soft_break = True, True, False
         elif tag in _BLOCK or tag == "tr":
             self.flush()

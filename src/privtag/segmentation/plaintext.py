@@ -34,7 +34,7 @@ _MD_LINKDEF = re.compile(
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$"
 )
 _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
-_NUMBERED_ITEM = re.compile(r"[ \t]*\(?(?:[0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
+_NUMBERED_ITEM = re.compile(r"[ \t]*\(?([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
 
 
 _NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.M)
@@ -189,8 +189,8 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         next_blank = i + 1 >= len(spans) or not nonblank[i + 1]
         after_stop = b.empty or b.last_char() in ".!?:;"
         nxt = "" if next_blank else text[spans[i + 1][0] : spans[i + 1][1]]
-        in_list = _NUMBERED_ITEM.match(body) and any(
-            0 <= k < len(spans) and _NUMBERED_ITEM.match(text, *spans[k]) for k in (i - 1, i + 1)
+        in_list = _in_numbered_list(
+            text, spans, nonblank, i, _item_kind(_NUMBERED_ITEM.match(body))
         )
         if (
             (prev_blank or line_mode or after_stop)
@@ -223,11 +223,53 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         elif not b.empty and after_stop:
             # the previous line ended a sentence: lines are units (line mode: paragraphs)
             close(line_mode)
-        add_inline(b, text, s + lead, e, markdown)
+        add_inline(b, text, s + lead, e, markdown, glue=_hyphenated(b, body))
     close(False)
     if not line_mode:
         _mark_paragraph_lists(b.blocks)
     return b.blocks
+
+
+def _item_kind(m: re.Match | None) -> str | None:
+    """What numbers a list item: "1" (digits), "a" (lower case: letters and roman), "A"."""
+    if m is None:
+        return None
+    mark = m.group(1)
+    return "1" if mark.isdigit() else "a" if mark.islower() else "A"
+
+
+def _in_numbered_list(text: str, spans: list, nonblank: list[bool], i: int, kind) -> bool:
+    """Whether line ``i``, an item numbered by ``kind``, has a neighbour numbered alike:
+    the line before or after it, past up to three indented lines that continue an item.
+    "3. CHILDREN" after "(c) your IP address." is a title, not the list's next item."""
+    if kind is None:
+        return False
+    for step in (-1, 1):
+        k = i + step
+        for _ in range(3):  # an item's indented continuation lines are part of it
+            if not (0 <= k < len(spans) and nonblank[k]):
+                break
+            m = _NUMBERED_ITEM.match(text, *spans[k])
+            if m:
+                if _item_kind(m) == kind:
+                    return True
+                break
+            if (
+                text[spans[k][0] : spans[k][0] + 2] not in ("  ", "\t")
+                and text[spans[k][0]] != "\t"
+            ):
+                break
+            k += step
+    return False
+
+
+def _hyphenated(b: Builder, line: str) -> bool:
+    """Whether the open block ends on a word cut by a hyphen ("third-") and ``line`` goes
+    on with the rest of it ("party"): a hard wrap that "third- party" would misread. The
+    hyphen stays ("opt-out", "third-party"): a line end cannot tell it from a soft one."""
+    word = b.last_word()
+    rest = line.lstrip()
+    return len(word) > 1 and word[-1] == "-" and word[-2].isalpha() and rest[:1].islower()
 
 
 def _mark_paragraph_lists(blocks: list[Block]) -> None:
