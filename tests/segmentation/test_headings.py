@@ -101,3 +101,23 @@ def test_two_lines_of_one_sentence_in_capitals_are_one_body_sentence():
         ("body", ("PRIVACY POLICY",)),
     ]
     assert doc.sentences[1].text.endswith("OUTSIDE YOUR COUNTRY, INCLUDING THE UNITED STATES.")
+
+
+def test_lines_of_a_postal_address_are_not_titles():
+    from privtag import segment
+    from privtag.segmentation.headings import address_line
+
+    text = (
+        "Contact Us\nAcme Inc.\n123 Main Street\nSpringfield, IL 62701\nprivacy@acme.example\n\n"
+        "Children Under 13\nWe do not knowingly collect data from children.\n"
+    )
+    doc = segment(text, format="text")
+    assert [s.text for s in doc.sentences if s.kind == "heading"] == [
+        "Contact Us",
+        "Children Under 13",  # a number, but a sentence follows: a title
+    ]
+    email = next(s for s in doc.sentences if "privacy@acme.example" in s.text)
+    assert email.section == ("Contact Us",)
+    # section numbers are not the number of an address
+    for title in ("**8. Special Category Data**", "2.2 Legal Prosecution", "5.Children's Privacy"):
+        assert not address_line(title, "short line after it")

@@ -15,7 +15,7 @@ import re
 from privtag.segmentation.blocks import CONNECTORS
 from privtag.segmentation.inline import MD_TAG, tag_as_words
 
-__all__ = ["all_caps", "caps_sentence", "in_broken_lines", "looks_like_heading"]
+__all__ = ["address_line", "all_caps", "caps_sentence", "in_broken_lines", "looks_like_heading"]
 
 # a "<br>" ending a line (searched in the line's last characters only: see hard_break)
 _MD_BR_END = re.compile(r"<br[ \t]*/?>\Z", re.I)
@@ -199,3 +199,33 @@ def in_broken_lines(text: str, spans: list, nonblank: list[bool], i: int) -> boo
         return not (before[-1] in ".!?" and len(before.split()) >= 5)
     after = broken_off(text, *spans[i + 1]) if i + 1 < len(spans) and nonblank[i + 1] else ""
     return bool(own and after and after[-1] not in ".!?")
+
+
+_DIGITS = re.compile(r"\d")
+# section numbers a title opens with: "8.", "2.1.", "2.2 ", "(3)", "IV.", "4\\." (escaped)
+_LEADING_NUMBER = re.compile(
+    r"(?:\(?\d{1,3}(?:\\?\.\d{1,3})+\\?[.)]?\s+|\(?(?:\d{1,3}|[IVX]{1,5})\\?[.)]\s*)+"
+)
+
+
+def address_line(line: str, following: str) -> bool:
+    """Whether ``line`` is a line of a postal address ("123 Main Street", "Springfield, IL
+    62701"), not a title: it holds a number past any section number it opens with, and
+    the line after it is another short line that is no sentence (the rest of the address,
+    an e-mail). Read as headings, address lines headed the contact details below them; a
+    title with a number ("Children Under 13") has a sentence after it.
+
+    Example:
+        >>> address_line("123 Main Street", "Springfield, IL 62701")
+        True
+        >>> address_line("Children Under 13", "We do not knowingly collect data from children.")
+        False
+    """
+    # judged on its words, past markup and every section number it opens with ("**8.
+    # Marketing**", "4\\. Links", "2. 1. Data We Collect", "5.Children's Privacy")
+    words = MD_TAG.sub(tag_as_words, line).strip().strip("*_#").strip()
+    rest = words[m.end() :] if (m := _LEADING_NUMBER.match(words)) else words
+    nxt = following.strip()
+    return (
+        bool(_DIGITS.search(rest)) and bool(nxt) and len(nxt.split()) < 8 and nxt[-1] not in ".!?:"
+    )

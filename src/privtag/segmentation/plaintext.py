@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 
 from privtag.segmentation.blocks import Block, Builder
-from privtag.segmentation.headings import all_caps, in_broken_lines, looks_like_heading
+from privtag.segmentation.headings import (
+    address_line,
+    all_caps,
+    in_broken_lines,
+    looks_like_heading,
+)
 from privtag.segmentation.inline import add_inline
 
 _BULLET = re.compile(
@@ -205,6 +210,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             )
             # last: only a line that would be a heading pays for it
             and not (markdown and in_broken_lines(text, spans, nonblank, i))
+            and not address_line(body, nxt)
         ):
             close(True)
             add_inline(b, text, s + lead, e, markdown)
