@@ -28,6 +28,11 @@ def test_one_policy_gives_one_result_and_a_list_a_list_in_order(trained_tiny, fr
     assert isinstance(many, list) and len(many) == 2
     assert [s.labels for s in many[0].sentences] == [s.labels for s in one.sentences]
     assert [s.text for s in many[1].sentences] == ["We keep logs."]
+    # any iterable of policies is several: a generator gives a list too
+    lazy = privtag.tag((p for p in [POLICY, "We keep logs."]), model=trained_tiny)
+    assert [[s.labels for s in p.sentences] for p in lazy] == [
+        [s.labels for s in p.sentences] for p in many
+    ]
 
 
 def test_the_model_is_loaded_once_per_process(trained_tiny, fresh_cache, monkeypatch):
@@ -48,7 +53,8 @@ def test_the_model_is_loaded_once_per_process(trained_tiny, fresh_cache, monkeyp
 def test_wrong_inputs_are_named(trained_tiny, fresh_cache):
     with pytest.raises(PolicyTypeError, match="not a set; pass list"):
         privtag.tag({POLICY}, model=trained_tiny)
-    with pytest.raises(PolicyReadError):
+    # named by its place in the list, not by a function the caller did not call
+    with pytest.raises(PolicyReadError, match=r"^policy 1 of those given \(counting from 0\)"):
         privtag.tag(["We keep logs.", ""], model=trained_tiny)
     with pytest.raises(ModelLoadError, match="not 123"):
         privtag.tag("We keep logs.", model=123)

@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from privtag.errors import PolicyTypeError
@@ -30,13 +30,13 @@ def tag(policy, model: str | Path | None = None):
     Args:
         policy: text (a ``str`` is always text, never a file name), bytes, a
             :class:`~pathlib.Path` to a policy file, a :class:`~privtag.Document`; or a
-            list or tuple of them.
+            list, tuple or other iterable (a generator) of them.
         model: a model directory (default: ``$PRIVTAG_MODEL``, else the shipped model).
             Each model is loaded once per process.
 
     Returns:
-        A :class:`~privtag.TaggedPolicy` for one policy; a list of them, in order, for a
-        list (tagged in shared batches, as :meth:`Tagger.tag_many` does).
+        A :class:`~privtag.TaggedPolicy` for one policy; a list of them, in order, for
+        several (tagged in shared batches, as :meth:`Tagger.tag_many` does).
 
     Raises:
         PolicyTypeError: ``policy`` is of another type (a dict, a DataFrame, a number).
@@ -58,6 +58,6 @@ def tag(policy, model: str | Path | None = None):
     tagger = _TAGGERS.get(path)
     if tagger is None:
         tagger = _TAGGERS[path] = Tagger.from_pretrained(path)
-    if isinstance(policy, Sequence) and not isinstance(policy, str | bytes):
+    if isinstance(policy, Iterable) and not isinstance(policy, str | bytes):
         return list(tagger.tag_many(policy))
     return tagger.tag(policy)

@@ -43,7 +43,7 @@ def tag_stream(
         except PolicyReadError as e:
             # the policies read before it are tagged and yielded first: nothing done is lost
             yield from tag_group(tagger, group, cache, cache_size)
-            raise type(e)(f"policy {i} of tag_many: {e}") from e
+            raise type(e)(f"policy {i} of those given (counting from 0): {e}") from e
         units = document_paragraphs(doc) if tagger.one_pass else sentence_units(doc.sentences)
         group.append((doc, units))
         pending += len(doc.sentences)
