@@ -31,7 +31,9 @@ def test_batch_and_cache_sizes_are_checked_at_the_call(tiny_tagger, setting, val
 def test_a_bad_policy_is_named_and_the_ones_before_it_are_yielded(tiny_tagger):
     sources = [GOOD, "We keep logs for a year.", "   ", GOOD]
     got = []
-    with pytest.raises(PolicyReadError, match=r"^policy 2 of those given \(counting from 0\): .*no text"):
+    with pytest.raises(
+        PolicyReadError, match=r"^policy 2 of those given \(counting from 0\): .*no text"
+    ):
         for policy in tiny_tagger.tag_many(sources):
             got.append(policy)
     assert [p.document.text for p in got] == sources[:2]
