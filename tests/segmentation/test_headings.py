@@ -85,6 +85,9 @@ def test_a_statement_wrapped_in_capitals_is_not_a_title_but_a_short_one_is():
     assert looks_like_heading(
         "HOW WE COLLECT, USE AND SHARE THE PERSONAL INFORMATION OF USERS", False, caps_follow=True
     )
+    assert looks_like_heading(  # numbered: a title, whatever verb it holds
+        "3. THE INFORMATION WE MAY SHARE WITH OTHER COMPANIES", False, caps_follow=True
+    )
 
 
 def test_two_lines_of_one_sentence_in_capitals_are_one_body_sentence():
@@ -120,4 +123,8 @@ def test_lines_of_a_postal_address_are_not_titles():
     assert email.section == ("Contact Us",)
     # section numbers are not the number of an address
     for title in ("**8. Special Category Data**", "2.2 Legal Prosecution", "5.Children's Privacy"):
-        assert not address_line(title, "short line after it")
+        assert not address_line(title, "Springfield, IL 62701")
+    # a title with a number above a list, or above a short line that is no address
+    assert not address_line("Children Under 13", "- We do not collect their data")
+    assert not address_line("Cookies Used in 2024", "Strictly necessary")
+    assert address_line("Dallas, TX 75231", "United States")  # the last line of one

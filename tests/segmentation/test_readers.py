@@ -527,7 +527,7 @@ def test_a_toggle_button_in_furniture_is_counted_in_its_verdict():
         # a page builder's accordion: a panel class on the button or on the panel after it
         ('<button class="accordion">How long we keep it</button>', "How long we keep it"),
         (
-            '<button>How long we keep it</button><div class="panel-body"></div>',
+            '<button>How long we keep it</button><div class="collapse show"></div>',
             "How long we keep it",
         ),
     ],
@@ -554,6 +554,47 @@ def test_a_button_inside_a_sentence_keeps_its_words_and_a_lone_one_is_dropped_an
     assert control.reason == "form control" and control.examples == ["Send it"]
 
 
+@pytest.mark.parametrize(
+    "page, sentence",
+    [
+        (
+            "<p>Please <b>click</b> <button>here</button> to opt out.</p>",
+            "Please click here to opt out.",
+        ),
+        (  # a button that ends its sentence: the words before it have not
+            "<p>To opt out of sale, use <button>Do Not Sell My Info</button></p>",
+            "To opt out of sale, use Do Not Sell My Info",
+        ),
+    ],
+)
+def test_a_button_read_inline_wherever_its_sentence_goes_on(page, sentence):
+    blocks, meta = read_html(page)
+    assert kinds(blocks) == [("body", sentence)] and meta["dropped"] == []
+
+
+def test_a_lone_button_is_not_a_title_whatever_its_class_nor_its_options_run_together():
+    from privtag import segment
+
+    doc = segment(
+        '<h1>Privacy</h1><button class="cookie-panel-accept navbar-toggler">Accept all</button>'
+        "<p>We keep logs.</p><select><option>Yes</option><option>No</option></select>"
+    )
+    assert [(s.kind, s.text) for s in doc.sentences][1:] == [("body", "We keep logs.")]
+    assert doc.sentences[1].section == ("Privacy",)
+    (control,) = doc.dropped
+    assert control.examples == ["Accept all", "Yes No"]
+
+
+def test_a_button_in_a_heading_keeps_the_headings_level():
+    from privtag import segment
+
+    doc = segment(
+        "<h1>Policy</h1><h2><button>How long</button></h2><p>We keep it.</p>"
+        "<h3>Why</h3><p>For the law.</p>"
+    )
+    assert doc.sentences[-1].section == ("Policy", "How long", "Why")
+
+
 def test_a_numbered_title_after_a_lettered_list_is_a_title_not_its_next_item():
     text = (
         "2. DATA WE COLLECT\nWe collect:\n(a) your name;\n(b) your e-mail; and\n"
@@ -562,6 +603,14 @@ def test_a_numbered_title_after_a_lettered_list_is_a_title_not_its_next_item():
     got = kinds(read_lines(text, False))
     assert ("heading", "3. CHILDREN") in got
     assert ("list_item", "(c) your IP address.") in got
+
+
+def test_numbered_items_with_lettered_sub_items_stay_a_list():
+    text = (
+        "Sharing\n\n1. Service Providers\n   a. hosting companies.\n   b. payment processors.\n"
+        "2. Advertisers\n   a. ad networks."
+    )
+    assert [k for k, _ in kinds(read_lines(text, False))] == ["heading"] + ["list_item"] * 5
 
 
 def test_numbered_items_with_indented_continuations_are_a_list_not_titles():
@@ -585,6 +634,9 @@ def test_a_word_hyphenated_across_a_line_end_is_one_word(markdown):
     # a capital after the hyphen is another word ("self- Service"), as is a dash alone
     assert "self- Service" in got[0] if markdown else "self- **Service**" in got[0]
     assert read_lines("Pay by card -\nor cash.", False)[0].text == "Pay by card - or cash."
+    # a suspended hyphen keeps its space
+    got = read_lines("We keep short-\nand long-term data of first-\nor third parties.", False)
+    assert got[0].text == "We keep short- and long-term data of first- or third parties."
 
 
 def test_a_details_summary_titles_the_text_it_opens():

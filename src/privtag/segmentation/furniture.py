@@ -29,7 +29,13 @@ TOGGLE_ATTRS = ("aria-expanded", "aria-controls", "data-toggle", "data-bs-toggle
 
 # A button of one of these classes, or just before an element of one, opens a panel
 # (the "accordion" of many page builders, with no ARIA attribute)
-_PANEL_CLASS = re.compile(r"accordion|collaps|panel|toggle|faq|expand", re.I)
+# elements that end a line: words before one are not in the same sentence as words after
+_LINE_BREAKING = {
+    *str.split("h1 h2 h3 h4 h5 h6 p div br hr li ul ol dl dt dd table tr td th section"),
+    *str.split("article header footer nav aside form blockquote pre details summary button"),
+}
+# whole class names only: "cookie-panel-accept" or "navbar-toggler" open no panel
+_PANEL_CLASS = re.compile(r"(?:^|\s)(?:accordion|collaps|faq|expand)[\w-]*", re.I)
 
 
 def skipped_control(el, tag: str) -> bool:
@@ -37,7 +43,8 @@ def skipped_control(el, tag: str) -> bool:
     policy text.
 
     A button is read as text when it titles a panel (an accordion or tab toggle: ARIA or
-    data attributes, a panel class on it or on the element after it), sits in a heading
+    data attributes, a class naming an accordion, a collapse, an FAQ or an expander on
+    it or on the element after it), sits in a heading
     (``<h2><button>How long we keep it</button></h2>``), or stands inside a sentence
     ("Questions? <button>Chat with us</button> or e-mail ..."); a button alone ("Accept",
     "Print") and the rest of a form are not policy text. The reader and the furniture
@@ -70,8 +77,20 @@ def in_sentence(el) -> bool:
     parent = el.getparent()
     if parent is None:
         return False
-    before = el.getprevious().tail if el.getprevious() is not None else parent.text
-    return bool((before or "").strip() and (el.tail or "").strip())
+    # the parent's words before it on its line, through earlier inline siblings ("Please
+    # <b>click</b> ..."); a block before it (<h1>, <p>, <br>) starts the line afresh
+    parts = [parent.text or ""]
+    for sib in parent:
+        if sib is el:
+            break
+        if not isinstance(sib.tag, str) or sib.tag.lower() in _LINE_BREAKING:
+            parts = [sib.tail or ""]
+        else:
+            parts += [*sib.itertext(), sib.tail or ""]
+    before = " ".join("".join(parts).split())
+    # words on both sides, or words before that have not ended their sentence ("To opt
+    # out, use <button>Do Not Sell My Info</button></p>")
+    return bool(before) and (bool((el.tail or "").strip()) or before[-1] not in ".!?:")
 
 
 # Page furniture: dropped unless its text reads as policy text (see verdict).

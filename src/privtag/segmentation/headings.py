@@ -44,10 +44,11 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     numbered section title or in Title Case, so hard-wrapped prose is not a heading; a
     line that is alone but long must be in Title Case, so a lead-in such as "To opt out,
     visit" is not one either, nor a label with its value ("Effective date: 1 May 2024",
-    "Contact: privacy@example.com"), which would head the text below. Nor is the first line of hard-wrapped capitals (a
-    disclaimer): an ALL CAPS line ending on a comma, or, when the next line is in
-    capitals too (``caps_follow``: most of its letters), on "OF", "TO", "IN" and
-    the like.
+    "Contact: privacy@example.com"), which would head the text below. Nor is the first
+    line of hard-wrapped capitals (a disclaimer): an ALL CAPS line ending on a comma, or,
+    when the next line is in capitals too (``caps_follow``: most of its letters), on "OF",
+    "TO", "IN" and the like, or one as long as a wrapped line (50 characters or more),
+    unnumbered, open at its end, that states something ("WE MAY TRANSFER YOUR DATA ...").
 
     Example:
         >>> looks_like_heading("2. Information We Collect", alone=False)
@@ -67,7 +68,13 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
         # the first line of a statement wrapped in capitals: as long as a wrapped line,
         # open at its end, and capitals follow ("WE MAY TRANSFER YOUR DATA TO SERVERS
         # OUTSIDE YOUR" / "COUNTRY."); a title is shorter, or does not state
-        if caps_follow and len(s) >= _WRAPPED and s[-1] not in ".!?:" and _states(words):
+        if (
+            caps_follow
+            and len(s) >= _WRAPPED
+            and s[-1] not in ".!?:"
+            and not _SECTION_NUMBER.match(s)
+            and _states(words)
+        ):
             return False
         return not caps_sentence(s, words)
     if s[-1] in ".,;:!" or len(words) > 12:
@@ -202,6 +209,8 @@ def in_broken_lines(text: str, spans: list, nonblank: list[bool], i: int) -> boo
 
 
 _DIGITS = re.compile(r"\d")
+_ADDRESS_PART = re.compile(r"\d|,|@")
+_ITEM_START = re.compile(r"[-*+\u2022]\s|\(?(?:\d{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s")
 # section numbers a title opens with: "8.", "2.1.", "2.2 ", "(3)", "IV.", "4\\." (escaped)
 _LEADING_NUMBER = re.compile(
     r"(?:\(?\d{1,3}(?:\\?\.\d{1,3})+\\?[.)]?\s+|\(?(?:\d{1,3}|[IVX]{1,5})\\?[.)]\s*)+"
@@ -226,6 +235,10 @@ def address_line(line: str, following: str) -> bool:
     words = MD_TAG.sub(tag_as_words, line).strip().strip("*_#").strip()
     rest = words[m.end() :] if (m := _LEADING_NUMBER.match(words)) else words
     nxt = following.strip()
-    return (
-        bool(_DIGITS.search(rest)) and bool(nxt) and len(nxt.split()) < 8 and nxt[-1] not in ".!?:"
-    )
+    if not (_DIGITS.search(rest) and nxt and len(nxt.split()) < 8 and nxt[-1] not in ".!?:"):
+        return False
+    if _ITEM_START.match(nxt):  # a list under a title ("Children Under 13" / "- We ...")
+        return False
+    # the next line is the rest of an address (a number, a comma, an e-mail), or this
+    # line ends one ("Dallas, TX 75231" / "United States")
+    return bool(_ADDRESS_PART.search(nxt)) or "," in rest

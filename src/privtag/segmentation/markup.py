@@ -114,6 +114,7 @@ class _HtmlWalker:
         self.in_list = 0
         self.in_cell = 0
         self.in_main = 0
+        self.in_heading = 0  # depth of open <h1>-<h6>
         self.space = True  # white space since the last text added
         # a <br> inside a sentence ("your name,<br>email address and<br>phone number"):
         # the block stays open until the next text says whether the sentence goes on
@@ -174,8 +175,8 @@ class _HtmlWalker:
         while stack:
             el, leaving = stack.pop()
             tag = el.tag.lower() if isinstance(el.tag, str) else ""
-            if tag == "button" and in_sentence(el):
-                tag = "span"  # read inline: its words belong to the sentence around it
+            if tag == "button" and (self.in_heading or in_sentence(el)):
+                tag = "span"  # read inline: its words belong to the heading or sentence
             if leaving:
                 self.leave(el, tag)
                 self.text(el.tail)
@@ -212,7 +213,7 @@ class _HtmlWalker:
         tally[1] += 1
         if chars and reason != NON_TEXT and len(tally[2]) < EXAMPLES:
             # a control's own words: visible_text leaves the skipped control out
-            shown = el.text_content() if reason == "form control" else visible_text(el)
+            shown = " ".join(el.itertext()) if reason == "form control" else visible_text(el)
             tally[2].append(quote(shown))
         return True
 
@@ -240,6 +241,7 @@ class _HtmlWalker:
             self.flush()
             b.paragraph_break()
             self.bold += 1
+            self.in_heading += 1
         elif tag == "li":
             self.flush()
             self.in_list += 1
@@ -262,6 +264,7 @@ class _HtmlWalker:
         b = self.b
         if tag in HEADING_TAGS:
             self.bold -= 1
+            self.in_heading -= 1
             b.flush("heading", int(tag[1]))
             b.paragraph_break()
             self.bold_only, self.space, self.soft_break = True, True, False
@@ -271,7 +274,12 @@ class _HtmlWalker:
         elif tag in {"td", "th"}:
             self.flush()
             self.in_cell -= 1
-        elif tag in _TITLES and b.word_count() <= 15 and b.last_char() not in ".;,":
+        elif (
+            tag in _TITLES
+            and not self.in_heading  # inside <h2>: the heading flushes, with its level
+            and b.word_count() <= 15
+            and b.last_char() not in ".;,"
+        ):
             b.flush("heading")  # the title of the panel it opens
             self.bold_only, self.space, self.soft_break = True, True, False
         elif tag in _BLOCK or tag == "tr":

@@ -246,27 +246,40 @@ def _item_kind(m: re.Match | None) -> str | None:
 
 def _in_numbered_list(text: str, spans: list, nonblank: list[bool], i: int, kind) -> bool:
     """Whether line ``i``, an item numbered by ``kind``, has a neighbour numbered alike:
-    the line before or after it, past up to three indented lines that continue an item.
+    the line before or after it, past up to eight lines indented deeper than it (an
+    item's continuation, or its own sub-items: "1. Providers" / "   a. hosting").
     "3. CHILDREN" after "(c) your IP address." is a title, not the list's next item."""
     if kind is None:
         return False
+    own = _indent(text, spans[i][0])
     for step in (-1, 1):
         k = i + step
-        for _ in range(3):  # an item's indented continuation lines are part of it
+        for _ in range(8):
             if not (0 <= k < len(spans) and nonblank[k]):
                 break
-            m = _NUMBERED_ITEM.match(text, *spans[k])
-            if m:
-                if _item_kind(m) == kind:
+            if _indent(text, spans[k][0]) <= own:  # a line at the item's own depth decides
+                m = _NUMBERED_ITEM.match(text, *spans[k])
+                if m and _item_kind(m) == kind:
                     return True
-                break
-            if (
-                text[spans[k][0] : spans[k][0] + 2] not in ("  ", "\t")
-                and text[spans[k][0]] != "\t"
-            ):
                 break
             k += step
     return False
+
+
+def _indent(text: str, start: int) -> int:
+    """Columns of white space a line opens with (a tab counts as four)."""
+    n = 0
+    for c in text[start : start + 40]:
+        if c == " ":
+            n += 1
+        elif c == "\t":
+            n += 4
+        else:
+            break
+    return n
+
+
+_SUSPENDED = frozenset(("and", "or", "to", "nor", "as"))
 
 
 def _hyphenated(b: Builder, line: str) -> bool:
@@ -275,7 +288,15 @@ def _hyphenated(b: Builder, line: str) -> bool:
     hyphen stays ("opt-out", "third-party"): a line end cannot tell it from a soft one."""
     word = b.last_word()
     rest = line.lstrip()
-    return len(word) > 1 and word[-1] == "-" and word[-2].isalpha() and rest[:1].islower()
+    following = rest.split(None, 1)[0] if rest else ""
+    return (
+        len(word) > 1
+        and word[-1] == "-"
+        and word[-2].isalpha()
+        and rest[:1].islower()
+        # a suspended hyphen keeps its space: "short- and long-term", "first- or third-party"
+        and following.rstrip(",;") not in _SUSPENDED
+    )
 
 
 def _mark_paragraph_lists(blocks: list[Block]) -> None:
