@@ -53,6 +53,13 @@ def test_the_model_is_loaded_once_per_process(trained_tiny, fresh_cache, monkeyp
 def test_wrong_inputs_are_named(trained_tiny, fresh_cache):
     with pytest.raises(PolicyTypeError, match="not a set; pass list"):
         privtag.tag({POLICY}, model=trained_tiny)
+    # refused before any model is looked for: a file's lines or a dict's keys are no policies
+    import io
+
+    with pytest.raises(PolicyTypeError, match="not an open file"):
+        privtag.tag(io.StringIO("We keep logs.\nWe sell nothing."), model="no/such/model")
+    with pytest.raises(PolicyTypeError, match=r"privtag.tag takes policies, not a dict"):
+        privtag.tag({"a": POLICY}, model="no/such/model")
     # named by its place in the list, not by a function the caller did not call
     with pytest.raises(PolicyReadError, match=r"^policy 1 of those given \(counting from 0\)"):
         privtag.tag(["We keep logs.", ""], model=trained_tiny)

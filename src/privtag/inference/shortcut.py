@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from privtag.errors import PolicyTypeError
-
 # model directory (resolved) -> its Tagger, loaded on first use
 _TAGGERS: dict = {}
 
@@ -44,20 +42,18 @@ def tag(policy, model: str | Path | None = None):
         ModelLoadError: ``model`` cannot be loaded.
     """
     from privtag.inference.persistence import model_directory
-    from privtag.inference.tagger import Tagger
+    from privtag.inference.tagger import Tagger, check_many
 
-    if isinstance(policy, set | frozenset | dict):  # checked before minutes of loading
-        raise PolicyTypeError(
-            f"privtag.tag takes a policy or a list of policies, not a {type(policy).__name__}; "
-            "pass list(...) of the policies"
-        )
     if isinstance(policy, bytearray | memoryview):  # bytes, not a list of small numbers
         policy = bytes(policy)
+    many = isinstance(policy, Iterable) and not isinstance(policy, str | bytes)
+    if many:
+        check_many(policy, "privtag.tag")  # before minutes of loading
     # the directory itself: $PRIVTAG_MODEL read now, one model however it is spelt
     path = model_directory(model).resolve()
     tagger = _TAGGERS.get(path)
     if tagger is None:
         tagger = _TAGGERS[path] = Tagger.from_pretrained(path)
-    if isinstance(policy, Iterable) and not isinstance(policy, str | bytes):
+    if many:
         return list(tagger.tag_many(policy))
     return tagger.tag(policy)

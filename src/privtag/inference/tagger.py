@@ -15,6 +15,7 @@ keeps the public API.
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -67,6 +68,39 @@ __all__ = [
     "Tagger",
     "default_model_dir",
 ]
+
+
+def check_many(sources, call: str) -> None:
+    """Refuse, at the call, what is not several policies: one policy, something not
+    iterable, or an iterable whose items are not policies (a dict's keys, a DataFrame's
+    column names, a file's lines, a set's arbitrary order).
+
+    Raises:
+        PolicyTypeError: naming ``call`` and what to pass instead.
+    """
+    name = type(sources).__name__
+    if isinstance(sources, str | bytes | bytearray | os.PathLike | Document) or not (
+        isinstance(sources, Iterable)
+    ):
+        raise PolicyTypeError(
+            f"{call} takes many policies (a list or a generator), not a {name}; tag one "
+            "policy with tag(), or pass [policy]"
+        )
+    if isinstance(sources, Mapping) or hasattr(sources, "columns"):
+        # iterating a dict or a DataFrame gives its keys or column names, not policies
+        what = "df['text']" if hasattr(sources, "columns") else "policies.values()"
+        raise PolicyTypeError(
+            f"{call} takes policies, not a {name} (it would tag its keys); pass {what}"
+        )
+    if isinstance(sources, io.IOBase):
+        raise PolicyTypeError(
+            f"{call} takes policies, not an open file (it would tag each line); pass "
+            "Path(file.name) or file.read()"
+        )
+    if isinstance(sources, set | frozenset):
+        raise PolicyTypeError(
+            f"{call} takes policies in an order, not a {name}; pass list(...) of them"
+        )
 
 
 class Tagger:
@@ -473,20 +507,7 @@ class Tagger:
             >>> for policy in tagger.tag_many(Path("policies").glob("*.html")):  # doctest: +SKIP
             ...     print(policy.summary())
         """
-        if isinstance(sources, str | bytes | bytearray | os.PathLike | Document) or not (
-            isinstance(sources, Iterable)
-        ):
-            raise PolicyTypeError(
-                f"tag_many takes many policies (a list or a generator), not a "
-                f"{type(sources).__name__}; tag one policy with tag(), or pass [policy]"
-            )
-        if isinstance(sources, Mapping) or hasattr(sources, "columns"):
-            # iterating a dict or a DataFrame gives its keys or column names, not policies
-            what = "df['text']" if hasattr(sources, "columns") else "policies.values()"
-            raise PolicyTypeError(
-                f"tag_many takes policies, not a {type(sources).__name__} (it would tag its "
-                f"keys); pass {what}"
-            )
+        check_many(sources, "tag_many")
         per_batch = check_int(sentences_per_batch, "sentences_per_batch", 1)
         return tag_stream(self, sources, format, per_batch, check_int(cache_size, "cache_size", 0))
 
