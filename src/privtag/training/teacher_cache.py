@@ -65,9 +65,9 @@ class TeacherCache:
         directory: where the run keeps its checkpoints (created when saving).
         name: which paragraphs (``"units"``, ``"corpus"``): one file each.
         specs: the teacher's members (``train.teacher``, ``{fold}`` filled in).
-        fitted_on: the digest of what a member fitted when the run starts was fitted on
-            (:func:`units_digest` of the units and seed a ``"tfidf"`` member learns from):
-            its name alone would not change when the training labels do.
+        fitted_on: for a teacher with a member that is fitted when the run starts (a
+            ``"tfidf"`` member), :func:`units_digest` of the units and seed it learns from:
+            the member's name alone would not change when the training labels do.
     """
 
     directory: Path
@@ -86,7 +86,9 @@ class TeacherCache:
         corpus it reads tens of thousands of paragraphs.
         """
         members = [member_identity(s) for s in self.specs]
-        h = hashlib.sha256(json.dumps([members, self.fitted_on]).encode())
+        # without a fitted member the key is as it was before fitted_on: saved scores stay valid
+        key = [members, self.fitted_on] if self.fitted_on else members
+        h = hashlib.sha256(json.dumps(key).encode())
         for p in paragraphs:
             h.update(json.dumps(p, sort_keys=True, ensure_ascii=False, default=str).encode())
         return h.hexdigest()
