@@ -89,11 +89,6 @@ def _scores(scores: dict[str, float]) -> dict[str, float]:
     return {lid: scores[name] for lid, name in zip(LABEL_IDS, LABELS, strict=True)}
 
 
-def _source(doc, start: int, end: int) -> dict:
-    first, last = doc.source_span(start, end)
-    return {"source_start": first, "source_end": last}
-
-
 def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
     """The rows of one tagged policy at ``level`` (see the module docstring)."""
     doc = policy.document
@@ -107,7 +102,7 @@ def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
                 "section": " > ".join(s.section),
                 "start": s.start,
                 "end": s.end,
-                **_source(doc, s.start, s.end),
+                **doc.source_fields(s.start, s.end),
                 "text": s.text,
                 "labels": list(s.labels),
                 **_scores(s.scores),
@@ -123,7 +118,7 @@ def policy_rows(policy_id: str, policy: TaggedPolicy, level: str) -> list[dict]:
                 "section": " > ".join(doc.paragraphs[p.index].section),
                 "start": p.start,
                 "end": p.end,
-                **_source(doc, p.start, p.end),
+                **doc.source_fields(p.start, p.end),
                 "text": p.text,
                 "labels": list(p.labels),
                 **_scores(p.scores),

@@ -126,8 +126,7 @@ class TaggedPolicy:
         doc = self.document
 
         def sentence(s: TaggedSentence) -> dict:
-            first, end = doc.source_span(s.start, s.end)
-            return {**asdict(s), "source_start": first, "source_end": end}
+            return {**asdict(s), **doc.source_fields(s.start, s.end)}
 
         return {
             "model": self.model,

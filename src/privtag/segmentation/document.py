@@ -163,6 +163,12 @@ class Document:
             return None, None
         return first, last + 1
 
+    def source_fields(self, start: int, end: int) -> dict:
+        """``{"source_start": ..., "source_end": ...}`` of ``text[start:end]``: what every
+        JSON or table row of a sentence or paragraph carries (see :meth:`source_span`)."""
+        first, last = self.source_span(start, end)
+        return {"source_start": first, "source_end": last}
+
     def to_dict(self) -> dict:
         """A JSON-ready dict: text, format, metadata, paragraphs and sentences."""
         return {
@@ -374,6 +380,4 @@ def iter_jsonl(doc: Document):
         '{"id": "s0", "text": "Data", "start": 0, "end": 4, "paragraph": 0, "section": ["Data"], "kind": "heading", "source_start": 2, "source_end": 6}'
     """
     for s in doc.sentences:
-        first, end = doc.source_span(s.start, s.end)
-        row = {**asdict(s), "source_start": first, "source_end": end}
-        yield json.dumps(row, ensure_ascii=False)
+        yield json.dumps({**asdict(s), **doc.source_fields(s.start, s.end)}, ensure_ascii=False)
