@@ -180,6 +180,8 @@ def spread_per_policy(units: Iterable[dict], per_policy: int) -> Iterator[dict]:
 
 def corpus_windows(tokenizer, recipe: Recipe) -> list[list[int]]:
     """Token windows for MLM: paragraphs cut to ``model.max_length``, up to the token budget."""
+    from privtag.inference.encoding import token_ids
+
     d, m = recipe.data, recipe.model
     room = m.max_length - 2
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
@@ -188,8 +190,7 @@ def corpus_windows(tokenizer, recipe: Recipe) -> list[list[int]]:
         d.corpus, "segment", d.corpus_sample, recipe.train.seed, exclude=d.corpus_exclude
     )
     for unit in units:
-        # cut into windows below: the length warning would be a false alarm
-        ids = tokenizer(unit["text"], add_special_tokens=False, verbose=False)["input_ids"]
+        ids = token_ids(tokenizer, [unit["text"]])[0]  # cut into windows below
         for s in range(0, len(ids), room):
             piece = ids[s : s + room]
             if len(piece) >= 8:  # a window too short to hide anything in
