@@ -590,5 +590,7 @@ def test_source_offsets_stay_integers_beside_an_html_policys_nulls(tmp_path, suf
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     md = [r for r in rows if r["policy_id"] == "md"]
     page = [r for r in rows if r["policy_id"] == "page"]
-    assert [(r["source_start"], r["source_end"]) for r in md][1] in [("10", "41"), (10, 41)]
+    offsets = [(r["source_start"], r["source_end"]) for r in md][1]
+    assert offsets == (("10", "41") if suffix == ".csv" else (10, 41))
+    assert suffix == ".csv" or all(type(x) is int for x in offsets)  # 10.0 == 10 in Python
     assert all(r["source_start"] in ("", None) for r in page)

@@ -241,7 +241,8 @@ def test_a_policy_recording_its_decision_overrides_the_models_thresholds():
 def test_report_reads_a_policy_from_stdin_given_as_dash(policy_file, trained_tiny, tmp_path):
     outs = [tmp_path / "file.html", tmp_path / "stdin.html"]
     model = ["--model", str(trained_tiny)]
-    assert CliRunner().invoke(app, ["report", str(policy_file), "-o", str(outs[0]), *model])
+    from_file = CliRunner().invoke(app, ["report", str(policy_file), "-o", str(outs[0]), *model])
+    assert from_file.exit_code == 0, from_file.output
     piped = CliRunner().invoke(app, ["report", "-", "-o", str(outs[1]), *model], input=POLICY)
     assert piped.exit_code == 0, piped.output
     pages = [parse(p.read_text()) for p in outs]

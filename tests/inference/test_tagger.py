@@ -906,7 +906,8 @@ def test_predict_gives_a_sentence_alone_the_models_alone_profile_and_a_paragraph
 def test_tag_decides_a_policy_of_one_sentence_as_predict_decides_the_sentence(tiny_tagger):
     from privtag.render.summary import profile_text
 
-    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.5}, "high": {"scale": 2.0}}
+    # "low" decides every label at a hundredth of its threshold: labels to compare
+    tiny_tagger.thresholds["profiles"] = {"low": {"scale": 0.01}, "high": {"scale": 2.0}}
     tiny_tagger.thresholds["auto"] = {"gdpr_era": "high", "alone": "low"}
     # one naming the GDPR too: predict() cannot read an era from one sentence, nor can tag()
     for text in ("We keep your data.", "We process your data on the legal basis of the GDPR."):
@@ -915,7 +916,9 @@ def test_tag_decides_a_policy_of_one_sentence_as_predict_decides_the_sentence(ti
         assert tagged.metadata["profile"] == "low"
         assert tagged.metadata["profile_chosen_by"]["one_sentence"] is True
         assert "a sentence alone" in profile_text(tagged.metadata)
-        assert tagged.sentences[0].labels == tiny_tagger.predict(text, thresholds="low")
+        labels = tiny_tagger.predict(text, thresholds="low")
+        assert labels and tagged.sentences[0].labels == labels
+        assert labels != tiny_tagger.predict(text, thresholds="default")
     # two sentences are a policy again, read for its era
     assert tiny_tagger.tag("We keep your data. We sell nothing.").metadata["profile"] == "default"
     assert tiny_tagger.tag(GDPR_POLICY).metadata["profile"] == "high"
