@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from privtag.cli.options import Force, ThresholdProfile, policy_source
+from privtag.cli.options import Force, ThresholdProfile
 from privtag.errors import ArgumentError, check_real
 from privtag.inference.settings import MODEL_OR_BASELINE_HELP
 from privtag.policy_diff import THRESHOLD, diff
+from privtag.segmentation.loading import policy_source
 
 
 def diff_cmd(

@@ -10,13 +10,6 @@ import typer
 from privtag.inference.settings import PROFILE_HELP
 
 
-def policy_source(path: Path) -> Path | bytes:
-    """A policy file argument: ``-`` is the policy on stdin (bytes: decoded as files are)."""
-    import sys
-
-    return sys.stdin.buffer.read() if str(path) == "-" else path
-
-
 def invocation(ctx: typer.Context) -> str:
     """The running command as a user would type it, rebuilt from its parsed parameters.
 

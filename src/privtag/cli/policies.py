@@ -12,11 +12,11 @@ from privtag.cli.options import (
     Force,
     ThresholdProfile,
     invocation,
-    policy_source,
     require_eval_extra,
 )
 from privtag.errors import ArgumentError, PrivtagError
 from privtag.inference.settings import MODEL_HELP
+from privtag.segmentation.loading import policy_source
 
 
 def segment_cmd(

@@ -32,10 +32,10 @@ def report_cmd(
 ) -> None:
     """Write one self-contained HTML report of a policy: highlighted sentences, evidence per
     label, "not addressed" and "weak evidence", filters, thresholds and label meanings."""
-    from privtag.cli.options import policy_source  # here: privtag.cli imports this module
     from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, write_text
     from privtag.render import render_html
+    from privtag.segmentation.loading import policy_source
 
     out = Outputs([policy, model], force).file(output, "--output", suffixes=(".html", ".htm"))
     tagger = Tagger.load(model, thresholds=thresholds)

@@ -240,6 +240,19 @@ def max_bytes_default() -> int:
     return value
 
 
+def policy_source(path: Path) -> Path | bytes:
+    """A policy file argument of a command: ``-`` is the policy on stdin (its bytes,
+    decoded as a file's are), anything else the file.
+
+    Example:
+        >>> policy_source(Path("policy.md"))
+        PosixPath('policy.md')
+    """
+    import sys
+
+    return sys.stdin.buffer.read() if str(path) == "-" else path
+
+
 def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str, dict]:
     """Read ``source`` into a string.
 
