@@ -652,3 +652,14 @@ def test_a_details_summary_titles_the_text_it_opens():
     assert doc.sentences[2].section == ("Policy", "How long we keep it")
     # a summary that is a sentence stays one
     assert ("body", "We keep logs for a while, as the law says.") in kinds_texts
+
+
+def test_markdown_reference_links_and_footnote_markers_are_markup():
+    md = (
+        "We share data[^1] with [partners][p] and [others][].\n\n[p]: https://p.example\n\n"
+        "[^1]: Only aggregated data."
+    )
+    assert [b.text for b in read_lines(md, True)] == [
+        "We share data with partners and others.",
+        "Only aggregated data.",
+    ]

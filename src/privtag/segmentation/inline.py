@@ -21,6 +21,10 @@ __all__ = ["MD_TAG", "add_inline", "tag_as_words"]
 # stops at the next opener and a line of "[" or "<" costs linear time, not quadratic.
 # A target may hold one level of balanced parentheses: .../wiki/Cookie_(computing)
 _MD_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(((?:[^()\s\[]|\([^()\s\[]*\))*)(?:\s+\"[^\"]*\")?\)")
+# "[text][ref]" and "[text][]": a link whose target is defined elsewhere; "[^1]" marks a
+# footnote ("[^1]:" opens its text): markup, as a link target is
+_MD_REFLINK = re.compile(r"\[([^\[\]\n]*)\]\[([^\[\]\n^]*)\]")
+_MD_FOOTNOTE = re.compile(r"\[\^[^\[\]\s]{1,20}\]:?")
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>")
 MD_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>\n]*)?/?>")
 # Only HTML's own elements are markup: "<Company Name>" is a placeholder to keep.
@@ -90,6 +94,11 @@ def add_inline(
         cut.append((m.start(), m.start(2)))
         cut.append((m.end(2), m.end()))
         b.links.append(m.group(3))
+    for m in markup(_MD_REFLINK.finditer(text, start, end)):
+        cut.append((m.start(), m.start(1)))
+        cut.append((m.end(1), m.end()))
+    for m in markup(_MD_FOOTNOTE.finditer(text, start, end)):
+        cut.append(m.span())
     for m in markup(_MD_AUTOLINK.finditer(text, start, end)):
         cut.append((m.start(), m.start(1)))
         cut.append((m.end(1), m.end()))
