@@ -594,3 +594,19 @@ def test_source_offsets_stay_integers_beside_an_html_policys_nulls(tmp_path, suf
     assert offsets == (("10", "41") if suffix == ".csv" else (10, 41))
     assert suffix == ".csv" or all(type(x) is int for x in offsets)  # 10.0 == 10 in Python
     assert all(r["source_start"] in ("", None) for r in page)
+
+
+def test_a_run_that_tags_nothing_writes_no_output_and_the_same_run_can_be_tried_again(tmp_path):
+    # an empty output file made the retry of the same command need --force
+    bad = tmp_path / "empty.txt"
+    bad.write_text("")
+    out = tmp_path / "out.jsonl"
+    for _ in range(2):  # the second run resumes the first: no OutputError
+        result = batch([bad], out, model="rules", engine=QUIET)
+        assert result.stats.policies == 0 and result.stats.errors == 1
+        assert not out.exists() and "no output written" in result.summary()
+    good = tmp_path / "p.md"
+    good.write_text("# P\n\nWe sell nothing.", encoding="utf-8")
+    # other inputs are another run, which replaces this one only with force, as always
+    result = batch([bad, good], out, model="rules", engine=QUIET, force=True)
+    assert result.stats.policies == 1 and out.exists() and "wrote" in result.summary()

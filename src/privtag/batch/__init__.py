@@ -64,7 +64,8 @@ class BatchResult:
                 f", {len(self.stale)} of them changed or gone since they were tagged (their rows "
                 f"are out of date; see {warnings_path(self.out)}; --force tags afresh)"
             )
-        return f"{line}; {s.rate()}; wrote {self.out}"
+        wrote = f"wrote {self.out}" if self.out.exists() else "no output written (nothing tagged)"
+        return f"{line}; {s.rate()}; {wrote}"
 
 
 def batch(

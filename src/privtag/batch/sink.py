@@ -276,6 +276,10 @@ class PartSink:
         write_table(notes, self.warnings_file)
         if self.format == ".parquet":
             return
+        if not any(pq.ParquetFile(part).metadata.num_rows for part in self.parts()):
+            # nothing tagged in any run: no empty output a retry would need --force to
+            # replace; the run stays here, so the next one retries its failed inputs
+            return
         with atomic_file(self.out, binary=True) as f:
             for i, part in enumerate(self.parts()):
                 _write_part(pq.read_table(part), f, self.format, header=i == 0)
