@@ -19,7 +19,9 @@ __all__ = ["address_line", "all_caps", "caps_sentence", "in_broken_lines", "look
 
 # a "<br>" ending a line (searched in the line's last characters only: see hard_break)
 _MD_BR_END = re.compile(r"<br[ \t]*/?>\Z", re.I)
-_SECTION_NUMBER = re.compile(r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?\s+\S")
+# a section's number: "2", "2.1", "(3)", "IV.", "B)"; the one pattern both rules below use
+_NUMBER = r"\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?"
+_SECTION_NUMBER = re.compile(_NUMBER + r"\s+\S")
 
 
 # Words a wrapped line of prose may end on and a title does not.
@@ -32,7 +34,7 @@ _LABEL_VALUE = re.compile(r":\s+[^:]*(?:\d|@|https?:|www\.)")
 # ... unless what comes before the colon numbers a part of the document
 _PART_LABEL = re.compile(
     r"(?:(?:section|article|part|appendix|annex|schedule|chapter|exhibit|clause)\s+\w{1,6}"
-    r"|\(?(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,5}|[A-Z])[.)]?)$",
+    rf"|{_NUMBER})$",
     re.I,
 )
 
