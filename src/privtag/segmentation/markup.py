@@ -170,24 +170,25 @@ class _HtmlWalker:
         self.soft_break = False
 
     def walk(self, root) -> None:
-        # (element, False) = enter, (element, True) = leave: no recursion on deep pages
-        stack = [(root, False)]
+        # (element, None) = enter, (element, tag) = leave it as read on entering: no
+        # recursion on deep pages, and a button's reading is decided once
+        stack: list[tuple] = [(root, None)]
         while stack:
             el, leaving = stack.pop()
+            if leaving is not None:
+                self.leave(el, leaving)
+                self.text(el.tail)
+                continue
             tag = el.tag.lower() if isinstance(el.tag, str) else ""
             if tag == "button" and (self.in_heading or in_sentence(el)):
                 tag = "span"  # read inline: its words belong to the heading or sentence
-            if leaving:
-                self.leave(el, tag)
-                self.text(el.tail)
-                continue
             if not tag or self.dropped(el, tag):  # comments, processing instructions, furniture
                 self.text(el.tail)
                 continue
             self.enter(tag)
             self.text(el.text)
-            stack.append((el, True))
-            stack.extend((child, False) for child in reversed(el))
+            stack.append((el, tag))
+            stack.extend((child, None) for child in reversed(el))
 
     def dropped(self, el, tag: str) -> bool:
         if tag in NON_TEXT_TAGS:
