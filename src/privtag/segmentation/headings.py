@@ -39,6 +39,11 @@ _PART_LABEL = re.compile(
 )
 
 
+def _words(line: str) -> str:
+    """A line as the rules judge it: tags read as words, emphasis and heading marks off."""
+    return MD_TAG.sub(tag_as_words, line).strip().strip("*_#").strip()
+
+
 def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> bool:
     """A short title line: ALL CAPS, a numbered section title, or unpunctuated and alone.
 
@@ -60,7 +65,7 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     """
     # judged on its words: a "<br>" ending a line of Markdown is not the end of a title,
     # and a "<Company Name>" placeholder is words (add_inline keeps it as text)
-    s = MD_TAG.sub(tag_as_words, line).strip().strip("*_#").strip()
+    s = _words(line)
     if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
         return False
     words = s.split()
@@ -234,7 +239,7 @@ def address_line(line: str, following: str) -> bool:
     """
     # judged on its words, past markup and every section number it opens with ("**8.
     # Marketing**", "4\\. Links", "2. 1. Data We Collect", "5.Children's Privacy")
-    words = MD_TAG.sub(tag_as_words, line).strip().strip("*_#").strip()
+    words = _words(line)
     rest = words[m.end() :] if (m := _LEADING_NUMBER.match(words)) else words
     nxt = following.strip()
     if not (_DIGITS.search(rest) and nxt and len(nxt.split()) < 8 and nxt[-1] not in ".!?:"):
