@@ -59,9 +59,6 @@ def skipped_control(el, tag: str) -> bool:
 def _button_text(el) -> bool:
     if any(map(el.get, TOGGLE_ATTRS)) or _PANEL_CLASS.search(el.get("class") or ""):
         return True
-    parent = el.getparent()
-    if parent is None:
-        return False
     if any(a.tag in HEADING_TAGS for a in el.iterancestors() if isinstance(a.tag, str)):
         return True
     nxt = el.getnext()
