@@ -29,6 +29,7 @@ from privtag.errors import (
     PolicyReadError,
     PolicyTypeError,
     PrivtagError,
+    SkippedPolicyWarning,
     UnitError,
 )
 from privtag.labels import LABELS, TAXONOMY
@@ -52,6 +53,7 @@ __all__ = [
     "PrivtagError",
     "Recipe",
     "Sentence",
+    "SkippedPolicyWarning",
     "TaggedPolicy",
     "Tagger",
     "UnitError",

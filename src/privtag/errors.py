@@ -74,6 +74,11 @@ class PathAsTextWarning(FutureWarning):
     """
 
 
+class SkippedPolicyWarning(UserWarning):
+    """A policy of several could not be read and was skipped (``errors="skip"``); its
+    result is ``None`` and the message names its position and what was wrong."""
+
+
 class MovedModuleWarning(FutureWarning):
     """A module was imported by its privtag 0.1 name; it goes in 0.3. Shown by default
     (a ``DeprecationWarning`` raised during an import inside a library is hidden)."""

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 import privtag
-from privtag.errors import ModelLoadError, PolicyReadError, PolicyTypeError
+from privtag.errors import (
+    ArgumentError,
+    ModelLoadError,
+    PolicyReadError,
+    PolicyTypeError,
+    SkippedPolicyWarning,
+)
 from privtag.inference import shortcut
 
 POLICY = "# Privacy\n\nWe share your e-mail address with advertisers. We keep logs."
@@ -61,9 +67,32 @@ def test_wrong_inputs_are_named(trained_tiny, fresh_cache):
     with pytest.raises(PolicyTypeError, match=r"privtag.tag takes policies, not a dict"):
         privtag.tag({"a": POLICY}, model="no/such/model")
     # named by its place in the list, not by a function the caller did not call
-    with pytest.raises(PolicyReadError, match=r"^policy 1 of those given \(counting from 0\)"):
+    with pytest.raises(PolicyReadError, match=r"^1 of the 2 policies given .*: policy 1: "):
         privtag.tag(["We keep logs.", ""], model=trained_tiny)
     with pytest.raises(ModelLoadError, match="not 123"):
         privtag.tag("We keep logs.", model=123)
     as_bytes = privtag.tag(bytearray(b"We keep logs."), model=trained_tiny)
     assert [s.text for s in as_bytes.sentences] == ["We keep logs."]
+
+
+def test_every_bad_policy_is_named_before_the_model_loads(tmp_path, fresh_cache):
+    gone = tmp_path / "gone.html"
+    # the model path does not exist: reading comes first, so the policies are what fails
+    with pytest.raises(PolicyReadError) as caught:
+        privtag.tag(["We keep logs.", gone, "   ", "We sell nothing."], model="no/such/model")
+    message = str(caught.value)
+    assert message.startswith("2 of the 4 policies given cannot be read")
+    assert "policy 1: " in message and "gone.html" in message
+    assert "policy 2: " in message and 'errors="skip"' in message
+    assert "policy 0" not in message and "policy 3" not in message
+
+
+def test_errors_skip_tags_the_others_and_keeps_their_places(trained_tiny, fresh_cache):
+    good = [POLICY, "We keep logs."]
+    with pytest.warns(SkippedPolicyWarning, match=r"^policy 1 of those given .* skipped: "):
+        got = privtag.tag([good[0], "", good[1]], model=trained_tiny, errors="skip")
+    assert got[1] is None
+    alone = privtag.tag(good, model=trained_tiny)
+    assert [p.to_json() for p in (got[0], got[2])] == [p.to_json() for p in alone]
+    with pytest.raises(ArgumentError, match='errors must be "raise" or "skip", not \'ignore\''):
+        privtag.tag(good, model=trained_tiny, errors="ignore")

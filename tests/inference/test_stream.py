@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from privtag.errors import ArgumentError, PolicyReadError, PolicyTypeError
+from privtag.errors import ArgumentError, PolicyReadError, PolicyTypeError, SkippedPolicyWarning
 
 GOOD = "We collect your email address. We share it with advertisers."
 
@@ -38,6 +38,20 @@ def test_a_bad_policy_is_named_and_the_ones_before_it_are_yielded(tiny_tagger):
             got.append(policy)
     assert [p.document.text for p in got] == sources[:2]
     assert got[0].to_json() == tiny_tagger.tag(GOOD).to_json()
+
+
+def test_errors_skip_yields_none_in_place_and_goes_on(tiny_tagger):
+    sources = [GOOD, "   ", "We keep logs for a year.", 5]
+    with pytest.warns(SkippedPolicyWarning) as caught:
+        got = list(tiny_tagger.tag_many(iter(sources), errors="skip", sentences_per_batch=1))
+    assert [p is None for p in got] == [False, True, False, True]
+    assert [str(w.message).split(" skipped")[0] for w in caught] == [
+        "policy 1 of those given (counting from 0)",
+        "policy 3 of those given (counting from 0)",
+    ]
+    assert got[2].to_json() == tiny_tagger.tag(sources[2]).to_json()
+    with pytest.raises(ArgumentError, match="errors must be"):
+        tiny_tagger.tag_many([GOOD], errors="warn")
 
 
 def test_zero_cache_still_tags_like_tag(tiny_tagger):

@@ -22,7 +22,7 @@ from pathlib import Path
 _TAGGERS: dict = {}
 
 
-def tag(policy, model: str | Path | None = None):
+def tag(policy, model: str | Path | None = None, errors: str = "raise"):
     """Tag one policy, or a list of policies, with the shipped model (or ``model``).
 
     Args:
@@ -31,6 +31,9 @@ def tag(policy, model: str | Path | None = None):
             list, tuple or other iterable (a generator) of them.
         model: a model directory (default: ``$PRIVTAG_MODEL``, else the shipped model).
             Each model is loaded once per process.
+        errors: for several policies, what one that cannot be read does: ``"raise"``
+            names every such policy before any is tagged; ``"skip"`` tags the others and
+            puts ``None`` in its place, with a :class:`~privtag.errors.SkippedPolicyWarning`.
 
     Returns:
         A :class:`~privtag.TaggedPolicy` for one policy; a list of them, in order, for
@@ -38,22 +41,64 @@ def tag(policy, model: str | Path | None = None):
 
     Raises:
         PolicyTypeError: ``policy`` is of another type (a dict, a DataFrame, a number).
-        PolicyReadError: a policy cannot be read (named by its position in a list).
+        PolicyReadError: a policy cannot be read (in a list, every one that cannot,
+            named by its position), raised before the model is loaded.
         ModelLoadError: ``model`` cannot be loaded.
+        ArgumentError: ``errors`` is not ``"raise"`` or ``"skip"``.
+
+    Example:
+        >>> pages = [Path("a.html"), Path("gone.html")]
+        >>> results = privtag.tag(pages, errors="skip")  # doctest: +SKIP
+        >>> results[1] is None  # doctest: +SKIP
+        True
     """
     from privtag.inference.persistence import model_directory
-    from privtag.inference.tagger import Tagger, check_many
+    from privtag.inference.tagger import Tagger, check_errors, check_many
 
     if isinstance(policy, bytearray | memoryview):  # bytes, not a list of small numbers
         policy = bytes(policy)
     many = isinstance(policy, Iterable) and not isinstance(policy, str | bytes)
+    skip = check_errors(errors)
     if many:
         check_many(policy, "privtag.tag")  # before minutes of loading
+        # every policy is read before the model loads and before any is tagged: a bad
+        # one at the end is named in seconds, with all the others that are bad too
+        docs = _read_all(list(policy), skip)
     # the directory itself: $PRIVTAG_MODEL read now, one model however it is spelt
     path = model_directory(model).resolve()
     tagger = _TAGGERS.get(path)
     if tagger is None:
         tagger = _TAGGERS[path] = Tagger.from_pretrained(path)
     if many:
-        return list(tagger.tag_many(policy))
+        tagged = iter(tagger.tag_many([d for d in docs if d is not None]))
+        return [None if d is None else next(tagged) for d in docs]
     return tagger.tag(policy)
+
+
+def _read_all(policies: list, skip: bool) -> list:
+    """Each policy read and segmented (``None`` for one skipped); raises naming every
+    policy that cannot be read unless ``skip``."""
+    from privtag.errors import PolicyReadError, PolicyTypeError
+    from privtag.inference.stream import warn_skipped
+    from privtag.inference.tagger import Tagger
+
+    docs, bad = [], []
+    for i, source in enumerate(policies):
+        try:
+            docs.append(Tagger._document(source, None))
+        except PolicyReadError as e:
+            docs.append(None)
+            bad.append((i, e))
+            if skip:
+                warn_skipped(i, e)
+    if bad and not skip:
+        # each reason may hold commas: "; " keeps them apart, and five say enough
+        which = "; ".join(f"policy {i}: {e}" for i, e in bad[:5])
+        which += f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        kind = PolicyTypeError if all(isinstance(e, PolicyTypeError) for _, e in bad) else None
+        raise (kind or PolicyReadError)(
+            f"{len(bad)} of the {len(policies)} policies given cannot be read (counting "
+            f'from 0; none was tagged): {which}. Fix or drop them, or pass errors="skip" '
+            "to tag the others"
+        )
+    return docs

@@ -6,13 +6,14 @@ those of :meth:`~privtag.inference.tagger.Tagger.tag` on each policy.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from privtag.errors import PolicyReadError
+from privtag.errors import PolicyReadError, SkippedPolicyWarning, outside_stacklevel
 from privtag.inference.encoding import unit_previous, unit_section, unit_text
 from privtag.inference.paragraphs import document_paragraphs
 from privtag.inference.results import TaggedPolicy
@@ -20,7 +21,7 @@ from privtag.labels import NUM_LABELS
 from privtag.segmentation.document import Document
 from privtag.segmentation.units import sentence_units
 
-__all__ = ["tag_stream"]
+__all__ = ["tag_stream", "warn_skipped"]
 
 
 def tag_stream(
@@ -29,11 +30,12 @@ def tag_stream(
     format: str | None,
     sentences_per_batch: int,
     cache_size: int,
-) -> Iterator[TaggedPolicy]:
+    skip: bool = False,
+) -> Iterator[TaggedPolicy | None]:
     """:meth:`Tagger.tag_many <privtag.inference.tagger.Tagger.tag_many>` of ``tagger``
-    (which checks the arguments)."""
+    (which checks the arguments); ``skip`` is its ``errors="skip"``."""
     cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
-    group: list[tuple[Document, list[dict]]] = []
+    group: list[tuple[Document | None, list[dict]]] = []
     pending = 0
     # one pass per paragraph: a paragraph (its sentences and heading) is the cached unit
     tag_group = _tag_paragraph_group if tagger.one_pass else _tag_group
@@ -41,6 +43,11 @@ def tag_stream(
         try:
             doc = tagger._document(source, format)
         except PolicyReadError as e:
+            if skip:
+                # its place is kept (None), so results still line up with the sources
+                warn_skipped(i, e)
+                group.append((None, []))
+                continue
             # the policies read before it are tagged and yielded first: nothing done is lost
             yield from tag_group(tagger, group, cache, cache_size)
             raise type(e)(f"policy {i} of those given (counting from 0): {e}") from e
@@ -53,21 +60,33 @@ def tag_stream(
     yield from tag_group(tagger, group, cache, cache_size)
 
 
+def warn_skipped(position: int, error: Exception) -> None:
+    """Warn that the policy at ``position`` of several was skipped, and why."""
+    warnings.warn(
+        f"policy {position} of those given (counting from 0) skipped: {error}",
+        SkippedPolicyWarning,
+        stacklevel=outside_stacklevel(),
+    )
+
+
 def _tag_group(
-    tagger, group: list[tuple[Document, list[dict]]], cache: OrderedDict, cache_size: int
-) -> Iterator[TaggedPolicy]:
+    tagger, group: list[tuple[Document | None, list[dict]]], cache: OrderedDict, cache_size: int
+) -> Iterator[TaggedPolicy | None]:
     """Score the sentences of ``group`` not in ``cache`` in one pass, then tag each."""
 
     def score(units: list[dict]) -> list[np.ndarray]:
         return list(tagger._score(units, int(tagger.settings["max_length"])))
 
     for doc, rows in _cached(group, _unit_key, score, cache, cache_size):
+        if doc is None:  # a skipped source
+            yield None
+            continue
         yield tagger._tagged(doc, np.array(rows, dtype=np.float32).reshape(-1, NUM_LABELS))
 
 
 def _tag_paragraph_group(
-    tagger, group: list[tuple[Document, list[dict]]], cache: OrderedDict, cache_size: int
-) -> Iterator[TaggedPolicy]:
+    tagger, group: list[tuple[Document | None, list[dict]]], cache: OrderedDict, cache_size: int
+) -> Iterator[TaggedPolicy | None]:
     """:func:`_tag_group` for one pass per paragraph: each new paragraph scored once.
 
     A paragraph's cached value is ``(its sentences' scores, its direct score)``.
@@ -80,6 +99,9 @@ def _tag_paragraph_group(
         return [(sent[a:z], direct[i]) for i, (a, z) in enumerate(zip(starts, ends, strict=True))]
 
     for doc, blocks in _cached(group, _paragraph_key, score, cache, cache_size):
+        if doc is None:  # a skipped source
+            yield None
+            continue
         rows = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros((0, NUM_LABELS))
         paras = np.array([b[1] for b in blocks], dtype=np.float32).reshape(-1, NUM_LABELS)
         yield tagger._tagged(doc, rows.astype(np.float32), paras)

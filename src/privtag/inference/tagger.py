@@ -24,7 +24,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from privtag.errors import ModelLoadError, PolicyTypeError, check_int, outside_stacklevel
+from privtag.errors import (
+    ArgumentError,
+    ModelLoadError,
+    PolicyTypeError,
+    check_int,
+    outside_stacklevel,
+)
 from privtag.inference import scoring
 from privtag.inference.backends import BACKENDS, Scorer, TorchScorer
 from privtag.inference.encoding import Unit, check_units
@@ -101,6 +107,17 @@ def check_many(sources, call: str) -> None:
         raise PolicyTypeError(
             f"{call} takes policies in an order, not a {name}; pass list(...) of them"
         )
+
+
+def check_errors(errors: str) -> bool:
+    """Whether ``errors`` asks to skip unreadable policies (``"skip"``) or not (``"raise"``).
+
+    Raises:
+        ArgumentError: any other value.
+    """
+    if errors not in ("raise", "skip"):
+        raise ArgumentError(f'errors must be "raise" or "skip", not {errors!r}')
+    return errors == "skip"
 
 
 class Tagger:
@@ -479,7 +496,8 @@ class Tagger:
         format: str | None = None,
         sentences_per_batch: int = 2048,
         cache_size: int = 100_000,
-    ) -> Iterator[TaggedPolicy]:
+        errors: str = "raise",
+    ) -> Iterator[TaggedPolicy | None]:
         """Tag many policies, streaming: the same results as :meth:`tag` on each, faster.
 
         Policies are read in groups of about ``sentences_per_batch`` sentences; the
@@ -492,16 +510,20 @@ class Tagger:
             format: the format of every source (default: detect each).
             sentences_per_batch: sentences gathered before scoring.
             cache_size: the most sentence scores remembered (least recently used go).
+            errors: what a source that cannot be read does: ``"raise"`` stops there,
+                ``"skip"`` yields ``None`` in its place with a
+                :class:`~privtag.errors.SkippedPolicyWarning` naming it and why, and goes on.
 
         Yields:
-            One :class:`TaggedPolicy` per source, in order.
+            One :class:`TaggedPolicy` per source, in order (``None`` for a skipped one).
 
         Raises:
             PolicyTypeError: ``sources`` is one policy (a str, bytes, a Path, a Document:
                 use :meth:`tag`) or not iterable; raised at the call.
-            ArgumentError: ``sentences_per_batch`` below 1 or ``cache_size`` below 0.
-            PolicyReadError: a source cannot be read, named by its position; the
-                policies before it are yielded first.
+            ArgumentError: ``sentences_per_batch`` below 1, ``cache_size`` below 0, or
+                ``errors`` not ``"raise"`` or ``"skip"``.
+            PolicyReadError: with ``errors="raise"``, a source cannot be read, named by
+                its position; the policies before it are yielded first.
 
         Example:
             >>> for policy in tagger.tag_many(Path("policies").glob("*.html")):  # doctest: +SKIP
@@ -509,7 +531,8 @@ class Tagger:
         """
         check_many(sources, "tag_many")
         per_batch = check_int(sentences_per_batch, "sentences_per_batch", 1)
-        return tag_stream(self, sources, format, per_batch, check_int(cache_size, "cache_size", 0))
+        cache = check_int(cache_size, "cache_size", 0)
+        return tag_stream(self, sources, format, per_batch, cache, check_errors(errors))
 
     @staticmethod
     def _document(source, format: str | None) -> Document:
