@@ -40,6 +40,22 @@ def test_decode_reads_bytes_cp1252_leaves_undefined_as_latin1():
     assert decode(b"caf\xe9 \x81 don\x92t") == ("café \x81 don\u2019t", "cp1252")
 
 
+@pytest.mark.parametrize(
+    "data, kinds",
+    [
+        (b"caf\xe9 \x81 don\x92t", "U+0081"),  # a byte cp1252 leaves undefined
+        ("We\u0092re here.\n\u0093Ok\u0094".encode(), "U+0092 U+0093 U+0094"),  # mojibake
+    ],
+)
+def test_control_characters_are_kept_and_named(data, kinds):
+    text, _, notes = decode_with_notes(data, "p.txt")
+    # kept, not dropped or replaced: every character still lands in a sentence
+    assert all(chr(int(k[2:], 16)) in text for k in kinds.split())
+    assert len(notes) == 1 and notes[0].startswith(f"p.txt: holds {len(kinds.split())} control")
+    assert f"({kinds}; first on line 1)" in notes[0]
+    assert decode_with_notes("We\u2019re here.".encode(), "p.txt")[2] == []
+
+
 def test_decode_honours_a_declared_html_charset():
     page = '<html><head><meta charset="iso-8859-15"></head><body>Prix: 5 \xa4</body></html>'
     text, enc = decode(page.encode("latin-1"))

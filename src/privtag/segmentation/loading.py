@@ -88,6 +88,11 @@ def decode_with_notes(data: bytes, name: str = "<bytes>") -> tuple[str, str, lis
     as Windows-1252, as browsers do; the five bytes cp1252 leaves undefined read as
     Latin-1, so decoding never fails.
 
+    Text that then holds C1 control characters (U+0080 to U+009F: the bytes cp1252
+    leaves undefined, or Windows-1252 quotes once read as Latin-1 and saved as UTF-8) is
+    kept as it is, with a warning (unless another already says the reading is doubtful):
+    a policy has no use for them.
+
     Raises:
         PolicyReadError: if the bytes look binary (a PDF, an archive, NUL or control bytes).
 
@@ -95,6 +100,33 @@ def decode_with_notes(data: bytes, name: str = "<bytes>") -> tuple[str, str, lis
         >>> decode_with_notes("We\\u2019re ".encode() + b"caf\\xe9.")
         ('We’re café.', 'utf-8', ['<bytes>: 1 byte(s) are not UTF-8 (first at byte 11); read them as Windows-1252'])
     """
+    text, enc, notes = _decode_bytes(data, name)
+    # a note already there (bad UTF-8 bytes, a likely non-Latin encoding) says the
+    # reading is doubtful; one about the control characters it made would repeat it
+    return text, enc, notes or _c1_note(text, name)
+
+
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _c1_note(text: str, name: str) -> list[str]:
+    """A warning when decoded text holds C1 control characters, and where the first is."""
+    found = _C1.findall(text)
+    if not found:
+        return []
+    first = _C1.search(text).start()
+    line = text.count("\n", 0, first) + 1
+    kinds = " ".join(sorted({f"U+{ord(c):04X}" for c in found})[:5])
+    return [
+        f"{name}: holds {len(found)} control character(s) ({kinds}; first on line {line}) "
+        "that text does not use, kept as they are: Windows-1252 quotes or dashes once "
+        "read as Latin-1, or bytes of another encoding. If the text near them looks "
+        "wrong, save the policy again as UTF-8 from its source and read it again"
+    ]
+
+
+def _decode_bytes(data: bytes, name: str) -> tuple[str, str, list[str]]:
+    """:func:`decode_with_notes` before the control-character check."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc, []
