@@ -186,6 +186,17 @@ def test_tag_many_equals_tag_one_by_one_with_paragraph_passes(paragraph_tagger):
             assert list(x.scores.values()) == pytest.approx(list(y.scores.values()), abs=1e-5)
 
 
+def test_tag_many_skips_an_unreadable_policy_in_place_with_paragraph_passes(paragraph_tagger):
+    from privtag.errors import SkippedPolicyWarning
+
+    sources = [POLICY, "", "One sentence."]
+    with pytest.warns(SkippedPolicyWarning, match="^policy 1 of those given"):
+        many = list(paragraph_tagger.tag_many(sources, errors="skip", sentences_per_batch=2))
+    assert many[1] is None
+    for i in (0, 2):
+        assert many[i].to_json() == paragraph_tagger.tag(sources[i]).to_json()
+
+
 @pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
 def test_onnx_reads_paragraphs_as_torch_does(
     trained_tiny_paragraph, tiny_encoder, tmp_path, monkeypatch, paragraph_tagger, backend
