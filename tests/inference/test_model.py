@@ -52,6 +52,21 @@ def test_base_encoder_path(tmp_path, tiny_encoder):
         base_encoder_path(tmp_path)
 
 
+def test_a_half_copied_encoder_is_refused_before_any_work(tmp_path, tiny_encoder):
+    import shutil
+
+    # config only: transformers would fail deep inside with a traceback
+    (tmp_path / "config.json").write_bytes((tiny_encoder / "config.json").read_bytes())
+    with pytest.raises(ModelLoadError, match=r"without weights \(no model\.safetensors\)"):
+        base_encoder_path(tmp_path)
+    # weights but no tokenizer: every word would read as [UNK] and training would go on
+    shutil.copy(tiny_encoder / "model.safetensors", tmp_path)
+    with pytest.raises(ModelLoadError, match=r"without tokenizer files .*\[UNK\]"):
+        base_encoder_path(tmp_path)
+    shutil.copy(tiny_encoder / "tokenizer.json", tmp_path)
+    assert base_encoder_path(tmp_path) == tmp_path
+
+
 # ---------------------------------------------------------------- forward and pooling
 
 

