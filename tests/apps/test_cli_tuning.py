@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from privtag.cli import app
 from privtag.errors import ModelLoadError
 from privtag.inference.tagger import Tagger
+from privtag.labels import LABEL2ID
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -40,6 +41,46 @@ def test_tune_rewrites_thresholds_and_records_the_data(trained_tiny, tmp_path):
         tuned.thresholds["paragraph"]
         == (tuned.thresholds["paragraph_by_aggregate"][tuned.settings["aggregate"]])
     )
+
+
+def test_retuning_on_data_without_a_label_keeps_its_threshold(trained_tiny, tmp_path):
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "model_data"
+    data = tmp_path / "data"
+    data.mkdir()
+    gone = "Data Security"
+    with (data / "quill.jsonl").open("w") as f:
+        for line in (fixtures / "validation" / "quill.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            record["labels"] = [lab for lab in record["labels"] if lab != gone]
+            f.write(json.dumps(record) + "\n")
+    before = Tagger.load(trained_tiny).thresholds["sentence"][LABEL2ID[gone]]
+    out = tmp_path / "tuned"
+    args = ["tune", str(trained_tiny), "--data", str(data), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--policies", str(fixtures / "policies")])
+    assert result.exit_code == 0, result.output
+    # it was reset to 0.5 before: a label the data lacks stopped being decided as trained
+    assert Tagger.load(out).thresholds["sentence"][LABEL2ID[gone]] == before != 0.5
+    assert f"sentence thresholds kept, as no sentence in --data has the label: {gone}" in (
+        result.output
+    )
+    assert "a development figure, not a result" in result.output
+
+
+def test_tuning_on_policies_the_model_trained_on_warns(trained_tiny, tmp_path):
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "model_data"
+    result = CliRunner().invoke(
+        app,
+        [
+            "tune",
+            str(trained_tiny),
+            "--data",
+            str(fixtures / "train"),
+            "--out",
+            str(tmp_path / "t"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "trained on 2 of these policies (lumen, northwind): thresholds fitted" in (result.output)
 
 
 def test_tune_profile_fits_a_profile_that_tag_thresholds_uses(trained_tiny, tmp_path):

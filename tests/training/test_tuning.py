@@ -38,11 +38,14 @@ def test_tune_tagger_sets_sentence_thresholds():
     scores[:, 0] = [0.9, 0.8, 0.3, 0.2]  # label 0: best cut accepts 0.8, threshold midway to 0.3
     ds = sentence_units([[LABELS[0]], [LABELS[0]], [], []])
     stub = StubTagger(scores)
+    stub.thresholds["sentence"][1] = 0.287612  # as a trained model's
     out = tune_tagger(stub, ds, to_dataset([]), ["max"])
     assert stub.thresholds["sentence"][0] == pytest.approx(0.55)
-    assert stub.thresholds["sentence"][1:] == [0.5] * (NUM_LABELS - 1)  # no positives
+    # no positives: each keeps the threshold it had, exactly (not reset to 0.5)
+    assert stub.thresholds["sentence"][1:] == [0.287612] + [0.5] * (NUM_LABELS - 2)
     assert stub.thresholds["paragraph"] == [0.5] * NUM_LABELS  # no segments: untouched
-    assert out["sentence"]["macro"] == 1.0 and set(out) == {"sentence"}
+    assert out["sentence"]["macro"] == 1.0 and set(out) == {"sentence", "kept"}
+    assert out["kept"] == {"sentence": list(LABELS[1:])}
 
 
 def test_tuning_scores_in_float32_and_restores_the_dtype():

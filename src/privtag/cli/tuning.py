@@ -172,9 +172,11 @@ def _retune(tagger, specs, opp115, tolerance, policies) -> list[str]:
     dropped = sorted(tagger.thresholds.pop("profiles", {}))  # fitted on the old thresholds
     tagger.use_thresholds(AUTO_PROFILE)  # a profile in use may be one of them
     auto = tagger.thresholds.pop("auto", None)  # it names one of them
+    sentences = load_units(specs, "sentence", opp115, policies=policies)
+    _warn_seen(tagger, specs, sentences)
     result = tune_tagger(
         tagger,
-        load_units(specs, "sentence", opp115, policies=policies),
+        sentences,
         load_units(specs, "segment", opp115, policies=policies),
         list(AGGREGATES),
         _recipe_tolerance(tagger) if tolerance is None else tolerance,
@@ -190,6 +192,18 @@ def _retune(tagger, specs, opp115, tolerance, policies) -> list[str]:
         for key in ("sentence", "segment")
         if key in result
     ]
+    if lines:
+        lines.append(
+            "(scored on the data just tuned on: a development figure, not a result; "
+            "`privtag evaluate` on other policies gives one)"
+        )
+    for level, labels in result.get("kept", {}).items():
+        if labels:
+            unit = "sentence" if level == "sentence" else "paragraph of several sentences"
+            lines.append(
+                f"{level} thresholds kept, as no {unit} in --data has the label: "
+                f"{', '.join(labels)}"
+            )
     lines.append(f"aggregate: {result.get('aggregate')}")
     if dropped:
         lines.append(
@@ -204,6 +218,15 @@ def _retune(tagger, specs, opp115, tolerance, policies) -> list[str]:
     return lines
 
 
+def _warn_seen(tagger, specs: list[str], units) -> None:
+    """Warn when ``units`` hold policies ``tagger`` trained on: its scores there are those
+    of seen text, so thresholds fitted on them suit unseen policies badly."""
+    from privtag.evaluation.benchmark import seen_warnings
+
+    for warning in seen_warnings(tagger, specs, set(units["policy"]), trained_only=True):
+        typer.echo(f"privtag: warning: {warning}", err=True)
+
+
 def _auto_flags(auto: dict) -> str:
     """The ``tune`` flags that wrote a model's ``"auto"`` rule: ``--auto``, ``--alone``."""
     return " ".join(f"--{'auto' if key == 'gdpr_era' else key}" for key in auto)
@@ -215,6 +238,7 @@ def _fit_profile(tagger, name, data, opp115, objective, policies) -> list[str]:
 
     try:
         units = load_units(data, "sentence", opp115, policies=policies)
+        _warn_seen(tagger, data, units)
         fit = tune_profile(tagger, units, name, data, objective)
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--profile") from e

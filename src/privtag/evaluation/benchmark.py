@@ -123,9 +123,12 @@ def policies_trained_on(system: object, include: str = "train") -> set[str] | No
     return seen
 
 
-def seen_warnings(system: object, specs: list[str], policies: set[str]) -> list[str]:
+def seen_warnings(
+    system: object, specs: list[str], policies: set[str], trained_only: bool = False
+) -> list[str]:
     """Why figures of ``system`` on data ``specs`` (holding ``policies``) would be optimistic:
-    the model trained on some of it, or tuned its thresholds on it. Empty when neither.
+    the model trained on some of it, or tuned its thresholds on it (unless
+    ``trained_only``: re-tuning on them is what tuning does). Empty when neither.
 
     A model made by ``privtag train --crossval`` trained on its recipe's training and
     validation data together (``metadata["crossval"]``); any other tuned its thresholds on
@@ -155,19 +158,22 @@ def seen_warnings(system: object, specs: list[str], policies: set[str]) -> list[
         return sorted((policies_trained_on(system, include) or set()) & policies)
 
     trained_specs = train + (validation if pooled else [])
-    tuned_specs = [] if pooled else validation
+    tuned_specs = [] if pooled or trained_only else validation
     trained = sorted(set(own_hits("train")) | (set(own_hits("validation")) if pooled else set()))
-    tuned = [] if pooled else own_hits("validation")
+    tuned = [] if pooled or trained_only else own_hits("validation")
     out = []
+    # what fitting thresholds on seen text does, for tune; what scoring on it does, else
+    fit = "thresholds fitted on text it trained on will not suit unseen policies: tune on others"
     if hits := opp_hits(trained_specs):
-        out.append(f"{name} trained on {', '.join(hits)}: its figures there are not a result")
+        meaning = fit if trained_only else "its figures there are not a result"
+        out.append(f"{name} trained on {', '.join(hits)}: {meaning}")
     if hits := opp_hits(tuned_specs):
         out.append(
             f"{name} tuned its thresholds on {', '.join(hits)}: its figures there are a "
             "development number"
         )
     for what, found, meaning in (
-        ("trained on", trained, "their figures are optimistic"),
+        ("trained on", trained, fit if trained_only else "their figures are optimistic"),
         ("tuned its thresholds on", tuned, "their figures are a development number"),
     ):
         if found:

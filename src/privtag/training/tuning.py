@@ -17,6 +17,7 @@ import numpy as np
 
 from privtag.data.records import multi_hot, units_of
 from privtag.evaluation.metrics import f1_scores
+from privtag.labels import LABELS
 from privtag.training.thresholds import float32_scoring, tune_thresholds
 
 try:
@@ -47,9 +48,10 @@ def tune_tagger(
     within ``tolerance`` of it.
 
     Sets ``tagger.settings["aggregate"]`` and ``tagger.thresholds``; returns per-level
-    metrics at the tuned thresholds (tuned on the same data, so optimistic). Scores are
-    computed in float32 whatever the tagger's dtype, so tuning gives the same thresholds
-    on every machine.
+    metrics at the tuned thresholds (tuned on the same data, so optimistic), and under
+    ``"kept"`` the labels per level that no unit has: they keep the tagger's threshold
+    (re-tuning on data without a label must not reset it). Scores are computed in float32
+    whatever the tagger's dtype, so tuning gives the same thresholds on every machine.
     """
     with float32_scoring(tagger):
         return _tune(tagger, sentences, segments, aggregates, tolerance)
@@ -59,23 +61,27 @@ ONE_PASS = ("max", "noisy_or")
 
 
 def _tune(tagger, sentences, segments, aggregates, tolerance) -> dict:
-    out = {}
+    out: dict = {"kept": {}}
     if sentences.num_rows:
         from privtag.training.paragraph_data import sentence_scores
 
         y = multi_hot(sentences["labels"])
         scores = sentence_scores(tagger, sentences)
-        th = tune_thresholds(scores, y)
-        tagger.thresholds["sentence"] = _round_down(th)
+        th = _tuned(scores, y, tagger.thresholds.get("sentence"))
+        tagger.thresholds["sentence"] = th.tolist()
         out["sentence"] = f1_scores(y, scores >= th, per_label=True)
+        out["kept"]["sentence"] = _absent(y)
     if segments.num_rows:
         y = multi_hot(segments["labels"])
         all_scores, is_para = tagger.predict_proba_by_aggregate(units_of(segments), aggregates)
         t_sentence = np.asarray(tagger.thresholds["sentence"])
+        before = tagger.thresholds.get("paragraph_by_aggregate") or {}
         results, by_aggregate = {}, {}
+        out["kept"]["segment"] = _absent(y[is_para])
         for a in aggregates:
             scores = all_scores[a]
-            th = np.asarray(_round_down(tune_thresholds(scores[is_para], y[is_para])))
+            old = before.get(a, tagger.thresholds.get("paragraph"))
+            th = _tuned(scores[is_para], y[is_para], old)
             decide = np.where(is_para[:, None], th[None, :], t_sentence[None, :])
             results[a] = f1_scores(y, scores >= decide, per_label=True)
             out[f"segment[{a}]"] = {"micro": results[a]["micro"], "macro": results[a]["macro"]}
@@ -97,6 +103,20 @@ def _tune(tagger, sentences, segments, aggregates, tolerance) -> dict:
     return out
 
 
-def _round_down(th: np.ndarray) -> list[float]:
+def _tuned(scores: np.ndarray, y: np.ndarray, old) -> np.ndarray:
+    """Thresholds tuned on ``(scores, y)``; a label without positives keeps ``old``'s
+    (0.5 when there is none), exactly: rounding it again could move it by 1e-6."""
+    k = y.shape[1]
+    old = np.full(k, 0.5) if old is None or len(old) != k else np.asarray(old, dtype=np.float64)
+    has = y.sum(axis=0) > 0
+    return np.where(has, _round_down(tune_thresholds(scores, y)), old)
+
+
+def _absent(y: np.ndarray) -> list[str]:
+    """The labels no row of ``y`` has."""
+    return [LABELS[j] for j in np.flatnonzero(y.sum(axis=0) == 0)]
+
+
+def _round_down(th: np.ndarray) -> np.ndarray:
     # rounding up could put a threshold above the very score it was tuned to accept
-    return (np.floor(th * 1e6) / 1e6).tolist()
+    return np.floor(th * 1e6) / 1e6
