@@ -397,12 +397,14 @@ def test_a_policy_name_that_cannot_be_a_file_name_is_a_problem(tmp_path, name, p
 
 
 def test_reading_skips_empty_files_but_not_when_all_are_empty(tmp_path):
+    from privtag.data.annotations import PassedOverWarning
     from privtag.errors import DataError
 
     path = write_jsonl(tmp_path, acme_rows())
     empty = path.with_name("empty.jsonl")
     empty.write_text("")
-    assert read_annotations([empty, path]) == read_annotations(path)
+    with pytest.warns(PassedOverWarning, match=r"empty\.jsonl: no records, skipped"):
+        assert read_annotations([empty, path]) == read_annotations(path)
     with pytest.raises(DataError, match=r"no annotation records in .*empty\.jsonl"):
         read_annotations(empty)
 
@@ -480,3 +482,32 @@ def test_the_label_with_a_comma_in_its_name_is_told_apart_when_labels_are_joined
     rows[0]["labels"] = ["User Access, Edit and Deletion, Data Security"]
     (problem,) = validate_annotations([write_jsonl(tmp_path, rows)])
     assert "separate labels with ';'" in problem
+
+
+def test_a_policy_with_two_text_files_is_named_not_guessed(tmp_path):
+    path = write_jsonl(tmp_path, acme_rows())
+    policies = tmp_path / "policies"  # written beside the annotations
+    original = next(policies.glob("acme.*"))
+    other = ".txt" if original.suffix != ".txt" else ".md"
+    original.with_suffix(other).write_text("Totally different text.")
+    problems = validate_annotations(path, policies)
+    assert len(problems) == 1 and "policy 'acme' has 2 text files" in problems[0]
+    assert problems[0].endswith("keep the one its offsets were taken from")
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_policies_folder_that_is_not_one_is_one_error(tmp_path, kind):
+    from privtag.errors import DataError
+
+    path = write_jsonl(tmp_path, acme_rows())
+    given = tmp_path / "nowhere" if kind == "missing" else path
+    what = "no such folder" if kind == "missing" else "is a file, not a folder"
+    with pytest.raises(DataError, match=f"{what}; give the folder"):
+        validate_annotations(path, given)
+
+
+def test_offsets_beyond_the_text_say_so(tmp_path):
+    rows = acme_rows()
+    rows[-1] = {**rows[-1], "start": 10_000, "end": 10_000 + len(rows[-1]["text"])}
+    problems = validate_annotations(write_jsonl(tmp_path, rows), SMALL / "policies")
+    assert any("beyond the end of" in p and "characters)" in p for p in problems), problems

@@ -60,18 +60,28 @@ _REPO_POLICIES = Path(__file__).resolve().parents[3] / "data" / "policies"
 
 
 def find_policy(name: str, policies_dir: Path) -> Path | None:
-    """The file ``<policies_dir>/<name>.<ext>`` for the first of :data:`POLICY_EXTENSIONS`.
+    """The file ``<policies_dir>/<name>.<ext>``, one of :data:`POLICY_EXTENSIONS`.
 
     None when there is none, or when the name cannot be a file name on this system
     (too long, a NUL byte).
+
+    Raises:
+        DataError: two or more such files (``acme.md`` and ``acme.txt``): which one the
+            offsets were taken from cannot be known.
     """
+    found = []
     for ext in POLICY_EXTENSIONS:
         try:
             if (policies_dir / f"{name}{ext}").is_file():
-                return policies_dir / f"{name}{ext}"
+                found.append(policies_dir / f"{name}{ext}")
         except (OSError, ValueError):
             return None
-    return None
+    if len(found) > 1:
+        raise DataError(
+            f"policy {name!r} has {len(found)} text files ({', '.join(f.name for f in found)}) "
+            f"in {policies_dir}; keep the one its offsets were taken from"
+        )
+    return found[0] if found else None
 
 
 def _policies_dir(file: Path, given: str | Path | None) -> Path:
@@ -79,6 +89,12 @@ def _policies_dir(file: Path, given: str | Path | None) -> Path:
     # data/policies/modern, any/dir/x.jsonl -> any/dir/policies or any/policies; else the
     # repository's
     if given is not None:
+        if not Path(given).is_dir():
+            what = "is a file, not a folder" if Path(given).exists() else "no such folder"
+            raise DataError(
+                f"{given}: {what}; give the folder that holds the annotated policies' texts "
+                "(--policies DIR; data.policies in a recipe)"
+            )
         return Path(given)
     here = file.resolve().parent
     # policies/ inside the annotations' folder, then beside it
@@ -168,7 +184,14 @@ def parse_annotations(
                 )
                 return False
             seen_ids[policy, sid] = f"{_f}:{line}"
-            pfile = find_policy(policy, _d)
+            try:
+                pfile = find_policy(policy, _d)
+            except DataError as e:
+                if policy not in _m:
+                    _m.add(policy)
+                    what, _, fix = str(e).rpartition("; ")
+                    bad(line, "policy", what, fix)
+                return False
             if pfile is None:
                 if policy not in _m:  # once per file, not on every line
                     _m.add(policy)
@@ -197,13 +220,12 @@ def parse_annotations(
                     if at >= 0
                     else f"copy the text and offsets from `privtag segment {pfile} --json`"
                 )
-                bad(
-                    line,
-                    "start",
-                    f"text does not match the policy text at {s}:{e}, which "
-                    f"reads {doc.text[s:e][:60]!r}",
-                    fix,
+                there = (
+                    f"which reads {doc.text[s:e][:60]!r}"
+                    if e <= len(doc.text)
+                    else f"beyond the end of {pfile} ({len(doc.text)} characters)"
                 )
+                bad(line, "start", f"text does not match the policy text at {s}:{e}, {there}", fix)
                 by_policy.setdefault(policy, []).append((_f, line, obj, doc, False))
                 return False
             by_policy.setdefault(policy, []).append((_f, line, obj, doc, True))
@@ -398,9 +420,18 @@ def read_annotations(
     """Records of valid annotation files. Raises :class:`AnnotationError` listing all problems."""
     paths = path_list(paths)  # a generator is read once, here
     records, problems = parse_annotations(paths, policies_dir)
-    # files that are all empty: one line saying so, not one problem per file
+    # files that are all empty: one line saying so, not one problem per file; an empty
+    # file beside others is skipped, but said (it may be an export that failed)
     if problems and not all(f": file: {_NO_RECORDS};" in p for p in problems):
         raise AnnotationError(problems)
+    if records:
+        for problem in problems:
+            name = problem.partition(f":1: file: {_NO_RECORDS};")[0]
+            warnings.warn(
+                f"{name}: no records, skipped (add records, or leave the file out)",
+                PassedOverWarning,
+                stacklevel=outside_stacklevel(),
+            )
     if not records:
         raise DataError(
             f"no annotation records in {', '.join(map(str, annotation_files(paths)))}"
