@@ -163,6 +163,12 @@ def test_unknown_keys_are_rejected_with_the_valid_ones(key):
     assert f"unknown setting {key!r}" in message
     listed = message.split("valid settings: ", 1)[1].split(", ")
     assert listed == ALL_KEYS
+    # a near miss is named first: the table or the key mistyped, or the key in another table
+    near = {"train.epoch": "train.epochs", "optim.lr": None, "epochs": "train.epochs"}
+    if near.get(key):
+        assert f"did you mean {near[key]!r}? valid settings" in message
+    elif key in near or key in ("model.lr", "train."):
+        assert "did you mean" not in message
 
 
 def test_unknown_key_in_a_file_names_the_file(toml):
@@ -170,7 +176,10 @@ def test_unknown_key_in_a_file_names_the_file(toml):
     with pytest.raises(
         RecipeError,
         match="^"
-        + re.escape(f"{path}: unknown setting 'train.learning_rat'; valid settings: data.train, "),
+        + re.escape(
+            f"{path}: unknown setting 'train.learning_rat'; did you mean "
+            "'train.learning_rate'? valid settings: data.train, "
+        ),
     ):
         Recipe.load(path)
 

@@ -207,8 +207,8 @@ def test_empty_training_data(tiny_recipe, tmp_path):
 @pytest.mark.parametrize(
     ("setting", "value", "error", "message"),
     [
-        ("data.levels", ["sentences"], DataError,
-         "data.levels: 'sentences' is not 'sentence' or 'segment'"),
+        ("data.levels", ["sentences"], RecipeError,
+         "recipe: data.levels must be a non-empty list of: sentence, segment, not ['sentences']"),
         # a recipe changed in code is checked as a loaded one is (Recipe.check)
         ("train.aggregates", ["mean"], RecipeError,
          "recipe: train.aggregates must be a non-empty list of: max, noisy_or"),
@@ -264,7 +264,7 @@ def test_pos_weight():
 
 
 def test_select_on_must_be_a_level(tiny_recipe, tmp_path):
-    with pytest.raises(DataError, match="select_on"):
+    with pytest.raises(RecipeError, match=r"train\.select_on must be sentence or segment"):
         train(tiny_recipe(tmp_path, **{"train.select_on": "paragraph"}))
 
 

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import tomllib
 import types
@@ -198,12 +199,15 @@ class Recipe:
         table, _, key = dotted.partition(".")
         section = getattr(self, table, None) if table in ("data", "model", "train") else None
         if section is None or key not in {f.name for f in dataclasses.fields(section)}:
-            valid = ", ".join(
+            names = [
                 f"{t}.{f.name}"
                 for t in ("data", "model", "train")
                 for f in dataclasses.fields(getattr(self, t))
+            ]
+            hint = _nearest_setting(table, key, names)
+            raise RecipeError(
+                f"{where}: unknown setting {dotted!r}; {hint}valid settings: {', '.join(names)}"
             )
-            raise RecipeError(f"{where}: unknown setting {dotted!r}; valid settings: {valid}")
         kind = _field_type(type(section), key)
         if text is not None and kind is str and not isinstance(value, str):
             value = text  # --set train.output_dir=2026 names a directory, not a number
@@ -273,6 +277,23 @@ def _not_shipped(output_dir: str) -> bool:
 
 
 #: Value checks beyond the type: ``dotted name: (accepts, what it must be)``.
+def _nearest_setting(table: str, key: str, names: list[str]) -> str:
+    """ "did you mean 'train.max_steps'? " for a typo of the table or the key, else ""."""
+    tables = {"data", "model", "train"}
+    if not key and table not in tables:  # "epochs=2": a key without its table
+        table, key = "", table
+    table = (
+        table
+        if table in tables
+        else next(iter(difflib.get_close_matches(table, tables, 1, 0.6)), "")
+    )
+    keys = [n.partition(".")[2] for n in names if n.startswith(f"{table}.")]
+    near = [f"{table}.{k}" for k in difflib.get_close_matches(key, keys, 1, 0.75)] if key else []
+    # the right key under another table: data.epochs -> train.epochs
+    near = near or [n for n in names if key and n.partition(".")[2] == key]
+    return f"did you mean {near[0]!r}? " if near else ""
+
+
 _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model.context": (lambda v: v in CONTEXTS, "one of " + ", ".join(CONTEXTS)),
     "model.encoding": (lambda v: v in ENCODINGS, "one of " + ", ".join(ENCODINGS)),
@@ -285,6 +306,11 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model.context_tokens": (_not_negative, "an integer of at least 0"),
     "model.dropout": (lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "data.vote": (lambda v: v in ("majority", "union"), "majority or union"),
+    "data.levels": (
+        lambda v: bool(v) and all(x in ("sentence", "segment") for x in v),
+        "a non-empty list of: sentence, segment",
+    ),
+    "train.select_on": (lambda v: v in ("sentence", "segment"), "sentence or segment"),
     "data.targets": (lambda v: v in ("hard", "soft"), "hard or soft"),
     "data.corpus_units": (_not_negative, "an integer of at least 0"),
     "data.corpus_per_policy": (_not_negative, "an integer of at least 0 (0: no cap)"),

@@ -313,11 +313,6 @@ def train(recipe: Recipe, force: bool = False):
     recipe.check()
     check_output_dir(recipe.train.output_dir, force)
     t, m, d = recipe.train, recipe.model, recipe.data
-    for level in d.levels:
-        if level not in ("sentence", "segment"):
-            raise DataError(f"data.levels: {level!r} is not 'sentence' or 'segment'")
-    if t.select_on not in ("sentence", "segment"):
-        raise DataError(f"train.select_on: {t.select_on!r} is not 'sentence' or 'segment'")
     set_seed(t.seed)
     base = base_encoder_path(m.base)
     tokenizer = AutoTokenizer.from_pretrained(base)
