@@ -46,7 +46,7 @@ class AnnotationError(PrivtagError, ValueError):
         if len(self.problems) == 1:  # one line, as every other error
             super().__init__(f"a problem in the annotations: {self.problems[0]}")
             return
-        head = f"{len(self.problems)} problem(s) in the annotations:\n  "
+        head = f"{plural(len(self.problems), 'problem')} in the annotations:\n  "
         super().__init__(head + "\n  ".join(self.problems))
 
 
@@ -128,6 +128,18 @@ def outside_stacklevel() -> int:
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "privtag":
         frame, level = frame.f_back, level + 1
     return level
+
+
+def plural(count: int, word: str) -> str:
+    """``count`` and ``word``, with an s unless there is one.
+
+    Example:
+        >>> plural(1, "file"), plural(3, "policy")
+        ('1 file', '3 policies')
+    """
+    if count == 1:
+        return f"1 {word}"
+    return f"{count} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
 
 
 def first_few(names, n: int = 3) -> str:

@@ -286,7 +286,7 @@ def test_cli_validate_ok_and_failed(tmp_path):
     failed = runner.invoke(app, ["validate", str(ACME), str(bad)])
     assert failed.exit_code == 1
     lines = failed.output.strip().splitlines()
-    assert lines[-1] == "FAILED: 4 problem(s) in 2 files"
+    assert lines[-1] == "FAILED: 4 problems in 2 files"
     assert all(x.startswith(f"{bad}:") for x in lines[:-1])
     alone = runner.invoke(app, ["validate", str(ACME), "--policies", str(tmp_path)])
     assert alone.exit_code == 1 and "no policy file acme" in alone.output

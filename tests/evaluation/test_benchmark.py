@@ -180,7 +180,7 @@ def test_evaluate_command_reads_policy_texts_from_policies(tmp_path):
     assert result.exit_code != 0 and "name the folder of policy texts" in str(result.exception)
     result = CliRunner().invoke(app, [*args, "--policies", str(SMALL / "policies")])
     assert result.exit_code == 0, result.output
-    assert "15 units from 1 policies" in result.output
+    assert "15 units from 1 policy;" in result.output
 
 
 def test_evaluate_command_rejects_a_bad_level(annotations):

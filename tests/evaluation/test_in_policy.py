@@ -73,7 +73,10 @@ def test_a_unit_that_is_not_a_sentence_of_its_policy_is_named(tiny_tagger):
 def test_a_policy_without_its_text_is_named_with_the_folder_looked_in(tmp_path):
     (tmp_path / "anns").mkdir()
     shutil.copy(VALIDATION / "quill.jsonl", tmp_path / "anns")
+    (tmp_path / "texts").mkdir()  # a folder without the policy's text
     with pytest.raises(DataError, match=r"quill.jsonl: no policy file quill.* in .*--policies"):
+        policy_files([tmp_path / "anns"], tmp_path / "texts")
+    with pytest.raises(DataError, match=r"nowhere: no such folder; give the folder"):
         policy_files([tmp_path / "anns"], tmp_path / "nowhere")
 
 

@@ -75,18 +75,17 @@ def validate_cmd(
     """
     from privtag.data.annotation_format import passed_over
     from privtag.data.annotations import annotation_files, parse_annotations
-    from privtag.errors import DataError
+    from privtag.errors import DataError, plural
 
     for f in files:
-        if not f.exists():
-            kind = str(f).partition(":")[0]
-            hint = (
-                f"validate checks privtag's own .jsonl/.csv files; a {kind}: export is "
+        kind = str(f).partition(":")[0]
+        if kind in ("labelstudio", "doccano", "opp115") and not f.exists():
+            raise DataError(
+                f"{f}: validate checks privtag's own .jsonl/.csv files; a {kind}: export is "
                 "checked when --data or a recipe reads it"
-                if kind in ("labelstudio", "doccano", "opp115")
-                else "check the path"
             )
-            raise DataError(f"{f}: no such file or directory; {hint}")
+        if not f.exists():
+            raise DataError(f"{f}: no such file or directory; check the path")
     # misnamed files are warned of wherever annotations are read (parse_annotations)
     for note in passed_over(files, files=False):
         typer.echo(f"privtag: warning: {note}", err=True)
@@ -95,9 +94,9 @@ def validate_cmd(
     if problems:
         for p in problems:
             typer.echo(p)
-        typer.echo(f"FAILED: {len(problems)} problem(s) in {n_files} files")
+        typer.echo(f"FAILED: {plural(len(problems), 'problem')} in {plural(n_files, 'file')}")
         raise typer.Exit(1)
-    typer.echo(f"OK: {len(records)} records in {n_files} files")
+    typer.echo(f"OK: {plural(len(records), 'record')} in {plural(n_files, 'file')}")
 
 
 def tag_cmd(

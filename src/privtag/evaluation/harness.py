@@ -30,7 +30,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from privtag.data.records import multi_hot, units_of
-from privtag.errors import ArgumentError, DataError, check_int
+from privtag.errors import ArgumentError, DataError, check_int, plural
 from privtag.evaluation.bootstrap import (
     AVERAGES,
     bootstrap_intervals,
@@ -224,9 +224,15 @@ class Evaluation:
 
     def _caption(self) -> str:
         return (
-            f"{self.system} on {self.data or 'dataset'}: {self.n_units} units from "
-            f"{self.n_policies} policies; {self.units_per_second:,.1f} units/s. Scores in %; "
-            f"intervals: bootstrap over policies ({self.settings.get('n_bootstrap')} resamples)."
+            f"{self.system} on {self.data or 'dataset'}: {plural(self.n_units, 'unit')} from "
+            f"{plural(self.n_policies, 'policy')}; {self.units_per_second:,.1f} units/s. "
+            "Scores in %; "
+            + (
+                f"intervals: bootstrap over policies ({self.settings.get('n_bootstrap')} "
+                "resamples)."
+                if self.settings.get("n_bootstrap")
+                else "no intervals (no bootstrap resamples)."
+            )
             + few_policies_note(self)
             + no_support_note([self])
         )

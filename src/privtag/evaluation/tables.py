@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from privtag.errors import plural
 from privtag.extras import require
 from privtag.labels import LABEL_IDS, LABELS
 from privtag.outputs import atomic_file
@@ -111,9 +112,9 @@ def diff_text(d: Sequence[float]) -> str:
 
 
 def few_policies_note(r: Evaluation) -> str:
-    if r.n_policies >= 5:
+    if r.n_policies >= 5 or not r.settings.get("n_bootstrap"):
         return ""
     return (
-        f" With {r.n_policies} policies the bootstrap has few distinct resamples: its "
+        f" With {plural(r.n_policies, 'policy')} the bootstrap has few distinct resamples: its "
         "intervals understate the uncertainty."
     )
