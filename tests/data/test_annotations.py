@@ -34,6 +34,20 @@ def test_annotation_paths_from_a_generator_are_read_once(tmp_path):
         read_annotations(p for p in [empty])
 
 
+@pytest.mark.parametrize(
+    "given, hint",
+    [
+        ("Retention", "did you mean 'Data Retention'?"),  # the display name, not the id
+        ("data_securty", "did you mean 'Data Security'?"),
+        ("Other", "splits OPP-115's Other into 'Introductory/Generic', 'Practice not covered'"),
+    ],
+)
+def test_label_hints_name_what_files_use(given, hint):
+    from privtag.data.annotation_format import suggest_label
+
+    assert hint in suggest_label(given)
+
+
 def test_unknown_label_suggests_the_nearest(tmp_path):
     rows = acme_rows()
     rows[5]["labels"] = ["First Party Collection/Use", "Data Securty"]
@@ -259,7 +273,10 @@ def test_csv_problems_have_csv_line_numbers(tmp_path):
     assert "an integer" in only(problems, f"{path}:4: start: wrong type")
     assert "did you mean 'First Party Collection/Use'" in only(problems, f"{path}:7: labels:")
     path.write_text("policy,text\nacme,Hello\n")
-    assert "missing column(s)" in only(validate_annotations(path), f"{path}:1: columns:")
+    assert "missing columns sentence_id" in only(validate_annotations(path), f"{path}:1: columns:")
+    path.write_text("policy,sentence_id,start,end,text,label,section\n")
+    problem = only(validate_annotations(path), f"{path}:1: columns:")
+    assert "missing column labels; rename 'label' to 'labels'; the header" in problem
 
 
 def test_all_problems_in_a_file_are_reported_at_once(tmp_path):

@@ -51,7 +51,13 @@ def suggest_label(name: str) -> str:
         >>> suggest_label("Data Securty")
         "did you mean 'Data Security'?"
     """
-    keys = {k.lower(): k for k in (*LABELS, *LABEL_IDS)}
+    if str(name).strip().lower() == "other":
+        return (
+            "privtag splits OPP-115's Other into 'Introductory/Generic', 'Practice not "
+            "covered' and 'Privacy contact information' (GUIDELINES.md): use the one that fits"
+        )
+    # a short id is matched too, but the name suggested is the display name files use
+    keys = {k.lower(): LABELS[i] for i in range(len(LABELS)) for k in (LABELS[i], LABEL_IDS[i])}
     near = difflib.get_close_matches(str(name).strip().lower(), keys, n=1, cutoff=0.5)
     if near:
         return f"did you mean {keys[near[0]]!r}?"
@@ -138,13 +144,23 @@ def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         reader = csv.DictReader(content.splitlines(keepends=True))
-        missing = [f for f in FIELDS if f != "note" and f not in (reader.fieldnames or [])]
+        header = reader.fieldnames or []
+        missing = [f for f in FIELDS if f != "note" and f not in header]
         if missing:
+            # a misspelt column ("label" for "labels") is named, as a misspelt JSON key is
+            extra = [h for h in header if h not in FIELDS]
+            renames = [
+                f"{near[0]!r} to {f!r}"
+                for f in missing
+                if (near := difflib.get_close_matches(f, extra, n=1))
+            ]
             bad(
                 1,
                 "columns",
-                f"missing column(s) {', '.join(missing)}",
-                "the header row must name: " + ",".join(FIELDS),
+                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                (f"rename {', '.join(renames)}; " if renames else "")
+                + "the header row must name: "
+                + ",".join(FIELDS),
             )
             return []
         for row in reader:
