@@ -107,6 +107,16 @@ def test_duplicate_ids_name_the_first(tmp_path):
     assert "duplicate id 's1'" in msg and f"first at {path}:2" in msg and "its own id" in msg
 
 
+def test_a_duplicate_of_a_row_with_another_problem_is_still_named(tmp_path):
+    rows = acme_rows()
+    rows[1]["labels"] = "Data Security"  # line 2: a string, not a list
+    rows[4]["sentence_id"] = rows[1]["sentence_id"]  # line 5 reuses its id
+    path = write_jsonl(tmp_path, rows)
+    problems = validate_annotations(path)
+    assert "a list" in only(problems, f"{path}:2: labels:")
+    assert f"first at {path}:2" in only(problems, f"{path}:5: sentence_id:")
+
+
 def test_duplicate_ids_across_files(tmp_path):
     rows = acme_rows()
     first = write_jsonl(tmp_path, rows[:8], name="a.jsonl")

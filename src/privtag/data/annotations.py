@@ -171,19 +171,22 @@ def parse_annotations(
 
         def check(line: int, obj: dict, _f=fname, _d=pdir, _m=missing_policy) -> bool:
             """Check one row; True when it is valid (then it joins ``by_policy``)."""
-            if not check_row(obj, lambda *a: bad(line, *a)):
+            ok = check_row(obj, lambda *a: bad(line, *a))
+            policy, sid = obj.get("policy"), obj.get("sentence_id")
+            # ids are tracked on rows with other problems too: a later copy is still named
+            if isinstance(policy, str) and isinstance(sid, str):
+                if (policy, sid) in seen_ids:
+                    bad(
+                        line,
+                        "sentence_id",
+                        f"duplicate id {sid!r} for policy {policy!r} "
+                        f"(first at {seen_ids[policy, sid]})",
+                        "give each sentence its own id",
+                    )
+                    return False
+                seen_ids[policy, sid] = f"{_f}:{line}"
+            if not ok:
                 return False
-            policy, sid = obj["policy"], obj["sentence_id"]
-            if (policy, sid) in seen_ids:
-                bad(
-                    line,
-                    "sentence_id",
-                    f"duplicate id {sid!r} for policy {policy!r} "
-                    f"(first at {seen_ids[policy, sid]})",
-                    "give each sentence its own id",
-                )
-                return False
-            seen_ids[policy, sid] = f"{_f}:{line}"
             try:
                 pfile = find_policy(policy, _d)
             except DataError as e:
