@@ -117,6 +117,17 @@ def test_a_duplicate_of_a_row_with_another_problem_is_still_named(tmp_path):
     assert f"first at {path}:2" in only(problems, f"{path}:5: sentence_id:")
 
 
+@pytest.mark.parametrize("document", ["array", "object"])
+def test_a_pretty_printed_json_file_is_one_problem_not_one_per_line(tmp_path, document):
+    rows = acme_rows()
+    text = json.dumps(rows if document == "array" else rows[0], indent=2)
+    path = write_jsonl(tmp_path, [text])
+    problems = validate_annotations(path)
+    what = "a JSON array" if document == "array" else "one JSON object over many lines"
+    assert problems == [f"{path}:1: file: {what}, not JSON Lines; write one record per line "
+                        "(e.g. jq -c '.[]' FILE > FILE.jsonl for an array)"]  # fmt: skip
+
+
 def test_duplicate_ids_across_files(tmp_path):
     rows = acme_rows()
     first = write_jsonl(tmp_path, rows[:8], name="a.jsonl")

@@ -176,9 +176,21 @@ def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
             "`doccano:` sources, see privtag.data.importers)",
         )
         return []
+    lines = content.split("\n")
+    if len(lines) > 1 and lines[0].strip() in ("[", "{"):
+        # a JSON document spread over lines (an array, or one pretty-printed record) would
+        # be a problem per line; one says what it is
+        what = "a JSON array" if lines[0].strip() == "[" else "one JSON object over many lines"
+        bad(
+            1,
+            "file",
+            f"{what}, not JSON Lines",
+            "write one record per line (e.g. jq -c '.[]' FILE > FILE.jsonl for an array)",
+        )
+        return []
     # only "\n" ends a record: json.dumps(ensure_ascii=False) writes U+2028 and other
     # characters splitlines() breaks on raw inside strings
-    for n, text in enumerate(content.split("\n"), 1):
+    for n, text in enumerate(lines, 1):
         if not text.strip():
             continue
         try:
