@@ -61,7 +61,6 @@ def train_cmd(
     from privtag.data.sources import is_own_annotations
     from privtag.outputs import Outputs, atomic_dir, spec_paths
     from privtag.training.recipe import Recipe
-    from privtag.training.train import train
 
     r = Recipe.load(recipe, list(overrides or []))
     if opp115:
@@ -92,6 +91,9 @@ def train_cmd(
 
         tagger = train_final(r, crossval, aggregate, decision, echo=typer.echo, force=force)
     else:
+        # torch and transformers load here, after every check above has passed
+        from privtag.training.train import train
+
         tagger = train(r, force=force)
     v = tagger.metadata.get("validation", {})
     for lvl in ("sentence", "segment"):

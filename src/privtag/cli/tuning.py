@@ -78,7 +78,8 @@ def tune_cmd(
     --data data/annotations/modern-train --force`` (``--force``: ``model`` is updated in
     place; ``--out DIR`` writes a copy instead).
     """
-    from privtag.inference.tagger import Tagger
+    from privtag.inference.persistence import model_directory
+    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
     from privtag.outputs import Outputs, atomic_dir, spec_paths
     from privtag.training.profiles import OBJECTIVES
 
@@ -109,6 +110,10 @@ def tune_cmd(
         )
     if profile is not None and not profile.strip():
         raise typer.BadParameter("give the profile a name", param_hint="--profile")
+    if profile in (DEFAULT_PROFILE, AUTO_PROFILE):  # the tuned thresholds, and the rule
+        raise typer.BadParameter(
+            f"a profile cannot be called {profile!r}; choose another name", param_hint="--profile"
+        )
     if tolerance is not None and not 0 <= tolerance <= 1:  # also refuses nan
         raise typer.BadParameter(
             f"must be a macro-F1 difference from 0 to 1, not {tolerance}",
@@ -123,8 +128,11 @@ def tune_cmd(
             param_hint="--force",
         )
     specs = data or ["opp115:validation"]
+    model_directory(model)  # a wrong path is named before seconds of importing torch
     outs = Outputs([model, *spec_paths(specs), opp115_input(opp115, specs), policies], force)
     out = outs.directory(out, "--out")
+    from privtag.inference.tagger import Tagger
+
     tagger = Tagger.load(model)
     compact = (model / "compact.safetensors").is_file()
     if profile:

@@ -9,6 +9,8 @@ the training record (``training.json``). Nothing here is pickled.
 
 Missing files and bad settings or thresholds are found before the weights load, so most
 broken directories cost milliseconds; every message names the file and what to do.
+Torch and transformers are imported only to read or write weights, so that
+:func:`model_directory` checks a path before seconds of imports.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from privtag.errors import ModelLoadError
-from privtag.inference.model import inference_dtype, warn_if_emulated
 from privtag.inference.settings import (
     AUTO_PROFILE,
     SHIPPED_MODEL_DIR,
@@ -27,7 +28,6 @@ from privtag.inference.settings import (
     check_thresholds,
     read_json_object,
 )
-from privtag.inference.weights import COMPACT_FILE, COMPACT_META, load_model, save_compact
 from privtag.labels import LABELS
 
 DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR
@@ -98,6 +98,9 @@ def read_model_directory(
     """
     from transformers import AutoTokenizer
 
+    from privtag.inference.model import inference_dtype, warn_if_emulated
+    from privtag.inference.weights import load_model
+
     settings = read_json_object(path / SETTINGS_FILE)
     check_settings(settings, path / SETTINGS_FILE)
     table = read_json_object(path / THRESHOLDS_FILE)
@@ -140,6 +143,8 @@ def write_model_directory(
     ``profile`` (the threshold profile in use) is saved with the settings unless it is
     ``"auto"``, the default a reload would pick anyway. Returns ``path``.
     """
+    from privtag.inference.weights import COMPACT_FILE, COMPACT_META, save_compact
+
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     if compact:
