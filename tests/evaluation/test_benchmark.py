@@ -183,6 +183,36 @@ def test_evaluate_command_reads_policy_texts_from_policies(tmp_path):
     assert "15 units from 1 policy;" in result.output
 
 
+def test_baseline_command_fits_a_tfidf_that_evaluate_scores(tmp_path):
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "model_data"
+    out = tmp_path / "tfidf"
+    args = ["baseline", "--train", str(data / "train"), "--validation", str(data / "validation")]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "fitted on" in result.output and "of 2 policies; thresholds tuned on" in result.output
+    fitted = TfidfTagger.load(out)
+    assert len(fitted.thresholds) == 12 and any(t != 0.5 for t in fitted.thresholds)
+    # the same fit from Python: the command is only a way to call it
+    train = load_units([str(data / "train")], "sentence")
+    again = TfidfTagger().fit(train, load_units([str(data / "validation")], "sentence"))
+    assert np.array_equal(again.coef_, fitted.coef_)
+    scored = CliRunner().invoke(
+        app,
+        ["evaluate", "--model", f"tfidf:{out}", "--data", str(data / "validation"),
+         "--bootstrap", "0"],
+    )  # fmt: skip
+    assert scored.exit_code == 0 and "micro avg" in scored.output, scored.output
+    again_out = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert again_out.exit_code != 0 and "is not empty" in str(again_out.exception)
+
+
+def test_a_directory_that_is_no_baseline_says_how_to_make_one(tmp_path):
+    with pytest.raises(ModelLoadError, match="make one with `privtag baseline --train"):
+        TfidfTagger.load(tmp_path)
+
+
 def test_evaluate_command_rejects_a_bad_level(annotations):
     result = CliRunner().invoke(
         app, ["evaluate", "--model", "rules", "--data", str(annotations), "--level", "para"]

@@ -23,7 +23,7 @@ import typer
 
 from privtag.batch.command import batch_cmd
 from privtag.cli.diffing import diff_cmd
-from privtag.cli.evaluation import benchmark_cmd, evaluate_cmd
+from privtag.cli.evaluation import baseline_cmd, benchmark_cmd, evaluate_cmd
 from privtag.cli.models import crossval_cmd, export_cmd, export_onnx_cmd, stage, train_cmd
 from privtag.cli.policies import data_report_cmd, segment_cmd, tag_cmd, validate_cmd
 from privtag.cli.tuning import tune_cmd
@@ -47,6 +47,7 @@ def _root() -> None:
 app.command("segment")(segment_cmd)
 app.command("validate")(validate_cmd)
 app.command("evaluate")(evaluate_cmd)
+app.command("baseline")(baseline_cmd)
 app.command("benchmark")(benchmark_cmd)
 app.command("train")(train_cmd)
 app.command("crossval")(crossval_cmd)

@@ -195,3 +195,70 @@ def benchmark_cmd(
         command = invocation(ctx)
         write_section(out, run.to_markdown(command))
         typer.echo(f"wrote the benchmark section of {out}")
+
+
+def baseline_cmd(
+    train: Annotated[
+        list[str],
+        typer.Option(
+            "--train", help="Annotation file or directory, or opp115:SPLIT, to fit on (repeatable)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the baseline to.")],
+    validation: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--validation",
+            help="Sources to tune the per-label thresholds on (repeatable; default: none, "
+            "every threshold 0.5). Policies apart from --train's and from those you will "
+            "evaluate on.",
+        ),
+    ] = None,
+    level: Annotated[
+        str, typer.Option("--level", help="Units to fit on: sentence or segment.")
+    ] = "sentence",
+    opp115: Annotated[
+        Path | None,
+        typer.Option("--opp115", help="OPP-115 directory (default: ../shared/opp115)."),
+    ] = None,
+    policies: PoliciesDir = None,
+    force: Force = False,
+) -> None:
+    """Fit the TF-IDF + logistic regression baseline on annotations and save it.
+
+    Score it as any model, beside a fine-tuned one on the same data:
+    ``privtag baseline --train my/train --validation my/dev --out runs/tfidf``, then
+    ``privtag evaluate --model tfidf:runs/tfidf --data my/test`` (and ``--model rules``,
+    ``--model MODEL_DIR``).
+    """
+    from privtag.data.sources import LEVELS, load_units
+    from privtag.errors import first_few, plural
+    from privtag.evaluation.baselines import TfidfTagger
+    from privtag.outputs import Outputs, atomic_dir, spec_paths
+
+    if level not in LEVELS:
+        raise typer.BadParameter(f"use sentence or segment, not {level!r}", param_hint="--level")
+    sources = [*train, *(validation or [])]
+    outs = Outputs([*spec_paths(sources), opp115_input(opp115, sources), policies], force)
+    out = outs.directory(out, "--out")
+    fit_on = load_units(train, level, opp115, policies=policies)
+    tune_on = load_units(validation, level, opp115, policies=policies) if validation else None
+    if tune_on is not None and (both := sorted(set(fit_on["policy"]) & set(tune_on["policy"]))):
+        typer.echo(
+            f"privtag: warning: {plural(len(both), 'policy')} in --train and --validation "
+            f"({first_few(both)}): thresholds tuned on them are optimistic",
+            err=True,
+        )
+    tagger = TfidfTagger().fit(fit_on, tune_on)
+    with atomic_dir(out) as tmp:
+        tagger.save(tmp)
+    tuned = (
+        f"thresholds tuned on {len(tune_on)} units"
+        if tune_on is not None
+        else "every threshold 0.5 (no --validation)"
+    )
+    typer.echo(
+        f"TF-IDF + LR fitted on {plural(len(fit_on), level + ' unit')} of "
+        f"{plural(len(set(fit_on['policy'])), 'policy')}; {tuned}; saved to {out}\n"
+        f"score it with: privtag evaluate --model tfidf:{out} --data TEST"
+    )

@@ -366,6 +366,11 @@ class TfidfTagger(_Tagger):
             ModelLoadError: missing or inconsistent files.
         """
         d = Path(directory)
+        if not (d / "config.json").is_file():
+            raise ModelLoadError(
+                f"{d}: not a TF-IDF baseline directory (no config.json); make one with "
+                "`privtag baseline --train ANNOTATIONS --out DIR`"
+            )
         try:
             config = json.loads((d / "config.json").read_text(encoding="utf-8"))
             vocabulary = json.loads((d / "vocabulary.json").read_text(encoding="utf-8"))
