@@ -106,7 +106,12 @@ def load_source(
         return as_dataset_dict(read(rest), split, seed, fractions)
     path = Path(spec)
     if not path.exists() and not path.suffix:
-        raise DataError(f"data source {spec!r}: no such file or folder; check the path")
+        where = (
+            ""
+            if Path(spec).is_absolute()
+            else f" (read from {Path.cwd()}, as are all relative paths)"
+        )
+        raise DataError(f"data source {spec!r}: no such file or folder{where}; check the path")
     if path.suffix.lower() in (".jsonl", ".csv") or path.is_dir():
         return load_annotations(path, policies_dir, split, seed, fractions)
     raise DataError(

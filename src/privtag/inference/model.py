@@ -96,8 +96,10 @@ def base_encoder_path(base: str | Path | None = None) -> Path:
     if base and str(base) not in (BASE_PACKAGE, "minilm", "default"):
         p = Path(base)
         if not (p / "config.json").is_file():
+            # a recipe's relative paths are read from the working directory, not the recipe's
+            where = "" if p.is_absolute() else f" (read from {Path.cwd()})"
             raise ModelLoadError(
-                f"{p}: not a Hugging Face encoder directory (no config.json); if it is a DAPT "
+                f"{p}{where}: not a Hugging Face encoder directory (no config.json); if it is a DAPT "
                 "run's encoder, run `privtag dapt train/dapt.toml` first; else set model.base "
                 f"(or --base) to a local encoder directory, or to {BASE_PACKAGE} for the "
                 "packaged one"
