@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from privtag.cli import app
+from privtag.cli.models import COMPACT_NOTE
 from privtag.errors import ModelLoadError, PolicyReadError
 from privtag.inference.tagger import Tagger
 from privtag.inference.weights import COMPACT_FILE
@@ -140,7 +141,7 @@ def test_export_writes_a_compact_model(trained_tiny, tiny_encoder, tmp_path):
     out = tmp_path / "compact"
     result = CliRunner().invoke(app, ["export", str(trained_tiny), str(out)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"compact model written to {out}"
+    assert result.stdout.strip() == f"compact model written to {out}" + COMPACT_NOTE
     assert (out / COMPACT_FILE).is_file() and not (out / "model.safetensors").exists()
     texts = ["We collect your name.", "We keep it for a year. Write to us."]
     full = Tagger.load(trained_tiny).predict_proba(texts)
@@ -182,7 +183,7 @@ def test_train_command(tiny_recipe, tmp_path):
     assert any(x.startswith("validation sentence: micro-F1 ") for x in lines)
     assert any(x.startswith("validation segment: micro-F1 ") for x in lines)
     assert f"saved to {out}" in lines
-    assert f"compact model written to {tmp_path / 'exported'}" in lines
+    assert f"compact model written to {tmp_path / 'exported'}" + COMPACT_NOTE in lines
     meta = json.loads((out / "training.json").read_text())
     assert meta["recipe"]["train"]["max_steps"] == 1
     assert meta["recipe"]["train"]["aggregates"] == ["max"]
@@ -200,7 +201,9 @@ def test_train_command_rejects_unknown_settings(tiny_recipe, tmp_path):
     recipe = write_recipe(tiny_recipe(tmp_path), tmp_path / "tiny.toml")
     result = CliRunner().invoke(app, ["train", str(recipe), "--set", "train.epoch=1"])
     assert isinstance(result.exception, RecipeError)
-    assert "unknown setting 'train.epoch'; valid settings: data.train" in str(result.exception)
+    assert "unknown setting 'train.epoch'; did you mean 'train.epochs'? valid settings: " in str(
+        result.exception
+    )
     assert not (tmp_path / "config.json").exists()
 
 

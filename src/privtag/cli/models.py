@@ -12,6 +12,12 @@ import typer
 
 from privtag.cli.options import Force, Opp115Dir, Overrides, opp115_input
 
+# the measured difference: benchmarks/RESULTS.md, "Compact form" (largest 1.2e-3)
+COMPACT_NOTE = (
+    " (weights stored in float16: scores move by about 0.001, so a unit whose score sits at "
+    "a threshold may change its label)"
+)
+
 
 def train_cmd(
     recipe: Annotated[Path, typer.Argument(help="Recipe file (TOML), e.g. train/default.toml.")],
@@ -108,7 +114,7 @@ def train_cmd(
         with atomic_dir(export) as tmp:
             tagger.save(tmp, compact=True)
             _keep_card(export, tmp)
-        typer.echo(f"compact model written to {export}")
+        typer.echo(f"compact model written to {export}" + COMPACT_NOTE)
 
 
 def crossval_cmd(
@@ -207,7 +213,7 @@ def export_cmd(
     with atomic_dir(out) as tmp:
         tagger.save(tmp, compact=True)
         _keep_card(out, tmp)
-    typer.echo(f"compact model written to {out}")
+    typer.echo(f"compact model written to {out}" + COMPACT_NOTE)
 
 
 #: A model directory's card: written by people, not by training.
