@@ -214,7 +214,10 @@ def test_tfidf_save_load_gives_identical_scores_without_pickle(fixtures, tmp_pat
 
 
 def test_tfidf_load_refuses_a_broken_directory(tmp_path):
-    with pytest.raises(ModelLoadError, match="not a TF-IDF tagger directory"):
+    with pytest.raises(ModelLoadError, match=r"not a TF-IDF baseline directory \(no config"):
+        TfidfTagger.load(tmp_path)  # and it says how to make one
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(ModelLoadError, match="not a TF-IDF baseline directory written by"):
         TfidfTagger.load(tmp_path)
 
 

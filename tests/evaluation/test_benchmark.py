@@ -208,11 +208,6 @@ def test_baseline_command_fits_a_tfidf_that_evaluate_scores(tmp_path):
     assert again_out.exit_code != 0 and "is not empty" in str(again_out.exception)
 
 
-def test_a_directory_that_is_no_baseline_says_how_to_make_one(tmp_path):
-    with pytest.raises(ModelLoadError, match="make one with `privtag baseline --train"):
-        TfidfTagger.load(tmp_path)
-
-
 def test_evaluate_command_rejects_a_bad_level(annotations):
     result = CliRunner().invoke(
         app, ["evaluate", "--model", "rules", "--data", str(annotations), "--level", "para"]

@@ -378,7 +378,8 @@ class TfidfTagger(_Tagger):
                 arrays = {k: w[k] for k in ("idf", "coef", "intercept", "thresholds")}
         except (OSError, ValueError, KeyError) as e:
             raise ModelLoadError(
-                f"{d} is not a TF-IDF tagger directory written by TfidfTagger.save: {e}"
+                f"{d}: not a TF-IDF baseline directory written by `privtag baseline` or "
+                f"TfidfTagger.save ({e}); make it again"
             ) from e
         n, v = len(config["labels"]), len(vocabulary)
         if (
