@@ -19,6 +19,7 @@ from privtag.inference.model import (
     EmulatedBfloat16Warning,
     PrivtagClassifier,
     base_encoder_path,
+    base_tokenizer,
     inference_dtype,
     native_bf16,
     warn_if_emulated,
@@ -59,12 +60,14 @@ def test_a_half_copied_encoder_is_refused_before_any_work(tmp_path, tiny_encoder
     (tmp_path / "config.json").write_bytes((tiny_encoder / "config.json").read_bytes())
     with pytest.raises(ModelLoadError, match=r"without weights \(no model\.safetensors\)"):
         base_encoder_path(tmp_path)
-    # weights but no tokenizer: every word would read as [UNK] and training would go on
+    # weights are enough for a base that gives a compact model its embeddings
     shutil.copy(tiny_encoder / "model.safetensors", tmp_path)
-    with pytest.raises(ModelLoadError, match=r"without tokenizer files .*\[UNK\]"):
-        base_encoder_path(tmp_path)
-    shutil.copy(tiny_encoder / "tokenizer.json", tmp_path)
     assert base_encoder_path(tmp_path) == tmp_path
+    # but training reads its tokenizer: without one every word would read as [UNK]
+    with pytest.raises(ModelLoadError, match=r"without tokenizer files .*\[UNK\]"):
+        base_tokenizer(tmp_path)
+    shutil.copy(tiny_encoder / "tokenizer.json", tmp_path)
+    assert base_tokenizer(tmp_path).tokenize("We share data.") == ["we", "share", "data", "."]
 
 
 # ---------------------------------------------------------------- forward and pooling

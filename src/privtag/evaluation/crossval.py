@@ -225,12 +225,12 @@ def run_crossval(
     """
     recipe.check()  # a recipe built in code is checked as a loaded one is
     from datasets import concatenate_datasets
-    from transformers import AutoTokenizer, set_seed
+    from transformers import set_seed
 
     # score_fold's and a distilled fold's (see below)
     import privtag.inference.tagger
     import privtag.training.paragraph_distill  # noqa: F401
-    from privtag.inference.model import base_encoder_path
+    from privtag.inference.model import base_tokenizer
     from privtag.training.train import fit_model, loss_check, training_set
 
     # A run takes hours: every module a fold needs is imported now, not at its end, when
@@ -247,7 +247,7 @@ def run_crossval(
         record = {**run_recipe(recipe), ENCODER_KEY: encoder_fingerprint(recipe.model.base)}
         text = json.dumps(record, indent=1)
         (output / RECIPE_FILE).write_text(text + "\n", encoding="utf-8")
-    tokenizer = AutoTokenizer.from_pretrained(base_encoder_path(recipe.model.base))
+    tokenizer = base_tokenizer(recipe.model.base)
     unit_folds = {lvl: fold_of(pool[lvl]["policy"], folds) for lvl in LEVELS}
     for k in only if only is not None else range(n_folds):
         fold_dir = output / f"fold{k}"

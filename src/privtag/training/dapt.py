@@ -290,16 +290,16 @@ def dapt(recipe: Recipe) -> Path:
     Raises:
         DataError: no corpus, an empty corpus, or a setting out of range.
     """
-    from transformers import AutoTokenizer, DataCollatorForLanguageModeling
+    from transformers import DataCollatorForLanguageModeling
 
-    from privtag.inference.model import base_encoder_path
+    from privtag.inference.model import base_tokenizer
 
     recipe.check()  # a recipe built in code is checked as a loaded one is
     t, m = recipe.train, recipe.model
     started = time.time()
     out = Path(t.output_dir)
     torch.manual_seed(t.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base_encoder_path(m.base))
+    tokenizer = base_tokenizer(m.base)
     windows = corpus_windows(tokenizer, recipe)
     batches = length_batches([len(w) for w in windows], t.batch_size, t.seed)
     steps = t.max_steps if t.max_steps > 0 else math.ceil(t.epochs * len(batches))

@@ -304,9 +304,9 @@ def train(recipe: Recipe, force: bool = False):
         OutputError: ``train.output_dir`` holds a trained model and not ``force``.
         DataError: no training units, or a level the recipe names does not exist.
     """
-    from transformers import AutoTokenizer, set_seed
+    from transformers import set_seed
 
-    from privtag.inference.model import base_encoder_path
+    from privtag.inference.model import base_tokenizer
     from privtag.inference.tagger import Tagger
 
     started = time.time()
@@ -314,8 +314,7 @@ def train(recipe: Recipe, force: bool = False):
     check_output_dir(recipe.train.output_dir, force)
     t, m, d = recipe.train, recipe.model, recipe.data
     set_seed(t.seed)
-    base = base_encoder_path(m.base)
-    tokenizer = AutoTokenizer.from_pretrained(base)
+    tokenizer = base_tokenizer(m.base)
 
     def load(specs: list[str], level: str) -> Dataset:
         return load_units(specs, level, d.opp115, d.vote, d.policies) if specs else to_dataset([])
