@@ -60,9 +60,9 @@ def test_retuning_on_data_without_a_label_keeps_its_threshold(trained_tiny, tmp_
     assert result.exit_code == 0, result.output
     # it was reset to 0.5 before: a label the data lacks stopped being decided as trained
     assert Tagger.load(out).thresholds["sentence"][LABEL2ID[gone]] == before != 0.5
-    assert f"sentence thresholds kept, as no sentence in --data has the label: {gone}" in (
-        result.output
-    )
+    kept = next(line for line in result.output.splitlines() if line.startswith("sentence thr"))
+    assert kept.startswith("sentence thresholds kept, as the tuning data's sentences cannot")
+    assert kept.endswith(f": {gone}") or f": {gone}, " in kept or f", {gone}" in kept
     assert "a development figure, not a result" in result.output
 
 

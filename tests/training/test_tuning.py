@@ -48,6 +48,16 @@ def test_tune_tagger_sets_sentence_thresholds():
     assert out["kept"] == {"sentence": list(LABELS[1:])}
 
 
+def test_a_label_whose_scores_leave_no_cut_keeps_its_threshold_too():
+    # positives, but every score outside [0.05, 0.95]: no threshold can be tuned there
+    scores = np.full((3, NUM_LABELS), 0.5)
+    scores[:, 0] = [0.99, 0.02, 0.01]
+    stub = StubTagger(scores)
+    stub.thresholds["sentence"][0] = 0.287612
+    out = tune_tagger(stub, sentence_units([[LABELS[0]], [], []]), to_dataset([]), ["max"])
+    assert stub.thresholds["sentence"][0] == 0.287612 and LABELS[0] in out["kept"]["sentence"]
+
+
 def test_tuning_scores_in_float32_and_restores_the_dtype():
     seen = []
 

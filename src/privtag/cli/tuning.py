@@ -207,10 +207,10 @@ def _retune(tagger, specs, opp115, tolerance, policies) -> list[str]:
         )
     for level, labels in result.get("kept", {}).items():
         if labels:
-            unit = "sentence" if level == "sentence" else "paragraph of several sentences"
+            unit = "sentences" if level == "sentence" else "paragraphs of several sentences"
             lines.append(
-                f"{level} thresholds kept, as no {unit} in --data has the label: "
-                f"{', '.join(labels)}"
+                f"{level} thresholds kept, as the tuning data's {unit} cannot tune them (no "
+                f"unit with the label, or no score between 0.05 and 0.95): {', '.join(labels)}"
             )
     lines.append(f"aggregate: {result.get('aggregate')}")
     if dropped:

@@ -34,7 +34,7 @@ def float32_scoring(tagger) -> Iterator[None]:
 
 
 def tune_thresholds(
-    scores: np.ndarray, y: np.ndarray, default: float | np.ndarray = 0.5, floor: float = 0.05
+    scores: np.ndarray, y: np.ndarray, default: float = 0.5, floor: float = 0.05
 ) -> np.ndarray:
     """For each label, the threshold that maximises F1 on ``(scores, y)``.
 
@@ -48,13 +48,14 @@ def tune_thresholds(
     Args:
         scores: (n, k) scores in [0, 1].
         y: (n, k) 0/1 gold labels.
-        default: the threshold of a label without positives: one for all, or (k,).
+        default: the threshold of a label without positives, or whose scores leave no
+            cut in [floor, 0.95] (NaN marks them for the caller).
 
     Returns:
         (k,) thresholds.
     """
     scores, y = np.asarray(scores, dtype=np.float64), np.asarray(y) > 0
-    out = np.array(np.broadcast_to(np.asarray(default, dtype=np.float64), scores.shape[1]))
+    out = np.full(scores.shape[1], default, dtype=np.float64)
     for j in range(scores.shape[1]):
         pos = y[:, j].sum()
         if pos == 0:

@@ -67,21 +67,20 @@ def _tune(tagger, sentences, segments, aggregates, tolerance) -> dict:
 
         y = multi_hot(sentences["labels"])
         scores = sentence_scores(tagger, sentences)
-        th = _tuned(scores, y, tagger.thresholds.get("sentence"))
+        th, kept = _tuned(scores, y, tagger.thresholds.get("sentence"))
         tagger.thresholds["sentence"] = th.tolist()
         out["sentence"] = f1_scores(y, scores >= th, per_label=True)
-        out["kept"]["sentence"] = _absent(y)
+        out["kept"]["sentence"] = kept
     if segments.num_rows:
         y = multi_hot(segments["labels"])
         all_scores, is_para = tagger.predict_proba_by_aggregate(units_of(segments), aggregates)
         t_sentence = np.asarray(tagger.thresholds["sentence"])
         before = tagger.thresholds.get("paragraph_by_aggregate") or {}
-        results, by_aggregate = {}, {}
-        out["kept"]["segment"] = _absent(y[is_para])
+        results, by_aggregate, kept_by = {}, {}, {}
         for a in aggregates:
             scores = all_scores[a]
-            old = before.get(a, tagger.thresholds.get("paragraph"))
-            th = _tuned(scores[is_para], y[is_para], old)
+            # another aggregate's thresholds do not suit this one's scores: none, 0.5
+            th, kept_by[a] = _tuned(scores[is_para], y[is_para], before.get(a))
             decide = np.where(is_para[:, None], th[None, :], t_sentence[None, :])
             results[a] = f1_scores(y, scores >= decide, per_label=True)
             out[f"segment[{a}]"] = {"micro": results[a]["micro"], "macro": results[a]["macro"]}
@@ -97,24 +96,23 @@ def _tune(tagger, sentences, segments, aggregates, tolerance) -> dict:
         # kept so a user can trade speed for accuracy: Tagger.use_aggregate("max+direct")
         tagger.thresholds["paragraph_by_aggregate"] = by_aggregate
         out["segment"] = results[best]
+        out["kept"]["segment"] = kept_by[best]
         out["aggregate"] = best
         out["aggregate_tolerance"] = tolerance
         out["multi_sentence_segments"] = int(is_para.sum())
     return out
 
 
-def _tuned(scores: np.ndarray, y: np.ndarray, old) -> np.ndarray:
-    """Thresholds tuned on ``(scores, y)``; a label without positives keeps ``old``'s
-    (0.5 when there is none), exactly: rounding it again could move it by 1e-6."""
-    k = y.shape[1]
-    old = np.full(k, 0.5) if old is None or len(old) != k else np.asarray(old, dtype=np.float64)
-    has = y.sum(axis=0) > 0
-    return np.where(has, _round_down(tune_thresholds(scores, y)), old)
-
-
-def _absent(y: np.ndarray) -> list[str]:
-    """The labels no row of ``y`` has."""
-    return [LABELS[j] for j in np.flatnonzero(y.sum(axis=0) == 0)]
+def _tuned(scores: np.ndarray, y: np.ndarray, old) -> tuple[np.ndarray, list[str]]:
+    """Thresholds tuned on ``(scores, y)``, and the labels that kept ``old``'s (0.5 when
+    there is none): those the data cannot tune (no positives, or no score in the range
+    of cuts), kept exactly, as rounding again could move them by 1e-6."""
+    old = np.full(y.shape[1], 0.5) if old is None else np.asarray(old, dtype=np.float64)
+    th = tune_thresholds(scores, y, default=np.nan)
+    kept = np.isnan(th)
+    return np.where(kept, old, _round_down(np.nan_to_num(th))), [
+        LABELS[j] for j in np.flatnonzero(kept)
+    ]
 
 
 def _round_down(th: np.ndarray) -> np.ndarray:
