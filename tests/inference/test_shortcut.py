@@ -75,16 +75,32 @@ def test_wrong_inputs_are_named(trained_tiny, fresh_cache):
     assert [s.text for s in as_bytes.sentences] == ["We keep logs."]
 
 
-def test_every_bad_policy_is_named_before_the_model_loads(tmp_path, fresh_cache):
+def test_every_bad_policy_is_named_before_the_model_loads(
+    trained_tiny, tmp_path, fresh_cache, monkeypatch
+):
+    from privtag.inference.tagger import Tagger
+
+    loads = []
+    monkeypatch.setattr(Tagger, "from_pretrained", classmethod(lambda cls, m: loads.append(m)))
     gone = tmp_path / "gone.html"
-    # the model path does not exist: reading comes first, so the policies are what fails
     with pytest.raises(PolicyReadError) as caught:
-        privtag.tag(["We keep logs.", gone, "   ", "We sell nothing."], model="no/such/model")
+        privtag.tag(["We keep logs.", gone, "   ", "We sell nothing."], model=trained_tiny)
     message = str(caught.value)
     assert message.startswith("2 of the 4 policies given cannot be read")
     assert "policy 1: " in message and "gone.html" in message
     assert "policy 2: " in message and 'errors="skip"' in message
     assert "policy 0" not in message and "policy 3" not in message
+    assert loads == []  # nothing was loaded, nothing tagged
+    # a wrong model is named first, before any policy is read
+    with pytest.raises(ModelLoadError, match="no such model directory"):
+        privtag.tag(["We keep logs.", gone], model=tmp_path / "no-model")
+    # nothing left to tag: no model is loaded for it
+    with pytest.warns(SkippedPolicyWarning):
+        assert privtag.tag(["", gone], model=trained_tiny, errors="skip") == [None, None]
+    assert privtag.tag([], model=trained_tiny) == [] and loads == []
+    # every one bad: skipping would tag nothing, so it is not offered
+    with pytest.raises(PolicyReadError, match=r"Fix or drop them$"):
+        privtag.tag(["", gone], model=trained_tiny)
 
 
 def test_errors_skip_tags_the_others_and_keeps_their_places(trained_tiny, fresh_cache):

@@ -32,7 +32,7 @@ def tag(policy, model: str | Path | None = None, errors: str = "raise"):
         model: a model directory (default: ``$PRIVTAG_MODEL``, else the shipped model).
             Each model is loaded once per process.
         errors: for several policies, what one that cannot be read does: ``"raise"``
-            names every such policy before any is tagged; ``"skip"`` tags the others and
+            counts them and names the first five before any is tagged; ``"skip"`` tags the others and
             puts ``None`` in its place, with a :class:`~privtag.errors.SkippedPolicyWarning`.
 
     Returns:
@@ -41,8 +41,8 @@ def tag(policy, model: str | Path | None = None, errors: str = "raise"):
 
     Raises:
         PolicyTypeError: ``policy`` is of another type (a dict, a DataFrame, a number).
-        PolicyReadError: a policy cannot be read (in a list, every one that cannot,
-            named by its position), raised before the model is loaded.
+        PolicyReadError: a policy cannot be read (in a list: how many cannot, the first
+            five named by position), raised before the model is loaded.
         ModelLoadError: ``model`` cannot be loaded.
         ArgumentError: ``errors`` is not ``"raise"`` or ``"skip"``.
 
@@ -61,11 +61,15 @@ def tag(policy, model: str | Path | None = None, errors: str = "raise"):
     skip = check_errors(errors)
     if many:
         check_many(policy, "privtag.tag")  # before minutes of loading
-        # every policy is read before the model loads and before any is tagged: a bad
-        # one at the end is named in seconds, with all the others that are bad too
-        docs = _read_all(list(policy), skip)
-    # the directory itself: $PRIVTAG_MODEL read now, one model however it is spelt
+    # the directory itself: $PRIVTAG_MODEL read now, one model however it is spelt; a
+    # wrong one is named in milliseconds, before any policy is read
     path = model_directory(model).resolve()
+    if many:
+        # every policy is read before the model loads and before any is tagged: a bad
+        # one at the end is named in seconds, with the others that are bad too
+        docs = _read_all(list(policy), skip)
+        if all(d is None for d in docs):  # none given, or every one skipped
+            return docs
     tagger = _TAGGERS.get(path)
     if tagger is None:
         tagger = _TAGGERS[path] = Tagger.from_pretrained(path)
@@ -78,7 +82,7 @@ def tag(policy, model: str | Path | None = None, errors: str = "raise"):
 def _read_all(policies: list, skip: bool) -> list:
     """Each policy read and segmented (``None`` for one skipped); raises naming every
     policy that cannot be read unless ``skip``."""
-    from privtag.errors import PolicyReadError, PolicyTypeError
+    from privtag.errors import PolicyReadError, PolicyTypeError, plural
     from privtag.inference.stream import warn_skipped
     from privtag.inference.tagger import Tagger
 
@@ -93,12 +97,14 @@ def _read_all(policies: list, skip: bool) -> list:
                 warn_skipped(i, e)
     if bad and not skip:
         # each reason may hold commas: "; " keeps them apart, and five say enough
-        which = "; ".join(f"policy {i}: {e}" for i, e in bad[:5])
-        which += f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        which = "; ".join(
+            [f"policy {i}: {e}" for i, e in bad[:5]]
+            + ([f"and {len(bad) - 5} more"] if len(bad) > 5 else [])
+        )
         kind = PolicyTypeError if all(isinstance(e, PolicyTypeError) for _, e in bad) else None
+        others = ', or pass errors="skip" to tag the others' if len(bad) < len(policies) else ""
         raise (kind or PolicyReadError)(
-            f"{len(bad)} of the {len(policies)} policies given cannot be read (counting "
-            f'from 0; none was tagged): {which}. Fix or drop them, or pass errors="skip" '
-            "to tag the others"
+            f"{len(bad)} of the {plural(len(policies), 'policy')} given cannot be read "
+            f"(counting from 0; none was tagged): {which}. Fix or drop them{others}"
         )
     return docs

@@ -21,7 +21,7 @@ from privtag.labels import NUM_LABELS
 from privtag.segmentation.document import Document
 from privtag.segmentation.units import sentence_units
 
-__all__ = ["tag_stream", "warn_skipped"]
+__all__ = ["position", "tag_stream", "warn_skipped"]
 
 
 def tag_stream(
@@ -50,7 +50,7 @@ def tag_stream(
                 continue
             # the policies read before it are tagged and yielded first: nothing done is lost
             yield from tag_group(tagger, group, cache, cache_size)
-            raise type(e)(f"policy {i} of those given (counting from 0): {e}") from e
+            raise type(e)(f"{position(i)}: {e}") from e
         units = document_paragraphs(doc) if tagger.one_pass else sentence_units(doc.sentences)
         group.append((doc, units))
         pending += len(doc.sentences)
@@ -60,12 +60,15 @@ def tag_stream(
     yield from tag_group(tagger, group, cache, cache_size)
 
 
-def warn_skipped(position: int, error: Exception) -> None:
-    """Warn that the policy at ``position`` of several was skipped, and why."""
+def position(i: int) -> str:
+    """How a message names the ``i``-th of several policies a caller gave."""
+    return f"policy {i} of those given (counting from 0)"
+
+
+def warn_skipped(i: int, error: Exception) -> None:
+    """Warn that the ``i``-th of several policies was skipped, and why."""
     warnings.warn(
-        f"policy {position} of those given (counting from 0) skipped: {error}",
-        SkippedPolicyWarning,
-        stacklevel=outside_stacklevel(),
+        f"{position(i)} skipped: {error}", SkippedPolicyWarning, stacklevel=outside_stacklevel()
     )
 
 
