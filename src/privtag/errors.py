@@ -130,16 +130,27 @@ def outside_stacklevel() -> int:
     return level
 
 
+def read_from(path) -> str:
+    """ " (read from CWD)" for a relative ``path``, else "": a message about a path that
+    is not there says where it was looked for (a recipe's relative paths are read from
+    the working directory, not from the recipe's folder)."""
+    import os
+
+    return "" if os.path.isabs(path) else f" (read from {os.getcwd()})"
+
+
 def plural(count: int, word: str) -> str:
     """``count`` and ``word``, with an s unless there is one.
 
     Example:
-        >>> plural(1, "file"), plural(3, "policy")
-        ('1 file', '3 policies')
+        >>> plural(1, "file"), plural(3, "policy"), plural(2, "key")
+        ('1 file', '3 policies', '2 keys')
     """
     if count == 1:
         return f"1 {word}"
-    return f"{count} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
+    # policy -> policies, but key -> keys
+    ies = word.endswith("y") and word[-2:-1] not in tuple("aeiou")
+    return f"{count} {word[:-1] + 'ies' if ies else word + 's'}"
 
 
 def first_few(names, n: int = 3) -> str:

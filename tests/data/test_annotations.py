@@ -123,9 +123,11 @@ def test_a_pretty_printed_json_file_is_one_problem_not_one_per_line(tmp_path, do
     text = json.dumps(rows if document == "array" else rows[0], indent=2)
     path = write_jsonl(tmp_path, [text])
     problems = validate_annotations(path)
-    what = "a JSON array" if document == "array" else "one JSON object over many lines"
+    what, jq = (
+        ("a JSON array", "'.[]'") if document == "array" else ("JSON objects over many lines", ".")
+    )
     assert problems == [f"{path}:1: file: {what}, not JSON Lines; write one record per line "
-                        "(e.g. jq -c '.[]' FILE > FILE.jsonl for an array)"]  # fmt: skip
+                        f"into a new file (e.g. jq -c {jq} acme.jsonl > fixed.jsonl)"]  # fmt: skip
 
 
 def test_duplicate_ids_across_files(tmp_path):
@@ -294,10 +296,12 @@ def test_csv_problems_have_csv_line_numbers(tmp_path):
     assert "an integer" in only(problems, f"{path}:4: start: wrong type")
     assert "did you mean 'First Party Collection/Use'" in only(problems, f"{path}:7: labels:")
     path.write_text("policy,text\nacme,Hello\n")
-    assert "missing columns sentence_id" in only(validate_annotations(path), f"{path}:1: columns:")
+    assert "missing 5 columns: sentence_id" in only(
+        validate_annotations(path), f"{path}:1: columns:"
+    )
     path.write_text("policy,sentence_id,start,end,text,label,section\n")
     problem = only(validate_annotations(path), f"{path}:1: columns:")
-    assert "missing column labels; rename 'label' to 'labels'; the header" in problem
+    assert "missing 1 column: labels; rename 'label' to 'labels'; the header" in problem
 
 
 def test_all_problems_in_a_file_are_reported_at_once(tmp_path):

@@ -157,8 +157,7 @@ def test_load_source_privtag_files():
     with pytest.raises(DataError) as caught:
         load_source("nonsense")
     assert str(caught.value) == (
-        f"data source 'nonsense': no such file or folder (read from {Path.cwd()}, as are all "
-        "relative paths); check the path"
+        f"data source 'nonsense': no such file or folder (read from {Path.cwd()}); check the path"
     )
     with pytest.raises(DataError, match=r"unknown data source 'notes\.txt'"):
         load_source("notes.txt")

@@ -155,7 +155,10 @@ def test_file_values_are_type_checked(toml):
         Recipe.load(toml("[data]\nopp115 = 3\n"))
 
 
-@pytest.mark.parametrize("key", ["train.epoch", "model.lr", "optim.lr", "epochs", "train."])
+@pytest.mark.parametrize(
+    "key",
+    ["train.epoch", "trian.epochs", "data.epochs", "model.lr", "optim.lr", "epochs", "train."],
+)
 def test_unknown_keys_are_rejected_with_the_valid_ones(key):
     with pytest.raises(RecipeError) as e:
         Recipe.load(None, [f"{key}=1"])
@@ -164,7 +167,8 @@ def test_unknown_keys_are_rejected_with_the_valid_ones(key):
     listed = message.split("valid settings: ", 1)[1].split(", ")
     assert listed == ALL_KEYS
     # a near miss is named first: the table or the key mistyped, or the key in another table
-    near = {"train.epoch": "train.epochs", "optim.lr": None, "epochs": "train.epochs"}
+    near = {"train.epoch": "train.epochs", "trian.epochs": "train.epochs", "optim.lr": None,
+            "data.epochs": "train.epochs", "epochs": "train.epochs"}  # fmt: skip
     if near.get(key):
         assert f"did you mean {near[key]!r}? valid settings" in message
     elif key in near or key in ("model.lr", "train."):

@@ -1,4 +1,4 @@
-"""The commands that score models: evaluate, benchmark."""
+"""The commands that score models and baselines: evaluate, benchmark, baseline."""
 
 from __future__ import annotations
 
@@ -231,6 +231,9 @@ def baseline_cmd(
     ``privtag evaluate --model tfidf:runs/tfidf --data my/test`` (and ``--model rules``,
     ``--model MODEL_DIR``).
     """
+    from privtag.extras import require
+
+    require("train", "sklearn")  # before minutes of reading annotations
     from privtag.data.sources import LEVELS, load_units
     from privtag.errors import first_few, plural
     from privtag.evaluation.baselines import TfidfTagger

@@ -79,7 +79,7 @@ def tune_cmd(
     place; ``--out DIR`` writes a copy instead).
     """
     from privtag.inference.persistence import model_directory
-    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
+    from privtag.inference.settings import reserved_profile
     from privtag.outputs import Outputs, atomic_dir, spec_paths
     from privtag.training.profiles import OBJECTIVES
 
@@ -110,10 +110,8 @@ def tune_cmd(
         )
     if profile is not None and not profile.strip():
         raise typer.BadParameter("give the profile a name", param_hint="--profile")
-    if profile in (DEFAULT_PROFILE, AUTO_PROFILE):  # the tuned thresholds, and the rule
-        raise typer.BadParameter(
-            f"a profile cannot be called {profile!r}; choose another name", param_hint="--profile"
-        )
+    if profile and (refused := reserved_profile(profile)):
+        raise typer.BadParameter(refused, param_hint="--profile")
     if tolerance is not None and not 0 <= tolerance <= 1:  # also refuses nan
         raise typer.BadParameter(
             f"must be a macro-F1 difference from 0 to 1, not {tolerance}",

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from privtag.errors import DataError
+from privtag.errors import DataError, plural
 from privtag.labels import LABEL_IDS, LABELS, label_index
 
 #: Fields of an annotation record and how to write them (used in error messages).
@@ -157,7 +157,7 @@ def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
             bad(
                 1,
                 "columns",
-                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                f"missing {plural(len(missing), 'column')}: {', '.join(missing)}",
                 (f"rename {', '.join(renames)}; " if renames else "")
                 + "the header row must name: "
                 + ",".join(FIELDS),
@@ -180,12 +180,13 @@ def read_rows(path: Path, bad) -> list[tuple[int, dict]]:
     if len(lines) > 1 and lines[0].strip() in ("[", "{"):
         # a JSON document spread over lines (an array, or one pretty-printed record) would
         # be a problem per line; one says what it is
-        what = "a JSON array" if lines[0].strip() == "[" else "one JSON object over many lines"
+        array = lines[0].strip() == "["
         bad(
             1,
             "file",
-            f"{what}, not JSON Lines",
-            "write one record per line (e.g. jq -c '.[]' FILE > FILE.jsonl for an array)",
+            f"{'a JSON array' if array else 'JSON objects over many lines'}, not JSON Lines",
+            "write one record per line into a new file (e.g. jq -c "
+            f"{chr(39) + '.[]' + chr(39) if array else '.'} {path.name} > fixed.jsonl)",
         )
         return []
     # only "\n" ends a record: json.dumps(ensure_ascii=False) writes U+2028 and other

@@ -43,7 +43,13 @@ from privtag.data.annotation_format import (  # noqa: F401
     read_rows,
     suggest_label,
 )
-from privtag.errors import AnnotationError, DataError, PrivtagError, outside_stacklevel
+from privtag.errors import (
+    AnnotationError,
+    DataError,
+    PrivtagError,
+    outside_stacklevel,
+    read_from,
+)
 from privtag.segmentation.units import previous_texts
 
 POLICY_EXTENSIONS = (".md", ".txt", ".html", ".htm")
@@ -91,6 +97,7 @@ def _policies_dir(file: Path, given: str | Path | None) -> Path:
     if given is not None:
         if not Path(given).is_dir():
             what = "is a file, not a folder" if Path(given).exists() else "no such folder"
+            what += read_from(given)
             raise DataError(
                 f"{given}: {what}; give the folder that holds the annotated policies' texts "
                 "(--policies DIR; data.policies in a recipe)"
@@ -379,8 +386,9 @@ def policy_files(
     Rows that cannot be read are skipped here (:func:`validate_annotations` reports them).
 
     Raises:
-        DataError: a policy has no text file, naming the annotation file and the folder
-            looked in.
+        DataError: a policy has no text file, or two (``acme.md`` and ``acme.txt``),
+            naming the annotation file and the folder looked in; or ``policies_dir`` is
+            not a folder.
 
     Example:
         >>> policy_files(["data/annotations/zarget.jsonl"])  # doctest: +SKIP

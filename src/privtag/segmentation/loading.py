@@ -20,7 +20,13 @@ import stat
 import warnings
 from pathlib import Path
 
-from privtag.errors import PathAsTextWarning, PolicyReadError, PolicyTypeError, outside_stacklevel
+from privtag.errors import (
+    PathAsTextWarning,
+    PolicyReadError,
+    PolicyTypeError,
+    outside_stacklevel,
+    plural,
+)
 
 __all__ = ["MAX_BYTES", "POLICY_TYPES", "decode", "decode_with_notes", "load", "max_bytes_default"]
 
@@ -111,14 +117,14 @@ _C1 = re.compile("[\x80-\x9f]")
 
 def _c1_note(text: str, name: str) -> list[str]:
     """A warning when decoded text holds C1 control characters, and where the first is."""
-    found = _C1.findall(text)
+    found = list(_C1.finditer(text))
     if not found:
         return []
-    first = _C1.search(text).start()
-    line = text.count("\n", 0, first) + 1
-    kinds = " ".join(sorted({f"U+{ord(c):04X}" for c in found})[:5])
+    line = text.count("\n", 0, found[0].start()) + 1
+    kinds = sorted({f"U+{ord(m.group()):04X}" for m in found})
+    shown = " ".join(kinds[:5]) + (f" and {len(kinds) - 5} more" if len(kinds) > 5 else "")
     return [
-        f"{name}: holds {len(found)} control character(s) ({kinds}; first on line {line}) "
+        f"{name}: holds {plural(len(found), 'control character')} ({shown}; first on line {line}) "
         "that text does not use, kept as they are: Windows-1252 quotes or dashes once "
         "read as Latin-1, or bytes of another encoding. If the text near them looks "
         "wrong, save the policy again as UTF-8 from its source and read it again"

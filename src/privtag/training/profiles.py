@@ -36,7 +36,7 @@ import numpy as np
 
 from privtag.data.records import multi_hot
 from privtag.evaluation.metrics import f1_scores, label_f1
-from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
+from privtag.inference.settings import reserved_profile
 from privtag.training.decision import SHRINK_PRIOR
 from privtag.training.thresholds import float32_scoring
 
@@ -209,8 +209,8 @@ def tune_profile(tagger, sentences, name: str, sources: list[str], objective: st
         ValueError: ``name`` is ``"default"`` (the tuned thresholds themselves) or
             ``"auto"`` (the rule that picks a profile), or an unknown ``objective``.
     """
-    if name in (DEFAULT_PROFILE, AUTO_PROFILE):  # the names of the tuned thresholds and the rule
-        raise ValueError(f"a profile cannot be called {name!r}; choose another name")
+    if refused := reserved_profile(name):
+        raise ValueError(refused)
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
     y, score_sets = profile_scores(tagger, sentences)

@@ -276,7 +276,6 @@ def _not_shipped(output_dir: str) -> bool:
     return not target.is_relative_to(SHIPPED_MODEL_DIR)
 
 
-#: Value checks beyond the type: ``dotted name: (accepts, what it must be)``.
 def _nearest_setting(table: str, key: str, names: list[str]) -> str:
     """ "did you mean 'train.max_steps'? " for a typo of the table or the key, else ""."""
     tables = {"data", "model", "train"}
@@ -294,6 +293,7 @@ def _nearest_setting(table: str, key: str, names: list[str]) -> str:
     return f"did you mean {near[0]!r}? " if near else ""
 
 
+#: Value checks beyond the type: ``dotted name: (accepts, what it must be)``.
 _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model.context": (lambda v: v in CONTEXTS, "one of " + ", ".join(CONTEXTS)),
     "model.encoding": (lambda v: v in ENCODINGS, "one of " + ", ".join(ENCODINGS)),
