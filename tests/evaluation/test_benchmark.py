@@ -206,6 +206,15 @@ def test_baseline_command_fits_a_tfidf_that_evaluate_scores(tmp_path):
     assert scored.exit_code == 0 and "micro avg" in scored.output, scored.output
     again_out = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert again_out.exit_code != 0 and "is not empty" in str(again_out.exception)
+    # paragraphs, and no tuning data: every threshold 0.5, said so
+    segs = CliRunner().invoke(
+        app,
+        ["baseline", "--train", str(data / "train"), "--level", "segment",
+         "--out", str(tmp_path / "seg")],
+    )  # fmt: skip
+    assert segs.exit_code == 0, segs.output
+    assert "segment units of 2 policies; every threshold 0.5 (no --validation)" in segs.output
+    assert list(TfidfTagger.load(tmp_path / "seg").thresholds) == [0.5] * 12
 
 
 def test_evaluate_command_rejects_a_bad_level(annotations):
