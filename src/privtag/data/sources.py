@@ -181,7 +181,17 @@ def load_units(
         parts.append(ds if level == "sentence" else sentences_to_segments(ds))
     if not parts:
         raise DataError("no data sources given; name at least one")
-    return concatenate_datasets([p.cast(FEATURES) for p in parts])
+    # casting a few thousand units takes milliseconds: its progress bar on every command
+    # that reads annotations (train, tune, evaluate) was noise
+    import datasets
+
+    was_off = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        return concatenate_datasets([p.cast(FEATURES) for p in parts])
+    finally:
+        if not was_off:
+            datasets.enable_progress_bars()
 
 
 def _annotation_path(spec: str) -> bool:

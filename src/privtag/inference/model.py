@@ -22,6 +22,8 @@ Example:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -161,6 +163,26 @@ def base_tokenizer(base: str | Path | None = None):
     return AutoTokenizer.from_pretrained(p)
 
 
+@contextmanager
+def quiet_progress(report: bool = True) -> Iterator[None]:
+    """No transformers progress bars inside the block ("Loading weights", "Writing model
+    shards"; with ``report=False`` not its load report either): a 22M-parameter model
+    loads or saves in a moment, and they cluttered every command's output. Training's
+    own progress bar is not among them."""
+    from transformers.utils import logging as hf_logging
+
+    was_on, level = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    if not report:
+        hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
+        hf_logging.set_verbosity(level)
+
+
 class PrivtagClassifier(BertPreTrainedModel):
     """Mean-pooled BERT with a linear head; BCE loss with optional per-label ``pos_weight``.
 
@@ -207,7 +229,9 @@ class PrivtagClassifier(BertPreTrainedModel):
                 **config_overrides,
             }
         )
-        return cls.from_pretrained(path, config=config)
+        # its report of a head missing and a pooler unused says what from_base is for
+        with quiet_progress(report=False):
+            return cls.from_pretrained(path, config=config)
 
     def forward(
         self,

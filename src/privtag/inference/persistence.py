@@ -143,6 +143,7 @@ def write_model_directory(
     ``profile`` (the threshold profile in use) is saved with the settings unless it is
     ``"auto"``, the default a reload would pick anyway. Returns ``path``.
     """
+    from privtag.inference.model import quiet_progress
     from privtag.inference.weights import COMPACT_FILE, COMPACT_META, save_compact
 
     path = Path(path)
@@ -153,7 +154,8 @@ def write_model_directory(
         # a compact file left from an earlier save would be loaded instead
         for stale in (COMPACT_FILE, COMPACT_META):
             (path / stale).unlink(missing_ok=True)
-        model.save_pretrained(path)
+        with quiet_progress():
+            model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     # dtype and device are this machine's choice at load time, not the model's
     saved = {k: v for k, v in settings.items() if k not in ("dtype", "device")}

@@ -23,7 +23,12 @@ import torch
 from transformers import AutoConfig, BertConfig
 
 from privtag.errors import ModelLoadError
-from privtag.inference.model import BASE_PACKAGE, PrivtagClassifier, base_encoder_path
+from privtag.inference.model import (
+    BASE_PACKAGE,
+    PrivtagClassifier,
+    base_encoder_path,
+    quiet_progress,
+)
 from privtag.labels import LABELS
 
 COMPACT_FILE = "compact.safetensors"
@@ -137,7 +142,8 @@ def load_model(directory: str | Path, base: str | Path | None = None) -> Privtag
                 expected,
                 directory / "model.safetensors",
             )
-            model = PrivtagClassifier.from_pretrained(directory, config=config)
+            with quiet_progress():
+                model = PrivtagClassifier.from_pretrained(directory, config=config)
         else:
             raise ModelLoadError(
                 f"{directory}: no weights (model.safetensors or {COMPACT_FILE}); "
