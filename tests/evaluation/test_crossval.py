@@ -116,3 +116,9 @@ def test_sources_crossval_would_ignore_are_refused(tiny_recipe, tmp_path):
         _split_sources(recipe)
     recipe.data.validation = ["opp115"]  # no colon: all of OPP-115, still a pooled source
     assert _split_sources(recipe) == (["opp115", "opp115:train"], [])
+    # own annotations only: what to do instead is named
+    recipe.data.train, recipe.data.validation = ["data/annotations/zarget.jsonl"], []
+    with pytest.raises(
+        DataError, match=r"names none; `privtag crossval` folds OPP-115's .* evaluate"
+    ):
+        _split_sources(recipe)

@@ -175,6 +175,12 @@ def test_unknown_keys_are_rejected_with_the_valid_ones(key):
         assert "did you mean" not in message
 
 
+def test_an_empty_recipe_file_says_it_sets_nothing(toml):
+    path = toml("# only a comment\n")
+    with pytest.warns(UserWarning, match="sets nothing, so every setting is its default"):
+        assert Recipe.load(path) == Recipe()
+
+
 def test_unknown_key_in_a_file_names_the_file(toml):
     path = toml("[train]\nlearning_rat = 1e-4\n")
     with pytest.raises(

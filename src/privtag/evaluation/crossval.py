@@ -86,7 +86,11 @@ def _split_sources(recipe: Recipe) -> tuple[list[str], list[str]]:
             "leave it out of data.validation"
         )
     if not opp:
-        raise DataError("cross-validation pools the recipe's opp115:<split> sources; it names none")
+        raise DataError(
+            "cross-validation pools the recipe's opp115:<split> sources, and it names none; "
+            "`privtag crossval` folds OPP-115's policies only: for your own annotations, "
+            "train on some policies and `privtag evaluate` on the others"
+        )
     return sorted(set(opp)), extra
 
 

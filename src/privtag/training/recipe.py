@@ -19,6 +19,7 @@ import math
 import tomllib
 import types
 import typing
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,6 +181,13 @@ class Recipe:
             except tomllib.TOMLDecodeError as e:
                 raise RecipeError(f"{p}: invalid TOML ({e})") from e
         recipe = cls()
+        if path is not None and not raw:
+            # an empty file would train the packaged encoder on the default data, silently
+            warnings.warn(
+                f"{path}: sets nothing, so every setting is its default (see "
+                "train/default.toml for one that says what each is)",
+                stacklevel=2,
+            )
         for table, values in raw.items():
             if not isinstance(values, dict):
                 raise RecipeError(f"{path}: top-level key {table!r} must be a table")
