@@ -566,6 +566,7 @@ def test_a_unit_without_text_gets_no_label_even_at_threshold_zero(tiny_tagger):
         ([{"section": ["A"]}], "^unit 0: the unit mapping has no 'text'"),
         ([{"text": "Hi.", "section": 5}], "^unit 0: a unit's 'section' must be a list"),
         ([{"text": "Hi.", "previous": 5}], "^unit 0: a unit's 'previous' must be a str"),
+        ({SENTENCE, "We keep logs."}, "in an order, not a set .*; pass list"),
     ],
 )
 def test_units_of_the_wrong_type_are_named(tiny_tagger, units, message):
@@ -575,6 +576,23 @@ def test_units_of_the_wrong_type_are_named(tiny_tagger, units, message):
         assert isinstance(e.value, PrivtagError) and isinstance(e.value, TypeError)
     with pytest.raises(UnitError):
         tiny_tagger.predict_proba_by_aggregate(units, ["max"])
+
+
+def test_units_from_pandas_and_numpy_read_as_written(tiny_tagger):
+    import numpy as np
+    import pandas as pd
+
+    # df.to_dict("records") gives NaN for a missing section or previous sentence
+    df = pd.DataFrame({"text": [SENTENCE, SENTENCE], "section": ["Cookies", None]})
+    records = df.to_dict("records")
+    assert tiny_tagger.predict(records) == tiny_tagger.predict(
+        [{"text": SENTENCE, "section": ["Cookies"]}, SENTENCE]
+    )
+    assert tiny_tagger.predict({"text": SENTENCE, "previous": pd.NA}) == tiny_tagger.predict(
+        SENTENCE
+    )
+    # a 0-d array holds one sentence
+    assert tiny_tagger.predict(np.array(SENTENCE)) == tiny_tagger.predict(SENTENCE)
 
 
 def test_a_string_section_is_one_heading(tiny_tagger):

@@ -53,7 +53,7 @@ def unit_section(unit: Unit) -> list[str]:
         UnitError: ``section`` is not None, a str or a list of str.
     """
     section = None if isinstance(unit, str) else unit.get("section")
-    if not section:
+    if _missing(section) or not section:
         return []
     if isinstance(section, str):
         return [section]
@@ -64,6 +64,15 @@ def unit_section(unit: Unit) -> list[str]:
     )
 
 
+def _missing(value) -> bool:
+    """None, or pandas' missing values (NaN, pd.NA) that df.to_dict('records') gives."""
+    return (
+        value is None
+        or (isinstance(value, float) and value != value)
+        or (type(value).__name__ == "NAType")
+    )
+
+
 def unit_previous(unit: Unit) -> str:
     """The sentence before a unit ('' when none).
 
@@ -71,8 +80,8 @@ def unit_previous(unit: Unit) -> str:
         UnitError: ``previous`` is not None or a str.
     """
     previous = None if isinstance(unit, str) else unit.get("previous")
-    if previous is None or isinstance(previous, str):
-        return previous or ""
+    if _missing(previous) or isinstance(previous, str):
+        return previous if isinstance(previous, str) else ""
     raise UnitError(f"a unit's 'previous' must be a str, not {type(previous).__name__}")
 
 
@@ -90,6 +99,13 @@ def check_units(units: object) -> tuple[list[Unit], bool]:
         raise UnitError(
             f"expected {_ONE}, or a list of them, not a {type(units).__name__}: give its "
             "text column (df['text']), or df.to_dict('records') for units with a section"
+        )
+    if getattr(units, "ndim", None) == 0 and hasattr(units, "item"):  # np.array("a sentence")
+        units = units.item()
+    if isinstance(units, set | frozenset):
+        raise UnitError(
+            f"expected units in an order, not a {type(units).__name__} (its results could not "
+            "be matched to it); pass list(...) of them"
         )
     if isinstance(units, str | Mapping):
         batch, single = [units], True
