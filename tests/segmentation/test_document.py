@@ -382,6 +382,17 @@ def test_crlf_keeps_source_offsets():
     assert [s.text for s in doc.sentences] == ["Title", "We keep logs.", "We delete them."]
 
 
+def test_an_offset_outside_the_text_is_refused_not_read_as_inserted():
+    from privtag.errors import ArgumentError
+
+    doc = segment("Title\n\nWe  keep logs.", format="text")
+    assert doc.source_offset(len(doc.text) - 1) == 20
+    for bad in ("3", -1, len(doc.text) + 1, 2.0):
+        with pytest.raises(ArgumentError, match="offset"):
+            doc.source_offset(bad)
+    assert doc.source_span(0, 0) == (None, None)  # an empty span maps to nothing
+
+
 def test_to_dict_and_jsonl_round_trip():
     doc = segment("# T\n\nWe keep logs.")
     d = json.loads(json.dumps(doc.to_dict()))

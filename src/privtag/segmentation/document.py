@@ -43,7 +43,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from privtag.errors import PolicyReadError, PolicyTypeError, check_int
+from privtag.errors import ArgumentError, PolicyReadError, PolicyTypeError, check_int
 from privtag.segmentation import language, loading, readers
 from privtag.segmentation.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
 
@@ -137,11 +137,20 @@ class Document:
         Known for text, Markdown and OPP-115 input; None for generic HTML and for
         characters the segmenter inserted (paragraph breaks, collapsed spaces).
 
+        Raises:
+            ArgumentError: ``offset`` is not an int from 0 to ``len(text)`` (the end).
+
         Example:
             >>> doc = segment("Title\\n\\nWe  keep logs.", format="text")
             >>> doc.text, doc.source_offset(doc.text.index("keep"))
             ('Title\\n\\nWe keep logs.', 11)
         """
+        # an offset outside the text would read as "inserted by the segmenter"
+        offset = check_int(offset, "offset", 0)
+        if offset > len(self.text):
+            raise ArgumentError(
+                f"offset {offset} is past the end of the text ({len(self.text)} characters)"
+            )
         i = bisect.bisect_right(self._runs, (offset, float("inf"), 0)) - 1
         if i < 0:
             return None
@@ -158,6 +167,8 @@ class Document:
             >>> doc.source_span(s.start, s.end)
             (7, 21)
         """
+        if end <= start:  # an empty span has no character to map
+            return None, None
         first, last = self.source_offset(start), self.source_offset(end - 1)
         if first is None or last is None:
             return None, None
