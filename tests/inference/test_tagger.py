@@ -346,6 +346,14 @@ def test_a_scorer_plugs_in_and_device_is_a_setting(trained_tiny):
         Tagger.from_pretrained(trained_tiny, device="tpu")
 
 
+def test_a_device_this_machine_lacks_is_named_at_load(trained_tiny, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ModelLoadError, match="device 'cuda' is not available here"):
+        Tagger.from_pretrained(trained_tiny, device="cuda")  # not at the first predict()
+
+
 # ---------------------------------------------------------------- load errors
 
 

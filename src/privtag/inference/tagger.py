@@ -32,7 +32,7 @@ from privtag.errors import (
     outside_stacklevel,
 )
 from privtag.inference import scoring
-from privtag.inference.backends import BACKENDS, Scorer, TorchScorer
+from privtag.inference.backends import BACKENDS, Scorer, TorchScorer, resolve_device
 from privtag.inference.encoding import Unit, check_units
 from privtag.inference.model import inference_dtype
 from privtag.inference.paragraphs import document_paragraphs
@@ -194,6 +194,8 @@ class Tagger:
         """
         if backend not in BACKENDS:
             raise ModelLoadError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        if device is not None:  # a machine without it is named here, not at the first tag()
+            resolve_device(device)
         path = model_directory(name_or_path)
         model, tokenizer, settings, table, metadata = read_model_directory(
             path, base, dtype, device, check_emulated=backend == "torch"
