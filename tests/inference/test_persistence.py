@@ -68,3 +68,14 @@ def test_a_full_save_over_a_compact_one_removes_the_compact_files(copy, tiny_enc
     # a compact file left behind would be loaded instead of the new full weights
     assert not (out / COMPACT_FILE).exists() and not (out / COMPACT_META).exists()
     assert (out / "model.safetensors").is_file()
+
+
+def test_saving_onto_a_file_is_refused_and_the_file_kept(copy, tiny_encoder, tmp_path):
+    from privtag.errors import OutputError
+
+    model, tok, settings, table, meta = read_model_directory(copy, tiny_encoder)
+    policy = tmp_path / "policy.md"
+    policy.write_text("We keep logs.")
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        write_model_directory(policy, model, tok, settings, table, meta)
+    assert policy.read_text() == "We keep logs."

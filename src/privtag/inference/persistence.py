@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from privtag.errors import ModelLoadError
+from privtag.errors import ModelLoadError, OutputError
 from privtag.inference.settings import (
     AUTO_PROFILE,
     SHIPPED_MODEL_DIR,
@@ -147,6 +147,8 @@ def write_model_directory(
     from privtag.inference.weights import COMPACT_FILE, COMPACT_META, save_compact
 
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: is a file, not a folder; save the model to a folder")
     path.mkdir(parents=True, exist_ok=True)
     if compact:
         save_compact(model, path)
