@@ -74,6 +74,12 @@ class PathAsTextWarning(FutureWarning):
     """
 
 
+class PolicyReadWarning(UserWarning):
+    """A policy was tagged with a caveat its reading found: it does not read as English,
+    a page lost much of its text as furniture, an encoding looks garbled. The same notes
+    are in ``TaggedPolicy.document.warnings``; the CLI prints those instead."""
+
+
 class SkippedPolicyWarning(UserWarning):
     """A policy of several could not be read and was skipped (``errors="skip"``); its
     result is ``None`` and the message names its position and what was wrong."""

@@ -57,3 +57,37 @@ def test_errors_skip_yields_none_in_place_and_goes_on(tiny_tagger):
 def test_zero_cache_still_tags_like_tag(tiny_tagger):
     many = list(tiny_tagger.tag_many([GOOD, GOOD], cache_size=np.int64(0)))  # NumPy ints too
     assert [p.to_json() for p in many] == [tiny_tagger.tag(GOOD).to_json()] * 2
+
+
+GERMAN = (
+    "Wir erheben Ihre E-Mail-Adresse. Wir geben Ihre Daten an Werbepartner weiter. "
+    "Sie koennen der Verarbeitung jederzeit widersprechen."
+)
+
+
+def test_reading_caveats_reach_python_as_warnings(tiny_tagger):
+    from privtag.errors import PolicyReadWarning
+
+    # no labels on a German policy must not look like a policy that states nothing
+    with pytest.warns(PolicyReadWarning, match="does not read as English") as one:
+        policy = tiny_tagger.tag(GERMAN)
+    assert [str(w.message) for w in one] == policy.document.warnings
+    with pytest.warns(PolicyReadWarning) as many:
+        list(tiny_tagger.tag_many([GOOD, GERMAN]))
+    assert len(many) == 1 and "does not read as English" in str(many[0].message)
+
+
+def test_the_cli_prints_each_reading_caveat_once(trained_tiny, tmp_path):
+    import subprocess
+    import sys
+
+    # a real process: main() is where the CLI turns the Python warning off
+    path = tmp_path / "de.txt"
+    path.write_text(GERMAN)
+    run = subprocess.run(
+        [sys.executable, "-c", "from privtag.cli import main; main()", "tag", str(path),
+         "--model", str(trained_tiny)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count("does not read as English") == 1, run.stderr

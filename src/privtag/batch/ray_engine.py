@@ -78,6 +78,13 @@ class _TagActor:
             torch.set_num_threads(threads)
         except ImportError:
             pass
+        # each item's reading notes go into its row; as Python warnings from a worker
+        # they would be printed a second time
+        import warnings
+
+        from privtag.errors import PolicyReadWarning
+
+        warnings.filterwarnings("ignore", category=PolicyReadWarning)
         self.tagger = tagger_factory()
         self.schema = pa.schema([*SCHEMAS[level], *_MARKS])
         self.level = level

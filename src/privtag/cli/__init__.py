@@ -27,7 +27,7 @@ from privtag.cli.evaluation import baseline_cmd, benchmark_cmd, evaluate_cmd
 from privtag.cli.models import crossval_cmd, export_cmd, export_onnx_cmd, stage, train_cmd
 from privtag.cli.policies import data_report_cmd, segment_cmd, tag_cmd, validate_cmd
 from privtag.cli.tuning import tune_cmd
-from privtag.errors import PrivtagError
+from privtag.errors import PolicyReadWarning, PrivtagError
 from privtag.render.cli import report_cmd
 from privtag.serve.cli import serve_cmd
 
@@ -78,6 +78,8 @@ def main() -> None:
     code: int | str | None = 0
     # a warning is one line on stderr, as an error is, not a source line of typer's
     warnings.showwarning = _one_line_warning
+    # the commands print each policy's reading notes themselves (with its file name)
+    warnings.filterwarnings("ignore", category=PolicyReadWarning)
     try:
         try:
             app()  # standalone: click reports usage errors itself (exit code 2)

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from privtag.errors import PolicyReadError, SkippedPolicyWarning, outside_stacklevel
+from privtag.errors import (
+    PolicyReadError,
+    PolicyReadWarning,
+    SkippedPolicyWarning,
+    outside_stacklevel,
+)
 from privtag.inference.encoding import unit_previous, unit_section, unit_text
 from privtag.inference.paragraphs import document_paragraphs
 from privtag.inference.results import TaggedPolicy
@@ -21,7 +26,7 @@ from privtag.labels import NUM_LABELS
 from privtag.segmentation.document import Document
 from privtag.segmentation.units import sentence_units
 
-__all__ = ["position", "tag_stream", "warn_skipped"]
+__all__ = ["position", "tag_stream", "warn_read", "warn_skipped"]
 
 
 def tag_stream(
@@ -51,6 +56,7 @@ def tag_stream(
             # the policies read before it are tagged and yielded first: nothing done is lost
             yield from tag_group(tagger, group, cache, cache_size)
             raise type(e)(f"{position(i)}: {e}") from e
+        warn_read(doc)
         units = document_paragraphs(doc) if tagger.one_pass else sentence_units(doc.sentences)
         group.append((doc, units))
         pending += len(doc.sentences)
@@ -63,6 +69,13 @@ def tag_stream(
 def position(i: int) -> str:
     """How a message names the ``i``-th of several policies a caller gave."""
     return f"policy {i} of those given (counting from 0)"
+
+
+def warn_read(doc: Document) -> None:
+    """Each caveat of how ``doc`` was read as a :class:`PolicyReadWarning`: in Python the
+    tags of a German policy (none) would otherwise look like a policy that states nothing."""
+    for note in doc.warnings:
+        warnings.warn(note, PolicyReadWarning, stacklevel=outside_stacklevel())
 
 
 def warn_skipped(i: int, error: Exception) -> None:

@@ -56,7 +56,7 @@ from privtag.inference.settings import (
     profile_scales,
     resolve_profile,
 )
-from privtag.inference.stream import tag_stream
+from privtag.inference.stream import tag_stream, warn_read
 from privtag.labels import NUM_LABELS
 from privtag.segmentation.document import Document, segment, segment_file
 from privtag.segmentation.units import clean_document, sentence_units
@@ -486,6 +486,7 @@ class Tagger:
         if thresholds is not None:  # an unknown name fails before any work
             profile_scales(self.thresholds, thresholds, self.name)
         doc = self._document(source, format)
+        warn_read(doc)
         if self.one_pass:
             scores = self._score_paragraphs(document_paragraphs(doc))
         else:
