@@ -83,11 +83,20 @@ def find_policy(name: str, policies_dir: Path) -> Path | None:
         except (OSError, ValueError):
             return None
     if len(found) > 1:
-        raise DataError(
+        raise _TwoTexts(
             f"policy {name!r} has {len(found)} text files ({', '.join(f.name for f in found)}) "
-            f"in {policies_dir}; keep the one its offsets were taken from"
+            f"in {policies_dir}",
+            "keep the one its offsets were taken from",
         )
     return found[0] if found else None
+
+
+class _TwoTexts(DataError):
+    """:func:`find_policy`'s error, kept in its two parts for a validation problem."""
+
+    def __init__(self, what: str, fix: str):
+        super().__init__(f"{what}; {fix}")
+        self.what, self.fix = what, fix
 
 
 def _policies_dir(file: Path, given: str | Path | None) -> Path:
@@ -196,11 +205,10 @@ def parse_annotations(
                 return False
             try:
                 pfile = find_policy(policy, _d)
-            except DataError as e:
+            except _TwoTexts as e:
                 if policy not in _m:
                     _m.add(policy)
-                    what, _, fix = str(e).rpartition("; ")
-                    bad(line, "policy", what, fix)
+                    bad(line, "policy", e.what, e.fix)
                 return False
             if pfile is None:
                 if policy not in _m:  # once per file, not on every line
