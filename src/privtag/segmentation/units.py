@@ -80,8 +80,10 @@ def unit_previous(unit: Unit) -> str:
         UnitError: ``previous`` is not None or a str.
     """
     previous = None if isinstance(unit, str) else unit.get("previous")
-    if _missing(previous) or isinstance(previous, str):
-        return previous if isinstance(previous, str) else ""
+    if _missing(previous):
+        return ""
+    if isinstance(previous, str):
+        return previous
     raise UnitError(f"a unit's 'previous' must be a str, not {type(previous).__name__}")
 
 
