@@ -49,8 +49,9 @@ def tune_tagger(
 
     Sets ``tagger.settings["aggregate"]`` and ``tagger.thresholds``; returns per-level
     metrics at the tuned thresholds (tuned on the same data, so optimistic), and under
-    ``"kept"`` the labels per level that no unit has: they keep the tagger's threshold
-    (re-tuning on data without a label must not reset it). Scores are computed in float32
+    ``"kept"`` the labels per level the data cannot tune (no unit has them, or no score
+    lies in the range of cuts): they keep the tagger's threshold (re-tuning on data
+    without a label must not reset it). Scores are computed in float32
     whatever the tagger's dtype, so tuning gives the same thresholds on every machine.
     """
     with float32_scoring(tagger):
