@@ -205,13 +205,9 @@ class Recipe:
     def _set(self, dotted: str, value: Any, where: str, text: str | None = None) -> None:
         """Set ``table.key``, checking its type; ``text`` is the raw ``--set`` value."""
         table, _, key = dotted.partition(".")
-        section = getattr(self, table, None) if table in ("data", "model", "train") else None
+        section = getattr(self, table, None) if table in _TABLES else None
         if section is None or key not in {f.name for f in dataclasses.fields(section)}:
-            names = [
-                f"{t}.{f.name}"
-                for t in ("data", "model", "train")
-                for f in dataclasses.fields(getattr(self, t))
-            ]
+            names = [f"{t}.{f.name}" for t in _TABLES for f in dataclasses.fields(getattr(self, t))]
             hint = _nearest_setting(table, key, names)
             raise RecipeError(
                 f"{where}: unknown setting {dotted!r}; {hint}valid settings: {', '.join(names)}"
@@ -246,7 +242,7 @@ class Recipe:
             Traceback (most recent call last):
             privtag.training.recipe.RecipeError: recipe: train.learning_rate must be a number above 0, not -1.0
         """
-        for table in ("data", "model", "train"):
+        for table in _TABLES:
             section = getattr(self, table)
             hints = typing.get_type_hints(type(section))
             for f in dataclasses.fields(section):
@@ -284,15 +280,18 @@ def _not_shipped(output_dir: str) -> bool:
     return not target.is_relative_to(SHIPPED_MODEL_DIR)
 
 
+#: The tables of a recipe, in the order they are listed and checked.
+_TABLES = ("data", "model", "train")
+
+
 def _nearest_setting(table: str, key: str, names: list[str]) -> str:
     """ "did you mean 'train.max_steps'? " for a typo of the table or the key, else ""."""
-    tables = {"data", "model", "train"}
-    if not key and table not in tables:  # "epochs=2": a key without its table
+    if not key and table not in _TABLES:  # "epochs=2": a key without its table
         table, key = "", table
     table = (
         table
-        if table in tables
-        else next(iter(difflib.get_close_matches(table, tables, 1, 0.6)), "")
+        if table in _TABLES
+        else next(iter(difflib.get_close_matches(table, _TABLES, 1, 0.6)), "")
     )
     keys = [n.partition(".")[2] for n in names if n.startswith(f"{table}.")]
     near = [f"{table}.{k}" for k in difflib.get_close_matches(key, keys, 1, 0.75)] if key else []
