@@ -47,6 +47,12 @@ from privtag.segmentation.readers import Builder, detect_format, extract_provena
         # text with an address on one line broken by <br>: still text, its blank lines count
         ("Intro.\n\nCONTACT\n\nAcme Inc.<br>1 Main Street<br>Springfield\n\nMore.\n", None, "text"),
         ("<nav><a href=/>Home</a></nav><p>We keep logs.</p>", None, "html"),
+        # a pasted fragment of one element: its tags are markup, not words of a sentence
+        ("<p>We collect your email.</p>", None, "html"),
+        ("  <div class='policy'>We keep logs.\n\nWe share them.</div>\n", None, "html"),
+        ("<p>We collect your email.</p>", "policy.txt", "text"),
+        ("<p>We keep logs.</p> and more text after it", None, "text"),
+        ("<p>We keep logs.</div>", None, "text"),
         # <br>-separated fragments of a page, with no Markdown in them
         (
             "<b>Privacy</b><br>\nWe collect data.<br>\nWe share it.<br><br>\n<b>Cookies</b><br>",

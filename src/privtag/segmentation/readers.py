@@ -95,11 +95,11 @@ _PROVENANCE = re.compile(
 # 20 kB head of blank lines or "[" seconds (super-linear in the run).
 # Opening tags of a page's blocks (a closing tag would count each element twice).
 # Inline tags (a, span, b) are no evidence either way: Markdown holds links as <a> too.
-_HTML_BLOCKS = re.compile(
-    r"<(?:p|div|html|body|h[1-6]|li|ul|ol|dl|dt|dd|table|tr|td|th|nav|main|section|"
-    r"article|header|footer|blockquote|pre|form)\b[^<>]*>",
-    re.I,
+_BLOCK_TAGS = (
+    r"p|div|html|body|h[1-6]|li|ul|ol|dl|dt|dd|table|tr|td|th|nav|main|section|"
+    r"article|header|footer|blockquote|pre|form"
 )
+_HTML_BLOCKS = re.compile(rf"<(?:{_BLOCK_TAGS})\b[^<>]*>", re.I)
 # A line that ends in <br>: text laid out by <br> line breaks instead of blank lines.
 _BR_LINE = re.compile(r"<br\s*/?>[ \t]*$", re.I | re.M)
 _NONBLANK = re.compile(r"^[ \t]*\S", re.M)
@@ -112,6 +112,8 @@ _MD_SIGNS = re.compile(
 
 #: How a web page starts: a doctype, ``<html>`` or an XML declaration.
 _PAGE_START = re.compile(r"\s*<(!doctype|html|\?xml)", re.I)
+# A fragment that is one element: it opens with a block tag and closes that tag at its end.
+_OPENS_BLOCK = re.compile(rf"\s*+<({_BLOCK_TAGS})\b[^<>]*>", re.I)
 
 
 def detect_format(text: str, path: str | None = None) -> str:
@@ -123,7 +125,7 @@ def detect_format(text: str, path: str | None = None) -> str:
     file is HTML. Other text is
     HTML when it starts as a page (doctype, ``<html>``), holds at least two block elements
     and more of them than Markdown signs, or, without Markdown, is laid out by ``<br>``
-    (most lines end in one). Markdown with a few links or ``<br>`` stays Markdown. OPP-115's
+    (most lines end in one), or is one block element (``<p>...</p>``). Markdown with a few links or ``<br>`` stays Markdown. OPP-115's
     format is chosen only by its ``|||`` segment separators (with its ``<br>``,
     ``<li>`` or ``<strong>`` tags), in a file of any other name.
 
@@ -152,6 +154,8 @@ def detect_format(text: str, path: str | None = None) -> str:
     # counted only for text with tags: a full count costs more than the rest of reading
     # a short policy, and plain text needs only the first sign.
     if suffix != ".txt":
+        if _one_element(text):
+            return "html"
         blocks, br_lines = len(_HTML_BLOCKS.findall(head)), len(_BR_LINE.findall(head))
         if blocks >= 2 or br_lines:
             signs = len(_MD_SIGNS.findall(head))
@@ -160,6 +164,20 @@ def detect_format(text: str, path: str | None = None) -> str:
             if blocks >= 2 and blocks > signs:
                 return "html"
     return "markdown" if _MD_SIGNS.search(head) else "text"
+
+
+def _one_element(text: str) -> bool:
+    """Whether ``text`` is one block element, as ``<p>We keep logs.</p>`` (a pasted fragment).
+
+    Two block elements already make a page (below); one alone would otherwise be read as
+    text, its tags kept in the sentence.
+    """
+    m = _OPENS_BLOCK.match(text)
+    if not m:
+        return False
+    # only the end is read: the rest of the element may be any size
+    close = re.search(r"</\s*([a-zA-Z][a-zA-Z0-9]*)\s*>\s*\Z", text[-200:])
+    return bool(close) and close.group(1).lower() == m.group(1).lower()
 
 
 def extract_provenance(text: str) -> tuple[str, str | None]:
