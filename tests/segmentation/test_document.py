@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from privtag.cli import main
 from privtag.errors import PolicyReadError
 from privtag.segmentation import loading, segment
+from privtag.segmentation.blocks import INVISIBLE
 from privtag.segmentation.document import Document, iter_jsonl, split_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,6 +214,8 @@ _PIECES = st.sampled_from(
         "  ",
         "\u00a0",
         "\u200b",
+        "\u200e",
+        "\u202b",
         "\t",
         "zTrenz",
         "us.",
@@ -233,7 +236,7 @@ def test_text_and_markdown_invariants(source, fmt, max_chars):
         doc = segment(source, format=fmt, max_sentence_chars=max_chars)
     except PolicyReadError:
         assert not source.strip(
-            " \t\n\u00a0\u200b\u3000\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+            " \t\n\u00a0\u3000\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029" + INVISIBLE
         ) or not doc_text_possible(source)
         return
     check_document(doc, max_chars)
@@ -244,7 +247,7 @@ def test_text_and_markdown_invariants(source, fmt, max_chars):
 
 def doc_text_possible(source: str) -> bool:
     # markdown can legitimately be all markup ("---", "|---|"); text only bullets/invisibles
-    return bool(re.sub(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad*_#>|\-+•:]", "", source))
+    return bool(re.sub(rf"[\s{INVISIBLE}\u200c\u200d*_#>|\-+•:]", "", source))
 
 
 def check_nothing_lost(doc: Document, source: str) -> None:
@@ -253,7 +256,7 @@ def check_nothing_lost(doc: Document, source: str) -> None:
     for _off, src, n in doc._runs:
         kept.update(range(src, src + n))
     for j, ch in enumerate(source):
-        if ch.isspace() or ch in "\u200b\u200c\u200d\u2060\ufeff\u00ad" or j in kept:
+        if ch.isspace() or ch in INVISIBLE + "\u200c\u200d" or j in kept:
             continue
         line_start = source.rfind("\n", 0, j) + 1
         assert ch in "-*+•●▪◦‣·–" and not source[line_start:j].strip(), (j, ch, source)

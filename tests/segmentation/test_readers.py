@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from privtag.segmentation.blocks import INVISIBLE
 from privtag.segmentation.markup import read_html
 from privtag.segmentation.opp115_html import read_opp115
 from privtag.segmentation.plaintext import read_lines
@@ -95,7 +96,7 @@ def test_builder_runs_point_back_into_the_source(pairs, lead):
     b.add_span(0, len(src))
     blk = b.flush()
     if blk is None:
-        assert not "".join(src.split()).strip("\u200b\u00ad\u200c\u200d\u2060\ufeff")
+        assert not "".join(src.split()).strip(INVISIBLE + "\u200c\u200d")
         return
     assert blk.text == blk.text.strip() and "  " not in blk.text
     mapped = 0
@@ -245,6 +246,20 @@ def test_markdown_link_targets_may_hold_parentheses():
 def test_zero_width_joiners_stay_in_their_words():
     text = "Persian \u0646\u06cc\u0645\u200c\u0641\u0627\u0635\u0644\u0647 and \U0001f468\u200d\U0001f469 here."
     assert [b.text for b in read_lines(text, False)] == [text]
+
+
+@pytest.mark.parametrize("mark", ["\u200e", "\u200f", "\u202b", "\u202c", "\u2067", "\u061c"])
+def test_bidirectional_marks_do_not_hide_a_sentence_end(mark):
+    from privtag import segment
+
+    text = f"We collect your email.{mark} We share it. {mark}We keep logs.{mark}"
+    doc = segment(text)
+    assert [s.text for s in doc.sentences] == [
+        "We collect your email.",
+        "We share it.",
+        "We keep logs.",
+    ]
+    assert all(doc.text[s.start : s.end] == s.text for s in doc.sentences)
 
 
 def test_markdown_table_cells_are_blocks_and_rows_paragraphs():
