@@ -214,4 +214,31 @@ def test_cli_export_onnx_of_a_folder_without_a_model_is_a_one_line_error(tmp_pat
     result = CliRunner().invoke(app, ["export-onnx", str(tmp_path)])
     # a PrivtagError, which privtag's entry point prints on one line (not a usage panel)
     assert result.exit_code != 0 and isinstance(result.exception, ModelLoadError)
-    assert "not a model directory (no config.json); give a folder" in str(result.exception)
+    assert "missing privtag.json; the model directory is incomplete" in str(result.exception)
+
+
+def test_cli_export_onnx_of_a_model_without_weights_writes_nothing(model_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from privtag.cli import app
+
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for f in model_dir.iterdir():
+        if f.suffix == ".json":
+            (bare / f.name).write_bytes(f.read_bytes())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["export-onnx", str(bare), "--output", str(out)])
+    assert result.exit_code != 0 and isinstance(result.exception, ModelLoadError)
+    assert "model.safetensors: missing" in str(result.exception)
+    assert not out.exists()
+
+
+def test_an_onnx_export_folder_given_as_a_model_says_what_it_is(model_dir, tiny_encoder, tmp_path):
+    _onnx()
+    from privtag.inference.onnx_backend import export_onnx
+
+    out = tmp_path / "exported"
+    export_onnx(model_dir, output=out, base=tiny_encoder)
+    with pytest.raises(ModelLoadError, match=r"an ONNX export .*give that one with --backend onnx"):
+        _load(out, tiny_encoder, backend="onnx")

@@ -236,7 +236,10 @@ def export_onnx_cmd(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--output", help="Directory to write to (default: MODEL, beside its weights)."
+            "--output",
+            help="Directory to write to (default: MODEL, beside its weights, where "
+            "`--backend onnx` finds it). Elsewhere it is a copy for onnxruntime itself: "
+            "privtag runs ONNX from the model folder.",
         ),
     ] = None,
     force: Force = False,
@@ -248,15 +251,10 @@ def export_onnx_cmd(
     --output that is not empty needs --force.
     """
     from privtag.inference.onnx_backend import export_onnx
+    from privtag.inference.persistence import model_directory
     from privtag.outputs import Outputs
 
-    if not (model / "config.json").is_file():
-        from privtag.errors import ModelLoadError
-
-        raise ModelLoadError(
-            f"{model}: not a model directory (no config.json); give a folder that "
-            "`privtag train` or save_pretrained wrote, such as model"
-        )
+    model = model_directory(model)  # every file a tagger needs, before anything is written
     out = Outputs([model], force).directory(out, "--output")
     path = export_onnx(model, int8=int8, output=out)
     typer.echo(f"ONNX model written to {path}")

@@ -116,9 +116,9 @@ def export_onnx(
 
     model_dir = Path(model_dir)
     out_dir = Path(output) if output is not None else model_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    digest = weights_hash(model_dir, base)
+    digest = weights_hash(model_dir, base)  # a folder without weights fails before a write
     spans = reads_paragraphs(model_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     fp32 = onnx_file(out_dir)
     if _stale_reason(fp32, digest, spans) is not None:
         model = model if model is not None else load_model(model_dir, base)

@@ -66,6 +66,14 @@ def model_directory(name_or_path: str | os.PathLike | None) -> Path:
         )
     for f in REQUIRED_FILES:
         if not (path / f).is_file():
+            if f == SETTINGS_FILE and any(path.glob("*.onnx")):
+                raise ModelLoadError(
+                    f"{path}: an ONNX export (`privtag export-onnx --output`), not a "
+                    "model directory: privtag runs ONNX from the model it was exported "
+                    "from, so give that one with --backend onnx (its export, kept beside "
+                    "its weights or in the cache, is found there), or load this file "
+                    "with onnxruntime directly"
+                )
             raise ModelLoadError(
                 f"{path}: missing {f}; the model directory is incomplete: copy or save it "
                 "again (save_pretrained writes every file), or train it again"

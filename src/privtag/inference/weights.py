@@ -54,6 +54,12 @@ def weights_hash(model_dir: str | Path, base: str | Path | None = None) -> str:
             files.append(base_encoder_path(base or meta.get("base")) / "model.safetensors")
     else:
         files.append(model_dir / "model.safetensors")
+    for f in files:
+        if not f.is_file():
+            raise ModelLoadError(
+                f"{f}: missing; {model_dir} is not a complete model (config.json and "
+                f"model.safetensors or {COMPACT_FILE}): save or train the model again"
+            )
     h = hashlib.sha256()
     for f in files:
         with open(f, "rb") as fh:
