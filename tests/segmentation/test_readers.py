@@ -27,6 +27,10 @@ from privtag.segmentation.readers import Builder, detect_format, extract_provena
         ("We keep [logs](http://x.example).", None, "markdown"),
         ("| a | b |\n|---|---|\n| 1 | 2 |", None, "markdown"),
         ("We keep logs.", "policy.md", "markdown"),
+        # a page saved as .md, as one saved as .txt: its tags are not words
+        ("<!DOCTYPE html><html><body><p>We keep logs.</p></body></html>", "p.md", "html"),
+        # a script is no Markdown: with a paragraph it makes a page fragment
+        ("<p>We collect email.</p><script>var x = 'We sell data.';</script>", None, "html"),
         ("PRIVACY\n\nWe keep logs for 2 < 3 days.", None, "text"),
         ("Intro <br> <br>|||<strong>Data</strong> <br> We keep logs.", None, "opp115"),
         # Markdown holding a little HTML stays Markdown: its headings and lists are kept
@@ -229,11 +233,19 @@ def test_markdown_only_real_link_definitions_are_left_out(md, expected):
         ("Type `[a](b)` and `*c*` here.", "Type [a](b) and *c* here."),
         ("Wrap names in \\<b> tags.", "Wrap names in <b> tags."),  # an escaped "<" opens no tag
         ("Path C:\\\\.", "Path C:\\."),  # an escaped backslash stays, once
+        ("Path C:\\\\", "Path C:\\"),  # also at the end of a line: it is no break
+        ("We collect your email\\\nand your name.", "We collect your email and your name."),
+        ("A paragraph ends\\", "A paragraph ends\\"),  # no line after it: no break
         ("Not \\*emphasis\\* but *this*.", "Not *emphasis* but this."),
     ],
 )
 def test_markdown_code_spans_and_escapes_keep_their_characters(md, expected):
     assert [b.text for b in read_lines(md, True)] == [expected]
+
+
+def test_markdown_noscript_tags_are_markup_and_their_words_kept():
+    md = "<noscript>We track you without JS.</noscript>"
+    assert [b.text for b in read_lines(md, True)] == ["We track you without JS."]
 
 
 def test_markdown_link_targets_may_hold_parentheses():
@@ -283,8 +295,8 @@ def test_markdown_lines_split_by_hard_breaks_are_not_headings(brk):
     md = f"# Contact\n\nOur details:\n\nAcme GmbH{brk}\nMain Street 9{brk}\nCH-6300 Zug\n\nWe sell nothing."
     got = kinds(read_lines(md, True))
     assert [k for k, _ in got] == ["heading", "body", "body", "body"]
-    # one unit, under "Contact" (a backslash break stays in the text: source characters)
-    assert got[2][1].replace("\\", "") == "Acme GmbH Main Street 9 CH-6300 Zug"
+    # one unit, under "Contact"; a break's backslash is markup, as its "<br>" is
+    assert got[2][1] == "Acme GmbH Main Street 9 CH-6300 Zug"
 
 
 def test_a_title_with_a_hard_break_before_its_sentences_stays_a_title():

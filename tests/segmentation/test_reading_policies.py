@@ -245,8 +245,11 @@ def test_extension_wins_over_sniffing_and_opp115_needs_its_separators(tmp_path):
     assert detect_format("<p>We keep logs.</p><p>We share.</p>", "policy.txt") == "text"
 
 
-def test_a_page_saved_as_txt_is_read_as_html_and_says_so(tmp_path):
-    page = tmp_path / "policy.txt"
+@pytest.mark.parametrize(
+    "suffix, as_is", [(".txt", ("plain text", "text")), (".md", ("Markdown", "markdown"))]
+)
+def test_a_page_saved_as_txt_is_read_as_html_and_says_so(tmp_path, suffix, as_is):
+    page = tmp_path / f"policy{suffix}"
     page.write_text(
         "<!DOCTYPE html><html><head><script>var a = 'x';</script></head>"
         "<body><p>We keep logs.</p></body></html>",
@@ -255,12 +258,13 @@ def test_a_page_saved_as_txt_is_read_as_html_and_says_so(tmp_path):
     doc = segment_file(page)
     assert doc.format == "html" and sentences(doc) == ["We keep logs."]
     assert doc.warnings == [
-        f"{page}: a .txt file that starts as a web page was read as HTML (its tags and "
-        "scripts are not policy text); to read it as plain text, pass --format text "
-        "(format='text')"
+        f"{page}: a {suffix} file that starts as a web page was read as HTML (its tags and "
+        f"scripts are not policy text); to read it as {as_is[0]}, pass --format {as_is[1]} "
+        f"(format='{as_is[1]}')"
     ]
-    as_text = segment_file(page, format="text")
-    assert as_text.format == "text" and as_text.warnings == []
+    as_text = segment_file(page, format=as_is[1])
+    assert as_text.format == as_is[1] and as_text.warnings == []
+    assert segment_file(page, format="HTML").format == "html"  # a format's name in any case
 
 
 def test_markdown_comments_are_left_out_and_reported_and_fence_markers_are_markup():

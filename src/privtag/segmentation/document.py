@@ -237,7 +237,9 @@ def segment(
     if format is None:
         format = readers.detect_format(raw, meta["path"])
         suffix = Path(meta["path"]).suffix.lower() if meta["path"] else ""
-        page_as_text = format == "html" and suffix == ".txt"
+        page_as_text = format == "html" and suffix in (".txt", ".md", ".markdown")
+    elif format.lower() in readers.formats():
+        format = format.lower()  # "HTML" is html: names are never case-sensitive elsewhere
     elif format not in readers.formats():
         raise PolicyReadError(
             f"{name}: unknown format {format!r}; use one of {', '.join(readers.formats())}"
@@ -261,10 +263,11 @@ def segment(
     doc.metadata = meta
     doc.dropped, doc.warnings = dropped, warnings
     if page_as_text:
+        as_is = ("plain text", "text") if suffix == ".txt" else ("Markdown", "markdown")
         doc.warnings.append(
-            f"{name}: a .txt file that starts as a web page was read as HTML (its tags and "
-            "scripts are not policy text); to read it as plain text, pass --format text "
-            "(format='text')"
+            f"{name}: a {suffix} file that starts as a web page was read as HTML (its tags "
+            f"and scripts are not policy text); to read it as {as_is[0]}, pass --format "
+            f"{as_is[1]} (format={as_is[1]!r})"
         )
     share = doc.dropped_share
     if share > DROPPED_WARNING:

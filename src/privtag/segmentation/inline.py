@@ -33,7 +33,7 @@ _HTML_ELEMENTS = frozenset(
         """a abbr b bdi bdo big blockquote br center cite code del dfn div em font h1 h2 h3 h4
     h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strike strong sub sup table
     tbody td tfoot th thead tr tt u ul dl dt dd section article aside header footer nav main
-    figure figcaption details summary caption"""
+    figure figcaption details summary caption noscript"""
     )
 )
 # Tags that end a line when rendered: their words never glue across them.
@@ -48,6 +48,7 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 # A backslash escape: the backslash goes, the character after it stays and opens no markup.
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
 _MD_CODE = re.compile(r"`[^`\n]+`")
+_NEXT_LINE = re.compile(r"\r?\n[ \t]*+\S")
 # Paired emphasis ("*a*", "**a**text", "_a_") and code ticks; a lone "_ga" or "5*3" stays.
 _MD_EMPH = re.compile(
     r"(?<![\w*])(\*{1,3})(?=[^\s*])(?:.*?[^\s*])?\1(?!\*)"
@@ -79,6 +80,10 @@ def add_inline(
     for m in _MD_ESCAPE.finditer(text, start, end):
         cut.append((m.start(), m.start() + 1))
         escaped.add(m.start(1))
+    # a backslash that ends a line within a paragraph is a hard line break (CommonMark):
+    # markup, as "  " is; at the end of a paragraph it is a backslash
+    if text[end - 1 : end] == "\\" and end - 1 not in escaped and _NEXT_LINE.match(text, end):
+        cut.append((end - 1, end, " "))
     code = [m.span() for m in _MD_CODE.finditer(text, start, end) if m.start() not in escaped]
     if code:
         cut = [c for c in cut if not _inside(code, c[0])]

@@ -97,7 +97,7 @@ _PROVENANCE = re.compile(
 # Inline tags (a, span, b) are no evidence either way: Markdown holds links as <a> too.
 _BLOCK_TAGS = (
     r"p|div|html|body|h[1-6]|li|ul|ol|dl|dt|dd|table|tr|td|th|nav|main|section|"
-    r"article|header|footer|blockquote|pre|form"
+    r"article|header|footer|blockquote|pre|form|script|style|noscript|iframe|object|template"
 )
 _HTML_BLOCKS = re.compile(rf"<(?:{_BLOCK_TAGS})\b[^<>]*>", re.I)
 # A line that ends in <br>: text laid out by <br> line breaks instead of blank lines.
@@ -120,8 +120,8 @@ def detect_format(text: str, path: str | None = None) -> str:
     """Guess the format of a policy: its file name first, then its content.
 
     A ``.md``/``.markdown`` file is Markdown and a ``.txt`` file text or Markdown,
-    whatever tags they hold, unless it starts as a page (a page saved as ``.txt``: read
-    as markup it would be tagged as raw tags and scripts); a ``.html``/``.htm``/``.xhtml``
+    whatever tags they hold, unless it starts as a page (a page saved under that name:
+    read as markup it would be tagged as raw tags and scripts); a ``.html``/``.htm``/``.xhtml``
     file is HTML. Other text is
     HTML when it starts as a page (doctype, ``<html>``), holds at least two block elements
     and more of them than Markdown signs, or, without Markdown, is laid out by ``<br>``
@@ -138,7 +138,7 @@ def detect_format(text: str, path: str | None = None) -> str:
         if reader.format not in FORMATS and reader.sniff and reader.sniff(head, path):
             return reader.format
     suffix = Path(path).suffix.lower() if path else ""
-    if suffix in {".md", ".markdown"}:
+    if suffix in {".md", ".markdown"} and not _PAGE_START.match(head):
         return "markdown"
     # possessive: a start of many blank lines or tabs costs linear time, not quadratic
     tags = {t.lower() for t in re.findall(r"<\s*+/?\s*+([a-zA-Z][a-zA-Z0-9]*)", head)}
