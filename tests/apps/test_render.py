@@ -125,10 +125,11 @@ def test_policy_markup_is_shown_as_text():
 
 
 def test_policy_text_is_bidi_isolated_from_the_reports_own_text():
-    # an unclosed right-to-left override in a policy sentence must not reverse the
-    # report's "score 0.19, sentence 2" beside it: quotes and sentence texts are isolates
-    html = render_html(fake_tag("We do not sell \u202e.srentrap your data.\n"), INFO)
-    assert "\u202e" in html  # kept as written
+    # right-to-left words at the end of a policy sentence must not reorder the report's
+    # "score 0.19, sentence 2" beside it: quotes and sentence texts are isolates (the
+    # bidirectional controls themselves are invisible characters the reader removes)
+    html = render_html(fake_tag("We do not sell your data to \u05e9\u05dc\u05d5\u05dd.\n"), INFO)
+    assert "\u05e9\u05dc\u05d5\u05dd" in html  # kept as written
     assert re.search(r"(?:^|[}\s])q,\.s>\.t\{unicode-bidi:isolate\}", html)
     assert '<span class="t">We do not sell' in html
 
