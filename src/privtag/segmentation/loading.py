@@ -150,7 +150,8 @@ def _decode_bytes(data: bytes, name: str) -> tuple[str, str, list[str]]:
     controls = len(sample.translate(None, _TEXT_BYTES))
     if sample and controls / len(sample) > 0.01:
         raise PolicyReadError(
-            f"{name}: looks like a binary file, not a policy; give a text, Markdown or HTML file"
+            f"{name}: looks like binary data, not a policy ({controls / len(sample):.0%} of its "
+            "first characters are control characters); give text, Markdown or HTML"
         )
     try:
         return data.decode("utf-8"), "utf-8", []
