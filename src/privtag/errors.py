@@ -145,6 +145,31 @@ def read_from(path) -> str:
     return "" if os.path.isabs(path) else f" (read from {os.getcwd()})"
 
 
+def shown(text) -> str:
+    """``text`` (a str or path) with any undecodable byte of a file name written ``\\xNN``.
+
+    A name that is not UTF-8 (Latin-1 from an old share or a zip) reaches Python as lone
+    surrogates, which no UTF-8 table, JSON or HTML file can hold: shown this way the name
+    stays recognizable and every output can be written.
+
+    Example:
+        >>> shown("caf\udce9.txt")
+        'caf\\xe9.txt'
+    """
+    text = str(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # the file name's own bytes again
+    except UnicodeEncodeError:  # a surrogate no byte made: shown as its code point
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def plural(count: int, word: str) -> str:
     """``count`` and ``word``, with an s unless there is one.
 

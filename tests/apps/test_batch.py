@@ -610,3 +610,21 @@ def test_a_run_that_tags_nothing_writes_no_output_and_the_same_run_can_be_tried_
     # other inputs are another run, which replaces this one only with force, as always
     result = batch([bad, good], out, model="rules", engine=QUIET, force=True)
     assert result.stats.policies == 1 and out.exists() and "wrote" in result.summary()
+
+
+def test_a_file_name_that_is_not_utf8_is_tagged_under_a_printable_id(tmp_path):
+    # a Latin-1 name (an old share, a zip) reached the table as lone surrogates: Arrow
+    # raised UnicodeEncodeError, and the whole run stopped with a traceback
+    import os
+
+    folder = _policies(tmp_path / "pol", 1)
+    odd = Path(os.fsdecode(bytes(folder) + b"/caf\xe9.txt"))
+    odd.write_text("We collect your e-mail address.", encoding="utf-8")
+    Path(os.fsdecode(bytes(folder) + b"/vid\xe9.txt")).write_text("")  # an error row
+    out = tmp_path / "o.csv"
+    result = run("batch", folder, "--model", "rules", "-o", out, "--no-progress")
+    assert result.exit_code == 0, result.output
+    ids = set(pd.read_csv(out)["policy_id"])
+    assert len(ids) == 2 and any(i.endswith("caf\\xe9.txt") for i in ids), ids
+    reasons = pd.read_csv(tmp_path / "o.errors.csv")["reason"]
+    assert len(reasons) == 1 and "vid\\xe9.txt: " in reasons[0] and "no text" in reasons[0]

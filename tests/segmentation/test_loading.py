@@ -146,3 +146,17 @@ def test_a_declared_legacy_charset_is_read_in_it_without_a_garbling_warning():
     page = f'<html><head><meta charset="windows-1251"></head><body>{russian}</body></html>'
     text, enc, notes = decode_with_notes(page.encode("cp1251"), "p.html")
     assert enc == "cp1251" and russian in text and notes == []
+
+
+def test_a_file_name_that_is_not_utf8_is_named_printably(tmp_path):
+    # the name goes into messages, reports and JSON, none of which can hold its raw bytes
+    import os
+
+    from privtag.segmentation import segment
+
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.csv"))
+    odd.write_text("We collect your e-mail address.", encoding="utf-8")
+    text, meta = load(odd)
+    assert text.startswith("We collect") and meta["path"].endswith("caf\\xe9.csv")
+    doc = segment(odd)
+    assert all(w.encode("utf-8") for w in doc.warnings) and "caf\\xe9.csv" in doc.warnings[0]

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pyarrow as pa
 
+from privtag.errors import shown
 from privtag.labels import LABEL_IDS, LABELS
 
 if TYPE_CHECKING:
@@ -164,7 +165,8 @@ def tag_input(tagger, item: PolicyInput, level: str) -> Tagged:
         policy = tagger.tag(item.source())
     except Exception as e:
         reason = one_line(e)
-        return Tagged([], reason if item.path in reason else f"{item.path}: {reason}", 0)
+        name = shown(item.path)
+        return Tagged([], reason if name in reason else f"{name}: {reason}", 0)
     warnings = tuple(getattr(policy.document, "warnings", ()))
     return Tagged(policy_rows(item.id, policy, level), None, len(policy.sentences), warnings)
 

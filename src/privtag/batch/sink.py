@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 from privtag.batch.rows import ERROR_SCHEMA, WARNING_SCHEMA, to_table
 from privtag.batch.sources import DUPLICATE, input_key
 from privtag.batch.stamps import changed_since, file_stamp
-from privtag.errors import OutputError
+from privtag.errors import OutputError, shown
 from privtag.outputs import Outputs, atomic_file, write_text
 
 FORMATS = (".parquet", ".csv", ".jsonl")
@@ -246,7 +246,9 @@ class PartSink:
         ]
         if stamps:
             entry["stamps"] = stamps
-        line = json.dumps(entry, ensure_ascii=False)
+        # ASCII: a key of a file name that is not UTF-8 holds lone surrogates, which
+        # json escapes and reads back as they were (UTF-8 cannot hold them)
+        line = json.dumps(entry)
         with open(self.dir / PROGRESS_FILE, "a", encoding="utf-8") as f:
             f.write(line + "\n")
             f.flush()
@@ -270,9 +272,9 @@ class PartSink:
         """Write the errors and warnings tables, and for CSV/JSONL the output (then drop the
         parts)."""
         untried = [e for kept in self.pending.values() for e in kept]
-        errors = pa.Table.from_pylist(untried + self.errors, schema=ERROR_SCHEMA)
+        errors = pa.Table.from_pylist(_printable(untried + self.errors), schema=ERROR_SCHEMA)
         write_table(errors, self.errors_file)
-        notes = pa.Table.from_pylist(self.stale + self.warnings, schema=WARNING_SCHEMA)
+        notes = pa.Table.from_pylist(_printable(self.stale + self.warnings), schema=WARNING_SCHEMA)
         write_table(notes, self.warnings_file)
         if self.format == ".parquet":
             return
@@ -301,6 +303,12 @@ def write_table(table: pa.Table, path: Path) -> None:
             pq.write_table(table, f)
         else:
             _write_part(table, f, path.suffix.lower(), header=True)
+
+
+def _printable(rows: list[dict]) -> list[dict]:
+    """Error and warning rows with every text printable (see :func:`~privtag.errors.shown`):
+    their paths are the files' own, which may not be UTF-8."""
+    return [{k: shown(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
 
 
 def _write_part(table: pa.Table, f, fmt: str, header: bool) -> None:

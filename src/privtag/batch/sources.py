@@ -34,7 +34,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from privtag.errors import PolicyReadError
+from privtag.errors import PolicyReadError, shown
 from privtag.segmentation.blocks import clean_text
 from privtag.segmentation.loading import POLICY_SUFFIXES
 
@@ -179,16 +179,17 @@ def _expand(spec: str, extensions: Sequence[str], top: bool) -> Iterator[PolicyI
         found = False
         for f, problem in _walk(path):
             found = True
+            name = shown(f)  # a file name that is not UTF-8 must still fit the output
             if problem is not None:
-                yield PolicyInput(str(f), str(f), error=f"{f}: {problem}; skipped")
+                yield PolicyInput(name, str(f), error=f"{name}: {problem}; skipped")
             elif f.suffix.lower() in extensions:
-                yield PolicyInput(str(f), str(f))
+                yield PolicyInput(name, str(f))
             else:
-                kind = f"a {f.suffix} file" if f.suffix else "a file without an extension"
+                kind = f"a {shown(f.suffix)} file" if f.suffix else "a file without an extension"
                 yield PolicyInput(
+                    name,
                     str(f),
-                    str(f),
-                    error=f"{f}: {kind}, not a policy ({' '.join(extensions)}); skipped: "
+                    error=f"{name}: {kind}, not a policy ({' '.join(extensions)}); skipped: "
                     "convert it to text or HTML, or give records files as inputs of their own",
                 )
         if not found:
@@ -197,12 +198,14 @@ def _expand(spec: str, extensions: Sequence[str], top: bool) -> Iterator[PolicyI
         yield from _records(path)
     elif not path.exists():
         where = "check the list" if not top else "check the path"
-        yield PolicyInput(spec, spec, error=f"{spec}: no such file or folder; {where}")
+        yield PolicyInput(
+            shown(spec), spec, error=f"{shown(spec)}: no such file or folder; {where}"
+        )
     elif top and path.suffix.lower() == ".txt" and (entries := _list_file(path)) is not None:
         for entry in entries:
             yield from _expand(entry, extensions, top=False)
     else:
-        yield PolicyInput(str(path), str(path))
+        yield PolicyInput(shown(path), str(path))
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, str | None]]:

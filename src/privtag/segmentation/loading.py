@@ -26,6 +26,7 @@ from privtag.errors import (
     PolicyTypeError,
     outside_stacklevel,
     plural,
+    shown,
 )
 
 __all__ = ["MAX_BYTES", "POLICY_TYPES", "decode", "decode_with_notes", "load", "max_bytes_default"]
@@ -337,10 +338,11 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
         raise PolicyTypeError(f"a policy must be {POLICY_TYPES}, not {type(source).__name__}{hint}")
     path = Path(source)
     limit = max_bytes_default() if max_bytes is None else max_bytes
-    text, meta = _decoded(_read_file(path, limit), str(path), str(path))
+    # the name is for messages and outputs, which need it printable (the file is read)
+    text, meta = _decoded(_read_file(path, limit), shown(path), shown(path))
     if path.suffix and path.suffix.lower() not in POLICY_SUFFIXES:
         meta.setdefault("warnings", []).append(
-            f"{path}: a {path.suffix} file, not a policy file ({' '.join(POLICY_SUFFIXES)}); "
+            f"{shown(path)}: a {shown(path.suffix)} file, not a policy file ({' '.join(POLICY_SUFFIXES)}); "
             "read as text: check that it is the policy you meant"
         )
     return text, meta
@@ -393,7 +395,7 @@ def _read_file(path: Path, limit: int) -> bytes:
 def _short(path: Path) -> str:
     # a path too long for the OS is too long for a one-line message as well, and one
     # holding line breaks (a policy's text passed as a file name) would break the line
-    s = str(path)
+    s = shown(path)
     if len(s) <= 120 and not any(c in s for c in "\r\n"):
         return s
     one = " ".join(s.split())
