@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from privtag.cli.options import Force, ThresholdProfile
-from privtag.errors import ArgumentError, check_real
+from privtag.errors import ArgumentError, check_real, shown
 from privtag.inference.settings import MODEL_OR_BASELINE_HELP
 from privtag.policy_diff import THRESHOLD, diff
 from privtag.segmentation.loading import policy_source
@@ -57,7 +57,7 @@ def diff_cmd(
     for w in (w for d in docs for w in d.warnings):  # repaired, left out, or not a policy
         typer.echo(f"privtag: warning: {w}", err=True)
     tagger = load_tagger(model, thresholds=thresholds)
-    result = diff(*docs, tagger, threshold=threshold, names=(str(old), str(new)))
+    result = diff(*docs, tagger, threshold=threshold, names=(shown(old), shown(new)))
     typer.echo(result.to_text())
     if json_out:
         write_text(json_out, result.to_json() + "\n")
