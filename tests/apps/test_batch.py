@@ -610,6 +610,10 @@ def test_a_run_that_tags_nothing_writes_no_output_and_the_same_run_can_be_tried_
     # other inputs are another run, which replaces this one only with force, as always
     result = batch([bad, good], out, model="rules", engine=QUIET, force=True)
     assert result.stats.policies == 1 and out.exists() and "wrote" in result.summary()
+    # and a run that replaces it (--force) but tags nothing leaves no output of the old
+    # run beside its own errors, nor says it wrote one
+    result = batch([bad], out, model="rules", engine=QUIET, force=True)
+    assert not out.exists() and "no output written" in result.summary()
 
 
 def test_a_file_name_that_is_not_utf8_is_tagged_under_a_printable_id(tmp_path):

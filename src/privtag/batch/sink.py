@@ -141,8 +141,8 @@ class PartSink:
         ]
         if not changed:
             return ""
-        shown = "; ".join(changed[:3]) + ("; ..." if len(changed) > 3 else "")
-        return f" (it holds a run with other settings, so it is not resumed: {shown})"
+        listed = "; ".join(changed[:3]) + ("; ..." if len(changed) > 3 else "")
+        return f" (it holds a run with other settings, so it is not resumed: {listed})"
 
     def _open(self) -> None:
         if not self.resumed and self.dir.exists():
@@ -280,7 +280,11 @@ class PartSink:
             return
         if not any(pq.ParquetFile(part).metadata.num_rows for part in self.parts()):
             # nothing tagged in any run: no empty output a retry would need --force to
-            # replace; the run stays here, so the next one retries its failed inputs
+            # replace; the run stays here, so the next one retries its failed inputs. An
+            # output this run replaced (--force) goes: left, it would sit beside errors
+            # and warnings of another run, and look like this one's
+            if not self.resumed and self.out.is_file():
+                self.out.unlink()
             return
         with atomic_file(self.out, binary=True) as f:
             for i, part in enumerate(self.parts()):
