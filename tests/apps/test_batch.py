@@ -106,7 +106,7 @@ def test_folder_with_bad_files_logs_errors_and_exits_0(tmp_path):
     out = tmp_path / "out.csv"
     result = run("batch", folder, "--model", "rules", "-o", out, "--no-progress")
     assert result.exit_code == 0, result.output
-    assert "1 policies tagged" in result.output and "3 errors" in result.output
+    assert "1 policy tagged" in result.output and "3 errors" in result.output
     assert set(pd.read_csv(out).policy_id) == {str(folder / "good.md")}
     errors = pd.read_csv(tmp_path / "out.errors.csv")
     assert sorted(Path(p).name for p in errors.path) == ["blob.html", "empty.md", "image.png"]
@@ -632,3 +632,14 @@ def test_a_file_name_that_is_not_utf8_is_tagged_under_a_printable_id(tmp_path):
     assert len(ids) == 2 and any(i.endswith("caf\\xe9.txt") for i in ids), ids
     reasons = pd.read_csv(tmp_path / "o.errors.csv")["reason"]
     assert len(reasons) == 1 and "vid\\xe9.txt: " in reasons[0] and "no text" in reasons[0]
+
+
+def test_a_csv_named_as_an_input_is_an_error_row_not_a_policy(tmp_path):
+    # a manifest of paths, given whole, was tagged as one policy and the run exited 0
+    folder = _policies(tmp_path / "pol", 1)
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(f"id,path\np0,{folder / 'p0.txt'}\n", encoding="utf-8")
+    result = run("batch", manifest, "--model", "rules", "-o", tmp_path / "o.csv", "--no-progress")
+    assert result.exit_code == 1 and "none of the 1 inputs could be tagged" in result.output
+    reason = pd.read_csv(tmp_path / "o.errors.csv")["reason"][0]
+    assert "manifest.csv: a .csv file, not a policy" in reason and "one a line" in reason

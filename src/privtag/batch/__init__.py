@@ -23,6 +23,7 @@ from privtag.batch.local import BatchStats, LocalEngine
 from privtag.batch.rows import LEVELS
 from privtag.batch.sink import PartSink, errors_path, warnings_path
 from privtag.batch.sources import BatchInputs
+from privtag.errors import plural
 from privtag.inference.settings import AUTO_PROFILE
 from privtag.outputs import Outputs, spec_paths
 
@@ -52,11 +53,11 @@ class BatchResult:
     def summary(self) -> str:
         s = self.stats
         line = (
-            f"{s.policies} policies tagged ({s.sentences} sentences, {s.rows} rows), "
-            f"{s.errors} errors (see {self.errors})"
+            f"{plural(s.policies, 'policy')} tagged ({plural(s.sentences, 'sentence')}, "
+            f"{plural(s.rows, 'row')}), {plural(s.errors, 'error')} (see {self.errors})"
         )
         if s.warnings:
-            line += f", {s.warnings} reader warnings (see {warnings_path(self.out)})"
+            line += f", {plural(s.warnings, 'reader warning')} (see {warnings_path(self.out)})"
         if s.skipped:
             line += f", {s.skipped} done before and skipped"
         if self.stale:

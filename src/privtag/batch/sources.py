@@ -40,6 +40,8 @@ from privtag.segmentation.loading import POLICY_SUFFIXES
 
 POLICY_EXTENSIONS = POLICY_SUFFIXES
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz")
+# tables and data files: a list of policies given whole, never one policy
+_NOT_POLICIES = (".csv", ".tsv", ".json", ".parquet", ".xlsx", ".xls", ".gz", ".zip")
 # a record's path: FILE.jsonl(.gz):LINE (local engine) or FILE.jsonl(.gz):ID (Ray)
 _RECORD_AT = re.compile(r"^.*\.jsonl(?:\.gz)?:.+$", re.IGNORECASE)
 
@@ -204,6 +206,16 @@ def _expand(spec: str, extensions: Sequence[str], top: bool) -> Iterator[PolicyI
     elif top and path.suffix.lower() == ".txt" and (entries := _list_file(path)) is not None:
         for entry in entries:
             yield from _expand(entry, extensions, top=False)
+    elif path.suffix.lower() in _NOT_POLICIES:
+        # named on purpose, a .csv is most likely a list of policies, not one: tagged as
+        # text, its rows would be one "policy" and the run would look fine
+        yield PolicyInput(
+            shown(path),
+            str(path),
+            error=f"{shown(path)}: a {path.suffix} file, not a policy; give policy files "
+            "or folders, records as .jsonl(.gz) lines with id and text, or a list of "
+            "paths as a .txt file, one a line",
+        )
     else:
         yield PolicyInput(shown(path), str(path))
 
