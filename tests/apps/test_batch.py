@@ -175,7 +175,9 @@ def test_list_of_paths_and_bad_records(tmp_path):
     items = list(BatchInputs([listing, records]))
     assert [i.id for i in items][:2] == [str(POLICIES / "zarget.md"), str(tmp_path / "missing.md")]
     assert [i.error is None for i in items] == [True, False, True, False, False]
-    assert "invalid JSON" in items[3].error and "no 'text'" in items[4].error
+    assert items[1].error.startswith(f"{listing}:3: {tmp_path / 'missing.md'}: no such file")
+    assert "invalid JSON (Expecting value at column 1)" in items[3].error
+    assert "no 'text'" in items[4].error
     with pytest.raises(PolicyReadError, match=r"nope\.md: no such file"):
         BatchInputs([tmp_path / "nope.md"])
 
@@ -643,3 +645,31 @@ def test_a_csv_named_as_an_input_is_an_error_row_not_a_policy(tmp_path):
     assert result.exit_code == 1 and "none of the 1 inputs could be tagged" in result.output
     reason = pd.read_csv(tmp_path / "o.errors.csv")["reason"][0]
     assert "manifest.csv: a .csv file, not a policy" in reason and "one a line" in reason
+
+
+def test_a_record_that_cannot_be_tagged_is_named_by_its_line(tmp_path):
+    records = write_records(tmp_path / "r.jsonl.gz", {"ok": "We sell nothing.", "e": "  "})
+    out = tmp_path / "o.csv"
+    batch([records], out, model="rules", engine=QUIET)
+    reason = pd.read_csv(tmp_path / "o.errors.csv")["reason"][0]
+    assert reason.startswith(f"{records}:2: ") and "<" not in reason, reason
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_inert_and_jsonl_keeps_them(tmp_path):
+    policy = tmp_path / "p.txt"
+    policy.write_text('=HYPERLINK("http://x.example","click") We collect email.\n')
+    for suffix in (".csv", ".jsonl"):
+        out = tmp_path / f"o{suffix}"
+        batch([policy], out, model="rules", engine=QUIET)
+        rows = pd.read_csv(out) if suffix == ".csv" else pd.read_json(out, lines=True)
+        want = "'=HYPERLINK" if suffix == ".csv" else "=HYPERLINK"
+        assert rows["text"][0].startswith(want), rows["text"][0]
+
+
+def test_no_progress_bar_frames_when_stderr_is_not_a_terminal(tmp_path):
+    folder = _policies(tmp_path / "pol", 2)
+    result = run("batch", folder, "--model", "rules", "-o", tmp_path / "o.csv")
+    assert result.exit_code == 0 and "2 policies tagged" in result.output
+    assert "policies/s]" not in result.output and "\r" not in result.output, result.output
+    shown = run("batch", folder, "--model", "rules", "-o", tmp_path / "p.csv", "--progress")
+    assert "policies/s]" in shown.output  # asked for, it is drawn anyway

@@ -15,7 +15,15 @@ def batch_cmd(
         list[Path],
         typer.Argument(help="Policy files, folders, .txt lists of paths, .jsonl.gz records."),
     ],
-    out: Annotated[Path, typer.Option("-o", "--out", help="OUT.parquet, OUT.csv or OUT.jsonl.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--out",
+            help="OUT.parquet, OUT.csv or OUT.jsonl. In CSV a text that starts as a spreadsheet "
+            "formula (= + - @) gets a leading apostrophe; JSON lines and Parquet keep it exact.",
+        ),
+    ],
     level: Annotated[
         str, typer.Option("--level", help="Rows per sentence, paragraph or policy.")
     ] = "sentence",
@@ -44,7 +52,14 @@ def batch_cmd(
     ] = None,
     dtype: Annotated[str | None, typer.Option("--dtype", help="auto, float32 or bfloat16.")] = None,
     thresholds: Annotated[str | None, typer.Option("--thresholds", help=PROFILE_HELP)] = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="A progress bar on stderr (default: when stderr is a terminal, so a log "
+            "file gets no bar frames).",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the output instead of resuming it.")
     ] = False,
@@ -55,8 +70,12 @@ def batch_cmd(
     be tagged goes to OUT.errors.<ext> and the run goes on (exit 0; exit 1 when no policy
     could be tagged); --strict stops.
     """
+    import sys
+
     from privtag.batch import LEVELS, LocalEngine, batch
 
+    if progress is None:  # tqdm's frames are for a terminal: a log file would fill with them
+        progress = sys.stderr.isatty()
     if level not in LEVELS:
         raise typer.BadParameter(f"use {', '.join(LEVELS)}, not {level!r}", param_hint="--level")
     if engine == "local":

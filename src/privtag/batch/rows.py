@@ -164,7 +164,8 @@ def tag_input(tagger, item: PolicyInput, level: str) -> Tagged:
     try:
         policy = tagger.tag(item.source())
     except Exception as e:
-        reason = one_line(e)
+        # a record is read as bytes, which the reader calls "<bytes>": its place names it
+        reason = one_line(e).removeprefix("<bytes>: ").removeprefix("<text>: ")
         name = shown(item.path)
         return Tagged([], reason if name in reason else f"{name}: {reason}", 0)
     warnings = tuple(getattr(policy.document, "warnings", ()))

@@ -23,6 +23,10 @@ tagged again (its rows are in a committed part): it is named on stderr and in th
 warnings table, and ``--force`` starts over. Other
 settings, or a folder that is not a batch output, need ``--force``, which starts over.
 
+In ``.csv`` outputs a text cell that starts as a spreadsheet formula (``=``, ``+``,
+``-``, ``@``) gets an apostrophe before it, so opening the table in a spreadsheet never
+runs a policy's text; ``.jsonl`` and ``.parquet`` keep every text exactly.
+
 The errors table (``policy_id``, ``path``, ``reason``) is written next to the output as
 ``corpus.errors.parquet`` (``.csv``, ``.jsonl``: the output's format) at the end of
 every run, also when it is empty; the warnings table (``policy_id``, ``path``,
@@ -326,9 +330,24 @@ def _write_part(table: pa.Table, f, fmt: str, header: bool) -> None:
     # CSV has no lists: a label list is written as JSON text ("User Access, Edit and
     # Deletion" holds a comma, so joining names would be ambiguous)
     for col in df.columns:
-        if pa.types.is_list(table.schema.field(col).type):
+        kind = table.schema.field(col).type
+        if pa.types.is_list(kind):
             df[col] = [json.dumps(list(v), ensure_ascii=False) for v in df[col]]
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            df[col] = [_inert(v) for v in df[col]]
     f.write(df.to_csv(index=False, header=header).encode("utf-8"))
+
+
+def _inert(cell):
+    """A CSV cell a spreadsheet would run as a formula (``=HYPERLINK(...)`` in a policy's
+    text), with an apostrophe before it, which spreadsheets show as text (OWASP's advice
+    on CSV injection); other cells as they are. JSON lines and Parquet keep the text exact."""
+    if isinstance(cell, str) and cell[:1] in _FORMULA_START:
+        return "'" + cell
+    return cell
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _plain(row: dict) -> dict:

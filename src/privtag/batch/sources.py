@@ -120,11 +120,12 @@ def _records(path: Path) -> Iterator[PolicyInput]:
             for number, line in enumerate(f, 1):
                 if not line.strip():
                     continue
-                where = f"{path}:{number}"
+                where = f"{shown(path)}:{number}"
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as e:
-                    yield PolicyInput(where, where, error=f"{where}: invalid JSON ({e.msg})")
+                    what = f"{e.msg.removesuffix(' at')} at column {e.colno}"
+                    yield PolicyInput(where, where, error=f"{where}: invalid JSON ({what})")
                     continue
                 yield record_input(record, where)
     except (OSError, EOFError, UnicodeDecodeError) as e:
@@ -132,8 +133,9 @@ def _records(path: Path) -> Iterator[PolicyInput]:
         yield PolicyInput(str(path), str(path), error=f"{path}: cannot read it further ({e})")
 
 
-def _list_file(path: Path) -> list[str] | None:
-    """The entries of a ``.txt`` list of paths, or None if ``path`` is a policy.
+def _list_file(path: Path) -> list[tuple[str, int]] | None:
+    """The entries of a ``.txt`` list of paths with their line numbers, or None if
+    ``path`` is a policy.
 
     A line *looks like a path* when it has no space and holds a ``/`` or ends in a policy
     or records extension (a heading such as "Security" does not, even if a folder of that
@@ -146,13 +148,18 @@ def _list_file(path: Path) -> list[str] | None:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None  # tagging it reports the problem
-    lines = [x.strip() for x in lines if x.strip() and not x.lstrip().startswith("#")]
+    numbered = [
+        (x.strip(), n)
+        for n, x in enumerate(lines, 1)
+        if x.strip() and not x.lstrip().startswith("#")
+    ]
+    lines = [x for x, _ in numbered]
     if not lines or any(len(x) > 4096 for x in lines):
         return None
     found = any(_path_like(x) and _exists(_resolve(x, path)) for x in lines)
     if not found and not all(map(_path_like, lines)):
         return None
-    return [str(_resolve(x, path)) for x in lines]
+    return [(str(_resolve(x, path)), n) for x, n in numbered]
 
 
 def _exists(p: Path) -> bool:
@@ -175,7 +182,10 @@ def _resolve(entry: str, list_file: Path) -> Path:
     return list_file.parent / p
 
 
-def _expand(spec: str, extensions: Sequence[str], top: bool) -> Iterator[PolicyInput]:
+def _expand(
+    spec: str, extensions: Sequence[str], top: bool, listed_at: str = ""
+) -> Iterator[PolicyInput]:
+    """The inputs ``spec`` names; ``listed_at`` (``LIST:LINE``) is where a list named it."""
     path = Path(spec)
     if path.is_dir():
         found = False
@@ -199,13 +209,14 @@ def _expand(spec: str, extensions: Sequence[str], top: bool) -> Iterator[PolicyI
     elif is_records(path) and path.is_file():
         yield from _records(path)
     elif not path.exists():
-        where = "check the list" if not top else "check the path"
+        where = f"{listed_at}: " if listed_at else ""
+        fix = "check the list" if listed_at else "check the path"
         yield PolicyInput(
-            shown(spec), spec, error=f"{shown(spec)}: no such file or folder; {where}"
+            shown(spec), spec, error=f"{where}{shown(spec)}: no such file or folder; {fix}"
         )
     elif top and path.suffix.lower() == ".txt" and (entries := _list_file(path)) is not None:
-        for entry in entries:
-            yield from _expand(entry, extensions, top=False)
+        for entry, line in entries:
+            yield from _expand(entry, extensions, top=False, listed_at=f"{shown(path)}:{line}")
     elif path.suffix.lower() in _NOT_POLICIES:
         # named on purpose, a .csv is most likely a list of policies, not one: tagged as
         # text, its rows would be one "policy" and the run would look fine
@@ -283,7 +294,7 @@ class BatchInputs:
         for spec in self.specs:
             path = Path(spec)
             if path.is_file() and path.suffix.lower() == ".txt":
-                out.extend(Path(e) for e in _list_file(path) or [])  # resolved already
+                out.extend(Path(e) for e, _ in _list_file(path) or [])  # resolved already
         return out
 
     def __iter__(self) -> Iterator[PolicyInput]:
