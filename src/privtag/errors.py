@@ -153,8 +153,8 @@ def shown(text) -> str:
     stays recognizable and every output can be written.
 
     Example:
-        >>> shown("caf\udce9.txt")
-        'caf\\xe9.txt'
+        >>> print(shown("caf\\udce9.txt"))
+        caf\\xe9.txt
     """
     text = str(text)
     try:
