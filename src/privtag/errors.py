@@ -158,12 +158,6 @@ def shown(text) -> str:
     """
     text = str(text)
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        pass
-    else:
-        return text
-    try:
         raw = text.encode("utf-8", "surrogateescape")  # the file name's own bytes again
     except UnicodeEncodeError:  # a surrogate no byte made: shown as its code point
         return text.encode("utf-8", "backslashreplace").decode("utf-8")

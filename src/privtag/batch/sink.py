@@ -338,6 +338,10 @@ def _write_part(table: pa.Table, f, fmt: str, header: bool) -> None:
     f.write(df.to_csv(index=False, header=header).encode("utf-8"))
 
 
+#: What starts a spreadsheet formula (tab and carriage return too, per OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _inert(cell):
     """A CSV cell a spreadsheet would run as a formula (``=HYPERLINK(...)`` in a policy's
     text), with an apostrophe before it, which spreadsheets show as text (OWASP's advice
@@ -345,9 +349,6 @@ def _inert(cell):
     if isinstance(cell, str) and cell[:1] in _FORMULA_START:
         return "'" + cell
     return cell
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _plain(row: dict) -> dict:

@@ -130,7 +130,8 @@ def _records(path: Path) -> Iterator[PolicyInput]:
                 yield record_input(record, where)
     except (OSError, EOFError, UnicodeDecodeError) as e:
         # a truncated .gz or a binary file: what was read is kept, the rest is one error
-        yield PolicyInput(str(path), str(path), error=f"{path}: cannot read it further ({e})")
+        name = shown(path)
+        yield PolicyInput(name, str(path), error=f"{name}: cannot read it further ({e})")
 
 
 def _list_file(path: Path) -> list[tuple[str, int]] | None:
@@ -220,10 +221,11 @@ def _expand(
     elif path.suffix.lower() in _NOT_POLICIES:
         # named on purpose, a .csv is most likely a list of policies, not one: tagged as
         # text, its rows would be one "policy" and the run would look fine
+        name = shown(path)
         yield PolicyInput(
-            shown(path),
+            name,
             str(path),
-            error=f"{shown(path)}: a {path.suffix} file, not a policy; give policy files "
+            error=f"{name}: a {path.suffix} file, not a policy; give policy files "
             "or folders, records as .jsonl(.gz) lines with id and text, or a list of "
             "paths as a .txt file, one a line",
         )

@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 #: (Persian "نیم‌فاصله", an emoji family) and stay in it. The bidirectional marks and
 #: embeddings (U+200E/F, U+202A-E, U+2066-9, U+061C), which pages copied from a
 #: right-to-left site carry, are removed too: kept, "email.\u200e We" was no sentence end.
-INVISIBLE = "\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+INVISIBLE = (
+    "\u200b\u2060\ufeff\u00ad"
+    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+)
 _INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE), None)
 # A gap that is not exactly one plain space between two visible characters: only
 # these break a run, so a long line costs a handful of regex matches, not one per word.

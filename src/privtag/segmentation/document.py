@@ -238,12 +238,12 @@ def segment(
         format = readers.detect_format(raw, meta["path"])
         suffix = Path(meta["path"]).suffix.lower() if meta["path"] else ""
         page_as_text = format == "html" and suffix in (".txt", ".md", ".markdown")
-    elif format.lower() in readers.formats():
-        format = format.lower()  # "HTML" is html: names are never case-sensitive elsewhere
     elif format not in readers.formats():
-        raise PolicyReadError(
-            f"{name}: unknown format {format!r}; use one of {', '.join(readers.formats())}"
-        )
+        if format.lower() not in readers.formats():
+            raise PolicyReadError(
+                f"{name}: unknown format {format!r}; use one of {', '.join(readers.formats())}"
+            )
+        format = format.lower()  # "HTML" is html
     max_sentence_chars = check_int(max_sentence_chars, "max_sentence_chars", 20)
     # Same-length replacements only, so offsets into the source stay valid.
     raw = raw.replace("\r\n", " \n").replace("\r", "\n")

@@ -339,11 +339,12 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
     path = Path(source)
     limit = max_bytes_default() if max_bytes is None else max_bytes
     # the name is for messages and outputs, which need it printable (the file is read)
-    text, meta = _decoded(_read_file(path, limit), shown(path), shown(path))
+    name = shown(path)
+    text, meta = _decoded(_read_file(path, limit), name, name)
     if path.suffix and path.suffix.lower() not in POLICY_SUFFIXES:
         meta.setdefault("warnings", []).append(
-            f"{shown(path)}: a {shown(path.suffix)} file, not a policy file ({' '.join(POLICY_SUFFIXES)}); "
-            "read as text: check that it is the policy you meant"
+            f"{name}: a {shown(path.suffix)} file, not a policy file "
+            f"({' '.join(POLICY_SUFFIXES)}); read as text: check that it is the policy you meant"
         )
     return text, meta
 

@@ -121,13 +121,13 @@ def detect_format(text: str, path: str | None = None) -> str:
 
     A ``.md``/``.markdown`` file is Markdown and a ``.txt`` file text or Markdown,
     whatever tags they hold, unless it starts as a page (a page saved under that name:
-    read as markup it would be tagged as raw tags and scripts); a ``.html``/``.htm``/``.xhtml``
-    file is HTML. Other text is
-    HTML when it starts as a page (doctype, ``<html>``), holds at least two block elements
-    and more of them than Markdown signs, or, without Markdown, is laid out by ``<br>``
-    (most lines end in one), or is one block element (``<p>...</p>``). Markdown with a few links or ``<br>`` stays Markdown. OPP-115's
-    format is chosen only by its ``|||`` segment separators (with its ``<br>``,
-    ``<li>`` or ``<strong>`` tags), in a file of any other name.
+    read as markup it would be tagged as raw tags and scripts); a
+    ``.html``/``.htm``/``.xhtml`` file is HTML. Other text is HTML when it starts as a page
+    (doctype, ``<html>``), is one block element (``<p>...</p>``), holds at least two block
+    elements and more of them than Markdown signs, or, without Markdown, is laid out by
+    ``<br>`` (most lines end in one). Markdown with a few links or ``<br>`` stays
+    Markdown. OPP-115's format is chosen only by its ``|||`` segment separators (with its
+    ``<br>``, ``<li>`` or ``<strong>`` tags), in a file of any other name.
 
     Example:
         >>> detect_format("# Privacy\\n\\nWe keep logs.")
