@@ -292,6 +292,35 @@ def test_markdown_comments_are_left_out_and_reported_and_fence_markers_are_marku
         assert md[doc.source_offset(s.start)] == s.text[0]
 
 
+@pytest.mark.parametrize(
+    "source, format",
+    [
+        (
+            "# Privacy\n\n![We share data with ad partners](a.png) We keep logs.\n\n![](b.png)\n",
+            "markdown",
+        ),
+        (
+            '<h1>Privacy</h1><p><img src=a.png alt="We share data with ad partners"> We keep '
+            'logs.</p><p><img src=b.png alt=" "></p>',
+            "html",
+        ),
+    ],
+)
+def test_image_alt_text_is_not_a_sentence_but_is_reported(source, format):
+    # alt text is not shown on the page; left out without a word, a user could not know
+    # that a statement sat in an image's description
+    doc = segment(source, format=format)
+    assert sentences(doc) == ["Privacy", "We keep logs."]
+    (dropped,) = doc.dropped  # an empty alt is nothing to report
+    assert (dropped.reason, dropped.blocks, dropped.chars) == (
+        "image text",
+        1,
+        25,
+    )  # non-space characters
+    assert dropped.examples == ["We share data with ad partners"]
+    assert doc.dropped_share == 0.0 and doc.warnings == []  # not page text either
+
+
 TWO = ["We collect your name and e-mail address.", "We keep them for two years."]
 
 

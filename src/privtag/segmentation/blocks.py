@@ -117,6 +117,9 @@ CONNECTORS = frozenset(
 NON_TEXT = "non-text"
 #: Markdown's HTML comments (``<!-- ... -->``): never shown, so never policy text.
 COMMENT = "comment"
+#: An image's alt text (``![alt](src)``, ``<img alt=...>``): not shown on the page, so not
+#: a sentence, but recorded so that no text a user gave is left out without a word.
+IMAGE_TEXT = "image text"
 
 
 class Builder:
@@ -134,6 +137,7 @@ class Builder:
         self.blocks: list[Block] = []
         self.links: list[str] = []
         self.comments: list[str] = []  # Markdown comments left out, as written
+        self.images: list[str] = []  # Markdown images' alt texts, left out
         self._parts: list[str] = []
         self._runs: list[tuple[int, int, int]] = []
         self._len = 0

@@ -47,7 +47,7 @@ from privtag.errors import ArgumentError, PolicyReadError, PolicyTypeError, chec
 from privtag.segmentation import language, loading, readers
 from privtag.segmentation.sentences import MAX_SENTENCE_CHARS, split_sentences, split_with_titles
 
-_NOT_PAGE_TEXT = (readers.NON_TEXT, readers.COMMENT)
+_NOT_PAGE_TEXT = (readers.NON_TEXT, readers.COMMENT, readers.IMAGE_TEXT)
 #: Warn when more than this share of a page's text is left out as furniture.
 DROPPED_WARNING = 0.05
 
@@ -115,8 +115,8 @@ class Document:
     def dropped_share(self) -> float:
         """Share of the page's text (characters, white space aside) left out as furniture.
 
-        Scripts, styles, the page head and Markdown comments are not page text and do not
-        count.
+        Scripts, styles, the page head, Markdown comments and images' alt text are not page
+        text and do not count.
 
         Example:
             >>> round(segment("<nav><a href=/>Home</a></nav><p>We keep logs.</p>").dropped_share, 2)

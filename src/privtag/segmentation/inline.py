@@ -93,8 +93,10 @@ def add_inline(
         return (m for m in matches if m.start() not in escaped and not _inside(code, m.start()))
 
     for m in markup(_MD_LINK.finditer(text, start, end)):
-        if m.group(1):  # an image: its alt text is not policy text
+        if m.group(1):  # an image: its alt text is not policy text (Document.dropped has it)
             cut.append(m.span())
+            if m.group(2).strip():
+                b.images.append(m.group(2))
             continue
         cut.append((m.start(), m.start(2)))
         cut.append((m.end(2), m.end()))

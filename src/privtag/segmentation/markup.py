@@ -14,6 +14,7 @@ import re
 from privtag.segmentation.blocks import (
     CONNECTORS,
     EXAMPLES,
+    IMAGE_TEXT,
     NON_TEXT,
     Block,
     Builder,
@@ -191,6 +192,10 @@ class _HtmlWalker:
             stack.extend((child, None) for child in reversed(el))
 
     def dropped(self, el, tag: str) -> bool:
+        if tag == "img" and (alt := el.get("alt") or "").strip():
+            examples = self._tally(IMAGE_TEXT, measure(alt)[0])
+            if len(examples) < EXAMPLES:
+                examples.append(quote(alt))
         if tag in NON_TEXT_TAGS:
             return self._drop(el, NON_TEXT)
         if skipped_control(el, tag):
@@ -209,14 +214,19 @@ class _HtmlWalker:
     def _drop(self, el, reason: str, chars: int | None = None) -> bool:
         if chars is None:
             chars = measure(el.text_content())[0]
+        examples = self._tally(reason, chars)
+        if chars and reason != NON_TEXT and len(examples) < EXAMPLES:
+            # a control's own words: visible_text leaves the skipped control out
+            shown = " ".join(el.itertext()) if reason == "form control" else visible_text(el)
+            examples.append(quote(shown))
+        return True
+
+    def _tally(self, reason: str, chars: int) -> list[str]:
+        """Count one element left out for ``reason``; returns the reason's examples."""
         tally = self.dropped_by.setdefault(reason, [0, 0, []])
         tally[0] += chars
         tally[1] += 1
-        if chars and reason != NON_TEXT and len(tally[2]) < EXAMPLES:
-            # a control's own words: visible_text leaves the skipped control out
-            shown = " ".join(el.itertext()) if reason == "form control" else visible_text(el)
-            tally[2].append(quote(shown))
-        return True
+        return tally[2]
 
     def dropped_report(self) -> list[Dropped]:
         """What was left out, by reason, most characters first."""

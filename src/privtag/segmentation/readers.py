@@ -11,12 +11,13 @@ Four formats are read:
   lines indented with no-break spaces, a bullet lost in conversion) are list items.
 * ``markdown``: as ``text``, plus ``#`` and underlined headings, ``-``/``*``/``+``
   bullets, block quotes, pipe tables (each cell a block, each row a paragraph),
-  emphasis and links (link targets are kept in the document metadata).
+  emphasis and links (link targets are kept in the document metadata). Comments and
+  images' alt text are no sentences; both are reported, by reason (:class:`Dropped`).
 * ``html``: real web pages. Scripts, styles and form controls are dropped, and so is
   page furniture (menus, headers, footers, banners, dialogs) judged by its content:
   link lists go, and so does short text with nothing about privacy or data; policy
   text stays wherever it is, hidden content (accordions, tabs) included. What is left
-  out is reported, by reason (:class:`Dropped`). Headings, paragraphs, list items and
+  out is reported, by reason (:class:`Dropped`), images' alt text too. Headings, paragraphs, list items and
   table cells become blocks. A block made only of bold text is a heading. A ``<br>``
   ends a line, except inside a sentence: after a line with no closing punctuation, text
   that goes on in lower case continues the same sentence.
@@ -48,6 +49,7 @@ from privtag.segmentation import markup, opp115_html, plaintext
 from privtag.segmentation.blocks import (
     COMMENT,
     EXAMPLES,
+    IMAGE_TEXT,
     NON_TEXT,
     Block,
     Builder,
@@ -70,6 +72,7 @@ FORMATS = ("text", "markdown", "html", "opp115")
 __all__ = [
     "COMMENT",
     "FORMATS",
+    "IMAGE_TEXT",
     "NON_TEXT",
     "Block",
     "Builder",
@@ -270,10 +273,13 @@ def _read_plain(text: str, markdown: bool) -> tuple[list[Block], None, dict]:
     blocks = plaintext.read_lines(stripped, markdown, builder)
     if builder.links:
         meta["links"] = builder.links
-    if builder.comments:
-        chars = sum(len("".join(c.split())) for c in builder.comments)
-        shown = [quote(c) for c in builder.comments[:EXAMPLES]]
-        meta["dropped"] = [Dropped(COMMENT, chars, len(builder.comments), shown)]
+    dropped = [
+        Dropped(reason, sum(len("".join(t.split())) for t in texts), len(texts), shown)
+        for reason, texts in ((COMMENT, builder.comments), (IMAGE_TEXT, builder.images))
+        if texts and (shown := [quote(t) for t in texts[:EXAMPLES]])
+    ]
+    if dropped:
+        meta["dropped"] = dropped
     return blocks, None, meta
 
 
