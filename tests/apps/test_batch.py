@@ -261,6 +261,12 @@ def test_diff_against_an_earlier_run(tmp_path, records):
     assert comp.by_label["Data Retention"] == 0
     changes = pd.read_parquet(tmp_path / "new.changes.parquet")
     assert set(changes.change) == {"not addressed"}
+    # the changes table is named after --out, so a clash is --out's, not --diff-against's
+    (tmp_path / "other.changes.parquet").write_bytes(b"kept")
+    with pytest.raises(OutputError, match=r"^--out \S*other\.parquet: its changes table ") as e:
+        batch([newer], tmp_path / "other.parquet", model="rules", engine=QUIET,
+              diff_against=old)  # fmt: skip
+    assert "other.changes.parquet already exists; pass --force" in str(e.value)
 
 
 def test_missing_ray_names_the_extra(monkeypatch):

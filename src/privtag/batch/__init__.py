@@ -129,7 +129,8 @@ def batch(
     # default) does not resume into different decisions
     settings["thresholds"] = thresholds or AUTO_PROFILE
     sink = PartSink(out, level, settings, outputs)
-    changes = outputs.file(changes, "--diff-against", update=sink.resumed)
+    # named after --out, so a clash is --out's to resolve
+    changes = outputs.file(changes, f"--out {out}: its changes table", update=sink.resumed)
     engine = engine or LocalEngine()
     stats = engine.run(items, factory, sink)
     comparison = None
