@@ -81,6 +81,25 @@ def test_tag_json(policy_file, trained_tiny):
     assert [s["labels"] for s in data["sentences"]] == [s["labels"] for s in expected["sentences"]]
 
 
+def test_tag_with_a_baseline_as_batch_and_diff_do(policy_file):
+    # the keyword baseline beside a model, from the same command users tag with
+    from privtag.batch.taggers import SystemTagger
+    from privtag.evaluation.baselines import RuleTagger
+
+    result = CliRunner().invoke(app, ["tag", str(policy_file), "--model", "rules", "--json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    expected = SystemTagger(RuleTagger()).tag(policy_file).to_dict()
+    assert got["model"] == "rules"
+    assert [s["labels"] for s in got["sentences"]] == [s["labels"] for s in expected["sentences"]]
+    assert any(s["labels"] for s in got["sentences"])
+    # options of an encoder are refused, not ignored
+    for option in (["--dtype", "float32"], ["--backend", "onnx"], ["--aggregate", "max"]):
+        refused = CliRunner().invoke(app, ["tag", str(policy_file), "--model", "rules", *option])
+        assert refused.exit_code != 0
+        assert f"{option[0]} applies to a fine-tuned model" in str(refused.exception)
+
+
 def test_tag_dtype_option(policy_file, trained_tiny):
     runner = CliRunner()
     args = ["tag", str(policy_file), "--model", str(trained_tiny), "--json", "--dtype"]

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from privtag.inference.results import TaggedParagraph, TaggedPolicy, TaggedSentence
+from privtag.inference.settings import is_baseline
 from privtag.labels import LABELS
 from privtag.segmentation.document import Document, segment
 
@@ -72,7 +73,7 @@ def load_tagger(
 
     Module-level, so ``functools.partial(load_tagger, ...)`` pickles for Ray actors.
     """
-    if model == "rules" or (model or "").startswith("tfidf:"):
+    if is_baseline(model):
         from privtag.evaluation.benchmark import load_system
 
         return SystemTagger(load_system(model, thresholds))  # which refuses a profile

@@ -15,6 +15,7 @@ from privtag.cli.options import (
     opp115_input,
     require_eval_extra,
 )
+from privtag.inference.settings import is_baseline
 
 
 def evaluate_cmd(
@@ -80,7 +81,7 @@ def evaluate_cmd(
         )
     # in policy needs the policies' texts: privtag's own annotation files, and a tagger
     own_files = all(is_own_annotations(d) for d in data)
-    baseline = model == "rules" or model.startswith("tfidf:")
+    baseline = is_baseline(model)
     if scoring == "policy" and (baseline or not own_files):
         raise typer.BadParameter(
             "scoring in policy needs a fine-tuned model and privtag annotation files (their "

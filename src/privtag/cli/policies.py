@@ -15,7 +15,7 @@ from privtag.cli.options import (
     require_eval_extra,
 )
 from privtag.errors import ArgumentError, PrivtagError
-from privtag.inference.settings import MODEL_HELP
+from privtag.inference.settings import MODEL_OR_BASELINE_HELP, is_baseline
 from privtag.segmentation.loading import policy_source
 
 
@@ -106,7 +106,7 @@ def tag_cmd(
     ],
     model: Annotated[
         Path | None,
-        typer.Option("--model", help=MODEL_HELP),
+        typer.Option("--model", help=MODEL_OR_BASELINE_HELP),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON, one policy per line.")] = False,
     table: Annotated[bool, typer.Option("--table", help="A readable table (default).")] = True,
@@ -145,9 +145,21 @@ def tag_cmd(
         raise ArgumentError(
             "- (stdin) is given more than once; stdin holds one policy, give - once"
         )
-    tagger = Tagger.load(
-        model, aggregate=aggregate, dtype=dtype, backend=backend, thresholds=thresholds
-    )
+    if is_baseline(model):
+        from privtag.batch.taggers import load_tagger
+
+        # a baseline scores each sentence alone, with no encoder to choose or aggregate
+        given = {"--aggregate": aggregate, "--dtype": dtype, "--backend": backend != "torch"}
+        for option in (o for o, v in given.items() if v):
+            raise ArgumentError(
+                f"{option} applies to a fine-tuned model; --model {model} is a baseline: "
+                f"leave {option} out"
+            )
+        tagger = load_tagger(str(model), thresholds=thresholds)
+    else:
+        tagger = Tagger.load(
+            model, aggregate=aggregate, dtype=dtype, backend=backend, thresholds=thresholds
+        )
     failed = 0
     for f in files:
         try:

@@ -83,9 +83,9 @@ def load_system(spec: str, thresholds: str | None = None) -> System:
         ModelLoadError: the directory does not hold a model of that kind, or a profile was
             asked of a system without one.
     """
-    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE
+    from privtag.inference.settings import AUTO_PROFILE, DEFAULT_PROFILE, is_baseline
 
-    baseline = spec == "rules" or spec.startswith("tfidf:")
+    baseline = is_baseline(spec)
     if baseline and thresholds in (AUTO_PROFILE, DEFAULT_PROFILE):
         thresholds = None  # a baseline's own thresholds are its default
     if thresholds and baseline:

@@ -206,8 +206,21 @@ AUTO_KEYS = ("gdpr_era", "alone")
 MAX_SCALE = 2.0
 #: The help of every command's ``--model`` option that takes a model directory...
 MODEL_HELP = "Model directory (default: $PRIVTAG_MODEL, else the shipped model)."
-#: ... or also a baseline (diff, batch).
+#: ... or also a baseline (tag, diff, batch).
 MODEL_OR_BASELINE_HELP = MODEL_HELP.removesuffix(".") + ", rules, or tfidf:DIR."
+
+
+def is_baseline(spec: str | Path | None) -> bool:
+    """Whether a ``--model`` value names a baseline (``rules``, ``tfidf:DIR``), not a model.
+
+    Example:
+        >>> is_baseline("rules"), is_baseline("tfidf:runs/tfidf"), is_baseline("model")
+        (True, True, False)
+    """
+    spec = "" if spec is None else str(spec)
+    return spec == "rules" or spec.startswith("tfidf:")
+
+
 #: The help of every command's ``--thresholds`` option.
 PROFILE_HELP = (
     "Threshold profile saved with the model: 'auto' (the default, unless the model was "
