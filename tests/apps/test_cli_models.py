@@ -56,8 +56,13 @@ def test_tag_and_segment_read_a_policy_from_stdin_given_as_dash(policy_file, tra
     )
     sentences = [json.loads(r.stdout)["sentences"] for r in (from_stdin, from_file)]
     assert sentences[0] == sentences[1]
+    # a bad policy on stdin is named so, not as the bytes or text it was read as
+    empty = CliRunner().invoke(app, ["tag", "-", "--model", str(trained_tiny)], input=b"  \n")
+    assert str(empty.exception).startswith("<stdin>: the policy has no text")
     twice = CliRunner().invoke(app, ["tag", "-", "-", "--model", str(trained_tiny)], input=b"x")
     assert "given more than once" in str(twice.exception) and not twice.stdout
+    binary = CliRunner().invoke(app, ["segment", "-"], input=b"\x00\x01\x02\x03abc\x00\x00")
+    assert str(binary.exception).startswith("<stdin>: looks like binary data")
     seg = CliRunner().invoke(app, ["segment", "-"], input=POLICY.encode())
     assert (
         seg.exit_code == 0

@@ -288,6 +288,7 @@ def test_diff_reads_one_version_from_stdin_given_as_dash(versions):
     piped = CliRunner().invoke(app, args, input=old.read_bytes())
     assert piped.exit_code == 0, piped.output
     files = CliRunner().invoke(app, ["diff", str(old), str(new), "--model", "rules"])
-    assert piped.output.replace("-", "") == files.output.replace(str(old), "").replace("-", "")
+    assert piped.output.startswith(f"<stdin> -> {new}: ")
+    assert piped.output.replace("<stdin>", str(old)) == files.output
     twice = CliRunner().invoke(app, ["diff", "-", "-", "--model", "rules"], input=b"x")
     assert twice.exit_code == 2 and "stdin holds one version" in twice.output

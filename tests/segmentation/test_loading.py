@@ -120,6 +120,24 @@ def test_an_empty_or_multi_line_file_name_gets_a_one_line_message():
     assert "\n" not in str(e.value) and str(e.value).endswith("no such file; check the path")
 
 
+def test_a_policy_given_as_text_or_bytes_is_named_as_the_caller_says(tmp_path):
+    from privtag import segment
+
+    for source, default in (
+        ("  ", "<text>"),
+        (b"  ", "<bytes>"),
+        (b"\x00\x01\x02\x03abc\x00\x00", "<bytes>"),
+    ):
+        with pytest.raises(PolicyReadError, match=f"^{default}: "):
+            segment(source)
+        with pytest.raises(PolicyReadError, match=r"^record 7: "):
+            segment(source, name="record 7")
+    # a file is named by its path whatever the caller says
+    (tmp_path / "empty.txt").write_text(" ", encoding="utf-8")
+    with pytest.raises(PolicyReadError, match=r"empty\.txt: the policy has no text"):
+        segment(tmp_path / "empty.txt", name="record 7")
+
+
 LANGUAGES = Path(__file__).resolve().parents[1] / "fixtures" / "languages"
 
 

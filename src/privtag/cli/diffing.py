@@ -11,7 +11,7 @@ from privtag.cli.options import Force, ThresholdProfile
 from privtag.errors import ArgumentError, check_real, shown
 from privtag.inference.settings import MODEL_OR_BASELINE_HELP
 from privtag.policy_diff import THRESHOLD, diff
-from privtag.segmentation.loading import policy_source
+from privtag.segmentation.loading import STDIN
 
 
 def diff_cmd(
@@ -39,7 +39,7 @@ def diff_cmd(
     """Show what changed between two versions of a policy, practice by practice."""
     from privtag.batch.taggers import load_tagger
     from privtag.outputs import Outputs, spec_paths, write_text
-    from privtag.segmentation.document import segment
+    from privtag.segmentation.document import segment_argument
 
     if str(old) == str(new) == "-":
         raise typer.BadParameter("stdin holds one version: give the other as a file")
@@ -53,11 +53,16 @@ def diff_cmd(
     json_out = outs.file(json_out, "--json", suffixes=(".json",))
     html = outs.file(html, "--html", suffixes=(".html", ".htm"))
     # a bad file fails before the model loads
-    docs = [segment(policy_source(old)), segment(policy_source(new))]
+    docs = [segment_argument(old), segment_argument(new)]
     for w in (w for d in docs for w in d.warnings):  # repaired, left out, or not a policy
         typer.echo(f"privtag: warning: {w}", err=True)
     tagger = load_tagger(model, thresholds=thresholds)
-    result = diff(*docs, tagger, threshold=threshold, names=(shown(old), shown(new)))
+    result = diff(
+        *docs,
+        tagger,
+        threshold=threshold,
+        names=tuple(STDIN if str(p) == "-" else shown(p) for p in (old, new)),
+    )
     typer.echo(result.to_text())
     if json_out:
         write_text(json_out, result.to_json() + "\n")

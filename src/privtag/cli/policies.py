@@ -16,7 +16,7 @@ from privtag.cli.options import (
 )
 from privtag.errors import ArgumentError, PrivtagError
 from privtag.inference.settings import MODEL_OR_BASELINE_HELP, is_baseline
-from privtag.segmentation.loading import policy_source
+from privtag.segmentation.loading import STDIN
 
 
 def segment_cmd(
@@ -36,9 +36,9 @@ def segment_cmd(
     ] = False,
 ) -> None:
     """Print the sentences of a policy with offsets and section path."""
-    from privtag.segmentation.document import iter_jsonl, segment
+    from privtag.segmentation.document import iter_jsonl, segment_argument
 
-    doc = segment(policy_source(file), format=format)
+    doc = segment_argument(file, format)
     # what the reader repaired or left out goes to stderr
     for w in doc.warnings:
         typer.echo(f"privtag: warning: {w}", err=True)
@@ -140,6 +140,7 @@ def tag_cmd(
     any was (``--strict`` stops at the first instead).
     """
     from privtag.inference.tagger import Tagger
+    from privtag.segmentation.document import segment_argument
 
     if sum(str(f) == "-" for f in files) > 1:  # stdin is read once: a second - would be empty
         raise ArgumentError(
@@ -163,11 +164,12 @@ def tag_cmd(
     failed = 0
     for f in files:
         try:
-            policy = tagger.tag(policy_source(f), format=format)
+            policy = tagger.tag(segment_argument(f, format))
         except PrivtagError as e:
             if strict or len(files) == 1:
                 raise
-            message = str(e) if str(f) in str(e) else f"{f}: {e}"
+            name = STDIN if str(f) == "-" else str(f)
+            message = str(e) if name in str(e) else f"{name}: {e}"
             typer.echo(f"privtag: error: {message}", err=True)
             failed += 1
             continue

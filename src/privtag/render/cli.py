@@ -35,11 +35,11 @@ def report_cmd(
     from privtag.inference.tagger import Tagger
     from privtag.outputs import Outputs, write_text
     from privtag.render import render_html
-    from privtag.segmentation.loading import policy_source
+    from privtag.segmentation.document import segment_argument
 
     out = Outputs([policy, model], force).file(output, "--output", suffixes=(".html", ".htm"))
     tagger = Tagger.load(model, thresholds=thresholds)
-    tagged = tagger.tag(policy_source(policy), format=format)
+    tagged = tagger.tag(segment_argument(policy, format))
     for w in tagged.document.warnings:  # as tag prints them; the report shows them too
         typer.echo(f"privtag: warning: {w}", err=True)
     write_text(out, render_html(tagged, tagger))

@@ -199,6 +199,7 @@ def segment(
     *,
     max_sentence_chars: int = MAX_SENTENCE_CHARS,
     max_bytes: int | None = None,
+    name: str | None = None,
 ) -> Document:
     """Read and segment a policy.
 
@@ -210,6 +211,8 @@ def segment(
         max_sentence_chars: longer sentences are cut on a word boundary.
         max_bytes: refuse policy files larger than this (default 50 MB, or
             ``$PRIVTAG_MAX_BYTES``).
+        name: what errors and warnings call a policy given as text or bytes (default
+            ``<text>``, ``<bytes>``); a file is named by its path.
 
     Returns:
         A :class:`Document`. For ``opp115`` input, paragraph *i* is segment *i*
@@ -231,8 +234,8 @@ def segment(
     """
     if not (format is None or isinstance(format, str)):
         raise PolicyTypeError(f"format must be a str or None, not {type(format).__name__}")
-    raw, meta = loading.load(source, max_bytes)
-    name = meta["path"] or "<text>"
+    raw, meta = loading.load(source, max_bytes, name=name)
+    name = meta["path"] or name or ("<text>" if isinstance(source, str) else "<bytes>")
     page_as_text = False
     if format is None:
         format = readers.detect_format(raw, meta["path"])
@@ -286,6 +289,18 @@ def segment(
         if note:
             doc.warnings.append(note)
     return doc
+
+
+def segment_argument(path: Path, format: str | None = None) -> Document:
+    """The policy a command's argument names: a file, or ``-`` for stdin (named
+    ``<stdin>`` in errors and warnings).
+
+    Example:
+        >>> segment_argument(Path("data/policies/zarget.md")).format  # doctest: +SKIP
+        'markdown'
+    """
+    source = loading.policy_source(path)
+    return segment(source, format, name=loading.STDIN if isinstance(source, bytes) else None)
 
 
 def segment_file(path: str | Path, format: str | None = None, **kwargs) -> Document:

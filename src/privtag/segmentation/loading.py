@@ -280,9 +280,13 @@ def max_bytes_default() -> int:
     return value
 
 
+#: What messages call a policy read from stdin (a command's ``-``).
+STDIN = "<stdin>"
+
+
 def policy_source(path: Path) -> Path | bytes:
     """A policy file argument of a command: ``-`` is the policy on stdin (its bytes,
-    decoded as a file's are), anything else the file.
+    decoded as a file's are, named :data:`STDIN` in messages), anything else the file.
 
     Example:
         >>> policy_source(Path("policy.md"))
@@ -293,7 +297,9 @@ def policy_source(path: Path) -> Path | bytes:
     return sys.stdin.buffer.read() if str(path) == "-" else path
 
 
-def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str, dict]:
+def load(
+    source: str | bytes | Path, max_bytes: int | None = None, *, name: str | None = None
+) -> tuple[str, dict]:
     """Read ``source`` into a string.
 
     A :class:`~pathlib.Path` (or any ``os.PathLike``) is always a file; a ``str`` is
@@ -308,6 +314,8 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
     Args:
         source: the policy text, its bytes, or its file as a ``Path``.
         max_bytes: refuse larger files; default :func:`max_bytes_default` (50 MB).
+        name: what messages call a policy given as bytes (default ``<bytes>``); a file is
+            named by its path.
 
     Returns:
         ``(text, metadata)`` where metadata has ``path`` (or None) and ``encoding``,
@@ -322,7 +330,7 @@ def load(source: str | bytes | Path, max_bytes: int | None = None) -> tuple[str,
         ('We keep logs.', {'path': None, 'encoding': None})
     """
     if isinstance(source, bytes | bytearray | memoryview):
-        return _decoded(bytes(source), None, "<bytes>")
+        return _decoded(bytes(source), None, name or "<bytes>")
     if isinstance(source, str):
         if _as_path(source) is not None:
             warnings.warn(
