@@ -321,6 +321,62 @@ def test_image_alt_text_is_not_a_sentence_but_is_reported(source, format):
     assert doc.dropped_share == 0.0 and doc.warnings == []  # not page text either
 
 
+PANELS_HTML = (
+    "<h1>Privacy</h1><details><summary>Cookies</summary><p>We use cookies.</p>"
+    "<h4>Analytics</h4><p>We count visits.</p></details><p>We never sell your data.</p>"
+    "<details><summary>Outer</summary><details><summary><h3>Inner</h3></summary>"
+    "<p>Deep.</p></details><p>Outer again.</p></details><p>End.</p>"
+)
+PANELS_MD = """# Privacy
+
+<details><summary>Cookies</summary>
+
+We use cookies.
+
+#### Analytics
+
+We count visits.
+</details>
+
+We never sell your data.
+
+<details>
+<summary>Outer</summary>
+
+<details><summary>Inner</summary>
+
+Deep.
+
+</details>
+
+Outer again.
+
+</details>
+
+End.
+"""
+
+
+@pytest.mark.parametrize("source, format", [(PANELS_HTML, "html"), (PANELS_MD, "markdown")])
+def test_a_panel_title_heads_its_panel_only(source, format):
+    # a <details> summary titles what the panel holds: a sentence after the panel sat
+    # under the title until the next heading
+    doc = segment(source, format=format)
+    assert [(s.section, s.text) for s in doc.sentences] == [
+        (("Privacy",), "Privacy"),
+        (("Privacy", "Cookies"), "Cookies"),
+        (("Privacy", "Cookies"), "We use cookies."),
+        (("Privacy", "Cookies", "Analytics"), "Analytics"),  # a heading inside stays inside
+        (("Privacy", "Cookies", "Analytics"), "We count visits."),
+        (("Privacy",), "We never sell your data."),
+        (("Privacy", "Outer"), "Outer"),
+        (("Privacy", "Outer", "Inner"), "Inner"),
+        (("Privacy", "Outer", "Inner"), "Deep."),
+        (("Privacy", "Outer"), "Outer again."),
+        (("Privacy",), "End."),
+    ]
+
+
 TWO = ["We collect your name and e-mail address.", "We keep them for two years."]
 
 

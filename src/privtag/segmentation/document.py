@@ -326,7 +326,7 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
     runs: list[tuple[int, int, int]] = []
     sentences: list[Sentence] = []
     paragraphs: list[Paragraph] = []
-    headings: list[tuple[int, str]] = []  # (level, text) stack
+    headings: list[tuple[int, str, bool]] = []  # (level, text, titles a panel) stack
     section: tuple[str, ...] = ()
     pos = 0
     para_start = para_first = 0
@@ -338,11 +338,19 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
             Paragraph(len(paragraphs), para_start, end, para_first, len(sentences), first_section)
         )
 
-    def push_heading(level: int, text: str) -> tuple[str, ...]:
-        while headings and headings[-1][0] >= level:
+    def push_heading(level: int, text: str, panel: bool = False) -> tuple[str, ...]:
+        # an open panel's title stays whatever the level of a heading inside the panel
+        while headings and headings[-1][0] >= level and not headings[-1][2]:
             headings.pop()
-        headings.append((level, text))
-        return tuple(h for _, h in headings)
+        headings.append((level, text, panel))
+        return tuple(h for _, h, _ in headings)
+
+    def close_panel() -> tuple[str, ...]:
+        # the panel's title and every heading inside the panel end with it
+        panels = [i for i, h in enumerate(headings) if h[2]]
+        if panels:
+            del headings[panels[-1] :]
+        return tuple(h for _, h, _ in headings)
 
     cur_seg = -1
     for blk in blocks:
@@ -366,9 +374,11 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
             pos += len(sep)
         if new_para:
             para_start, para_first, open_para = pos, len(sentences), True
+        for _ in range(blk.closes):
+            section = close_panel()
         if blk.kind == "heading":
             # headings without a level (plain text, bold HTML) sit below every Markdown level
-            section = push_heading(blk.level or 7, blk.text)
+            section = push_heading(blk.level or 7, blk.text, blk.panel)
         text = blk.text
         for s, e, title in split_with_titles(text, max_chars, heading=blk.kind == "heading"):
             kind = blk.kind

@@ -116,6 +116,9 @@ class _HtmlWalker:
         self.in_cell = 0
         self.in_main = 0
         self.in_heading = 0  # depth of open <h1>-<h6>
+        # per open <details>: the index of its first block once its <summary> opens, and
+        # whether that summary made a heading (which then titles the panel's section only)
+        self.panels: list[list] = []
         self.space = True  # white space since the last text added
         # a <br> inside a sentence ("your name,<br>email address and<br>phone number"):
         # the block stays open until the next text says whether the sentence goes on
@@ -270,6 +273,10 @@ class _HtmlWalker:
             self.bold += 1
         if tag in {"main", "article"}:
             self.in_main += 1
+        if tag == "details":
+            self.panels.append([None, False])
+        elif tag == "summary" and self.panels and self.panels[-1][0] is None:
+            self.panels[-1][0] = len(b.blocks)
 
     def leave(self, el, tag: str) -> None:
         b = self.b
@@ -303,6 +310,13 @@ class _HtmlWalker:
             b.links.append(el.get("href"))
         if tag in {"main", "article"}:
             self.in_main -= 1
+        if tag == "summary" and self.panels and not self.panels[-1][1]:
+            start = self.panels[-1][0]
+            for blk in b.blocks[start if start is not None else len(b.blocks) :]:
+                if blk.kind == "heading":  # a bold title, an <h3>: whatever the summary made
+                    blk.panel = self.panels[-1][1] = True
+        elif tag == "details" and self.panels.pop()[1]:
+            b.close_panel()
 
 
 def read_html(text: str) -> tuple[list[Block], dict]:

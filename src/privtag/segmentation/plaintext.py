@@ -8,6 +8,7 @@ stop, colon or semicolon closes its block so the next line starts a new unit).
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from privtag.segmentation.blocks import Block, Builder
@@ -42,6 +43,8 @@ _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?
 _NUMBERED_ITEM = re.compile(r"[ \t]*\(?([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
 
 
+# a collapsible panel written as HTML inside Markdown (GitHub's <details><summary>)
+_MD_DETAILS = re.compile(r"<(/?)details\b[^<>\n]*>", re.IGNORECASE)
 _NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.M)
 
 
@@ -233,7 +236,32 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
     close(False)
     if not line_mode:
         _mark_paragraph_lists(b.blocks)
+    if markdown:
+        _mark_panels(text, b.blocks)
     return b.blocks
+
+
+def _mark_panels(text: str, blocks: list[Block]) -> None:
+    """Set ``Block.panel``/``closes`` for each ``<details>`` element: a heading that opens
+    one (its summary) titles a section that ends at ``</details>``, not at the next
+    heading (a sentence after the panel is not under its title)."""
+    starts: list[int] = []  # each block's first source offset (sorted: blocks are in order)
+    for blk in blocks:
+        starts.append(blk.runs[0][1] if blk.runs else (starts[-1] if starts else -1))
+    opened: list[int] = []
+    for m in _MD_DETAILS.finditer(text):
+        if not m.group(1):
+            opened.append(m.end())
+            continue
+        if not opened:  # a close with no open: nothing to end
+            continue
+        start = opened.pop()
+        first = bisect.bisect_left(starts, start)
+        if first < len(blocks) and starts[first] < m.start() and blocks[first].kind == "heading":
+            blocks[first].panel = True
+            after = bisect.bisect_left(starts, m.end())
+            if after < len(blocks):
+                blocks[after].closes += 1
 
 
 def _item_kind(m: re.Match | None) -> str | None:
