@@ -696,3 +696,31 @@ def test_markdown_reference_links_and_footnote_markers_are_markup():
         "We share data with partners and others.",
         "Only aggregated data.",
     ]
+
+
+def test_a_paragraph_that_is_a_title_by_the_text_rule_is_an_html_heading():
+    # titles styled by CSS have no <h2> or <b>: their sentences had no section at all
+    page = (
+        "<p>INFORMATION WE COLLECT</p><p>We collect your name.</p>"
+        "<div>2. How We Use It</div><div>We use it to ship orders.</div>"
+        "<p>Your Choices</p><p>You may opt out.</p>"
+        # not titles: lines split by <br> (an address), lines that are not Title Case,
+        # a lead-in, a table's cells
+        "<p>Acme Inc<br>12 Main Street</p><p>Click here to opt out</p>"
+        "<p>To opt out of sale, use Do Not Sell My Info</p>"
+        "<table><tr><td>Contact Details</td><td>Email Address</td></tr></table>"
+    )
+    assert [(b.kind, b.text) for b in read_html(page)[0]] == [
+        ("heading", "INFORMATION WE COLLECT"),
+        ("body", "We collect your name."),
+        ("heading", "2. How We Use It"),
+        ("body", "We use it to ship orders."),
+        ("heading", "Your Choices"),
+        ("body", "You may opt out."),
+        ("body", "Acme Inc"),
+        ("body", "12 Main Street"),
+        ("body", "Click here to opt out"),
+        ("body", "To opt out of sale, use Do Not Sell My Info"),
+        ("body", "Contact Details"),
+        ("body", "Email Address"),
+    ]

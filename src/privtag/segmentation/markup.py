@@ -34,6 +34,7 @@ from privtag.segmentation.furniture import (
     verdict,
     visible_text,
 )
+from privtag.segmentation.headings import looks_like_heading
 from privtag.segmentation.sentences import SENTENCE_STARTERS
 
 _PARAGRAPH = {
@@ -119,6 +120,7 @@ class _HtmlWalker:
         # per open <details>: the index of its first block once its <summary> opens, and
         # whether that summary made a heading (which then titles the panel's section only)
         self.panels: list[list] = []
+        self.plain: list[int] = []  # indexes of body blocks outside lists and tables
         self.space = True  # white space since the last text added
         # a <br> inside a sentence ("your name,<br>email address and<br>phone number"):
         # the block stays open until the next text says whether the sentence goes on
@@ -168,6 +170,8 @@ class _HtmlWalker:
                 and b.last_char() not in ".;,"
             ):
                 kind = "heading"
+        if kind == "body" and not self.in_cell and not b.empty:
+            self.plain.append(len(b.blocks))  # the index the block gets
         b.flush(kind, level)
         self.bold_only = True
         self.space = True
@@ -355,9 +359,26 @@ def read_html(text: str) -> tuple[list[Block], dict]:
     w = _HtmlWalker()
     w.walk(doc)
     w.flush()
+    _plain_titles(w.b.blocks, w.plain)
     meta["links"] = w.b.links
     meta["dropped"] = w.dropped_report()
     return w.b.blocks, meta
+
+
+def _plain_titles(blocks: list[Block], plain: list[int]) -> None:
+    """Make a heading of each body block in ``plain`` that is a paragraph of its own and
+    a title by the text reader's stricter rule (:func:`looks_like_heading` of a line
+    that is not alone: ALL CAPS, numbered, or in Title Case): a page that styles its
+    titles with CSS ("<p class=title>YOUR CHOICES</p>") has no <h2> or <b> to say so,
+    and its sentences had no section. The text reader's looser rule for a line alone
+    would take a web page's unpunctuated lines ("Click here to opt out") for titles.
+    Lines split by ``<br>`` are never titles here (an address: "Acme Inc<br>12 Main
+    Street")."""
+    for i in plain:
+        blk = blocks[i]
+        alone = blk.new_paragraph and (i + 1 == len(blocks) or blocks[i + 1].new_paragraph)
+        if alone and looks_like_heading(blk.text, alone=False):
+            blk.kind = "heading"
 
 
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>")
