@@ -128,3 +128,27 @@ def test_lines_of_a_postal_address_are_not_titles():
     assert not address_line("Children Under 13", "- We do not collect their data")
     assert not address_line("Cookies Used in 2024", "Strictly necessary")
     assert address_line("Dallas, TX 75231", "United States")  # the last line of one
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "May 9, 2023",
+        "Last updated May 1, 2024",
+        "LAST UPDATED: MAY 1, 2024",
+        "Effective 9 May 2023",
+        "Updated January 2023",
+        "(Last update 19.01.2023)",
+        "Version of 2023-05-09",
+    ],
+)
+def test_a_date_line_is_not_a_title(line):
+    # read as a title, it became the section of every sentence up to the next heading
+    assert not looks_like_heading(line, alone=True)
+
+
+@pytest.mark.parametrize(
+    "line", ["2. Changes Since May 2018", "California Privacy Rights Act of 2020", "Mayday 2020"]
+)
+def test_a_title_with_a_year_or_a_numbered_one_with_a_date_stays_a_title(line):
+    assert looks_like_heading(line, alone=True)

@@ -30,6 +30,18 @@ _CONNECTORS = CONNECTORS | {"nor", "under", "without"}
 
 # "Effective date: 1 May 2024", "Contact: privacy@example.com": a label and its value is
 # a statement, not a title ("Section 2: How We Use Data" is one: no value after the colon)
+# A date: "May 9, 2023", "9 May 2023", "January 2023", "2023-05-09", "19.01.2023"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_YEAR = r"(?:19|20)\d\d\b"
+_DATE = re.compile(
+    rf"\b{_MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_YEAR}"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}"
+    r"|\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{1,2}[/.]\d{1,2}[/.](?:19|20)?\d\d\b",
+    re.IGNORECASE,
+)
 _LABEL_VALUE = re.compile(r":\s+[^:]*(?:\d|@|https?:|www\.)")
 # ... unless what comes before the colon numbers a part of the document
 _PART_LABEL = re.compile(
@@ -50,7 +62,8 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     A line that is not alone (text follows without a blank line) must also be a
     numbered section title or in Title Case, so hard-wrapped prose is not a heading; a
     line that is alone but long must be in Title Case, so a lead-in such as "To opt out,
-    visit" is not one either, nor a label with its value ("Effective date: 1 May 2024",
+    visit" is not one either, nor a date line ("Last updated May 9, 2023"), nor a label
+    with its value ("Effective date: 1 May 2024",
     "Contact: privacy@example.com"), which would head the text below. Nor is the first
     line of hard-wrapped capitals (a disclaimer): an ALL CAPS line ending on a comma, or,
     when the next line is in capitals too (``caps_follow``: most of its letters), on "OF",
@@ -69,6 +82,10 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     if not s or len(s) > 90 or not (s[0].isupper() or s[0].isdigit() or s[0] in "(\"'"):
         return False
     words = s.split()
+    # a date line ("May 9, 2023", "Last updated 19.01.2023") heads nothing: read as a
+    # title, it became the section of every sentence up to the next heading
+    if _DATE.search(s) and not _SECTION_NUMBER.match(s):
+        return False
     if all_caps(s) and len(words) <= 12:
         if s[-1] in ",;" or (caps_follow and words[-1].lower() in _CONNECTORS):
             return False
