@@ -289,6 +289,19 @@ def test_markdown_table_cells_are_blocks_and_rows_paragraphs():
     assert [b.new_paragraph for b in blocks] == [True, True, False, True, False, True, True]
 
 
+@pytest.mark.parametrize("markdown", [True, False])
+def test_a_bulleted_line_in_title_case_is_a_list_item_not_a_heading(markdown):
+    # "* Your Choices" was a heading, "* " and all, and headed the text below it
+    text = "Sections:\n\n* What We Collect\n* Your Choices\n+ Data We Keep\n\nWe sell data."
+    assert kinds(read_lines(text, markdown)) == [
+        ("body", "Sections:"),
+        ("list_item", "What We Collect"),
+        ("list_item", "Your Choices"),
+        ("list_item", "Data We Keep"),
+        ("body", "We sell data."),
+    ]
+
+
 @pytest.mark.parametrize("brk", ["<br>", "  ", "<br />", "\\"])
 def test_markdown_lines_split_by_hard_breaks_are_not_headings(brk):
     # an address block: read as headings, its lines headed every sentence below them

@@ -24,6 +24,8 @@ _BULLET = re.compile(
     r"[ \t]*(?:[-*+•●▪◦‣·–](?=\s)"
     r"|(?=\(?[0-9]{1,3}[.)]\s)|(?=\(?[a-zA-Z][.)]\s)|(?=\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)]\s))"
 )
+# A bullet symbol and words: a list item, never a title ("* Your Choices" in Title Case)
+_SYMBOL_ITEM = re.compile(r"[ \t]*[-*+•●▪◦‣·–][ \t]+\S")
 # A bullet that HTML-to-text conversion turned into an indent of no-break spaces.
 _NBSP_INDENT = re.compile(r"[ \t]*\u00a0[\s\u00a0]*(?=\S)")
 _MD_HEADING = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+")
@@ -203,6 +205,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
         if (
             (prev_blank or line_mode or after_stop)
             and not in_list
+            and not _SYMBOL_ITEM.match(line, lead)
             and looks_like_heading(
                 body,
                 alone=prev_blank and next_blank,
