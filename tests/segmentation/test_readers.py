@@ -290,6 +290,28 @@ def test_markdown_table_cells_are_blocks_and_rows_paragraphs():
 
 
 @pytest.mark.parametrize("markdown", [True, False])
+def test_a_short_line_that_the_next_line_carries_on_is_no_heading(markdown):
+    # "Cookies" / "set by ..." is one hard-wrapped sentence: as a title, it cut the
+    # sentence in two and headed every sentence below it
+    text = (
+        "We may show ads.\nCookies\nset by ad networks are not ours.\nWe sell nothing.\n\n"
+        "Data\na) your name\n\nGeneral\nzTrenz invites your ideas.\n\n"
+        "Statistics\nexample.com counts visits.\n"
+    )
+    assert kinds(read_lines(text, markdown)) == [
+        ("body", "We may show ads."),
+        ("body", "Cookies set by ad networks are not ours."),
+        ("body", "We sell nothing."),
+        ("heading", "Data"),  # a list item in lower case follows a title
+        ("list_item", "a) your name"),
+        ("heading", "General"),  # a sentence opening on a name in lower case too
+        ("body", "zTrenz invites your ideas."),
+        ("heading", "Statistics"),
+        ("body", "example.com counts visits."),
+    ]
+
+
+@pytest.mark.parametrize("markdown", [True, False])
 def test_a_bulleted_line_in_title_case_is_a_list_item_not_a_heading(markdown):
     # "* Your Choices" was a heading, "* " and all, and headed the text below it
     text = "Sections:\n\n* What We Collect\n* Your Choices\n+ Data We Keep\n\nWe sell data."

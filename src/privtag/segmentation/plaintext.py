@@ -206,6 +206,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             (prev_blank or line_mode or after_stop)
             and not in_list
             and not _SYMBOL_ITEM.match(line, lead)
+            and not _goes_on(nxt)
             and looks_like_heading(
                 body,
                 alone=prev_blank and next_blank,
@@ -265,6 +266,17 @@ def _mark_panels(text: str, blocks: list[Block]) -> None:
             after = bisect.bisect_left(starts, m.end())
             if after < len(blocks):
                 blocks[after].closes += 1
+
+
+def _goes_on(following: str) -> bool:
+    """Whether the next line of a paragraph carries on a sentence: its first word is a
+    word in lower case and it is no list item ("Cookies" / "set by ad networks are ..."
+    is one wrapped sentence, not a title over it; "Data" / "a) your name" is a title
+    over its list; "General" / "zTrenz invites ..." or "Statistics" / "example.com
+    collects ..." a title over a sentence that opens on a name)."""
+    line = following.lstrip(" \t>")
+    first = line.split(None, 1)[0].rstrip(",;:") if line.strip() else ""
+    return first.isalpha() and first.islower() and not _BULLET.match(line)
 
 
 def _item_kind(m: re.Match | None) -> str | None:
