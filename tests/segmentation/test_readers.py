@@ -312,6 +312,23 @@ def test_a_short_line_that_the_next_line_carries_on_is_no_heading(markdown):
 
 
 @pytest.mark.parametrize("markdown", [True, False])
+def test_a_hard_wrapped_list_item_is_one_item(markdown):
+    # its second line was body text, and a numbered first line a heading over it
+    text = (
+        "Data:\n\n1. We collect your name and\nemail address when you register.\n"
+        "2. We use it.\n\n- your IP address and\nbrowser type;\n- your device.\nwe keep it.\n"
+    )
+    assert kinds(read_lines(text, markdown)) == [
+        ("body", "Data:"),
+        ("list_item", "1. We collect your name and email address when you register."),
+        ("list_item", "2. We use it."),
+        ("list_item", "your IP address and browser type;"),
+        ("list_item", "your device."),
+        ("body", "we keep it."),  # after an item that ends its sentence: not the item's
+    ]
+
+
+@pytest.mark.parametrize("markdown", [True, False])
 def test_a_bulleted_line_in_title_case_is_a_list_item_not_a_heading(markdown):
     # "* Your Choices" was a heading, "* " and all, and headed the text below it
     text = "Sections:\n\n* What We Collect\n* Your Choices\n+ Data We Keep\n\nWe sell data."

@@ -120,6 +120,20 @@ def test_a_capital_letter_outside_a_to_z_starts_a_sentence(text, first):
     assert len(spans) == 2 and text[spans[0][0] : spans[0][1]] == first
 
 
+def test_a_cited_code_of_law_is_one_sentence():
+    # "Cal. Civ. Code" was three sentences in every CCPA / Shine-the-Light clause
+    text = (
+        "You may ask under Cal. Civ. Code § 1798.83. We reply in 30 days. "
+        "See Cal. Bus. & Prof. Code § 22575. Cal. Pen. Code § 637 applies too."
+    )
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "You may ask under Cal. Civ. Code § 1798.83.",
+        "We reply in 30 days.",
+        "See Cal. Bus. & Prof. Code § 22575.",
+        "Cal. Pen. Code § 637 applies too.",
+    ]
+
+
 def test_no_space_and_two_capitals_is_not_a_boundary():
     assert len(split_sentences("See Inc.ABC Corp now. Ok.")) == 2
 

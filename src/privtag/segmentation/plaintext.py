@@ -232,7 +232,10 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             add_inline(b, text, s + bullet.end(), e, markdown)
             continue
         if item and line[:1] not in " \t":
-            close(line_mode)
+            # a lower-case line after an item that stops mid-sentence carries the item on
+            # (a hard-wrapped item; CommonMark's lazy continuation)
+            if not (_goes_on(line) and b.last_char() not in ".!?:;"):
+                close(line_mode)
         elif not b.empty and after_stop:
             # the previous line ended a sentence: lines are units (line mode: paragraphs)
             close(line_mode)

@@ -46,10 +46,12 @@ _NUMBERED = frozenset(
     )
 )
 # Abbreviations that often end a sentence too: an end only before a sentence opener.
+# The last row cites laws: "Cal. Civ. Code § 1798.83", "Cal. Bus. & Prof. Code".
 _SOMETIMES_END = frozenset(
     str.split(
         """inc ltd co corp llc llp lp plc pvt pty gmbh ag bv sa nv kg sarl srl spa ab oy
-    u.s u.s.a u.k e.u u.n d.c al jr sr st a.m p.m dept est min max sq ave blvd rd"""
+    u.s u.s.a u.k e.u u.n d.c al jr sr st a.m p.m dept est min max sq ave blvd rd
+    cal civ bus pen stat ann"""
     )
 )
 #: Words that open a sentence (capitalised in the text). The HTML reader also uses them:
