@@ -312,6 +312,20 @@ def test_a_short_line_that_the_next_line_carries_on_is_no_heading(markdown):
 
 
 @pytest.mark.parametrize("markdown", [True, False])
+def test_a_paragraph_of_short_title_lines_is_an_address_not_headings(markdown):
+    # each line headed the next, and "Germany" every sentence below it
+    text = "Contact\n\nAcme Ltd\n23564 Springfield\nGermany\n\nWe reply within a week.\n"
+    assert kinds(read_lines(text, markdown)) == [
+        ("heading", "Contact"),
+        ("body", "Acme Ltd 23564 Springfield Germany"),
+        ("body", "We reply within a week."),
+    ]
+    # titles over text stay titles
+    text = "Privacy Policy\nYour Choices\nYou may opt out.\n"
+    assert [k for k, _ in kinds(read_lines(text, markdown))] == ["heading", "heading", "body"]
+
+
+@pytest.mark.parametrize("markdown", [True, False])
 def test_a_hard_wrapped_list_item_is_one_item(markdown):
     # its second line was body text, and a numbered first line a heading over it
     text = (

@@ -104,6 +104,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
     fence: str | None = None  # the marker of the open code fence ("```" or "~~~")
     last_close = text.rfind("-->") if markdown else -1
     lines_of_comment: list[str] = []
+    title_blocks: dict[int, bool] = {}  # first line of a paragraph -> all lines short titles
 
     def close(paragraph: bool) -> None:
         nonlocal item
@@ -218,6 +219,11 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             # last: only a line that would be a heading pays for it
             and not (markdown and in_broken_lines(text, spans, nonblank, i))
             and not address_line(body, nxt)
+            and (
+                (prev_blank and next_blank)
+                or line_mode
+                or not _lines_of_titles(text, spans, nonblank, i, title_blocks)
+            )
         ):
             close(True)
             add_inline(b, text, s + lead, e, markdown)
@@ -269,6 +275,27 @@ def _mark_panels(text: str, blocks: list[Block]) -> None:
             after = bisect.bisect_left(starts, m.end())
             if after < len(blocks):
                 blocks[after].closes += 1
+
+
+def _lines_of_titles(
+    text: str, spans: list, nonblank: list[bool], i: int, cache: dict[int, bool]
+) -> bool:
+    """Whether line ``i`` is in a paragraph of two or more lines that would each be a
+    title, and nothing else: an address ("Acme Ltd" / "23564 Springfield" / "Germany"),
+    a signature or a list of links, not titles, each of which headed the next line and
+    the last the text below. Cached per paragraph: a long one is read once."""
+    first = i
+    while first > 0 and nonblank[first - 1]:
+        first -= 1
+    if first not in cache:
+        last = i
+        while last + 1 < len(spans) and nonblank[last + 1]:
+            last += 1
+        lines = [text[s:e].strip() for s, e in spans[first : last + 1]]
+        cache[first] = len(lines) >= 2 and all(
+            not _BULLET.match(line) and looks_like_heading(line, alone=False) for line in lines
+        )
+    return cache[first]
 
 
 def _goes_on(following: str) -> bool:
