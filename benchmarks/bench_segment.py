@@ -38,8 +38,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from privtag import readers, segment
+from privtag import segment
 from privtag.outputs import write_text
+from privtag.segmentation import readers
 from privtag.segmentation.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,6 +364,15 @@ ADVERSARIAL = {
     "nested list (indent)": ("markdown", lambda n: _nested(n)),
     "nested quotes '> > >'": ("markdown", lambda n: "> " * (n // 2) + "We collect data."),
     "nested HTML <div>": ("html", lambda n: "<div>" * (n // 5) + "We collect data."),
+    # each toggle asked whether it sits in a sentence by reading every earlier sibling
+    "accordion of <button> toggles": (
+        "html",
+        lambda n: _items(
+            "<button aria-expanded=false>Item {}</button><div class=collapse><p>We keep"
+            " item {}.</p></div>",
+            n,
+        ),
+    ),
     # past libxml2's depth limit the page is read as a stream of tags; a tag never spans a
     # "<", so unclosed openers cost linear time there (they were quadratic)
     "deep page of unclosed '<a'": (
