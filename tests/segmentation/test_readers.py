@@ -622,11 +622,11 @@ def test_a_toggle_button_in_furniture_is_counted_in_its_verdict():
     "page, title",
     [
         # a button in a heading (Bootstrap without its data attributes)
-        ('<h2><button type="button">How long we keep it</button></h2>', "How long we keep it"),
+        ('<h2><button type="button">How long we keep it</button></h2>{}', "How long we keep it"),
         # a page builder's accordion: a panel class on the button or on the panel after it
-        ('<button class="accordion">How long we keep it</button>', "How long we keep it"),
+        ('<button class="accordion">How long we keep it</button>{}', "How long we keep it"),
         (
-            '<button>How long we keep it</button><div class="collapse show"></div>',
+            '<button>How long we keep it</button><div class="collapse show">{}</div>',
             "How long we keep it",
         ),
     ],
@@ -634,9 +634,13 @@ def test_a_toggle_button_in_furniture_is_counted_in_its_verdict():
 def test_a_button_that_titles_a_panel_is_its_heading(page, title):
     from privtag import segment
 
-    doc = segment(f"<h1>Policy</h1>{page}<div><p>We keep your data for two years.</p></div>")
-    kept = doc.sentences[-1]
+    panel = "<div><p>We keep your data for two years.</p></div>"
+    doc = segment("<h1>Policy</h1>" + page.format(panel) + "<p>We sell nothing.</p>")
+    kept = doc.sentences[-2]
     assert kept.text == "We keep your data for two years." and kept.section == ("Policy", title)
+    # the panel's title heads the panel: what follows the panel is not under it
+    after = ("Policy", title) if page.startswith("<h2>") else ("Policy",)
+    assert doc.sentences[-1].section == after
     assert doc.dropped == []
 
 

@@ -357,7 +357,21 @@ End.
 """
 
 
-@pytest.mark.parametrize("source, format", [(PANELS_HTML, "html"), (PANELS_MD, "markdown")])
+# the same as an accordion of toggle buttons, each before the panel it opens
+PANELS_BUTTONS = (
+    "<h1>Privacy</h1><div class=accordion><button aria-expanded=false>Cookies</button>"
+    "<div class=collapse><p>We use cookies.</p><h4>Analytics</h4><p>We count visits.</p>"
+    "</div></div><p>We never sell your data.</p>"
+    "<button aria-expanded=false>Outer</button><div class=collapse>"
+    "<button aria-expanded=false>Inner</button><div class=collapse><p>Deep.</p></div>"
+    "<p>Outer again.</p></div><p>End.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    "source, format",
+    [(PANELS_HTML, "html"), (PANELS_MD, "markdown"), (PANELS_BUTTONS, "html")],
+)
 def test_a_panel_title_heads_its_panel_only(source, format):
     # a <details> summary titles what the panel holds: a sentence after the panel sat
     # under the title until the next heading

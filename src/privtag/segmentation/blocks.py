@@ -66,10 +66,12 @@ class Block:
     new_paragraph: bool = True
     runs: list[tuple[int, int, int]] = field(default_factory=list)
     segment: int = -1  # OPP-115 segment index (-1 for other formats)
-    # A heading that titles a collapsible panel (<details>' <summary>): its section ends
-    # with the panel, not at the next heading of its level.
-    panel: bool = False
-    closes: int = 0  # panels that end just before this block (their sections end too)
+    # A heading that titles a collapsible panel (<details>' <summary>, an accordion's
+    # toggle): the number of the panel's scope (the element around title and panel; 0:
+    # no panel). Its section ends with the scope, or at the next title of the same scope,
+    # not at the next heading of its level.
+    panel: int = 0
+    closes: tuple[int, ...] = ()  # scopes that end just before this block
 
 
 @dataclass(slots=True)
@@ -146,7 +148,7 @@ class Builder:
         self._runs: list[tuple[int, int, int]] = []
         self._len = 0
         self._pending_paragraph = True
-        self._pending_closes = 0
+        self._pending_closes: tuple[int, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -208,16 +210,16 @@ class Builder:
         """Make the next block start a new paragraph."""
         self._pending_paragraph = True
 
-    def close_panel(self) -> None:
-        """End the innermost open panel's section before the next block (see ``Block.panel``)."""
-        self._pending_closes += 1
+    def close_panel(self, scope: int) -> None:
+        """End the sections of a panel scope before the next block (see ``Block.panel``)."""
+        self._pending_closes += (scope,)
 
     def flush(self, kind: str = "body", level: int = 0) -> Block | None:
         """Close the open block (if it has text) as ``kind``; returns it."""
         blk = None
         if self._len:
             blk = Block(kind, "".join(self._parts), level, self._pending_paragraph, self._runs)
-            blk.closes, self._pending_closes = self._pending_closes, 0
+            blk.closes, self._pending_closes = self._pending_closes, ()
             self.blocks.append(blk)
             self._pending_paragraph = False
         self._parts, self._runs, self._len = [], [], 0

@@ -326,7 +326,7 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
     runs: list[tuple[int, int, int]] = []
     sentences: list[Sentence] = []
     paragraphs: list[Paragraph] = []
-    headings: list[tuple[int, str, bool]] = []  # (level, text, titles a panel) stack
+    headings: list[tuple[int, str, int]] = []  # (level, text, panel scope or 0) stack
     section: tuple[str, ...] = ()
     pos = 0
     para_start = para_first = 0
@@ -338,18 +338,21 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
             Paragraph(len(paragraphs), para_start, end, para_first, len(sentences), first_section)
         )
 
-    def push_heading(level: int, text: str, panel: bool = False) -> tuple[str, ...]:
+    def push_heading(level: int, text: str, panel: int = 0) -> tuple[str, ...]:
+        if panel:  # the next toggle of an accordion ends the panel of the one before
+            close_panel(panel)
         # an open panel's title stays whatever the level of a heading inside the panel
         while headings and headings[-1][0] >= level and not headings[-1][2]:
             headings.pop()
         headings.append((level, text, panel))
         return tuple(h for _, h, _ in headings)
 
-    def close_panel() -> tuple[str, ...]:
-        # the panel's title and every heading inside the panel end with it
-        panels = [i for i, h in enumerate(headings) if h[2]]
-        if panels:
-            del headings[panels[-1] :]
+    def close_panel(scope: int) -> tuple[str, ...]:
+        # the panel's title and every heading inside the panel end with its scope
+        for i, h in enumerate(headings):
+            if h[2] == scope:
+                del headings[i:]
+                break
         return tuple(h for _, h, _ in headings)
 
     cur_seg = -1
@@ -374,8 +377,8 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
             pos += len(sep)
         if new_para:
             para_start, para_first, open_para = pos, len(sentences), True
-        for _ in range(blk.closes):
-            section = close_panel()
+        for scope in blk.closes:
+            section = close_panel(scope)
         if blk.kind == "heading":
             # headings without a level (plain text, bold HTML) sit below every Markdown level
             section = push_heading(blk.level or 7, blk.text, blk.panel)

@@ -117,9 +117,12 @@ class _HtmlWalker:
         self.in_cell = 0
         self.in_main = 0
         self.in_heading = 0  # depth of open <h1>-<h6>
-        # per open <details>: the index of its first block once its <summary> opens, and
-        # whether that summary made a heading (which then titles the panel's section only)
-        self.panels: list[list] = []
+        # per open panel title (<summary>, a toggle button): the index of its first block
+        self.titles: list[int] = []
+        # the element a panel title's section ends with (<details> for its <summary>, the
+        # panel after a toggle) -> its scope number, once the title made a heading (see
+        # Block.panel)
+        self.scopes: dict = {}
         self.plain: list[int] = []  # indexes of body blocks outside lists and tables
         self.space = True  # white space since the last text added
         # a <br> inside a sentence ("your name,<br>email address and<br>phone number"):
@@ -277,10 +280,8 @@ class _HtmlWalker:
             self.bold += 1
         if tag in {"main", "article"}:
             self.in_main += 1
-        if tag == "details":
-            self.panels.append([None, False])
-        elif tag == "summary" and self.panels and self.panels[-1][0] is None:
-            self.panels[-1][0] = len(b.blocks)
+        if tag in _TITLES:
+            self.titles.append(len(b.blocks))
 
     def leave(self, el, tag: str) -> None:
         b = self.b
@@ -314,13 +315,21 @@ class _HtmlWalker:
             b.links.append(el.get("href"))
         if tag in {"main", "article"}:
             self.in_main -= 1
-        if tag == "summary" and self.panels and not self.panels[-1][1]:
-            start = self.panels[-1][0]
-            for blk in b.blocks[start if start is not None else len(b.blocks) :]:
-                if blk.kind == "heading":  # a bold title, an <h3>: whatever the summary made
-                    blk.panel = self.panels[-1][1] = True
-        elif tag == "details" and self.panels.pop()[1]:
-            b.close_panel()
+        if tag in _TITLES:
+            start, scope = self.titles.pop(), _panel_of(el, tag)
+            for blk in b.blocks[start:]:
+                if blk.kind == "heading" and scope is not None:  # a bold title, an <h3>: any
+                    blk.panel = self.scopes.setdefault(scope, len(self.scopes) + 1)
+        if self.scopes and el in self.scopes:
+            b.close_panel(self.scopes.pop(el))
+
+
+def _panel_of(title, tag: str):
+    """The element whose end ends a panel title's section: a <summary>'s <details>, or the
+    element after a toggle button (the panel it opens); None when there is none."""
+    if title is None:
+        return None
+    return title.getparent() if tag == "summary" else title.getnext()
 
 
 def read_html(text: str) -> tuple[list[Block], dict]:

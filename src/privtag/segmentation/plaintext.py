@@ -258,6 +258,7 @@ def _mark_panels(text: str, blocks: list[Block]) -> None:
     """Set ``Block.panel``/``closes`` for each ``<details>`` element: a heading that opens
     one (its summary) titles a section that ends at ``</details>``, not at the next
     heading (a sentence after the panel is not under its title)."""
+    scope = 0  # each <details> a scope of its own
     starts: list[int] = []  # each block's first source offset (sorted: blocks are in order)
     for blk in blocks:
         starts.append(blk.runs[0][1] if blk.runs else (starts[-1] if starts else -1))
@@ -271,10 +272,11 @@ def _mark_panels(text: str, blocks: list[Block]) -> None:
         start = opened.pop()
         first = bisect.bisect_left(starts, start)
         if first < len(blocks) and starts[first] < m.start() and blocks[first].kind == "heading":
-            blocks[first].panel = True
+            scope += 1
+            blocks[first].panel = scope
             after = bisect.bisect_left(starts, m.end())
             if after < len(blocks):
-                blocks[after].closes += 1
+                blocks[after].closes += (scope,)
 
 
 def _lines_of_titles(
