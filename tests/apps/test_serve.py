@@ -177,6 +177,12 @@ def test_health_and_docs(client):
     assert "http://" not in docs.text and "https://" not in docs.text
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/tag", "/api/predict", "/healthz"} <= set(paths)
+    # the refusals a client must handle are described, with the body they carry
+    for route in ("/api/tag", "/api/predict"):
+        assert {"200", "400", "413", "422"} <= set(paths[route]["post"]["responses"])
+    assert "413 the body is larger than --max-bytes" in docs.text
+    refused = client.post("/api/tag", json={"text": "We keep logs.", "colour": "red"})
+    assert refused.status_code == 422 and isinstance(refused.json()["detail"], str)
 
 
 def test_concurrent_requests_get_their_own_answers(client):

@@ -55,6 +55,24 @@ class TagRequest(BaseModel):
     format: Format = Field("auto", description="auto (detect), text, markdown or html.")
 
 
+class ErrorResponse(BaseModel):
+    """Why a request was refused, in one line that says what to send instead."""
+
+    detail: str = Field(description="The reason, and what to do.")
+
+
+#: The refusals of the JSON API, for its description (/docs, /openapi.json).
+API_ERRORS: dict = {
+    400: {"model": ErrorResponse, "description": "the body is not JSON, or not UTF-8"},
+    413: {"model": ErrorResponse, "description": "the body is larger than --max-bytes"},
+    422: {
+        "model": ErrorResponse,
+        "description": 'a field is missing, unknown or of the wrong type ("errors" lists '
+        "each), or the policy cannot be read (no text, binary data)",
+    },
+}
+
+
 class PredictRequest(BaseModel):
     """Sentences or paragraphs to label, each on its own."""
 
@@ -238,7 +256,11 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
             return _html(home(info["name"], text, format, error=str(e)), 422)
         return _html(report_page(info["name"], policy, info, text, format))
 
-    @app.post("/api/tag", summary="Tag a policy: sentences, paragraphs and per-label summary")
+    @app.post(
+        "/api/tag",
+        summary="Tag a policy: sentences, paragraphs and per-label summary",
+        responses=API_ERRORS,
+    )
     def api_tag(req: TagRequest) -> dict:
         policy = tag(req.text, req.format)
         out = policy.to_dict()
@@ -246,7 +268,11 @@ def create_app(tagger=None, max_bytes: int = 2_000_000, model_dir=None) -> FastA
         out["summary"] = label_summary(policy, info)
         return out
 
-    @app.post("/api/predict", summary="Labels and scores of each text, as one unit each")
+    @app.post(
+        "/api/predict",
+        summary="Labels and scores of each text, as one unit each",
+        responses=API_ERRORS,
+    )
     def api_predict(req: PredictRequest) -> dict:
         with lock:  # decided as predict() decides: a sentence alone at the 'alone' profile
             labels, scores = tagger.predict_with_scores(req.texts)
