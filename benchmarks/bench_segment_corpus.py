@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 from privtag import segment
-from privtag.segmentation.blocks import INVISIBLE, NON_TEXT, clean_text
+from privtag.segmentation.blocks import IMAGE_TEXT, INVISIBLE, NON_TEXT, clean_text
 from privtag.segmentation.furniture import NON_TEXT_TAGS
 
 try:
@@ -117,7 +117,9 @@ def html_problems(doc, page: str) -> list[str]:
         if el.getparent() is not None:
             el.drop_tree()
     visible = len(_letters(root.text_content()))
-    dropped = sum(d.chars for d in doc.dropped if d.reason not in (NON_TEXT, "form control"))
+    # an image's alt text is reported but is no text of the page (an attribute)
+    outside = (NON_TEXT, "form control", IMAGE_TEXT)
+    dropped = sum(d.chars for d in doc.dropped if d.reason not in outside)
     return [] if len(_letters(doc.text)) + dropped == visible else ["HTML text not accounted for"]
 
 

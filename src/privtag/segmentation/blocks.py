@@ -81,6 +81,7 @@ class Dropped:
     Attributes:
         reason: ``"non-text"`` (scripts, styles, the page head: never page text),
             ``"comment"`` (a Markdown file's ``<!-- ... -->`` lines: never shown),
+            ``"image text"`` (images' alt text, Markdown's or HTML's: not shown),
             ``"form control"`` (buttons, menus of options), ``"link list"`` (navigation:
             text that is almost all links) or ``"furniture"`` (page headers, footers,
             menus, banners and dialogs holding no policy text).
