@@ -326,6 +326,25 @@ def test_a_paragraph_of_short_title_lines_is_an_address_not_headings(markdown):
 
 
 @pytest.mark.parametrize("markdown", [True, False])
+def test_a_title_wrapped_over_two_lines_is_one_heading(markdown):
+    # two headings, the second over the text, split one title in two
+    text = (
+        "MODIFICATION OF THESE\nTERMS OF USE\nWe may change them.\n\n"
+        "How We Use Your\nPersonal Information\n\nWe use it.\n\n"
+        "Privacy Policy\nYour Choices\nYou may opt out.\n"  # two titles: no open end
+    )
+    assert kinds(read_lines(text, markdown)) == [
+        ("heading", "MODIFICATION OF THESE TERMS OF USE"),
+        ("body", "We may change them."),
+        ("heading", "How We Use Your Personal Information"),
+        ("body", "We use it."),
+        ("heading", "Privacy Policy"),
+        ("heading", "Your Choices"),
+        ("body", "You may opt out."),
+    ]
+
+
+@pytest.mark.parametrize("markdown", [True, False])
 def test_a_hard_wrapped_list_item_is_one_item(markdown):
     # its second line was body text, and a numbered first line a heading over it
     text = (

@@ -223,10 +223,14 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
                 (prev_blank and next_blank)
                 or line_mode
                 or not _lines_of_titles(text, spans, nonblank, i, title_blocks)
+                or _title_wraps(body, text, spans, nonblank, i)  # one title on two lines
             )
         ):
             close(True)
             add_inline(b, text, s + lead, e, markdown)
+            if _title_wraps(body, text, spans, nonblank, i):
+                add_inline(b, text, *spans[i + 1], markdown)
+                skip = i + 1
             b.flush("heading", 0)
             b.paragraph_break()
             continue
@@ -277,6 +281,33 @@ def _mark_panels(text: str, blocks: list[Block]) -> None:
             after = bisect.bisect_left(starts, m.end())
             if after < len(blocks):
                 blocks[after].closes += (scope,)
+
+
+# Words a title does not end on: its next line goes on with it ("MODIFICATION OF THESE" /
+# "TERMS OF USE")
+_OPEN_TITLE_END = frozenset(
+    str.split(
+        "a an and as at by for from in into of on or the to with these this your our its their"
+    )
+)
+
+
+def _title_wraps(title: str, text: str, spans: list, nonblank: list[bool], i: int) -> bool:
+    """Whether title line ``i`` is wrapped: it ends on a word a title does not end on, and
+    the next line is the rest of a title in the same case, with no title after it (two
+    headings, the second over the text, split one title in two)."""
+    if title.split()[-1].lower() not in _OPEN_TITLE_END or i + 1 >= len(spans):
+        return False
+    if not nonblank[i + 1]:
+        return False
+    rest = text[spans[i + 1][0] : spans[i + 1][1]].strip()
+    after = text[spans[i + 2][0] : spans[i + 2][1]] if i + 2 < len(spans) else ""
+    return (
+        all_caps(title) == all_caps(rest)
+        and not _BULLET.match(rest)
+        and looks_like_heading(rest, alone=False)
+        and not (after.strip() and looks_like_heading(after, alone=False))
+    )
 
 
 def _lines_of_titles(
