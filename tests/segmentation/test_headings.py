@@ -152,3 +152,18 @@ def test_a_date_line_is_not_a_title(line):
 )
 def test_a_title_with_a_year_or_a_numbered_one_with_a_date_stays_a_title(line):
     assert looks_like_heading(line, alone=True)
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("INFORMATION IS PROVIDED AS IS. ACME AND/OR", False),  # wrapped prose
+        ("Links from the Website. If the", False),  # a run-in title and a sentence's start
+        ("16. Changes and Updates to This Privacy Policy", True),  # a number opens it
+        ("Questions? Contact Us", True),  # a title may ask
+        ("ACME INC. PRIVACY POLICY", True),  # an abbreviation ends no sentence
+        ("U.S. Residents", True),
+    ],
+)
+def test_a_line_with_a_sentence_end_inside_is_not_a_title(line, expected):
+    assert looks_like_heading(line, alone=False) is expected

@@ -14,6 +14,7 @@ import re
 
 from privtag.segmentation.blocks import CONNECTORS
 from privtag.segmentation.inline import MD_TAG, tag_as_words
+from privtag.segmentation.sentences import split_sentences
 
 __all__ = ["address_line", "all_caps", "caps_sentence", "in_broken_lines", "looks_like_heading"]
 
@@ -85,6 +86,12 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     # a date line ("May 9, 2023", "Last updated 19.01.2023") heads nothing: read as a
     # title, it became the section of every sentence up to the next heading
     if _DATE.search(s) and not _SECTION_NUMBER.match(s):
+        return False
+    # a sentence of two words or more ends on a full stop inside it: wrapped prose
+    # ("INFORMATION IS PROVIDED AS IS. ACME AND/OR"); a title may ask inside ("Questions?
+    # Contact Us") and open on a number ("16. Changes to This Policy")
+    spans = split_sentences(s)
+    if len(spans) > 1 and s[spans[0][1] - 1] == "." and len(s[: spans[0][1]].split()) > 1:
         return False
     if all_caps(s) and len(words) <= 12:
         if s[-1] in ",;" or (caps_follow and words[-1].lower() in _CONNECTORS):
