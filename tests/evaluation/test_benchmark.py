@@ -44,9 +44,9 @@ def annotations(fixtures):
 class StandIn(RuleTagger):
     """A 'fine-tuned model' for the benchmark: the rules under another name, with metadata."""
 
-    def __init__(self, trained_on):
+    def __init__(self, trained_on, opp115=("opp115:train",)):
         super().__init__(name="model")
-        self.metadata = {"recipe": {"data": {"train": ["opp115:train", *trained_on]}}}
+        self.metadata = {"recipe": {"data": {"train": [*opp115, *trained_on]}}}
 
 
 RESULTS = """# Measured results
@@ -143,6 +143,27 @@ def test_run_benchmark_with_a_model_leaves_out_its_seed_policies(
     assert len(run.comparisons) == 1  # toyco was in the model's training data
     assert any("no units left" in n for n in run.notes)
     assert any("(toyco) are left out" in n for n in run.notes)
+
+
+def test_a_model_trained_on_opp115_validation_is_flagged_in_the_benchmark(
+    fake_opp115, tmp_path, monkeypatch
+):
+    # the shipped model trained on all 95 policies: its validation figures are no result,
+    # and the benchmark printed them beside the baselines' without a word
+    stand_in = StandIn([], opp115=("opp115:train", "opp115:validation"))
+    monkeypatch.setattr(bench, "load_system", lambda spec, thresholds=None: stand_in)
+    said: list[str] = []
+    run = bench.run_benchmark(
+        fake_opp115, "m", tmp_path / "none", ["segment"], n_bootstrap=20, echo=said.append
+    )
+    name = run.comparisons[0].results[0].data
+    assert name.endswith("(model: trained on these policies, not a result)")
+    assert any("model trained on opp115:validation" in s for s in said)
+    assert any("not a result" in n for n in run.notes)
+    # one trained on the training split only is not flagged
+    monkeypatch.setattr(bench, "load_system", lambda spec, thresholds=None: StandIn([]))
+    run = bench.run_benchmark(fake_opp115, "m", tmp_path / "none", ["segment"], 20, echo=str)
+    assert run.comparisons[0].results[0].data == "OPP-115 validation, segment level"
 
 
 def test_run_benchmark_skips_missing_annotations(fake_opp115, tmp_path):
