@@ -48,7 +48,9 @@ def evaluate_cmd(
         typer.Option(
             "--scoring",
             help="policy: each policy tagged whole and every unit taken from the result, as "
-            "`privtag tag` gives it; alone: each unit scored on its own, as predict() does; "
+            "`privtag tag` gives it; alone: each unit scored on its own, with the heading and "
+            "previous sentence its record holds (predict() has neither: "
+            "benchmarks/bench_modern.py measures it); "
             "auto (default): policy for a fine-tuned model on privtag annotation files, "
             "else alone.",
         ),
