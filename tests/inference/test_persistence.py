@@ -41,9 +41,22 @@ def test_an_empty_or_non_path_name_is_refused(bad):
         model_directory(bad)
 
 
-def test_the_default_is_the_environment_model(copy, monkeypatch):
+def test_the_default_is_the_environment_model(copy, monkeypatch, tmp_path):
     monkeypatch.setenv("PRIVTAG_MODEL", str(copy))
     assert model_directory(None) == copy
+    # a directory the user never typed is named by the variable, with its own fix
+    monkeypatch.setenv("PRIVTAG_MODEL", str(tmp_path / "gone"))
+    with pytest.raises(
+        ModelLoadError, match=r"^\$PRIVTAG_MODEL=\S*gone: no such model directory; fix or unset"
+    ):
+        model_directory(None)
+    (tmp_path / "half").mkdir()
+    monkeypatch.setenv("PRIVTAG_MODEL", str(tmp_path / "half"))
+    with pytest.raises(ModelLoadError, match=r"^\$PRIVTAG_MODEL=\S*half: missing "):
+        model_directory(None)
+    # named explicitly, a path is named as given
+    with pytest.raises(ModelLoadError, match=r"^\S*gone: no such model directory; give"):
+        model_directory(tmp_path / "gone")
 
 
 def test_write_then_read_gives_the_same_tagger_parts(copy, tiny_encoder, tmp_path):

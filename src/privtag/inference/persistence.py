@@ -57,25 +57,31 @@ def model_directory(name_or_path: str | os.PathLike | None) -> Path:
             "model directory '' is empty; give a model directory, or leave it unset "
             "for the default model"
         )
+    # a directory the user never typed is named by where it came from
+    from_env = path is None and bool(os.environ.get("PRIVTAG_MODEL"))
     path = default_model_dir() if path is None else Path(path)
+    where = f"$PRIVTAG_MODEL={path}" if from_env else str(path)
     if not path.is_dir():
         what = "a file, not a model directory" if path.exists() else "no such model directory"
-        raise ModelLoadError(
-            f"{path}: {what}; give the directory of a trained model (`privtag train "
-            "RECIPE` writes one), or none for the shipped model"
+        fix = (
+            "fix or unset $PRIVTAG_MODEL (unset, the shipped model is used)"
+            if from_env
+            else "give the directory of a trained model (`privtag train RECIPE` writes one), "
+            "or none for the shipped model"
         )
+        raise ModelLoadError(f"{where}: {what}; {fix}")
     for f in REQUIRED_FILES:
         if not (path / f).is_file():
             if f == SETTINGS_FILE and any(path.glob("*.onnx")):
                 raise ModelLoadError(
-                    f"{path}: an ONNX export (`privtag export-onnx --output`), not a "
+                    f"{where}: an ONNX export (`privtag export-onnx --output`), not a "
                     "model directory: privtag runs ONNX from the model it was exported "
                     "from, so give that one with --backend onnx (its export, kept beside "
                     "its weights or in the cache, is found there), or load this file "
                     "with onnxruntime directly"
                 )
             raise ModelLoadError(
-                f"{path}: missing {f}; the model directory is incomplete: copy or save it "
+                f"{where}: missing {f}; the model directory is incomplete: copy or save it "
                 "again (save_pretrained writes every file), or train it again"
             )
     return path
