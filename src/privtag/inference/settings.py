@@ -370,6 +370,15 @@ def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndar
     if name == DEFAULT_PROFILE:
         return np.ones(NUM_LABELS)
     if name not in profiles:
+        import difflib
+
+        known = [AUTO_PROFILE, DEFAULT_PROFILE, *profiles]
+        if near := difflib.get_close_matches(name, known, n=1, cutoff=0.75):
+            # a typo ("modrn"): the name meant, before the recipe for a new profile
+            raise ModelLoadError(
+                f"model {model!r} has no threshold profile {name!r}: did you mean "
+                f"{near[0]!r}? (it has: {have})"
+            )
         raise ModelLoadError(
             f"model {model!r} has no threshold profile {name!r} (it has: {have}); fit one with "
             f"`privtag tune MODEL --profile {name} --data ANNOTATIONS --out NEW_MODEL` (or "
