@@ -183,7 +183,10 @@ def test_cli_export_onnx_writes_both_files(model_dir):
     result = CliRunner().invoke(app, ["export-onnx", str(model_dir), "--int8"])
     assert result.exit_code == 0, result.output
     assert (model_dir / "model.onnx").is_file() and (model_dir / "model.int8.onnx").is_file()
-    assert "model.int8.onnx" in result.output
+    # both files it writes are named, not the int8 one alone
+    assert f"{model_dir / 'model.onnx'} (float32) and {model_dir / 'model.int8.onnx'} (int8)" in (
+        " ".join(result.output.split())
+    )
 
 
 def test_cli_export_onnx_never_overwrites_another_folder_or_a_file(model_dir, tmp_path):

@@ -250,14 +250,19 @@ def export_onnx_cmd(
     In MODEL itself the ONNX files are a cache of its weights, rebuilt when stale; another
     --output that is not empty needs --force.
     """
-    from privtag.inference.onnx_backend import export_onnx
+    from privtag.inference.onnx_backend import export_onnx, onnx_file
     from privtag.inference.persistence import model_directory
     from privtag.outputs import Outputs
 
     model = model_directory(model)  # every file a tagger needs, before anything is written
     out = Outputs([model], force).directory(out, "--output")
     path = export_onnx(model, int8=int8, output=out)
-    typer.echo(f"ONNX model written to {path}")
+    # --int8 writes (or keeps) the float32 file beside the int8 one: name both
+    fp32 = onnx_file(path.parent)
+    if int8 and fp32 != path:
+        typer.echo(f"ONNX model written to {fp32} (float32) and {path} (int8)")
+    else:
+        typer.echo(f"ONNX model written to {path}")
 
 
 def stage(module: str, function: str) -> Callable[..., None]:
