@@ -69,6 +69,9 @@ def test_decode_honours_a_declared_html_charset():
         (b"PK\x03\x04\x14\x00\x06\x00", "ZIP archive"),
         (bytes(range(256)) * 4, "binary"),
         (b"ab\x00cd\x01\x02\x03" * 100, "binary"),
+        # zeros where UTF-16 has them, but control characters once decoded (was "ȃ")
+        (b"\x00\x01\x02\x03", "binary"),
+        (b"\x01\x00\x02\x00\x03\x00\x04\x00", "binary"),
     ],
 )
 def test_decode_rejects_binary(data, message):

@@ -146,14 +146,14 @@ def _decode_bytes(data: bytes, name: str) -> tuple[str, str, list[str]]:
     if b"\x00" in sample:
         enc = _utf16_without_bom(sample)
         if enc:
-            return data.decode(enc, errors="replace"), enc, []
+            text = data.decode(enc, errors="replace")
+            # a few binary bytes can have their zeros where UTF-16 has them: the decoded
+            # characters must be text too ("\x00\x01\x02\x03" was a policy of "ȃ")
+            head = text[:32768].encode("latin-1", errors="replace")
+            _refuse_binary(head, len(head.translate(None, _TEXT_BYTES)), name)
+            return text, enc, []
     # control bytes other than tab, newlines, form feed (counted in C, not per byte in Python)
-    controls = len(sample.translate(None, _TEXT_BYTES))
-    if sample and controls / len(sample) > 0.01:
-        raise PolicyReadError(
-            f"{name}: looks like binary data, not a policy ({controls / len(sample):.0%} of its "
-            "first characters are control characters); give text, Markdown or HTML"
-        )
+    _refuse_binary(sample, len(sample.translate(None, _TEXT_BYTES)), name)
     try:
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError as e:
@@ -174,6 +174,14 @@ def _decode_bytes(data: bytes, name: str) -> tuple[str, str, list[str]]:
         text = data.decode("cp1252", errors="privtag-cp1252")
         return text, "cp1252", [] if declared else _legacy_note(sample, name)
     return data.decode(enc, errors="replace"), enc, []
+
+
+def _refuse_binary(sample: bytes, controls: int, name: str) -> None:
+    if sample and controls / len(sample) > 0.01:
+        raise PolicyReadError(
+            f"{name}: looks like binary data, not a policy ({controls / len(sample):.0%} of its "
+            "first characters are control characters); give text, Markdown or HTML"
+        )
 
 
 _HIGH_BYTES = bytes(range(128, 256))
