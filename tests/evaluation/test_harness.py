@@ -109,6 +109,15 @@ def test_paired_difference(fixtures):
         paired_difference(rules, other)
 
 
+def test_a_comparison_without_resamples_claims_no_intervals(fixtures):
+    ds = toy(fixtures)
+    systems = [RuleTagger(), Fixed(nothing, name="silent")]
+    none = compare(systems, ds, n_bootstrap=0).to_markdown()
+    assert "no intervals (no bootstrap resamples)" in none and "bootstrap interval" not in none
+    some = compare(systems, ds, n_bootstrap=20).to_markdown()
+    assert "95% bootstrap intervals" in some and "a paired bootstrap interval" in some
+
+
 def test_a_system_that_predicts_nothing_scores_zero(fixtures):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)

@@ -54,7 +54,8 @@ class BatchResult:
         s = self.stats
         line = (
             f"{plural(s.policies, 'policy')} tagged ({plural(s.sentences, 'sentence')}, "
-            f"{plural(s.rows, 'row')}), {plural(s.errors, 'error')} (see {self.errors})"
+            f"{plural(s.rows, 'row')}), {plural(s.errors, 'error')}"
+            + (f" (see {self.errors})" if s.errors else "")  # no table to see for none
         )
         if s.warnings:
             line += f", {plural(s.warnings, 'reader warning')} (see {warnings_path(self.out)})"

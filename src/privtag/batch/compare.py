@@ -137,7 +137,8 @@ class RunComparison:
             )
         elif self.other_profile:
             lines.append(
-                f"note: {self.other_profile} of the compared policies were decided with "
+                f"note: {self.other_profile} of the compared policies "
+                f"{'was' if self.other_profile == 1 else 'were'} decided with "
                 "different threshold profiles in the two runs, so some of their changes come "
                 "from the thresholds, not the text; run both with the same fixed --thresholds "
                 "(e.g. default) to compare like for like"

@@ -394,12 +394,17 @@ class Comparison:
 
     def _caption(self) -> str:
         r = self.results[0]
+        boot = bool(r.settings.get("n_bootstrap"))
         return (
             f"{r.data or 'dataset'}: {r.n_units} units from {r.n_policies} policies. F1 in %; "
-            f"averages with {r._pct()} bootstrap intervals over policies."
             + (
-                f" Last rows: {self.results[-1].system}'s F1 minus each other system's, with "
-                "a paired bootstrap interval."
+                f"averages with {r._pct()} bootstrap intervals over policies."
+                if boot
+                else "no intervals (no bootstrap resamples)."
+            )
+            + (
+                f" Last rows: {self.results[-1].system}'s F1 minus each other system's"
+                + (", with a paired bootstrap interval." if boot else ".")
                 if len(self.results) > 1
                 else ""
             )
