@@ -1,9 +1,12 @@
 # privtag: `make demo` tags a seed policy with the shipped model; `make test` runs the tests.
-# Both create .venv and install everything first (CPU build of torch, then the package).
+# Both create .venv and install everything first (torch pinned, then the package).
 VENV ?= .venv
 PYTHON ?= python3
-# The CPU build of torch; installing it first keeps pip from pulling a multi-GB CUDA build.
+# torch, installed first so that pip does not pull the newest multi-GB CUDA build. Here the
+# pin resolves to a CPU build on disk; elsewhere PyPI's Linux wheels are CUDA builds:
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu takes the CPU build from PyTorch's index.
 TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -17,7 +20,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q "$(TORCH)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@
 
