@@ -378,6 +378,19 @@ def test_a_run_that_is_not_resumed_says_which_setting_differs(tmp_path):
     )
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_finished_csv_or_jsonl_run_says_it_is_final(tmp_path, suffix):
+    # rerunning it (or with a larger --limit) said only "already exists": Parquet resumes
+    folder = _policies(tmp_path / "in", 3)
+    out = tmp_path / f"o{suffix}"
+    batch([folder], out, model="rules", engine=QUIET, limit=2)
+    with pytest.raises(OutputError, match=r"finished .* run is final.*write \.parquet"):
+        batch([folder], out, model="rules", engine=QUIET, limit=3)
+    grown = tmp_path / "o.parquet"
+    batch([folder], grown, model="rules", engine=QUIET, limit=2)
+    assert batch([folder], grown, model="rules", engine=QUIET, limit=3).stats.policies == 1
+
+
 def _policies(folder: Path, n: int = 3) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):

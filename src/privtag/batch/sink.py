@@ -100,7 +100,16 @@ class PartSink:
             except OutputError as e:
                 raise OutputError(f"{e}{self._why_not_resumed(before)}") from None
         else:
-            outputs.file(out, "-o", update=False)
+            try:
+                outputs.file(out, "-o", update=False)
+            except OutputError as e:
+                if not out.is_file():
+                    raise
+                # its parts were joined into it and removed: nothing is left to resume
+                raise OutputError(
+                    f"{e} (a finished {fmt} run is final: its parts were joined into it; "
+                    "write .parquet to resume or extend a run with a larger --limit)"
+                ) from None
             outputs.claim(self.dir, "-o")
         self.errors_file = outputs.file(errors_path(out), "-o", update=self.resumed)
         self.warnings_file = outputs.file(warnings_path(out), "-o", update=self.resumed)
