@@ -83,6 +83,30 @@ def test_full_stdout_is_one_line(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["batch", "x", "-o", "x.parquet", "--level", "paragrph"], "Invalid value for --level"),
+        (["segment"], "Missing argument"),
+        (["segment", "x.md", "--colour"], "No such option: --colour"),
+        (["nosuchcmd"], "No such command 'nosuchcmd'"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_help(tmp_path, args, message):
+    # click's own report was a framed box of several lines with a usage line
+    run = subprocess.run([*MAIN, *args], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 2 and run.stdout == ""
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("privtag: error: ") and message in line
+    assert line.endswith("--help`)")
+
+
+def test_no_arguments_print_the_help_and_no_error_line():
+    run = subprocess.run(MAIN, capture_output=True, text=True)
+    assert run.returncode == 2 and "Usage: privtag" in run.stdout + run.stderr
+    assert "privtag: error" not in run.stderr
+
+
 def test_a_warning_is_one_line_on_stderr(tmp_path):
     from annotation_helpers import acme_rows, write_jsonl
 

@@ -82,7 +82,18 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=PolicyReadWarning)
     try:
         try:
-            app()  # standalone: click reports usage errors itself (exit code 2)
+            # not standalone: a usage error comes here, to be one line like any other
+            # (click's own report is a framed box with a usage line)
+            code = app(standalone_mode=False)
+            code = code if isinstance(code, int) else 0  # typer.Exit(n) returns n
+        except _USAGE_ERROR as e:
+            where = e.ctx.command_path if e.ctx is not None else "privtag"
+            if e.format_message():  # none after the help that no arguments print
+                typer.echo(f"privtag: error: {e.format_message()} (see `{where} --help`)", err=True)
+            code = e.exit_code
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            code = 1
         except SystemExit as e:
             code = e.code
         sys.stdout.flush()  # now, while a write error can still be reported
@@ -102,6 +113,11 @@ def main() -> None:
         _drop_stdout()
         code = 2
     sys.exit(code)
+
+
+# click's usage error (a bad option, a missing argument, typer.BadParameter): typer vendors
+# click and exports only BadParameter, whose base it is
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
