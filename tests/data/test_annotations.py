@@ -195,6 +195,26 @@ def test_wrong_types(tmp_path):
     assert len(problems) == 3
 
 
+def test_a_row_with_a_wrong_section_or_label_still_has_its_offsets_checked(tmp_path):
+    # every problem at once: a wrong section hid wrong offsets until it was fixed
+    rows = acme_rows()
+    good = dict(rows[6])
+    rows[6]["start"] += 2
+    rows[6]["end"] += 2
+    rows[6]["section"] = "Acme Widgets Privacy Notice"
+    rows[4]["labels"] = ["Fist Party"]
+    rows[4]["end"] += 4
+    path = write_jsonl(tmp_path, rows)
+    problems = validate_annotations(path)
+    assert "wrong type" in only(problems, f"{path}:7: section:")
+    at = only(problems, f"{path}:7: start:")
+    assert f"set start to {good['start']} and end to {good['end']}" in at
+    assert "unknown label" in only(problems, f"{path}:5: labels:")
+    assert "set end = start + length of text" in only(problems, f"{path}:5: end:")
+    assert not any("has no record" in p for p in problems)  # their rows claim them
+    assert len(problems) == 4
+
+
 def test_missing_and_misspelt_fields(tmp_path):
     rows = acme_rows()
     rows[4]["lables"] = rows[4].pop("labels")

@@ -257,12 +257,19 @@ def _from_csv(row: dict, line: int, bad) -> dict:
     return out
 
 
-def check_row(obj: dict, bad) -> bool:
+#: The fields that place a record in its policy: valid, its offsets can be checked.
+POSITION_FIELDS = frozenset({"policy", "sentence_id", "text", "start", "end"})
+
+
+def check_row(obj: dict, bad, failed: set | None = None) -> bool:
     """Check fields and types of one raw record; True when it can be checked further.
 
     Problems go to ``bad(field, what, fix)``, every one of the record (see the module example).
+    ``failed`` (if given) collects the fields that make the record unusable: when none of
+    :data:`POSITION_FIELDS` is among them, its offsets can still be checked against the
+    policy text, so a wrong section does not hide wrong offsets until it is fixed.
     """
-    ok = True
+    failed = set() if failed is None else failed
     for key in obj:
         if key not in FIELDS:
             near = difflib.get_close_matches(key, FIELDS, n=1)
@@ -276,7 +283,7 @@ def check_row(obj: dict, bad) -> bool:
         if key not in obj:
             if key != "note":
                 bad(key, "missing field", f"add it: {how}")
-                ok = False
+                failed.add(key)
             continue
         value, typ = obj[key], _TYPES.get(key, str)
         good = isinstance(value, typ) and not isinstance(value, bool)
@@ -284,11 +291,11 @@ def check_row(obj: dict, bad) -> bool:
             good = all(isinstance(x, str) for x in value)
         if not good:
             bad(key, f"wrong type: {json.dumps(value, ensure_ascii=False)[:60]}", f"write {how}")
-            ok = False
+            failed.add(key)
     # label names are checked even when another field is wrong: every problem at once
     if isinstance(obj.get("labels"), list):
         _check_labels(obj["labels"], bad)
-    if not ok:
+    if failed & POSITION_FIELDS:
         return False
     if (
         not obj["policy"].strip()
@@ -303,7 +310,7 @@ def check_row(obj: dict, bad) -> bool:
             f"invalid policy name {shown!r}",
             f"write {FIELDS['policy']} (at most {MAX_POLICY_NAME} printable characters)",
         )
-        ok = False
+        failed.add("policy")
     if not obj["sentence_id"].strip():
         bad("sentence_id", "empty id", f"write {FIELDS['sentence_id']}")
     if not obj["text"].strip():
@@ -312,10 +319,10 @@ def check_row(obj: dict, bad) -> bool:
             "empty text",
             "copy the sentence from `privtag segment POLICY_FILE --json`, or delete the line",
         )
-        ok = False
+        failed.add("text")
     elif obj["start"] < 0:
         bad("start", f"negative offset {obj['start']}", "write the offset in the policy text")
-        ok = False
+        failed.add("start")
     elif obj["end"] - obj["start"] != len(obj["text"]):
         bad(
             "end",
@@ -323,8 +330,8 @@ def check_row(obj: dict, bad) -> bool:
             f"{len(obj['text'])} characters",
             "set end = start + length of text",
         )
-        ok = False
-    return ok
+        failed.add("end")
+    return not failed
 
 
 def _check_labels(names: list, bad) -> None:

@@ -36,6 +36,7 @@ from pathlib import Path
 from privtag.data.annotation_format import (  # noqa: F401
     FIELDS,
     MAX_POLICY_NAME,
+    POSITION_FIELDS,
     annotation_files,
     check_row,
     passed_over,
@@ -187,7 +188,8 @@ def parse_annotations(
 
         def check(line: int, obj: dict, _f=fname, _d=pdir, _m=missing_policy) -> bool:
             """Check one row; True when it is valid (then it joins ``by_policy``)."""
-            ok = check_row(obj, lambda *a: bad(line, *a))
+            failed: set[str] = set()
+            ok = check_row(obj, lambda *a: bad(line, *a), failed)
             policy, sid = obj.get("policy"), obj.get("sentence_id")
             # ids are tracked on rows with other problems too: a later copy is still named
             if isinstance(policy, str) and isinstance(sid, str):
@@ -201,8 +203,8 @@ def parse_annotations(
                     )
                     return False
                 seen_ids[policy, sid] = f"{_f}:{line}"
-            if not ok:
-                return False
+            if failed & POSITION_FIELDS:
+                return False  # a row that cannot be placed: its other problems say why
             try:
                 pfile = find_policy(policy, _d)
             except _TwoTexts as e:
@@ -246,8 +248,10 @@ def parse_annotations(
                 bad(line, "start", f"text does not match the policy text at {s}:{e}, {there}", fix)
                 by_policy.setdefault(policy, []).append((_f, line, obj, doc, False))
                 return False
-            by_policy.setdefault(policy, []).append((_f, line, obj, doc, True))
-            return True
+            # placed, but with another problem (a label, the section's type): not a record
+            # yet, though its offsets were checked with the rest
+            by_policy.setdefault(policy, []).append((_f, line, obj, doc, ok))
+            return ok
 
         before = len(found)
         rows = read_rows(path, bad)
