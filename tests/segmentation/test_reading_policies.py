@@ -391,6 +391,28 @@ def test_a_panel_title_heads_its_panel_only(source, format):
     ]
 
 
+@pytest.mark.parametrize("between", ["<script>x</script>", "<svg><text>x</text></svg>", ""])
+def test_a_toggle_whose_panel_is_dropped_or_after_a_script_ends_its_section(between):
+    # the panel's end never came, and every later heading nested under the toggle
+    page = (
+        f"<h2>Cookies</h2><button aria-expanded=false>Your Choices</button>{between}"
+        "<nav><a href=/>Home</a></nav><p>We sell nothing.</p><h2>Contact</h2><p>Write.</p>"
+    )
+    sections = {s.text: s.section for s in segment(page, format="html").sentences}
+    assert sections["We sell nothing."] == ("Cookies",)
+    assert sections["Write."] == ("Contact",)
+
+
+def test_a_panel_title_of_two_headings_keeps_both():
+    page = (
+        "<h1>Privacy</h1><details><summary><h3>Cookies</h3><h4>What they are</h4></summary>"
+        "<p>We use cookies.</p></details><p>After.</p>"
+    )
+    sections = {s.text: s.section for s in segment(page, format="html").sentences}
+    assert sections["We use cookies."] == ("Privacy", "Cookies", "What they are")
+    assert sections["After."] == ("Privacy",)
+
+
 TWO = ["We collect your name and e-mail address.", "We keep them for two years."]
 
 

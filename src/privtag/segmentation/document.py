@@ -339,9 +339,8 @@ def _build(blocks: list[readers.Block], segments: list | None, max_chars: int) -
         )
 
     def push_heading(level: int, text: str, panel: int = 0) -> tuple[str, ...]:
-        if panel:  # the next toggle of an accordion ends the panel of the one before
-            close_panel(panel)
-        # an open panel's title stays whatever the level of a heading inside the panel
+        # an open panel's title stays whatever the level of a heading inside the panel (or
+        # inside its title: <summary><h3>Cookies</h3><h4>What they are</h4></summary>)
         while headings and headings[-1][0] >= level and not headings[-1][2]:
             headings.pop()
         headings.append((level, text, panel))

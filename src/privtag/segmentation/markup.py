@@ -194,6 +194,8 @@ class _HtmlWalker:
             if tag == "button" and (self.in_heading or in_sentence(el)):
                 tag = "span"  # read inline: its words belong to the heading or sentence
             if not tag or self.dropped(el, tag):  # comments, processing instructions, furniture
+                if self.scopes and el in self.scopes:  # a panel dropped as furniture ends too
+                    self.b.close_panel(self.scopes.pop(el))
                 self.text(el.tail)
                 continue
             self.enter(tag)
@@ -329,7 +331,17 @@ def _panel_of(title, tag: str):
     element after a toggle button (the panel it opens); None when there is none."""
     if title is None:
         return None
-    return title.getparent() if tag == "summary" else title.getnext()
+    if tag == "summary":
+        return title.getparent()
+    # the panel is the next element that holds text: not a script or style beside it
+    return next(
+        (
+            sib
+            for sib in title.itersiblings()
+            if isinstance(sib.tag, str) and sib.tag.lower() not in NON_TEXT_TAGS
+        ),
+        None,
+    )
 
 
 def read_html(text: str) -> tuple[list[Block], dict]:
