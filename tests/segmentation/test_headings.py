@@ -148,7 +148,14 @@ def test_a_date_line_is_not_a_title(line):
 
 
 @pytest.mark.parametrize(
-    "line", ["2. Changes Since May 2018", "California Privacy Rights Act of 2020", "Mayday 2020"]
+    "line",
+    [
+        "2. Changes Since May 2018",
+        "California Privacy Rights Act of 2020",
+        "Mayday 2020",
+        "Changes in Version 2.1.23",  # a version, not a date
+        "Your California Privacy Rights (Effective January 2020)",  # a date in brackets
+    ],
 )
 def test_a_title_with_a_year_or_a_numbered_one_with_a_date_stays_a_title(line):
     assert looks_like_heading(line, alone=True)
@@ -160,6 +167,9 @@ def test_a_title_with_a_year_or_a_numbered_one_with_a_date_stays_a_title(line):
         ("INFORMATION IS PROVIDED AS IS. ACME AND/OR", False),  # wrapped prose
         ("Links from the Website. If the", False),  # a run-in title and a sentence's start
         ("16. Changes and Updates to This Privacy Policy", True),  # a number opens it
+        ("Section 2. How We Use Data", True),  # so does a part of the document
+        ("SECTION 2. HOW WE USE DATA", True),
+        ("Article 5. Your Rights", True),
         ("Questions? Contact Us", True),  # a title may ask
         ("ACME INC. PRIVACY POLICY", True),  # an abbreviation ends no sentence
         ("U.S. Residents", True),

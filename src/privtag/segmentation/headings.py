@@ -37,10 +37,12 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _YEAR = r"(?:19|20)\d\d\b"
+# a numeric date has a four-digit year, or slashes ("19.01.2023", "5/9/23"; not "2.1.23")
 _DATE = re.compile(
     rf"\b{_MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_YEAR}"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}"
-    r"|\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{1,2}[/.]\d{1,2}[/.](?:19|20)?\d\d\b",
+    r"|\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{1,2}[/.]\d{1,2}[/.](?:19|20)\d\d\b"
+    r"|\b\d{1,2}/\d{1,2}/\d\d\b",
     re.IGNORECASE,
 )
 _LABEL_VALUE = re.compile(r":\s+[^:]*(?:\d|@|https?:|www\.)")
@@ -85,14 +87,19 @@ def looks_like_heading(line: str, alone: bool, caps_follow: bool = False) -> boo
     words = s.split()
     # a date line ("May 9, 2023", "Last updated 19.01.2023") heads nothing: read as a
     # title, it became the section of every sentence up to the next heading
-    if _DATE.search(s) and not _SECTION_NUMBER.match(s):
+    # ... unless the date only qualifies a title in brackets ("Your California Privacy
+    # Rights (Effective January 2020)")
+    date = _DATE.search(s)
+    if date and not _SECTION_NUMBER.match(s) and not _qualifies(s, date.start()):
         return False
     # a sentence of two words or more ends on a full stop inside it: wrapped prose
     # ("INFORMATION IS PROVIDED AS IS. ACME AND/OR"); a title may ask inside ("Questions?
-    # Contact Us") and open on a number ("16. Changes to This Policy")
+    # Contact Us") and open on a number ("16. Changes", "Section 2. How We Use Data")
     spans = split_sentences(s)
-    if len(spans) > 1 and s[spans[0][1] - 1] == "." and len(s[: spans[0][1]].split()) > 1:
-        return False
+    if len(spans) > 1 and s[spans[0][1] - 1] == ".":
+        first = s[: spans[0][1] - 1].strip()
+        if len(first.split()) > 1 and not _PART_LABEL.match(first):
+            return False
     if all_caps(s) and len(words) <= 12:
         if s[-1] in ",;" or (caps_follow and words[-1].lower() in _CONNECTORS):
             return False
@@ -137,6 +144,12 @@ _CAPS_VERBS = frozenset(
 _WRAPPED = 50
 # a title may ask ("HOW WE USE IT.", "YOUR CHOICES AND HOW YOU CAN USE THEM.")
 _CAPS_QUESTION = frozenset(str.split("HOW WHAT WHEN WHY WHERE WHO WHICH WHOSE"))
+
+
+def _qualifies(s: str, at: int) -> bool:
+    """Whether offset ``at`` of title ``s`` is inside brackets after two words or more."""
+    opened = s.rfind("(", 0, at)
+    return opened > 0 and ")" not in s[opened:at] and len(s[:opened].split()) >= 2
 
 
 def caps_sentence(s: str, words: list[str]) -> bool:
