@@ -364,6 +364,11 @@ ADVERSARIAL = {
     "nested list (indent)": ("markdown", lambda n: _nested(n)),
     "nested quotes '> > >'": ("markdown", lambda n: "> " * (n // 2) + "We collect data."),
     "nested HTML <div>": ("html", lambda n: "<div>" * (n // 5) + "We collect data."),
+    # each title-like line looked back to its paragraph's first line
+    "sentences and title lines in one paragraph": (
+        "text",
+        lambda n: _items("We keep your data {} safe.\nYour Choices Here {}\n", n),
+    ),
     # each toggle asked whether it sits in a sentence by reading every earlier sibling
     "accordion of <button> toggles": (
         "html",

@@ -331,12 +331,19 @@ def test_a_title_wrapped_over_two_lines_is_one_heading(markdown):
     text = (
         "MODIFICATION OF THESE\nTERMS OF USE\nWe may change them.\n\n"
         "How We Use Your\nPersonal Information\n\nWe use it.\n\n"
+        "Information We\nCollect From You\n\nWe collect your name.\n\n"
+        "HOW WE USE\nYOUR DATA\n\nWe use it.\n\n"  # no open end: two headings, as before
         "Privacy Policy\nYour Choices\nYou may opt out.\n"  # two titles: no open end
     )
     assert kinds(read_lines(text, markdown)) == [
         ("heading", "MODIFICATION OF THESE TERMS OF USE"),
         ("body", "We may change them."),
         ("heading", "How We Use Your Personal Information"),
+        ("body", "We use it."),
+        ("heading", "Information We Collect From You"),
+        ("body", "We collect your name."),
+        ("heading", "HOW WE USE"),
+        ("heading", "YOUR DATA"),
         ("body", "We use it."),
         ("heading", "Privacy Policy"),
         ("heading", "Your Choices"),

@@ -105,6 +105,9 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
     last_close = text.rfind("-->") if markdown else -1
     lines_of_comment: list[str] = []
     title_blocks: dict[int, bool] = {}  # first line of a paragraph -> all lines short titles
+    firsts: list[int] = []  # each line's paragraph's first line (one pass, not per line)
+    for i, filled in enumerate(nonblank):
+        firsts.append(firsts[-1] if i and filled and nonblank[i - 1] else i)
 
     def close(paragraph: bool) -> None:
         nonlocal item
@@ -222,7 +225,7 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             and (
                 (prev_blank and next_blank)
                 or line_mode
-                or not _lines_of_titles(text, spans, nonblank, i, title_blocks)
+                or not _lines_of_titles(text, spans, nonblank, firsts[i], title_blocks)
                 or _title_wraps(body, text, spans, nonblank, i)  # one title on two lines
             )
         ):
@@ -287,7 +290,8 @@ def _mark_panels(text: str, blocks: list[Block]) -> None:
 # "TERMS OF USE")
 _OPEN_TITLE_END = frozenset(
     str.split(
-        "a an and as at by for from in into of on or the to with these this your our its their"
+        """a an and as at by for from in into of on or the to with these this your our its
+        their we you they how what why when where which who"""
     )
 )
 
@@ -311,21 +315,22 @@ def _title_wraps(title: str, text: str, spans: list, nonblank: list[bool], i: in
 
 
 def _lines_of_titles(
-    text: str, spans: list, nonblank: list[bool], i: int, cache: dict[int, bool]
+    text: str, spans: list, nonblank: list[bool], first: int, cache: dict[int, bool]
 ) -> bool:
-    """Whether line ``i`` is in a paragraph of two or more lines that would each be a
-    title, and nothing else: an address ("Acme Ltd" / "23564 Springfield" / "Germany"),
-    a signature or a list of links, not titles, each of which headed the next line and
-    the last the text below. Cached per paragraph: a long one is read once."""
-    first = i
-    while first > 0 and nonblank[first - 1]:
-        first -= 1
+    """Whether the paragraph that starts at line ``first`` is three or more lines that
+    would each be a title (two, if one holds a digit), and nothing else: an address
+    ("Acme Ltd" / "23564 Springfield" / "Germany"), a signature or a list of links, not
+    titles, each of which headed the next line and the last the text below. Two lines
+    without a number may be one title wrapped ("HOW WE USE" / "YOUR INFORMATION"): they
+    stay headings. Cached per paragraph: each is read once."""
     if first not in cache:
-        last = i
+        last = first
         while last + 1 < len(spans) and nonblank[last + 1]:
             last += 1
         lines = [text[s:e].strip() for s, e in spans[first : last + 1]]
-        cache[first] = len(lines) >= 2 and all(
+        cache[first] = (
+            len(lines) >= 3 or (len(lines) == 2 and any(c.isdigit() for c in "".join(lines)))
+        ) and all(
             not _BULLET.match(line) and looks_like_heading(line, alone=False) for line in lines
         )
     return cache[first]
