@@ -794,6 +794,20 @@ def test_markdown_reference_links_and_footnote_markers_are_markup():
     ]
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<p>Write to us at:</p><p>Acme Ltd</p><p>Main Street</p><p>Springfield Germany</p>",
+        "<p>Intro.</p><p>Acme Ltd</p><p>Main Street</p><p>Springfield Germany</p>",
+        "<p>Contact:</p><p>Acme Ltd</p>",
+    ],
+)
+def test_an_address_written_one_paragraph_a_line_is_no_run_of_html_headings(page):
+    # "Springfield Germany" headed every sentence below it
+    blocks = read_html(page + "<p>We answer within a month.</p>")[0]
+    assert all(b.kind == "body" for b in blocks)
+
+
 def test_a_paragraph_that_is_a_title_by_the_text_rule_is_an_html_heading():
     # titles styled by CSS have no <h2> or <b>: their sentences had no section at all
     page = (

@@ -394,12 +394,30 @@ def _plain_titles(blocks: list[Block], plain: list[int]) -> None:
     and its sentences had no section. The text reader's looser rule for a line alone
     would take a web page's unpunctuated lines ("Click here to opt out") for titles.
     Lines split by ``<br>`` are never titles here (an address: "Acme Inc<br>12 Main
-    Street")."""
+    Street"), nor three or more such paragraphs in a row, nor those after a paragraph
+    that ends on a colon (an address written one <p> a line, after "Write to us at:")."""
+    titles = []
     for i in plain:
         blk = blocks[i]
         alone = blk.new_paragraph and (i + 1 == len(blocks) or blocks[i + 1].new_paragraph)
         if alone and looks_like_heading(blk.text, alone=False):
-            blk.kind = "heading"
+            titles.append(i)
+    for run in _runs(titles):
+        after_colon = run[0] > 0 and blocks[run[0] - 1].text.endswith(":")
+        if len(run) < 3 and not after_colon:
+            for i in run:
+                blocks[i].kind = "heading"
+
+
+def _runs(indexes: list[int]) -> list[list[int]]:
+    """Sorted ``indexes`` in runs of consecutive numbers: [1, 2, 5] -> [[1, 2], [5]]."""
+    runs: list[list[int]] = []
+    for i in indexes:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>")
