@@ -403,6 +403,18 @@ def test_a_toggle_whose_panel_is_dropped_or_after_a_script_ends_its_section(betw
     assert sections["Write."] == ("Contact",)
 
 
+def test_details_named_in_a_sentence_or_without_a_summary_make_no_panel():
+    # "`<details>`" in code made "## Cookies" a panel title, and "## Sharing" nest under it
+    md = (
+        "# Privacy\n\nWrap a section in `<details>` to fold it.\n\n## Cookies\n\nWe use "
+        "cookies.\n\n## Sharing\n\nWe share. Close it with `</details>`.\n\n"
+        "<details>\n\n## Rights\n\nAsk us.\n\n</details>\n\nAfter.\n"
+    )
+    sections = {s.text: s.section for s in segment(md, format="markdown").sentences}
+    assert sections["We share."] == ("Privacy", "Sharing")
+    assert sections["After."] == ("Privacy", "Rights")  # a heading, not a panel's title
+
+
 def test_a_panel_title_of_two_headings_keeps_both():
     page = (
         "<h1>Privacy</h1><details><summary><h3>Cookies</h3><h4>What they are</h4></summary>"

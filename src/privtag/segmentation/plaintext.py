@@ -45,8 +45,9 @@ _MD_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?
 _NUMBERED_ITEM = re.compile(r"[ \t]*\(?([0-9]{1,3}|[a-zA-Z]|[ivx]{1,4})[.)]\s+\S")
 
 
-# a collapsible panel written as HTML inside Markdown (GitHub's <details><summary>)
-_MD_DETAILS = re.compile(r"<(/?)details\b[^<>\n]*>", re.IGNORECASE)
+# a collapsible panel written as HTML inside Markdown (GitHub's <details><summary>): its
+# tags open a line, as an HTML block does ("`<details>`" in a sentence is no panel)
+_MD_DETAILS = re.compile(r"^[ \t]{0,3}<(/?)details\b[^<>\n]*>", re.IGNORECASE | re.MULTILINE)
 _NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.M)
 
 
@@ -278,7 +279,12 @@ def _mark_panels(text: str, blocks: list[Block]) -> None:
             continue
         start = opened.pop()
         first = bisect.bisect_left(starts, start)
-        if first < len(blocks) and starts[first] < m.start() and blocks[first].kind == "heading":
+        if (
+            first < len(blocks)
+            and starts[first] < m.start()
+            and blocks[first].kind == "heading"
+            and "<summary" in text[start : starts[first]].lower()  # a title, not a heading
+        ):
             scope += 1
             blocks[first].panel = scope
             after = bisect.bisect_left(starts, m.end())
