@@ -384,8 +384,12 @@ def test_a_finished_csv_or_jsonl_run_says_it_is_final(tmp_path, suffix):
     folder = _policies(tmp_path / "in", 3)
     out = tmp_path / f"o{suffix}"
     batch([folder], out, model="rules", engine=QUIET, limit=2)
-    with pytest.raises(OutputError, match=r"finished .* run is final.*write \.parquet"):
+    with pytest.raises(OutputError, match=r"finished run's: a .* run is final.*write \.parquet"):
         batch([folder], out, model="rules", engine=QUIET, limit=3)
+    # an input named as the output is told only that
+    with pytest.raises(OutputError, match="is an input") as e:
+        batch([out], out, model="rules", engine=QUIET)
+    assert "final" not in str(e.value)
     grown = tmp_path / "o.parquet"
     batch([folder], grown, model="rules", engine=QUIET, limit=2)
     assert batch([folder], grown, model="rules", engine=QUIET, limit=3).stats.policies == 1

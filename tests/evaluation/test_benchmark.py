@@ -160,10 +160,19 @@ def test_a_model_trained_on_opp115_validation_is_flagged_in_the_benchmark(
     assert name.endswith("(model: trained on these policies, not a result)")
     assert any("model trained on opp115:validation" in s for s in said)
     assert any("not a result" in n for n in run.notes)
-    # one trained on the training split only is not flagged
+    # one trained on the training split only is not flagged; one tuned there is, as such
     monkeypatch.setattr(bench, "load_system", lambda spec, thresholds=None: StandIn([]))
     run = bench.run_benchmark(fake_opp115, "m", tmp_path / "none", ["segment"], 20, echo=str)
     assert run.comparisons[0].results[0].data == "OPP-115 validation, segment level"
+    tuned = StandIn([])
+    tuned.metadata["recipe"]["data"]["validation"] = ["opp115:validation"]
+    monkeypatch.setattr(bench, "load_system", lambda spec, thresholds=None: tuned)
+    run = bench.run_benchmark(fake_opp115, "m", tmp_path / "none", ["segment"], 20, echo=str)
+    assert (
+        run.comparisons[0]
+        .results[0]
+        .data.endswith("(model: thresholds tuned on these policies, a development number)")
+    )
 
 
 def test_run_benchmark_skips_missing_annotations(fake_opp115, tmp_path):

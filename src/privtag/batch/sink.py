@@ -103,12 +103,12 @@ class PartSink:
             try:
                 outputs.file(out, "-o", update=False)
             except OutputError as e:
-                if not out.is_file():
+                if not (out.is_file() and "already exists" in str(e)):
                     raise
-                # its parts were joined into it and removed: nothing is left to resume
+                # a finished run's parts were joined into it and removed: nothing to resume
                 raise OutputError(
-                    f"{e} (a finished {fmt} run is final: its parts were joined into it; "
-                    "write .parquet to resume or extend a run with a larger --limit)"
+                    f"{e} (if it is a finished run's: a {fmt} run is final, its parts joined "
+                    "into it; write .parquet to resume or extend a run with a larger --limit)"
                 ) from None
             outputs.claim(self.dir, "-o")
         self.errors_file = outputs.file(errors_path(out), "-o", update=self.resumed)

@@ -316,10 +316,15 @@ def run_benchmark(
         # figures there are no result, and the table must say so, as evaluate does
         seen_here = seen_warnings(tagger, ["opp115:validation"], set()) if tagger else []
         for warning in seen_here:
-            echo(f"warning: {warning}")
+            echo(f"warning: {level}: {warning}")
         if seen_here:
             run.notes.append(f"{validation}: {'; '.join(seen_here)}.")
-            validation += f" ({tagger.name}: trained on these policies, not a result)"
+            trained = any(" trained on " in w for w in seen_here)
+            validation += (
+                f" ({tagger.name}: trained on these policies, not a result)"
+                if trained
+                else f" ({tagger.name}: thresholds tuned on these policies, a development number)"
+            )
         sets = [(validation, dd["validation"])]
         if seeds:
             units = load_units([str(p) for p in seeds], level)
