@@ -794,10 +794,10 @@ def test_an_unknown_profile_is_refused_naming_those_the_model_has(tiny_tagger):
     ):
         tiny_tagger.use_thresholds("legal")
     assert tiny_tagger.profile == "auto"
-    # a typo gets the name meant, not the recipe for fitting a new profile
+    # a typo gets the name meant first, and still the recipe for a new profile of that name
     with pytest.raises(ModelLoadError, match=r"'modrn': did you mean 'modern'\?") as e:
         tiny_tagger.use_thresholds("modrn")
-    assert "privtag tune" not in str(e.value)
+    assert "privtag tune MODEL --profile modrn" in str(e.value)
     # an empty name is refused too, not taken for the default
     for call in (tiny_tagger.use_thresholds, lambda p: tiny_tagger.predict("x", thresholds=p)):
         with pytest.raises(ModelLoadError, match="a threshold profile needs a name: one of auto"):

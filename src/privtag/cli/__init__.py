@@ -85,7 +85,8 @@ def main() -> None:
             # not standalone: a usage error comes here, to be one line like any other
             # (click's own report is a framed box with a usage line)
             code = app(standalone_mode=False)
-            code = code if isinstance(code, int) else 0  # typer.Exit(n) returns n
+            # typer.Exit(n) returns n; a command's own return value is no exit code
+            code = code if isinstance(code, int) and not isinstance(code, bool) else 0
         except _USAGE_ERROR as e:
             where = e.ctx.command_path if e.ctx is not None else "privtag"
             if e.format_message():  # none after the help that no arguments print
@@ -94,6 +95,9 @@ def main() -> None:
         except typer.Abort:
             typer.echo("Aborted!", err=True)
             code = 1
+        except _CLICK_ERROR as e:  # any other error click reports (a file it cannot open)
+            typer.echo(f"privtag: error: {e.format_message()}", err=True)
+            code = e.exit_code
         except SystemExit as e:
             code = e.code
         sys.stdout.flush()  # now, while a write error can still be reported
@@ -118,6 +122,7 @@ def main() -> None:
 # click's usage error (a bad option, a missing argument, typer.BadParameter): typer vendors
 # click and exports only BadParameter, whose base it is
 _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from privtag.cli.options import Force, ThresholdProfile
-from privtag.errors import ArgumentError, check_real, shown
+from privtag.errors import ArgumentError, check_real
 from privtag.inference.settings import MODEL_OR_BASELINE_HELP
 from privtag.policy_diff import THRESHOLD, diff
-from privtag.segmentation.loading import STDIN
+from privtag.segmentation.loading import argument_name
 
 
 def diff_cmd(
@@ -61,7 +61,7 @@ def diff_cmd(
         *docs,
         tagger,
         threshold=threshold,
-        names=tuple(STDIN if str(p) == "-" else shown(p) for p in (old, new)),
+        names=(argument_name(old), argument_name(new)),
     )
     typer.echo(result.to_text())
     if json_out:

@@ -16,7 +16,7 @@ from privtag.cli.options import (
 )
 from privtag.errors import ArgumentError, PrivtagError
 from privtag.inference.settings import MODEL_OR_BASELINE_HELP, is_baseline
-from privtag.segmentation.loading import STDIN
+from privtag.segmentation.loading import argument_name
 
 
 def segment_cmd(
@@ -168,7 +168,7 @@ def tag_cmd(
         except PrivtagError as e:
             if strict or len(files) == 1:
                 raise
-            name = STDIN if str(f) == "-" else str(f)
+            name = argument_name(f)
             message = str(e) if name in str(e) else f"{name}: {e}"
             typer.echo(f"privtag: error: {message}", err=True)
             failed += 1

@@ -248,8 +248,8 @@ def parse_annotations(
                 bad(line, "start", f"text does not match the policy text at {s}:{e}, {there}", fix)
                 by_policy.setdefault(policy, []).append((_f, line, obj, doc, False))
                 return False
-            # placed, but with another problem (a label, the section's type): not a record
-            # yet, though its offsets were checked with the rest
+            # placed, but with another problem (a section or labels of the wrong type): not
+            # a record yet, though its offsets were checked with the rest
             by_policy.setdefault(policy, []).append((_f, line, obj, doc, ok))
             return ok
 

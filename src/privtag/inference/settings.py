@@ -363,7 +363,8 @@ def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndar
         ([0.5, 0.5, 0.5], 1.0)
     """
     profiles = thresholds.get("profiles", {})
-    have = ", ".join([AUTO_PROFILE, DEFAULT_PROFILE, *profiles])
+    known = [AUTO_PROFILE, DEFAULT_PROFILE, *profiles]
+    have = ", ".join(known)
     if not isinstance(name, str) or not name.strip():
         raise ModelLoadError(f"a threshold profile needs a name: one of {have}")
     name = resolve_profile(thresholds, name)[0]  # with no policy text, "auto" is "default"
@@ -372,15 +373,12 @@ def profile_scales(thresholds: dict, name: str, model: str = "model") -> np.ndar
     if name not in profiles:
         import difflib
 
-        known = [AUTO_PROFILE, DEFAULT_PROFILE, *profiles]
-        if near := difflib.get_close_matches(name, known, n=1, cutoff=0.75):
-            # a typo ("modrn"): the name meant, before the recipe for a new profile
-            raise ModelLoadError(
-                f"model {model!r} has no threshold profile {name!r}: did you mean "
-                f"{near[0]!r}? (it has: {have})"
-            )
+        # a typo ("modrn"): the name meant first; a new name ("modern2") may be meant too
+        near = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        meant = f": did you mean {near[0]!r}?" if near else ""
         raise ModelLoadError(
-            f"model {model!r} has no threshold profile {name!r} (it has: {have}); fit one with "
+            f"model {model!r} has no threshold profile {name!r}{meant} (it has: {have}); to "
+            "fit one of that name: "
             f"`privtag tune MODEL --profile {name} --data ANNOTATIONS --out NEW_MODEL` (or "
             "--force to add it to MODEL)"
         )

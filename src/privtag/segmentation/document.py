@@ -299,8 +299,7 @@ def segment_argument(path: Path, format: str | None = None) -> Document:
         >>> segment_argument(Path("data/policies/zarget.md")).format  # doctest: +SKIP
         'markdown'
     """
-    source = loading.policy_source(path)
-    return segment(source, format, name=loading.STDIN if isinstance(source, bytes) else None)
+    return segment(loading.policy_source(path), format, name=loading.argument_name(path))
 
 
 def segment_file(path: str | Path, format: str | None = None, **kwargs) -> Document:

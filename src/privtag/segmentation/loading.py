@@ -292,6 +292,17 @@ def max_bytes_default() -> int:
 STDIN = "<stdin>"
 
 
+def argument_name(path: Path) -> str:
+    """What messages call a command's policy argument: :data:`STDIN` for ``-``, else its
+    printable path.
+
+    Example:
+        >>> argument_name(Path("-")), argument_name(Path("policy.md"))
+        ('<stdin>', 'policy.md')
+    """
+    return STDIN if str(path) == "-" else shown(path)
+
+
 def policy_source(path: Path) -> Path | bytes:
     """A policy file argument of a command: ``-`` is the policy on stdin (its bytes,
     decoded as a file's are, named :data:`STDIN` in messages), anything else the file.

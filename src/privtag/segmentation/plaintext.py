@@ -223,21 +223,22 @@ def read_lines(text: str, markdown: bool, builder: Builder | None = None) -> lis
             # last: only a line that would be a heading pays for it
             and not (markdown and in_broken_lines(text, spans, nonblank, i))
             and not address_line(body, nxt)
-            and (
-                (prev_blank and next_blank)
+        ):
+            wraps = _title_wraps(body, text, spans, nonblank, i)  # one title on two lines
+            if (
+                wraps
+                or (prev_blank and next_blank)
                 or line_mode
                 or not _lines_of_titles(text, spans, nonblank, firsts[i], title_blocks)
-                or _title_wraps(body, text, spans, nonblank, i)  # one title on two lines
-            )
-        ):
-            close(True)
-            add_inline(b, text, s + lead, e, markdown)
-            if _title_wraps(body, text, spans, nonblank, i):
-                add_inline(b, text, *spans[i + 1], markdown)
-                skip = i + 1
-            b.flush("heading", 0)
-            b.paragraph_break()
-            continue
+            ):
+                close(True)
+                add_inline(b, text, s + lead, e, markdown)
+                if wraps:
+                    add_inline(b, text, *spans[i + 1], markdown)
+                    skip = i + 1
+                b.flush("heading", 0)
+                b.paragraph_break()
+                continue
         bullet = _BULLET.match(line, lead) or _NBSP_INDENT.match(line, lead)
         if bullet and line[bullet.end() :].strip():
             lead_in = b.last_char() == ":"
