@@ -105,6 +105,19 @@ def test_tag_with_a_baseline_as_batch_and_diff_do(policy_file):
         assert f"{option[0]} applies to a fine-tuned model" in str(refused.exception)
 
 
+def test_a_model_folder_named_rules_is_reached_by_a_path(
+    policy_file, trained_tiny, tmp_path, monkeypatch
+):
+    # "./rules" was read as "rules", the baseline: a folder of that name could not be chosen
+    shutil.copytree(trained_tiny, tmp_path / "rules")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["tag", str(policy_file), "--model", "./rules", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["decision"]  # a fine-tuned model's decision settings
+    baseline = CliRunner().invoke(app, ["tag", str(policy_file), "--model", "rules", "--json"])
+    assert json.loads(baseline.stdout)["decision"] == {}
+
+
 def test_tag_dtype_option(policy_file, trained_tiny):
     runner = CliRunner()
     args = ["tag", str(policy_file), "--model", str(trained_tiny), "--json", "--dtype"]

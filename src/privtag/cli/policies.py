@@ -104,8 +104,10 @@ def tag_cmd(
         list[Path],
         typer.Argument(help="Policy files (text, Markdown, HTML); - reads stdin.", readable=False),
     ],
+    # a str, as batch and diff take it: a Path would read "./rules" (a model folder of that
+    # name) as "rules", the baseline
     model: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--model", help=MODEL_OR_BASELINE_HELP),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON, one policy per line.")] = False,
@@ -156,7 +158,7 @@ def tag_cmd(
                 f"{option} applies to a fine-tuned model; --model {model} is a baseline: "
                 f"leave {option} out"
             )
-        tagger = load_tagger(str(model), thresholds=thresholds)
+        tagger = load_tagger(model, thresholds=thresholds)
     else:
         tagger = Tagger.load(
             model, aggregate=aggregate, dtype=dtype, backend=backend, thresholds=thresholds
