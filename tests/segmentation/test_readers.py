@@ -77,6 +77,15 @@ def test_detect_format(text, path, fmt):
     assert detect_format(text, path) == fmt
 
 
+def test_text_of_many_bare_lines_with_a_few_html_blocks_is_not_a_page():
+    # read as a page, its headings were glued to the sentences after them
+    prose = "".join(f"Section {i} Title\n\nWe keep record {i}.\n\n" for i in range(3))
+    assert detect_format(prose + "<div>Extra</div>\n<div>More</div>\n") == "text"
+    # a page's lines open on tags, or hold the text between them
+    page = "<div>\n<p>\nWe collect data.\n</p>\n<p>\nWe share it.\n</p>\n</div>\n"
+    assert detect_format(page) == "html"
+
+
 def test_provenance_is_blanked_in_place():
     src = "> *The following text is extracted and transformed from x.com.*\n\nWe keep logs."
     stripped, note = extract_provenance(src)

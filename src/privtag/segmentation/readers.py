@@ -106,6 +106,8 @@ _HTML_BLOCKS = re.compile(rf"<(?:{_BLOCK_TAGS})\b[^<>]*>", re.I)
 # A line that ends in <br>: text laid out by <br> line breaks instead of blank lines.
 _BR_LINE = re.compile(r"<br\s*/?>[ \t]*$", re.I | re.M)
 _NONBLANK = re.compile(r"^[ \t]*\S", re.M)
+# A line that opens on a tag (a page's lines do; text's own lines do not)
+_TAG_LINE = re.compile(r"^[ \t]*<", re.M)
 _MD_SIGNS = re.compile(
     r"^#{1,6}\s+\S|\[[^\[\]\n]+\]\([^)\s\[]+\)|^[^\S\n]*+[-*+]\s+\S|\*\*\S"
     r"|^[^\S\n]*+\|?.*\|\s*-{3,}",
@@ -164,9 +166,19 @@ def detect_format(text: str, path: str | None = None) -> str:
             signs = len(_MD_SIGNS.findall(head))
             if not signs and br_lines >= 2 and 2 * br_lines >= len(_NONBLANK.findall(head)):
                 blocks += br_lines
-            if blocks >= 2 and blocks > signs:
+            if blocks >= 2 and blocks > signs and not _mostly_bare(head):
                 return "html"
     return "markdown" if _MD_SIGNS.search(head) else "text"
+
+
+def _mostly_bare(head: str) -> bool:
+    """Whether most lines of ``head`` are text outside any tag line: text or Markdown
+    holding a few HTML blocks ("When It Applies" / ... / "<div>Extra</div>"), whose line
+    structure reading it as a page would lose. A page's own lines open on a tag, or hold
+    the text of one between its tag lines."""
+    lines = len(_NONBLANK.findall(head))
+    tagged = len(_TAG_LINE.findall(head))
+    return lines - tagged >= 5 and lines - tagged >= 3 * tagged
 
 
 def _one_element(text: str) -> bool:
