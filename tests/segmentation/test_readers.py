@@ -817,6 +817,29 @@ def test_an_address_written_one_paragraph_a_line_is_no_run_of_html_headings(page
     assert all(b.kind == "body" for b in blocks)
 
 
+def test_role_heading_is_a_heading_and_div_table_cells_are_not():
+    # an app's headings were body text, and the last cell ("USA") headed what followed
+    page = (
+        '<div role="heading" aria-level="3">Subprocessors</div><div><div class="row">'
+        "<div>Provider</div><div>Purpose</div><div>Location</div></div><div class=row>"
+        "<div>Postmark</div><div>Transactional email</div><div>USA</div></div></div>"
+        '<div role="heading">Deleting your account</div><div>We delete notes in 30 days.</div>'
+    )
+    got = [(b.kind, b.level, b.text) for b in read_html(page)[0]]
+    assert got[0] == ("heading", 3, "Subprocessors")
+    assert all(k == "body" for k, _, _ in got[1:7])
+    assert got[7] == ("heading", 2, "Deleting your account")  # ARIA's default level
+
+
+def test_titles_in_capitals_or_numbered_stay_titles_however_many_in_a_row():
+    page = (
+        "<div><span>OLIVE GROVE WEDDINGS</span></div><p><span>PRIVACY POLICY</span></p>"
+        "<p>1. WHAT INFORMATION DO WE COLLECT?</p><p>We collect your name.</p>"
+    )
+    kinds_ = [b.kind for b in read_html(page)[0]]
+    assert kinds_ == ["heading", "heading", "heading", "body"]
+
+
 def test_a_paragraph_that_is_a_title_by_the_text_rule_is_an_html_heading():
     # titles styled by CSS have no <h2> or <b>: their sentences had no section at all
     page = (

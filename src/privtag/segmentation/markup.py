@@ -34,7 +34,7 @@ from privtag.segmentation.furniture import (
     verdict,
     visible_text,
 )
-from privtag.segmentation.headings import looks_like_heading
+from privtag.segmentation.headings import all_caps, looks_like_heading
 from privtag.segmentation.sentences import SENTENCE_STARTERS
 
 _PARAGRAPH = {
@@ -191,6 +191,8 @@ class _HtmlWalker:
                 self.text(el.tail)
                 continue
             tag = el.tag.lower() if isinstance(el.tag, str) else ""
+            if tag in ("div", "span", "p") and el.get("role") == "heading":
+                tag = _aria_heading(el)  # an app's heading: <div role=heading aria-level=2>
             if tag == "button" and (self.in_heading or in_sentence(el)):
                 tag = "span"  # read inline: its words belong to the heading or sentence
             if not tag or self.dropped(el, tag):  # comments, processing instructions, furniture
@@ -404,9 +406,27 @@ def _plain_titles(blocks: list[Block], plain: list[int]) -> None:
             titles.append(i)
     for run in _runs(titles):
         after_colon = run[0] > 0 and blocks[run[0] - 1].text.endswith(":")
-        if len(run) < 3 and not after_colon:
+        # an address is in Title Case; titles in capitals or numbered are titles however
+        # many follow each other (a logo line before "PRIVACY POLICY" / "1. WHAT WE ...")
+        address = len(run) >= 3 and not any(
+            all_caps(blocks[i].text) or _NUMBERED.match(blocks[i].text) for i in run
+        )
+        # titles head text: cells of a table built of <div>s are followed by none
+        after = run[-1] + 1
+        heads_text = after < len(blocks) and blocks[after].kind != "heading"
+        if heads_text and not address and not after_colon:
             for i in run:
                 blocks[i].kind = "heading"
+
+
+_NUMBERED = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]?\s")
+
+
+def _aria_heading(el) -> str:
+    """``h1``-``h6`` for an element with ``role=heading``, by its ``aria-level`` (ARIA's
+    default is 2)."""
+    level = (el.get("aria-level") or "2").strip()
+    return f"h{min(max(int(level), 1), 6)}" if level.isdigit() else "h2"
 
 
 def _runs(indexes: list[int]) -> list[list[int]]:
