@@ -415,6 +415,19 @@ def test_details_named_in_a_sentence_or_without_a_summary_make_no_panel():
     assert sections["After."] == ("Privacy", "Rights")  # a heading, not a panel's title
 
 
+@pytest.mark.parametrize("target", ['data-target="#c4"', 'aria-controls="c4"', ""])
+def test_a_card_toggle_wrapped_in_a_header_heads_its_panel_only(target):
+    # the toggle had no element after it, so its section never ended
+    page = (
+        f'<h2>FAQ</h2><div class="card"><div class="card-header"><button {target} '
+        'aria-expanded="false">Can I see my data?</button></div><div id="c4" class="collapse">'
+        "<p>Yes. Make a request.</p></div></div><p>This FAQ is a summary.</p>"
+    )
+    sections = {s.text: s.section for s in segment(page, format="html").sentences}
+    assert sections["Make a request."] == ("FAQ", "Can I see my data?")
+    assert sections["This FAQ is a summary."] == ("FAQ",)
+
+
 def test_a_panel_title_of_two_headings_keeps_both():
     page = (
         "<h1>Privacy</h1><details><summary><h3>Cookies</h3><h4>What they are</h4></summary>"

@@ -335,15 +335,22 @@ def _panel_of(title, tag: str):
         return None
     if tag == "summary":
         return title.getparent()
-    # the panel is the next element that holds text: not a script or style beside it
-    return next(
-        (
-            sib
-            for sib in title.itersiblings()
-            if isinstance(sib.tag, str) and sib.tag.lower() not in NON_TEXT_TAGS
-        ),
-        None,
-    )
+    # the panel the toggle names (Bootstrap's data-target, ARIA's aria-controls) ...
+    for attr in ("data-target", "data-bs-target", "aria-controls"):
+        name = (title.get(attr) or "").strip().removeprefix("#")
+        if name and " " not in name:
+            found = title.getroottree().getroot().get_element_by_id(name, None)
+            if found is not None:
+                return found
+    # ... else the next element that holds text (not a script beside it), after the toggle
+    # or after its wrapper (a card's header)
+    for anchor in (title, title.getparent()):
+        if anchor is None:
+            break
+        for sib in anchor.itersiblings():
+            if isinstance(sib.tag, str) and sib.tag.lower() not in NON_TEXT_TAGS:
+                return sib
+    return None
 
 
 def read_html(text: str) -> tuple[list[Block], dict]:
