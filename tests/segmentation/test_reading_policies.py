@@ -428,6 +428,16 @@ def test_a_card_toggle_wrapped_in_a_header_heads_its_panel_only(target):
     assert sections["This FAQ is a summary."] == ("FAQ",)
 
 
+def test_a_toggle_naming_an_element_before_it_does_not_head_the_rest():
+    # the walker had left that element already, so the title's section would never end
+    page = (
+        '<div id="c4"><p>Earlier.</p></div><h2>FAQ</h2><button aria-controls="c4" '
+        'aria-expanded="false">Q</button><p>Answer.</p><h2>Contact</h2><p>Mail.</p>'
+    )
+    sections = {s.text: s.section for s in segment(page, format="html").sentences}
+    assert sections["Mail."] == ("Contact",)
+
+
 def test_a_panel_title_of_two_headings_keeps_both():
     page = (
         "<h1>Privacy</h1><details><summary><h3>Cookies</h3><h4>What they are</h4></summary>"

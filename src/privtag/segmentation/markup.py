@@ -9,6 +9,7 @@ what of a page is furniture or hidden, and whether it stays, is judged in
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from privtag.segmentation.blocks import (
@@ -328,6 +329,9 @@ class _HtmlWalker:
             b.close_panel(self.scopes.pop(el))
 
 
+_TARGETS = ("data-target", "data-bs-target", "aria-controls")
+
+
 def _panel_of(title, tag: str):
     """The element whose end ends a panel title's section: a <summary>'s <details>, or the
     element after a toggle button (the panel it opens); None when there is none."""
@@ -335,22 +339,20 @@ def _panel_of(title, tag: str):
         return None
     if tag == "summary":
         return title.getparent()
-    # the panel the toggle names (Bootstrap's data-target, ARIA's aria-controls) ...
-    for attr in ("data-target", "data-bs-target", "aria-controls"):
-        name = (title.get(attr) or "").strip().removeprefix("#")
-        if name and " " not in name:
-            found = title.getroottree().getroot().get_element_by_id(name, None)
-            if found is not None:
-                return found
-    # ... else the next element that holds text (not a script beside it), after the toggle
-    # or after its wrapper (a card's header)
-    for anchor in (title, title.getparent()):
-        if anchor is None:
-            break
-        for sib in anchor.itersiblings():
-            if isinstance(sib.tag, str) and sib.tag.lower() not in NON_TEXT_TAGS:
-                return sib
-    return None
+    # the elements that hold text after the toggle, then after its wrapper (a card's
+    # header); not a script beside it
+    after = [
+        sib
+        for anchor in (title, title.getparent())
+        if anchor is not None
+        for sib in itertools.islice(anchor.itersiblings(), 4)
+        if isinstance(sib.tag, str) and sib.tag.lower() not in NON_TEXT_TAGS
+    ]
+    # the one the toggle names (Bootstrap's data-target, ARIA's aria-controls), else the
+    # first: only one that comes after it, whose end the walker will meet
+    names = {(title.get(a) or "").strip().removeprefix("#") for a in _TARGETS}
+    named = [sib for sib in after if sib.get("id") in names - {""}]
+    return (named or after or [None])[0]
 
 
 def read_html(text: str) -> tuple[list[Block], dict]:
