@@ -78,6 +78,7 @@ class Outputs:
         option: str,
         suffixes: tuple[str, ...] = (),
         update: bool = False,
+        exists_hint: str = "",
     ) -> Path | None:
         """Check that ``path`` can be written as a file; returns it (``None`` passes through).
 
@@ -85,6 +86,7 @@ class Outputs:
             option: the option that named it, for messages (``"--json"``).
             suffixes: allowed extensions, lower case with the dot (empty: any).
             update: the command edits the existing file on purpose (no ``force`` needed).
+            exists_hint: said after "already exists; pass --force" when the file exists.
 
         Raises:
             OutputError: why the file cannot be written, and what to do.
@@ -100,7 +102,7 @@ class Outputs:
         if path.is_dir():
             raise OutputError(f"{where} is a directory; give a file name")
         if path.exists() and not (self.force or update):
-            raise OutputError(f"{where} already exists; pass --force to replace it")
+            raise OutputError(f"{where} already exists; pass --force to replace it{exists_hint}")
         _check_parent(path, where)
         return path
 

@@ -100,16 +100,12 @@ class PartSink:
             except OutputError as e:
                 raise OutputError(f"{e}{self._why_not_resumed(before)}") from None
         else:
-            try:
-                outputs.file(out, "-o", update=False)
-            except OutputError as e:
-                if not (out.is_file() and "already exists" in str(e)):
-                    raise
-                # a finished run's parts were joined into it and removed: nothing to resume
-                raise OutputError(
-                    f"{e} (if it is a finished run's: a {fmt} run is final, its parts joined "
-                    "into it; write .parquet to resume or extend a run with a larger --limit)"
-                ) from None
+            # a finished run's parts were joined into it and removed: nothing to resume
+            final = (
+                f" (if it is a finished run's: a {fmt} run is final, its parts joined into "
+                "it; write .parquet to resume or extend a run with a larger --limit)"
+            )
+            outputs.file(out, "-o", update=False, exists_hint=final)
             outputs.claim(self.dir, "-o")
         self.errors_file = outputs.file(errors_path(out), "-o", update=self.resumed)
         self.warnings_file = outputs.file(warnings_path(out), "-o", update=self.resumed)

@@ -319,7 +319,8 @@ def run_benchmark(
             echo(f"warning: {level}: {warning}")
         if seen_here:
             run.notes.append(f"{validation}: {'; '.join(seen_here)}.")
-            trained = any(" trained on " in w for w in seen_here)
+            # only warnings of training, not of tuning
+            trained = seen_warnings(tagger, ["opp115:validation"], set(), trained_only=True)
             validation += (
                 f" ({tagger.name}: trained on these policies, not a result)"
                 if trained

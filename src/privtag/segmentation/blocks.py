@@ -67,9 +67,8 @@ class Block:
     runs: list[tuple[int, int, int]] = field(default_factory=list)
     segment: int = -1  # OPP-115 segment index (-1 for other formats)
     # A heading that titles a collapsible panel (<details>' <summary>, an accordion's
-    # toggle): the number of the panel's scope (the element around title and panel; 0:
-    # no panel). Its section ends with the scope, or at the next title of the same scope,
-    # not at the next heading of its level.
+    # toggle): the number of the panel's scope (the element whose end ends it; 0: no
+    # panel). Its section ends with the scope, not at the next heading of its level.
     panel: int = 0
     closes: tuple[int, ...] = ()  # scopes that end just before this block
 

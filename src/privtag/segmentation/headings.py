@@ -16,7 +16,14 @@ from privtag.segmentation.blocks import CONNECTORS
 from privtag.segmentation.inline import MD_TAG, tag_as_words
 from privtag.segmentation.sentences import split_sentences
 
-__all__ = ["address_line", "all_caps", "caps_sentence", "in_broken_lines", "looks_like_heading"]
+__all__ = [
+    "address_line",
+    "all_caps",
+    "caps_sentence",
+    "in_broken_lines",
+    "looks_like_heading",
+    "numbered",
+]
 
 # a "<br>" ending a line (searched in the line's last characters only: see hard_break)
 _MD_BR_END = re.compile(r"<br[ \t]*/?>\Z", re.I)
@@ -144,6 +151,16 @@ _CAPS_VERBS = frozenset(
 _WRAPPED = 50
 # a title may ask ("HOW WE USE IT.", "YOUR CHOICES AND HOW YOU CAN USE THEM.")
 _CAPS_QUESTION = frozenset(str.split("HOW WHAT WHEN WHY WHERE WHO WHICH WHOSE"))
+
+
+def numbered(line: str) -> bool:
+    """Whether ``line`` opens on a section number ("2. Data", "1.1 Scope", "(iv) Rights").
+
+    Example:
+        >>> numbered("1.1 Scope"), numbered("Scope")
+        (True, False)
+    """
+    return bool(_SECTION_NUMBER.match(line))
 
 
 def _qualifies(s: str, at: int) -> bool:

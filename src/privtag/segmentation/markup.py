@@ -35,7 +35,7 @@ from privtag.segmentation.furniture import (
     verdict,
     visible_text,
 )
-from privtag.segmentation.headings import all_caps, looks_like_heading
+from privtag.segmentation.headings import all_caps, looks_like_heading, numbered
 from privtag.segmentation.sentences import SENTENCE_STARTERS
 
 _PARAGRAPH = {
@@ -197,8 +197,7 @@ class _HtmlWalker:
             if tag == "button" and (self.in_heading or in_sentence(el)):
                 tag = "span"  # read inline: its words belong to the heading or sentence
             if not tag or self.dropped(el, tag):  # comments, processing instructions, furniture
-                if self.scopes and el in self.scopes:  # a panel dropped as furniture ends too
-                    self.b.close_panel(self.scopes.pop(el))
+                self._end_scope(el)  # a panel dropped as furniture ends too
                 self.text(el.tail)
                 continue
             self.enter(tag)
@@ -325,8 +324,12 @@ class _HtmlWalker:
             for blk in b.blocks[start:]:
                 if blk.kind == "heading" and scope is not None:  # a bold title, an <h3>: any
                     blk.panel = self.scopes.setdefault(scope, len(self.scopes) + 1)
+        self._end_scope(el)
+
+    def _end_scope(self, el) -> None:
+        """End the section of the panel title whose scope ``el`` is (see Block.panel)."""
         if self.scopes and el in self.scopes:
-            b.close_panel(self.scopes.pop(el))
+            self.b.close_panel(self.scopes.pop(el))
 
 
 _TARGETS = ("data-target", "data-bs-target", "aria-controls")
@@ -418,7 +421,7 @@ def _plain_titles(blocks: list[Block], plain: list[int]) -> None:
         # an address is in Title Case; titles in capitals or numbered are titles however
         # many follow each other (a logo line before "PRIVACY POLICY" / "1. WHAT WE ...")
         address = len(run) >= 3 and not any(
-            all_caps(blocks[i].text) or _NUMBERED.match(blocks[i].text) for i in run
+            all_caps(blocks[i].text) or numbered(blocks[i].text) for i in run
         )
         # titles head text: cells of a table built of <div>s are followed by none
         after = run[-1] + 1
@@ -426,9 +429,6 @@ def _plain_titles(blocks: list[Block], plain: list[int]) -> None:
         if heads_text and not address and not after_colon:
             for i in run:
                 blocks[i].kind = "heading"
-
-
-_NUMBERED = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]?\s")
 
 
 def _aria_heading(el) -> str:

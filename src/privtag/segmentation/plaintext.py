@@ -307,9 +307,8 @@ def _title_wraps(title: str, text: str, spans: list, nonblank: list[bool], i: in
     """Whether title line ``i`` is wrapped: it ends on a word a title does not end on, and
     the next line is the rest of a title in the same case, with no title after it (two
     headings, the second over the text, split one title in two)."""
-    if title.split()[-1].lower() not in _OPEN_TITLE_END or i + 1 >= len(spans):
-        return False
-    if not nonblank[i + 1]:
+    last = i + 1 >= len(spans) or not nonblank[i + 1]  # no line of the paragraph follows
+    if last or title.split()[-1].lower() not in _OPEN_TITLE_END:
         return False
     rest = text[spans[i + 1][0] : spans[i + 1][1]].strip()
     after = text[spans[i + 2][0] : spans[i + 2][1]] if i + 2 < len(spans) else ""

@@ -286,9 +286,14 @@ def _read_plain(text: str, markdown: bool) -> tuple[list[Block], None, dict]:
     if builder.links:
         meta["links"] = builder.links
     dropped = [
-        Dropped(reason, sum(len("".join(t.split())) for t in texts), len(texts), shown)
+        Dropped(
+            reason,
+            sum(len("".join(t.split())) for t in texts),
+            len(texts),
+            [quote(t) for t in texts[:EXAMPLES]],
+        )
         for reason, texts in ((COMMENT, builder.comments), (IMAGE_TEXT, builder.images))
-        if texts and (shown := [quote(t) for t in texts[:EXAMPLES]])
+        if texts
     ]
     if dropped:
         meta["dropped"] = dropped
